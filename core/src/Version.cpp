@@ -1,0 +1,7 @@
+#include "core/Version.h"
+
+namespace moodsteer {
+
+std::string engineVersion() { return MOODSTEER_VERSION; }
+
+} // namespace moodsteer

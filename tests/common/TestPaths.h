@@ -1,0 +1,37 @@
+// Where the tests find ../shared (parity fixtures, data) and the build's outputs.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace moodsteer::test {
+
+/// ../shared, or $MOODSTEER_SHARED when set.
+inline std::string sharedDir() {
+    if (const char* env = std::getenv("MOODSTEER_SHARED"))
+        return env;
+    return MOODSTEER_SHARED_DIR;
+}
+
+inline std::string parityDir() { return sharedDir() + "/parity"; }
+
+inline bool haveParity() { return std::filesystem::exists(parityDir() + "/model.safetensors"); }
+
+/// A fresh scratch folder for one test.
+inline std::filesystem::path scratchDir(const std::string& name) {
+    auto dir = std::filesystem::temp_directory_path() / ("moodsteer-test-" + name);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+} // namespace moodsteer::test
+
+// Parity tests skip loudly (never silently pass) when the fixtures are absent.
+#define MOODSTEER_REQUIRE_PARITY()                                                             \
+    do {                                                                                       \
+        if (!::moodsteer::test::haveParity())                                                  \
+            GTEST_SKIP() << "\n*** PARITY FIXTURES NOT FOUND at "                              \
+                         << ::moodsteer::test::parityDir() << " — parity NOT checked ***";     \
+    } while (0)
