@@ -21,26 +21,24 @@ std::string lowerExtension(const std::string& path) {
 
 int formatFor(const std::string& path) {
     const std::string ext = lowerExtension(path);
-    if (ext == ".wav")
-        return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-    if (ext == ".flac")
-        return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
-    if (ext == ".ogg")
-        return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+    if (ext == ".wav") return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    if (ext == ".flac") return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+    if (ext == ".ogg") return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
     return 0;
 }
 
 } // namespace
 
-bool isSupportedAudioExtension(const std::string& path) { return formatFor(path) != 0; }
+bool isSupportedAudioExtension(const std::string& path) {
+    return formatFor(path) != 0;
+}
 
 AudioBuffer readAudioFile(const std::string& path) {
     if (!std::filesystem::exists(path))
         throw AudioFileError("audio file '" + path + "' does not exist");
     SF_INFO info{};
     SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-    if (!f)
-        throw AudioFileError("cannot read audio file '" + path + "': " + sf_strerror(nullptr));
+    if (!f) throw AudioFileError("cannot read audio file '" + path + "': " + sf_strerror(nullptr));
     AudioBuffer out;
     out.sampleRate = info.samplerate;
     if (info.channels <= 0 || info.samplerate <= 0) {
@@ -50,8 +48,7 @@ AudioBuffer readAudioFile(const std::string& path) {
     std::vector<float> interleaved(static_cast<std::size_t>(info.frames) * info.channels);
     const sf_count_t got = sf_readf_float(f, interleaved.data(), info.frames);
     sf_close(f);
-    if (got <= 0)
-        throw AudioFileError("audio file '" + path + "' contains no samples");
+    if (got <= 0) throw AudioFileError("audio file '" + path + "' contains no samples");
     out.samples.resize(static_cast<std::size_t>(got));
     std::size_t bad = 0;
     for (sf_count_t i = 0; i < got; ++i) {
@@ -59,8 +56,7 @@ AudioBuffer readAudioFile(const std::string& path) {
         for (int c = 0; c < info.channels; ++c)
             sum += interleaved[static_cast<std::size_t>(i) * info.channels + c];
         const float v = static_cast<float>(sum / info.channels);
-        if (!std::isfinite(v))
-            ++bad;
+        if (!std::isfinite(v)) ++bad;
         out.samples[static_cast<std::size_t>(i)] = v;
     }
     if (bad)
@@ -89,22 +85,18 @@ void writeAudioFile(const std::string& path, const AudioBuffer& audio, const Aud
                 info.channels = 1;
                 info.format = format;
                 SNDFILE* f = sf_open(tmp.c_str(), SFM_WRITE, &info);
-                if (!f)
-                    throw AudioFileError(std::string("libsndfile: ") + sf_strerror(nullptr));
+                if (!f) throw AudioFileError(std::string("libsndfile: ") + sf_strerror(nullptr));
                 // Clip rather than wrap: integer formats overflow on |x| > 1.
                 sf_command(f, SFC_SET_CLIPPING, nullptr, SF_TRUE);
-                if (!tags.title.empty())
-                    sf_set_string(f, SF_STR_TITLE, tags.title.c_str());
-                if (!tags.comment.empty())
-                    sf_set_string(f, SF_STR_COMMENT, tags.comment.c_str());
+                if (!tags.title.empty()) sf_set_string(f, SF_STR_TITLE, tags.title.c_str());
+                if (!tags.comment.empty()) sf_set_string(f, SF_STR_COMMENT, tags.comment.c_str());
                 sf_set_string(f, SF_STR_SOFTWARE,
                               tags.software.empty() ? "MoodSteer Studio" : tags.software.c_str());
                 const auto n = static_cast<sf_count_t>(audio.samples.size());
                 const sf_count_t written = n ? sf_writef_float(f, audio.samples.data(), n) : 0;
                 const std::string err = sf_strerror(f);
                 const int closeRc = sf_close(f);
-                if (written != n || closeRc != 0)
-                    throw AudioFileError("libsndfile: " + err);
+                if (written != n || closeRc != 0) throw AudioFileError("libsndfile: " + err);
             },
             overwrite);
     } catch (const AudioFileError& e) {

@@ -9,28 +9,26 @@ namespace {
 
 const char* scheduleName(SteeringSchedule s) {
     switch (s) {
-    case SteeringSchedule::Constant: return "constant";
-    case SteeringSchedule::RampUp: return "ramp-up";
-    case SteeringSchedule::RampDown: return "ramp-down";
+    case SteeringSchedule::Constant:
+        return "constant";
+    case SteeringSchedule::RampUp:
+        return "ramp-up";
+    case SteeringSchedule::RampDown:
+        return "ramp-down";
     }
     return "constant";
 }
 
 SteeringSchedule scheduleFrom(const std::string& s) {
-    if (s == "constant")
-        return SteeringSchedule::Constant;
-    if (s == "ramp-up")
-        return SteeringSchedule::RampUp;
-    if (s == "ramp-down")
-        return SteeringSchedule::RampDown;
+    if (s == "constant") return SteeringSchedule::Constant;
+    if (s == "ramp-up") return SteeringSchedule::RampUp;
+    if (s == "ramp-down") return SteeringSchedule::RampDown;
     throw std::runtime_error("recipe: unknown steering schedule '" + s + "'");
 }
 
-template <typename T>
-void read(const nlohmann::json& j, const char* key, T& out) {
+template <typename T> void read(const nlohmann::json& j, const char* key, T& out) {
     auto it = j.find(key);
-    if (it == j.end() || it->is_null())
-        return;
+    if (it == j.end() || it->is_null()) return;
     try {
         out = it->get<T>();
     } catch (const nlohmann::json::exception&) {
@@ -44,8 +42,7 @@ std::string Recipe::toJson(int indent) const {
     nlohmann::ordered_json j;
     j["model"] = model;
     j["prompt"] = prompt;
-    if (!promptIds.empty())
-        j["prompt_ids"] = promptIds;
+    if (!promptIds.empty()) j["prompt_ids"] = promptIds;
     j["valence"] = valence ? nlohmann::ordered_json(*valence) : nlohmann::ordered_json(nullptr);
     j["arousal"] = arousal ? nlohmann::ordered_json(*arousal) : nlohmann::ordered_json(nullptr);
     j["seed"] = seed;
@@ -75,8 +72,7 @@ Recipe Recipe::fromJson(const std::string& text) {
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error(std::string("recipe is not valid JSON: ") + e.what());
     }
-    if (!j.is_object())
-        throw std::runtime_error("recipe is not a JSON object");
+    if (!j.is_object()) throw std::runtime_error("recipe is not a JSON object");
     Recipe r;
     read(j, "model", r.model);
     read(j, "prompt", r.prompt);

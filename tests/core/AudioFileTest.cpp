@@ -59,7 +59,8 @@ TEST_P(AudioFileRoundTrip, WritesAndReadsBack) {
     } else {
         // Vorbis: lossy and may pad; compare energy instead of samples.
         double ein = 0, eout = 0;
-        for (float s : in.samples) ein += s * s;
+        for (float s : in.samples)
+            ein += s * s;
         for (std::size_t i = 0; i < in.samples.size() && i < out.samples.size(); ++i)
             eout += out.samples[i] * out.samples[i];
         EXPECT_NEAR(ein, eout, 0.1 * ein + 1e-3);
