@@ -100,15 +100,8 @@ std::shared_ptr<MusicgenModelImpl> MusicgenModelImpl::load(const std::string& fo
     loader.allowUnused(R"(text_encoder\.encoder\.embed_tokens\.weight)");
     for (const auto& p : EncodecModelImpl::unusedKeyPatterns())
         loader.allowUnused("audio_encoder\\." + p);
-    const std::string posKey = "decoder.model.decoder.embed_positions.weights";
-    if (loader.has(posKey)) {
-        // The file stores the sinusoid table the decoder computes; verify, do not ignore.
-        auto table = loader.take(posKey);
-        auto expected = sinusoidalPositions(table.size(0), table.size(1));
-        if (table.sizes() != expected.sizes() || (table - expected).abs().max().item<float>() > 1e-4)
-            throw std::runtime_error("'" + weightsPath + "': tensor '" + posKey +
-                                     "' is not the sinusoidal table this decoder computes");
-    }
+    // The file stores the sinusoid table the decoder computes; verified, not ignored.
+    model->decoder->checkPositionTable(loader, "decoder.");
     loader.finish();
     model->decoder->finalizeWeights();
     model->eval();

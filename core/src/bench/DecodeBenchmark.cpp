@@ -78,7 +78,8 @@ BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const s
     const double frameRate = config.audioEncoder ? config.audioEncoder->frameRate() : 50.0;
     for (const auto& precision : o.precisions) {
         say("decoding with " + precision + " weights");
-        model->decoder->setPrecision(precision);
+        if (precision != "f32")
+            throw std::runtime_error("unknown precision '" + precision + "' (this build supports f32)");
         Generator gen(model->decoder);
         GeneratorOptions go;
         go.guidance = 3.0;
@@ -111,7 +112,6 @@ BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const s
         r.timeToFirstAudioMs = rep.textEncoderMs + K * r.msPerStep;
         rep.results.push_back(r);
     }
-    model->decoder->setPrecision("f32");
 
     if (o.codec && model->hasEncodec()) {
         say("decoding " + std::to_string(o.audioSeconds) + " s with the codec");

@@ -31,8 +31,8 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
                             ? options.threads
                             : std::max(1u, std::thread::hardware_concurrency());
     torch::set_num_threads(threads);
-    if (options.precision != "f32" && options.precision != "bf16" && options.precision != "int8")
-        throw EngineError("unknown precision '" + options.precision + "' (f32, bf16 or int8)");
+    if (options.precision != "f32")
+        throw EngineError("unknown precision '" + options.precision + "' (this build supports f32)");
     auto impl = std::make_unique<Impl>();
     try {
         impl->model = models::MusicgenModel(models::MusicgenModelImpl::load(folder));
@@ -59,8 +59,6 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
                           std::to_string(impl->codec->numCodebooks()) + " streams of " +
                           std::to_string(impl->codec->cardinality()) + " codes; the LM expects " +
                           std::to_string(K) + " of " + std::to_string(cfg.decoder.vocab_size));
-    if (options.precision != "f32")
-        impl->model->decoder->setPrecision(options.precision);
     ModelInfo& info = impl->info;
     info.folder = fs::absolute(folder).string();
     info.id = cfg.nameOrPath.empty() ? fs::path(info.folder).filename().string() : cfg.nameOrPath;
