@@ -208,9 +208,10 @@ TEST(ProbingActivationSet, PoolerFollowsTheDelayPattern) {
     EXPECT_FLOAT_EQ(pooled[1], 50.0f);
     EXPECT_FLOAT_EQ(pooled[5], 1.0f); // layer 1's third feature
 
-    // Step by step (one position per decode step) gives the same result.
+    // Step by step (one input position per decode step) gives the same result.
     ActivationPooler steps(layers, d, "mean", frames, K);
-    for (int p = 0; p < 10; ++p)
+    EXPECT_EQ(steps.inputPositions(), 9);
+    for (int p = 0; p < 9; ++p)
         for (int l = 0; l < layers; ++l) {
             const auto r = rowsFor(l, p, 1);
             steps.add(l, p, r.data(), 1);
@@ -218,12 +219,12 @@ TEST(ProbingActivationSet, PoolerFollowsTheDelayPattern) {
     EXPECT_EQ(steps.pooled(), pooled);
 
     ActivationPooler last(layers, d, "last", frames, K);
-    EXPECT_EQ(last.windowBegin(), 9); // frame 5 of codebook 3 is at 5 + 3 + 1
+    EXPECT_EQ(last.windowBegin(), 8); // the last LM input: T + K - 2
     for (int l = 0; l < layers; ++l) {
         const auto all = rowsFor(l, 0, 10);
         last.add(l, 0, all.data(), 10);
     }
-    EXPECT_FLOAT_EQ(last.pooled()[0], 9.0f);
+    EXPECT_FLOAT_EQ(last.pooled()[0], 8.0f);
 
     ActivationPooler partial(layers, d, "mean", frames, K);
     const auto some = rowsFor(0, 0, 5);
@@ -231,4 +232,9 @@ TEST(ProbingActivationSet, PoolerFollowsTheDelayPattern) {
     EXPECT_THROW(partial.pooled(), std::runtime_error);
     EXPECT_THROW(ActivationPooler(1, 1, "max", 6, 4), std::invalid_argument);
     EXPECT_THROW(ActivationPooler(1, 1, "mean", 3, 4), std::invalid_argument);
+    // One codebook (no delay): frames 0..T-1 at positions 1..T, inputs 0..T-1 -> [1, T-1].
+    ActivationPooler single(1, 1, "mean", 5, 1);
+    EXPECT_EQ(single.windowBegin(), 1);
+    EXPECT_EQ(single.windowEnd(), 5);
+    EXPECT_THROW(ActivationPooler(1, 1, "mean", 1, 1), std::invalid_argument);
 }

@@ -15,18 +15,20 @@ ActivationPooler::ActivationPooler(int numLayers, int hiddenSize, const std::str
     if (numLayers < 1 || hiddenSize < 1 || numCodebooks < 1)
         throw std::invalid_argument("ActivationPooler: layers, hidden size and codebooks must "
                                     "be positive");
-    if (frames < numCodebooks)
-        throw std::invalid_argument("ActivationPooler: " + std::to_string(frames) +
-                                    " frames is fewer than the " + std::to_string(numCodebooks) +
-                                    " codebooks: no position sees a real frame in every codebook");
-    // Frame t of codebook k sits at position t + k + 1.
+    // Frame t of codebook k sits at position t + k + 1; positions 0 .. T+K-2 are LM inputs.
+    const int lastInput = frames + numCodebooks - 2;
     if (last_) {
-        begin_ = frames + numCodebooks - 1;
-        end_ = begin_ + 1;
+        begin_ = lastInput;
+        end_ = lastInput + 1;
     } else {
         begin_ = numCodebooks;
-        end_ = frames + 1;
+        end_ = std::min(frames, lastInput) + 1;
     }
+    if (begin_ < 0 || end_ <= begin_)
+        throw std::invalid_argument("ActivationPooler: " + std::to_string(frames) +
+                                    " frames with " + std::to_string(numCodebooks) +
+                                    " codebooks leave no position where every codebook holds a "
+                                    "real frame");
     reset();
 }
 
