@@ -23,7 +23,7 @@ public:
 
 private:
     void check(const CodeGrid& codes) const;
-    models::EncodecModel model_;
+    mutable models::EncodecModel model_; // forward passes are not const in LibTorch
     int k_;
 };
 
