@@ -13,12 +13,13 @@ double velocityAmp(int level) {
 } // namespace
 
 SynthEngine::SynthEngine() {
-    const int sizes[kNumParts] = {12, 8, 3, 3};
+    // Large enough that stealing only ever takes a voice deep in its release tail.
+    const int sizes[kNumParts] = {24, 12, 4, 6};
     for (int p = 0; p < kNumParts; ++p) {
         voices_[static_cast<std::size_t>(p)].resize(static_cast<std::size_t>(sizes[p]));
         partBuf_[static_cast<std::size_t>(p)].assign(kSamplesPerFrame, 0.0f);
     }
-    drums_.resize(24);
+    drums_.resize(32);
     drumBuf_.assign(kSamplesPerFrame, 0.0f);
     mixBuf_.assign(kSamplesPerFrame, 0.0f);
     // Freeverb's comb/allpass lengths, scaled from 44.1 kHz to 32 kHz.
@@ -68,8 +69,8 @@ void SynthEngine::releasePart(Part part) {
 void SynthEngine::applyTexture(const TextureToken& t) {
     const bool layerChanged = t.layer != texture_.layer;
     texture_ = t;
-    // Loudness levels are 2.5 dB apart, from -19.5 dB (level 0) to -2 dB (level 7).
-    gainTarget_ = std::pow(10.0, (-19.5 + 2.5 * t.loudness) / 20.0);
+    // Loudness levels are 2.5 dB apart, from -21 dB (level 0) to -3.5 dB (level 7).
+    gainTarget_ = std::pow(10.0, (-21.0 + 2.5 * t.loudness) / 20.0);
     if (layerChanged) {
         if (t.layer == 0)
             releasePart(kPad);
@@ -191,8 +192,9 @@ void SynthEngine::mixAndMaster(float* out, int n, bool fadeOut, int fadeStart, i
         dv.render(drumBuf_.data(), n);
 
     const double gainCoef = 1.0 - std::exp(-1.0 / (0.05 * kSampleRate)); // 50 ms glide
-    const double limiterRelease = std::exp(-1.0 / (0.08 * kSampleRate));
-    constexpr double kCeiling = 0.89;
+    const double envAttack = 1.0 - std::exp(-1.0 / (0.002 * kSampleRate));
+    const double envRelease = std::exp(-1.0 / (0.15 * kSampleRate));
+    constexpr double kThreshold = 0.7, kKnee = 0.2; // output peaks stay below 0.7 + 0.2
     for (int i = 0; i < n; ++i) {
         const std::size_t si = static_cast<std::size_t>(i);
         const double dry = mixBuf_[si] + b.drumGain * drumBuf_[si];
@@ -219,10 +221,15 @@ void SynthEngine::mixAndMaster(float* out, int n, bool fadeOut, int fadeStart, i
         dcX_ = x;
         dcY_ = y;
         x = y;
-        // Peak limiter: instant attack, 80 ms release, so |x| never exceeds the ceiling.
-        limiterGain_ = 1.0 - (1.0 - limiterGain_) * limiterRelease;
-        if (std::fabs(x) * limiterGain_ > kCeiling) limiterGain_ = kCeiling / std::fabs(x);
-        x *= limiterGain_;
+        // Limiter: a 2 ms / 150 ms peak follower pulls the level down to the threshold,
+        // and a tanh knee catches what the follower is too slow for. Both are continuous,
+        // so limiting never makes a click, and |x| < kThreshold + kKnee always.
+        const double ax = std::fabs(x);
+        peakEnv_ = ax > peakEnv_ ? peakEnv_ + (ax - peakEnv_) * envAttack : peakEnv_ * envRelease;
+        if (peakEnv_ > kThreshold)
+            x *= kThreshold / peakEnv_;
+        if (std::fabs(x) > kThreshold)
+            x = std::copysign(kThreshold + kKnee * std::tanh((std::fabs(x) - kThreshold) / kKnee), x);
         if (fadeOut) x *= 1.0 - static_cast<double>(fadeStart + i) / fadeLength;
         out[i] = static_cast<float>(x);
     }

@@ -50,7 +50,7 @@ class SynthEngine {
 
     // master section
     double gain_ = 0.1, gainTarget_ = 0.1;
-    double dcX_ = 0.0, dcY_ = 0.0, limiterGain_ = 1.0;
+    double dcX_ = 0.0, dcY_ = 0.0, peakEnv_ = 0.0;
     struct Comb {
         std::vector<float> buf;
         std::size_t pos = 0;

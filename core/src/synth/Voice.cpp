@@ -6,7 +6,7 @@ namespace moodsteer::synth {
 
 namespace {
 constexpr double kFs = 32000.0;
-constexpr double kSilent = 1e-4; // -80 dB: a released voice below this is done
+constexpr double kSilent = 1e-3; // -60 dB: a released voice below this is done
 } // namespace
 
 void Voice::start(Instrument instrument, double pitch, double velocity, int brightness,
