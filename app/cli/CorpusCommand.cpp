@@ -15,7 +15,8 @@ namespace {
 
 const char* kHelp =
     R"(usage: moodsteer-cli corpus --out DIR --count N [--seconds S] [--seed X]
-                           [--tokens-only] [--genres a,b] [--json]
+                           [--tokens-only] [--genres a,b] [--valence V --arousal A]
+                           [--json]
 
 Writes N procedural pieces balanced over genres and over the valence-arousal plane:
   DIR/piece_NNNNN.safetensors  SynthCodec tokens (tensor "codes", int64 [4, frames])
@@ -30,6 +31,8 @@ options:
   --seed X         corpus seed (default 1); the same seed gives the same corpus
   --tokens-only    skip audio rendering
   --genres a,b     subset of: classical, electronic, jazz, rock (default: all)
+  --valence V      with --arousal: give every piece this emotion (1..9) instead of
+  --arousal A      the balanced valence-arousal grid (for examples)
   --json           print a JSON summary on stdout
 )";
 
@@ -54,7 +57,8 @@ int runCorpus(const std::vector<std::string>& argv) {
         std::cout << kHelp;
         return 0;
     }
-    args.allowOnly({"out", "count", "seconds", "seed", "tokens-only", "genres", "json", "help"});
+    args.allowOnly({"out", "count", "seconds", "seed", "tokens-only", "genres", "valence",
+                    "arousal", "json", "help"});
     CorpusOptions options;
     options.outDir = args.require("out");
     const long long count = args.getInt("count", 0);
@@ -84,6 +88,15 @@ int runCorpus(const std::vector<std::string>& argv) {
         if (options.genres.empty()) throw UsageError("--genres names no genre");
     }
 
+    if (args.has("valence") != args.has("arousal"))
+        throw UsageError("--valence and --arousal go together");
+    if (args.has("valence")) {
+        options.fixedValence = args.getDouble("valence", 5.0);
+        options.fixedArousal = args.getDouble("arousal", 5.0);
+        if (!(options.fixedValence >= 1 && options.fixedValence <= 9 && options.fixedArousal >= 1 &&
+              options.fixedArousal <= 9))
+            throw UsageError("--valence and --arousal must be in [1, 9]");
+    }
     CorpusWriter writer(options);
     const auto summary = writer.run([](int done, int total, const CorpusItem& item) {
         std::fprintf(stderr, "\r[%d/%d] %s %-10s v=%.1f a=%.1f", done, total, item.stem.c_str(),

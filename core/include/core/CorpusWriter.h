@@ -20,6 +20,9 @@ struct CorpusOptions {
     std::uint64_t seed = 1;
     bool tokensOnly = false;         ///< skip audio rendering
     std::vector<std::string> genres; ///< empty: all of Composer::genres()
+    /// When set (1..9), every piece gets this emotion instead of the balanced grid (for
+    /// rendering examples); 0 = use the grid.
+    double fixedValence = 0.0, fixedArousal = 0.0;
 };
 
 struct CorpusItem {
@@ -41,7 +44,7 @@ struct CorpusSummary {
 class CorpusWriter {
   public:
     /// Throws std::invalid_argument for count <= 0, seconds outside (0, 600], an unknown
-    /// genre or an empty outDir.
+    /// genre, a fixed valence/arousal outside [1, 9] or an empty outDir.
     explicit CorpusWriter(CorpusOptions options, const Composer& composer = Composer());
 
     /// The requests the corpus will contain, in order (deterministic in the options).

@@ -48,6 +48,10 @@ CorpusWriter::CorpusWriter(CorpusOptions options, const Composer& composer)
         throw std::invalid_argument("corpus: seconds must be in (0, 600]");
     for (const auto& g : options_.genres)
         Composer::genreIndex(g); // throws for an unknown genre
+    const bool fixed = options_.fixedValence != 0.0 || options_.fixedArousal != 0.0;
+    if (fixed && !(options_.fixedValence >= 1.0 && options_.fixedValence <= 9.0 &&
+                   options_.fixedArousal >= 1.0 && options_.fixedArousal <= 9.0))
+        throw std::invalid_argument("corpus: a fixed valence and arousal must both be in [1, 9]");
 }
 
 std::vector<ComposerRequest> CorpusWriter::plan(const CorpusOptions& options) {
@@ -69,6 +73,10 @@ std::vector<ComposerRequest> CorpusWriter::plan(const CorpusOptions& options) {
         r.arousal = 1.0 + 2.0 * ((cell / 4) + rng.uniform());
         r.valence = std::round(r.valence * 100.0) / 100.0;
         r.arousal = std::round(r.arousal * 100.0) / 100.0;
+        if (options.fixedValence != 0.0 || options.fixedArousal != 0.0) {
+            r.valence = options.fixedValence;
+            r.arousal = options.fixedArousal;
+        }
         r.seconds = options.seconds;
         r.seed = options.seed * 100000ull + static_cast<std::uint64_t>(i);
         out.push_back(r);

@@ -243,7 +243,7 @@ std::vector<PartEvent> drumPattern(int genre, int tier, int barInPhrase, int phr
         hit(4, 1 << kSnare, 1);
         hit(12, 1 << kSnare, 1);
         for (int s = 0; s < 16; s += tier == 0 ? 4 : 2)
-            hit(s, 1 << (tier == 2 ? kRide : kClosedHat), s % 4 == 0 ? 0 : -1);
+            hit(s, 1 << (tier == 2 && s == 14 ? kOpenHat : kClosedHat), s % 4 == 0 ? 0 : -1);
         if (tier >= 1 && barInPhrase == 0) hit(0, 1 << kCrash, 1);
         if (tier == 2 && lastBar)
             for (int s : {13, 14, 15})

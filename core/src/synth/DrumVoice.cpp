@@ -56,7 +56,7 @@ void DrumVoice::start(int drum, double velocity, bool electronic, std::uint32_t 
             metalDt_[i] = kMetal[i] * scale / kFs;
         const double decay = drum == kClosedHat ? 0.035
                              : drum == kOpenHat ? 0.28
-                             : drum == kRide    ? 0.9
+                             : drum == kRide    ? 0.6
                                                 : 1.4;
         ampCoef_ = decayCoef(decay * (electronic ? 0.8 : 1.0));
         band_.set(drum == kRide ? 5200.0 : 8500.0, drum == kRide ? 1.6 : 0.9);
@@ -124,7 +124,7 @@ double DrumVoice::nextSample() {
         double bp = 0.0, hp = 0.0;
         band_.process(src, &bp);
         high_.process(bp + 0.3 * src, nullptr, &hp);
-        x = (drum_ == kRide ? 0.9 : 0.7) * hp;
+        x = (drum_ == kRide ? 0.55 : 0.6) * hp;
         if (drum_ == kRide && age_ < 64) x += 0.3 * m / 6.0; // the stick's ping
         break;
     }

@@ -69,8 +69,9 @@ void SynthEngine::releasePart(Part part) {
 void SynthEngine::applyTexture(const TextureToken& t) {
     const bool layerChanged = t.layer != texture_.layer;
     texture_ = t;
-    // Loudness levels are 2.5 dB apart, from -21 dB (level 0) to -3.5 dB (level 7).
-    gainTarget_ = std::pow(10.0, (-21.0 + 2.5 * t.loudness) / 20.0);
+    // Loudness levels are 1.6 dB apart, from -15 dB (level 0) to -3.8 dB (level 7): a
+    // dynamic range like that between quiet and loud commercial tracks, not a concert hall's.
+    gainTarget_ = std::pow(10.0, (-15.0 + 1.6 * t.loudness) / 20.0);
     if (layerChanged) {
         if (t.layer == 0)
             releasePart(kPad);

@@ -49,7 +49,7 @@ void Voice::start(Instrument instrument, double pitch, double velocity, int brig
         const double b = 0.00035;
         const double t1 = std::clamp(3.5 * std::pow(2.0, -(pitch - 48.0) / 18.0), 0.6, 6.0);
         const double tilt = 1.6 - 0.5 * velocity_ - 0.2 * (bright_ - 1.0);
-        for (int k = 1; k <= 8; ++k)
+        for (int k = 1; k <= 12; ++k)
             addPartial(k * std::sqrt(1.0 + b * k * k), std::pow(k, -tilt),
                        t1 / (1.0 + 0.6 * (k - 1)));
         noiseEnv_ = 0.12 * velocity_;

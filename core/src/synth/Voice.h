@@ -54,8 +54,8 @@ class Voice {
     bool attacking_ = true;
     // oscillators and filters
     std::array<BlepOsc, 3> osc_{};
-    std::array<Phasor, 8> partial_{};
-    std::array<double, 8> partialAmp_{}, partialDecay_{};
+    std::array<Phasor, 12> partial_{};
+    std::array<double, 12> partialAmp_{}, partialDecay_{};
     int numPartials_ = 0;
     Svf filter_, filter2_;
     double cutoffBase_ = 1000.0, cutoffEnv_ = 0.0, cutoffEnvCoef_ = 1.0, q_ = 0.7;
