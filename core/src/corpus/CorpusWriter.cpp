@@ -89,10 +89,10 @@ CorpusSummary CorpusWriter::run(const Progress& progress) const {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec || !fs::is_directory(dir))
-        throw std::runtime_error("corpus: cannot create output folder " + dir.string() +
+        throw std::runtime_error("cannot create the corpus output folder " + dir.string() +
                                  (ec ? ": " + ec.message() : ""));
     if (::access(dir.c_str(), W_OK) != 0)
-        throw std::runtime_error("corpus: output folder " + dir.string() + " is not writable");
+        throw std::runtime_error("the corpus output folder " + dir.string() + " is not writable");
 
     const auto requests = plan(options_);
     const SynthCodec codec;
