@@ -12,7 +12,7 @@
 namespace moodsteer {
 
 class MidiWriter {
-public:
+  public:
     static constexpr int kTicksPerQuarter = 480;
 
     /// The file image. Throws CodecError for codes that are not a valid SynthCodec grid.

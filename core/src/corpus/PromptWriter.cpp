@@ -50,18 +50,20 @@ std::vector<EmotionLexicon::Word> promptWords(const EmotionLexicon& lexicon, dou
     // come from the lexicon (the Glasgow Norms), so "near (v, a)" keeps its meaning. The
     // full list also holds words such as "chipmunk" that would make odd prompts.
     static const std::set<std::string> kMoodWords{
-        "happy", "sad", "calm", "angry", "peaceful", "joyful", "gloomy", "tense", "excited",
-        "cheerful", "serene", "anxious", "aggressive", "tender", "bright", "dark", "lonely",
-        "hopeful", "playful", "furious", "gentle", "uplifting", "triumphant", "tranquil",
-        "frantic", "fierce", "soothing", "warm", "cold", "eerie", "romantic", "lively", "wistful",
-        "heavy", "light", "intense", "quiet", "soft", "loud", "wild", "sweet", "bitter",
-        "hostile", "violent", "fearful", "scary", "nervous", "depressed", "miserable", "content",
-        "delighted", "elated", "ecstatic", "passionate", "sentimental", "tragic", "grim", "bleak",
-        "desolate", "weary", "tired", "sleepy", "lazy", "sluggish", "slow", "dull", "upset",
-        "hurt", "grief", "sorrow", "despair", "rage", "panic", "terror", "dread", "fear", "joy",
-        "love", "hope", "peace", "comfort", "lovely", "beautiful", "glorious", "proud",
-        "confident", "brave", "bold", "moody", "distressed", "funny", "jolly", "merry", "festive",
-        "sunny", "glad", "satisfied"};
+        "happy",     "sad",        "calm",     "angry",    "peaceful",   "joyful",      "gloomy",
+        "tense",     "excited",    "cheerful", "serene",   "anxious",    "aggressive",  "tender",
+        "bright",    "dark",       "lonely",   "hopeful",  "playful",    "furious",     "gentle",
+        "uplifting", "triumphant", "tranquil", "frantic",  "fierce",     "soothing",    "warm",
+        "cold",      "eerie",      "romantic", "lively",   "wistful",    "heavy",       "light",
+        "intense",   "quiet",      "soft",     "loud",     "wild",       "sweet",       "bitter",
+        "hostile",   "violent",    "fearful",  "scary",    "nervous",    "depressed",   "miserable",
+        "content",   "delighted",  "elated",   "ecstatic", "passionate", "sentimental", "tragic",
+        "grim",      "bleak",      "desolate", "weary",    "tired",      "sleepy",      "lazy",
+        "sluggish",  "slow",       "dull",     "upset",    "hurt",       "grief",       "sorrow",
+        "despair",   "rage",       "panic",    "terror",   "dread",      "fear",        "joy",
+        "love",      "hope",       "peace",    "comfort",  "lovely",     "beautiful",   "glorious",
+        "proud",     "confident",  "brave",    "bold",     "moody",      "distressed",  "funny",
+        "jolly",     "merry",      "festive",  "sunny",    "glad",       "satisfied"};
     std::vector<std::pair<double, const EmotionLexicon::Word*>> scored;
     for (const auto& w : lexicon.words())
         if (kMoodWords.count(w.word)) {

@@ -125,6 +125,7 @@ std::vector<std::uint8_t> MidiWriter::render(const CodeGrid& codes) {
         }
         const int partVel = 40 + 10 * tex.loudness;
 
+        bool padRefresh = layerChanged;
         HarmonyToken h;
         if (decodeHarmony(codes.at(kHarmonyStream, t), h)) {
             const bool changed = h.chord != chord;
@@ -142,19 +143,7 @@ std::vector<std::uint8_t> MidiWriter::render(const CodeGrid& codes) {
                     compKeys.keys.push_back(p[k]);
                 }
             }
-            if (changed || layerChanged) {
-                padKeys.off(pad, tick, kChPad);
-                if (tex.layer == 1) {
-                    int p[4];
-                    const int n = chordVoicing(chord, b.padLow, false, p);
-                    for (int k = 0; k < n; ++k)
-                        if (std::find(padKeys.keys.begin(), padKeys.keys.end(), p[k]) ==
-                            padKeys.keys.end()) {
-                            pad.noteOn(tick, kChPad, p[k], partVel - 15);
-                            padKeys.keys.push_back(p[k]);
-                        }
-                }
-            }
+            padRefresh = padRefresh || changed;
             if (h.bass == kBassRelease)
                 bassKey.off(bass, tick, kChBass);
             else if (const int p = bassPitch(chord, h.bass); p >= 0) {
@@ -162,8 +151,21 @@ std::vector<std::uint8_t> MidiWriter::render(const CodeGrid& codes) {
                 bass.noteOn(tick, kChBass, p + b.bassShift, partVel);
                 bassKey.keys.push_back(p + b.bassShift);
             }
-        } else if (layerChanged && tex.layer == 0) {
+        }
+        // The pad layer follows every chord change while the texture layer is on (as in
+        // SynthEngine::startPad).
+        if (padRefresh) {
             padKeys.off(pad, tick, kChPad);
+            if (tex.layer == 1 && chord >= 0) {
+                int p[4];
+                const int n = chordVoicing(chord, b.padLow, false, p);
+                for (int k = 0; k < n; ++k)
+                    if (std::find(padKeys.keys.begin(), padKeys.keys.end(), p[k]) ==
+                        padKeys.keys.end()) {
+                        pad.noteOn(tick, kChPad, p[k], partVel - 15);
+                        padKeys.keys.push_back(p[k]);
+                    }
+            }
         }
 
         MelodyToken m;

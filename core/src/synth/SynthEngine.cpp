@@ -227,10 +227,10 @@ void SynthEngine::mixAndMaster(float* out, int n, bool fadeOut, int fadeStart, i
         // so limiting never makes a click, and |x| < kThreshold + kKnee always.
         const double ax = std::fabs(x);
         peakEnv_ = ax > peakEnv_ ? peakEnv_ + (ax - peakEnv_) * envAttack : peakEnv_ * envRelease;
-        if (peakEnv_ > kThreshold)
-            x *= kThreshold / peakEnv_;
+        if (peakEnv_ > kThreshold) x *= kThreshold / peakEnv_;
         if (std::fabs(x) > kThreshold)
-            x = std::copysign(kThreshold + kKnee * std::tanh((std::fabs(x) - kThreshold) / kKnee), x);
+            x = std::copysign(kThreshold + kKnee * std::tanh((std::fabs(x) - kThreshold) / kKnee),
+                              x);
         if (fadeOut) x *= 1.0 - static_cast<double>(fadeStart + i) / fadeLength;
         out[i] = static_cast<float>(x);
     }
