@@ -205,6 +205,8 @@ void SynthEngine::mixAndMaster(float* out, int n, bool fadeOut, int fadeStart, i
         for (auto& c : combs_) {
             const double y = c.buf[c.pos];
             c.store = y * 0.7 + c.store * 0.3;
+            if (std::fabs(c.store) < 1e-15) // keep the decaying tail out of denormals
+                c.store = 0.0;
             c.buf[c.pos] = static_cast<float>(in + c.store * 0.82);
             c.pos = c.pos + 1 == c.buf.size() ? 0 : c.pos + 1;
             wet += y;
@@ -220,7 +222,7 @@ void SynthEngine::mixAndMaster(float* out, int n, bool fadeOut, int fadeStart, i
         // DC blocker (~2.5 Hz high-pass).
         const double y = x - dcX_ + 0.9995 * dcY_;
         dcX_ = x;
-        dcY_ = y;
+        dcY_ = std::fabs(y) < 1e-15 ? 0.0 : y;
         x = y;
         // Limiter: a 2 ms / 150 ms peak follower pulls the level down to the threshold,
         // and a tanh knee catches what the follower is too slow for. Both are continuous,
