@@ -99,7 +99,7 @@ int MusicEngine::Impl::framesFor(const Recipe& r) const {
     return static_cast<int>(frames);
 }
 
-Conditioning MusicEngine::Impl::condition(const Recipe& r) const {
+Conditioning MusicEngine::Impl::condition(const Recipe& r) {
     torch::NoGradGuard g;
     std::vector<std::int64_t> ids = r.promptIds;
     if (ids.empty() && !r.prompt.empty()) {

@@ -24,7 +24,7 @@ struct MusicEngine::Impl {
     std::unique_ptr<AudioCodec> codec;
 
     /// Text (or ids) + optional valence/arousal -> cross-attention memory. Throws EngineError.
-    Conditioning condition(const Recipe& recipe) const;
+    Conditioning condition(const Recipe& recipe);
     /// Frames for a recipe (steps or seconds), validated against the positions.
     int framesFor(const Recipe& recipe) const;
 };
