@@ -51,4 +51,26 @@ DimensionMetrics computeDimensionMetrics(std::span<const double> target,
 EmotionMetrics computeEmotionMetrics(const std::vector<VaPoint>& target,
                                      const std::vector<VaPoint>& predicted);
 
+// ---- Scatter export (predicted vs target), for eval-emotion / bench-emotion --------------
+
+struct EmotionScatterPoint {
+    std::string name; ///< clip file or grid label
+    VaPoint target;
+    VaPoint predicted;
+};
+
+/// CSV with header name,target_valence,predicted_valence,target_arousal,predicted_arousal
+/// (names quoted when needed). Atomic write; throws std::runtime_error naming `path`.
+void writeEmotionScatterCsv(const std::string& path,
+                            const std::vector<EmotionScatterPoint>& points);
+
+/// A self-contained SVG: one panel per dimension, predicted vs target on the 1..9 scale, the
+/// ideal line y = x, dashed lines at mean error +- sigma, CCC/PCC/RMSE in each panel's title.
+/// Needs at least 2 points (the metrics' rule).
+std::string emotionScatterSvg(const std::vector<EmotionScatterPoint>& points,
+                              const std::string& title = "");
+/// Writes emotionScatterSvg() atomically.
+void writeEmotionScatterSvg(const std::string& path, const std::vector<EmotionScatterPoint>& points,
+                            const std::string& title = "");
+
 } // namespace moodsteer

@@ -104,7 +104,12 @@ EmotionPredictor::~EmotionPredictor() = default;
 
 static std::unique_ptr<EmotionPredictor::Impl> loadHead(const std::string& path) {
     std::map<std::string, std::string> meta;
-    auto head = models::loadEmotionHead(path, &meta);
+    models::EmotionHead head{nullptr};
+    try {
+        head = models::loadEmotionHead(path, &meta);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot load emotion head '" + path + "': " + e.what());
+    }
     if (meta.count("format") == 0 || meta.at("format") != kFormat)
         throw std::runtime_error("'" + path + "' is not a MoodSteer emotion head (metadata " +
                                  "'format' is not '" + kFormat + "')");
