@@ -3,6 +3,8 @@
 // Its direction in the raw activation space is the signed emotion-steering direction.
 #pragma once
 
+#include "core/EmotionMetrics.h" // concordanceCorrelation, pearsonCorrelation
+
 #include "core/FeatureMatrix.h"
 #include "core/LinearProbe.h"
 
@@ -37,9 +39,6 @@ class RegressionProbe {
 
 /// 1 - SS_res / SS_tot; for constant targets 1 when exact, else 0 (sklearn r2_score).
 double rSquared(std::span<const double> truth, std::span<const double> predicted);
-/// Lin's concordance: 2 cov / (var_t + var_p + (mean_t - mean_p)^2), population moments.
-double concordanceCorrelation(std::span<const double> truth, std::span<const double> predicted);
-double pearsonCorrelation(std::span<const double> truth, std::span<const double> predicted);
 
 struct RegressionEvaluation {
     double r2 = 0;

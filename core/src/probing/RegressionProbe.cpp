@@ -98,17 +98,6 @@ double rSquared(std::span<const double> truth, std::span<const double> predicted
     return 1.0 - ssRes / ssTot;
 }
 
-double concordanceCorrelation(std::span<const double> truth, std::span<const double> predicted) {
-    const Moments m = moments(truth, predicted);
-    const double den = m.varT + m.varP + (m.meanT - m.meanP) * (m.meanT - m.meanP);
-    return den > 0 ? 2 * m.cov / den : 1.0;
-}
-
-double pearsonCorrelation(std::span<const double> truth, std::span<const double> predicted) {
-    const Moments m = moments(truth, predicted);
-    const double den = std::sqrt(m.varT * m.varP);
-    return den > 0 ? m.cov / den : 0.0;
-}
 
 RegressionEvaluation evaluateRegression(const FeatureMatrix& x, std::span<const float> targets,
                                         std::span<const std::int64_t> strata, double l2,

@@ -164,7 +164,7 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     if (fs::exists(ckptFile)) {
         torch::serialize::InputArchive in;
         in.load_from(ckptFile.string());
-        model->load(in);
+        static_cast<torch::nn::Module&>(*model).load(in); // MusicgenModelImpl::load(folder) hides it
         proxy->load(in);
         torch::serialize::InputArchive opt;
         in.read("optimizer", opt);
