@@ -3,7 +3,8 @@
 // The decoder is conv(k=7, non-causal) -> LSTM (causal) -> ELU/transposed-conv/resnet stack
 // (non-causal, finite reach). Streaming is made exact rather than approximate:
 //  * the input convolution is evaluated on a window with its left context and only for frames
-//    whose right neighbours have arrived (reach: kernel_size / 2 = 3 frames each side);
+//    whose right neighbours have arrived (reach: kernel_size / 2 = 3 frames each side; it is
+//    cheap, so it always uses exactly its reach);
 //  * the LSTM runs once per frame and carries its (h, c) state across pushes, so its unbounded
 //    memory is reproduced exactly (re-decoding a window instead would only approximate it);
 //  * the upsampling stack is re-run on a window of `contextFrames` earlier LSTM frames plus the
@@ -15,10 +16,13 @@
 //
 // Latency vs accuracy: the minimum exact lookahead is reach(input conv).right +
 // reach(upsampling).right frames; for the MusicGen 32 kHz codec that is 3 + 1 = 4 frames (80 ms
-// of audio), and the minimum context is max(3, 1) = 3 frames. Smaller values would make the
+// of audio), and the minimum context (earlier LSTM frames re-run through the upsampling
+// stack) is 1 frame. Smaller values would make the
 // output depend on chunking (and feed approximations into the LSTM state for good), so they are
 // rejected; larger values only cost recomputation (each push re-runs the upsampling stack on
-// context + new + lookahead frames, ~(1 + 4/n)x the one-shot cost for n-frame pushes).
+// context + new + held-back frames, n + 2 frames for n-frame pushes). Small windows are
+// less efficient per frame in LibTorch's CPU convolutions than one long call (measured
+// below in EncodecTest's timing test), so callers should push a few frames at a time.
 //
 // Threads: not thread-safe; use one instance from one (engine) thread. Never call from a
 // realtime audio callback: push() runs the network.
