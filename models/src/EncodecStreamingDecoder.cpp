@@ -9,7 +9,7 @@
 namespace moodsteer::models {
 
 int64_t EncodecStreamingDecoder::minimumContextFrames(const EncodecModel& model) {
-    return std::max(model->decoderInputConvReach().left, model->decoderUpsampleReach().left);
+    return model->decoderUpsampleReach().left;
 }
 
 int64_t EncodecStreamingDecoder::minimumLookaheadFrames(const EncodecModel& model) {
@@ -75,7 +75,7 @@ std::vector<float> EncodecStreamingDecoder::advance(bool final) {
     // 1. Input conv + LSTM for frames whose conv inputs are all known, once per frame.
     const int64_t convEnd = final ? received_ : received_ - convReach_.right;
     if (convEnd > committed_) {
-        const int64_t winStart = std::max<int64_t>(0, committed_ - context_);
+        const int64_t winStart = std::max<int64_t>(0, committed_ - convReach_.left);
         auto window = latent_.slice(2, winStart - latentBase_, received_ - latentBase_);
         auto conv =
             model_->decoderInputConv(window).slice(2, committed_ - winStart, convEnd - winStart);
@@ -101,7 +101,7 @@ std::vector<float> EncodecStreamingDecoder::advance(bool final) {
     }
 
     // 3. Drop what no later window can reach.
-    const int64_t keepLatent = std::max<int64_t>(0, committed_ - context_);
+    const int64_t keepLatent = std::max<int64_t>(0, committed_ - convReach_.left);
     if (keepLatent > latentBase_) {
         latent_ = latent_.slice(2, keepLatent - latentBase_).contiguous();
         latentBase_ = keepLatent;

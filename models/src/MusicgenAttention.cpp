@@ -3,6 +3,7 @@
 #include "PackedWeights.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
 
 #include <cmath>
 #include <limits>
@@ -31,6 +32,20 @@ torch::Tensor MusicgenAttentionImpl::splitHeads(const torch::Tensor& x) const {
 
 torch::Tensor MusicgenAttentionImpl::mergeHeads(const torch::Tensor& x) const {
     return x.transpose(1, 2).reshape({x.size(0), x.size(2), dim_});
+}
+
+torch::Tensor MusicgenAttentionImpl::additiveMask(at::IntArrayRef shape, const at::Tensor& keep,
+                                                  const at::TensorOptions& options) {
+    double lowest = 0;
+    AT_DISPATCH_FLOATING_TYPES_AND2(
+        at::kHalf, at::kBFloat16, options.dtype().toScalarType(), "additiveMask",
+        [&] { lowest = static_cast<double>(std::numeric_limits<scalar_t>::lowest()); });
+    // Filled in float32 (or float64) and converted: the fill's overflow check rejects
+    // bfloat16's own lowest value given as a double.
+    const auto fillType = options.dtype().toScalarType() == at::kDouble ? at::kDouble : at::kFloat;
+    return at::zeros(shape, options.dtype(fillType))
+        .masked_fill_(keep.logical_not(), lowest)
+        .to(options.dtype());
 }
 
 void MusicgenAttentionImpl::packQkv() {
@@ -66,10 +81,8 @@ torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, torch
     auto scores = at::matmul(q, keys.transpose(-1, -2)); // [B, H, T, past + T]
     if (steps > 1) {
         // Query i (absolute position past + i) sees keys j <= past + i.
-        auto mask =
-            at::full({steps, past + steps}, std::numeric_limits<float>::lowest(), scores.options())
-                .triu_(past + 1);
-        scores = scores + mask;
+        auto keep = at::ones({steps, past + steps}, scores.options().dtype(at::kBool)).tril_(past);
+        scores = scores + additiveMask({steps, past + steps}, keep, scores.options());
     }
     auto out = at::matmul(at::softmax(scores, -1), values);
     return at::linear(mergeHeads(out), out_proj->weight);

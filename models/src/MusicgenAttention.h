@@ -29,6 +29,11 @@ class MusicgenAttentionImpl : public torch::nn::Module {
     /// Packs q/k/v into one matrix (see PackedWeights.h).
     void packQkv();
 
+    /// An additive mask of `shape` in `dtype`: 0 where `keep`, torch.finfo(dtype).min (the
+    /// value upstream uses) elsewhere. keep: bool, broadcastable to `shape`.
+    static torch::Tensor additiveMask(at::IntArrayRef shape, const at::Tensor& keep,
+                                      const at::TensorOptions& options);
+
     torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
 
   private:

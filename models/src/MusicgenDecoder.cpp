@@ -127,9 +127,8 @@ CrossAttentionCache MusicgenForCausalLMImpl::precomputeCross(const torch::Tensor
     CrossAttentionCache cross;
     auto keep = (encoderMask == 1).to(param.device());
     // transformers' _prepare_4d_attention_mask: (1 - mask) with every non-zero set to min.
-    cross.additiveMask = at::zeros({batch, 1, 1, length}, param.options())
-                             .masked_fill_(keep.logical_not().view({batch, 1, 1, length}),
-                                           std::numeric_limits<float>::lowest());
+    cross.additiveMask = MusicgenAttentionImpl::additiveMask(
+        {batch, 1, 1, length}, keep.view({batch, 1, 1, length}), param.options());
     cross.fullyMasked = keep.any(1).logical_not().view({batch, 1, 1});
     cross.anyMasked = !keep.all().item<bool>();
     cross.anyFullyMasked = cross.fullyMasked.any().item<bool>();
@@ -157,7 +156,7 @@ torch::Tensor MusicgenForCausalLMImpl::embed(const torch::Tensor& ids, int64_t b
         auto e = at::embedding(embeddings_[k]->weight, grid.select(1, k));
         sum = k == 0 ? e : sum + e;
     }
-    return sum + positions(offset, steps);
+    return sum + positions(offset, steps).to(sum.options()); // a no-op in float32
 }
 
 bool MusicgenForCausalLMImpl::headsFused() const {

@@ -448,6 +448,63 @@ TEST(MusicgenDecoderParity, LongerMemoryAndPaddingAreHandled) {
                  lm->forward(ids.narrow(0, 4, 4), alone));
 }
 
+// The packed matrices share storage with the checkpoint-named parameters: autograd reaches
+// every parameter, and an optimiser-style in-place update is seen by the packed path at once.
+TEST(MusicgenDecoder, PackedWeightsStayTrainableAndInSync) {
+    MOODSTEER_REQUIRE_PARITY();
+    auto lm = loadTiny(/*packed=*/true);
+    auto cross = lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
+                                     reference("text_attention_mask"));
+    auto ids = reference("tf_decoder_input_ids");
+    lm->forward(ids, cross).pow(2).mean().backward();
+    for (const auto& item : lm->named_parameters()) {
+        ASSERT_TRUE(item.value().grad().defined()) << item.key();
+        EXPECT_GT(item.value().grad().abs().max().item<double>(), 0.0) << item.key();
+    }
+    auto params = lm->named_parameters();
+    torch::Tensor before;
+    {
+        torch::NoGradGuard noGrad;
+        before = lm->forward(ids, cross);
+        for (const char* key :
+             {"model.decoder.layers.0.self_attn.k_proj.weight",
+              "model.decoder.layers.1.self_attn.v_proj.weight", "lm_heads.2.weight"})
+            params[key].add_(params[key].grad(), -10.0); // a plain SGD step
+    }
+    auto unpacked = lm->forward(ids, cross).detach(); // autograd on: separate projections
+    torch::NoGradGuard noGrad;
+    auto packed = lm->forward(ids, cross);
+    EXPECT_GT((unpacked - before).abs().max().item<double>(), 1e-3);
+    EXPECT_CLOSE("packed vs separate after an update", packed, unpacked);
+}
+
+// The module converts like any other (e.g. to bfloat16 for speed); the packed path is
+// dropped by to() and comes back with finalizeWeights().
+TEST(MusicgenDecoder, RunsInBfloat16) {
+    MOODSTEER_REQUIRE_PARITY();
+    torch::NoGradGuard noGrad;
+    auto lm = loadTiny();
+    auto [memory, mask] = cfgMemory();
+    auto ids = reference("tf_decoder_input_ids").repeat({2, 1});
+    auto full = lm->forward(ids, lm->precomputeCross(memory, mask));
+    lm->to(torch::kBFloat16);
+    auto cross = lm->precomputeCross(memory, mask);
+    auto separate = lm->forward(ids, cross);
+    EXPECT_EQ(torch::kBFloat16, separate.scalar_type());
+    lm->finalizeWeights();
+    auto cache = lm->makeCache(4, 12);
+    std::vector<torch::Tensor> steps;
+    for (int64_t t = 0; t < 12; ++t)
+        steps.push_back(lm->forward(ids.narrow(1, t, 1), cross, &cache));
+    auto cached = torch::cat(steps, 2);
+    const double dSeparate = maxDiff(separate, full), dCached = maxDiff(cached, full);
+    std::cout << "  [bfloat16 vs float32 logits] max abs diff " << dSeparate << " (separate), "
+              << dCached << " (packed, cached); |logits| max " << full.abs().max().item<double>()
+              << std::endl;
+    EXPECT_LE(dSeparate, 0.15);
+    EXPECT_LE(dCached, 0.15);
+}
+
 // Not an assertion: a speed print for the full musicgen-small decoder (random weights). On a
 // shared 2-core machine the 2-thread figure collapses when other processes run; 1 thread is
 // printed as well.
@@ -459,7 +516,7 @@ TEST(MusicgenDecoder, TimingFullSizeCachedStep) {
         MusicgenDecoderConfig::fromJson(readJson(parityDir() + "/musicgen-small-config.json"));
     MusicgenForCausalLM lm(config);
     lm->eval();
-    const int64_t batch = 2, text = 12, steps = 5; // CFG: [cond; uncond] for one prompt
+    const int64_t batch = 2, text = 12; // CFG: [cond; uncond] for one prompt
     auto cross = lm->precomputeCross(
         torch::randn({batch, text, config.hidden_size}),
         torch::cat({torch::ones({1, text}), torch::zeros({1, text})}).to(torch::kLong));
@@ -467,7 +524,7 @@ TEST(MusicgenDecoder, TimingFullSizeCachedStep) {
     auto unpacked = lm->forward(ids, cross);
     lm->finalizeWeights();
     EXPECT_LE(maxDiff(lm->forward(ids, cross), unpacked), 1e-4);
-    for (int n : {2, 1}) {
+    auto time = [&](const char* label, int n, int64_t steps) {
         torch::set_num_threads(n);
         auto cache = lm->makeCache(batch, steps + 1);
         lm->forward(ids, cross, &cache); // warm-up
@@ -479,9 +536,19 @@ TEST(MusicgenDecoder, TimingFullSizeCachedStep) {
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                 .count() /
             steps;
-        std::cout << "  [timing] musicgen-small decoder (24 x 1024, f32), cached step, batch 2 "
-                  << "(CFG), " << n << " thread(s): " << ms << " ms/step" << std::endl;
+        std::cout << "  [timing] musicgen-small decoder (24 x 1024, " << label
+                  << "), cached step, batch 2 (CFG), " << n << " thread(s): " << ms << " ms/step"
+                  << std::endl;
         EXPECT_TRUE(torch::isfinite(logits).all().item<bool>());
-    }
+    };
+    time("float32", 2, 5);
+    time("float32", 1, 3);
+    lm->to(torch::kBFloat16);
+    lm->finalizeWeights();
+    cross = lm->precomputeCross(
+        torch::randn({batch, text, config.hidden_size}),
+        torch::cat({torch::ones({1, text}), torch::zeros({1, text})}).to(torch::kLong));
+    time("bfloat16", 2, 3);
+    time("bfloat16", 1, 5);
     torch::set_num_threads(threads);
 }

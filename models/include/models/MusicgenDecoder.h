@@ -124,8 +124,9 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// appended and its length advances by T. Returns logits [B, K, T, V]. hiddenStates, when
     /// given, is filled like transformers' output_hidden_states: [0] embeddings + positions,
     /// [i] the residual after layer i-1, the last one after the final LayerNorm.
-    /// Run under torch::NoGradGuard (or InferenceMode) for speed: the fused projections are
-    /// used only when autograd is off.
+    /// Run under torch::NoGradGuard (or InferenceMode) for speed: the packed projections are
+    /// used only when no gradient is needed. Works in any floating dtype the parameters have
+    /// (e.g. after to(torch::kBFloat16); call finalizeWeights() again after to()).
     torch::Tensor forward(const torch::Tensor& ids, const CrossAttentionCache& cross,
                           SelfAttentionCache* cache = nullptr, const DecoderHooks* hooks = nullptr,
                           std::vector<torch::Tensor>* hiddenStates = nullptr);
@@ -148,7 +149,7 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     static std::string positionTableKey() { return "model.decoder.embed_positions.weights"; }
 
     const MusicgenDecoderConfig& config() const { return config_; }
-    /// Rows [offset, offset + count) of the sinusoid table, grown on demand.
+    /// Rows [offset, offset + count) of the sinusoid table (computed past its end).
     torch::Tensor positions(int64_t offset, int64_t count) const;
 
   private:
