@@ -104,7 +104,7 @@ TEST(EngineParityFacade, GenerateThroughTheFacadeMatchesCodesAndAudio) {
         ASSERT_EQ(res.audio.samples.size(), streamed.size());
         const double ds = maxDiff(torch::tensor(streamed), audio);
         std::cout << "  item " << b << ": max |streamed - one-shot| = " << ds << "\n";
-        EXPECT_LT(ds, 0.05);
+        EXPECT_LT(ds, 1e-4); // the EnCodec stream decoder is exact up to float rounding
     }
 }
 
