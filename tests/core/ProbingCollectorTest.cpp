@@ -16,6 +16,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 
 using namespace moodsteer;
@@ -103,7 +104,33 @@ TEST(ProbingCollector, TeacherForcedFolderMatchesDirectHiddenStates) {
         for (int j = 0; j < d.info.hiddenSize; ++j)
             worst = std::max(worst, std::abs(double(got[j]) - ref[j].item<double>()));
     }
+    std::printf("teacher-forced pooled vs direct hidden states: max diff %.3g\n", worst);
     EXPECT_LT(worst, 1e-5);
+
+    // Vectors from this set: a class direction, a class-mean one and a valence direction,
+    // all signed towards their target on the set, round-tripping through files.
+    SteeringMakeOptions mo;
+    mo.label = "high";
+    mo.layer = 1;
+    const auto v = makeSteeringVector(out, mo);
+    EXPECT_EQ(v.modelId, engine.info().id);
+    EXPECT_EQ(v.label, "high");
+    EXPECT_EQ(v.method, "probe-softmax");
+    EXPECT_GT(v.signProjection, 0);
+    mo.method = "means";
+    EXPECT_EQ(makeSteeringVector(out, mo).method, "mean-difference");
+    mo.label = "valence";
+    const auto va = makeSteeringVector(out, mo);
+    EXPECT_EQ(va.method, "regression");
+    EXPECT_GT(va.signProjection, 0);
+    const auto vpath = (dir / "valence.safetensors").string();
+    va.save(vpath);
+    EXPECT_EQ(SteeringVector::load(vpath, engine.info().id).direction, va.direction);
+    mo.label = "nope";
+    EXPECT_THROW(makeSteeringVector(out, mo), SteeringError);
+    mo.label = "high";
+    mo.layer = 5;
+    EXPECT_THROW(makeSteeringVector(out, mo), SteeringError);
     // The unconditioned clip would differ: the prompt reached the LM.
     const auto report = analyseLayers(set, {});
     ASSERT_EQ(report.layers.size(), static_cast<std::size_t>(d.info.numLayers));
@@ -127,7 +154,8 @@ TEST(ProbingCollector, RecordingWhileGeneratingEqualsTeacherForcingTheGeneratedC
     spec.seed = 11;
     spec.topK = 20;
     ActivationCollector collector(engine);
-    for (const std::string pooling : {"mean", "last"}) {
+    for (const char* name : {"mean", "last"}) {
+        const std::string pooling = name;
         CollectionOptions o;
         o.pooling = pooling;
         const auto gen = (dir / ("gen-" + pooling + ".safetensors")).string();
@@ -166,6 +194,8 @@ TEST(ProbingCollector, RecordingWhileGeneratingEqualsTeacherForcingTheGeneratedC
             for (std::size_t j = 0; j < set.layers[l].data.size(); ++j)
                 worst = std::max(worst,
                                  std::abs(double(set.layers[l].data[j]) - ref.layers[l].data[j]));
+        std::printf("%s pooling, generated vs teacher-forced: max diff %.3g\n", pooling.c_str(),
+                    worst);
         EXPECT_LT(worst, 1e-4) << pooling;
     }
 }

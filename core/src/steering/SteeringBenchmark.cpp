@@ -48,8 +48,10 @@ SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreSco
             throw SteeringError(it->second + ": the vector points to '" + v.label +
                                 "', not to the target '" + target + "'");
     }
-    const int total = static_cast<int>(o.pairs.size() * o.seeds.size() * o.alphas.size()) +
-                      static_cast<int>(o.pairs.size() * o.seeds.size());
+    std::size_t steered = 0;
+    for (double a : o.alphas)
+        steered += a != 0.0;
+    const int total = static_cast<int>(o.pairs.size() * o.seeds.size() * (1 + steered));
     int done = 0;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (const auto& [source, target] : o.pairs) {
@@ -108,7 +110,6 @@ SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreSco
                     diff += res.codes[i] != base.codes[i];
                 row.codesChanged = res.codes.empty() ? 0.0 : double(diff) / res.codes.size();
                 rep.rows.push_back(row);
-                if (alpha == 0.0 && progress) progress(++done, total);
             }
         }
     }
