@@ -2,6 +2,8 @@
 
 namespace moodsteer {
 
-std::string engineVersion() { return MOODSTEER_VERSION; }
+std::string engineVersion() {
+    return MOODSTEER_VERSION;
+}
 
 } // namespace moodsteer
