@@ -124,8 +124,10 @@ const LibraryClip& ClipLibrary::add(const AudioBuffer& audio, const Recipe& reci
                         .count();
     std::string id;
     for (int n = 0;; ++n) {
-        id = "clip-" + std::to_string(ms);
-        if (n > 0) id += "-" + std::to_string(n);
+        char buf[64];
+        std::snprintf(buf, sizeof buf, n > 0 ? "clip-%lld-%d" : "clip-%lld",
+                      static_cast<long long>(ms), n);
+        id = buf;
         if (!find(id) && !fs::exists(audioPath(id))) break;
     }
     LibraryClip clip;
