@@ -60,6 +60,8 @@ class AudioSink {
 
 /// The PortAudio output (JACK, ALSA, ... as Debian's PortAudio provides).
 std::unique_ptr<AudioSink> makePortAudioSink();
+/// PortAudio's version text (for the About box).
+std::string playbackBackendVersion();
 
 class AudioPlayer final : private AudioRenderer {
   public:
