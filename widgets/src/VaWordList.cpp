@@ -2,6 +2,7 @@
 
 #include "core/Resources.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QTextStream>
@@ -51,7 +52,8 @@ QString VaWordList::defaultPath() {
     const QString own = QString::fromStdString(resourcePath("va_words/va_words.csv"));
     if (QFileInfo::exists(own)) return own;
     // Until resources/ carries its copy, the shared data folder next to the checkout.
-    return QString::fromStdString(resourceDir()) + "/../../shared/data/va_words/va_words.csv";
+    return QDir::cleanPath(QString::fromStdString(resourceDir()) +
+                           "/../../shared/data/va_words/va_words.csv");
 }
 
 QVector<VaWord> VaWordList::nearest(double valence, double arousal, int count) const {
