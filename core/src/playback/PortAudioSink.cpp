@@ -135,4 +135,8 @@ std::unique_ptr<AudioSink> makePortAudioSink() {
     return std::make_unique<PortAudioSink>();
 }
 
+std::string playbackBackendVersion() {
+    return Pa_GetVersionText();
+}
+
 } // namespace moodsteer
