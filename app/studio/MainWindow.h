@@ -37,6 +37,7 @@ class MainWindow : public QMainWindow {
     widgets::TransportPanel* transportPanel() const { return transport_; }
     widgets::ClipLibraryPanel* libraryPanel() const { return libraryPanel_; }
     ClipLibrary* library() const { return library_.get(); }
+    const widgets::StudioSettings& settings() const { return studio_; }
 
   public slots:
     void generate();

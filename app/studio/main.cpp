@@ -1,14 +1,17 @@
 // MoodSteer Studio: loads settings, starts the engine thread and the audio output, shows the
 // main window and loads the model in the background.
 #include "MainWindow.h"
+#include "ScreenshotTour.h"
 #include "ThreadedEngineClient.h"
 
 #include "core/Version.h"
+#include "widgets/PromptPanel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QIcon>
+#include <QPlainTextEdit>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTimer>
@@ -27,8 +30,16 @@ int main(int argc, char** argv) {
     QCommandLineOption model("model", "Model folder for this session (default: settings).",
                              "folder");
     QCommandLineOption size("size", "Window size, e.g. 1280x800.", "WxH");
+    QCommandLineOption shots("screenshots", "Save screenshots to DIR once ready, then quit.",
+                             "dir");
+    QCommandLineOption shotTag("screenshot-tag", "Suffix for the main window screenshot.", "tag");
+    QCommandLineOption generate("generate", "Generate a first clip from PROMPT at start.",
+                                "prompt");
     parser.addOption(model);
     parser.addOption(size);
+    parser.addOption(shots);
+    parser.addOption(shotTag);
+    parser.addOption(generate);
     parser.process(app);
 
     QSettings settings;
@@ -46,6 +57,17 @@ int main(int argc, char** argv) {
         window.resize(1280, 800);
     }
     window.show();
+    if (parser.isSet(shots))
+        new moodsteer::studio::ScreenshotTour(&window, &engine, parser.value(shots),
+                                              parser.value(generate), parser.value(shotTag), 3000);
+    else if (parser.isSet(generate))
+        QObject::connect(
+            &engine, &moodsteer::widgets::EngineClient::modelLoaded, &window,
+            [&window, &parser, &generate] {
+                window.promptPanel()->promptEdit()->setPlainText(parser.value(generate));
+                window.generate();
+            },
+            Qt::SingleShotConnection);
     // Load after the window is up: the user sees progress instead of a frozen start.
     QTimer::singleShot(0, &window, &moodsteer::studio::MainWindow::loadModel);
     return app.exec();

@@ -39,7 +39,7 @@ void VaPad::setPredicted(std::optional<QPointF> valenceArousal) {
 }
 
 void VaPad::updateNearest() {
-    shown_ = words_.nearest(target_.x(), target_.y(), kShownWords);
+    shown_ = words_.nearest(target_.x(), target_.y(), kCandidateWords);
     const QString word = shown_.isEmpty() ? QString() : shown_.front().word;
     if (word != nearestWord_) {
         nearestWord_ = word;
@@ -49,7 +49,7 @@ void VaPad::updateNearest() {
 
 QRectF VaPad::plotRect() const {
     // Room for tick labels on the left and bottom; the plane itself stays square.
-    const QRectF area = QRectF(rect()).adjusted(30, 8, -8, -30);
+    const QRectF area = QRectF(rect()).adjusted(40, 8, -8, -34);
     const double side = std::max(10.0, std::min(area.width(), area.height()));
     return {area.left() + (area.width() - side) / 2, area.top() + (area.height() - side) / 2, side,
             side};
@@ -99,32 +99,51 @@ void VaPad::paintEvent(QPaintEvent*) {
         p.drawText(QRectF(plot.left() - 22, y.y() - 7, 18, 14), Qt::AlignRight | Qt::AlignVCenter,
                    QString::number(t));
     }
-    p.drawText(QRectF(plot.left(), plot.bottom() + 14, plot.width(), 16), Qt::AlignCenter,
+    p.drawText(QRectF(plot.left(), plot.bottom() + 16, plot.width(), 16), Qt::AlignCenter,
                tr("valence →"));
     p.save();
-    p.translate(plot.left() - 24, plot.center().y());
-    p.rotate(-90);
-    p.drawText(QRectF(-plot.height() / 2, -12, plot.height(), 12), Qt::AlignCenter,
-               tr("arousal →"));
+    p.translate(plot.left() - 38, plot.center().y());
+    p.rotate(-90); // local +y now points right on screen
+    p.drawText(QRectF(-plot.height() / 2, 0, plot.height(), 16), Qt::AlignCenter, tr("arousal →"));
     p.restore();
     p.setPen(QPen(ink, 1));
     p.setBrush(Qt::NoBrush);
     p.drawRect(plot);
 
-    // The words nearest the target, at their own coordinates (the nearest in bold).
-    for (int i = shown_.size() - 1; i >= 0; --i) {
+    // Every word as a faint dot (where the vocabulary is dense), then the nearest words that
+    // fit without overlapping, labelled at their own coordinates (the nearest in bold).
+    QPolygonF dots;
+    dots.reserve(words_.words().size());
+    for (const VaWord& w : words_.words())
+        dots << valueToPixel(w.valence, w.arousal, plot);
+    p.setPen(QPen(QColor(80, 80, 80, on ? 70 : 30), 1.5));
+    p.drawPoints(dots);
+    const QPointF targetPx = valueToPixel(target_.x(), target_.y(), plot);
+    QVector<QRectF> taken{QRectF(targetPx - QPointF(9, 9), QSizeF(18, 18))};
+    int labelled = 0;
+    for (int i = 0; i < shown_.size() && labelled < kShownWords; ++i) {
         const VaWord& w = shown_[i];
         const QPointF at = valueToPixel(w.valence, w.arousal, plot);
         QFont f = small;
         f.setBold(i == 0);
+        const QFontMetricsF fm(f);
+        const double tw = fm.horizontalAdvance(w.word);
+        const bool right = at.x() + 5 + tw < plot.right();
+        const QRectF box = right
+                               ? QRectF(at.x() + 4, at.y() - fm.height() / 2, tw, fm.height())
+                               : QRectF(at.x() - 4 - tw, at.y() - fm.height() / 2, tw, fm.height());
+        const QRectF padded =
+            box.united(QRectF(at - QPointF(3, 3), QSizeF(6, 6))).adjusted(-2, -1, 2, 1);
+        if (i > 0 && std::any_of(taken.begin(), taken.end(),
+                                 [&](const QRectF& r) { return r.intersects(padded); }))
+            continue;
+        taken << padded;
+        ++labelled;
         p.setFont(f);
         p.setPen(Qt::NoPen);
-        p.setBrush(QColor(90, 90, 90, 170));
-        p.drawEllipse(at, 2.0, 2.0);
-        p.setPen(i == 0 ? ink : QColor(ink.red(), ink.green(), ink.blue(), 150));
-        const bool right = at.x() < plot.right() - 70;
-        const QRectF box = right ? QRectF(at.x() + 4, at.y() - 8, 90, 16)
-                                 : QRectF(at.x() - 94, at.y() - 8, 90, 16);
+        p.setBrush(QColor(60, 60, 60, 200));
+        p.drawEllipse(at, 2.5, 2.5);
+        p.setPen(i == 0 ? ink : QColor(ink.red(), ink.green(), ink.blue(), 170));
         p.drawText(box, (right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter, w.word);
     }
 

@@ -20,7 +20,10 @@ class VaPad : public QWidget {
     /// Arrow keys move by kStep, with Shift by kBigStep.
     static constexpr double kStep = 0.1;
     static constexpr double kBigStep = 1.0;
-    static constexpr int kShownWords = 9;
+    /// Words labelled around the target (chosen nearest-first among kCandidateWords so that
+    /// labels never overlap: readable, not cluttered).
+    static constexpr int kShownWords = 10;
+    static constexpr int kCandidateWords = 300;
 
     explicit VaPad(QWidget* parent = nullptr);
 
