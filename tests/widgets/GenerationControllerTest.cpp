@@ -8,6 +8,7 @@
 #include "widgets/GenerationController.h"
 #include "widgets/TransportPanel.h"
 
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -145,6 +146,9 @@ class GenerationControllerTest : public QObject {
     void generatePanelShowsProgressAndTimeLeft() {
         GeneratePanel panel;
         QVERIFY(!panel.generateButton()->isEnabled());
+        panel.setModelLoading("Loading the model…");
+        QVERIFY(!panel.generateButton()->isEnabled());
+        QCOMPARE(panel.findChild<QProgressBar*>()->maximum(), 0); // busy indicator
         panel.setModelReady(true, "ready");
         QVERIFY(panel.generateButton()->isEnabled());
         panel.setBusy(true);

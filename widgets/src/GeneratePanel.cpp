@@ -47,6 +47,19 @@ QString GeneratePanel::statusText() const {
 void GeneratePanel::setModelReady(bool ready, const QString& status) {
     ready_ = ready;
     setStatus(status);
+    if (!busy_) {
+        progress_->setRange(0, 1);
+        progress_->setValue(0);
+        progress_->setFormat(QString());
+    }
+    updateEnabled();
+}
+
+void GeneratePanel::setModelLoading(const QString& status) {
+    ready_ = false;
+    setStatus(status);
+    progress_->setRange(0, 0);
+    progress_->setFormat(tr("loading the model…"));
     updateEnabled();
 }
 

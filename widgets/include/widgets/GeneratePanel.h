@@ -24,6 +24,8 @@ class GeneratePanel : public QWidget {
 
     /// Generate is enabled when a model is loaded and nothing is running.
     void setModelReady(bool ready, const QString& status);
+    /// While a model loads in the background: a busy bar and `status`; Generate is off.
+    void setModelLoading(const QString& status);
     void setBusy(bool busy);
     bool isBusy() const { return busy_; }
     void setProgress(const GenerationProgress& progress);
