@@ -113,8 +113,7 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
 
     // Engine -> UI.
     connect(engine_, &EngineClient::modelLoadStarted, this, [this](const QString& folder) {
-        generate_->setModelReady(
-            false,
+        generate_->setModelLoading(
             tr("Loading the model%1…").arg(folder.isEmpty() ? tr(" (embedded)") : " " + folder));
         modelLabel_->setText(tr("Loading model…"));
     });
