@@ -244,8 +244,7 @@ void MainWindow::showSettings() {
     QStringList devices{tr("Default output")};
     for (const auto& d : player_->devices())
         devices << QString::fromStdString(d.name);
-    SettingsDialog dialog(studio_, devices,
-                          QString::fromStdString(MusicEngine::embeddedModelFolder()), this);
+    SettingsDialog dialog(studio_, devices, engine_->embeddedModelFolder(), this);
     if (dialog.exec() != QDialog::Accepted) return;
     const StudioSettings next = dialog.settings();
     const bool reload = next.modelFolder != studio_.modelFolder || next.threads != studio_.threads;

@@ -71,8 +71,7 @@ void ScreenshotTour::capture() {
         for (const auto& d : window_->transportPanel()->player()->devices())
             devices << QString::fromStdString(d.name);
         widgets::SettingsDialog settings(window_->settings(), devices,
-                                         QString::fromStdString(MusicEngine::embeddedModelFolder()),
-                                         window_);
+                                         engine_->embeddedModelFolder(), window_);
         settings.show();
         save(&settings, "dialog-settings");
         AudioBuffer silence;

@@ -61,4 +61,8 @@ void ThreadedEngineClient::cancel() {
     cancel_ = true;
 }
 
+QString ThreadedEngineClient::embeddedModelFolder() const {
+    return QString::fromStdString(MusicEngine::embeddedModelFolder());
+}
+
 } // namespace moodsteer::studio

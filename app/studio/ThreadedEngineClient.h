@@ -24,6 +24,7 @@ class ThreadedEngineClient : public widgets::EngineClient {
     void cancel() override;
     bool isBusy() const override { return busy_; }
     std::optional<ModelInfo> modelInfo() const override { return info_; }
+    QString embeddedModelFolder() const override;
 
   signals:
     // Internal: queued to the worker on the engine thread.

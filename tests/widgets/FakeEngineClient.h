@@ -69,6 +69,7 @@ class FakeEngineClient : public widgets::EngineClient {
     void cancel() override { cancel_ = true; }
     bool isBusy() const override { return busy_; }
     std::optional<ModelInfo> modelInfo() const override { return info_; }
+    QString embeddedModelFolder() const override { return {}; }
 
     static float sample(std::uint64_t seed, std::size_t i) {
         const double hz = 220.0 + static_cast<double>(seed % 200);

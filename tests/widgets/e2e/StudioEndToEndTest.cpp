@@ -115,20 +115,12 @@ class StudioEndToEndTest : public QObject {
     }
 };
 
-QObject* makeMainWindowTest(); // MainWindowTest.cpp
-
 int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     registerEngineMetaTypes();
-    int failures = 0;
-    {
-        std::unique_ptr<QObject> windowTest(makeMainWindowTest());
-        failures += QTest::qExec(windowTest.get(), argc, argv);
-    }
     StudioEndToEndTest test;
-    failures += QTest::qExec(&test, argc, argv);
-    return failures == 0 ? 0 : 1;
+    return QTest::qExec(&test, argc, argv);
 }
 
 #include "StudioEndToEndTest.moc"

@@ -33,6 +33,8 @@ class EngineClient : public QObject {
     virtual void cancel() = 0;
     virtual bool isBusy() const = 0;
     virtual std::optional<moodsteer::ModelInfo> modelInfo() const = 0;
+    /// Where the embedded default model lives ("" when it is not installed).
+    virtual QString embeddedModelFolder() const = 0;
 
   signals:
     void modelLoadStarted(const QString& folder);

@@ -3,6 +3,7 @@
 // stored recipe, a failed model load leaves Generate off with the reason shown.
 #include "MainWindow.h"
 #include "FakeEngineClient.h"
+#include "TestMain.h"
 
 #include "widgets/ClipLibraryPanel.h"
 #include "widgets/GeneratePanel.h"
@@ -84,8 +85,5 @@ class MainWindowTest : public QObject {
     }
 };
 
+MOODSTEER_QTEST_SUITE(MainWindowTest);
 #include "MainWindowTest.moc"
-
-QObject* makeMainWindowTest() {
-    return new MainWindowTest;
-}
