@@ -118,6 +118,8 @@ class AudioPlayer final : private AudioRenderer {
     void fillRing(std::unique_lock<std::mutex>& lock);
     void requestFlush(double seconds); // mutex held
     double clipSeconds(double devFrames) const;
+    /// Debug builds check the thread contract: control calls come from the creating thread.
+    void assertControlThread() const;
 
     std::unique_ptr<AudioSink> sink_;
     std::atomic<bool> hasDevice_{false};
@@ -156,6 +158,7 @@ class AudioPlayer final : private AudioRenderer {
     std::atomic<std::uint64_t> underruns_{0};
 
     std::thread feeder_;
+    std::thread::id controlThread_ = std::this_thread::get_id();
 };
 
 } // namespace moodsteer

@@ -1,6 +1,7 @@
 #include "core/AudioPlayer.h"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cmath>
 
@@ -42,6 +43,7 @@ std::vector<AudioOutputDevice> AudioPlayer::devices() {
 }
 
 bool AudioPlayer::openDevice(int index) {
+    assertControlThread();
     std::lock_guard lock(mutex_);
     const double keep = position();
     sink_->stop(); // from here on render() is not running: the ring may be reset directly
@@ -73,6 +75,7 @@ bool AudioPlayer::openDevice(int index) {
 }
 
 void AudioPlayer::closeDevice() {
+    assertControlThread();
     std::lock_guard lock(mutex_);
     const double keep = position();
     sink_->stop();
@@ -95,6 +98,7 @@ std::string AudioPlayer::deviceName() const {
 }
 
 void AudioPlayer::setClip(AudioBuffer clip, bool keepPosition) {
+    assertControlThread();
     std::lock_guard lock(mutex_);
     const double keep = keepPosition ? position() : 0.0;
     clip_ = std::move(clip.samples);
@@ -107,6 +111,7 @@ void AudioPlayer::setClip(AudioBuffer clip, bool keepPosition) {
 }
 
 void AudioPlayer::beginStream(int sampleRate) {
+    assertControlThread();
     std::lock_guard lock(mutex_);
     clip_.clear();
     clipRate_ = sampleRate > 0 ? sampleRate : 32000;
@@ -118,6 +123,7 @@ void AudioPlayer::beginStream(int sampleRate) {
 }
 
 void AudioPlayer::appendStream(const float* samples, std::size_t count) {
+    assertControlThread();
     {
         std::lock_guard lock(mutex_);
         clip_.insert(clip_.end(), samples, samples + count);
@@ -127,6 +133,7 @@ void AudioPlayer::appendStream(const float* samples, std::size_t count) {
 }
 
 void AudioPlayer::endStream() {
+    assertControlThread();
     std::lock_guard lock(mutex_);
     clipFinal_ = true;
     // Everything may already be queued: then the feeder will write nothing more, so the end
@@ -145,6 +152,7 @@ bool AudioPlayer::streamFinished() const {
 }
 
 bool AudioPlayer::play() {
+    assertControlThread();
     std::lock_guard lock(mutex_);
     if (!hasDevice_ || (clip_.empty() && clipFinal_)) return false;
     if (atEnd_) {
@@ -157,21 +165,25 @@ bool AudioPlayer::play() {
 }
 
 void AudioPlayer::pause() {
+    assertControlThread();
     if (state_ == State::Playing) state_ = State::Paused;
 }
 
 void AudioPlayer::stop() {
+    assertControlThread();
     std::lock_guard lock(mutex_);
     state_ = State::Stopped;
     requestFlush(0.0);
 }
 
 void AudioPlayer::seek(double seconds) {
+    assertControlThread();
     std::lock_guard lock(mutex_);
     requestFlush(std::clamp(seconds, 0.0, clipSeconds_.load()));
 }
 
 void AudioPlayer::setLoop(bool loop) {
+    assertControlThread();
     std::lock_guard lock(mutex_);
     if (loop == loop_) return;
     // Re-anchor at the position being heard so that the position arithmetic (which folds
@@ -179,6 +191,11 @@ void AudioPlayer::setLoop(bool loop) {
     const double keep = position();
     loop_ = loop;
     requestFlush(keep);
+}
+
+void AudioPlayer::assertControlThread() const {
+    assert(std::this_thread::get_id() == controlThread_ &&
+           "AudioPlayer control methods belong to the thread that created it");
 }
 
 double AudioPlayer::clipSeconds(double devFrames) const {
