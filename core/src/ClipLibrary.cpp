@@ -107,6 +107,11 @@ std::string ClipLibrary::audioPath(const std::string& id) const {
 
 std::string ClipLibrary::defaultName(const Recipe& recipe) {
     std::string name = recipe.prompt;
+    if (name.empty() && !recipe.promptIds.empty()) { // models without a tokenizer
+        name = "ids";
+        for (auto id : recipe.promptIds)
+            name += " " + std::to_string(id);
+    }
     if (name.size() > 48) name = name.substr(0, 45) + "...";
     if (recipe.valence && recipe.arousal) {
         char buf[48];

@@ -79,6 +79,20 @@ TEST(ClipLibrary, ClipsSurviveAReopen) {
     EXPECT_LE(diff, 1.0f / 32767);
 }
 
+TEST(ClipLibrary, DefaultNames) {
+    Recipe r;
+    EXPECT_EQ(ClipLibrary::defaultName(r), "unconditional");
+    r.promptIds = {12, 7, 1};
+    EXPECT_EQ(ClipLibrary::defaultName(r), "ids 12 7 1");
+    r.prompt = std::string(60, 'x');
+    EXPECT_EQ(ClipLibrary::defaultName(r), std::string(45, 'x') + "...");
+    r.prompt.clear();
+    r.promptIds.clear();
+    r.valence = 2.0;
+    r.arousal = 8.0;
+    EXPECT_EQ(ClipLibrary::defaultName(r), "v 2.0 a 8.0");
+}
+
 TEST(ClipLibrary, RenameAndDeletePersist) {
     const auto dir = test::scratchDir("cliplib-edit");
     std::string keep, drop;
