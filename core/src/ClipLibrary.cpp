@@ -110,7 +110,7 @@ std::string ClipLibrary::defaultName(const Recipe& recipe) {
     if (name.empty() && !recipe.promptIds.empty()) { // models without a tokenizer
         name = "ids";
         for (auto id : recipe.promptIds)
-            name += " " + std::to_string(id);
+            name.append(" ").append(std::to_string(id));
     }
     if (name.size() > 48) name = name.substr(0, 45) + "...";
     if (recipe.valence && recipe.arousal) {
