@@ -132,8 +132,9 @@ class GenerationControllerTest : public QObject {
         QTest::addColumn<double>("eta");
         QTest::addColumn<bool>("safe");
         QTest::newRow("nothing yet") << 0.0 << 0.0 << false;
-        QTest::newRow("fast") << 1.0 << 0.2 << true;
-        QTest::newRow("just enough") << 2.5 << 2.0 << true;
+        QTest::newRow("fast") << 1.5 << 0.2 << true;
+        QTest::newRow("just enough") << 3.5 << 2.0 << true;
+        QTest::newRow("margin") << 3.4 << 2.0 << false;
         QTest::newRow("slow") << 1.0 << 9.0 << false;
     }
     void safeToStartPlayback() {

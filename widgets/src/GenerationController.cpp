@@ -15,7 +15,8 @@ GenerationController::GenerationController(EngineClient* engine, TransportPanel*
 }
 
 bool GenerationController::safeToStartPlayback(double generatedSeconds, double etaSeconds) {
-    return generatedSeconds > 0 && generatedSeconds >= etaSeconds + 0.5;
+    // 25 % + 1 s of slack: the generator's speed wobbles when other work shares the CPU.
+    return generatedSeconds > 0 && generatedSeconds >= 1.25 * etaSeconds + 1.0;
 }
 
 double GenerationController::streamedSeconds() const {

@@ -31,7 +31,7 @@ class GenerationController : public QObject {
     QString lastClipId() const { return lastClipId_; }
 
     /// Streaming playback may start once the audio already made covers the time the rest
-    /// still needs (`etaSeconds`), plus a margin: then playback never catches up.
+    /// still needs (`etaSeconds`) with a margin (x1.25 + 1 s): then playback never catches up.
     static bool safeToStartPlayback(double generatedSeconds, double etaSeconds);
 
   signals:
