@@ -120,9 +120,17 @@ SafetensorsReader SafetensorsReader::parse(std::shared_ptr<Storage> storage,
     if (headerLen == 0 || headerBegin[0] != '{')
         fail(label, "header is not a JSON object");
 
+    // Real headers nest 3 levels ({name: {shape: [...]}}). Without a limit a 100 MB header of
+    // "[[[[..." builds ~50 M nested arrays (several GB) before any other check runs.
+    constexpr int kMaxDepth = 16;
+    auto limitDepth = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxDepth)
+            fail(label, "header nests deeper than " + std::to_string(kMaxDepth) + " levels");
+        return true;
+    };
     nlohmann::json header;
     try {
-        header = nlohmann::json::parse(headerBegin, headerBegin + headerLen);
+        header = nlohmann::json::parse(headerBegin, headerBegin + headerLen, limitDepth);
     } catch (const nlohmann::json::exception& e) {
         fail(label, std::string("header is not valid JSON: ") + e.what());
     }
@@ -164,17 +172,23 @@ SafetensorsReader SafetensorsReader::parse(std::shared_ptr<Storage> storage,
         const auto sh = v.find("shape");
         if (sh == v.end() || !sh->is_array())
             fail(label, "tensor '" + name + "': missing shape");
-        // Overflow-safe element count: every partial product must fit the data area.
+        // Shapes are int64 downstream (TensorInfo::numel(), torch sizes and strides). The
+        // product of max(dim, 1) must fit int64: it bounds every partial product, so numel()
+        // cannot overflow even when a zero dim makes the byte count 0 (docs/fuzzing.md:
+        // [2, 2^62, 0] passed a uint64 check but overflowed int64 in numel()).
+        constexpr std::uint64_t kMaxDim = std::numeric_limits<int64_t>::max();
         std::uint64_t numel = 1;
+        std::uint64_t extent = 1;
         for (const auto& d : *sh) {
             if (!d.is_number_unsigned())
                 fail(label, "tensor '" + name + "': shape entries must be non-negative integers");
             const std::uint64_t dim = d.get<std::uint64_t>();
-            if (dim > 0 && numel > std::numeric_limits<std::uint64_t>::max() / dim)
+            const std::uint64_t atLeastOne = std::max<std::uint64_t>(dim, 1);
+            if (extent > kMaxDim / atLeastOne)
                 fail(label, "tensor '" + name + "': shape overflows");
+            extent *= atLeastOne;
             numel *= dim;
-            info.shape.push_back(static_cast<int64_t>(
-                std::min<std::uint64_t>(dim, std::numeric_limits<int64_t>::max())));
+            info.shape.push_back(static_cast<int64_t>(dim));
         }
         const auto off = v.find("data_offsets");
         if (off == v.end() || !off->is_array() || off->size() != 2 ||

@@ -27,7 +27,7 @@ struct CodeGrid {
 };
 
 class CodecError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -35,14 +35,14 @@ public:
 /// final. The concatenation of every push() and finish() equals decode() of all frames
 /// (exactly, or within the tolerance the codec documents).
 class StreamDecoder {
-public:
+  public:
     virtual ~StreamDecoder() = default;
     virtual std::vector<float> push(const CodeGrid& newFrames) = 0;
     virtual std::vector<float> finish() = 0;
 };
 
 class AudioCodec {
-public:
+  public:
     virtual ~AudioCodec() = default;
     virtual std::string name() const = 0;
     virtual int sampleRate() const = 0;

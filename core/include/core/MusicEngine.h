@@ -20,7 +20,7 @@
 namespace moodsteer {
 
 class EngineError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -34,16 +34,16 @@ struct ModelInfo {
     int cardinality = 2048;
     int numLayers = 0;
     int hiddenSize = 0;
-    int maxFrames = 0;         ///< longest clip the positions allow
-    bool hasTokenizer = false; ///< spiece.model present (else prompts must be token ids)
-    bool hasAvEncoder = false; ///< valence/arousal conditioning available
-    bool canEncodeAudio = false; ///< the codec has an encoder for recordings (EnCodec)
+    int maxFrames = 0;               ///< longest clip the positions allow
+    bool hasTokenizer = false;       ///< spiece.model present (else prompts must be token ids)
+    bool hasAvEncoder = false;       ///< valence/arousal conditioning available
+    bool canEncodeAudio = false;     ///< the codec has an encoder for recordings (EnCodec)
     std::vector<std::string> genres; ///< genres the model was trained on (embedded model)
     std::int64_t parameterCount = 0;
 };
 
 struct LoadOptions {
-    int threads = 0;              ///< 0: one per core
+    int threads = 0;               ///< 0: cores - 1 (at least 1): a core stays free for GUI/audio
     std::string precision = "f32"; ///< "f32" | "bf16" | "int8" (weights of the LM)
 };
 
@@ -73,7 +73,7 @@ struct GenerationResult {
 };
 
 class MusicEngine {
-public:
+  public:
     /// Loads `folder` (config.json, model.safetensors, optional spiece.model). Throws
     /// EngineError with a one-line reason for a missing folder/file or a mismatched checkpoint.
     static std::unique_ptr<MusicEngine> load(const std::string& folder,
@@ -102,7 +102,7 @@ public:
     /// Engine internals for other core/ components (probing, steering, training).
     Impl& impl() { return *impl_; }
 
-private:
+  private:
     explicit MusicEngine(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

@@ -22,11 +22,11 @@ struct SteeringSpec {
 };
 
 struct Recipe {
-    std::string model;                 ///< model folder, or "embedded"
-    std::string prompt;                ///< text; empty = unconditional
-    std::vector<int64_t> promptIds;    ///< token ids instead of text (no tokenizer file)
-    std::optional<double> valence;     ///< 1..9; absent = no emotion conditioning
-    std::optional<double> arousal;     ///< 1..9
+    std::string model;              ///< model folder, or "embedded"
+    std::string prompt;             ///< text; empty = unconditional
+    std::vector<int64_t> promptIds; ///< token ids instead of text (no tokenizer file)
+    std::optional<double> valence;  ///< 1..9; absent = no emotion conditioning
+    std::optional<double> arousal;  ///< 1..9
     std::uint64_t seed = 0;
     double guidance = 3.0;
     double temperature = 1.0;

@@ -1,0 +1,48 @@
+// moodsteer-cli bench: decode speed against the memory-bandwidth floor (see core/Benchmark.h).
+#include "CliCommand.h"
+
+#include "core/Benchmark.h"
+
+#include <iostream>
+#include <sstream>
+
+namespace moodsteer::cli {
+
+static const char* kHelp = R"(usage: moodsteer-cli bench [--config FILE] [--steps N] [--threads N]
+                          [--precision f32,bf16,int8] [--seconds S] [--json]
+
+Builds the architecture in FILE (default ../shared/parity/musicgen-small-config.json, i.e.
+facebook/musicgen-small) with random weights and prints ms per decode step with classifier-free
+guidance at batch 1, steps/s, the real-time factor, codec and T5 timings, peak RSS, threads, the
+active BLAS, the measured memory bandwidth, the bandwidth floor per step and the ratio to it.)";
+
+static int runBench(const std::vector<std::string>& argv) {
+    Args args(argv, {"json", "help"});
+    if (args.has("help")) {
+        std::cout << kHelp << "\n";
+        return 0;
+    }
+    args.allowOnly({"config", "steps", "threads", "precision", "seconds", "json", "help"});
+    BenchOptions o;
+    o.configPath = args.get("config", std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json");
+    o.steps = static_cast<int>(args.getInt("steps", o.steps));
+    o.threads = static_cast<int>(args.getInt("threads", 0));
+    o.audioSeconds = args.getDouble("seconds", o.audioSeconds);
+    if (o.steps < 8)
+        throw UsageError("--steps must be at least 8");
+    if (args.has("precision")) {
+        o.precisions.clear();
+        std::stringstream ss(args.get("precision"));
+        std::string p;
+        while (std::getline(ss, p, ','))
+            o.precisions.push_back(p);
+    }
+    auto report = runBenchmark(o, [](const std::string& s) { std::cerr << "bench: " << s << "\n"; });
+    std::cout << (args.has("json") ? report.toJson() : report.toTable()) << "\n";
+    return 0;
+}
+
+static CliCommand benchCommand("bench", "decode-speed benchmark against the memory-bandwidth floor",
+                               runBench);
+
+} // namespace moodsteer::cli

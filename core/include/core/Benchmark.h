@@ -1,0 +1,59 @@
+// `moodsteer-cli bench`: decode speed of a MusicGen architecture (default: musicgen-small
+// built from its config with random weights, no download) against this machine's memory
+// bandwidth floor. A benchmark, not a test: it prints figures and ratios, asserts nothing.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace moodsteer {
+
+struct BenchOptions {
+    std::string configPath;                  ///< config.json of the architecture
+    int threads = 0;                         ///< 0: one per core
+    int steps = 16;                          ///< timed decode steps per precision
+    std::vector<std::string> precisions{"f32"};
+    double audioSeconds = 10.0;              ///< for the real-time factor and codec timing
+    bool codec = true;
+    bool textEncoder = true;
+};
+
+struct BenchPrecisionResult {
+    std::string precision;
+    double msPerStep = 0;
+    double stepsPerSecond = 0;
+    double realTimeFactor = 0; ///< generation time / audio duration for audioSeconds
+    double weightBytesPerStep = 0;
+    double floorMs = 0; ///< weightBytesPerStep / bandwidth
+    double ratioToFloor = 0;
+    double timeToFirstAudioMs = 0; ///< steps until the first frame is complete
+};
+
+struct BenchReport {
+    std::string architecture;
+    std::string blas;
+    int threads = 0;
+    double bandwidthGBs = 0;
+    double codecSeconds = 0; ///< codec decode of audioSeconds
+    double audioSeconds = 0;
+    double textEncoderMs = 0;
+    double peakRssMB = 0;
+    long long parameters = 0;
+    std::vector<BenchPrecisionResult> results;
+
+    std::string toJson() const;
+    std::string toTable() const;
+};
+
+/// The BLAS library LibTorch's matrix products run on (as mapped into this process).
+std::string activeBlas();
+/// Read bandwidth in GB/s with `threads` threads over a buffer much larger than the caches.
+double measureMemoryBandwidth(int threads);
+/// Peak resident set size of this process in MB.
+double peakRssMB();
+
+BenchReport runBenchmark(const BenchOptions& options,
+                         const std::function<void(const std::string&)>& log = {});
+
+} // namespace moodsteer

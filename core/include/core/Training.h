@@ -1,0 +1,54 @@
+// Training the embedded default model (issue: "Training in C++ and the embedded default
+// model"): a small MusicGen-architecture model (T5-style encoder + LM over SynthCodec tokens
+// with the delay pattern + LARA-Gen's AV encoder) trained with CE + alpha * LARA on a corpus
+// made by `moodsteer-cli corpus`. The result is a Hugging Face-layout folder that
+// MusicEngine::load() reads like any MusicGen checkpoint.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace moodsteer {
+
+struct TrainOptions {
+    std::string corpusDir;      ///< labels.csv + token files (+ audio) from `corpus`
+    std::string outDir;         ///< the model folder written at the end (and at checkpoints)
+    std::string checkpointDir;  ///< resumable training state; "" = outDir + "/checkpoint"
+    int steps = 2000;
+    double maxMinutes = 0; ///< > 0: stop (and save) when this wall-clock budget is spent
+    int batchSize = 16;
+    int cropFrames = 200; ///< frames per training crop (8 s at 25 Hz)
+    double learningRate = 1e-3;
+    int warmupSteps = 100;
+    double weightDecay = 0.01;
+    double gradClip = 1.0;
+    double laraAlpha = 100.0;   ///< 0 disables the LARA loss (ablation)
+    double laraWindowSeconds = 2.0;
+    bool useAvEncoder = true;   ///< false: text-only emotion prompting (ablation)
+    double textDropout = 0.1;   ///< conditioning dropout for classifier-free guidance
+    double avDropout = 0.1;
+    std::uint64_t seed = 1;
+    int threads = 0;
+    int checkpointEvery = 200;
+    int vocabSize = 400; ///< SentencePiece vocabulary for the prompts
+    // Architecture of the small model.
+    int textWidth = 128, textLayers = 2, textHeads = 4, textFfn = 256;
+    int lmWidth = 256, lmLayers = 4, lmHeads = 8, lmFfn = 1024, maxPositions = 1024;
+};
+
+struct TrainProgress {
+    int step = 0;
+    int totalSteps = 0;
+    double loss = 0, ce = 0, lara = 0, learningRate = 0;
+    double elapsedSeconds = 0, etaSeconds = 0;
+};
+
+/// Trains (resuming from the checkpoint when one exists) and writes the model folder.
+/// Throws std::runtime_error with a one-line reason on bad input.
+void runTraining(const TrainOptions& options,
+                 const std::function<void(const TrainProgress&)>& onProgress = {},
+                 const std::atomic<bool>* cancel = nullptr);
+
+} // namespace moodsteer

@@ -1,0 +1,121 @@
+#include "core/EmotionLexicon.h"
+
+#include "core/Resources.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace moodsteer {
+
+namespace {
+
+// Splits one CSV line; handles double-quoted fields with "" escapes (the word list has none,
+// but a user-supplied list may).
+std::vector<std::string> splitCsv(const std::string& line) {
+    std::vector<std::string> out;
+    std::string cur;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                cur += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                cur += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            out.push_back(cur);
+            cur.clear();
+        } else if (c != '\r') {
+            cur += c;
+        }
+    }
+    out.push_back(cur);
+    return out;
+}
+
+double parseRating(const std::string& text, const std::string& path, int line, const char* column) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size() || !std::isfinite(v) || v < 1.0 || v > 9.0)
+        throw LexiconError(path + ":" + std::to_string(line) + ": " + column + " '" + text +
+                           "' is not a number in [1, 9]");
+    return v;
+}
+
+} // namespace
+
+EmotionLexicon EmotionLexicon::load(const std::string& csvPath) {
+    std::ifstream in(csvPath);
+    if (!in) throw LexiconError("emotion word list " + csvPath + ": cannot open file");
+    std::string line;
+    if (!std::getline(in, line))
+        throw LexiconError("emotion word list " + csvPath + ": empty file (no header)");
+    const auto header = splitCsv(line);
+    auto column = [&](const char* name) {
+        const auto it = std::find(header.begin(), header.end(), name);
+        if (it == header.end())
+            throw LexiconError("emotion word list " + csvPath + ": header has no '" + name +
+                               "' column");
+        return static_cast<std::size_t>(it - header.begin());
+    };
+    const std::size_t wi = column("word"), vi = column("valence"), ai = column("arousal");
+    const std::size_t need = std::max({wi, vi, ai}) + 1;
+
+    EmotionLexicon lex;
+    int lineNo = 1;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        if (line.empty() || line == "\r") continue;
+        const auto f = splitCsv(line);
+        if (f.size() < need)
+            throw LexiconError(csvPath + ":" + std::to_string(lineNo) + ": expected at least " +
+                               std::to_string(need) + " fields, got " + std::to_string(f.size()));
+        if (f[wi].empty())
+            throw LexiconError(csvPath + ":" + std::to_string(lineNo) + ": empty word");
+        lex.words_.push_back({f[wi], parseRating(f[vi], csvPath, lineNo, "valence"),
+                              parseRating(f[ai], csvPath, lineNo, "arousal")});
+    }
+    if (lex.words_.empty()) throw LexiconError("emotion word list " + csvPath + ": no words");
+    return lex;
+}
+
+const EmotionLexicon& EmotionLexicon::builtin() {
+    static const EmotionLexicon lex = load(resourcePath("va_words/va_words.csv"));
+    return lex;
+}
+
+std::vector<EmotionLexicon::Word> EmotionLexicon::nearest(double valence, double arousal,
+                                                          std::size_t n) const {
+    std::vector<std::pair<double, const Word*>> scored;
+    scored.reserve(words_.size());
+    for (const auto& w : words_) {
+        const double dv = w.valence - valence, da = w.arousal - arousal;
+        scored.emplace_back(dv * dv + da * da, &w);
+    }
+    n = std::min(n, scored.size());
+    auto less = [](const auto& x, const auto& y) {
+        return x.first != y.first ? x.first < y.first : x.second->word < y.second->word;
+    };
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
+                      less);
+    std::vector<Word> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+        out.push_back(*scored[i].second);
+    return out;
+}
+
+} // namespace moodsteer

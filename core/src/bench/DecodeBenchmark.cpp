@@ -1,0 +1,188 @@
+#include "core/Benchmark.h"
+
+#include "engine/EncodecCodec.h"
+#include "engine/Generator.h"
+#include "models/MusicgenModel.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+namespace moodsteer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+/// Weights streamed from memory by one decode step: self-attention (q, k, v, out), the
+/// cross-attention q and out projections (its keys/values are cached per generation), the
+/// FFN and the K output heads. Embedding lookups touch K rows only and are ignored.
+double weightsPerStep(const models::MusicgenDecoderConfig& c) {
+    const double D = c.hidden_size, F = c.ffn_dim;
+    return c.num_hidden_layers * (4 * D * D + 2 * D * D + 2 * D * F) +
+           c.num_codebooks * c.vocab_size * D;
+}
+
+double bytesPerWeight(const std::string& precision) {
+    if (precision == "bf16")
+        return 2;
+    if (precision == "int8")
+        return 1;
+    return 4;
+}
+
+} // namespace
+
+BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const std::string&)>& log) {
+    auto say = [&](const std::string& s) {
+        if (log)
+            log(s);
+    };
+    torch::NoGradGuard noGrad;
+    BenchReport rep;
+    rep.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    torch::set_num_threads(rep.threads);
+    rep.audioSeconds = o.audioSeconds;
+    auto config = models::MusicgenConfig::fromFile(o.configPath);
+    rep.architecture = config.nameOrPath.empty() ? o.configPath : config.nameOrPath;
+    say("building " + rep.architecture + " with random weights");
+    torch::manual_seed(0);
+    auto model = std::make_shared<models::MusicgenModelImpl>(config);
+    model->eval();
+    model->decoder->finalizeWeights();
+    for (const auto& p : model->parameters())
+        rep.parameters += p.numel();
+    rep.blas = activeBlas();
+    say("measuring memory bandwidth");
+    rep.bandwidthGBs = measureMemoryBandwidth(rep.threads);
+
+    // A 12-token prompt, like the reference anchor.
+    auto ids = torch::randint(2, config.textEncoder.vocab_size, {1, 12}, torch::kInt64);
+    ids[0][11] = 1;
+    auto mask = torch::ones_like(ids);
+    if (o.textEncoder) {
+        model->encodeConditions(ids, mask); // warm-up
+        const auto t0 = Clock::now();
+        const int reps = 5;
+        for (int i = 0; i < reps; ++i)
+            model->encodeConditions(ids, mask);
+        rep.textEncoderMs = since(t0) / reps * 1e3;
+    }
+    auto [memory, m] = model->encodeConditions(ids, mask);
+
+    const int K = static_cast<int>(config.decoder.num_codebooks);
+    const double frameRate = config.audioEncoder ? config.audioEncoder->frameRate() : 50.0;
+    for (const auto& precision : o.precisions) {
+        say("decoding with " + precision + " weights");
+        if (precision != "f32")
+            throw std::runtime_error("unknown precision '" + precision + "' (this build supports f32)");
+        Generator gen(model->decoder);
+        GeneratorOptions go;
+        go.guidance = 3.0;
+        go.sampling = {false, 1.0, 250, 0.0};
+        go.seed = 1;
+        go.frames = 4; // warm-up: allocations, oneDNN primitive creation
+        gen.run(memory, m, go);
+        go.frames = o.steps - K + 1;
+        std::vector<double> stepTimes;
+        auto last = Clock::now();
+        go.onStep = [&](int, int) {
+            const auto now = Clock::now();
+            stepTimes.push_back(std::chrono::duration<double>(now - last).count());
+            last = now;
+        };
+        last = Clock::now();
+        gen.run(memory, m, go);
+        double total = 0;
+        for (double t : stepTimes)
+            total += t;
+        BenchPrecisionResult r;
+        r.precision = precision;
+        r.msPerStep = total / stepTimes.size() * 1e3;
+        r.stepsPerSecond = 1e3 / r.msPerStep;
+        const double steps10s = o.audioSeconds * frameRate + K - 1;
+        r.realTimeFactor = steps10s * r.msPerStep / 1e3 / o.audioSeconds;
+        r.weightBytesPerStep = weightsPerStep(config.decoder) * bytesPerWeight(precision);
+        r.floorMs = r.weightBytesPerStep / (rep.bandwidthGBs * 1e9) * 1e3;
+        r.ratioToFloor = r.msPerStep / r.floorMs;
+        r.timeToFirstAudioMs = rep.textEncoderMs + K * r.msPerStep;
+        rep.results.push_back(r);
+    }
+
+    if (o.codec && model->hasEncodec()) {
+        say("decoding " + std::to_string(o.audioSeconds) + " s with the codec");
+        EncodecCodec codec(model->audio_encoder, K);
+        const int frames = static_cast<int>(o.audioSeconds * frameRate);
+        CodeGrid codes(K, frames);
+        std::mt19937 rng(3);
+        for (auto& c : codes.data)
+            c = rng() % codec.cardinality();
+        codec.decode(codes.slice(0, 10)); // warm-up
+        const auto t0 = Clock::now();
+        codec.decode(codes);
+        rep.codecSeconds = since(t0);
+    }
+    rep.peakRssMB = peakRssMB();
+    return rep;
+}
+
+std::string BenchReport::toJson() const {
+    nlohmann::ordered_json j;
+    j["architecture"] = architecture;
+    j["parameters"] = parameters;
+    j["threads"] = threads;
+    j["blas"] = blas;
+    j["memory_bandwidth_gb_s"] = bandwidthGBs;
+    j["text_encoder_ms"] = textEncoderMs;
+    j["codec_decode_seconds"] = codecSeconds;
+    j["audio_seconds"] = audioSeconds;
+    j["peak_rss_mb"] = peakRssMB;
+    auto arr = nlohmann::ordered_json::array();
+    for (const auto& r : results)
+        arr.push_back({{"precision", r.precision},
+                       {"ms_per_step", r.msPerStep},
+                       {"steps_per_second", r.stepsPerSecond},
+                       {"real_time_factor", r.realTimeFactor},
+                       {"weight_bytes_per_step", r.weightBytesPerStep},
+                       {"floor_ms", r.floorMs},
+                       {"ratio_to_floor", r.ratioToFloor},
+                       {"time_to_first_audio_ms", r.timeToFirstAudioMs}});
+    j["decode"] = arr;
+    return j.dump(2);
+}
+
+std::string BenchReport::toTable() const {
+    std::ostringstream s;
+    char line[512];
+    s << "architecture        " << architecture << " (" << parameters / 1e6 << " M parameters)\n";
+    s << "threads             " << threads << "\n";
+    s << "BLAS                " << blas << "\n";
+    std::snprintf(line, sizeof line, "memory bandwidth    %.1f GB/s (read, %d threads)\n",
+                  bandwidthGBs, threads);
+    s << line;
+    std::snprintf(line, sizeof line, "T5 encoder          %.1f ms (12-token prompt)\n", textEncoderMs);
+    s << line;
+    if (codecSeconds > 0) {
+        std::snprintf(line, sizeof line,
+                      "codec decode        %.2f s for %.0f s of audio (%.1fx real time)\n",
+                      codecSeconds, audioSeconds, audioSeconds / codecSeconds);
+        s << line;
+    }
+    std::snprintf(line, sizeof line, "peak RSS            %.0f MB\n\n", peakRssMB);
+    s << line;
+    s << "precision  ms/step  steps/s  RTF(" << audioSeconds
+      << " s)  MB/step  floor ms  step/floor  first audio ms\n";
+    for (const auto& r : results) {
+        std::snprintf(line, sizeof line, "%-9s  %7.1f  %7.2f  %8.2f  %7.0f  %8.1f  %10.2f  %14.0f\n",
+                      r.precision.c_str(), r.msPerStep, r.stepsPerSecond, r.realTimeFactor,
+                      r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.timeToFirstAudioMs);
+        s << line;
+    }
+    return s.str();
+}
+
+} // namespace moodsteer

@@ -1,0 +1,76 @@
+#include "core/Benchmark.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sys/resource.h>
+#include <thread>
+#include <vector>
+
+namespace moodsteer {
+
+std::string activeBlas() {
+    // LibTorch links libblas.so.3; which implementation that is depends on the system's
+    // alternative, so look at what is actually mapped.
+    std::ifstream maps("/proc/self/maps");
+    std::string line, found;
+    while (std::getline(maps, line)) {
+        const auto pos = line.find('/');
+        if (pos == std::string::npos)
+            continue;
+        const std::string path = line.substr(pos);
+        if (path.find("openblas") != std::string::npos)
+            return "OpenBLAS (" + path + ")";
+        if (path.find("libblas.so") != std::string::npos || path.find("libmkl") != std::string::npos ||
+            path.find("blis") != std::string::npos)
+            found = path;
+    }
+    if (found.empty())
+        return "unknown (no BLAS mapped yet)";
+    std::error_code ec;
+    const auto real = std::filesystem::canonical(found, ec).string();
+    if (real.find("openblas") != std::string::npos)
+        return "OpenBLAS (" + real + ")";
+    return "reference BLAS (" + (real.empty() ? found : real) + ") — slow; install libopenblas0-pthread";
+}
+
+double measureMemoryBandwidth(int threads) {
+    threads = std::max(1, threads);
+    const std::size_t n = (512u << 20) / sizeof(float); // 512 MiB, far beyond any cache
+    std::vector<float> buf(n, 1.0f);
+    double best = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+        std::vector<double> sums(threads);
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back([&, t] {
+                const std::size_t b = n / threads * t, e = t + 1 == threads ? n : n / threads * (t + 1);
+                float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+                std::size_t i = b;
+                for (; i + 8 <= e; i += 8) {
+                    a0 += buf[i]; a1 += buf[i + 1]; a2 += buf[i + 2]; a3 += buf[i + 3];
+                    a4 += buf[i + 4]; a5 += buf[i + 5]; a6 += buf[i + 6]; a7 += buf[i + 7];
+                }
+                for (; i < e; ++i)
+                    a0 += buf[i];
+                sums[t] = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+            });
+        for (auto& th : pool)
+            th.join();
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        volatile double sink = sums[0];
+        (void)sink;
+        best = std::max(best, n * sizeof(float) / s / 1e9);
+    }
+    return best;
+}
+
+double peakRssMB() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+} // namespace moodsteer

@@ -1,0 +1,46 @@
+// The embedded "dsp" feature encoder: hand-built features known to carry musical emotion,
+// no weights. 32 kHz, 2048-sample Hann frames, hop 512 (62.5 frames/s), FFT by KissFFT.
+// Per frame: 32 log-mel energies, loudness (RMS dB), spectral centroid / rolloff (kHz),
+// spectral flux, flatness, onset strength (log-mel flux), roughness (Sethares dissonance of
+// the spectral peaks), 12-bin chroma. Per clip (computed over the whole buffer given to
+// encode(), repeated on every frame; the predictor encodes one window at a time, so these
+// are per-window): key clarity, mode (major - minor Krumhansl profile correlation), tempo
+// (BPM, onset-strength autocorrelation) and pulse clarity.
+#pragma once
+
+#include "core/AudioFeatureEncoder.h"
+
+namespace moodsteer {
+
+class DspFeatureEncoder : public AudioFeatureEncoder {
+  public:
+    static constexpr int kSampleRate = 32000;
+    static constexpr int kFrameSize = 2048;
+    static constexpr int kHop = 512;
+    static constexpr int kMelBands = 32;
+
+    // Column indices of the named features.
+    static constexpr int kLoudness = kMelBands;
+    static constexpr int kCentroid = kMelBands + 1;
+    static constexpr int kRolloff = kMelBands + 2;
+    static constexpr int kFlux = kMelBands + 3;
+    static constexpr int kFlatness = kMelBands + 4;
+    static constexpr int kOnset = kMelBands + 5;
+    static constexpr int kRoughness = kMelBands + 6;
+    static constexpr int kChroma = kMelBands + 7; ///< 12 columns, C first
+    static constexpr int kKeyClarity = kChroma + 12;
+    static constexpr int kMode = kKeyClarity + 1;
+    static constexpr int kTempo = kMode + 1;
+    static constexpr int kPulseClarity = kTempo + 1;
+    static constexpr int kFeatureSize = kPulseClarity + 1;
+
+    std::string name() const override { return "dsp"; }
+    int sampleRate() const override { return kSampleRate; }
+    double frameRate() const override { return static_cast<double>(kSampleRate) / kHop; }
+    int featureSize() const override { return kFeatureSize; }
+    double minimumSeconds() const override { return static_cast<double>(kFrameSize) / kSampleRate; }
+    std::vector<std::string> featureNames() const override;
+    FeatureMatrix encode(const AudioBuffer& audio) const override;
+};
+
+} // namespace moodsteer

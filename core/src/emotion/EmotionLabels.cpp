@@ -1,0 +1,151 @@
+// labels.csv for emotion training/evaluation: RFC 4180 CSV (quoted fields with commas,
+// doubled quotes and line breaks), a header naming file, valence and arousal in any order.
+#include "core/EmotionPredictor.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace moodsteer {
+namespace {
+
+struct CsvRecord {
+    std::vector<std::string> fields;
+    int line = 0; // line where the record starts
+};
+
+std::vector<CsvRecord> parseCsv(const std::string& text, const std::string& path) {
+    std::vector<CsvRecord> records;
+    CsvRecord rec;
+    std::string field;
+    bool quoted = false, fieldStarted = false, any = false;
+    int line = 1;
+    rec.line = 1;
+    std::size_t i = 0;
+    if (text.rfind("\xEF\xBB\xBF", 0) == 0) // UTF-8 byte order mark
+        i = 3;
+    auto endRecord = [&] {
+        rec.fields.push_back(field);
+        field.clear();
+        fieldStarted = false;
+        const bool blank = rec.fields.size() == 1 && rec.fields[0].empty() && !any;
+        if (!blank) records.push_back(rec);
+        rec = CsvRecord{};
+        rec.line = line;
+        any = false;
+    };
+    for (; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"') {
+                if (i + 1 < text.size() && text[i + 1] == '"') {
+                    field += '"';
+                    ++i;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                if (c == '\n') ++line;
+                field += c;
+            }
+            continue;
+        }
+        if (c == '"' && !fieldStarted) {
+            quoted = fieldStarted = any = true;
+        } else if (c == ',') {
+            rec.fields.push_back(field);
+            field.clear();
+            fieldStarted = false;
+            any = true;
+        } else if (c == '\n' || c == '\r') {
+            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+            ++line;
+            endRecord();
+        } else {
+            field += c;
+            fieldStarted = any = true;
+        }
+    }
+    if (quoted)
+        throw std::runtime_error("'" + path + "': unterminated quoted field starting on line " +
+                                 std::to_string(rec.line));
+    if (any || !field.empty()) endRecord();
+    return records;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return "";
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+} // namespace
+
+std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath) {
+    std::ifstream in(csvPath, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open labels file '" + csvPath + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const auto records = parseCsv(ss.str(), csvPath);
+    if (records.empty())
+        throw std::runtime_error("'" + csvPath + "' is empty (expected a header with file, " +
+                                 "valence, arousal)");
+    int colFile = -1, colV = -1, colA = -1;
+    const auto& header = records[0].fields;
+    for (std::size_t c = 0; c < header.size(); ++c) {
+        const std::string h = lower(trim(header[c]));
+        if (h == "file")
+            colFile = static_cast<int>(c);
+        else if (h == "valence")
+            colV = static_cast<int>(c);
+        else if (h == "arousal")
+            colA = static_cast<int>(c);
+    }
+    if (colFile < 0 || colV < 0 || colA < 0)
+        throw std::runtime_error("'" + csvPath + "': the header must name the columns file, " +
+                                 "valence and arousal");
+    std::vector<EmotionLabel> out;
+    for (std::size_t r = 1; r < records.size(); ++r) {
+        const auto& f = records[r].fields;
+        const std::string where = "'" + csvPath + "' line " + std::to_string(records[r].line);
+        const std::size_t need = static_cast<std::size_t>(std::max({colFile, colV, colA})) + 1;
+        if (f.size() < need)
+            throw std::runtime_error(where + ": " + std::to_string(f.size()) + " fields, need " +
+                                     std::to_string(need));
+        auto value = [&](int col, const char* name) {
+            const std::string v = trim(f[col]);
+            double d = 0;
+            std::size_t used = 0;
+            try {
+                d = std::stod(v, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (v.empty() || used != v.size() || !std::isfinite(d))
+                throw std::runtime_error(where + ": " + name + " '" + v + "' is not a number");
+            if (d < 1 || d > 9)
+                throw std::runtime_error(where + ": " + name + " " + v +
+                                         " is outside the 1..9 scale");
+            return d;
+        };
+        EmotionLabel l;
+        l.file = trim(f[colFile]);
+        if (l.file.empty()) throw std::runtime_error(where + ": empty file name");
+        l.target.valence = value(colV, "valence");
+        l.target.arousal = value(colA, "arousal");
+        out.push_back(l);
+    }
+    if (out.empty()) throw std::runtime_error("'" + csvPath + "' has a header but no rows");
+    return out;
+}
+
+} // namespace moodsteer

@@ -1,0 +1,18 @@
+// EmotionPredictor's private state (LibTorch), shared by the predictor and its trainer.
+#pragma once
+
+#include "core/EmotionPredictor.h"
+#include "models/EmotionHead.h"
+
+namespace moodsteer {
+
+struct EmotionPredictor::Impl {
+    models::EmotionHead head{nullptr};
+    EmotionHeadInfo info;
+    std::shared_ptr<const AudioFeatureEncoder> encoder;
+};
+
+/// The metadata a head file carries (format tag, encoder, layer, window, sizes).
+std::map<std::string, std::string> headMetadata(const EmotionHeadInfo& info);
+
+} // namespace moodsteer

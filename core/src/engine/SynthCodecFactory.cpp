@@ -1,0 +1,14 @@
+#include "engine/SynthCodecFactory.h"
+
+#include "core/MusicEngine.h"
+#include "core/SynthCodec.h"
+
+namespace moodsteer {
+
+std::unique_ptr<AudioCodec> makeSymbolicCodec(const std::string& name, const nlohmann::json&) {
+    if (name == "synthcodec")
+        return std::make_unique<SynthCodec>();
+    throw EngineError("unknown codec '" + name + "' in the model's config.json");
+}
+
+} // namespace moodsteer

@@ -1,0 +1,152 @@
+#include "core/LabelledClips.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace moodsteer {
+
+namespace {
+
+// One CSV record (RFC 4180 quoting; no embedded newlines).
+std::vector<std::string> splitCsv(const std::string& line, bool& ok) {
+    std::vector<std::string> out(1);
+    bool quoted = false;
+    ok = true;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                out.back() += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                out.back() += c;
+            }
+        } else if (c == '"' && out.back().empty()) {
+            quoted = true;
+        } else if (c == ',') {
+            out.emplace_back();
+        } else if (c != '\r') {
+            out.back() += c;
+        }
+    }
+    ok = !quoted;
+    for (auto& f : out) { // trim unquoted surrounding spaces
+        const auto b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
+        f = b == std::string::npos ? std::string() : f.substr(b, e - b + 1);
+    }
+    return out;
+}
+
+} // namespace
+
+LabelledClips LabelledClips::parse(const std::string& csv, const std::string& folder,
+                                   const std::string& name) {
+    std::istringstream in(csv);
+    std::string line;
+    int lineNo = 0;
+    const auto fail = [&](const std::string& what) {
+        throw std::runtime_error(name + ":" + std::to_string(lineNo) + ": " + what);
+    };
+    std::map<std::string, std::size_t> column;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        bool ok;
+        const auto fields = splitCsv(line, ok);
+        if (!ok) fail("unterminated quote");
+        for (std::size_t i = 0; i < fields.size(); ++i)
+            column[fields[i]] = i;
+        break;
+    }
+    for (const char* required : {"file", "label"})
+        if (!column.count(required))
+            fail(std::string("header lacks the column '") + required + "'");
+    const bool hasV = column.count("valence"), hasA = column.count("arousal");
+    if (hasV != hasA) fail("give both valence and arousal columns, or neither");
+
+    struct Row {
+        std::string file, label;
+        std::optional<float> v, a;
+    };
+    std::vector<Row> rows;
+    std::set<std::string> files;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        bool ok;
+        const auto f = splitCsv(line, ok);
+        if (!ok) fail("unterminated quote");
+        const auto get = [&](const std::string& col) -> const std::string& {
+            const std::size_t i = column.at(col);
+            if (i >= f.size()) fail("missing field '" + col + "'");
+            return f[i];
+        };
+        Row r;
+        r.file = get("file");
+        r.label = get("label");
+        if (r.file.empty() || r.label.empty()) fail("empty file or label");
+        if (!files.insert(r.file).second) fail("clip '" + r.file + "' listed twice");
+        for (auto [col, dst] : {std::pair{"valence", &r.v}, std::pair{"arousal", &r.a}}) {
+            if (!column.count(col) || get(col).empty()) continue;
+            float value = 0;
+            try {
+                std::size_t used = 0;
+                value = std::stof(get(col), &used);
+                if (used != get(col).size()) throw std::invalid_argument(col);
+            } catch (const std::exception&) {
+                fail(std::string(col) + " '" + get(col) + "' is not a number");
+            }
+            if (!(value >= 1.0f && value <= 9.0f))
+                fail(std::string(col) + " " + get(col) + " outside 1..9");
+            *dst = value;
+        }
+        if (r.v.has_value() != r.a.has_value())
+            fail("valence and arousal must both be given or both be empty");
+        rows.push_back(std::move(r));
+    }
+    if (rows.empty()) throw std::runtime_error(name + ": no clips listed");
+
+    LabelledClips out;
+    out.folder = folder;
+    std::set<std::string> names;
+    for (const auto& r : rows)
+        names.insert(r.label);
+    out.labelNames.assign(names.begin(), names.end());
+    out.hasEmotion = true;
+    for (const auto& r : rows) {
+        LabelledClip c;
+        const std::filesystem::path p(r.file);
+        c.file = p.is_absolute() ? p.string() : (std::filesystem::path(folder) / p).string();
+        c.label = std::lower_bound(out.labelNames.begin(), out.labelNames.end(), r.label) -
+                  out.labelNames.begin();
+        c.valence = r.v;
+        c.arousal = r.a;
+        out.hasEmotion = out.hasEmotion && r.v.has_value();
+        out.clips.push_back(std::move(c));
+    }
+    return out;
+}
+
+LabelledClips LabelledClips::read(const std::string& folder) {
+    const std::string path = (std::filesystem::path(folder) / "labels.csv").string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error(path + ": cannot open (a labelled folder needs labels.csv with "
+                                        "columns file,label[,valence,arousal])");
+    std::stringstream buf;
+    buf << in.rdbuf();
+    LabelledClips clips = parse(buf.str(), folder, path);
+    for (const auto& c : clips.clips)
+        if (!std::filesystem::is_regular_file(c.file))
+            throw std::runtime_error(path + ": clip file '" + c.file + "' does not exist");
+    return clips;
+}
+
+} // namespace moodsteer

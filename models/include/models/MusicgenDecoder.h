@@ -1,0 +1,176 @@
+// The MusicGen decoder language model (transformers 4.35 MusicgenForCausalLM) for fast
+// incremental decoding: K summed codebook embeddings + sinusoidal positions, pre-LayerNorm
+// decoder layers (causal self-attention, cross-attention on the text memory, GELU MLP), a
+// final LayerNorm and K bias-free lm heads. Module names equal the checkpoint keys below the
+// "decoder." prefix of a MusicGen model.safetensors, so StateDictLoader loads it directly.
+//
+// Threads: a model and its caches belong to one thread at a time (the engine thread); the
+// weights are only read by forward(), so several threads may run forward() concurrently on
+// one model as long as each has its own caches and nobody loads or finalises weights.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/pimpl.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace moodsteer::models {
+
+class StateDictLoader;
+class MusicgenDecoderLayerImpl;
+
+/// Mirrors config.json "decoder" (transformers MusicgenDecoderConfig); upstream defaults in
+/// the comments are used when a field is absent, as transformers does.
+struct MusicgenDecoderConfig {
+    int64_t vocab_size = 2048;                // 2048; also the pad/BOS id P (tables have P+1 rows)
+    int64_t max_position_embeddings = 2048;   // 2048
+    int64_t num_hidden_layers = 24;           // 24
+    int64_t ffn_dim = 4096;                   // 4096
+    int64_t num_attention_heads = 16;         // 16
+    int64_t hidden_size = 1024;               // 1024
+    int64_t num_codebooks = 4;                // 4
+    std::string activation_function = "gelu"; // "gelu" (exact erf form); "relu" also accepted
+    bool scale_embedding = false;             // false; parsed but, as upstream, never applied
+    int64_t pad_token_id = 2048;              // 2048
+    int64_t bos_token_id = 2048;              // 2048
+    double layer_norm_eps = 1e-5;             // not in config.json: nn.LayerNorm's default
+
+    int64_t headDim() const { return hidden_size / num_attention_heads; }
+
+    /// Accepts the "decoder" object or a whole MusicGen config.json (then uses its "decoder").
+    /// Throws std::invalid_argument naming the field for a wrong type or an invalid value.
+    static MusicgenDecoderConfig fromJson(const nlohmann::json& j);
+    /// Throws std::invalid_argument naming the first inconsistent field.
+    void validate() const;
+};
+
+/// Cross-attention keys and values of the text memory, computed once per generation by
+/// precomputeCross(). Rows whose mask is all zero (the unconditional CFG half) output exactly
+/// 0 from every cross-attention block.
+struct CrossAttentionCache {
+    std::vector<torch::Tensor> k, v; ///< per layer, [B, H, S, head_dim]
+    torch::Tensor additiveMask;      ///< [B, 1, 1, S]: 0 = keep, finfo(float).min = masked
+    torch::Tensor fullyMasked;       ///< [B, 1, 1] bool: the row attends to nothing
+    bool anyMasked = false;          ///< some key of some row is masked (else skip the add)
+    bool anyFullyMasked = false;     ///< some row is fully masked (else skip the fill)
+
+    int64_t batch() const { return additiveMask.defined() ? additiveMask.size(0) : 0; }
+    int64_t length() const { return additiveMask.defined() ? additiveMask.size(3) : 0; }
+};
+
+/// Preallocated self-attention keys and values, [B, H, capacity, head_dim] per layer, written
+/// in place by forward(): no per-step allocation or concatenation.
+class SelfAttentionCache {
+  public:
+    SelfAttentionCache() = default;
+    SelfAttentionCache(int64_t layers, int64_t batch, int64_t heads, int64_t capacity,
+                       int64_t headDim, const torch::TensorOptions& options);
+
+    /// Forget every cached position (the memory is kept).
+    void reset() { length_ = 0; }
+    /// Keep only the first `length` positions (e.g. to regenerate from a step).
+    void truncate(int64_t length);
+    int64_t length() const { return length_; }
+    int64_t capacity() const { return capacity_; }
+    int64_t batch() const { return batch_; }
+
+    const torch::Tensor& keys(int64_t layer) const { return k_.at(layer); }
+    const torch::Tensor& values(int64_t layer) const { return v_.at(layer); }
+
+  private:
+    friend class MusicgenForCausalLMImpl;
+    std::vector<torch::Tensor> k_, v_;
+    int64_t length_ = 0, capacity_ = 0, batch_ = 0;
+};
+
+/// Probing and steering taps, one obvious place per layer. Unset members cost nothing, and a
+/// null DecoderHooks pointer costs nothing at all.
+struct DecoderHooks {
+    /// The residual stream ([B, T, D]) after layer `layer`, after any intervention;
+    /// layer = -1 is the embeddings + positions input. Called num_hidden_layers + 1 times.
+    std::function<void(int layer, const torch::Tensor& residual)> onResidual;
+    /// The self-attention block output (before its residual add) of each layer, [B, T, D].
+    std::function<void(int layer, const torch::Tensor& attnOut)> onAttention;
+    /// May modify (in place, or by reassigning) the residual after layer `layer` (-1: the
+    /// input), e.g. only rows [0, B/2), the conditional half of a CFG batch. The tensor is
+    /// owned by this forward pass: nothing else sees it before the hook returns.
+    std::function<void(int layer, torch::Tensor& residual)> intervene;
+};
+
+class MusicgenForCausalLMImpl : public torch::nn::Module {
+  public:
+    explicit MusicgenForCausalLMImpl(const MusicgenDecoderConfig& config);
+    ~MusicgenForCausalLMImpl() override;
+
+    /// Projects the memory ([B, S, D], already multiplied by its mask as MusicGen does) into
+    /// every layer's cross-attention keys and values. encoderMask: [B, S], 1 = keep, 0 = pad
+    /// (any integer, bool or float type holding only 0 and 1).
+    CrossAttentionCache precomputeCross(const torch::Tensor& encoderStates,
+                                        const torch::Tensor& encoderMask);
+    /// A cache for `batch` items (not batch x K rows) and `capacity` positions, with the
+    /// parameters' dtype and device.
+    SelfAttentionCache makeCache(int64_t batch, int64_t capacity) const;
+
+    /// ids: [B*K, T] in the delayed layout (row b*K+k), values in [0, vocab_size]. Positions
+    /// start at cache->length() (0 without a cache); with a cache the new keys and values are
+    /// appended and its length advances by T. Returns logits [B, K, T, V]. hiddenStates, when
+    /// given, is filled like transformers' output_hidden_states: [0] embeddings + positions,
+    /// [i] the residual after layer i-1, the last one after the final LayerNorm.
+    /// Run under torch::NoGradGuard (or InferenceMode) for speed: the packed projections are
+    /// used only when no gradient is needed. Works in any floating dtype the parameters have
+    /// (e.g. after to(torch::kBFloat16); call finalizeWeights() again after to()).
+    torch::Tensor forward(const torch::Tensor& ids, const CrossAttentionCache& cross,
+                          SelfAttentionCache* cache = nullptr, const DecoderHooks* hooks = nullptr,
+                          std::vector<torch::Tensor>* hiddenStates = nullptr);
+
+    /// Packs q/k/v of every self-attention and the K lm heads into single matrices for one
+    /// matmul each; the registered parameters become views of the packed storage, so they
+    /// stay in sync through loading and optimiser steps. Call after loading the weights (and
+    /// again after anything that replaces parameter storage, such as to(); until then the
+    /// unfused path is used automatically).
+    void finalizeWeights();
+
+    /// loader.load(*this, prefix), then checks the file's sinusoid table (when present)
+    /// against sinusoidalPositions(), then finalizeWeights(). `prefix` is e.g. "decoder.".
+    void loadFrom(StateDictLoader& loader, const std::string& prefix);
+    /// Marks `prefix + positionTableKey()` used and throws unless it has shape
+    /// [max_position_embeddings, hidden_size] and equals the computed table within 1e-5.
+    /// Returns false (and checks nothing) when the file has no such tensor.
+    bool checkPositionTable(StateDictLoader& loader, const std::string& prefix) const;
+    /// The checkpoint key of the precomputed sinusoid table, which is not a parameter here.
+    static std::string positionTableKey() { return "model.decoder.embed_positions.weights"; }
+
+    const MusicgenDecoderConfig& config() const { return config_; }
+    /// Rows [offset, offset + count) of the sinusoid table (computed past its end).
+    torch::Tensor positions(int64_t offset, int64_t count) const;
+
+  private:
+    torch::Tensor embed(const torch::Tensor& ids, int64_t batch, int64_t steps, int64_t offset);
+    bool headsFused() const;
+
+    MusicgenDecoderConfig config_;
+    std::shared_ptr<torch::nn::Module> model_, decoder_; // "model", "model.decoder"
+    torch::nn::ModuleList embedTokens_, layerList_, lmHeads_;
+    std::vector<torch::nn::Embedding> embeddings_;
+    std::vector<std::shared_ptr<MusicgenDecoderLayerImpl>> layers_;
+    torch::nn::LayerNorm layerNorm_{nullptr};
+    std::vector<torch::nn::Linear> heads_;
+    torch::Tensor positionTable_; // not a parameter: computed, like the upstream buffer
+    torch::Tensor fusedHeads_;    // [K*V, D], storage shared with the heads once finalised
+};
+TORCH_MODULE(MusicgenForCausalLM);
+
+/// The transformers MusicgenSinusoidalPositionalEmbedding table [positions, dim]: half = dim/2,
+/// f_i = exp(-i ln(10000) / (half - 1)), row p = [cos(p f), sin(p f)] (cos first), a zero
+/// column appended when dim is odd; computed in float32 exactly as upstream.
+torch::Tensor sinusoidalPositions(int64_t positions, int64_t dim);
+
+} // namespace moodsteer::models

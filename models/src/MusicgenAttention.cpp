@@ -1,0 +1,111 @@
+#include "MusicgenAttention.h"
+
+#include "PackedWeights.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+
+#include <cmath>
+#include <limits>
+
+namespace moodsteer::models {
+namespace {
+
+torch::nn::Linear projection(int64_t in, int64_t out) {
+    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+}
+
+} // namespace
+
+MusicgenAttentionImpl::MusicgenAttentionImpl(int64_t dim, int64_t heads)
+    : dim_(dim), heads_(heads), headDim_(dim / heads),
+      scale_(std::pow(static_cast<double>(dim / heads), -0.5)) {
+    q_proj = register_module("q_proj", projection(dim, dim));
+    k_proj = register_module("k_proj", projection(dim, dim));
+    v_proj = register_module("v_proj", projection(dim, dim));
+    out_proj = register_module("out_proj", projection(dim, dim));
+}
+
+torch::Tensor MusicgenAttentionImpl::splitHeads(const torch::Tensor& x) const {
+    return x.view({x.size(0), x.size(1), heads_, headDim_}).transpose(1, 2);
+}
+
+torch::Tensor MusicgenAttentionImpl::mergeHeads(const torch::Tensor& x) const {
+    return x.transpose(1, 2).reshape({x.size(0), x.size(2), dim_});
+}
+
+torch::Tensor MusicgenAttentionImpl::additiveMask(at::IntArrayRef shape, const at::Tensor& keep,
+                                                  const at::TensorOptions& options) {
+    double lowest = 0;
+    AT_DISPATCH_FLOATING_TYPES_AND2(
+        at::kHalf, at::kBFloat16, options.dtype().toScalarType(), "additiveMask",
+        [&] { lowest = static_cast<double>(std::numeric_limits<scalar_t>::lowest()); });
+    // Filled in float32 (or float64) and converted: the fill's overflow check rejects
+    // bfloat16's own lowest value given as a double.
+    const auto fillType = options.dtype().toScalarType() == at::kDouble ? at::kDouble : at::kFloat;
+    return at::zeros(shape, options.dtype(fillType))
+        .masked_fill_(keep.logical_not(), lowest)
+        .to(options.dtype());
+}
+
+void MusicgenAttentionImpl::packQkv() {
+    packedQkv_ = packRows({q_proj->weight, k_proj->weight, v_proj->weight});
+}
+
+torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, torch::Tensor* cacheK,
+                                                   torch::Tensor* cacheV, int64_t past) {
+    const std::vector<const torch::Tensor*> qkv{&q_proj->weight, &k_proj->weight, &v_proj->weight};
+    torch::Tensor q, k, v;
+    if (!gradientsNeeded(qkv) && isPacked(packedQkv_, qkv)) {
+        auto all = at::linear(x, packedQkv_); // one matmul for the three projections
+        q = all.narrow(-1, 0, dim_);
+        k = all.narrow(-1, dim_, dim_);
+        v = all.narrow(-1, 2 * dim_, dim_);
+    } else {
+        q = at::linear(x, q_proj->weight);
+        k = at::linear(x, k_proj->weight);
+        v = at::linear(x, v_proj->weight);
+    }
+    q = splitHeads(q * scale_); // upstream scales the projection output, not the weight
+    k = splitHeads(k);
+    v = splitHeads(v);
+
+    const int64_t steps = x.size(1);
+    torch::Tensor keys = k, values = v;
+    if (cacheK) {
+        cacheK->narrow(2, past, steps).copy_(k);
+        cacheV->narrow(2, past, steps).copy_(v);
+        keys = cacheK->narrow(2, 0, past + steps);
+        values = cacheV->narrow(2, 0, past + steps);
+    }
+    auto scores = at::matmul(q, keys.transpose(-1, -2)); // [B, H, T, past + T]
+    if (steps > 1) {
+        // Query i (absolute position past + i) sees keys j <= past + i.
+        auto keep = at::ones({steps, past + steps}, scores.options().dtype(at::kBool)).tril_(past);
+        scores = scores + additiveMask({steps, past + steps}, keep, scores.options());
+    }
+    auto out = at::matmul(at::softmax(scores, -1), values);
+    return at::linear(mergeHeads(out), out_proj->weight);
+}
+
+torch::Tensor MusicgenAttentionImpl::crossAttention(const torch::Tensor& x,
+                                                    const torch::Tensor& keys,
+                                                    const torch::Tensor& values,
+                                                    const CrossAttentionCache& cross) const {
+    auto q = splitHeads(at::linear(x, q_proj->weight) * scale_);
+    auto scores = at::matmul(q, keys.transpose(-1, -2)); // [B, H, T, S]
+    if (cross.anyMasked) scores = scores + cross.additiveMask;
+    auto out = mergeHeads(at::matmul(at::softmax(scores, -1), values));
+    // A row that attends to nothing outputs exactly 0 whatever its keys and values hold
+    // (upstream gets 0 only because such rows' memory is all zero).
+    if (cross.anyFullyMasked) out = out.masked_fill(cross.fullyMasked, 0.0);
+    return at::linear(out, out_proj->weight);
+}
+
+std::pair<torch::Tensor, torch::Tensor>
+MusicgenAttentionImpl::projectMemory(const torch::Tensor& memory) const {
+    return {splitHeads(at::linear(memory, k_proj->weight)).contiguous(),
+            splitHeads(at::linear(memory, v_proj->weight)).contiguous()};
+}
+
+} // namespace moodsteer::models

@@ -1,0 +1,49 @@
+// transformers MusicgenAttention: multi-head attention with bias-free q/k/v/out projections,
+// q scaled by head_dim^-0.5 and additive finfo(float).min masks. Used as the causal
+// self-attention (with an in-place key/value cache) and as the cross-attention on the text
+// memory (keys/values precomputed once per generation).
+#pragma once
+
+#include "models/MusicgenDecoder.h"
+
+#include <utility>
+
+namespace moodsteer::models {
+
+class MusicgenAttentionImpl : public torch::nn::Module {
+  public:
+    MusicgenAttentionImpl(int64_t dim, int64_t heads);
+
+    /// Causal self-attention of x [B, T, D] (already normalised). With cacheK/cacheV
+    /// ([B, H, capacity, head_dim]) the new keys/values are written at [past, past + T) and the
+    /// queries attend to [0, past + T); without, past must be 0.
+    torch::Tensor selfAttention(const torch::Tensor& x, torch::Tensor* cacheK,
+                                torch::Tensor* cacheV, int64_t past);
+    /// Cross-attention of x [B, T, D] on precomputed keys/values [B, H, S, head_dim].
+    torch::Tensor crossAttention(const torch::Tensor& x, const torch::Tensor& keys,
+                                 const torch::Tensor& values,
+                                 const CrossAttentionCache& cross) const;
+    /// Keys and values [B, H, S, head_dim] of a memory [B, S, D].
+    std::pair<torch::Tensor, torch::Tensor> projectMemory(const torch::Tensor& memory) const;
+
+    /// Packs q/k/v into one matrix (see PackedWeights.h).
+    void packQkv();
+
+    /// An additive mask of `shape` in `dtype`: 0 where `keep`, torch.finfo(dtype).min (the
+    /// value upstream uses) elsewhere. keep: bool, broadcastable to `shape`.
+    static torch::Tensor additiveMask(at::IntArrayRef shape, const at::Tensor& keep,
+                                      const at::TensorOptions& options);
+
+    torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
+
+  private:
+    torch::Tensor splitHeads(const torch::Tensor& x) const; // [B, T, D] -> [B, H, T, hd]
+    torch::Tensor mergeHeads(const torch::Tensor& x) const; // [B, H, T, hd] -> [B, T, D]
+
+    int64_t dim_, heads_, headDim_;
+    double scale_;
+    torch::Tensor packedQkv_; // [3D, D]
+};
+TORCH_MODULE(MusicgenAttention);
+
+} // namespace moodsteer::models

@@ -1,0 +1,270 @@
+#include "models/MusicgenDecoder.h"
+
+#include "MusicgenDecoderLayer.h"
+#include "PackedWeights.h"
+#include "models/StateDict.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace moodsteer::models {
+namespace {
+
+std::string shapeText(c10::IntArrayRef s) {
+    std::ostringstream o;
+    o << s;
+    return o.str();
+}
+
+[[noreturn]] void bad(const std::string& what) {
+    throw std::invalid_argument("MusicgenForCausalLM: " + what);
+}
+
+} // namespace
+
+torch::Tensor sinusoidalPositions(int64_t positions, int64_t dim) {
+    if (positions < 0 || dim < 4)
+        throw std::invalid_argument("sinusoidalPositions: need positions >= 0 and dim >= 4, got " +
+                                    std::to_string(positions) + " x " + std::to_string(dim));
+    torch::NoGradGuard noGrad;
+    // Same float32 operations, in the same order, as MusicgenSinusoidalPositionalEmbedding.
+    const int64_t half = dim / 2;
+    const double step = std::log(10000.0) / static_cast<double>(half - 1);
+    auto freq = at::exp(at::arange(half, at::kFloat) * -step);
+    auto angle = at::arange(positions, at::kFloat).unsqueeze(1) * freq.unsqueeze(0);
+    auto table = at::cat({at::cos(angle), at::sin(angle)}, 1).view({positions, -1});
+    if (dim % 2 == 1) table = at::cat({table, at::zeros({positions, 1}, at::kFloat)}, 1);
+    return table;
+}
+
+SelfAttentionCache::SelfAttentionCache(int64_t layers, int64_t batch, int64_t heads,
+                                       int64_t capacity, int64_t headDim,
+                                       const torch::TensorOptions& options)
+    : capacity_(capacity), batch_(batch) {
+    if (layers <= 0 || batch <= 0 || capacity <= 0)
+        throw std::invalid_argument("SelfAttentionCache: layers, batch and capacity must be "
+                                    "positive, got " +
+                                    std::to_string(layers) + ", " + std::to_string(batch) + ", " +
+                                    std::to_string(capacity));
+    k_.reserve(layers);
+    v_.reserve(layers);
+    for (int64_t i = 0; i < layers; ++i) {
+        k_.push_back(torch::empty({batch, heads, capacity, headDim}, options));
+        v_.push_back(torch::empty({batch, heads, capacity, headDim}, options));
+    }
+}
+
+void SelfAttentionCache::truncate(int64_t length) {
+    if (length < 0 || length > length_)
+        throw std::invalid_argument("SelfAttentionCache::truncate: length " +
+                                    std::to_string(length) + " outside [0, " +
+                                    std::to_string(length_) + "]");
+    length_ = length;
+}
+
+MusicgenForCausalLMImpl::MusicgenForCausalLMImpl(const MusicgenDecoderConfig& config)
+    : config_(config) {
+    config_.validate();
+    const auto& c = config_;
+    // The module tree is the checkpoint's key tree: model.decoder.{embed_tokens, layers,
+    // layer_norm} and lm_heads.
+    model_ = register_module("model", std::make_shared<torch::nn::Module>("MusicgenModel"));
+    decoder_ =
+        model_->register_module("decoder", std::make_shared<torch::nn::Module>("MusicgenDecoder"));
+    embedTokens_ = decoder_->register_module("embed_tokens", torch::nn::ModuleList());
+    for (int64_t k = 0; k < c.num_codebooks; ++k) {
+        embeddings_.emplace_back(c.vocab_size + 1, c.hidden_size); // + 1: the pad/BOS row
+        embedTokens_->push_back(embeddings_.back());
+    }
+    layerList_ = decoder_->register_module("layers", torch::nn::ModuleList());
+    for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+        layers_.push_back(std::make_shared<MusicgenDecoderLayerImpl>(c));
+        layerList_->push_back(layers_.back());
+    }
+    layerNorm_ = decoder_->register_module(
+        "layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size})
+                                               .eps(c.layer_norm_eps)
+                                               .elementwise_affine(true)));
+    lmHeads_ = register_module("lm_heads", torch::nn::ModuleList());
+    for (int64_t k = 0; k < c.num_codebooks; ++k) {
+        heads_.emplace_back(torch::nn::LinearOptions(c.hidden_size, c.vocab_size).bias(false));
+        lmHeads_->push_back(heads_.back());
+    }
+    positionTable_ = sinusoidalPositions(c.max_position_embeddings, c.hidden_size);
+}
+
+MusicgenForCausalLMImpl::~MusicgenForCausalLMImpl() = default;
+
+torch::Tensor MusicgenForCausalLMImpl::positions(int64_t offset, int64_t count) const {
+    if (offset + count <= positionTable_.size(0)) return positionTable_.narrow(0, offset, count);
+    // Past max_position_embeddings upstream recomputes a longer table; rows do not depend
+    // on the table length, so computing them here gives the same values.
+    return sinusoidalPositions(offset + count, config_.hidden_size).narrow(0, offset, count);
+}
+
+CrossAttentionCache MusicgenForCausalLMImpl::precomputeCross(const torch::Tensor& encoderStates,
+                                                             const torch::Tensor& encoderMask) {
+    const int64_t d = config_.hidden_size;
+    if (encoderStates.dim() != 3 || encoderStates.size(2) != d)
+        bad("encoderStates must be [B, S, " + std::to_string(d) + "], got " +
+            shapeText(encoderStates.sizes()));
+    if (encoderStates.size(0) == 0 || encoderStates.size(1) == 0)
+        bad("encoderStates is empty: " + shapeText(encoderStates.sizes()));
+    if (encoderMask.dim() != 2 || encoderMask.size(0) != encoderStates.size(0) ||
+        encoderMask.size(1) != encoderStates.size(1))
+        bad("encoderMask must be [B, S] = " + shapeText(encoderStates.sizes().slice(0, 2)) +
+            ", got " + shapeText(encoderMask.sizes()));
+    if (((encoderMask != 0) & (encoderMask != 1)).any().item<bool>())
+        bad("encoderMask must hold only 0 and 1");
+    const auto& param = layerNorm_->weight;
+    auto states = encoderStates.to(param.options());
+    const int64_t batch = states.size(0), length = states.size(1);
+
+    CrossAttentionCache cross;
+    auto keep = (encoderMask == 1).to(param.device());
+    // transformers' _prepare_4d_attention_mask: (1 - mask) with every non-zero set to min.
+    cross.additiveMask = MusicgenAttentionImpl::additiveMask(
+        {batch, 1, 1, length}, keep.view({batch, 1, 1, length}), param.options());
+    cross.fullyMasked = keep.any(1).logical_not().view({batch, 1, 1});
+    cross.anyMasked = !keep.all().item<bool>();
+    cross.anyFullyMasked = cross.fullyMasked.any().item<bool>();
+    cross.k.reserve(layers_.size());
+    cross.v.reserve(layers_.size());
+    for (auto& layer : layers_) {
+        auto [k, v] = layer->encoder_attn->projectMemory(states);
+        cross.k.push_back(std::move(k));
+        cross.v.push_back(std::move(v));
+    }
+    return cross;
+}
+
+SelfAttentionCache MusicgenForCausalLMImpl::makeCache(int64_t batch, int64_t capacity) const {
+    return SelfAttentionCache(config_.num_hidden_layers, batch, config_.num_attention_heads,
+                              capacity, config_.headDim(), layerNorm_->weight.options());
+}
+
+torch::Tensor MusicgenForCausalLMImpl::embed(const torch::Tensor& ids, int64_t batch, int64_t steps,
+                                             int64_t offset) {
+    auto grid = ids.reshape({batch, config_.num_codebooks, steps});
+    // Upstream: sum([embed_tokens[k](ids[:, k]) for k]), left to right, unscaled.
+    torch::Tensor sum;
+    for (int64_t k = 0; k < config_.num_codebooks; ++k) {
+        auto e = at::embedding(embeddings_[k]->weight, grid.select(1, k));
+        sum = k == 0 ? e : sum + e;
+    }
+    return sum + positions(offset, steps).to(sum.options()); // a no-op in float32
+}
+
+bool MusicgenForCausalLMImpl::headsFused() const {
+    std::vector<const torch::Tensor*> params;
+    for (const auto& h : heads_)
+        params.push_back(&h->weight);
+    return !gradientsNeeded(params) && isPacked(fusedHeads_, params);
+}
+
+torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
+                                               const CrossAttentionCache& cross,
+                                               SelfAttentionCache* cache, const DecoderHooks* hooks,
+                                               std::vector<torch::Tensor>* hiddenStates) {
+    const auto& c = config_;
+    if (ids.dim() != 2 || ids.size(0) == 0 || ids.size(1) == 0 ||
+        ids.size(0) % c.num_codebooks != 0)
+        bad("ids must be [B*" + std::to_string(c.num_codebooks) + ", T] with T >= 1, got " +
+            shapeText(ids.sizes()));
+    if (at::isFloatingType(ids.scalar_type()) || ids.scalar_type() == at::kBool)
+        bad("ids must be an integer tensor");
+    const int64_t batch = ids.size(0) / c.num_codebooks, steps = ids.size(1);
+    {
+        auto [lo, hi] = at::aminmax(ids);
+        if (lo.item<int64_t>() < 0 || hi.item<int64_t>() > c.vocab_size)
+            bad("ids must lie in [0, vocab_size=" + std::to_string(c.vocab_size) + "], got [" +
+                std::to_string(lo.item<int64_t>()) + ", " + std::to_string(hi.item<int64_t>()) +
+                "]");
+    }
+    if (cross.batch() != batch || cross.k.size() != layers_.size() ||
+        cross.v.size() != layers_.size())
+        bad("the cross-attention cache holds " + std::to_string(cross.batch()) + " item(s) and " +
+            std::to_string(cross.k.size()) + " layer(s), the ids " + std::to_string(batch) +
+            " item(s) and the model " + std::to_string(layers_.size()) +
+            " layer(s); build it with precomputeCross()");
+    const int64_t past = cache ? cache->length() : 0;
+    if (cache) {
+        if (cache->batch() != batch || cache->k_.size() != layers_.size())
+            bad("the self-attention cache is for batch " + std::to_string(cache->batch()) +
+                " and " + std::to_string(cache->k_.size()) + " layer(s), the ids are batch " +
+                std::to_string(batch) + "; build it with makeCache()");
+        if (past + steps > cache->capacity())
+            bad("the self-attention cache is full: " + std::to_string(past) + " + " +
+                std::to_string(steps) + " positions exceed its capacity " +
+                std::to_string(cache->capacity()));
+    }
+
+    auto hidden = embed(ids.to(at::kLong), batch, steps, past);
+    if (hooks && hooks->intervene) hooks->intervene(-1, hidden);
+    if (hooks && hooks->onResidual) hooks->onResidual(-1, hidden);
+    if (hiddenStates) {
+        hiddenStates->clear();
+        hiddenStates->push_back(hidden);
+    }
+    const int last = static_cast<int>(layers_.size()) - 1;
+    for (int i = 0; i <= last; ++i) {
+        hidden = layers_[i]->forward(hidden, i, cross, cache ? &cache->k_[i] : nullptr,
+                                     cache ? &cache->v_[i] : nullptr, past, hooks);
+        if (hooks && hooks->intervene) hooks->intervene(i, hidden);
+        if (hooks && hooks->onResidual) hooks->onResidual(i, hidden);
+        if (hiddenStates && i < last) hiddenStates->push_back(hidden);
+    }
+    hidden = layerNorm_(hidden);
+    if (hiddenStates) hiddenStates->push_back(hidden);
+
+    torch::Tensor logits;
+    if (headsFused()) {
+        logits = at::linear(hidden, fusedHeads_)
+                     .view({batch, steps, c.num_codebooks, c.vocab_size})
+                     .permute({0, 2, 1, 3})
+                     .contiguous();
+    } else {
+        std::vector<torch::Tensor> perHead;
+        for (auto& h : heads_)
+            perHead.push_back(at::linear(hidden, h->weight));
+        logits = at::stack(perHead, 1); // [B, K, T, V], as upstream
+    }
+    if (cache) cache->length_ = past + steps;
+    return logits;
+}
+
+void MusicgenForCausalLMImpl::finalizeWeights() {
+    for (auto& layer : layers_)
+        layer->self_attn->packQkv();
+    std::vector<torch::Tensor> heads;
+    for (auto& h : heads_)
+        heads.push_back(h->weight);
+    fusedHeads_ = packRows(heads);
+}
+
+bool MusicgenForCausalLMImpl::checkPositionTable(StateDictLoader& loader,
+                                                 const std::string& prefix) const {
+    const std::string key = prefix + positionTableKey();
+    if (!loader.has(key)) return false;
+    auto table = loader.take(key, {config_.max_position_embeddings, config_.hidden_size});
+    const double diff =
+        (table.to(at::kDouble) - positionTable_.to(at::kDouble)).abs().max().item<double>();
+    if (!(diff <= 1e-5))
+        throw std::runtime_error("'" + loader.file().path() + "': tensor '" + key +
+                                 "' is not the sinusoid table this decoder computes (max abs "
+                                 "difference " +
+                                 std::to_string(diff) + ")");
+    return true;
+}
+
+void MusicgenForCausalLMImpl::loadFrom(StateDictLoader& loader, const std::string& prefix) {
+    loader.load(*this, prefix);
+    checkPositionTable(loader, prefix);
+    finalizeWeights();
+}
+
+} // namespace moodsteer::models

@@ -1,0 +1,45 @@
+#include "MusicgenDecoderLayer.h"
+
+#include <ATen/ATen.h>
+
+namespace moodsteer::models {
+namespace {
+
+torch::nn::LayerNorm layerNorm(const MusicgenDecoderConfig& c) {
+    return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size})
+                                    .eps(c.layer_norm_eps)
+                                    .elementwise_affine(true));
+}
+
+} // namespace
+
+MusicgenDecoderLayerImpl::MusicgenDecoderLayerImpl(const MusicgenDecoderConfig& c)
+    : gelu_(c.activation_function == "gelu") {
+    self_attn =
+        register_module("self_attn", MusicgenAttention(c.hidden_size, c.num_attention_heads));
+    self_attn_layer_norm = register_module("self_attn_layer_norm", layerNorm(c));
+    encoder_attn =
+        register_module("encoder_attn", MusicgenAttention(c.hidden_size, c.num_attention_heads));
+    encoder_attn_layer_norm = register_module("encoder_attn_layer_norm", layerNorm(c));
+    fc1 = register_module(
+        "fc1", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, c.ffn_dim).bias(false)));
+    fc2 = register_module(
+        "fc2", torch::nn::Linear(torch::nn::LinearOptions(c.ffn_dim, c.hidden_size).bias(false)));
+    final_layer_norm = register_module("final_layer_norm", layerNorm(c));
+}
+
+torch::Tensor MusicgenDecoderLayerImpl::forward(const torch::Tensor& h, int layer,
+                                                const CrossAttentionCache& cross,
+                                                torch::Tensor* cacheK, torch::Tensor* cacheV,
+                                                int64_t past, const DecoderHooks* hooks) {
+    auto attn = self_attn->selfAttention(self_attn_layer_norm(h), cacheK, cacheV, past);
+    if (hooks && hooks->onAttention) hooks->onAttention(layer, attn);
+    auto x = h + attn;
+    x = x + encoder_attn->crossAttention(encoder_attn_layer_norm(x), cross.k[layer], cross.v[layer],
+                                         cross);
+    auto inner = at::linear(final_layer_norm(x), fc1->weight);
+    inner = gelu_ ? at::gelu(inner) : at::relu(inner); // gelu: the exact erf form
+    return x + at::linear(inner, fc2->weight);
+}
+
+} // namespace moodsteer::models

@@ -1,0 +1,29 @@
+// transformers MusicgenDecoderLayer: pre-LayerNorm causal self-attention, cross-attention on
+// the text memory and a bias-free GELU MLP, each added to the residual stream.
+#pragma once
+
+#include "MusicgenAttention.h"
+
+namespace moodsteer::models {
+
+class MusicgenDecoderLayerImpl : public torch::nn::Module {
+  public:
+    explicit MusicgenDecoderLayerImpl(const MusicgenDecoderConfig& config);
+
+    /// h: the residual stream [B, T, D]; returns the stream after this layer (a new tensor).
+    /// cacheK/cacheV: this layer's self-attention cache, or null.
+    torch::Tensor forward(const torch::Tensor& h, int layer, const CrossAttentionCache& cross,
+                          torch::Tensor* cacheK, torch::Tensor* cacheV, int64_t past,
+                          const DecoderHooks* hooks);
+
+    MusicgenAttention self_attn{nullptr}, encoder_attn{nullptr};
+    torch::nn::LayerNorm self_attn_layer_norm{nullptr}, encoder_attn_layer_norm{nullptr},
+        final_layer_norm{nullptr};
+    torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+
+  private:
+    bool gelu_;
+};
+TORCH_MODULE(MusicgenDecoderLayer);
+
+} // namespace moodsteer::models

@@ -1,0 +1,157 @@
+// SEANet building blocks of EnCodec (transformers 4.35 modeling_encodec.py) and the residual
+// vector quantizer. Private to models/. Several small classes share this file because each is a
+// few lines and they only make sense together; every module registers the checkpoint's names
+// (layers.N, block.N, conv, lstm, codebook.embed).
+#pragma once
+
+#include "models/Encodec.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/rnn.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace moodsteer::models::seanet {
+
+/// One entry of a SEANet `layers` list. `reach` widens a receptive reach, given at this layer's
+/// output rate, to its input rate (used for the streaming decoder's exact context).
+class SeanetLayer : public torch::nn::Module {
+  public:
+    virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+    virtual FrameReach reach(FrameReach atOutput) const { return atOutput; }
+};
+
+class Elu : public SeanetLayer {
+  public:
+    torch::Tensor forward(const torch::Tensor& x) override;
+};
+
+/// EncodecConv1d: padding computed per call ("same"-style, completing the last window).
+class Conv1d : public SeanetLayer {
+  public:
+    Conv1d(const EncodecConfig& config, int64_t in, int64_t out, int64_t kernel, int64_t stride = 1,
+           int64_t dilation = 1);
+    torch::Tensor forward(const torch::Tensor& x) override;
+    FrameReach reach(FrameReach atOutput) const override;
+    torch::nn::Conv1d conv{nullptr};
+
+  private:
+    /// (left, right) fixed padding, without the extra padding that completes the last window.
+    std::pair<int64_t, int64_t> fixedPadding() const;
+    int64_t kernel_, stride_, dilation_;
+    bool causal_;
+    std::string padMode_;
+};
+
+/// EncodecConvTranspose1d: upsampling, trimming kernel - stride samples afterwards.
+class ConvTranspose1d : public SeanetLayer {
+  public:
+    ConvTranspose1d(const EncodecConfig& config, int64_t in, int64_t out, int64_t kernel,
+                    int64_t stride);
+    torch::Tensor forward(const torch::Tensor& x) override;
+    FrameReach reach(FrameReach atOutput) const override;
+    torch::nn::ConvTranspose1d conv{nullptr};
+
+  private:
+    int64_t trimLeft() const;
+    int64_t kernel_, stride_;
+    bool causal_;
+    double trimRightRatio_;
+};
+
+/// EncodecResnetBlock: x + block(x), block = [ELU, conv(k, dilation), ELU, conv(1)].
+class ResnetBlock : public SeanetLayer {
+  public:
+    ResnetBlock(const EncodecConfig& config, int64_t dim, int64_t dilation);
+    torch::Tensor forward(const torch::Tensor& x) override;
+    FrameReach reach(FrameReach atOutput) const override;
+
+  private:
+    torch::nn::ModuleList block_;
+    std::vector<std::shared_ptr<SeanetLayer>> layers_;
+    std::shared_ptr<Conv1d> shortcut_; // only with use_conv_shortcut
+};
+
+/// EncodecLSTM: (B, C, T) -> lstm over T -> + input (skip connection).
+class Lstm : public SeanetLayer {
+  public:
+    Lstm(const EncodecConfig& config, int64_t dim);
+    torch::Tensor forward(const torch::Tensor& x) override;
+    std::pair<torch::Tensor, EncodecModelImpl::LstmState>
+    forwardWithState(const torch::Tensor& x, const std::optional<EncodecModelImpl::LstmState>& s);
+    torch::nn::LSTM lstm{nullptr};
+};
+
+/// A `layers` list: ModuleList for the key names plus typed pointers to call.
+class SeanetStack : public torch::nn::Module {
+  public:
+    torch::Tensor forward(const torch::Tensor& x, size_t from = 0, size_t to = SIZE_MAX);
+    FrameReach reach(size_t from, size_t to) const;
+
+  protected:
+    SeanetStack();
+    template <class T> std::shared_ptr<T> add(std::shared_ptr<T> layer) {
+        list_->push_back(layer);
+        layers_.push_back(layer);
+        return layer;
+    }
+    std::vector<std::shared_ptr<SeanetLayer>> layers_;
+
+  private:
+    torch::nn::ModuleList list_;
+};
+
+class SeanetEncoderImpl : public SeanetStack {
+  public:
+    explicit SeanetEncoderImpl(const EncodecConfig& config);
+};
+
+/// Layer 0 is the input convolution, layer 1 the LSTM, the rest upsamples to audio.
+class SeanetDecoderImpl : public SeanetStack {
+  public:
+    explicit SeanetDecoderImpl(const EncodecConfig& config);
+    torch::Tensor inputConv(const torch::Tensor& x) { return layers_[0]->forward(x); }
+    Lstm& lstm() { return *lstm_; }
+    torch::Tensor upsample(const torch::Tensor& x) { return forward(x, 2); }
+    FrameReach inputConvReach() const { return reach(0, 1); }
+    FrameReach upsampleReach() const { return reach(2, layers_.size()); }
+
+  private:
+    std::shared_ptr<Lstm> lstm_;
+};
+
+/// EncodecEuclideanCodebook: only `embed` is used; the training statistics stay in the file.
+class Codebook : public torch::nn::Module {
+  public:
+    explicit Codebook(const EncodecConfig& config);
+    torch::Tensor embed;
+};
+
+/// EncodecVectorQuantization: holds the codebook under the name "codebook".
+class VectorQuantization : public torch::nn::Module {
+  public:
+    explicit VectorQuantization(const EncodecConfig& config);
+    /// residual [N, D] -> nearest code per row [N].
+    torch::Tensor encode(const torch::Tensor& rows) const;
+    std::shared_ptr<Codebook> codebook;
+};
+
+class ResidualVectorQuantizerImpl : public torch::nn::Module {
+  public:
+    explicit ResidualVectorQuantizerImpl(const EncodecConfig& config);
+    /// emb [B, D, F] -> codes [B, K, F].
+    torch::Tensor encode(const torch::Tensor& emb, int64_t numQuantizers) const;
+    /// codes [B, K, F] (validated by the caller) -> [B, D, F].
+    torch::Tensor decode(const torch::Tensor& codes) const;
+    int64_t numLayers() const { return static_cast<int64_t>(layers_.size()); }
+
+  private:
+    torch::nn::ModuleList list_;
+    std::vector<std::shared_ptr<VectorQuantization>> layers_;
+};
+
+} // namespace moodsteer::models::seanet
