@@ -1,6 +1,4 @@
-// genreFeatureVector: clip-level summary of the DSP encoder's frames. Its own translation unit
-// because AudioFeatureEncoder.h and FeatureMatrix.h (used by the probe) both define a
-// moodsteer::FeatureMatrix.
+// genreFeatureVector: a clip-level summary of the DSP encoder's frames (means and spreads).
 #include "core/AudioFeatureEncoder.h"
 #include "core/GenreClassifier.h"
 
