@@ -71,8 +71,9 @@ TEST_P(EnginePrecision, GuidedScoresStayCloseAlongTheReferencePath) {
               << "error " << maxAbs << ", relative " << rel << ", greedy agreement " << agree
               << "; free-running delayed-id mismatches " << mismatches << " of " << ids.numel()
               << std::endl;
-    // Bounds: about twice the measured values (bf16 0.035 / 0.0066, int8 0.12 / 0.022).
-    EXPECT_LE(rel, precision == "bf16" ? 0.015 : 0.05);
+    // Bounds: about twice the measured relative error (bf16 0.058 abs / 0.011 rel, 99.0 %
+    // agreement; int8 0.149 / 0.027, 97.5 %).
+    EXPECT_LE(rel, precision == "bf16" ? 0.02 : 0.05);
     EXPECT_GE(agree, precision == "bf16" ? 0.95 : 0.9);
     EXPECT_GT(maxAbs, 0.0);
 }
