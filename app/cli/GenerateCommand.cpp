@@ -2,6 +2,7 @@
 // atomically with a JSON sidecar holding the full recipe.
 #include "CliCommand.h"
 #include "CliSupport.h"
+#include "SteerSupport.h"
 
 #include "core/AudioFile.h"
 #include "core/CodesFile.h"
@@ -28,6 +29,9 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
   --top-k K (250)  --top-p P (0: off)  --temperature T (1)
   --recipe FILE        start from a clip's JSON sidecar (options given here override it)
   --codes-out FILE     also write the codes (safetensors, int64 [K, frames], tensor "codes")
+  --steer VEC.safetensors:ALPHA[:LAYER]   steer towards a vector (repeatable; negative ALPHA
+                       pushes away; valence/arousal vectors take signed alphas)
+  --transition A.safetensors:B.safetensors[:ALPHA]   cross-fade A -> B over the clip (default 0.5)
   --threads N  --precision f32|bf16|int8  --json  --quiet
 Writes OUT and OUT.json (the recipe). Exit code != 0 with one line on failure.)";
 
@@ -41,7 +45,7 @@ static int runGenerate(const std::vector<std::string>& argv) {
     }
     args.allowOnly({"model", "prompt", "prompt-ids", "valence", "arousal", "seconds", "steps",
                     "seed", "greedy", "guidance", "top-k", "top-p", "temperature", "recipe",
-                    "codes-out", "threads", "precision", "json", "quiet", "out", "help"});
+                    "codes-out", "steer", "transition", "threads", "precision", "json", "quiet", "out", "help"});
     const std::string out = args.require("out");
     if (!isSupportedAudioExtension(out))
         throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");
@@ -69,6 +73,14 @@ static int runGenerate(const std::vector<std::string>& argv) {
     r.topK = static_cast<int>(args.getInt("top-k", r.topK));
     r.topP = args.getDouble("top-p", r.topP);
     r.temperature = args.getDouble("temperature", r.temperature);
+    if (args.has("steer") || args.has("transition")) { // replaces a loaded recipe's steering
+        r.steering.clear();
+        for (const auto& s : args.all("steer"))
+            r.steering.push_back(parseSteerArg(s));
+        for (const auto& t : args.all("transition"))
+            for (auto& s : parseTransitionArg(t))
+                r.steering.push_back(std::move(s));
+    }
 
     std::string folder = r.model.empty() || r.model == "embedded" ? MusicEngine::embeddedModelFolder()
                                                                    : r.model;

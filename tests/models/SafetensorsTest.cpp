@@ -132,6 +132,14 @@ static std::vector<MalformedCase> malformedCases() {
     c.push_back({"shape overflow",
                  image(R"({"t":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}})", 4),
                  "overflows"});
+    // Found while fuzzing (docs/fuzzing.md): int64 overflow hidden by a zero dimension, and
+    // unbounded JSON nesting.
+    c.push_back({"overflow behind a zero dim",
+                 image(R"({"t":{"dtype":"F32","shape":[2,4611686018427387904,0],"data_offsets":[0,0]}})", 0),
+                 "overflows"});
+    c.push_back({"deep nesting",
+                 image("{\"a\":" + std::string(17, '[') + std::string(17, ']') + "}", 0),
+                 "nests deeper"});
     c.push_back({"bad metadata", image(R"({"__metadata__":{"k":1}})", 0), "not a string"});
     c.push_back({"offsets not pair", image(R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[0]}})", 1),
                  "data_offsets must be"});

@@ -1,10 +1,12 @@
 #include "core/MusicEngine.h"
 
 #include "core/Resources.h"
+#include "core/SteeringPlan.h"
 #include "core/Version.h"
 #include "engine/EncodecCodec.h"
 #include "engine/Generator.h"
 #include "engine/MusicEngineImpl.h"
+#include "engine/SteeringHook.h"
 #include "engine/SynthCodecFactory.h"
 
 #include <torch/torch.h>
@@ -142,8 +144,14 @@ Conditioning MusicEngine::Impl::condition(const Recipe& r) {
 }
 
 GenerationResult MusicEngine::generate(const Recipe& recipe, const GenerationCallbacks& cb) {
+    return impl_->generate(recipe, cb);
+}
+
+GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const GenerationCallbacks& cb,
+                                             const models::DecoderHooks* observer,
+                                             const std::function<void(int)>& beforeStep) {
     torch::NoGradGuard g;
-    Impl& d = *impl_;
+    Impl& d = *this;
     const auto start = std::chrono::steady_clock::now();
     const int frames = d.framesFor(recipe);
     if (!recipe.greedy && !(recipe.temperature > 0))
@@ -151,6 +159,17 @@ GenerationResult MusicEngine::generate(const Recipe& recipe, const GenerationCal
     if (!(recipe.guidance >= 0) || !std::isfinite(recipe.guidance))
         throw EngineError("guidance must be a finite number >= 0");
     Conditioning c = d.condition(recipe);
+    // Steering: vectors checked against this model (id, width, layers) before any decoding.
+    std::shared_ptr<const SteeringPlan> plan;
+    if (!recipe.steering.empty()) {
+        try {
+            plan = std::make_shared<const SteeringPlan>(SteeringPlan::fromRecipe(
+                recipe.steering, d.info.id, d.info.hiddenSize, d.info.numLayers));
+        } catch (const std::exception& e) {
+            throw EngineError(e.what());
+        }
+    }
+    SteeringHook steer(plan, 1, frames + d.info.numCodebooks - 1, observer);
 
     GeneratorOptions o;
     o.frames = frames;
@@ -158,6 +177,13 @@ GenerationResult MusicEngine::generate(const Recipe& recipe, const GenerationCal
     o.sampling = {recipe.greedy, recipe.temperature, recipe.topK, recipe.topP};
     o.seed = recipe.seed;
     o.cancel = cb.cancel;
+    o.hooks = steer.hooks();
+    if (o.hooks || beforeStep)
+        o.beforeStep = [&](int step) {
+            steer.setStep(step);
+            if (beforeStep)
+                beforeStep(step);
+        };
     o.onStep = [&](int step, int total) {
         if (!cb.onProgress)
             return;

@@ -4,9 +4,11 @@
 
 #include "core/AudioCodec.h"
 #include "core/MusicEngine.h"
+#include "models/MusicgenDecoder.h"
 #include "models/MusicgenModel.h"
 #include "models/SentencePieceTokenizer.h"
 
+#include <functional>
 #include <memory>
 
 namespace moodsteer {
@@ -27,6 +29,13 @@ struct MusicEngine::Impl {
     Conditioning condition(const Recipe& recipe);
     /// Frames for a recipe (steps or seconds), validated against the positions.
     int framesFor(const Recipe& recipe) const;
+    /// MusicEngine::generate with the recipe's steering applied (SteeringPlan on the
+    /// conditional rows, schedule evaluated per step), plus an optional observer of the
+    /// decoder (onResidual/onAttention, after the steering) and a per-step callback (decode
+    /// step s feeds delayed position s), for activation collection while generating.
+    GenerationResult generate(const Recipe& recipe, const GenerationCallbacks& callbacks,
+                              const models::DecoderHooks* observer = nullptr,
+                              const std::function<void(int step)>& beforeStep = {});
 };
 
 } // namespace moodsteer

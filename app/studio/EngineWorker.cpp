@@ -1,0 +1,67 @@
+#include "EngineWorker.h"
+
+#include <QThread>
+
+#include <algorithm>
+#include <exception>
+
+namespace moodsteer::studio {
+
+EngineWorker::EngineWorker(const std::atomic<bool>* cancel, QObject* parent)
+    : QObject(parent), cancel_(cancel) {}
+
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::load(const QString& folder, int threads) {
+    std::string path = folder.toStdString();
+    if (path.empty()) {
+        path = MusicEngine::embeddedModelFolder();
+        if (path.empty()) {
+            emit loadFailed(tr("The embedded model is not installed. Choose a MusicGen model "
+                               "folder in Settings."));
+            return;
+        }
+    }
+    try {
+        LoadOptions options;
+        options.threads = threads;
+        engine_.reset(); // free the old model before loading the next
+        engine_ = MusicEngine::load(path, options);
+        emit loaded(engine_->info());
+    } catch (const std::exception& e) {
+        engine_.reset();
+        emit loadFailed(tr("Cannot load the model in %1: %2")
+                            .arg(QString::fromStdString(path), QString::fromUtf8(e.what())));
+    }
+}
+
+void EngineWorker::generate(const Recipe& recipe) {
+    if (!engine_) {
+        emit failed(tr("No model is loaded."));
+        return;
+    }
+    QVector<float> pending;
+    pending.reserve(kChunkSamples * 2);
+    GenerationCallbacks callbacks;
+    callbacks.cancel = cancel_;
+    callbacks.onProgress = [this](const GenerationProgress& p) { emit progress(p); };
+    callbacks.onAudio = [this, &pending](const float* samples, std::size_t count) {
+        const qsizetype at = pending.size();
+        pending.resize(at + static_cast<qsizetype>(count));
+        std::copy(samples, samples + count, pending.begin() + at);
+        if (pending.size() >= kChunkSamples) {
+            emit audioChunk(pending);
+            pending.clear();
+        }
+    };
+    try {
+        emit started(recipe, engine_->info().sampleRate);
+        GenerationResult result = engine_->generate(recipe, callbacks);
+        if (!pending.isEmpty()) emit audioChunk(pending);
+        emit finished(result);
+    } catch (const std::exception& e) {
+        emit failed(QString::fromUtf8(e.what()));
+    }
+}
+
+} // namespace moodsteer::studio

@@ -1,0 +1,49 @@
+// Runs the MusicEngine on the engine thread. Requests arrive as queued slot calls with value
+// arguments; progress, audio chunks and results leave as signals (queued to the GUI thread).
+// Cancellation is the atomic flag the client owns, read by the engine between decode steps.
+//
+// Threading: constructed on the GUI thread, then moved to the engine thread; every slot runs
+// on the engine thread; nothing here touches a widget.
+#pragma once
+
+#include "widgets/CoreMetaTypes.h"
+
+#include <QObject>
+#include <QString>
+#include <QVector>
+
+#include <atomic>
+#include <memory>
+
+namespace moodsteer::studio {
+
+class EngineWorker : public QObject {
+    Q_OBJECT
+  public:
+    explicit EngineWorker(const std::atomic<bool>* cancel, QObject* parent = nullptr);
+    ~EngineWorker() override;
+
+    /// Audio chunks are gathered to at least this many samples before a signal (~0.1 s),
+    /// so the GUI is not flooded once per decode step.
+    static constexpr int kChunkSamples = 3200;
+
+  public slots:
+    /// `folder` empty: the embedded model.
+    void load(const QString& folder, int threads);
+    void generate(const moodsteer::Recipe& recipe);
+
+  signals:
+    void loaded(const moodsteer::ModelInfo& info);
+    void loadFailed(const QString& message);
+    void started(const moodsteer::Recipe& recipe, int sampleRate);
+    void progress(const moodsteer::GenerationProgress& progress);
+    void audioChunk(const QVector<float>& samples);
+    void finished(const moodsteer::GenerationResult& result);
+    void failed(const QString& message);
+
+  private:
+    const std::atomic<bool>* cancel_;
+    std::unique_ptr<MusicEngine> engine_;
+};
+
+} // namespace moodsteer::studio

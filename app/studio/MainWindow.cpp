@@ -1,0 +1,275 @@
+#include "MainWindow.h"
+
+#include "widgets/AboutDialog.h"
+#include "widgets/ClipLibraryPanel.h"
+#include "widgets/ExportDialog.h"
+#include "widgets/GeneratePanel.h"
+#include "widgets/GenerationController.h"
+#include "widgets/PromptPanel.h"
+#include "widgets/SettingsDialog.h"
+#include "widgets/TransportPanel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileInfo>
+#include <QGroupBox>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QVBoxLayout>
+
+namespace moodsteer::studio {
+
+using namespace moodsteer::widgets;
+
+namespace {
+/// Ctrl+Enter inside the prompt text generates (the text edit would otherwise eat it).
+class CtrlEnterFilter : public QObject {
+  public:
+    CtrlEnterFilter(QObject* parent, std::function<void()> fire)
+        : QObject(parent), fire_(std::move(fire)) {}
+    bool eventFilter(QObject* watched, QEvent* e) override {
+        if (e->type() == QEvent::KeyPress) {
+            auto* k = static_cast<QKeyEvent*>(e);
+            if ((k->key() == Qt::Key_Return || k->key() == Qt::Key_Enter) &&
+                (k->modifiers() & Qt::ControlModifier)) {
+                fire_();
+                return true;
+            }
+        }
+        return QObject::eventFilter(watched, e);
+    }
+
+  private:
+    std::function<void()> fire_;
+};
+
+QString modelSummary(const ModelInfo& info) {
+    return QObject::tr("%1 · %2 layers · %3 M parameters · %4%5")
+        .arg(QString::fromStdString(info.id))
+        .arg(info.numLayers)
+        .arg(info.parameterCount / 1e6, 0, 'f', 1)
+        .arg(QString::fromStdString(info.codecName))
+        .arg(info.hasAvEncoder ? QObject::tr(" · emotion (AV) conditioning") : QString());
+}
+} // namespace
+
+MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player,
+                       const QString& libraryFolder, QSettings* settings, QWidget* parent)
+    : QMainWindow(parent), engine_(engine), player_(std::move(player)), settings_(settings) {
+    setWindowTitle(tr("MoodSteer Studio"));
+    studio_ = StudioSettings::load(*settings_);
+    if (!libraryFolder.isEmpty()) {
+        try {
+            library_ = std::make_unique<ClipLibrary>(libraryFolder.toStdString());
+        } catch (const std::exception& e) {
+            libraryError_ = QString::fromUtf8(e.what());
+        }
+    }
+
+    prompt_ = new PromptPanel;
+    try {
+        prompt_->pad()->setWords(VaWordList::fromCsv(VaWordList::defaultPath()));
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(tr("Emotion words unavailable: %1").arg(e.what()));
+    }
+    generate_ = new GeneratePanel;
+    transport_ = new TransportPanel(player_.get());
+    libraryPanel_ = new ClipLibraryPanel(library_.get());
+    controller_ = new GenerationController(engine_, transport_, library_.get(), this);
+
+    auto* promptBox = new QGroupBox(tr("Prompt && emotion"));
+    auto* promptLayout = new QVBoxLayout(promptBox);
+    promptLayout->addWidget(prompt_, 1);
+    promptLayout->addWidget(generate_);
+    auto* transportBox = new QGroupBox(tr("Playback"));
+    (new QVBoxLayout(transportBox))->addWidget(transport_);
+    auto* libraryBox = new QGroupBox(tr("Clip library"));
+    (new QVBoxLayout(libraryBox))->addWidget(libraryPanel_);
+
+    auto* right = new QSplitter(Qt::Vertical);
+    right->addWidget(transportBox);
+    right->addWidget(libraryBox);
+    right->setStretchFactor(0, 1);
+    right->setStretchFactor(1, 3);
+    auto* main = new QSplitter(Qt::Horizontal);
+    main->addWidget(promptBox);
+    main->addWidget(right);
+    main->setStretchFactor(0, 2);
+    main->setStretchFactor(1, 3);
+    main->setChildrenCollapsible(false);
+    setCentralWidget(main);
+    modelLabel_ = new QLabel;
+    statusBar()->addPermanentWidget(modelLabel_);
+
+    buildMenus();
+    prompt_->promptEdit()->installEventFilter(new CtrlEnterFilter(this, [this] { generate(); }));
+
+    // Engine -> UI.
+    connect(engine_, &EngineClient::modelLoadStarted, this, [this](const QString& folder) {
+        generate_->setModelLoading(
+            tr("Loading the model%1…").arg(folder.isEmpty() ? tr(" (embedded)") : " " + folder));
+        modelLabel_->setText(tr("Loading model…"));
+    });
+    connect(engine_, &EngineClient::modelLoaded, this, [this](const ModelInfo& info) {
+        const QString id = studio_.modelFolder.isEmpty() ? "embedded" : studio_.modelFolder;
+        prompt_->setModelInfo(info, id);
+        generate_->setModelReady(true, tr("Ready."));
+        modelLabel_->setText(modelSummary(info));
+    });
+    connect(engine_, &EngineClient::modelLoadFailed, this, [this](const QString& message) {
+        generate_->setModelReady(false, "<span style='color:#b00020'>" + message.toHtmlEscaped() +
+                                            "</span>");
+        modelLabel_->setText(tr("No model loaded"));
+        statusBar()->showMessage(message, 15000);
+    });
+    connect(controller_, &GenerationController::busyChanged, generate_, &GeneratePanel::setBusy);
+    connect(controller_, &GenerationController::progress, generate_, &GeneratePanel::setProgress);
+    connect(controller_, &GenerationController::statusMessage, generate_,
+            &GeneratePanel::setStatus);
+    connect(controller_, &GenerationController::failed, this, &MainWindow::showError);
+    connect(controller_, &GenerationController::clipAdded, this, [this](const QString& id) {
+        libraryPanel_->refresh();
+        libraryPanel_->select(id);
+    });
+    // UI -> engine / player.
+    connect(generate_, &GeneratePanel::generateClicked, this, &MainWindow::generate);
+    connect(generate_, &GeneratePanel::cancelClicked, controller_, &GenerationController::cancel);
+    connect(libraryPanel_, &ClipLibraryPanel::playRequested, this, &MainWindow::playClip);
+    connect(libraryPanel_, &ClipLibraryPanel::exportRequested, this, &MainWindow::exportClip);
+    connect(libraryPanel_, &ClipLibraryPanel::errorOccurred, this, &MainWindow::showError);
+    connect(libraryPanel_, &ClipLibraryPanel::regenerateRequested, this, [this](const Recipe& r) {
+        prompt_->setRecipe(r);
+        generate();
+    });
+    connect(libraryPanel_, &ClipLibraryPanel::selectionChanged, this, [this](const QString& id) {
+        const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+        prompt_->pad()->setPredicted(
+            c && c->predictedValence
+                ? std::optional<QPointF>(QPointF(*c->predictedValence, *c->predictedArousal))
+                : std::nullopt);
+    });
+    connect(transport_, &TransportPanel::deviceChanged, this, [this](const QString& name) {
+        studio_.audioDevice = name;
+        studio_.save(*settings_);
+    });
+
+    transport_->refreshDevices(studio_.audioDevice);
+    if (!libraryError_.isEmpty())
+        showError(tr("The clip library could not be opened: %1").arg(libraryError_));
+    restoreGeometry(settings_->value("window/geometry").toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* exportAction = file->addAction(tr("&Export clip…"), this, [this] {
+        if (!libraryPanel_->selectedId().isEmpty()) exportClip(libraryPanel_->selectedId());
+    });
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    QAction* settingsAction = file->addAction(tr("&Settings…"), this, &MainWindow::showSettings);
+    settingsAction->setShortcut(QKeySequence::Preferences);
+    file->addAction(tr("Reload &model"), this, &MainWindow::loadModel);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* gen = menuBar()->addMenu(tr("&Generate"));
+    QAction* go = gen->addAction(tr("&Generate"), this, &MainWindow::generate);
+    go->setShortcuts(
+        {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+    QAction* cancel = gen->addAction(tr("&Cancel"), controller_, &GenerationController::cancel);
+    cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+
+    QMenu* play = menuBar()->addMenu(tr("&Playback"));
+    QAction* toggle = play->addAction(tr("Play / &pause"), transport_, &TransportPanel::togglePlay);
+    toggle->setShortcut(QKeySequence(Qt::Key_Space));
+    play->addAction(tr("&Stop"), transport_, &TransportPanel::stop);
+    QAction* loop = play->addAction(tr("&Loop"));
+    loop->setCheckable(true);
+    loop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    connect(loop, &QAction::toggled, transport_, &TransportPanel::setLoop);
+    play->addAction(tr("A/B &switch"), libraryPanel_, &ClipLibraryPanel::switchAb);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About MoodSteer Studio"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::loadModel() {
+    engine_->loadModel(studio_.modelFolder, studio_.threads);
+}
+
+void MainWindow::generate() {
+    if (controller_->isBusy() || !engine_->modelInfo()) return;
+    controller_->generate(prompt_->nextRecipe());
+}
+
+void MainWindow::playClip(const QString& id, bool keepPosition, bool play) {
+    if (!library_) return;
+    try {
+        transport_->showClip(library_->audio(id.toStdString()), keepPosition);
+        if (play && !player_->play() && !player_->hasDevice())
+            statusBar()->showMessage(transport_->statusText(), 8000);
+    } catch (const std::exception& e) {
+        showError(QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::exportClip(const QString& id) {
+    const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+    if (!c) return;
+    try {
+        ExportDialog dialog(studio_.outputFolder, QString::fromStdString(c->name),
+                            library_->audio(c->id), c->recipe, this);
+        if (dialog.exec() == QDialog::Accepted)
+            statusBar()->showMessage(
+                tr("Exported %1 (recipe in %2)")
+                    .arg(dialog.path(), QFileInfo(QString::fromStdString(ClipLibrary::sidecarPath(
+                                                      dialog.path().toStdString())))
+                                            .fileName()),
+                8000);
+    } catch (const std::exception& e) {
+        showError(QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::showSettings() {
+    QStringList devices{tr("Default output")};
+    for (const auto& d : player_->devices())
+        devices << QString::fromStdString(d.name);
+    SettingsDialog dialog(studio_, devices, engine_->embeddedModelFolder(), this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const StudioSettings next = dialog.settings();
+    const bool reload = next.modelFolder != studio_.modelFolder || next.threads != studio_.threads;
+    const bool device = next.audioDevice != studio_.audioDevice;
+    studio_ = next;
+    studio_.save(*settings_);
+    if (device) transport_->refreshDevices(studio_.audioDevice);
+    if (reload) loadModel();
+}
+
+void MainWindow::showAbout() {
+    const auto info = engine_->modelInfo();
+    AboutDialog(info ? modelSummary(*info) : QString(), this).exec();
+}
+
+void MainWindow::showError(const QString& message) {
+    statusBar()->showMessage(message, 15000);
+    generate_->setStatus("<span style='color:#b00020'>" + message.toHtmlEscaped() + "</span>");
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    settings_->setValue("window/geometry", saveGeometry());
+    studio_.save(*settings_);
+    controller_->cancel();
+    e->accept();
+}
+
+} // namespace moodsteer::studio

@@ -1,0 +1,71 @@
+// The studio's main window: lays out the panels and wires them to the engine client, the
+// audio player and the clip library. No domain logic lives here (see widgets/).
+#pragma once
+
+#include "core/AudioPlayer.h"
+#include "core/ClipLibrary.h"
+#include "widgets/EngineClient.h"
+#include "widgets/StudioSettings.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QLabel;
+class QSettings;
+
+namespace moodsteer::widgets {
+class ClipLibraryPanel;
+class GeneratePanel;
+class GenerationController;
+class PromptPanel;
+class TransportPanel;
+} // namespace moodsteer::widgets
+
+namespace moodsteer::studio {
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+  public:
+    /// Takes the engine client, the audio player and the library folder ("" = none).
+    MainWindow(widgets::EngineClient* engine, std::unique_ptr<AudioPlayer> player,
+               const QString& libraryFolder, QSettings* settings, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    widgets::PromptPanel* promptPanel() const { return prompt_; }
+    widgets::GeneratePanel* generatePanel() const { return generate_; }
+    widgets::TransportPanel* transportPanel() const { return transport_; }
+    widgets::ClipLibraryPanel* libraryPanel() const { return libraryPanel_; }
+    ClipLibrary* library() const { return library_.get(); }
+    const widgets::StudioSettings& settings() const { return studio_; }
+
+  public slots:
+    void generate();
+    void exportClip(const QString& id);
+    void showSettings();
+    void showAbout();
+    void loadModel();
+
+  protected:
+    void closeEvent(QCloseEvent*) override;
+
+  private:
+    void buildMenus();
+    void playClip(const QString& id, bool keepPosition, bool play);
+    void showError(const QString& message);
+
+    widgets::EngineClient* engine_;
+    std::unique_ptr<AudioPlayer> player_;
+    std::unique_ptr<ClipLibrary> library_;
+    QSettings* settings_;
+    widgets::StudioSettings studio_;
+    widgets::PromptPanel* prompt_;
+    widgets::GeneratePanel* generate_;
+    widgets::TransportPanel* transport_;
+    widgets::ClipLibraryPanel* libraryPanel_;
+    widgets::GenerationController* controller_;
+    QLabel* modelLabel_;
+    QString libraryError_;
+};
+
+} // namespace moodsteer::studio

@@ -1,0 +1,89 @@
+#include "ScreenshotTour.h"
+
+#include "MainWindow.h"
+
+#include "widgets/AboutDialog.h"
+#include "widgets/ClipLibraryPanel.h"
+#include "widgets/ExportDialog.h"
+#include "widgets/GeneratePanel.h"
+#include "widgets/GenerationController.h"
+#include "widgets/PromptPanel.h"
+#include "widgets/SettingsDialog.h"
+#include "widgets/TransportPanel.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QPlainTextEdit>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace moodsteer::studio {
+
+ScreenshotTour::ScreenshotTour(MainWindow* window, widgets::EngineClient* engine, QString folder,
+                               QString generatePrompt, QString tag, int holdMs)
+    : QObject(window), window_(window), engine_(engine), folder_(std::move(folder)),
+      prompt_(std::move(generatePrompt)), tag_(std::move(tag)), holdMs_(holdMs) {
+    QDir().mkpath(folder_);
+    connect(engine_, &widgets::EngineClient::modelLoaded, this, [this] { onModelState(true); });
+    connect(engine_, &widgets::EngineClient::modelLoadFailed, this,
+            [this] { onModelState(false); });
+}
+
+void ScreenshotTour::onModelState(bool loaded) {
+    if (started_) return;
+    started_ = true;
+    if (!loaded || prompt_.isEmpty()) {
+        QTimer::singleShot(300, this, &ScreenshotTour::capture);
+        return;
+    }
+    window_->promptPanel()->promptEdit()->setPlainText(prompt_);
+    window_->promptPanel()->pad()->setTarget(7.2, 6.4);
+    // Listen for a moment so the playhead, the level meter and the A/B state show.
+    auto done = [this] {
+        auto* player = window_->transportPanel()->player();
+        if (player->hasDevice() && player->state() != AudioPlayer::State::Playing) player->play();
+        QTimer::singleShot(1800, this, &ScreenshotTour::capture);
+    };
+    connect(engine_, &widgets::EngineClient::generationFinished, this, done);
+    connect(engine_, &widgets::EngineClient::generationFailed, this, done);
+    window_->generate();
+}
+
+void ScreenshotTour::save(QWidget* widget, const QString& name) {
+    const QString path = QDir(folder_).filePath(name + ".png");
+    if (!widget->grab().save(path)) std::fprintf(stderr, "cannot save %s\n", qPrintable(path));
+}
+
+void ScreenshotTour::capture() {
+    const QString suffix = tag_.isEmpty() ? QString() : "-" + tag_;
+    save(window_, "main" + suffix);
+    if (tag_.isEmpty() || tag_ == "1280x800") {
+        save(window_->promptPanel(), "panel-prompt-emotion");
+        save(window_->generatePanel(), "panel-generate");
+        save(window_->transportPanel(), "panel-transport");
+        save(window_->libraryPanel(), "panel-library");
+        const auto info = engine_->modelInfo();
+        widgets::AboutDialog about(info ? QString::fromStdString(info->id) : QString(), window_);
+        about.show();
+        save(&about, "dialog-about");
+        QStringList devices{tr("Default output")};
+        for (const auto& d : window_->transportPanel()->player()->devices())
+            devices << QString::fromStdString(d.name);
+        widgets::SettingsDialog settings(window_->settings(), devices,
+                                         engine_->embeddedModelFolder(), window_);
+        settings.show();
+        save(&settings, "dialog-settings");
+        AudioBuffer silence;
+        silence.samples.assign(3200, 0.0f);
+        // A neutral folder name for the picture (the run's home is a temporary folder).
+        widgets::ExportDialog exporter("/home/you/Music", "calm piano", silence, Recipe{}, window_);
+        exporter.show();
+        save(&exporter, "dialog-export");
+    }
+    std::printf("SCREENSHOTS-READY\n");
+    std::fflush(stdout);
+    QTimer::singleShot(holdMs_, qApp, &QApplication::quit);
+}
+
+} // namespace moodsteer::studio

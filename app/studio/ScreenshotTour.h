@@ -1,0 +1,37 @@
+// --screenshots DIR: once the model has loaded (or failed) and an optional first clip is
+// generated, saves the main window, each panel and each dialog as PNGs via QWidget::grab,
+// prints "SCREENSHOTS-READY" (so a script can also capture the X window) and quits.
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+namespace moodsteer::widgets {
+class EngineClient;
+}
+
+namespace moodsteer::studio {
+
+class MainWindow;
+
+class ScreenshotTour : public QObject {
+    Q_OBJECT
+  public:
+    ScreenshotTour(MainWindow* window, widgets::EngineClient* engine, QString folder,
+                   QString generatePrompt, QString tag, int holdMs);
+
+  private:
+    void onModelState(bool loaded);
+    void capture();
+    void save(QWidget* widget, const QString& name);
+
+    MainWindow* window_;
+    widgets::EngineClient* engine_;
+    QString folder_;
+    QString prompt_;
+    QString tag_;
+    int holdMs_;
+    bool started_ = false;
+};
+
+} // namespace moodsteer::studio

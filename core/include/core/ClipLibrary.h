@@ -1,0 +1,72 @@
+// The studio's clip library: every generated clip kept as a WAV file plus its full recipe,
+// indexed by library.json in a folder the application chooses (the user's data folder).
+// Survives restarts; every write is atomic so a crash never corrupts the index.
+//
+// Threading: one thread at a time (the GUI thread in the studio).
+#pragma once
+
+#include "core/AudioBuffer.h"
+#include "core/Recipe.h"
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace moodsteer {
+
+class ClipLibraryError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct LibraryClip {
+    std::string id;      ///< stable, unique within the library; also the WAV file's stem
+    std::string name;    ///< user-visible, renamable
+    std::string created; ///< ISO 8601 UTC
+    double seconds = 0;
+    Recipe recipe;
+    std::optional<double> predictedValence; ///< from the emotion predictor, when run
+    std::optional<double> predictedArousal;
+};
+
+class ClipLibrary {
+  public:
+    /// Opens (creating if needed) the library in `folder`. Throws ClipLibraryError naming
+    /// the file when library.json exists but is malformed.
+    explicit ClipLibrary(std::string folder);
+
+    const std::string& folder() const { return folder_; }
+    const std::vector<LibraryClip>& clips() const { return clips_; }
+    const LibraryClip* find(const std::string& id) const;
+
+    /// Stores the audio and recipe; returns the new clip. `name` empty: taken from the prompt.
+    const LibraryClip& add(const AudioBuffer& audio, const Recipe& recipe,
+                           const std::string& name = "");
+    /// Reads a clip's audio back. Throws ClipLibraryError for an unknown id.
+    AudioBuffer audio(const std::string& id) const;
+    std::string audioPath(const std::string& id) const;
+    void rename(const std::string& id, const std::string& name);
+    void setPredictedEmotion(const std::string& id, double valence, double arousal);
+    /// Removes the clip and its WAV file.
+    void remove(const std::string& id);
+
+    /// Writes `audio` to `path` (WAV/FLAC/OGG by extension) with the recipe in the file's
+    /// tags and in a sidecar `<path without extension>.recipe.json`, both atomically. With
+    /// `overwrite` false an existing audio file or sidecar is an error (nothing is written).
+    static void exportClip(const std::string& path, const AudioBuffer& audio, const Recipe& recipe,
+                           const std::string& title, bool overwrite);
+    /// The sidecar path exportClip writes for `path`.
+    static std::string sidecarPath(const std::string& path);
+    /// A default clip name from a recipe ("calm piano" / "v 6.5 a 3.0" / "unconditional").
+    static std::string defaultName(const Recipe& recipe);
+
+  private:
+    void save() const;
+    LibraryClip& get(const std::string& id);
+
+    std::string folder_;
+    std::vector<LibraryClip> clips_;
+};
+
+} // namespace moodsteer

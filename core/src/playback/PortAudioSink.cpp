@@ -1,0 +1,142 @@
+// The PortAudio output. The stream callback hands the sample block to the AudioRenderer and
+// does nothing else (stereo devices get the mono block duplicated from a preallocated buffer).
+#include "core/AudioPlayer.h"
+
+#include <portaudio.h>
+
+#include <algorithm>
+#include <atomic>
+
+namespace moodsteer {
+
+namespace {
+
+class PortAudioSink final : public AudioSink {
+  public:
+    PortAudioSink() {
+        const PaError err = Pa_Initialize();
+        initialised_ = err == paNoError;
+        if (!initialised_) initError_ = Pa_GetErrorText(err);
+    }
+    ~PortAudioSink() override {
+        stop();
+        close();
+        if (initialised_) Pa_Terminate();
+    }
+
+    std::vector<AudioOutputDevice> devices() override {
+        std::vector<AudioOutputDevice> out;
+        if (!initialised_) return out;
+        const PaDeviceIndex def = Pa_GetDefaultOutputDevice();
+        const int count = Pa_GetDeviceCount();
+        for (int i = 0; i < count; ++i) {
+            const PaDeviceInfo* info = Pa_GetDeviceInfo(i);
+            if (!info || info->maxOutputChannels <= 0) continue;
+            const PaHostApiInfo* host = Pa_GetHostApiInfo(info->hostApi);
+            AudioOutputDevice d;
+            d.index = i;
+            d.name = std::string(info->name) + (host ? std::string(" (") + host->name + ")" : "");
+            d.defaultSampleRate = info->defaultSampleRate;
+            d.isDefault = i == def;
+            out.push_back(d);
+        }
+        return out;
+    }
+
+    int open(int index, int preferredRate, AudioRenderer* renderer) override {
+        close();
+        if (!initialised_) throw AudioDeviceError("audio system unavailable: " + initError_);
+        const PaDeviceIndex device = index >= 0 ? index : Pa_GetDefaultOutputDevice();
+        const PaDeviceInfo* info = device == paNoDevice ? nullptr : Pa_GetDeviceInfo(device);
+        if (!info || info->maxOutputChannels <= 0)
+            throw AudioDeviceError(index >= 0 ? "audio device " + std::to_string(index) +
+                                                    " is not an output device"
+                                              : "no audio output device found");
+        channels_ = std::min(2, info->maxOutputChannels);
+        PaStreamParameters params{};
+        params.device = device;
+        params.channelCount = channels_;
+        params.sampleFormat = paFloat32;
+        params.suggestedLatency = info->defaultLowOutputLatency;
+        // The clip's rate when the device takes it (no resampling), else the device's own.
+        double rate = preferredRate;
+        if (Pa_IsFormatSupported(nullptr, &params, rate) != paFormatIsSupported)
+            rate = info->defaultSampleRate;
+        renderer_ = renderer;
+        const PaError err = Pa_OpenStream(&stream_, nullptr, &params, rate, 256, paClipOff,
+                                          &PortAudioSink::callback, this);
+        if (err != paNoError) {
+            stream_ = nullptr;
+            throw AudioDeviceError(std::string("cannot open audio device \"") + info->name +
+                                   "\": " + Pa_GetErrorText(err));
+        }
+        name_ = info->name;
+        return static_cast<int>(rate);
+    }
+
+    void start() override {
+        if (!stream_) return;
+        const PaError err = Pa_StartStream(stream_);
+        if (err != paNoError)
+            throw AudioDeviceError(std::string("cannot start audio stream: ") +
+                                   Pa_GetErrorText(err));
+        running_ = true;
+    }
+    void stop() override {
+        if (stream_ && running_) Pa_StopStream(stream_); // waits until the callback has returned
+        running_ = false;
+    }
+    void close() override {
+        if (stream_) {
+            stop();
+            Pa_CloseStream(stream_);
+            stream_ = nullptr;
+        }
+        name_.clear();
+    }
+    bool isRunning() const override { return running_; }
+    std::string deviceName() const override { return name_; }
+
+  private:
+    static int callback(const void*, void* output, unsigned long frames,
+                        const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags, void* user) {
+        auto* self = static_cast<PortAudioSink*>(user);
+        auto* out = static_cast<float*>(output);
+        if (self->channels_ == 1) {
+            self->renderer_->render(out, frames);
+            return paContinue;
+        }
+        unsigned long done = 0;
+        while (done < frames) {
+            const unsigned long n = std::min<unsigned long>(frames - done, kMonoBlock);
+            self->renderer_->render(self->mono_, n);
+            for (unsigned long i = 0; i < n; ++i)
+                for (int c = 0; c < self->channels_; ++c)
+                    out[(done + i) * self->channels_ + c] = self->mono_[i];
+            done += n;
+        }
+        return paContinue;
+    }
+
+    static constexpr unsigned long kMonoBlock = 1024;
+    bool initialised_ = false;
+    std::string initError_;
+    PaStream* stream_ = nullptr;
+    AudioRenderer* renderer_ = nullptr;
+    int channels_ = 1;
+    std::atomic<bool> running_{false};
+    std::string name_;
+    float mono_[kMonoBlock] = {};
+};
+
+} // namespace
+
+std::unique_ptr<AudioSink> makePortAudioSink() {
+    return std::make_unique<PortAudioSink>();
+}
+
+std::string playbackBackendVersion() {
+    return Pa_GetVersionText();
+}
+
+} // namespace moodsteer

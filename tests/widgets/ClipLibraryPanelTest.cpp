@@ -1,0 +1,123 @@
+// ClipLibraryPanel over a real ClipLibrary in a scratch folder: listing, rename and delete
+// (with confirmation) persisting across a reopen, regenerate, A/B switching.
+#include "TestMain.h"
+
+#include "widgets/ClipLibraryPanel.h"
+
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+#include <filesystem>
+
+using namespace moodsteer;
+using namespace moodsteer::widgets;
+
+namespace {
+AudioBuffer tone(double seconds) {
+    AudioBuffer b;
+    b.samples.assign(static_cast<std::size_t>(seconds * b.sampleRate), 0.25f);
+    return b;
+}
+Recipe recipe(const char* prompt, std::uint64_t seed) {
+    Recipe r;
+    r.prompt = prompt;
+    r.seed = seed;
+    r.valence = 6.0;
+    r.arousal = 4.0;
+    return r;
+}
+} // namespace
+
+class ClipLibraryPanelTest : public QObject {
+    Q_OBJECT
+  private slots:
+    void listsNewestFirstAndShowsTheRecipe() {
+        QTemporaryDir dir;
+        ClipLibrary lib(dir.path().toStdString());
+        lib.add(tone(0.1), recipe("first", 1));
+        lib.add(tone(0.2), recipe("second", 2));
+        ClipLibraryPanel panel(&lib);
+        QCOMPARE(panel.list()->topLevelItemCount(), 2);
+        QCOMPARE(panel.list()->topLevelItem(0)->text(0), QString("second (v 6.0 a 4.0)"));
+        QCOMPARE(panel.list()->topLevelItem(0)->text(4), QString("2"));
+        QCOMPARE(panel.list()->topLevelItem(1)->text(2), QString("6.0, 4.0"));
+    }
+
+    void renameAndDeletePersist() {
+        QTemporaryDir dir;
+        std::string keep, drop;
+        {
+            ClipLibrary lib(dir.path().toStdString());
+            keep = lib.add(tone(0.1), recipe("keep", 1)).id;
+            drop = lib.add(tone(0.1), recipe("drop", 2)).id;
+            ClipLibraryPanel panel(&lib);
+            panel.select(QString::fromStdString(keep));
+            panel.renameSelected("Morning theme");
+            QCOMPARE(panel.list()->topLevelItem(1)->text(0), QString("Morning theme"));
+
+            QStringList asked;
+            panel.setConfirmer([&](const QString& q) {
+                asked << q;
+                return false;
+            });
+            panel.select(QString::fromStdString(drop));
+            panel.deleteSelected();
+            QCOMPARE(asked.size(), 1);
+            QVERIFY(asked[0].contains("drop"));
+            QCOMPARE(lib.clips().size(), std::size_t(2)); // declined: nothing deleted
+            panel.setConfirmer([](const QString&) { return true; });
+            panel.deleteSelected();
+            QCOMPARE(lib.clips().size(), std::size_t(1));
+            QVERIFY(!std::filesystem::exists(lib.audioPath(drop)));
+            QCOMPARE(panel.list()->topLevelItemCount(), 1);
+        }
+        ClipLibrary reopened(dir.path().toStdString());
+        QCOMPARE(reopened.clips().size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(reopened.clips()[0].name), QString("Morning theme"));
+    }
+
+    void regenerateEmitsTheStoredRecipe() {
+        QTemporaryDir dir;
+        ClipLibrary lib(dir.path().toStdString());
+        const auto id = lib.add(tone(0.1), recipe("again", 4242)).id;
+        ClipLibraryPanel panel(&lib);
+        panel.select(QString::fromStdString(id));
+        QSignalSpy spy(&panel, &ClipLibraryPanel::regenerateRequested);
+        for (auto* b : panel.findChildren<QPushButton*>())
+            if (b->text() == "Regenerate") QTest::mouseClick(b, Qt::LeftButton);
+        QCOMPARE(spy.count(), 1);
+        const auto r = spy.at(0).at(0).value<Recipe>();
+        QCOMPARE(r.seed, std::uint64_t(4242));
+        QCOMPARE(r.prompt, std::string("again"));
+    }
+
+    void abSwitchAlternatesAtTheSamePosition() {
+        QTemporaryDir dir;
+        ClipLibrary lib(dir.path().toStdString());
+        const QString a = QString::fromStdString(lib.add(tone(0.1), recipe("A", 1)).id);
+        const QString b = QString::fromStdString(lib.add(tone(0.1), recipe("B", 2)).id);
+        ClipLibraryPanel panel(&lib);
+        QSignalSpy spy(&panel, &ClipLibraryPanel::playRequested);
+        panel.switchAb(); // no slots yet: nothing happens
+        QCOMPARE(spy.count(), 0);
+        panel.select(a);
+        panel.setSelectedAsA();
+        panel.select(b);
+        panel.setSelectedAsB();
+        panel.switchAb();
+        panel.switchAb();
+        panel.switchAb();
+        QCOMPARE(spy.count(), 3);
+        // First: start A from the top and play; then switch keeping the position.
+        QCOMPARE(spy[0], (QList<QVariant>{a, false, true}));
+        QCOMPARE(spy[1], (QList<QVariant>{b, true, false}));
+        QCOMPARE(spy[2], (QList<QVariant>{a, true, false}));
+        QCOMPARE(panel.activeSlot(), 'A');
+    }
+};
+
+MOODSTEER_QTEST_SUITE(ClipLibraryPanelTest);
+#include "ClipLibraryPanelTest.moc"

@@ -1,0 +1,167 @@
+// GenerationController against the fake engine: streaming into the transport, playback
+// starting before the clip is finished, the clip filed in the library with its recipe,
+// cancellation, failures and refusing a second concurrent request.
+#include "FakeEngineClient.h"
+#include "TestMain.h"
+
+#include "widgets/GeneratePanel.h"
+#include "widgets/GenerationController.h"
+#include "widgets/TransportPanel.h"
+
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace moodsteer;
+using namespace moodsteer::widgets;
+
+namespace {
+Recipe recipe(double seconds, std::uint64_t seed) {
+    Recipe r;
+    r.prompt = "test tune";
+    r.seconds = seconds;
+    r.seed = seed;
+    return r;
+}
+
+struct Rig {
+    QTemporaryDir dir;
+    test::FakeEngineClient engine;
+    AudioPlayer player{std::make_unique<test::SilentSink>()};
+    TransportPanel transport{&player};
+    ClipLibrary library{dir.path().toStdString()};
+    GenerationController controller{&engine, &transport, &library};
+    Rig() {
+        transport.refreshDevices();
+        engine.loadModel("/models/fake", 2);
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        loaded.wait(2000);
+    }
+};
+} // namespace
+
+class GenerationControllerTest : public QObject {
+    Q_OBJECT
+  private slots:
+    void clipStreamsPlaysEarlyAndLandsInTheLibrary() {
+        Rig rig;
+        QSignalSpy added(&rig.controller, &GenerationController::clipAdded);
+        QSignalSpy busy(&rig.controller, &GenerationController::busyChanged);
+        QSignalSpy chunks(&rig.engine, &EngineClient::audioChunk);
+        QVERIFY(rig.controller.generate(recipe(3.0, 17)));
+        QVERIFY(rig.controller.isBusy());
+        QVERIFY(!rig.controller.generate(recipe(1.0, 1))); // one at a time
+        QVERIFY(added.wait(5000));
+        QCOMPARE(chunks.count(), 6);
+        QVERIFY(rig.controller.playbackStartedWhileGenerating());
+        QCOMPARE(busy.count(), 2);
+        QVERIFY(!rig.controller.isBusy());
+        QCOMPARE(rig.library.clips().size(), std::size_t(1));
+        const LibraryClip& c = rig.library.clips()[0];
+        QCOMPARE(QString::fromStdString(c.id), rig.controller.lastClipId());
+        QCOMPARE(c.recipe.seed, std::uint64_t(17));
+        QCOMPARE(c.seconds, 3.0);
+        QCOMPARE(rig.player.duration(), 3.0);
+        QVERIFY(rig.player.streamFinished());
+        // The stored audio is what the engine made (16-bit WAV quantisation aside).
+        const AudioBuffer stored = rig.library.audio(c.id);
+        QCOMPARE(stored.samples.size(), std::size_t(96000));
+        float maxDiff = 0;
+        for (std::size_t i = 0; i < stored.samples.size(); ++i)
+            maxDiff = std::max(maxDiff,
+                               std::abs(stored.samples[i] - test::FakeEngineClient::sample(17, i)));
+        QVERIFY2(maxDiff < 1e-4f, qPrintable(QString::number(maxDiff)));
+    }
+
+    void slowGeneratorDoesNotStartPlaybackEarly() {
+        Rig rig;
+        rig.engine.etaPerChunk = 5.0; // far slower than real time
+        QSignalSpy added(&rig.controller, &GenerationController::clipAdded);
+        QList<bool> playingAfterChunk;
+        connect(&rig.engine, &EngineClient::audioChunk, this,
+                [&] { playingAfterChunk << (rig.player.state() == AudioPlayer::State::Playing); });
+        QVERIFY(rig.controller.generate(recipe(2.0, 3)));
+        QVERIFY(added.wait(5000));
+        // Playing before the last chunk would run dry: the generator is behind real time.
+        QCOMPARE(playingAfterChunk.size(), 4);
+        QCOMPARE(playingAfterChunk.mid(0, 3), (QList<bool>{false, false, false}));
+        QCOMPARE(rig.player.state(), AudioPlayer::State::Playing); // starts once complete
+    }
+
+    void cancelKeepsTheAudioButNotTheClip() {
+        Rig rig;
+        rig.controller.setAutoPlay(false);
+        QSignalSpy finished(&rig.engine, &EngineClient::generationFinished);
+        QSignalSpy chunks(&rig.engine, &EngineClient::audioChunk);
+        QVERIFY(rig.controller.generate(recipe(10.0, 5)));
+        QVERIFY(chunks.wait(2000));
+        rig.controller.cancel();
+        QVERIFY(finished.wait(2000));
+        QVERIFY(finished[0][0].value<GenerationResult>().cancelled);
+        QVERIFY(rig.library.clips().empty());
+        QVERIFY(!rig.controller.isBusy());
+        QVERIFY(rig.player.duration() > 0 && rig.player.duration() < 10.0);
+        QCOMPARE(rig.player.state(), AudioPlayer::State::Stopped);
+    }
+
+    void failureIsReported() {
+        Rig rig;
+        rig.engine.failNextGeneration = true;
+        QSignalSpy failed(&rig.controller, &GenerationController::failed);
+        QVERIFY(rig.controller.generate(recipe(1.0, 1)));
+        QVERIFY(failed.wait(2000));
+        QVERIFY(failed[0][0].toString().contains("AV encoder"));
+        QVERIFY(!rig.controller.isBusy());
+    }
+
+    void refusesWithoutAModel() {
+        test::FakeEngineClient engine;
+        AudioPlayer player(std::make_unique<test::SilentSink>());
+        TransportPanel transport(&player);
+        GenerationController controller(&engine, &transport, nullptr);
+        QSignalSpy status(&controller, &GenerationController::statusMessage);
+        QVERIFY(!controller.generate(recipe(1.0, 1)));
+        QCOMPARE(engine.generateCalls, 0);
+        QVERIFY(status[0][0].toString().contains("No model"));
+    }
+
+    void safeToStartPlayback_data() {
+        QTest::addColumn<double>("generated");
+        QTest::addColumn<double>("eta");
+        QTest::addColumn<bool>("safe");
+        QTest::newRow("nothing yet") << 0.0 << 0.0 << false;
+        QTest::newRow("fast") << 1.5 << 0.2 << true;
+        QTest::newRow("just enough") << 3.5 << 2.0 << true;
+        QTest::newRow("margin") << 3.4 << 2.0 << false;
+        QTest::newRow("slow") << 1.0 << 9.0 << false;
+    }
+    void safeToStartPlayback() {
+        QFETCH(double, generated);
+        QFETCH(double, eta);
+        QFETCH(bool, safe);
+        QCOMPARE(GenerationController::safeToStartPlayback(generated, eta), safe);
+    }
+
+    void generatePanelShowsProgressAndTimeLeft() {
+        GeneratePanel panel;
+        QVERIFY(!panel.generateButton()->isEnabled());
+        panel.setModelLoading("Loading the model…");
+        QVERIFY(!panel.generateButton()->isEnabled());
+        QCOMPARE(panel.findChild<QProgressBar*>()->maximum(), 0); // busy indicator
+        panel.setModelReady(true, "ready");
+        QVERIFY(panel.generateButton()->isEnabled());
+        panel.setBusy(true);
+        QVERIFY(!panel.generateButton()->isEnabled());
+        QVERIFY(panel.cancelButton()->isEnabled());
+        QCOMPARE(GeneratePanel::timeLeft(12.2), QString("13 s left"));
+        QCOMPARE(GeneratePanel::timeLeft(65), QString("1 min 05 s left"));
+        QSignalSpy cancel(&panel, &GeneratePanel::cancelClicked);
+        QTest::mouseClick(panel.cancelButton(), Qt::LeftButton);
+        QCOMPARE(cancel.count(), 1);
+    }
+};
+
+MOODSTEER_QTEST_SUITE(GenerationControllerTest);
+#include "GenerationControllerTest.moc"

@@ -1,0 +1,89 @@
+// MainWindow wiring against the fake engine: Ctrl+Enter in the prompt generates once, the
+// clip lands in the library and is selected, Space toggles playback, regenerate reuses the
+// stored recipe, a failed model load leaves Generate off with the reason shown.
+#include "MainWindow.h"
+#include "FakeEngineClient.h"
+#include "TestMain.h"
+
+#include "widgets/ClipLibraryPanel.h"
+#include "widgets/GeneratePanel.h"
+#include "widgets/PromptPanel.h"
+#include "widgets/TransportPanel.h"
+
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace moodsteer;
+using namespace moodsteer::widgets;
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+  private slots:
+    void ctrlEnterGeneratesAndTheClipIsFiled() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        QVERIFY(window.generatePanel()->generateButton()->isEnabled());
+
+        QPlainTextEdit* prompt = window.promptPanel()->promptEdit();
+        prompt->setFocus();
+        QTest::keyClicks(prompt, "slow ambient pad");
+        QSignalSpy finished(&engine, &EngineClient::generationFinished);
+        QTest::keyClick(prompt, Qt::Key_Return, Qt::ControlModifier);
+        QCOMPARE(engine.generateCalls, 1);
+        QCOMPARE(prompt->toPlainText(), QString("slow ambient pad")); // no newline typed
+        QVERIFY(finished.wait(5000));
+        QTest::qWait(50);
+        QCOMPARE(window.library()->clips().size(), std::size_t(1));
+        QCOMPARE(window.libraryPanel()->selectedId(),
+                 QString::fromStdString(window.library()->clips()[0].id));
+        QCOMPARE(engine.lastRecipe.prompt, std::string("slow ambient pad"));
+
+        // Space toggles playback when the focus is not in a text field.
+        window.libraryPanel()->list()->setFocus();
+        AudioPlayer* player = window.transportPanel()->player();
+        const bool wasPlaying = player->state() == AudioPlayer::State::Playing;
+        QTest::keyClick(window.libraryPanel()->list(), Qt::Key_Space);
+        QCOMPARE(player->state() == AudioPlayer::State::Playing, !wasPlaying);
+
+        // Regenerate: the stored recipe, same seed, straight to the engine.
+        const std::uint64_t seed = window.library()->clips()[0].recipe.seed;
+        for (auto* b : window.libraryPanel()->findChildren<QPushButton*>())
+            if (b->text() == "Regenerate") QTest::mouseClick(b, Qt::LeftButton);
+        QCOMPARE(engine.generateCalls, 2);
+        QCOMPARE(engine.lastRecipe.seed, seed);
+        QVERIFY(finished.wait(5000));
+    }
+
+    void brokenModelKeepsGenerateOffWithTheReason() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        settings.setValue("model/folder", "/models/broken");
+        test::FakeEngineClient engine;
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>(false)),
+            dir.filePath("clips"), &settings);
+        QSignalSpy failed(&engine, &EngineClient::modelLoadFailed);
+        window.loadModel();
+        QVERIFY(failed.wait(2000));
+        QVERIFY(!window.generatePanel()->generateButton()->isEnabled());
+        QVERIFY(window.generatePanel()->statusText().contains("config.json is missing"));
+        QVERIFY(window.transportPanel()->statusText().contains("No audio device"));
+    }
+};
+
+MOODSTEER_QTEST_SUITE(MainWindowTest);
+#include "MainWindowTest.moc"

@@ -1,0 +1,157 @@
+// PromptPanel: fields -> Recipe in every emotion mode, seed lock, recipe round trip, adapting
+// to the model (no AV encoder, length limit), token-id prompts.
+#include "TestMain.h"
+
+#include "widgets/PromptPanel.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QPlainTextEdit>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <fstream>
+
+using namespace moodsteer;
+using namespace moodsteer::widgets;
+
+class PromptPanelTest : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+
+    VaWordList words() {
+        const QString csv = dir_.filePath("w.csv");
+        std::ofstream(csv.toStdString()) << "word,valence,arousal\nhappy,8,6\ngloomy,2,3\n";
+        return VaWordList::fromCsv(csv);
+    }
+
+  private slots:
+    void avModeCarriesTheTarget() {
+        PromptPanel panel;
+        ModelInfo info;
+        info.hasTokenizer = info.hasAvEncoder = true;
+        panel.setModelInfo(info, "embedded");
+        panel.promptEdit()->setPlainText("  soft piano  ");
+        panel.findChildren<QDoubleSpinBox*>()[0]->setValue(12.5); // length
+        panel.setSeed(1234);
+        panel.pad()->setTarget(7.5, 2.5);
+        const Recipe r = panel.recipe();
+        QCOMPARE(QString::fromStdString(r.prompt), QString("soft piano"));
+        QCOMPARE(r.seconds, 12.5);
+        QCOMPARE(r.seed, std::uint64_t(1234));
+        QVERIFY(r.valence && r.arousal);
+        QCOMPARE(*r.valence, 7.5);
+        QCOMPARE(*r.arousal, 2.5);
+        QCOMPARE(r.guidance, 3.0);
+        QCOMPARE(r.topK, 250);
+        QCOMPARE(r.model, std::string("embedded"));
+    }
+
+    void baselineModeWritesTheWordIntoThePrompt_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("prompt");
+        QTest::newRow("no text") << ""
+                                 << "Generate a happy music.";
+        QTest::newRow("with text") << "jazz trio"
+                                   << "jazz trio. Generate a happy music.";
+    }
+    void baselineModeWritesTheWordIntoThePrompt() {
+        QFETCH(QString, text);
+        QFETCH(QString, prompt);
+        PromptPanel panel;
+        panel.pad()->setWords(words());
+        panel.setEmotionMode(PromptPanel::EmotionMode::TextBaseline);
+        panel.promptEdit()->setPlainText(text);
+        panel.pad()->setTarget(7.5, 6.5);
+        const Recipe r = panel.recipe();
+        QCOMPARE(QString::fromStdString(r.prompt), prompt);
+        QVERIFY(!r.valence && !r.arousal);
+    }
+
+    void offModeHasNoEmotion() {
+        PromptPanel panel;
+        panel.setEmotionMode(PromptPanel::EmotionMode::Off);
+        QVERIFY(!panel.pad()->isEnabled());
+        const Recipe r = panel.recipe();
+        QVERIFY(!r.valence && !r.arousal);
+    }
+
+    void seedLockDecidesWhetherNextRecipeRolls() {
+        PromptPanel panel;
+        panel.setSeed(77);
+        panel.setSeedLocked(true);
+        QCOMPARE(panel.nextRecipe().seed, std::uint64_t(77));
+        QCOMPARE(panel.nextRecipe().seed, std::uint64_t(77));
+        panel.setSeedLocked(false);
+        const auto a = panel.nextRecipe().seed, b = panel.nextRecipe().seed;
+        QVERIFY(a != 77 || b != 77);
+        QCOMPARE(panel.seed(), b);
+    }
+
+    void setRecipeRoundTrips() {
+        Recipe r;
+        r.model = "embedded";
+        r.prompt = "warm strings";
+        r.valence = 3.25;
+        r.arousal = 6.75;
+        r.seed = 987654321;
+        r.guidance = 4.5;
+        r.temperature = 0.8;
+        r.topK = 100;
+        r.seconds = 6.5;
+        PromptPanel panel;
+        panel.setRecipe(r);
+        QVERIFY(panel.seedLocked());
+        const Recipe back = panel.recipe();
+        QCOMPARE(back.prompt, r.prompt);
+        QCOMPARE(*back.valence, 3.25);
+        QCOMPARE(*back.arousal, 6.75);
+        QCOMPARE(back.seed, r.seed);
+        QCOMPARE(back.guidance, 4.5);
+        QCOMPARE(back.temperature, 0.8);
+        QCOMPARE(back.topK, 100);
+        QCOMPARE(back.seconds, 6.5);
+        QCOMPARE(back.toJson(), panel.nextRecipe().toJson()); // locked: regenerates exactly
+    }
+
+    void modelWithoutAvEncoderFallsBackToBaseline() {
+        PromptPanel panel;
+        QCOMPARE(panel.emotionMode(), PromptPanel::EmotionMode::AvEncoder);
+        ModelInfo info;
+        info.hasAvEncoder = false;
+        info.hasTokenizer = false;
+        info.maxFrames = 500;
+        info.frameRate = 50;
+        panel.setModelInfo(info, "/models/musicgen-small");
+        QCOMPARE(panel.emotionMode(), PromptPanel::EmotionMode::TextBaseline);
+        auto* combo = panel.findChild<QComboBox*>();
+        auto* model = qobject_cast<QStandardItemModel*>(combo->model());
+        QVERIFY(!model->item(0)->isEnabled());
+        QCOMPARE(panel.findChildren<QDoubleSpinBox*>()[0]->maximum(), 10.0);
+        QCOMPARE(panel.recipe().model, std::string("/models/musicgen-small"));
+        panel.promptEdit()->setPlainText("ids: 5, 9 1");
+        const Recipe r = panel.recipe();
+        QCOMPARE(r.promptIds, (std::vector<std::int64_t>{5, 9, 1}));
+        QVERIFY(r.prompt.empty());
+    }
+
+    void parsePromptIds_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<int>("count");
+        QTest::newRow("ids") << "ids: 1 2 3" << 3;
+        QTest::newRow("commas") << "ids:4,5" << 2;
+        QTest::newRow("text") << "calm piano" << 0;
+        QTest::newRow("negative") << "ids: 1 -2" << 0;
+        QTest::newRow("garbage") << "ids: 1 x" << 0;
+    }
+    void parsePromptIds() {
+        QFETCH(QString, text);
+        QFETCH(int, count);
+        QCOMPARE(int(PromptPanel::parsePromptIds(text).size()), count);
+    }
+};
+
+MOODSTEER_QTEST_SUITE(PromptPanelTest);
+#include "PromptPanelTest.moc"

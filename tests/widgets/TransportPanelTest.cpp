@@ -1,0 +1,132 @@
+// TransportPanel on a real AudioPlayer with a test sink: play/pause/stop, seek by clicking
+// the waveform, loop, and the "no audio device" state.
+#include "FakeEngineClient.h"
+#include "TestMain.h"
+
+#include "widgets/LevelMeter.h"
+#include "widgets/TransportPanel.h"
+#include "widgets/WaveformView.h"
+
+#include <QCheckBox>
+#include <QSignalSpy>
+#include <QTest>
+#include <QToolButton>
+
+using namespace moodsteer;
+using namespace moodsteer::widgets;
+
+namespace {
+AudioBuffer clip(double seconds) {
+    AudioBuffer b;
+    b.samples.assign(static_cast<std::size_t>(seconds * b.sampleRate), 0.1f);
+    return b;
+}
+} // namespace
+
+class TransportPanelTest : public QObject {
+    Q_OBJECT
+  private slots:
+    void playPauseStop() {
+        AudioPlayer player(std::make_unique<test::SilentSink>());
+        TransportPanel panel(&player);
+        panel.refreshDevices();
+        QVERIFY(panel.hasDevice());
+        QVERIFY(panel.statusText().isEmpty());
+        panel.showClip(clip(4.0));
+        QCOMPARE(player.duration(), 4.0);
+        QCOMPARE(panel.waveform()->totalSeconds(), 4.0);
+        panel.togglePlay();
+        QCOMPARE(player.state(), AudioPlayer::State::Playing);
+        panel.togglePlay();
+        QCOMPARE(player.state(), AudioPlayer::State::Paused);
+        panel.seek(1.5);
+        panel.stop();
+        QCOMPARE(player.state(), AudioPlayer::State::Stopped);
+        QCOMPARE(player.position(), 0.0);
+    }
+
+    void clickingTheWaveformSeeks_data() {
+        QTest::addColumn<double>("fraction");
+        QTest::newRow("start") << 0.0;
+        QTest::newRow("quarter") << 0.25;
+        QTest::newRow("middle") << 0.5;
+        QTest::newRow("near end") << 0.9;
+    }
+    void clickingTheWaveformSeeks() {
+        QFETCH(double, fraction);
+        AudioPlayer player(std::make_unique<test::SilentSink>());
+        TransportPanel panel(&player);
+        panel.refreshDevices();
+        panel.resize(800, 200);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        panel.showClip(clip(8.0));
+        WaveformView* wave = panel.waveform();
+        QSignalSpy spy(wave, &WaveformView::seekRequested);
+        QTest::mouseClick(wave, Qt::LeftButton, {},
+                          QPoint(int(fraction * wave->width()), wave->height() / 2));
+        QCOMPARE(spy.count(), 1);
+        const double expected = 8.0 * int(fraction * wave->width()) / wave->width();
+        QVERIFY(qAbs(player.position() - expected) < 1e-9);
+        panel.poll();
+        QCOMPARE(wave->playhead(), player.position());
+    }
+
+    void loopCheckboxDrivesThePlayer() {
+        AudioPlayer player(std::make_unique<test::SilentSink>());
+        TransportPanel panel(&player);
+        auto* loop = panel.findChild<QCheckBox*>();
+        QVERIFY(loop);
+        loop->setChecked(true);
+        QVERIFY(player.loop());
+        panel.setLoop(false);
+        QVERIFY(!loop->isChecked());
+        QVERIFY(!player.loop());
+    }
+
+    void noDeviceIsShownAndPlaybackIsOff() {
+        AudioPlayer player(std::make_unique<test::SilentSink>(/*present=*/false));
+        TransportPanel panel(&player);
+        QSignalSpy unavailable(&panel, &TransportPanel::playbackUnavailable);
+        panel.refreshDevices();
+        QVERIFY(!panel.hasDevice());
+        QVERIFY2(panel.statusText().contains("No audio device"), qPrintable(panel.statusText()));
+        QVERIFY(panel.statusText().contains("no audio output device found"));
+        QCOMPARE(unavailable.count(), 1);
+        panel.showClip(clip(2.0));
+        panel.togglePlay();
+        QCOMPARE(player.state(), AudioPlayer::State::Stopped);
+        QCOMPARE(unavailable.count(), 2);
+        panel.seek(1.0); // still a working app: the position moves
+        QCOMPARE(player.position(), 1.0);
+    }
+
+    void streamingGrowsTheWaveform() {
+        AudioPlayer player(std::make_unique<test::SilentSink>());
+        TransportPanel panel(&player);
+        panel.beginStream(32000, 10.0);
+        QCOMPARE(panel.waveform()->totalSeconds(), 10.0); // laid out for the expected length
+        panel.appendStream(QVector<float>(16000, 0.2f));
+        QCOMPARE(player.duration(), 0.5);
+        QVERIFY(!player.streamFinished());
+        panel.endStream();
+        QVERIFY(player.streamFinished());
+        QCOMPARE(panel.waveform()->totalSeconds(), 0.5);
+    }
+
+    void meterFallsAndHolds() {
+        LevelMeter meter;
+        meter.setPeak(1.0f);
+        QCOMPARE(meter.levelDb(), 0.0);
+        QCOMPARE(meter.holdDb(), 0.0);
+        QTest::qWait(100);
+        meter.setPeak(0.0f);
+        QVERIFY(meter.levelDb() < 0.0 && meter.levelDb() > -10.0); // ~20 dB/s fall
+        QCOMPARE(meter.holdDb(), 0.0);
+        QVERIFY(qAbs(LevelMeter::toDb(0.1f) + 20.0) < 1e-5);
+        QCOMPARE(LevelMeter::toDb(0.0f), LevelMeter::kFloorDb);
+    }
+};
+
+MOODSTEER_QTEST_SUITE(TransportPanelTest);
+#include "TransportPanelTest.moc"

@@ -1,0 +1,13 @@
+// Core value types declared to Qt's meta-type system so that they can travel through queued
+// signals. Every widgets header that uses them in a signal includes this first.
+#pragma once
+
+#include "core/MusicEngine.h"
+#include "core/Recipe.h"
+
+#include <QMetaType>
+
+Q_DECLARE_METATYPE(moodsteer::Recipe)
+Q_DECLARE_METATYPE(moodsteer::ModelInfo)
+Q_DECLARE_METATYPE(moodsteer::GenerationProgress)
+Q_DECLARE_METATYPE(moodsteer::GenerationResult)

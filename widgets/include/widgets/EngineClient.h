@@ -1,0 +1,50 @@
+// The studio's view of the engine: requests go in as value structs, results come back as
+// queued signals. The real implementation (app/studio) runs MusicEngine on its own thread;
+// tests use a fake. Widgets never see LibTorch.
+//
+// Threading: all methods are called on the GUI thread and return at once; signals are
+// delivered on the GUI thread.
+#pragma once
+
+#include "widgets/CoreMetaTypes.h"
+
+#include <QObject>
+#include <QString>
+#include <QVector>
+
+#include <optional>
+
+namespace moodsteer::widgets {
+
+/// Registers the core value types for queued connections (call once before connecting).
+void registerEngineMetaTypes();
+
+class EngineClient : public QObject {
+    Q_OBJECT
+  public:
+    using QObject::QObject;
+    ~EngineClient() override = default;
+
+    /// Loads a model folder in the background (modelLoaded or modelLoadFailed follows).
+    virtual void loadModel(const QString& folder, int threads) = 0;
+    /// Starts one generation (generationStarted, progress/audio, then finished or failed).
+    virtual void generate(const moodsteer::Recipe& recipe) = 0;
+    /// Asks the running generation to stop; it finishes with `cancelled` set.
+    virtual void cancel() = 0;
+    virtual bool isBusy() const = 0;
+    virtual std::optional<moodsteer::ModelInfo> modelInfo() const = 0;
+    /// Where the embedded default model lives ("" when it is not installed).
+    virtual QString embeddedModelFolder() const = 0;
+
+  signals:
+    void modelLoadStarted(const QString& folder);
+    void modelLoaded(const moodsteer::ModelInfo& info);
+    void modelLoadFailed(const QString& message);
+    void generationStarted(const moodsteer::Recipe& recipe, int sampleRate);
+    void generationProgress(const moodsteer::GenerationProgress& progress);
+    void audioChunk(const QVector<float>& samples);
+    void generationFinished(const moodsteer::GenerationResult& result);
+    void generationFailed(const QString& message);
+};
+
+} // namespace moodsteer::widgets

@@ -1,0 +1,75 @@
+// The prompt panel: text, duration, seed (new seed / lock), guidance, temperature, top-k and
+// the emotion target (valence-arousal pad) with its conditioning mode. Produces a Recipe.
+#pragma once
+
+#include "core/MusicEngine.h"
+#include "core/Recipe.h"
+#include "widgets/CoreMetaTypes.h"
+#include "widgets/VaPad.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QSpinBox;
+
+namespace moodsteer::widgets {
+
+class PromptPanel : public QWidget {
+    Q_OBJECT
+  public:
+    enum class EmotionMode { AvEncoder = 0, TextBaseline = 1, Off = 2 };
+
+    explicit PromptPanel(QWidget* parent = nullptr);
+
+    VaPad* pad() const { return pad_; }
+    QPlainTextEdit* promptEdit() const { return prompt_; }
+
+    /// The recipe the fields describe (current seed, no change).
+    Recipe recipe() const;
+    /// The recipe for the next generation: rolls a new seed first unless the seed is locked.
+    Recipe nextRecipe();
+    /// Shows a clip's recipe (to regenerate it exactly) and locks its seed.
+    void setRecipe(const Recipe& recipe);
+
+    /// Adapts the choices to the loaded model (AV mode needs an AV encoder; duration limit;
+    /// token-id prompts when the model has no tokenizer).
+    void setModelInfo(const ModelInfo& info, const QString& modelId);
+    void setEmotionMode(EmotionMode mode);
+    EmotionMode emotionMode() const;
+    void setSeed(std::uint64_t seed);
+    std::uint64_t seed() const;
+    bool seedLocked() const;
+    void setSeedLocked(bool locked);
+
+    /// "Generate a [word] music." (LARA-Gen's text baseline), `word` from the pad.
+    static QString baselinePrompt(const QString& userText, const QString& word);
+    /// "ids: 3 7 1" -> {3, 7, 1}; empty when the text is not an id list.
+    static std::vector<std::int64_t> parsePromptIds(const QString& text);
+
+  signals:
+    void recipeChanged();
+
+  private:
+    void updateEmotionLabel();
+    void rollSeed();
+
+    QPlainTextEdit* prompt_;
+    QDoubleSpinBox* seconds_;
+    QLineEdit* seed_;
+    QCheckBox* lockSeed_;
+    QDoubleSpinBox* guidance_;
+    QDoubleSpinBox* temperature_;
+    QSpinBox* topK_;
+    QComboBox* mode_;
+    QLabel* emotionLabel_;
+    VaPad* pad_;
+    QString modelId_ = "embedded";
+    bool hasTokenizer_ = true;
+};
+
+} // namespace moodsteer::widgets

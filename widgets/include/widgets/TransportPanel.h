@@ -1,0 +1,76 @@
+// Transport: play/pause, stop, loop, time, the waveform (click to seek), the output level
+// meter, the audio device chooser and the underrun count. Drives a core AudioPlayer and polls
+// it ~30 times a second (the audio thread never signals the GUI).
+#pragma once
+
+#include "core/AudioBuffer.h"
+#include "core/AudioPlayer.h"
+
+#include <QVector>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QTimer;
+class QToolButton;
+
+namespace moodsteer::widgets {
+
+class LevelMeter;
+class WaveformView;
+
+class TransportPanel : public QWidget {
+    Q_OBJECT
+  public:
+    /// `player` must outlive the panel.
+    explicit TransportPanel(AudioPlayer* player, QWidget* parent = nullptr);
+
+    AudioPlayer* player() const { return player_; }
+    WaveformView* waveform() const { return waveform_; }
+    LevelMeter* meter() const { return meter_; }
+
+    /// Shows and loads a finished clip; `keepPosition` switches clips at the same position
+    /// without changing the playing state (A/B comparison).
+    void showClip(const AudioBuffer& clip, bool keepPosition = false);
+    void beginStream(int sampleRate, double expectedSeconds);
+    void appendStream(const QVector<float>& samples);
+    void endStream();
+
+    /// Fills the device chooser and opens `preferredName` (or the default device).
+    void refreshDevices(const QString& preferredName = {});
+    QString deviceName() const;
+    bool hasDevice() const { return player_->hasDevice(); }
+    QString statusText() const;
+
+  public slots:
+    void togglePlay();
+    void stop();
+    void setLoop(bool loop);
+    void seek(double seconds);
+    /// Reads the player's position, state, peak and underruns (the timer calls it).
+    void poll();
+
+  signals:
+    void deviceChanged(const QString& name);
+    void playbackUnavailable(const QString& reason);
+
+  private:
+    void openDevice(int index);
+    void updateStatus();
+
+    AudioPlayer* player_;
+    QToolButton* playButton_;
+    QToolButton* stopButton_;
+    QCheckBox* loop_;
+    QLabel* time_;
+    QComboBox* devices_;
+    QLabel* status_;
+    WaveformView* waveform_;
+    LevelMeter* meter_;
+    QTimer* timer_;
+    std::uint64_t shownUnderruns_ = ~0ull;
+    AudioPlayer::State shownState_ = AudioPlayer::State::Stopped;
+};
+
+} // namespace moodsteer::widgets

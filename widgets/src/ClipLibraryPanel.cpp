@@ -1,0 +1,240 @@
+#include "widgets/ClipLibraryPanel.h"
+
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace moodsteer::widgets {
+
+namespace {
+enum Column { Name, Length, Target, Predicted, Seed };
+QString va(std::optional<double> v, std::optional<double> a) {
+    return v && a ? QStringLiteral("%1, %2").arg(*v, 0, 'f', 1).arg(*a, 0, 'f', 1) : QString("–");
+}
+} // namespace
+
+ClipLibraryPanel::ClipLibraryPanel(ClipLibrary* library, QWidget* parent)
+    : QWidget(parent), library_(library) {
+    confirm_ = [this](const QString& q) {
+        return QMessageBox::question(this, tr("Clip library"), q) == QMessageBox::Yes;
+    };
+    list_ = new QTreeWidget(this);
+    list_->setHeaderLabels(
+        {tr("Name"), tr("Length"), tr("Target v, a"), tr("Predicted"), tr("Seed")});
+    list_->setRootIsDecorated(false);
+    list_->setAlternatingRowColors(true);
+    list_->setEditTriggers(QAbstractItemView::EditKeyPressed | QAbstractItemView::SelectedClicked);
+    list_->header()->setSectionResizeMode(Name, QHeaderView::Stretch);
+    list_->header()->setStretchLastSection(false);
+    list_->setToolTip(tr("Double-click plays a clip; F2 renames it"));
+    details_ = new QPlainTextEdit(this);
+    details_->setReadOnly(true);
+    details_->setPlaceholderText(tr("The selected clip's full recipe"));
+    details_->setMaximumHeight(150);
+
+    play_ = new QPushButton(tr("Play"), this);
+    regenerate_ = new QPushButton(tr("Regenerate"), this);
+    regenerate_->setToolTip(tr("Load the recipe (same seed) to generate this clip again"));
+    rename_ = new QPushButton(tr("Rename"), this);
+    delete_ = new QPushButton(tr("Delete"), this);
+    export_ = new QPushButton(tr("Export…"), this);
+    setA_ = new QPushButton(tr("Set A"), this);
+    setB_ = new QPushButton(tr("Set B"), this);
+    ab_ = new QPushButton(tr("A/B switch"), this);
+    ab_->setToolTip(tr("Switch between clip A and clip B at the same position (Ctrl+B)"));
+    ab_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    abLabel_ = new QLabel(this);
+    abLabel_->setWordWrap(true);
+
+    auto* buttons = new QGridLayout;
+    buttons->addWidget(play_, 0, 0);
+    buttons->addWidget(regenerate_, 0, 1);
+    buttons->addWidget(export_, 0, 2);
+    buttons->addWidget(rename_, 1, 0);
+    buttons->addWidget(delete_, 1, 1);
+    buttons->addWidget(setA_, 2, 0);
+    buttons->addWidget(setB_, 2, 1);
+    buttons->addWidget(ab_, 2, 2);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    if (!library_) {
+        auto* warn = new QLabel(tr("The clip library is unavailable (no writable data "
+                                   "folder); clips are not kept between sessions."),
+                                this);
+        warn->setWordWrap(true);
+        layout->addWidget(warn);
+    }
+    layout->addWidget(list_, 1);
+    layout->addWidget(details_);
+    layout->addLayout(buttons);
+    layout->addWidget(abLabel_);
+
+    connect(list_, &QTreeWidget::itemSelectionChanged, this, [this] {
+        showDetails();
+        updateButtons();
+        emit selectionChanged(selectedId());
+    });
+    connect(list_, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
+        emit playRequested(item->data(Name, Qt::UserRole).toString(), false, true);
+    });
+    connect(list_, &QTreeWidget::itemChanged, this, [this](QTreeWidgetItem* item, int column) {
+        if (!filling_ && column == Name && item->isSelected()) renameSelected(item->text(Name));
+    });
+    connect(play_, &QPushButton::clicked, this, [this] {
+        if (!selectedId().isEmpty()) emit playRequested(selectedId(), false, true);
+    });
+    connect(regenerate_, &QPushButton::clicked, this, [this] {
+        if (const LibraryClip* c = library_ ? library_->find(selectedId().toStdString()) : nullptr)
+            emit regenerateRequested(c->recipe);
+    });
+    connect(export_, &QPushButton::clicked, this, [this] {
+        if (!selectedId().isEmpty()) emit exportRequested(selectedId());
+    });
+    connect(rename_, &QPushButton::clicked, this, [this] {
+        if (auto* item = list_->currentItem()) list_->editItem(item, Name);
+    });
+    connect(delete_, &QPushButton::clicked, this, &ClipLibraryPanel::deleteSelected);
+    connect(setA_, &QPushButton::clicked, this, &ClipLibraryPanel::setSelectedAsA);
+    connect(setB_, &QPushButton::clicked, this, &ClipLibraryPanel::setSelectedAsB);
+    connect(ab_, &QPushButton::clicked, this, &ClipLibraryPanel::switchAb);
+    refresh();
+}
+
+void ClipLibraryPanel::setConfirmer(std::function<bool(const QString&)> confirmer) {
+    confirm_ = std::move(confirmer);
+}
+
+void ClipLibraryPanel::refresh() {
+    const QString keep = selectedId();
+    filling_ = true;
+    list_->clear();
+    if (library_) {
+        // Newest first: the clip just generated is at the top.
+        const auto& clips = library_->clips();
+        for (auto it = clips.rbegin(); it != clips.rend(); ++it) {
+            auto* item = new QTreeWidgetItem(list_);
+            item->setFlags(item->flags() | Qt::ItemIsEditable);
+            item->setData(Name, Qt::UserRole, QString::fromStdString(it->id));
+            item->setText(Name, QString::fromStdString(it->name));
+            item->setText(Length, QStringLiteral("%1 s").arg(it->seconds, 0, 'f', 1));
+            item->setText(Target, va(it->recipe.valence, it->recipe.arousal));
+            item->setText(Predicted, va(it->predictedValence, it->predictedArousal));
+            item->setText(Seed, QString::number(it->recipe.seed));
+            item->setToolTip(Name, QString::fromStdString(it->recipe.prompt));
+        }
+    }
+    for (int c = Length; c <= Seed; ++c)
+        list_->resizeColumnToContents(c);
+    filling_ = false;
+    if (!keep.isEmpty()) select(keep);
+    // A/B slots of deleted clips are dropped.
+    if (library_ && !slotA_.isEmpty() && !library_->find(slotA_.toStdString())) slotA_.clear();
+    if (library_ && !slotB_.isEmpty() && !library_->find(slotB_.toStdString())) slotB_.clear();
+    showDetails();
+    updateButtons();
+}
+
+QTreeWidgetItem* ClipLibraryPanel::itemFor(const QString& id) const {
+    for (int i = 0; i < list_->topLevelItemCount(); ++i)
+        if (list_->topLevelItem(i)->data(Name, Qt::UserRole).toString() == id)
+            return list_->topLevelItem(i);
+    return nullptr;
+}
+
+void ClipLibraryPanel::select(const QString& id) {
+    if (auto* item = itemFor(id)) {
+        list_->setCurrentItem(item);
+        item->setSelected(true);
+    }
+}
+
+QString ClipLibraryPanel::selectedId() const {
+    const auto items = list_->selectedItems();
+    return items.isEmpty() ? QString() : items.front()->data(Name, Qt::UserRole).toString();
+}
+
+void ClipLibraryPanel::showDetails() {
+    const LibraryClip* c = library_ ? library_->find(selectedId().toStdString()) : nullptr;
+    if (!c) {
+        details_->clear();
+        return;
+    }
+    QString text = tr("%1 · %2 s · created %3\n")
+                       .arg(QString::fromStdString(c->name))
+                       .arg(c->seconds, 0, 'f', 2)
+                       .arg(QString::fromStdString(c->created));
+    if (c->predictedValence)
+        text += tr("Predicted emotion: valence %1, arousal %2\n")
+                    .arg(*c->predictedValence, 0, 'f', 2)
+                    .arg(*c->predictedArousal, 0, 'f', 2);
+    text += QString::fromStdString(c->recipe.toJson(2));
+    details_->setPlainText(text);
+}
+
+void ClipLibraryPanel::updateButtons() {
+    const bool has = !selectedId().isEmpty();
+    for (auto* b : {play_, regenerate_, rename_, delete_, export_, setA_, setB_})
+        b->setEnabled(has);
+    ab_->setEnabled(!slotA_.isEmpty() && !slotB_.isEmpty());
+    auto name = [this](const QString& id) {
+        const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+        return c ? QString::fromStdString(c->name) : tr("(none)");
+    };
+    abLabel_->setText(tr("A: %1%2\nB: %3%4")
+                          .arg(name(slotA_), active_ == 'A' ? tr("  ◀ playing") : QString(),
+                               name(slotB_), active_ == 'B' ? tr("  ◀ playing") : QString()));
+}
+
+void ClipLibraryPanel::renameSelected(const QString& name) {
+    const QString id = selectedId();
+    if (!library_ || id.isEmpty() || name.trimmed().isEmpty()) return;
+    try {
+        library_->rename(id.toStdString(), name.trimmed().toStdString());
+    } catch (const std::exception& e) {
+        emit errorOccurred(QString::fromStdString(e.what()));
+    }
+    refresh();
+}
+
+void ClipLibraryPanel::deleteSelected() {
+    const QString id = selectedId();
+    const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+    if (!c) return;
+    if (!confirm_(tr("Delete the clip \"%1\"? Its audio file is removed too.")
+                      .arg(QString::fromStdString(c->name))))
+        return;
+    try {
+        library_->remove(id.toStdString());
+    } catch (const std::exception& e) {
+        emit errorOccurred(QString::fromStdString(e.what()));
+    }
+    if (id == slotA_ || id == slotB_) active_ = 0;
+    refresh();
+}
+
+void ClipLibraryPanel::setSelectedAsA() {
+    slotA_ = selectedId();
+    updateButtons();
+}
+
+void ClipLibraryPanel::setSelectedAsB() {
+    slotB_ = selectedId();
+    updateButtons();
+}
+
+void ClipLibraryPanel::switchAb() {
+    if (slotA_.isEmpty() || slotB_.isEmpty()) return;
+    // The first switch starts from A at the current position; later ones alternate.
+    const bool first = active_ == 0;
+    active_ = (active_ == 'A') ? 'B' : 'A';
+    emit playRequested(active_ == 'A' ? slotA_ : slotB_, !first, first);
+    updateButtons();
+}
+
+} // namespace moodsteer::widgets

@@ -1,0 +1,13 @@
+#include "widgets/EngineClient.h"
+
+namespace moodsteer::widgets {
+
+void registerEngineMetaTypes() {
+    qRegisterMetaType<moodsteer::Recipe>();
+    qRegisterMetaType<moodsteer::ModelInfo>();
+    qRegisterMetaType<moodsteer::GenerationProgress>();
+    qRegisterMetaType<moodsteer::GenerationResult>();
+    qRegisterMetaType<QVector<float>>();
+}
+
+} // namespace moodsteer::widgets

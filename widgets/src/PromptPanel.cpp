@@ -1,0 +1,240 @@
+#include "widgets/PromptPanel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QRegularExpressionValidator>
+#include <QSpinBox>
+#include <QStandardItemModel>
+#include <QVBoxLayout>
+
+namespace moodsteer::widgets {
+
+PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
+    prompt_ = new QPlainTextEdit(this);
+    prompt_->setPlaceholderText(tr("Describe the music, e.g. \"gentle piano with soft strings\""));
+    prompt_->setTabChangesFocus(true);
+    prompt_->setFixedHeight(64);
+    prompt_->setToolTip(tr("Text prompt (Ctrl+Enter generates)"));
+
+    seconds_ = new QDoubleSpinBox(this);
+    seconds_->setRange(0.5, 30.0);
+    seconds_->setDecimals(1);
+    seconds_->setSingleStep(0.5);
+    seconds_->setValue(8.0);
+    seconds_->setSuffix(tr(" s"));
+    seconds_->setToolTip(tr("Length of the clip"));
+
+    seed_ = new QLineEdit(this);
+    seed_->setValidator(new QRegularExpressionValidator(QRegularExpression("[0-9]{1,19}"), seed_));
+    seed_->setToolTip(tr("Random seed: the same recipe and seed give the same clip"));
+    auto* newSeed = new QPushButton(tr("New"), this);
+    newSeed->setToolTip(tr("Draw a new random seed"));
+    lockSeed_ = new QCheckBox(tr("Lock"), this);
+    lockSeed_->setToolTip(tr("Keep this seed for the next generations"));
+    auto* seedRow = new QHBoxLayout;
+    seedRow->addWidget(seed_, 1);
+    seedRow->addWidget(newSeed);
+    seedRow->addWidget(lockSeed_);
+
+    guidance_ = new QDoubleSpinBox(this);
+    guidance_->setRange(0.0, 15.0);
+    guidance_->setSingleStep(0.5);
+    guidance_->setValue(3.0);
+    guidance_->setToolTip(tr("Classifier-free guidance: higher follows the prompt more"));
+    temperature_ = new QDoubleSpinBox(this);
+    temperature_->setRange(0.05, 3.0);
+    temperature_->setSingleStep(0.05);
+    temperature_->setValue(1.0);
+    temperature_->setToolTip(tr("Sampling temperature: lower is more conservative"));
+    topK_ = new QSpinBox(this);
+    topK_->setRange(0, 2048);
+    topK_->setValue(250);
+    topK_->setToolTip(tr("Sample among the k most likely codes (0: all)"));
+    auto* sampling = new QHBoxLayout;
+    sampling->addWidget(new QLabel(tr("Guidance"), this));
+    sampling->addWidget(guidance_);
+    sampling->addWidget(new QLabel(tr("Temp."), this));
+    sampling->addWidget(temperature_);
+    sampling->addWidget(new QLabel(tr("Top-k"), this));
+    sampling->addWidget(topK_);
+
+    mode_ = new QComboBox(this);
+    mode_->addItem(tr("Valence–arousal (AV encoder)"));
+    mode_->addItem(tr("Text baseline (nearest word)"));
+    mode_->addItem(tr("No emotion target"));
+    mode_->setToolTip(tr("How the emotion target conditions the model: the AV encoder "
+                         "(LARA-Gen), or the nearest emotion word added to the prompt"));
+    emotionLabel_ = new QLabel(this);
+    emotionLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    pad_ = new VaPad(this);
+
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->addRow(tr("Prompt"), prompt_);
+    form->addRow(tr("Length"), seconds_);
+    form->addRow(tr("Seed"), seedRow);
+    form->addRow(tr("Sampling"), sampling);
+    form->addRow(tr("Emotion"), mode_);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(pad_, 1);
+    layout->addWidget(emotionLabel_);
+
+    rollSeed();
+    connect(newSeed, &QPushButton::clicked, this, &PromptPanel::rollSeed);
+    connect(pad_, &VaPad::targetChanged, this, [this] { updateEmotionLabel(); });
+    connect(pad_, &VaPad::nearestWordChanged, this, [this] { updateEmotionLabel(); });
+    connect(mode_, &QComboBox::currentIndexChanged, this, [this] {
+        pad_->setEnabled(emotionMode() != EmotionMode::Off);
+        updateEmotionLabel();
+    });
+    for (auto* w : {static_cast<QWidget*>(seconds_), static_cast<QWidget*>(guidance_),
+                    static_cast<QWidget*>(temperature_), static_cast<QWidget*>(topK_)})
+        w->setMinimumWidth(64);
+    connect(prompt_, &QPlainTextEdit::textChanged, this, &PromptPanel::recipeChanged);
+    updateEmotionLabel();
+}
+
+void PromptPanel::rollSeed() {
+    // 31 bits keep the number short enough to read out and type back in.
+    setSeed(QRandomGenerator::global()->bounded(1u << 31));
+}
+
+void PromptPanel::setSeed(std::uint64_t seed) {
+    seed_->setText(QString::number(seed));
+}
+std::uint64_t PromptPanel::seed() const {
+    return seed_->text().toULongLong();
+}
+bool PromptPanel::seedLocked() const {
+    return lockSeed_->isChecked();
+}
+void PromptPanel::setSeedLocked(bool locked) {
+    lockSeed_->setChecked(locked);
+}
+
+PromptPanel::EmotionMode PromptPanel::emotionMode() const {
+    return static_cast<EmotionMode>(mode_->currentIndex());
+}
+
+void PromptPanel::setEmotionMode(EmotionMode mode) {
+    mode_->setCurrentIndex(int(mode));
+}
+
+QString PromptPanel::baselinePrompt(const QString& userText, const QString& word) {
+    const QString sentence = QStringLiteral("Generate a %1 music.").arg(word.toLower());
+    const QString text = userText.trimmed();
+    return text.isEmpty() ? sentence : text + ". " + sentence;
+}
+
+std::vector<std::int64_t> PromptPanel::parsePromptIds(const QString& text) {
+    const QString t = text.trimmed();
+    if (!t.startsWith("ids:")) return {};
+    std::vector<std::int64_t> ids;
+    for (const QString& part : t.mid(4).split(QRegularExpression("[\\s,]+"), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const qlonglong v = part.toLongLong(&ok);
+        if (!ok || v < 0) return {};
+        ids.push_back(v);
+    }
+    return ids;
+}
+
+Recipe PromptPanel::recipe() const {
+    Recipe r;
+    r.model = modelId_.toStdString();
+    const QString text = prompt_->toPlainText().trimmed();
+    const auto ids = parsePromptIds(text);
+    if (!ids.empty())
+        r.promptIds = ids;
+    else
+        r.prompt = text.toStdString();
+    switch (emotionMode()) {
+    case EmotionMode::AvEncoder:
+        r.valence = pad_->valence();
+        r.arousal = pad_->arousal();
+        break;
+    case EmotionMode::TextBaseline:
+        if (ids.empty() && !pad_->nearestWord().isEmpty())
+            r.prompt = baselinePrompt(text, pad_->nearestWord()).toStdString();
+        break;
+    case EmotionMode::Off:
+        break;
+    }
+    r.seed = seed();
+    r.guidance = guidance_->value();
+    r.temperature = temperature_->value();
+    r.topK = topK_->value();
+    r.seconds = seconds_->value();
+    return r;
+}
+
+Recipe PromptPanel::nextRecipe() {
+    if (!seedLocked()) rollSeed();
+    return recipe();
+}
+
+void PromptPanel::setRecipe(const Recipe& r) {
+    if (!r.promptIds.empty()) {
+        QStringList ids;
+        for (auto id : r.promptIds)
+            ids << QString::number(id);
+        prompt_->setPlainText("ids: " + ids.join(' '));
+    } else {
+        prompt_->setPlainText(QString::fromStdString(r.prompt));
+    }
+    if (r.valence && r.arousal) {
+        setEmotionMode(EmotionMode::AvEncoder);
+        pad_->setTarget(*r.valence, *r.arousal);
+    } else {
+        // A baseline prompt already carries its word: regenerate it verbatim.
+        setEmotionMode(EmotionMode::Off);
+    }
+    setSeed(r.seed);
+    setSeedLocked(true);
+    guidance_->setValue(r.guidance);
+    temperature_->setValue(r.temperature);
+    topK_->setValue(r.topK);
+    seconds_->setValue(r.seconds);
+}
+
+void PromptPanel::setModelInfo(const ModelInfo& info, const QString& modelId) {
+    modelId_ = modelId;
+    hasTokenizer_ = info.hasTokenizer;
+    auto* model = qobject_cast<QStandardItemModel*>(mode_->model());
+    if (auto* item = model ? model->item(int(EmotionMode::AvEncoder)) : nullptr)
+        item->setEnabled(info.hasAvEncoder);
+    if (!info.hasAvEncoder && emotionMode() == EmotionMode::AvEncoder)
+        setEmotionMode(EmotionMode::TextBaseline);
+    if (info.hasAvEncoder && emotionMode() == EmotionMode::TextBaseline)
+        setEmotionMode(EmotionMode::AvEncoder);
+    if (info.maxFrames > 0 && info.frameRate > 0)
+        seconds_->setMaximum(std::max(0.5, info.maxFrames / info.frameRate));
+    prompt_->setPlaceholderText(
+        hasTokenizer_ ? tr("Describe the music, e.g. \"gentle piano with soft strings\"")
+                      : tr("This model has no tokenizer: enter token ids, e.g. \"ids: 71 1\""));
+    updateEmotionLabel();
+}
+
+void PromptPanel::updateEmotionLabel() {
+    const QString word = pad_->nearestWord();
+    QString text = tr("Target: valence %1, arousal %2")
+                       .arg(pad_->valence(), 0, 'f', 1)
+                       .arg(pad_->arousal(), 0, 'f', 1);
+    if (!word.isEmpty()) text += tr(" · nearest word: <b>%1</b>").arg(word.toHtmlEscaped());
+    if (emotionMode() == EmotionMode::Off)
+        text = tr("No emotion target: the prompt alone conditions the music");
+    emotionLabel_->setText(text);
+    emit recipeChanged();
+}
+
+} // namespace moodsteer::widgets
