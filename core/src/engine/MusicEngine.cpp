@@ -35,11 +35,16 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int threads = options.threads > 0 ? options.threads : std::max(1, cores - 1);
     torch::set_num_threads(threads);
-    if (options.precision != "f32")
-        throw EngineError("unknown precision '" + options.precision + "' (this build supports f32)");
+    if (options.precision != "f32" && options.precision != "bf16" && options.precision != "int8")
+        throw EngineError("unknown precision '" + options.precision + "' (use f32, bf16 or int8)");
     auto impl = std::make_unique<Impl>();
     try {
         impl->model = models::MusicgenModel(models::MusicgenModelImpl::load(folder));
+    } catch (const std::exception& e) {
+        throw EngineError(e.what());
+    }
+    try {
+        impl->model->decoder->setPrecision(options.precision);
     } catch (const std::exception& e) {
         throw EngineError(e.what());
     }
