@@ -1,5 +1,6 @@
 #include "core/Benchmark.h"
 
+#include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
 #include "engine/Generator.h"
 #include "models/MusicgenModel.h"
@@ -8,7 +9,6 @@
 #include <torch/torch.h>
 
 #include <chrono>
-#include <dlfcn.h>
 #include <ctime>
 #include <cstdio>
 #include <sstream>
@@ -34,13 +34,7 @@ BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const s
     };
     torch::NoGradGuard noGrad;
     BenchReport rep;
-    rep.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-    torch::set_num_threads(rep.threads);
-    // OpenBLAS-pthread ignores torch's thread count and runs one thread per core; with the
-    // other core busy its threads wait on each other (codec decode 21 s -> 8 s for 10 s of
-    // audio with 1 thread, measured). Match it to ours when that OpenBLAS is loaded.
-    if (auto* setBlas = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-        setBlas(rep.threads);
+    rep.threads = setComputeThreads(o.threads);
     rep.audioSeconds = o.audioSeconds;
     auto config = models::MusicgenConfig::fromFile(o.configPath);
     rep.architecture = config.nameOrPath.empty() ? o.configPath : config.nameOrPath;
