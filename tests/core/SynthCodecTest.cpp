@@ -226,3 +226,24 @@ TEST(SynthCodecTest, RenderedLevelRisesWithArousal) {
         EXPECT_GT(rms[1], 1.5 * rms[0]) << genre << ": " << rms[0] / 4 << " vs " << rms[1] / 4;
     }
 }
+
+// A grid that opens on "hold" (a crop from mid-piece, or an LM that starts with holds) still
+// sounds its chord and bass: the token carries the chord, so the codec plays it.
+TEST(SynthCodecTest, AStreamOpeningOnHoldStillSoundsItsChord) {
+    using namespace moodsteer::synth;
+    SynthCodec codec;
+    const int frames = 50;
+    CodeGrid g(4, frames);
+    HarmonyToken h;
+    h.chord = 2 * kNumQualities + kMinor; // D minor, held: never struck inside the clip
+    TextureToken tex;                     // no pad layer: only comp and bass can sound
+    tex.layer = 0;
+    for (int t = 0; t < frames; ++t) {
+        g.at(kHarmonyStream, t) = encodeHarmony(h);
+        g.at(kMelodyStream, t) = 0; // hold
+        g.at(kDrumStream, t) = 0;   // no hits
+        g.at(kTextureStream, t) = encodeTexture(tex);
+    }
+    const auto s = stats(codec.decode(g).samples);
+    EXPECT_GT(s.rms, 0.01) << "a held chord at the start of a clip rendered as silence";
+}

@@ -103,17 +103,22 @@ void SynthEngine::startPad() {
 }
 
 void SynthEngine::applyHarmony(const HarmonyToken& h) {
+    // A stream that opens on "hold" continues a chord from before the clip (a crop from
+    // mid-piece, or an LM that starts with holds): sound it rather than render silence.
+    const bool first = chord_ < 0;
+    const int comp = first && h.comp == kCompHold ? kCompStrike : h.comp;
+    const int bass = first && h.bass == kBassHold ? kBassRoot : h.bass;
     const bool changed = h.chord != chord_;
     chord_ = h.chord;
-    if (h.comp == kCompMute)
+    if (comp == kCompMute)
         releasePart(kComp);
-    else if (h.comp == kCompStrike)
+    else if (comp == kCompStrike)
         strikeChord();
     if (changed) startPad();
-    if (h.bass == kBassRelease) {
+    if (bass == kBassRelease) {
         releasePart(kBass);
-    } else if (h.bass >= kBassRoot) {
-        const int pitch = bassPitch(chord_, h.bass);
+    } else if (bass >= kBassRoot) {
+        const int pitch = bassPitch(chord_, bass);
         if (pitch >= 0) {
             releasePart(kBass);
             const Band& b = band();
