@@ -64,4 +64,19 @@ void EngineWorker::generate(const Recipe& recipe) {
     }
 }
 
+void EngineWorker::predictEmotion(const QString& clipId, const AudioBuffer& audio,
+                                  const QString& headPath) {
+    try {
+        if (!predictor_ || predictorPath_ != headPath) {
+            predictor_.reset();
+            predictor_ =
+                std::make_unique<EmotionPredictor>(EmotionPredictor::load(headPath.toStdString()));
+            predictorPath_ = headPath;
+        }
+        emit emotionPredicted(clipId, predictor_->predict(audio));
+    } catch (const std::exception& e) {
+        emit emotionPredictionFailed(clipId, QString::fromUtf8(e.what()));
+    }
+}
+
 } // namespace moodsteer::studio

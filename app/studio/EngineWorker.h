@@ -31,6 +31,9 @@ class EngineWorker : public QObject {
     /// `folder` empty: the embedded model.
     void load(const QString& folder, int threads);
     void generate(const moodsteer::Recipe& recipe);
+    /// Loads the emotion head on first use (from `headPath`), then predicts `audio`.
+    void predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio,
+                        const QString& headPath);
 
   signals:
     void loaded(const moodsteer::ModelInfo& info);
@@ -40,10 +43,14 @@ class EngineWorker : public QObject {
     void audioChunk(const QVector<float>& samples);
     void finished(const moodsteer::GenerationResult& result);
     void failed(const QString& message);
+    void emotionPredicted(const QString& clipId, const moodsteer::ClipPrediction& prediction);
+    void emotionPredictionFailed(const QString& clipId, const QString& message);
 
   private:
     const std::atomic<bool>* cancel_;
     std::unique_ptr<MusicEngine> engine_;
+    std::unique_ptr<EmotionPredictor> predictor_;
+    QString predictorPath_;
 };
 
 } // namespace moodsteer::studio

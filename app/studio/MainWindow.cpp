@@ -2,6 +2,7 @@
 
 #include "widgets/AboutDialog.h"
 #include "widgets/ClipLibraryPanel.h"
+#include "widgets/EmotionView.h"
 #include "widgets/ExportDialog.h"
 #include "widgets/GeneratePanel.h"
 #include "widgets/GenerationController.h"
@@ -12,6 +13,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QKeyEvent>
@@ -108,6 +110,19 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     modelLabel_ = new QLabel;
     statusBar()->addPermanentWidget(modelLabel_);
 
+    // Emotion view: a dock, so that it can sit beside the library or float on a second screen.
+    emotion_ = new EmotionView;
+    auto* emotionDock = new QDockWidget(tr("Emotion view"), this);
+    emotionDock->setObjectName("emotionDock");
+    emotionDock->setWidget(emotion_);
+    addDockWidget(Qt::RightDockWidgetArea, emotionDock);
+    if (library_) // clips predicted in earlier sessions
+        for (const LibraryClip& c : library_->clips())
+            if (c.predictedValence && c.recipe.valence && c.recipe.arousal)
+                emotion_->addPoint(QString::fromStdString(c.id),
+                                   {*c.recipe.valence, *c.recipe.arousal},
+                                   {*c.predictedValence, *c.predictedArousal});
+
     buildMenus();
     prompt_->promptEdit()->installEventFilter(new CtrlEnterFilter(this, [this] { generate(); }));
 
@@ -137,7 +152,14 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     connect(controller_, &GenerationController::clipAdded, this, [this](const QString& id) {
         libraryPanel_->refresh();
         libraryPanel_->select(id);
+        predictEmotion(id);
     });
+    connect(engine_, &EngineClient::emotionPredicted, this, &MainWindow::onEmotionPredicted);
+    connect(engine_, &EngineClient::emotionPredictionFailed, this,
+            [this](const QString& id, const QString& message) {
+                predicting_.remove(id);
+                statusBar()->showMessage(tr("Emotion prediction failed: %1").arg(message), 10000);
+            });
     // UI -> engine / player.
     connect(generate_, &GeneratePanel::generateClicked, this, &MainWindow::generate);
     connect(generate_, &GeneratePanel::cancelClicked, controller_, &GenerationController::cancel);
@@ -149,11 +171,9 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         generate();
     });
     connect(libraryPanel_, &ClipLibraryPanel::selectionChanged, this, [this](const QString& id) {
-        const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
-        prompt_->pad()->setPredicted(
-            c && c->predictedValence
-                ? std::optional<QPointF>(QPointF(*c->predictedValence, *c->predictedArousal))
-                : std::nullopt);
+        showClipEmotion(id);
+        // Clips predicted in an earlier session have no per-window data: predict again.
+        if (!id.isEmpty() && !windows_.contains(id)) predictEmotion(id);
     });
     connect(transport_, &TransportPanel::deviceChanged, this, [this](const QString& name) {
         studio_.audioDevice = name;
@@ -164,6 +184,7 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     if (!libraryError_.isEmpty())
         showError(tr("The clip library could not be opened: %1").arg(libraryError_));
     restoreGeometry(settings_->value("window/geometry").toByteArray());
+    restoreState(settings_->value("window/state").toByteArray());
 }
 
 MainWindow::~MainWindow() = default;
@@ -197,6 +218,10 @@ void MainWindow::buildMenus() {
     loop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     connect(loop, &QAction::toggled, transport_, &TransportPanel::setLoop);
     play->addAction(tr("A/B &switch"), libraryPanel_, &ClipLibraryPanel::switchAb);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About MoodSteer Studio"), this, &MainWindow::showAbout);
@@ -260,6 +285,53 @@ void MainWindow::showAbout() {
     AboutDialog(info ? modelSummary(*info) : QString(), this).exec();
 }
 
+void MainWindow::predictEmotion(const QString& id) {
+    if (!library_ || id.isEmpty() || predicting_.contains(id)) return;
+    const QString reason = engine_->emotionPredictorUnavailableReason();
+    if (!reason.isEmpty()) {
+        if (!predictorWarned_) statusBar()->showMessage(reason, 15000);
+        predictorWarned_ = true;
+        return;
+    }
+    try {
+        AudioBuffer audio = library_->audio(id.toStdString());
+        predicting_.insert(id);
+        engine_->predictEmotion(id, audio);
+    } catch (const std::exception& e) {
+        showError(QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::onEmotionPredicted(const QString& id, const ClipPrediction& prediction) {
+    predicting_.remove(id);
+    const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+    if (!c) return; // deleted meanwhile
+    try {
+        library_->setPredictedEmotion(c->id, prediction.valence, prediction.arousal);
+    } catch (const std::exception& e) {
+        showError(QString::fromUtf8(e.what()));
+        return;
+    }
+    windows_.insert(id, prediction.windows);
+    if (c->recipe.valence && c->recipe.arousal)
+        emotion_->addPoint(id, {*c->recipe.valence, *c->recipe.arousal},
+                           {prediction.valence, prediction.arousal});
+    libraryPanel_->refresh();
+    if (libraryPanel_->selectedId() == id) showClipEmotion(id);
+}
+
+void MainWindow::showClipEmotion(const QString& id) {
+    const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+    prompt_->pad()->setPredicted(
+        c && c->predictedValence
+            ? std::optional<QPointF>(QPointF(*c->predictedValence, *c->predictedArousal))
+            : std::nullopt);
+    emotion_->highlight(c ? id : QString());
+    const auto w = windows_.constFind(id);
+    emotion_->showWindows(c ? QString::fromStdString(c->name) : QString(),
+                          w != windows_.constEnd() ? *w : std::vector<WindowPrediction>{});
+}
+
 void MainWindow::showError(const QString& message) {
     statusBar()->showMessage(message, 15000);
     generate_->setStatus("<span style='color:#b00020'>" + message.toHtmlEscaped() + "</span>");
@@ -267,6 +339,7 @@ void MainWindow::showError(const QString& message) {
 
 void MainWindow::closeEvent(QCloseEvent* e) {
     settings_->setValue("window/geometry", saveGeometry());
+    settings_->setValue("window/state", saveState());
     studio_.save(*settings_);
     controller_->cancel();
     e->accept();

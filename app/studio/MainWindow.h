@@ -7,9 +7,12 @@
 #include "widgets/EngineClient.h"
 #include "widgets/StudioSettings.h"
 
+#include <QHash>
 #include <QMainWindow>
+#include <QSet>
 
 #include <memory>
+#include <vector>
 
 class QLabel;
 class QSettings;
@@ -20,6 +23,7 @@ class GeneratePanel;
 class GenerationController;
 class PromptPanel;
 class TransportPanel;
+class EmotionView;
 } // namespace moodsteer::widgets
 
 namespace moodsteer::studio {
@@ -36,6 +40,7 @@ class MainWindow : public QMainWindow {
     widgets::GeneratePanel* generatePanel() const { return generate_; }
     widgets::TransportPanel* transportPanel() const { return transport_; }
     widgets::ClipLibraryPanel* libraryPanel() const { return libraryPanel_; }
+    widgets::EmotionView* emotionView() const { return emotion_; }
     ClipLibrary* library() const { return library_.get(); }
     const widgets::StudioSettings& settings() const { return studio_; }
 
@@ -53,6 +58,11 @@ class MainWindow : public QMainWindow {
     void buildMenus();
     void playClip(const QString& id, bool keepPosition, bool play);
     void showError(const QString& message);
+    /// Asks the engine for a clip's predicted emotion (once at a time per clip).
+    void predictEmotion(const QString& id);
+    void onEmotionPredicted(const QString& id, const ClipPrediction& prediction);
+    /// Pad point, emotion-view highlight and timeline for the selected clip.
+    void showClipEmotion(const QString& id);
 
     widgets::EngineClient* engine_;
     std::unique_ptr<AudioPlayer> player_;
@@ -64,7 +74,12 @@ class MainWindow : public QMainWindow {
     widgets::TransportPanel* transport_;
     widgets::ClipLibraryPanel* libraryPanel_;
     widgets::GenerationController* controller_;
+    widgets::EmotionView* emotion_;
     QLabel* modelLabel_;
+    /// Per-window predictions of the clips predicted in this session (not persisted).
+    QHash<QString, std::vector<WindowPrediction>> windows_;
+    QSet<QString> predicting_;
+    bool predictorWarned_ = false;
     QString libraryError_;
 };
 

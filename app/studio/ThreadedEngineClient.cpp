@@ -2,6 +2,10 @@
 
 #include "EngineWorker.h"
 
+#include "core/Resources.h"
+
+#include <QFileInfo>
+
 namespace moodsteer::studio {
 
 ThreadedEngineClient::ThreadedEngineClient(QObject* parent) : EngineClient(parent) {
@@ -13,6 +17,10 @@ ThreadedEngineClient::ThreadedEngineClient(QObject* parent) : EngineClient(paren
     // Requests: GUI -> engine thread (queued because the worker lives there).
     connect(this, &ThreadedEngineClient::requestLoad, worker_, &EngineWorker::load);
     connect(this, &ThreadedEngineClient::requestGenerate, worker_, &EngineWorker::generate);
+    connect(this, &ThreadedEngineClient::requestPrediction, worker_, &EngineWorker::predictEmotion);
+    connect(worker_, &EngineWorker::emotionPredicted, this, &EngineClient::emotionPredicted);
+    connect(worker_, &EngineWorker::emotionPredictionFailed, this,
+            &EngineClient::emotionPredictionFailed);
     // Results: engine thread -> GUI (queued because this object lives on the GUI thread).
     connect(worker_, &EngineWorker::loaded, this, [this](const ModelInfo& info) {
         loading_ = false;
@@ -63,6 +71,25 @@ void ThreadedEngineClient::cancel() {
 
 QString ThreadedEngineClient::embeddedModelFolder() const {
     return QString::fromStdString(MusicEngine::embeddedModelFolder());
+}
+
+QString ThreadedEngineClient::defaultEmotionHeadPath() {
+    return QString::fromStdString(resourcePath("emotion/emotion_head_dsp.safetensors"));
+}
+
+QString ThreadedEngineClient::emotionPredictorUnavailableReason() const {
+    const QString path = defaultEmotionHeadPath();
+    if (QFileInfo::exists(path)) return {};
+    return tr("Emotion prediction is off: the emotion head %1 is not installed.").arg(path);
+}
+
+void ThreadedEngineClient::predictEmotion(const QString& clipId, const AudioBuffer& audio) {
+    const QString reason = emotionPredictorUnavailableReason();
+    if (!reason.isEmpty()) {
+        emit emotionPredictionFailed(clipId, reason);
+        return;
+    }
+    emit requestPrediction(clipId, audio, defaultEmotionHeadPath());
 }
 
 } // namespace moodsteer::studio

@@ -25,11 +25,18 @@ class ThreadedEngineClient : public widgets::EngineClient {
     bool isBusy() const override { return busy_; }
     std::optional<ModelInfo> modelInfo() const override { return info_; }
     QString embeddedModelFolder() const override;
+    QString emotionPredictorUnavailableReason() const override;
+    void predictEmotion(const QString& clipId, const AudioBuffer& audio) override;
+
+    /// The default emotion head: resources/emotion/emotion_head_dsp.safetensors.
+    static QString defaultEmotionHeadPath();
 
   signals:
     // Internal: queued to the worker on the engine thread.
     void requestLoad(const QString& folder, int threads);
     void requestGenerate(const moodsteer::Recipe& recipe);
+    void requestPrediction(const QString& clipId, const moodsteer::AudioBuffer& audio,
+                           const QString& headPath);
 
   private:
     QThread thread_;

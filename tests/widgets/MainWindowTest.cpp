@@ -6,6 +6,7 @@
 #include "TestMain.h"
 
 #include "widgets/ClipLibraryPanel.h"
+#include "widgets/EmotionView.h"
 #include "widgets/GeneratePanel.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/TransportPanel.h"
@@ -14,6 +15,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -66,6 +68,79 @@ class MainWindowTest : public QObject {
         QCOMPARE(engine.generateCalls, 2);
         QCOMPARE(engine.lastRecipe.seed, seed);
         QVERIFY(finished.wait(5000));
+    }
+
+    void predictedEmotionReachesLibraryPadAndEmotionView() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        engine.predictions = {QPointF(6.5, 3.3), QPointF(2.0, 8.0)};
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        window.promptPanel()->pad()->setTarget(7.0, 3.0);
+        QSignalSpy predicted(&engine, &EngineClient::emotionPredicted);
+        window.generate();
+        QVERIFY(predicted.wait(5000));
+        QCOMPARE(engine.predictedClips.size(), 1);
+        const LibraryClip& clip = window.library()->clips()[0];
+        QCOMPARE(engine.predictedClips[0], QString::fromStdString(clip.id));
+        QCOMPARE(*clip.predictedValence, 6.5);
+        QCOMPARE(*clip.predictedArousal, 3.3);
+        // The library's "Predicted" column, the pad's predicted point (distinct from the
+        // target), and the emotion view (one point, the timeline of the selected clip).
+        QTreeWidgetItem* row = window.libraryPanel()->list()->topLevelItem(0);
+        QCOMPARE(row->text(3), QString("6.5, 3.3"));
+        QCOMPARE(window.promptPanel()->pad()->predicted(), std::optional(QPointF(6.5, 3.3)));
+        QCOMPARE(window.promptPanel()->pad()->valence(), 7.0);
+        window.emotionView()->flush();
+        QCOMPARE(window.emotionView()->pointCount(), 1);
+        QVERIFY(window.emotionView()->valenceText().contains("needs 2 clips"));
+        QVERIFY(window.emotionView()->timelineTitle().contains("windows"));
+
+        // A second clip with a target: metrics appear.
+        window.promptPanel()->pad()->setTarget(3.0, 7.0);
+        window.generate();
+        QVERIFY(predicted.wait(5000));
+        window.emotionView()->flush();
+        QCOMPARE(window.emotionView()->pointCount(), 2);
+        const auto m = window.emotionView()->metrics();
+        QVERIFY(m);
+        QCOMPARE(m->valence.n, std::size_t(2));
+        QVERIFY(window.emotionView()->valenceText().contains("CCC"));
+        QCOMPARE(window.promptPanel()->pad()->predicted(), std::optional(QPointF(2.0, 8.0)));
+
+        // Persisted: a new window on the same library shows both points again.
+        studio::MainWindow again(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        again.emotionView()->flush();
+        QCOMPARE(again.emotionView()->pointCount(), 2);
+    }
+
+    void missingEmotionHeadDisablesPredictionWithTheReason() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        engine.predictorReason = "Emotion prediction is off: the emotion head is not installed.";
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        QSignalSpy finished(&engine, &EngineClient::generationFinished);
+        window.generate();
+        QVERIFY(finished.wait(5000));
+        QTest::qWait(20);
+        QCOMPARE(window.library()->clips().size(), std::size_t(1));
+        QVERIFY(engine.predictedClips.isEmpty());
+        QVERIFY(!window.library()->clips()[0].predictedValence);
+        QVERIFY(!window.promptPanel()->pad()->predicted());
+        QVERIFY(window.statusBar()->currentMessage().contains("emotion head is not installed"));
     }
 
     void brokenModelKeepsGenerateOffWithTheReason() {

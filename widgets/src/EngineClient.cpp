@@ -7,6 +7,8 @@ void registerEngineMetaTypes() {
     qRegisterMetaType<moodsteer::ModelInfo>();
     qRegisterMetaType<moodsteer::GenerationProgress>();
     qRegisterMetaType<moodsteer::GenerationResult>();
+    qRegisterMetaType<moodsteer::AudioBuffer>();
+    qRegisterMetaType<moodsteer::ClipPrediction>();
     qRegisterMetaType<QVector<float>>();
 }
 

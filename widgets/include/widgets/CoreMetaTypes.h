@@ -2,6 +2,8 @@
 // signals. Every widgets header that uses them in a signal includes this first.
 #pragma once
 
+#include "core/AudioBuffer.h"
+#include "core/EmotionPredictor.h"
 #include "core/MusicEngine.h"
 #include "core/Recipe.h"
 
@@ -11,3 +13,5 @@ Q_DECLARE_METATYPE(moodsteer::Recipe)
 Q_DECLARE_METATYPE(moodsteer::ModelInfo)
 Q_DECLARE_METATYPE(moodsteer::GenerationProgress)
 Q_DECLARE_METATYPE(moodsteer::GenerationResult)
+Q_DECLARE_METATYPE(moodsteer::AudioBuffer)
+Q_DECLARE_METATYPE(moodsteer::ClipPrediction)

@@ -36,6 +36,12 @@ class EngineClient : public QObject {
     /// Where the embedded default model lives ("" when it is not installed).
     virtual QString embeddedModelFolder() const = 0;
 
+    /// Why the emotion predictor cannot run ("" when it can: its head file is installed).
+    virtual QString emotionPredictorUnavailableReason() const = 0;
+    /// Predicts a clip's valence and arousal on the engine thread, after any running request
+    /// (emotionPredicted or emotionPredictionFailed follows, naming `clipId`).
+    virtual void predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio) = 0;
+
   signals:
     void modelLoadStarted(const QString& folder);
     void modelLoaded(const moodsteer::ModelInfo& info);
@@ -45,6 +51,8 @@ class EngineClient : public QObject {
     void audioChunk(const QVector<float>& samples);
     void generationFinished(const moodsteer::GenerationResult& result);
     void generationFailed(const QString& message);
+    void emotionPredicted(const QString& clipId, const moodsteer::ClipPrediction& prediction);
+    void emotionPredictionFailed(const QString& clipId, const QString& message);
 };
 
 } // namespace moodsteer::widgets
