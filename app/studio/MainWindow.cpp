@@ -6,6 +6,7 @@
 #include "widgets/ExportDialog.h"
 #include "widgets/GeneratePanel.h"
 #include "widgets/GenerationController.h"
+#include "widgets/GenreSteeringPanel.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
@@ -24,6 +25,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace moodsteer::studio {
@@ -116,6 +118,13 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     emotionDock->setObjectName("emotionDock");
     emotionDock->setWidget(emotion_);
     addDockWidget(Qt::RightDockWidgetArea, emotionDock);
+    steering_ = new GenreSteeringPanel;
+    auto* steeringDock = new QDockWidget(tr("Genre steering"), this);
+    steeringDock->setObjectName("steeringDock");
+    steeringDock->setWidget(steering_);
+    addDockWidget(Qt::RightDockWidgetArea, steeringDock);
+    tabifyDockWidget(steeringDock, emotionDock);
+    emotionDock->raise();
     if (library_) // clips predicted in earlier sessions
         for (const LibraryClip& c : library_->clips())
             if (c.predictedValence && c.recipe.valence && c.recipe.arousal)
@@ -137,6 +146,10 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         prompt_->setModelInfo(info, id);
         generate_->setModelReady(true, tr("Ready."));
         modelLabel_->setText(modelSummary(info));
+        steering_->setModelId(QString::fromStdString(info.id));
+        steering_->setNumLayers(info.numLayers);
+        const QString vectors = settings_->value("steering/folder").toString();
+        if (!vectors.isEmpty()) steering_->loadFolder(vectors, QString::fromStdString(info.id));
     });
     connect(engine_, &EngineClient::modelLoadFailed, this, [this](const QString& message) {
         generate_->setModelReady(false, "<span style='color:#b00020'>" + message.toHtmlEscaped() +
@@ -153,7 +166,35 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         libraryPanel_->refresh();
         libraryPanel_->select(id);
         predictEmotion(id);
+        if (abRunning_) {
+            abClips_ << id;
+            if (!abQueue_.isEmpty()) { // next one once the controller is idle again
+                QTimer::singleShot(0, this, [this] {
+                    if (abRunning_ && !abQueue_.isEmpty())
+                        controller_->generate(abQueue_.takeFirst());
+                });
+            } else {
+                abRunning_ = false;
+                libraryPanel_->select(abClips_.value(0));
+                libraryPanel_->setSelectedAsA();
+                libraryPanel_->select(abClips_.value(1));
+                libraryPanel_->setSelectedAsB();
+                statusBar()->showMessage(
+                    tr("A = unsteered, B = steered (same seed): A/B switch compares them"), 10000);
+            }
+        }
     });
+    connect(controller_, &GenerationController::failed, this, [this] {
+        abRunning_ = false;
+        abQueue_.clear();
+    });
+    connect(generate_, &GeneratePanel::cancelClicked, this, [this] {
+        abRunning_ = false;
+        abQueue_.clear();
+    });
+    connect(steering_, &GenreSteeringPanel::abRequested, this, &MainWindow::generateAb);
+    connect(steering_, &GenreSteeringPanel::folderLoaded, this,
+            [this](const QString& folder) { settings_->setValue("steering/folder", folder); });
     connect(engine_, &EngineClient::emotionPredicted, this, &MainWindow::onEmotionPredicted);
     connect(engine_, &EngineClient::emotionPredictionFailed, this,
             [this](const QString& id, const QString& message) {
@@ -233,7 +274,24 @@ void MainWindow::loadModel() {
 
 void MainWindow::generate() {
     if (controller_->isBusy() || !engine_->modelInfo()) return;
-    controller_->generate(prompt_->nextRecipe());
+    Recipe recipe = prompt_->nextRecipe();
+    recipe.steering = steering_->steering();
+    controller_->generate(recipe);
+}
+
+void MainWindow::generateAb() {
+    if (controller_->isBusy() || !engine_->modelInfo() || !steering_->isActive()) return;
+    Recipe steered = prompt_->nextRecipe();
+    steered.steering = steering_->steering();
+    Recipe plain = steered;
+    plain.steering.clear();
+    abQueue_ = {steered};
+    abClips_.clear();
+    abRunning_ = true;
+    if (!controller_->generate(plain)) {
+        abRunning_ = false;
+        abQueue_.clear();
+    }
 }
 
 void MainWindow::playClip(const QString& id, bool keepPosition, bool play) {

@@ -24,6 +24,7 @@ class GenerationController;
 class PromptPanel;
 class TransportPanel;
 class EmotionView;
+class GenreSteeringPanel;
 } // namespace moodsteer::widgets
 
 namespace moodsteer::studio {
@@ -41,11 +42,14 @@ class MainWindow : public QMainWindow {
     widgets::TransportPanel* transportPanel() const { return transport_; }
     widgets::ClipLibraryPanel* libraryPanel() const { return libraryPanel_; }
     widgets::EmotionView* emotionView() const { return emotion_; }
+    widgets::GenreSteeringPanel* steeringPanel() const { return steering_; }
     ClipLibrary* library() const { return library_.get(); }
     const widgets::StudioSettings& settings() const { return studio_; }
 
   public slots:
     void generate();
+    /// The current recipe twice with the same seed: unsteered (A), then steered (B).
+    void generateAb();
     void exportClip(const QString& id);
     void showSettings();
     void showAbout();
@@ -75,6 +79,11 @@ class MainWindow : public QMainWindow {
     widgets::ClipLibraryPanel* libraryPanel_;
     widgets::GenerationController* controller_;
     widgets::EmotionView* emotion_;
+    widgets::GenreSteeringPanel* steering_;
+    /// A/B run: recipes still to generate and the clips made so far.
+    QList<Recipe> abQueue_;
+    QStringList abClips_;
+    bool abRunning_ = false;
     QLabel* modelLabel_;
     /// Per-window predictions of the clips predicted in this session (not persisted).
     QHash<QString, std::vector<WindowPrediction>> windows_;
