@@ -39,7 +39,7 @@ AudioBuffer clicks(double bpm, double seconds) {
     return a;
 }
 
-double column(const FeatureMatrix& m, int c) {
+double column(const FrameFeatures& m, int c) {
     double s = 0;
     for (int t = 0; t < m.frames; ++t)
         s += m.at(t, c);

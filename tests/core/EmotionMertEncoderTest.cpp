@@ -34,7 +34,7 @@ AudioBuffer waveform(const std::string& clip) {
     return a;
 }
 
-torch::Tensor asTensor(const FeatureMatrix& m) {
+torch::Tensor asTensor(const FrameFeatures& m) {
     return torch::from_blob(const_cast<float*>(m.data.data()), {m.frames, m.dims}).clone();
 }
 

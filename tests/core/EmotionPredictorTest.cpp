@@ -26,8 +26,8 @@ class MeanEncoder : public AudioFeatureEncoder {
     double frameRate() const override { return 10; }
     int featureSize() const override { return size_; }
     double minimumSeconds() const override { return 0.1; }
-    FeatureMatrix encode(const AudioBuffer& a) const override {
-        FeatureMatrix m;
+    FrameFeatures encode(const AudioBuffer& a) const override {
+        FrameFeatures m;
         m.dims = size_;
         m.frames = static_cast<int>(a.samples.size() / 100);
         for (int t = 0; t < m.frames; ++t) {

@@ -14,7 +14,7 @@
 namespace moodsteer {
 
 /// Row-major frames x dims matrix of float features.
-struct FeatureMatrix {
+struct FrameFeatures {
     int frames = 0;
     int dims = 0;
     std::vector<float> data; ///< frames * dims values
@@ -51,7 +51,7 @@ class AudioFeatureEncoder {
     /// Frame features of a mono clip at any sample rate. Throws std::invalid_argument for an
     /// empty, too short or non-finite clip. Deterministic. Not thread-safe for one instance
     /// (MERT keeps state); use one encoder per thread.
-    virtual FeatureMatrix encode(const AudioBuffer& audio) const = 0;
+    virtual FrameFeatures encode(const AudioBuffer& audio) const = 0;
 };
 
 /// `kind` "dsp" (modelDir and layer ignored) or "mert" (modelDir = Hugging Face folder with

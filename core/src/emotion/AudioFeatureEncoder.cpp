@@ -7,7 +7,7 @@
 
 namespace moodsteer {
 
-std::vector<float> FeatureMatrix::meanOverFrames() const {
+std::vector<float> FrameFeatures::meanOverFrames() const {
     if (frames <= 0 || dims <= 0)
         throw std::invalid_argument("feature matrix is empty: nothing to pool");
     std::vector<double> acc(dims, 0.0);

@@ -191,7 +191,7 @@ std::vector<std::string> DspFeatureEncoder::featureNames() const {
     return names;
 }
 
-FeatureMatrix DspFeatureEncoder::encode(const AudioBuffer& input) const {
+FrameFeatures DspFeatureEncoder::encode(const AudioBuffer& input) const {
     if (input.sampleRate <= 0)
         throw std::invalid_argument("dsp encoder: invalid sample rate " +
                                     std::to_string(input.sampleRate));
@@ -218,7 +218,7 @@ FeatureMatrix DspFeatureEncoder::encode(const AudioBuffer& input) const {
     std::array<double, 12> chromaSum{};
     const auto& bank = melBank();
 
-    FeatureMatrix out;
+    FrameFeatures out;
     out.frames = frames;
     out.dims = kFeatureSize;
     out.data.assign(static_cast<std::size_t>(frames) * kFeatureSize, 0.0f);

@@ -40,7 +40,7 @@ class DspFeatureEncoder : public AudioFeatureEncoder {
     int featureSize() const override { return kFeatureSize; }
     double minimumSeconds() const override { return static_cast<double>(kFrameSize) / kSampleRate; }
     std::vector<std::string> featureNames() const override;
-    FeatureMatrix encode(const AudioBuffer& audio) const override;
+    FrameFeatures encode(const AudioBuffer& audio) const override;
 };
 
 } // namespace moodsteer

@@ -51,7 +51,7 @@ double MertFeatureEncoder::minimumSeconds() const {
     return static_cast<double>(n) / sampleRate();
 }
 
-FeatureMatrix MertFeatureEncoder::encode(const AudioBuffer& input) const {
+FrameFeatures MertFeatureEncoder::encode(const AudioBuffer& input) const {
     if (input.sampleRate <= 0)
         throw std::invalid_argument("mert encoder: invalid sample rate " +
                                     std::to_string(input.sampleRate));
@@ -77,7 +77,7 @@ FeatureMatrix MertFeatureEncoder::encode(const AudioBuffer& input) const {
         h = all.mean(0);
     }
     h = h.squeeze(0).contiguous().to(torch::kFloat32);
-    FeatureMatrix m;
+    FrameFeatures m;
     m.frames = static_cast<int>(h.size(0));
     m.dims = static_cast<int>(h.size(1));
     m.data.resize(static_cast<std::size_t>(h.numel()));

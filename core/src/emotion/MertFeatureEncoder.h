@@ -23,7 +23,7 @@ class MertFeatureEncoder : public AudioFeatureEncoder {
     double frameRate() const override;
     int featureSize() const override;
     double minimumSeconds() const override;
-    FeatureMatrix encode(const AudioBuffer& audio) const override;
+    FrameFeatures encode(const AudioBuffer& audio) const override;
 
   private:
     struct Impl;

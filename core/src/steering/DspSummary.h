@@ -1,6 +1,6 @@
 // A clip's DSP summary for the genre scorer: the mean over frames of the "dsp" feature
-// encoder's frame features, and its tempo estimate. Kept in its own translation unit because
-// AudioFeatureEncoder.h and FeatureMatrix.h both define a moodsteer::FeatureMatrix.
+// encoder's frame features, and its tempo estimate.
+
 #pragma once
 
 #include "core/AudioBuffer.h"
