@@ -1,5 +1,7 @@
 #include "EngineWorker.h"
 
+#include "core/ActivationCollector.h"
+
 #include <QThread>
 
 #include <algorithm>
@@ -76,6 +78,44 @@ void EngineWorker::predictEmotion(const QString& clipId, const AudioBuffer& audi
         emit emotionPredicted(clipId, predictor_->predict(audio));
     } catch (const std::exception& e) {
         emit emotionPredictionFailed(clipId, QString::fromUtf8(e.what()));
+    }
+}
+
+void EngineWorker::exploreLayers(const widgets::LayerExplorerRequest& request) {
+    if (!engine_) {
+        emit layerExplorerFailed(tr("No model is loaded."));
+        return;
+    }
+    try {
+        const std::string path = request.activationPath.toStdString();
+        ActivationCollector collector(*engine_);
+        CollectionOptions options;
+        const auto collecting = [this](const CollectionProgress& p) {
+            emit layerProgress(
+                p.done, p.total,
+                tr("Collecting activations: %1").arg(QString::fromStdString(p.clip)));
+        };
+        if (!request.folder.isEmpty()) {
+            collector.collectFolder(request.folder.toStdString(), path, options, collecting,
+                                    cancel_);
+        } else {
+            GenerationSpec spec;
+            for (const QString& l : request.labels)
+                spec.labels.push_back(l.toStdString());
+            spec.perLabel = request.perLabel;
+            spec.seconds = request.seconds;
+            spec.seed = request.seed;
+            collector.collectGenerated(spec, path, options, collecting, cancel_);
+        }
+        LayerAnalysisOptions analysis;
+        const LayerAnalysisReport report =
+            analyseLayerFile(path, analysis, [this](int done, int total, int layer) {
+                if (cancel_ && cancel_->load()) throw EngineError("cancelled");
+                emit layerProgress(done, total, tr("Analysing layer %1").arg(layer));
+            });
+        emit layerReportReady(report);
+    } catch (const std::exception& e) {
+        emit layerExplorerFailed(QString::fromUtf8(e.what()));
     }
 }
 

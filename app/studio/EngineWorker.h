@@ -7,6 +7,7 @@
 #pragma once
 
 #include "widgets/CoreMetaTypes.h"
+#include "widgets/EngineClient.h"
 
 #include <QObject>
 #include <QString>
@@ -34,6 +35,8 @@ class EngineWorker : public QObject {
     /// Loads the emotion head on first use (from `headPath`), then predicts `audio`.
     void predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio,
                         const QString& headPath);
+    /// Collects activations (folder or generated), then analyses every layer.
+    void exploreLayers(const moodsteer::widgets::LayerExplorerRequest& request);
 
   signals:
     void loaded(const moodsteer::ModelInfo& info);
@@ -45,6 +48,9 @@ class EngineWorker : public QObject {
     void failed(const QString& message);
     void emotionPredicted(const QString& clipId, const moodsteer::ClipPrediction& prediction);
     void emotionPredictionFailed(const QString& clipId, const QString& message);
+    void layerProgress(int done, int total, const QString& stage);
+    void layerReportReady(const moodsteer::LayerAnalysisReport& report);
+    void layerExplorerFailed(const QString& message);
 
   private:
     const std::atomic<bool>* cancel_;

@@ -7,6 +7,7 @@
 #include "widgets/GeneratePanel.h"
 #include "widgets/GenerationController.h"
 #include "widgets/GenreSteeringPanel.h"
+#include "widgets/LayerExplorerPanel.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
@@ -123,7 +124,14 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     steeringDock->setObjectName("steeringDock");
     steeringDock->setWidget(steering_);
     addDockWidget(Qt::RightDockWidgetArea, steeringDock);
-    tabifyDockWidget(steeringDock, emotionDock);
+    explorer_ = new LayerExplorerPanel;
+    explorer_->setWorkFolder(libraryFolder);
+    auto* explorerDock = new QDockWidget(tr("Layer explorer"), this);
+    explorerDock->setObjectName("explorerDock");
+    explorerDock->setWidget(explorer_);
+    addDockWidget(Qt::RightDockWidgetArea, explorerDock);
+    tabifyDockWidget(emotionDock, steeringDock);
+    tabifyDockWidget(steeringDock, explorerDock);
     emotionDock->raise();
     if (library_) // clips predicted in earlier sessions
         for (const LibraryClip& c : library_->clips())
@@ -193,6 +201,20 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         abQueue_.clear();
     });
     connect(steering_, &GenreSteeringPanel::abRequested, this, &MainWindow::generateAb);
+    connect(explorer_, &LayerExplorerPanel::runRequested, this,
+            [this](const LayerExplorerRequest& r) {
+                if (!engine_->modelInfo()) return explorer_->setFailed(tr("No model is loaded."));
+                if (controller_->isBusy())
+                    return explorer_->setFailed(tr("Wait for the generation to finish."));
+                explorer_->setRunning(true);
+                engine_->exploreLayers(r);
+            });
+    connect(explorer_, &LayerExplorerPanel::cancelRequested, engine_, &EngineClient::cancel);
+    connect(explorer_, &LayerExplorerPanel::bestLayerChanged, steering_,
+            &GenreSteeringPanel::setBestLayer);
+    connect(engine_, &EngineClient::layerProgress, explorer_, &LayerExplorerPanel::setProgress);
+    connect(engine_, &EngineClient::layerReportReady, explorer_, &LayerExplorerPanel::setReport);
+    connect(engine_, &EngineClient::layerExplorerFailed, explorer_, &LayerExplorerPanel::setFailed);
     connect(steering_, &GenreSteeringPanel::folderLoaded, this,
             [this](const QString& folder) { settings_->setValue("steering/folder", folder); });
     connect(engine_, &EngineClient::emotionPredicted, this, &MainWindow::onEmotionPredicted);

@@ -25,6 +25,7 @@ class PromptPanel;
 class TransportPanel;
 class EmotionView;
 class GenreSteeringPanel;
+class LayerExplorerPanel;
 } // namespace moodsteer::widgets
 
 namespace moodsteer::studio {
@@ -43,6 +44,7 @@ class MainWindow : public QMainWindow {
     widgets::ClipLibraryPanel* libraryPanel() const { return libraryPanel_; }
     widgets::EmotionView* emotionView() const { return emotion_; }
     widgets::GenreSteeringPanel* steeringPanel() const { return steering_; }
+    widgets::LayerExplorerPanel* explorerPanel() const { return explorer_; }
     ClipLibrary* library() const { return library_.get(); }
     const widgets::StudioSettings& settings() const { return studio_; }
 
@@ -80,6 +82,7 @@ class MainWindow : public QMainWindow {
     widgets::GenerationController* controller_;
     widgets::EmotionView* emotion_;
     widgets::GenreSteeringPanel* steering_;
+    widgets::LayerExplorerPanel* explorer_;
     /// A/B run: recipes still to generate and the clips made so far.
     QList<Recipe> abQueue_;
     QStringList abClips_;

@@ -19,6 +19,10 @@ ThreadedEngineClient::ThreadedEngineClient(QObject* parent) : EngineClient(paren
     connect(this, &ThreadedEngineClient::requestGenerate, worker_, &EngineWorker::generate);
     connect(this, &ThreadedEngineClient::requestPrediction, worker_, &EngineWorker::predictEmotion);
     connect(worker_, &EngineWorker::emotionPredicted, this, &EngineClient::emotionPredicted);
+    connect(this, &ThreadedEngineClient::requestExplore, worker_, &EngineWorker::exploreLayers);
+    connect(worker_, &EngineWorker::layerProgress, this, &EngineClient::layerProgress);
+    connect(worker_, &EngineWorker::layerReportReady, this, &EngineClient::layerReportReady);
+    connect(worker_, &EngineWorker::layerExplorerFailed, this, &EngineClient::layerExplorerFailed);
     connect(worker_, &EngineWorker::emotionPredictionFailed, this,
             &EngineClient::emotionPredictionFailed);
     // Results: engine thread -> GUI (queued because this object lives on the GUI thread).
@@ -71,6 +75,11 @@ void ThreadedEngineClient::cancel() {
 
 QString ThreadedEngineClient::embeddedModelFolder() const {
     return QString::fromStdString(MusicEngine::embeddedModelFolder());
+}
+
+void ThreadedEngineClient::exploreLayers(const widgets::LayerExplorerRequest& request) {
+    cancel_ = false;
+    emit requestExplore(request);
 }
 
 QString ThreadedEngineClient::defaultEmotionHeadPath() {

@@ -27,6 +27,7 @@ class ThreadedEngineClient : public widgets::EngineClient {
     QString embeddedModelFolder() const override;
     QString emotionPredictorUnavailableReason() const override;
     void predictEmotion(const QString& clipId, const AudioBuffer& audio) override;
+    void exploreLayers(const widgets::LayerExplorerRequest& request) override;
 
     /// The default emotion head: resources/emotion/emotion_head_dsp.safetensors.
     static QString defaultEmotionHeadPath();
@@ -37,6 +38,7 @@ class ThreadedEngineClient : public widgets::EngineClient {
     void requestGenerate(const moodsteer::Recipe& recipe);
     void requestPrediction(const QString& clipId, const moodsteer::AudioBuffer& audio,
                            const QString& headPath);
+    void requestExplore(const moodsteer::widgets::LayerExplorerRequest& request);
 
   private:
     QThread thread_;

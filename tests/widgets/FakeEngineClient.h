@@ -29,6 +29,9 @@ class FakeEngineClient : public widgets::EngineClient {
     /// Predictions handed out in order (then a neutral 5, 5); windows are added per 5 s.
     QList<QPointF> predictions;
     QStringList predictedClips;
+    /// The layer explorer's answer (empty layers: it fails).
+    LayerAnalysisReport layerReport;
+    QList<widgets::LayerExplorerRequest> exploreRequests;
 
     explicit FakeEngineClient(QObject* parent = nullptr) : EngineClient(parent) {
         connect(&timer_, &QTimer::timeout, this, &FakeEngineClient::tick);
@@ -79,6 +82,18 @@ class FakeEngineClient : public widgets::EngineClient {
     std::optional<ModelInfo> modelInfo() const override { return info_; }
     QString embeddedModelFolder() const override { return {}; }
     QString emotionPredictorUnavailableReason() const override { return predictorReason; }
+    void exploreLayers(const widgets::LayerExplorerRequest& request) override {
+        exploreRequests << request;
+        QTimer::singleShot(0, this, [this] {
+            const int n = static_cast<int>(layerReport.layers.size());
+            for (int i = 1; i <= n; ++i)
+                emit layerProgress(i, n, QString("Analysing layer %1").arg(i - 1));
+            if (n == 0)
+                emit layerExplorerFailed("no activations");
+            else
+                emit layerReportReady(layerReport);
+        });
+    }
     void predictEmotion(const QString& clipId, const AudioBuffer& audio) override {
         predictedClips << clipId;
         const QPointF va = predictions.isEmpty() ? QPointF(5, 5) : predictions.takeFirst();

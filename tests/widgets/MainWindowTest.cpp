@@ -9,6 +9,7 @@
 #include "widgets/EmotionView.h"
 #include "widgets/GeneratePanel.h"
 #include "widgets/GenreSteeringPanel.h"
+#include "widgets/LayerExplorerPanel.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/TransportPanel.h"
 
@@ -164,6 +165,39 @@ class MainWindowTest : public QObject {
         window.generate();
         QVERIFY(engine.lastRecipe.steering.empty());
         QVERIFY(finished.wait(5000));
+    }
+
+    void layerExplorerRunsOnTheEngineAndFeedsSteering() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        engine.layerReport.bestLayerByAccuracy = 5;
+        for (int l = 0; l < 6; ++l) {
+            LayerMetrics m;
+            m.layer = l;
+            m.ari = m.nmi = 0.1 * l;
+            m.probeAccuracy = 0.5 + 0.05 * l;
+            engine.layerReport.layers.push_back(m);
+        }
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        window.explorerPanel()->setGenerate(4);
+        QSignalSpy ready(&engine, &EngineClient::layerReportReady);
+        QTest::mouseClick(window.explorerPanel()->runButton(), Qt::LeftButton);
+        QVERIFY(!window.explorerPanel()->runButton()->isEnabled()); // running
+        QVERIFY(ready.wait(2000));
+        QCOMPARE(engine.exploreRequests.size(), 1);
+        QCOMPARE(engine.exploreRequests[0].perLabel, 4);
+        QVERIFY(window.explorerPanel()->runButton()->isEnabled());
+        QCOMPARE(window.explorerPanel()->bestLayer(), 5);
+        // The steering panel's automatic layer is now the explorer's best layer.
+        window.steeringPanel()->setVectors({{"jazz", "/v/jazz.safetensors", 1}});
+        window.steeringPanel()->enableBox()->setChecked(true);
+        QCOMPARE(window.steeringPanel()->steering()[0].layer, 5);
     }
 
     void missingEmotionHeadDisablesPredictionWithTheReason() {

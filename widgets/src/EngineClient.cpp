@@ -9,6 +9,8 @@ void registerEngineMetaTypes() {
     qRegisterMetaType<moodsteer::GenerationResult>();
     qRegisterMetaType<moodsteer::AudioBuffer>();
     qRegisterMetaType<moodsteer::ClipPrediction>();
+    qRegisterMetaType<moodsteer::LayerAnalysisReport>();
+    qRegisterMetaType<moodsteer::widgets::LayerExplorerRequest>();
     qRegisterMetaType<QVector<float>>();
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/AudioBuffer.h"
 #include "core/EmotionPredictor.h"
+#include "core/LayerAnalysis.h"
 #include "core/MusicEngine.h"
 #include "core/Recipe.h"
 
@@ -15,3 +16,4 @@ Q_DECLARE_METATYPE(moodsteer::GenerationProgress)
 Q_DECLARE_METATYPE(moodsteer::GenerationResult)
 Q_DECLARE_METATYPE(moodsteer::AudioBuffer)
 Q_DECLARE_METATYPE(moodsteer::ClipPrediction)
+Q_DECLARE_METATYPE(moodsteer::LayerAnalysisReport)

@@ -10,11 +10,23 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <optional>
 
 namespace moodsteer::widgets {
+
+/// A layer-explorer run: collect activations (from a labelled folder, or from clips the model
+/// generates per genre), then analyse every layer.
+struct LayerExplorerRequest {
+    QString folder;     ///< folder with labels.csv; empty: generate
+    QStringList labels; ///< generate: genres (empty: the model's own)
+    int perLabel = 8;   ///< generate: clips per genre
+    double seconds = 5.0;
+    std::uint64_t seed = 1;
+    QString activationPath; ///< where the activation set is written (kept for re-analysis)
+};
 
 /// Registers the core value types for queued connections (call once before connecting).
 void registerEngineMetaTypes();
@@ -41,6 +53,9 @@ class EngineClient : public QObject {
     /// Predicts a clip's valence and arousal on the engine thread, after any running request
     /// (emotionPredicted or emotionPredictionFailed follows, naming `clipId`).
     virtual void predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio) = 0;
+    /// Runs the layer explorer on the engine thread (layerProgress..., then layerReportReady
+    /// or layerExplorerFailed); cancel() stops it.
+    virtual void exploreLayers(const LayerExplorerRequest& request) = 0;
 
   signals:
     void modelLoadStarted(const QString& folder);
@@ -53,6 +68,11 @@ class EngineClient : public QObject {
     void generationFailed(const QString& message);
     void emotionPredicted(const QString& clipId, const moodsteer::ClipPrediction& prediction);
     void emotionPredictionFailed(const QString& clipId, const QString& message);
+    void layerProgress(int done, int total, const QString& stage);
+    void layerReportReady(const moodsteer::LayerAnalysisReport& report);
+    void layerExplorerFailed(const QString& message);
 };
 
 } // namespace moodsteer::widgets
+
+Q_DECLARE_METATYPE(moodsteer::widgets::LayerExplorerRequest)
