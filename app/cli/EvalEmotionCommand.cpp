@@ -3,6 +3,7 @@
 #include "CliCommand.h"
 
 #include "core/AudioFile.h"
+#include "core/DefaultEmotionHead.h"
 #include "core/EmotionPredictor.h"
 
 #include <nlohmann/json.hpp>
@@ -14,13 +15,15 @@ namespace moodsteer::cli {
 namespace {
 
 const char* kHelp =
-    R"(usage: moodsteer-cli eval-emotion --head HEAD.safetensors --data DIR [--model-dir D]
+    R"(usage: moodsteer-cli eval-emotion [--head HEAD.safetensors] --data DIR [--model-dir D]
                                    [--csv SCATTER.csv] [--svg SCATTER.svg] [--json]
 
 Predicts every clip of DIR/labels.csv (columns file, valence, arousal) and prints CCC, PCC and
 RMSE for arousal and valence (LARA-Gen Table 1), plus the error's mean and sigma. Unreadable
 or silent clips are reported and left out (exit status 1).
 
+  --head FILE  a head written by train-emotion (default: the embedded dsp head,
+               resources/emotion/emotion_head_dsp.safetensors)
   --csv FILE   scatter data: name, target/predicted valence, target/predicted arousal
   --svg FILE   scatter plot (predicted vs target, ideal line, +-sigma band)
   --json       machine-readable output on stdout
@@ -44,7 +47,7 @@ int run(const std::vector<std::string>& argv) {
     args.allowOnly({"json", "help", "head", "data", "model-dir", "csv", "svg"});
     if (!args.positional().empty())
         throw UsageError("unexpected argument '" + args.positional()[0] + "'");
-    const std::string headPath = args.require("head");
+    const std::string headPath = args.has("head") ? args.get("head") : requireDefaultEmotionHead();
     const std::string dir = args.require("data");
     const bool json = args.has("json");
     const auto labels = readEmotionLabels((std::filesystem::path(dir) / "labels.csv").string());

@@ -4,6 +4,7 @@
 #include "CliCommand.h"
 
 #include "core/AudioFile.h"
+#include "core/DefaultEmotionHead.h"
 #include "core/EmotionPredictor.h"
 
 #include <nlohmann/json.hpp>
@@ -14,7 +15,7 @@ namespace moodsteer::cli {
 namespace {
 
 const char* kHelp =
-    R"(usage: moodsteer-cli predict-emotion --head HEAD.safetensors [--model-dir D] FILES...
+    R"(usage: moodsteer-cli predict-emotion [--head HEAD.safetensors] [--model-dir D] FILES...
                                       [--json]
 
 Predicts valence and arousal (1..9) for each file: the clip's value (mean over windows) and
@@ -22,7 +23,8 @@ each window's value. The head records its encoder, layer and window length; a ME
 needs the MERT folder (--model-dir). Files that cannot be read, are silent, or contain
 NaN/Inf are reported and skipped; the exit status is then 1.
 
-  --head FILE      a head written by train-emotion
+  --head FILE      a head written by train-emotion (default: the embedded dsp head,
+                   resources/emotion/emotion_head_dsp.safetensors)
   --model-dir D    MERT folder (for heads trained on MERT features)
   --json           machine-readable output on stdout
 )";
@@ -34,7 +36,7 @@ int run(const std::vector<std::string>& argv) {
         return 0;
     }
     args.allowOnly({"json", "help", "head", "model-dir"});
-    const std::string headPath = args.require("head");
+    const std::string headPath = args.has("head") ? args.get("head") : requireDefaultEmotionHead();
     if (args.positional().empty()) throw UsageError("no audio files given");
     const bool json = args.has("json");
     const auto predictor = EmotionPredictor::load(headPath, args.get("model-dir"));
