@@ -81,6 +81,35 @@ void EngineWorker::predictEmotion(const QString& clipId, const AudioBuffer& audi
     }
 }
 
+const EmotionPredictor& EngineWorker::predictor(const QString& headPath) {
+    if (!predictor_ || predictorPath_ != headPath) {
+        predictor_.reset();
+        predictor_ =
+            std::make_unique<EmotionPredictor>(EmotionPredictor::load(headPath.toStdString()));
+        predictorPath_ = headPath;
+    }
+    return *predictor_;
+}
+
+void EngineWorker::runEmotionBenchmark(const EmotionBenchmarkOptions& options,
+                                       const QString& headPath) {
+    if (!engine_) {
+        emit benchmarkFailed(tr("No model is loaded."));
+        return;
+    }
+    try {
+        const EmotionBenchmarkReport report = moodsteer::runEmotionBenchmark(
+            *engine_, predictor(headPath), nullptr, options,
+            [this](int done, int total, const EmotionBenchmarkClip& clip) {
+                emit benchmarkProgress(done, total, clip);
+            },
+            cancel_);
+        emit benchmarkFinished(report);
+    } catch (const std::exception& e) {
+        emit benchmarkFailed(QString::fromUtf8(e.what()));
+    }
+}
+
 void EngineWorker::exploreLayers(const widgets::LayerExplorerRequest& request) {
     if (!engine_) {
         emit layerExplorerFailed(tr("No model is loaded."));

@@ -37,6 +37,8 @@ class EngineWorker : public QObject {
                         const QString& headPath);
     /// Collects activations (folder or generated), then analyses every layer.
     void exploreLayers(const moodsteer::widgets::LayerExplorerRequest& request);
+    void runEmotionBenchmark(const moodsteer::EmotionBenchmarkOptions& options,
+                             const QString& headPath);
 
   signals:
     void loaded(const moodsteer::ModelInfo& info);
@@ -51,8 +53,14 @@ class EngineWorker : public QObject {
     void layerProgress(int done, int total, const QString& stage);
     void layerReportReady(const moodsteer::LayerAnalysisReport& report);
     void layerExplorerFailed(const QString& message);
+    void benchmarkProgress(int done, int total, const moodsteer::EmotionBenchmarkClip& clip);
+    void benchmarkFinished(const moodsteer::EmotionBenchmarkReport& report);
+    void benchmarkFailed(const QString& message);
 
   private:
+    /// Loads the emotion head (once per path); throws naming the file.
+    const EmotionPredictor& predictor(const QString& headPath);
+
     const std::atomic<bool>* cancel_;
     std::unique_ptr<MusicEngine> engine_;
     std::unique_ptr<EmotionPredictor> predictor_;

@@ -201,6 +201,35 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         abQueue_.clear();
     });
     connect(steering_, &GenreSteeringPanel::abRequested, this, &MainWindow::generateAb);
+    connect(emotion_, &EmotionView::benchmarkRequested, this, [this](int grid) {
+        if (!engine_->modelInfo() || controller_->isBusy()) {
+            emotion_->setBenchmarkStatus(tr("Load a model and wait for the generation to end."));
+            return;
+        }
+        EmotionBenchmarkOptions options;
+        options.gridValence = options.gridArousal = grid;
+        options.seconds = prompt_->recipe().seconds;
+        options.guidance = prompt_->recipe().guidance;
+        emotion_->setBenchmarkRunning(true);
+        emotion_->setBenchmarkStatus(tr("Benchmark: starting %1 × %1 targets…").arg(grid));
+        engine_->runEmotionBenchmark(options);
+    });
+    connect(emotion_, &EmotionView::benchmarkCancelRequested, engine_, &EngineClient::cancel);
+    connect(engine_, &EngineClient::benchmarkProgress, emotion_, &EmotionView::addBenchmarkClip);
+    connect(engine_, &EngineClient::benchmarkFinished, this,
+            [this](const EmotionBenchmarkReport& r) {
+                emotion_->setBenchmarkRunning(false);
+                emotion_->setBenchmarkStatus(tr("Benchmark %1: %2 of %3 clips predicted in %4 s")
+                                                 .arg(r.cancelled ? tr("cancelled") : tr("done"))
+                                                 .arg(r.predictedClips)
+                                                 .arg(r.clips.size())
+                                                 .arg(r.generationSeconds, 0, 'f', 1));
+            });
+    connect(engine_, &EngineClient::benchmarkFailed, this, [this](const QString& message) {
+        emotion_->setBenchmarkRunning(false);
+        emotion_->setBenchmarkStatus(tr("Benchmark failed: %1").arg(message));
+    });
+    emotion_->setBenchmarkUnavailable(engine_->emotionPredictorUnavailableReason());
     connect(explorer_, &LayerExplorerPanel::runRequested, this,
             [this](const LayerExplorerRequest& r) {
                 if (!engine_->modelInfo()) return explorer_->setFailed(tr("No model is loaded."));

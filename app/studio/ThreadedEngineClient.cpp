@@ -2,7 +2,7 @@
 
 #include "EngineWorker.h"
 
-#include "core/Resources.h"
+#include "core/DefaultEmotionHead.h"
 
 #include <QFileInfo>
 
@@ -21,6 +21,11 @@ ThreadedEngineClient::ThreadedEngineClient(QObject* parent) : EngineClient(paren
     connect(worker_, &EngineWorker::emotionPredicted, this, &EngineClient::emotionPredicted);
     connect(this, &ThreadedEngineClient::requestExplore, worker_, &EngineWorker::exploreLayers);
     connect(worker_, &EngineWorker::layerProgress, this, &EngineClient::layerProgress);
+    connect(this, &ThreadedEngineClient::requestBenchmark, worker_,
+            &EngineWorker::runEmotionBenchmark);
+    connect(worker_, &EngineWorker::benchmarkProgress, this, &EngineClient::benchmarkProgress);
+    connect(worker_, &EngineWorker::benchmarkFinished, this, &EngineClient::benchmarkFinished);
+    connect(worker_, &EngineWorker::benchmarkFailed, this, &EngineClient::benchmarkFailed);
     connect(worker_, &EngineWorker::layerReportReady, this, &EngineClient::layerReportReady);
     connect(worker_, &EngineWorker::layerExplorerFailed, this, &EngineClient::layerExplorerFailed);
     connect(worker_, &EngineWorker::emotionPredictionFailed, this,
@@ -82,8 +87,18 @@ void ThreadedEngineClient::exploreLayers(const widgets::LayerExplorerRequest& re
     emit requestExplore(request);
 }
 
+void ThreadedEngineClient::runEmotionBenchmark(const EmotionBenchmarkOptions& options) {
+    const QString reason = emotionPredictorUnavailableReason();
+    if (!reason.isEmpty()) {
+        emit benchmarkFailed(reason);
+        return;
+    }
+    cancel_ = false;
+    emit requestBenchmark(options, defaultEmotionHeadPath());
+}
+
 QString ThreadedEngineClient::defaultEmotionHeadPath() {
-    return QString::fromStdString(resourcePath("emotion/emotion_head_dsp.safetensors"));
+    return QString::fromStdString(moodsteer::defaultEmotionHeadPath());
 }
 
 QString ThreadedEngineClient::emotionPredictorUnavailableReason() const {

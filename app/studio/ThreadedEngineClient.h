@@ -28,6 +28,7 @@ class ThreadedEngineClient : public widgets::EngineClient {
     QString emotionPredictorUnavailableReason() const override;
     void predictEmotion(const QString& clipId, const AudioBuffer& audio) override;
     void exploreLayers(const widgets::LayerExplorerRequest& request) override;
+    void runEmotionBenchmark(const EmotionBenchmarkOptions& options) override;
 
     /// The default emotion head: resources/emotion/emotion_head_dsp.safetensors.
     static QString defaultEmotionHeadPath();
@@ -39,6 +40,8 @@ class ThreadedEngineClient : public widgets::EngineClient {
     void requestPrediction(const QString& clipId, const moodsteer::AudioBuffer& audio,
                            const QString& headPath);
     void requestExplore(const moodsteer::widgets::LayerExplorerRequest& request);
+    void requestBenchmark(const moodsteer::EmotionBenchmarkOptions& options,
+                          const QString& headPath);
 
   private:
     QThread thread_;

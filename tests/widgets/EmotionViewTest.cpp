@@ -6,6 +6,8 @@
 
 #include <qcustomplot.h>
 
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <cmath>
@@ -122,6 +124,35 @@ class EmotionViewTest : public QObject {
         view.showWindows("old clip", {});
         QCOMPARE(valence->dataCount(), 0);
         QVERIFY(view.timelineTitle().contains("none yet"));
+    }
+
+    void benchmarkClipsJoinTheScatter() {
+        EmotionView view;
+        view.setBenchmarkUnavailable("Emotion prediction is off: no head");
+        QVERIFY(!view.benchmarkButton()->isEnabled());
+        QCOMPARE(view.benchmarkButton()->toolTip(), QString("Emotion prediction is off: no head"));
+        view.setBenchmarkUnavailable({});
+        QVERIFY(view.benchmarkButton()->isEnabled());
+        QSignalSpy requested(&view, &EmotionView::benchmarkRequested);
+        view.setBenchmarkGrid(4);
+        QTest::mouseClick(view.benchmarkButton(), Qt::LeftButton);
+        QCOMPARE(requested.count(), 1);
+        QCOMPARE(requested[0][0].toInt(), 4);
+        view.setBenchmarkRunning(true);
+        QVERIFY(!view.benchmarkButton()->isEnabled());
+        EmotionBenchmarkClip ok;
+        ok.target = {1, 9};
+        ok.prediction = {2, 8};
+        ok.predicted = true;
+        EmotionBenchmarkClip failed;
+        failed.error = "silent clip";
+        view.addBenchmarkClip(1, 3, ok);
+        view.addBenchmarkClip(2, 3, failed);
+        QVERIFY(view.benchmarkStatus().contains("2 of 3"));
+        QVERIFY(view.benchmarkStatus().contains("silent clip"));
+        view.flush();
+        QCOMPARE(view.pointCount(), 1); // the failed clip has no point
+        QCOMPARE(view.scatterPlot()->graph(8)->data()->at(0)->value, 8.0); // arousal points
     }
 };
 

@@ -32,6 +32,7 @@ class FakeEngineClient : public widgets::EngineClient {
     /// The layer explorer's answer (empty layers: it fails).
     LayerAnalysisReport layerReport;
     QList<widgets::LayerExplorerRequest> exploreRequests;
+    QList<EmotionBenchmarkOptions> benchmarkRequests;
 
     explicit FakeEngineClient(QObject* parent = nullptr) : EngineClient(parent) {
         connect(&timer_, &QTimer::timeout, this, &FakeEngineClient::tick);
@@ -92,6 +93,31 @@ class FakeEngineClient : public widgets::EngineClient {
                 emit layerExplorerFailed("no activations");
             else
                 emit layerReportReady(layerReport);
+        });
+    }
+    /// A grid benchmark whose "prediction" is the target shifted by +0.5 valence.
+    void runEmotionBenchmark(const EmotionBenchmarkOptions& options) override {
+        benchmarkRequests << options;
+        QTimer::singleShot(0, this, [this, options] {
+            if (!predictorReason.isEmpty()) {
+                emit benchmarkFailed(predictorReason);
+                return;
+            }
+            EmotionBenchmarkReport report;
+            const auto vs = emotionGridValues(options.gridValence);
+            const auto as = emotionGridValues(options.gridArousal);
+            const int total = int(vs.size() * as.size());
+            for (double v : vs)
+                for (double a : as) {
+                    EmotionBenchmarkClip c;
+                    c.target = {v, a};
+                    c.prediction = {std::min(9.0, v + 0.5), a};
+                    c.predicted = true;
+                    report.clips.push_back(c);
+                    emit benchmarkProgress(int(report.clips.size()), total, c);
+                }
+            report.predictedClips = total;
+            emit benchmarkFinished(report);
         });
     }
     void predictEmotion(const QString& clipId, const AudioBuffer& audio) override {

@@ -23,6 +23,8 @@
 #include <QTest>
 #include <QTreeWidget>
 
+#include <cmath>
+
 using namespace moodsteer;
 using namespace moodsteer::widgets;
 
@@ -200,6 +202,33 @@ class MainWindowTest : public QObject {
         QCOMPARE(window.steeringPanel()->steering()[0].layer, 5);
     }
 
+    void emotionBenchmarkOverAGridFillsTheView() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        EmotionView* view = window.emotionView();
+        QVERIFY(view->benchmarkButton()->isEnabled());
+        view->setBenchmarkGrid(3);
+        QSignalSpy done(&engine, &EngineClient::benchmarkFinished);
+        QTest::mouseClick(view->benchmarkButton(), Qt::LeftButton);
+        QVERIFY(done.wait(2000));
+        QCOMPARE(engine.benchmarkRequests.size(), 1);
+        QCOMPARE(engine.benchmarkRequests[0].gridValence, 3);
+        QCOMPARE(engine.benchmarkRequests[0].gridArousal, 3);
+        view->flush();
+        QCOMPARE(view->pointCount(), 9);
+        // Predicted arousal == target: CCC 1; valence shifted by 0.5 (clamped at 9).
+        QVERIFY(std::abs(view->metrics()->arousal.ccc - 1.0) < 1e-12);
+        QVERIFY(view->benchmarkStatus().contains("done"));
+        QVERIFY(view->benchmarkButton()->isEnabled());
+    }
+
     void missingEmotionHeadDisablesPredictionWithTheReason() {
         QTemporaryDir dir;
         QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
@@ -220,6 +249,7 @@ class MainWindowTest : public QObject {
         QVERIFY(!window.library()->clips()[0].predictedValence);
         QVERIFY(!window.promptPanel()->pad()->predicted());
         QVERIFY(window.statusBar()->currentMessage().contains("emotion head is not installed"));
+        QVERIFY(!window.emotionView()->benchmarkButton()->isEnabled());
     }
 
     void brokenModelKeepsGenerateOffWithTheReason() {

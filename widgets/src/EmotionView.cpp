@@ -2,7 +2,10 @@
 
 #include <qcustomplot.h>
 
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -98,7 +101,30 @@ EmotionView::EmotionView(QWidget* parent) : QWidget(parent) {
     valenceLabel_->setStyleSheet(QString("color: %1").arg(kValenceColor.name()));
     arousalLabel_->setStyleSheet(QString("color: %1").arg(kArousalColor.name()));
 
+    grid_ = new QSpinBox;
+    grid_->setRange(2, 9);
+    grid_->setValue(3);
+    grid_->setPrefix(tr("grid "));
+    grid_->setToolTip(tr("Targets per dimension: n × n points evenly over 1..9"));
+    benchmark_ = new QPushButton(tr("Benchmark over a VA grid"));
+    benchmark_->setToolTip(tr("Generates one clip per grid target with the current model and "
+                              "adds its predicted emotion to the scatter"));
+    cancelBenchmark_ = new QPushButton(tr("Cancel"));
+    cancelBenchmark_->setEnabled(false);
+    benchmarkStatus_ = new QLabel;
+    benchmarkStatus_->setWordWrap(true);
+    auto* benchRow = new QHBoxLayout;
+    benchRow->addWidget(grid_);
+    benchRow->addWidget(benchmark_);
+    benchRow->addWidget(cancelBenchmark_);
+    benchRow->addStretch();
+    connect(benchmark_, &QPushButton::clicked, this,
+            [this] { emit benchmarkRequested(grid_->value()); });
+    connect(cancelBenchmark_, &QPushButton::clicked, this, &EmotionView::benchmarkCancelRequested);
+
     auto* layout = new QVBoxLayout(this);
+    layout->addLayout(benchRow);
+    layout->addWidget(benchmarkStatus_);
     layout->addWidget(scatter_, 3);
     layout->addWidget(valenceLabel_);
     layout->addWidget(arousalLabel_);
@@ -110,6 +136,49 @@ EmotionView::EmotionView(QWidget* parent) : QWidget(parent) {
     connect(&timer_, &QTimer::timeout, this, &EmotionView::rebuild);
     showWindows({}, {});
     rebuild();
+}
+
+void EmotionView::setBenchmarkUnavailable(const QString& reason) {
+    benchmarkUnavailable_ = reason;
+    benchmark_->setToolTip(reason.isEmpty() ? tr("Generates one clip per grid target with the "
+                                                 "current model and adds its predicted "
+                                                 "emotion to the scatter")
+                                            : reason);
+    setBenchmarkRunning(benchmarkRunning_);
+}
+
+void EmotionView::setBenchmarkRunning(bool running) {
+    benchmarkRunning_ = running;
+    benchmark_->setEnabled(!running && benchmarkUnavailable_.isEmpty());
+    grid_->setEnabled(!running);
+    cancelBenchmark_->setEnabled(running);
+}
+
+void EmotionView::addBenchmarkClip(int done, int total, const EmotionBenchmarkClip& clip) {
+    if (clip.predicted) addPoint(QString("grid %1").arg(done), clip.target, clip.prediction);
+    setBenchmarkStatus(
+        tr("Benchmark: %1 of %2 clips%3")
+            .arg(done)
+            .arg(total)
+            .arg(clip.predicted
+                     ? QString()
+                     : tr(" (last failed: %1)").arg(QString::fromStdString(clip.error))));
+}
+
+void EmotionView::setBenchmarkStatus(const QString& text) {
+    benchmarkStatus_->setText(text);
+}
+
+QString EmotionView::benchmarkStatus() const {
+    return benchmarkStatus_->text();
+}
+
+int EmotionView::benchmarkGrid() const {
+    return grid_->value();
+}
+
+void EmotionView::setBenchmarkGrid(int n) {
+    grid_->setValue(n);
 }
 
 void EmotionView::addPoint(const QString& id, VaPoint target, VaPoint predicted) {

@@ -10,6 +10,9 @@ void registerEngineMetaTypes() {
     qRegisterMetaType<moodsteer::AudioBuffer>();
     qRegisterMetaType<moodsteer::ClipPrediction>();
     qRegisterMetaType<moodsteer::LayerAnalysisReport>();
+    qRegisterMetaType<moodsteer::EmotionBenchmarkOptions>();
+    qRegisterMetaType<moodsteer::EmotionBenchmarkClip>();
+    qRegisterMetaType<moodsteer::EmotionBenchmarkReport>();
     qRegisterMetaType<moodsteer::widgets::LayerExplorerRequest>();
     qRegisterMetaType<QVector<float>>();
 }

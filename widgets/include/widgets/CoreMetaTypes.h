@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/AudioBuffer.h"
+#include "core/EmotionBenchmark.h"
 #include "core/EmotionPredictor.h"
 #include "core/LayerAnalysis.h"
 #include "core/MusicEngine.h"
@@ -17,3 +18,6 @@ Q_DECLARE_METATYPE(moodsteer::GenerationResult)
 Q_DECLARE_METATYPE(moodsteer::AudioBuffer)
 Q_DECLARE_METATYPE(moodsteer::ClipPrediction)
 Q_DECLARE_METATYPE(moodsteer::LayerAnalysisReport)
+Q_DECLARE_METATYPE(moodsteer::EmotionBenchmarkOptions)
+Q_DECLARE_METATYPE(moodsteer::EmotionBenchmarkClip)
+Q_DECLARE_METATYPE(moodsteer::EmotionBenchmarkReport)

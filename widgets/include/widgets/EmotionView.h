@@ -7,6 +7,7 @@
 // dirty; the plots and metrics are rebuilt at most once per kRepaintIntervalMs.
 #pragma once
 
+#include "core/EmotionBenchmark.h"
 #include "core/EmotionMetrics.h"
 #include "core/EmotionPredictor.h"
 
@@ -19,6 +20,8 @@
 #include <vector>
 
 class QCustomPlot;
+class QPushButton;
+class QSpinBox;
 class QCPGraph;
 class QLabel;
 
@@ -58,6 +61,23 @@ class EmotionView : public QWidget {
 
     QSize sizeHint() const override { return {520, 520}; }
 
+    // ---- Benchmark over a valence-arousal grid (core/EmotionBenchmark.h) -----------------
+    /// "" enables the benchmark button; otherwise it is disabled with `reason` as tooltip.
+    void setBenchmarkUnavailable(const QString& reason);
+    void setBenchmarkRunning(bool running);
+    /// One benchmark clip: its point joins the scatter when it was predicted.
+    void addBenchmarkClip(int done, int total, const EmotionBenchmarkClip& clip);
+    void setBenchmarkStatus(const QString& text);
+    QString benchmarkStatus() const;
+    /// Grid points per dimension (n x n targets evenly over 1..9).
+    int benchmarkGrid() const;
+    void setBenchmarkGrid(int n);
+    QPushButton* benchmarkButton() const { return benchmark_; }
+
+  signals:
+    void benchmarkRequested(int gridPerDimension);
+    void benchmarkCancelRequested();
+
   private:
     struct Point {
         QString id;
@@ -78,6 +98,12 @@ class EmotionView : public QWidget {
     QLabel* valenceLabel_;
     QLabel* arousalLabel_;
     QLabel* timelineLabel_;
+    QSpinBox* grid_;
+    QPushButton* benchmark_;
+    QPushButton* cancelBenchmark_;
+    QLabel* benchmarkStatus_;
+    bool benchmarkRunning_ = false;
+    QString benchmarkUnavailable_;
     QTimer timer_;
     bool dirty_ = false;
     int replots_ = 0;

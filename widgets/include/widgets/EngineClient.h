@@ -56,6 +56,10 @@ class EngineClient : public QObject {
     /// Runs the layer explorer on the engine thread (layerProgress..., then layerReportReady
     /// or layerExplorerFailed); cancel() stops it.
     virtual void exploreLayers(const LayerExplorerRequest& request) = 0;
+    /// Generates and predicts clips over a valence-arousal grid (core/EmotionBenchmark.h) on
+    /// the engine thread: benchmarkProgress per clip, then benchmarkFinished or
+    /// benchmarkFailed; cancel() stops it. Needs the emotion predictor.
+    virtual void runEmotionBenchmark(const moodsteer::EmotionBenchmarkOptions& options) = 0;
 
   signals:
     void modelLoadStarted(const QString& folder);
@@ -71,6 +75,9 @@ class EngineClient : public QObject {
     void layerProgress(int done, int total, const QString& stage);
     void layerReportReady(const moodsteer::LayerAnalysisReport& report);
     void layerExplorerFailed(const QString& message);
+    void benchmarkProgress(int done, int total, const moodsteer::EmotionBenchmarkClip& clip);
+    void benchmarkFinished(const moodsteer::EmotionBenchmarkReport& report);
+    void benchmarkFailed(const QString& message);
 };
 
 } // namespace moodsteer::widgets
