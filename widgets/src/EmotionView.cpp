@@ -28,7 +28,7 @@ void styleAxes(QCPAxis* x, QCPAxis* y, double lo, double hi) {
 
 QString dimensionText(const QString& name, const std::optional<EmotionMetrics>& m, bool valence,
                       int points) {
-    if (!m) return QObject::tr("%1: needs 2 clips (%2 so far)").arg(name).arg(points);
+    if (!m) return QObject::tr("%1: needs 2 clips with a target (%2 so far)").arg(name).arg(points);
     const DimensionMetrics& d = valence ? m->valence : m->arousal;
     return QObject::tr("%1: CCC %2 · PCC %3 · RMSE %4 · error %5 ± σ %6  (n = %7)")
         .arg(name)

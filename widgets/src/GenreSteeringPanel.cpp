@@ -74,6 +74,7 @@ GenreSteeringPanel::GenreSteeringPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(box_);
     layout->addLayout(buttons);
     layout->addWidget(status_);
+    layout->addStretch(1);
 
     connect(alphaSlider_, &QSlider::valueChanged, this, [this](int v) {
         const QSignalBlocker block(alpha_);
