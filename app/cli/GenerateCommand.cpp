@@ -5,6 +5,7 @@
 #include "SteerSupport.h"
 
 #include "core/AudioFile.h"
+#include "core/ClipLibrary.h"
 #include "core/CodesFile.h"
 #include "core/MusicEngine.h"
 
@@ -33,7 +34,7 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
                        pushes away; valence/arousal vectors take signed alphas)
   --transition A.safetensors:B.safetensors[:ALPHA]   cross-fade A -> B over the clip (default 0.5)
   --threads N  --precision f32|bf16|int8  --json  --quiet
-Writes OUT and OUT.json (the recipe). Exit code != 0 with one line on failure.)";
+Writes OUT and OUT-stem.recipe.json (the recipe). Exit code != 0 with one line on failure.)";
 
 } // namespace
 
@@ -43,24 +44,22 @@ static int runGenerate(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n";
         return 0;
     }
-    args.allowOnly({"model", "prompt", "prompt-ids", "valence", "arousal", "seconds", "steps",
-                    "seed", "greedy", "guidance", "top-k", "top-p", "temperature", "recipe",
-                    "codes-out", "steer", "transition", "threads", "precision", "json", "quiet", "out", "help"});
+    args.allowOnly({"model",       "prompt", "prompt-ids", "valence",  "arousal",    "seconds",
+                    "steps",       "seed",   "greedy",     "guidance", "top-k",      "top-p",
+                    "temperature", "recipe", "codes-out",  "steer",    "transition", "threads",
+                    "precision",   "json",   "quiet",      "out",      "help"});
     const std::string out = args.require("out");
     if (!isSupportedAudioExtension(out))
         throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");
     checkWritableTarget(out);
     const std::string codesOut = args.get("codes-out");
-    if (!codesOut.empty())
-        checkWritableTarget(codesOut);
+    if (!codesOut.empty()) checkWritableTarget(codesOut);
 
     Recipe r;
-    if (args.has("recipe"))
-        r = Recipe::fromJson(readTextFile(args.get("recipe")));
+    if (args.has("recipe")) r = Recipe::fromJson(readTextFile(args.get("recipe")));
     r.model = args.get("model", r.model);
     r.prompt = args.get("prompt", r.prompt);
-    if (args.has("prompt-ids"))
-        r.promptIds = parseIdList(args.get("prompt-ids"));
+    if (args.has("prompt-ids")) r.promptIds = parseIdList(args.get("prompt-ids"));
     if (args.has("valence") || args.has("arousal")) {
         r.valence = args.getDouble("valence", r.valence.value_or(5.0));
         r.arousal = args.getDouble("arousal", r.arousal.value_or(5.0));
@@ -82,8 +81,8 @@ static int runGenerate(const std::vector<std::string>& argv) {
                 r.steering.push_back(std::move(s));
     }
 
-    std::string folder = r.model.empty() || r.model == "embedded" ? MusicEngine::embeddedModelFolder()
-                                                                   : r.model;
+    std::string folder =
+        r.model.empty() || r.model == "embedded" ? MusicEngine::embeddedModelFolder() : r.model;
     if (folder.empty())
         throw std::runtime_error("no --model given and the embedded model is not installed");
     LoadOptions lo;
@@ -91,16 +90,14 @@ static int runGenerate(const std::vector<std::string>& argv) {
     lo.precision = args.get("precision", "f32");
     const bool quiet = args.has("quiet");
     auto engine = MusicEngine::load(folder, lo);
-    if (r.model.empty())
-        r.model = "embedded";
+    if (r.model.empty()) r.model = "embedded";
 
     GenerationCallbacks cb;
     if (!quiet)
         cb.onProgress = [](const GenerationProgress& p) {
             std::fprintf(stderr, "\rgenerating: step %d/%d  %.1f s elapsed, ~%.1f s left   ",
                          p.step, p.totalSteps, p.elapsedSeconds, p.etaSeconds);
-            if (p.step == p.totalSteps)
-                std::fprintf(stderr, "\n");
+            if (p.step == p.totalSteps) std::fprintf(stderr, "\n");
         };
     auto result = engine->generate(r, cb);
     result.recipe.model = r.model;
@@ -110,7 +107,8 @@ static int runGenerate(const std::vector<std::string>& argv) {
     outputs.add(out, [&](const std::string& path) {
         writeAudioFile(path, result.audio, {"MoodSteer clip", result.recipe.toJson(-1), ""}, true);
     });
-    outputs.add(out + ".json", [&](const std::string& path) { writeTextFileAtomically(path, recipeJson + "\n"); });
+    outputs.add(ClipLibrary::sidecarPath(out),
+                [&](const std::string& path) { writeTextFileAtomically(path, recipeJson + "\n"); });
     if (!codesOut.empty())
         outputs.add(codesOut, [&](const std::string& path) {
             CodeGrid g(result.numCodebooks, result.frames);
@@ -121,12 +119,13 @@ static int runGenerate(const std::vector<std::string>& argv) {
 
     if (args.has("json")) {
         std::cout << "{\"out\":" << jsonString(out) << ",\"seconds\":" << result.audio.seconds()
-                  << ",\"frames\":" << result.frames << ",\"generation_seconds\":"
-                  << result.generationSeconds << ",\"recipe\":" << result.recipe.toJson(-1) << "}\n";
+                  << ",\"frames\":" << result.frames
+                  << ",\"generation_seconds\":" << result.generationSeconds
+                  << ",\"recipe\":" << result.recipe.toJson(-1) << "}\n";
     } else if (!quiet) {
         std::cerr << "wrote " << out << " (" << result.audio.seconds() << " s, " << result.frames
                   << " frames, generated in " << result.generationSeconds << " s) and "
-                  << out << ".json\n";
+                  << ClipLibrary::sidecarPath(out) << "\n";
     }
     return 0;
 }

@@ -15,6 +15,12 @@ torch::nn::Linear projection(int64_t in, int64_t out) {
     return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
 }
 
+/// x W^T through the inference copy when it is current and no gradient is needed.
+torch::Tensor project(const ReducedLinear& fast, const torch::Tensor& x, const torch::Tensor& w) {
+    if (fast.builtFrom(w) && !gradientsNeeded({&w})) return fast(x);
+    return at::linear(x, w);
+}
+
 } // namespace
 
 MusicgenAttentionImpl::MusicgenAttentionImpl(int64_t dim, int64_t heads)
@@ -52,12 +58,23 @@ void MusicgenAttentionImpl::packQkv() {
     packedQkv_ = packRows({q_proj->weight, k_proj->weight, v_proj->weight});
 }
 
+void MusicgenAttentionImpl::setPrecision(WeightPrecision precision) {
+    const std::vector<const torch::Tensor*> qkv{&q_proj->weight, &k_proj->weight, &v_proj->weight};
+    fastQkv_ = isPacked(packedQkv_, qkv) ? ReducedLinear(packedQkv_, precision) : ReducedLinear();
+    fastQ_ = fastQkv_.defined() ? ReducedLinear() : ReducedLinear(q_proj->weight, precision);
+    fastOut_ = ReducedLinear(out_proj->weight, precision);
+}
+
+double MusicgenAttentionImpl::decodeBytes() const {
+    return fastQkv_.bytes() + fastQ_.bytes() + fastOut_.bytes();
+}
+
 torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, torch::Tensor* cacheK,
                                                    torch::Tensor* cacheV, int64_t past) {
     const std::vector<const torch::Tensor*> qkv{&q_proj->weight, &k_proj->weight, &v_proj->weight};
     torch::Tensor q, k, v;
     if (!gradientsNeeded(qkv) && isPacked(packedQkv_, qkv)) {
-        auto all = at::linear(x, packedQkv_); // one matmul for the three projections
+        auto all = project(fastQkv_, x, packedQkv_); // one matmul for the three projections
         q = all.narrow(-1, 0, dim_);
         k = all.narrow(-1, dim_, dim_);
         v = all.narrow(-1, 2 * dim_, dim_);
@@ -85,21 +102,21 @@ torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, torch
         scores = scores + additiveMask({steps, past + steps}, keep, scores.options());
     }
     auto out = at::matmul(at::softmax(scores, -1), values);
-    return at::linear(mergeHeads(out), out_proj->weight);
+    return project(fastOut_, mergeHeads(out), out_proj->weight);
 }
 
 torch::Tensor MusicgenAttentionImpl::crossAttention(const torch::Tensor& x,
                                                     const torch::Tensor& keys,
                                                     const torch::Tensor& values,
                                                     const CrossAttentionCache& cross) const {
-    auto q = splitHeads(at::linear(x, q_proj->weight) * scale_);
+    auto q = splitHeads(project(fastQ_, x, q_proj->weight) * scale_);
     auto scores = at::matmul(q, keys.transpose(-1, -2)); // [B, H, T, S]
     if (cross.anyMasked) scores = scores + cross.additiveMask;
     auto out = mergeHeads(at::matmul(at::softmax(scores, -1), values));
     // A row that attends to nothing outputs exactly 0 whatever its keys and values hold
     // (upstream gets 0 only because such rows' memory is all zero).
     if (cross.anyFullyMasked) out = out.masked_fill(cross.fullyMasked, 0.0);
-    return at::linear(out, out_proj->weight);
+    return project(fastOut_, out, out_proj->weight);
 }
 
 std::pair<torch::Tensor, torch::Tensor>

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "models/MusicgenDecoder.h"
+#include "models/ReducedLinear.h"
 
 #include <utility>
 
@@ -28,6 +29,11 @@ class MusicgenAttentionImpl : public torch::nn::Module {
 
     /// Packs q/k/v into one matrix (see PackedWeights.h).
     void packQkv();
+    /// Builds the inference copies of the projections (packed q/k/v when packed, else q;
+    /// out) at `precision`; gradient-mode passes and replaced weights fall back to f32.
+    void setPrecision(WeightPrecision precision);
+    /// Bytes of projection weights a one-token pass streams (0 before setPrecision).
+    double decodeBytes() const;
 
     /// An additive mask of `shape` in `dtype`: 0 where `keep`, torch.finfo(dtype).min (the
     /// value upstream uses) elsewhere. keep: bool, broadcastable to `shape`.
@@ -43,6 +49,7 @@ class MusicgenAttentionImpl : public torch::nn::Module {
     int64_t dim_, heads_, headDim_;
     double scale_;
     torch::Tensor packedQkv_; // [3D, D]
+    ReducedLinear fastQkv_, fastQ_, fastOut_;
 };
 TORCH_MODULE(MusicgenAttention);
 

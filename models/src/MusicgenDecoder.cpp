@@ -223,8 +223,9 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
 
     torch::Tensor logits;
     if (headsFused()) {
-        logits = at::linear(hidden, fusedHeads_)
-                     .view({batch, steps, c.num_codebooks, c.vocab_size})
+        auto flat = fastHeads_.builtFrom(fusedHeads_) ? fastHeads_(hidden)
+                                                      : at::linear(hidden, fusedHeads_);
+        logits = flat.view({batch, steps, c.num_codebooks, c.vocab_size})
                      .permute({0, 2, 1, 3})
                      .contiguous();
     } else {
@@ -244,6 +245,32 @@ void MusicgenForCausalLMImpl::finalizeWeights() {
     for (auto& h : heads_)
         heads.push_back(h->weight);
     fusedHeads_ = packRows(heads);
+    setPrecision(precisionName(precision_)); // rebuild the inference copies
+}
+
+void MusicgenForCausalLMImpl::setPrecision(const std::string& precision) {
+    const auto p = parseWeightPrecision(precision);
+    torch::NoGradGuard noGrad;
+    // Reduced copies need contiguous float32 masters; another dtype (after to()) runs the
+    // plain path.
+    if (layerNorm_->weight.scalar_type() != at::kFloat) {
+        if (p != WeightPrecision::F32)
+            bad("setPrecision(\"" + precision + "\") needs float32 parameters, they are " +
+                std::string(c10::toString(layerNorm_->weight.scalar_type())));
+        precision_ = p;
+        return;
+    }
+    for (auto& layer : layers_)
+        layer->setPrecision(p);
+    fastHeads_ = fusedHeads_.defined() ? ReducedLinear(fusedHeads_, p) : ReducedLinear();
+    precision_ = p;
+}
+
+double MusicgenForCausalLMImpl::decodeWeightBytes() const {
+    double bytes = fastHeads_.bytes();
+    for (const auto& layer : layers_)
+        bytes += layer->decodeBytes();
+    return bytes;
 }
 
 bool MusicgenForCausalLMImpl::checkPositionTable(StateDictLoader& loader,

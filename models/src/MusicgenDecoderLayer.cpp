@@ -1,5 +1,7 @@
 #include "MusicgenDecoderLayer.h"
 
+#include "PackedWeights.h"
+
 #include <ATen/ATen.h>
 
 namespace moodsteer::models {
@@ -9,6 +11,11 @@ torch::nn::LayerNorm layerNorm(const MusicgenDecoderConfig& c) {
     return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size})
                                     .eps(c.layer_norm_eps)
                                     .elementwise_affine(true));
+}
+
+torch::Tensor project(const ReducedLinear& fast, const torch::Tensor& x, const torch::Tensor& w) {
+    if (fast.builtFrom(w) && !gradientsNeeded({&w})) return fast(x);
+    return at::linear(x, w);
 }
 
 } // namespace
@@ -37,9 +44,21 @@ torch::Tensor MusicgenDecoderLayerImpl::forward(const torch::Tensor& h, int laye
     auto x = h + attn;
     x = x + encoder_attn->crossAttention(encoder_attn_layer_norm(x), cross.k[layer], cross.v[layer],
                                          cross);
-    auto inner = at::linear(final_layer_norm(x), fc1->weight);
+    auto inner = project(fastFc1_, final_layer_norm(x), fc1->weight);
     inner = gelu_ ? at::gelu(inner) : at::relu(inner); // gelu: the exact erf form
-    return x + at::linear(inner, fc2->weight);
+    return x + project(fastFc2_, inner, fc2->weight);
+}
+
+void MusicgenDecoderLayerImpl::setPrecision(WeightPrecision precision) {
+    self_attn->setPrecision(precision);
+    encoder_attn->setPrecision(precision);
+    fastFc1_ = ReducedLinear(fc1->weight, precision);
+    fastFc2_ = ReducedLinear(fc2->weight, precision);
+}
+
+double MusicgenDecoderLayerImpl::decodeBytes() const {
+    return self_attn->decodeBytes() + encoder_attn->decodeBytes() + fastFc1_.bytes() +
+           fastFc2_.bytes();
 }
 
 } // namespace moodsteer::models

@@ -16,6 +16,11 @@ class MusicgenDecoderLayerImpl : public torch::nn::Module {
                           torch::Tensor* cacheK, torch::Tensor* cacheV, int64_t past,
                           const DecoderHooks* hooks);
 
+    /// Inference copies of every projection at `precision` (see ReducedLinear.h).
+    void setPrecision(WeightPrecision precision);
+    /// Bytes of weights a one-token pass streams (cross keys/values excluded).
+    double decodeBytes() const;
+
     MusicgenAttention self_attn{nullptr}, encoder_attn{nullptr};
     torch::nn::LayerNorm self_attn_layer_norm{nullptr}, encoder_attn_layer_norm{nullptr},
         final_layer_norm{nullptr};
@@ -23,6 +28,7 @@ class MusicgenDecoderLayerImpl : public torch::nn::Module {
 
   private:
     bool gelu_;
+    ReducedLinear fastFc1_, fastFc2_;
 };
 TORCH_MODULE(MusicgenDecoderLayer);
 

@@ -10,10 +10,10 @@ fi
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
 "$cli" generate --model "$parity" --prompt-ids 5,9,17,1 --greedy --guidance 3 --steps 22 \
     --out "$dir/a.wav" --codes-out "$dir/a.codes.safetensors" --quiet
-test -s "$dir/a.wav" && test -s "$dir/a.wav.json" && test -s "$dir/a.codes.safetensors"
-grep -q '"greedy": true' "$dir/a.wav.json"
+test -s "$dir/a.wav" && test -s "$dir/a.recipe.json" && test -s "$dir/a.codes.safetensors"
+grep -q '"greedy": true' "$dir/a.recipe.json"
 # Regenerate from the sidecar: identical codes.
-"$cli" generate --recipe "$dir/a.wav.json" --out "$dir/b.flac" --codes-out "$dir/b.codes.safetensors" --quiet
+"$cli" generate --recipe "$dir/a.recipe.json" --out "$dir/b.flac" --codes-out "$dir/b.codes.safetensors" --quiet
 cmp "$dir/a.codes.safetensors" "$dir/b.codes.safetensors"
 # Sampling with a seed is reproducible across processes.
 "$cli" generate --model "$parity" --prompt-ids 5,9,1 --seed 7 --steps 20 --out "$dir/s1.ogg" --codes-out "$dir/s1.st" --quiet

@@ -47,10 +47,10 @@ gen --out "$dir/fade.wav" --codes-out "$dir/fade.codes" --transition "$dir/alpha
 cmp <(codes "$dir/plain.codes") <(codes "$dir/zero.codes")
 ! cmp -s <(codes "$dir/plain.codes") <(codes "$dir/steer.codes")
 ! cmp -s <(codes "$dir/plain.codes") <(codes "$dir/fade.codes")
-grep -q '"steering"' "$dir/steer.wav.json"
-grep -q 'ramp' "$dir/fade.wav.json"
+grep -q '"steering"' "$dir/steer.recipe.json"
+grep -q 'ramp' "$dir/fade.recipe.json"
 # The sidecar regenerates the steered clip exactly.
-"$cli" generate --recipe "$dir/steer.wav.json" --out "$dir/again.wav" --codes-out "$dir/again.codes" --quiet
+"$cli" generate --recipe "$dir/steer.recipe.json" --out "$dir/again.wav" --codes-out "$dir/again.codes" --quiet
 cmp <(codes "$dir/steer.codes") <(codes "$dir/again.codes")
 
 # A vector made for another model is refused with a clear message and no output.

@@ -22,6 +22,7 @@ struct BenchOptions {
 struct BenchPrecisionResult {
     std::string precision;
     double msPerStep = 0;
+    double cpuMsPerStep = 0; ///< process CPU time per step: robust to a busy machine
     double stepsPerSecond = 0;
     double realTimeFactor = 0; ///< generation time / audio duration for audioSeconds
     double weightBytesPerStep = 0;

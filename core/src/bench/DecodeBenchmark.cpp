@@ -1,5 +1,6 @@
 #include "core/Benchmark.h"
 
+#include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
 #include "engine/Generator.h"
 #include "models/MusicgenModel.h"
@@ -8,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <sstream>
 #include <thread>
@@ -17,22 +19,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-/// Weights streamed from memory by one decode step: self-attention (q, k, v, out), the
-/// cross-attention q and out projections (its keys/values are cached per generation), the
-/// FFN and the K output heads. Embedding lookups touch K rows only and are ignored.
-double weightsPerStep(const models::MusicgenDecoderConfig& c) {
-    const double D = c.hidden_size, F = c.ffn_dim;
-    return c.num_hidden_layers * (4 * D * D + 2 * D * D + 2 * D * F) +
-           c.num_codebooks * c.vocab_size * D;
-}
-
-double bytesPerWeight(const std::string& precision) {
-    if (precision == "bf16")
-        return 2;
-    if (precision == "int8")
-        return 1;
-    return 4;
+double cpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 } // namespace
@@ -44,8 +34,7 @@ BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const s
     };
     torch::NoGradGuard noGrad;
     BenchReport rep;
-    rep.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-    torch::set_num_threads(rep.threads);
+    rep.threads = setComputeThreads(o.threads);
     rep.audioSeconds = o.audioSeconds;
     auto config = models::MusicgenConfig::fromFile(o.configPath);
     rep.architecture = config.nameOrPath.empty() ? o.configPath : config.nameOrPath;
@@ -78,8 +67,7 @@ BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const s
     const double frameRate = config.audioEncoder ? config.audioEncoder->frameRate() : 50.0;
     for (const auto& precision : o.precisions) {
         say("decoding with " + precision + " weights");
-        if (precision != "f32")
-            throw std::runtime_error("unknown precision '" + precision + "' (this build supports f32)");
+        model->decoder->setPrecision(precision); // throws for an unknown name
         Generator gen(model->decoder);
         GeneratorOptions go;
         go.guidance = 3.0;
@@ -96,17 +84,23 @@ BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const s
             last = now;
         };
         last = Clock::now();
+        const double cpu0 = cpuSeconds();
         gen.run(memory, m, go);
+        const double cpuTotal = cpuSeconds() - cpu0;
         double total = 0;
         for (double t : stepTimes)
             total += t;
         BenchPrecisionResult r;
         r.precision = precision;
         r.msPerStep = total / stepTimes.size() * 1e3;
+        r.cpuMsPerStep = cpuTotal / stepTimes.size() * 1e3;
         r.stepsPerSecond = 1e3 / r.msPerStep;
         const double steps10s = o.audioSeconds * frameRate + K - 1;
         r.realTimeFactor = steps10s * r.msPerStep / 1e3 / o.audioSeconds;
-        r.weightBytesPerStep = weightsPerStep(config.decoder) * bytesPerWeight(precision);
+        // Self-attention q/k/v/out, cross-attention q/out (its keys/values are cached per
+        // generation), fc1/fc2 and the K heads, at this precision (int8: + row scales).
+        // Embedding lookups touch K rows only and are ignored.
+        r.weightBytesPerStep = model->decoder->decodeWeightBytes();
         r.floorMs = r.weightBytesPerStep / (rep.bandwidthGBs * 1e9) * 1e3;
         r.ratioToFloor = r.msPerStep / r.floorMs;
         r.timeToFirstAudioMs = rep.textEncoderMs + K * r.msPerStep;
@@ -126,6 +120,7 @@ BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const s
         codec.decode(codes);
         rep.codecSeconds = since(t0);
     }
+    model->decoder->setPrecision("f32");
     rep.peakRssMB = peakRssMB();
     return rep;
 }
@@ -145,6 +140,7 @@ std::string BenchReport::toJson() const {
     for (const auto& r : results)
         arr.push_back({{"precision", r.precision},
                        {"ms_per_step", r.msPerStep},
+                       {"cpu_ms_per_step", r.cpuMsPerStep},
                        {"steps_per_second", r.stepsPerSecond},
                        {"real_time_factor", r.realTimeFactor},
                        {"weight_bytes_per_step", r.weightBytesPerStep},
@@ -175,11 +171,12 @@ std::string BenchReport::toTable() const {
     std::snprintf(line, sizeof line, "peak RSS            %.0f MB\n\n", peakRssMB);
     s << line;
     s << "precision  ms/step  steps/s  RTF(" << audioSeconds
-      << " s)  MB/step  floor ms  step/floor  first audio ms\n";
+      << " s)  MB/step  floor ms  step/floor  first audio ms  cpu ms/step\n";
     for (const auto& r : results) {
-        std::snprintf(line, sizeof line, "%-9s  %7.1f  %7.2f  %8.2f  %7.0f  %8.1f  %10.2f  %14.0f\n",
+        std::snprintf(line, sizeof line, "%-9s  %7.1f  %7.2f  %8.2f  %7.0f  %8.1f  %10.2f  %14.0f  %11.1f\n",
                       r.precision.c_str(), r.msPerStep, r.stepsPerSecond, r.realTimeFactor,
-                      r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.timeToFirstAudioMs);
+                      r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.timeToFirstAudioMs,
+                      r.cpuMsPerStep);
         s << line;
     }
     return s.str();

@@ -33,7 +33,8 @@ GeneratorOutput Generator::run(const torch::Tensor& memory, const torch::Tensor&
     out.delayed.assign(B, std::vector<std::int64_t>(static_cast<std::size_t>(K) * pattern.length(), pad));
     Sampler sampler(o.sampling, o.seed);
     auto column = torch::full({rows * K, 1}, pad, torch::kInt64);
-    std::vector<std::int64_t> next(static_cast<std::size_t>(B) * K);
+    // The next input column, written in place each step; the guided logits of one step.
+    std::vector<float> guided(static_cast<std::size_t>(B) * K * V);
     int framesOut = 0;
     const int steps = pattern.steps();
     for (int s = 0; s < steps; ++s) {
@@ -44,29 +45,48 @@ GeneratorOutput Generator::run(const torch::Tensor& memory, const torch::Tensor&
         if (o.beforeStep)
             o.beforeStep(s);
         auto logits = lm_->forward(column, cross, &cache, o.hooks); // [rows, K, 1, V]
-        auto last = logits.select(2, logits.size(2) - 1);            // [rows, K, V]
-        if (cfgOn) {
-            auto cond = last.narrow(0, 0, B);
-            auto uncond = last.narrow(0, B, B);
-            last = uncond + (cond - uncond) * o.guidance;
+        const float* data = nullptr;
+        if (logits.scalar_type() == torch::kFloat32 && logits.is_contiguous()) {
+            // The usual case: combine the CFG halves in one pass over the logits, into a
+            // buffer reused every step (no tensor allocations or dispatches).
+            const float* l = logits.data_ptr<float>();
+            if (cfgOn) {
+                const std::size_t half = static_cast<std::size_t>(B) * K * V;
+                const float g = static_cast<float>(o.guidance);
+                for (std::size_t i = 0; i < half; ++i)
+                    guided[i] = l[half + i] + (l[i] - l[half + i]) * g;
+                data = guided.data();
+            } else {
+                data = l;
+            }
+        } else {
+            auto last = logits.select(2, logits.size(2) - 1); // [rows, K, V]
+            if (cfgOn) {
+                auto cond = last.narrow(0, 0, B);
+                auto uncond = last.narrow(0, B, B);
+                last = uncond + (cond - uncond) * o.guidance;
+            }
+            last = last.contiguous().to(torch::kFloat32);
+            std::copy_n(last.data_ptr<float>(), guided.size(), guided.begin());
+            data = guided.data();
         }
-        last = last.contiguous().to(torch::kFloat32);
         if (o.scores)
-            o.scores->push_back(last.reshape({B * K, V}).clone());
-        const float* data = last.data_ptr<float>();
+            o.scores->push_back(
+                torch::from_blob(const_cast<float*>(data), {B * K, V}, torch::kFloat32).clone());
         const int t = s + 1;
+        std::int64_t* col = column.data_ptr<std::int64_t>();
         for (int b = 0; b < B; ++b)
             for (int k = 0; k < K; ++k) {
                 const std::size_t row = static_cast<std::size_t>(b) * K + k;
                 std::int64_t id = sampler.sample(data + row * V, V);
                 if (pattern.isForced(k, t))
                     id = pad;
-                next[row] = id;
+                // Both CFG halves see the same ids (transformers repeats the decoder ids).
+                col[row] = id;
+                if (cfgOn)
+                    col[static_cast<std::size_t>(B) * K + row] = id;
                 out.delayed[b][static_cast<std::size_t>(k) * pattern.length() + t] = id;
             }
-        // Both CFG halves see the same ids (transformers repeats the decoder ids).
-        auto col = torch::from_blob(next.data(), {B * K, 1}, torch::kInt64);
-        column = cfgOn ? torch::cat({col, col}, 0) : col.clone();
         out.stepsDone = s + 1;
         if (o.onStep)
             o.onStep(s + 1, steps);

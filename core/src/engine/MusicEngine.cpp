@@ -3,6 +3,7 @@
 #include "core/Resources.h"
 #include "core/SteeringPlan.h"
 #include "core/Version.h"
+#include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
 #include "engine/Generator.h"
 #include "engine/MusicEngineImpl.h"
@@ -29,17 +30,17 @@ std::string MusicEngine::embeddedModelFolder() {
 
 std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
                                                const LoadOptions& options) {
-    // Default: leave one core to the GUI and audio threads. On 2 cores that means 1 thread,
-    // which is also what measured fastest here: with the other core busy, 2-thread OpenMP
-    // regions wait on each other (4x slower training steps, 5x slower decode steps).
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const int threads = options.threads > 0 ? options.threads : std::max(1, cores - 1);
-    torch::set_num_threads(threads);
-    if (options.precision != "f32")
-        throw EngineError("unknown precision '" + options.precision + "' (this build supports f32)");
+    setComputeThreads(options.threads);
+    if (options.precision != "f32" && options.precision != "bf16" && options.precision != "int8")
+        throw EngineError("unknown precision '" + options.precision + "' (use f32, bf16 or int8)");
     auto impl = std::make_unique<Impl>();
     try {
         impl->model = models::MusicgenModel(models::MusicgenModelImpl::load(folder));
+    } catch (const std::exception& e) {
+        throw EngineError(e.what());
+    }
+    try {
+        impl->model->decoder->setPrecision(options.precision);
     } catch (const std::exception& e) {
         throw EngineError(e.what());
     }

@@ -1,6 +1,7 @@
 #include "core/Training.h"
 
 #include "core/SynthCodec.h"
+#include "engine/ComputeThreads.h"
 #include "engine/DelayPattern.h"
 #include "models/AtomicFile.h"
 #include "models/LaraProxy.h"
@@ -116,9 +117,7 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         throw std::runtime_error("training needs a corpus folder and an output folder");
     if (o.batchSize < 1 || o.steps < 1 || o.cropFrames < 1)
         throw std::runtime_error("batch size, steps and crop length must be positive");
-    // As in MusicEngine::load: 2-thread OpenMP regions collapse when the other core is busy.
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    torch::set_num_threads(o.threads > 0 ? o.threads : std::max(1, cores - 1));
+    setComputeThreads(o.threads);
     torch::manual_seed(o.seed);
     const fs::path out(o.outDir);
     const fs::path ckptDir = o.checkpointDir.empty() ? out / "checkpoint" : fs::path(o.checkpointDir);

@@ -9,6 +9,8 @@
 // one model as long as each has its own caches and nobody loads or finalises weights.
 #pragma once
 
+#include "models/ReducedLinear.h"
+
 #include <nlohmann/json_fwd.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -138,6 +140,20 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// unfused path is used automatically).
     void finalizeWeights();
 
+    /// Precision of the per-step projection weights (self-attention q/k/v and out,
+    /// cross-attention q and out, fc1/fc2, the lm heads) used by forward() when no gradient
+    /// is needed: "f32" (default, the reference), "bf16" or "int8" (see ReducedLinear.h).
+    /// The f32 parameters stay untouched, so setPrecision("f32") restores the reference
+    /// exactly; cross-attention keys/values, embeddings and norms stay f32. Copies are built
+    /// from the current weights: call it again (or finalizeWeights()) after changing them.
+    /// Throws std::invalid_argument for an unknown name, std::runtime_error when this
+    /// machine's LibTorch cannot run it.
+    void setPrecision(const std::string& precision);
+    std::string precision() const { return precisionName(precision_); }
+    /// Bytes of weights one decode step streams at the current precision (int8 scales
+    /// included; cross keys/values, embedding rows and norms excluded).
+    double decodeWeightBytes() const;
+
     /// loader.load(*this, prefix), then checks the file's sinusoid table (when present)
     /// against sinusoidalPositions(), then finalizeWeights(). `prefix` is e.g. "decoder.".
     void loadFrom(StateDictLoader& loader, const std::string& prefix);
@@ -165,6 +181,8 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     std::vector<torch::nn::Linear> heads_;
     torch::Tensor positionTable_; // not a parameter: computed, like the upstream buffer
     torch::Tensor fusedHeads_;    // [K*V, D], storage shared with the heads once finalised
+    WeightPrecision precision_ = WeightPrecision::F32;
+    ReducedLinear fastHeads_; // inference copy of fusedHeads_
 };
 TORCH_MODULE(MusicgenForCausalLM);
 

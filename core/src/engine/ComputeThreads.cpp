@@ -1,0 +1,22 @@
+#include "engine/ComputeThreads.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <dlfcn.h>
+#include <thread>
+
+namespace moodsteer {
+
+int setComputeThreads(int requested) {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = requested > 0 ? requested : std::max(1, cores - 1);
+    torch::set_num_threads(threads);
+    // OpenBLAS-pthread runs one thread per core regardless of torch (EnCodec's convolutions:
+    // 10 s of audio decoded in 21 s vs 8 s with its count matched, measured on a busy machine).
+    if (auto* setBlas = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+        setBlas(threads);
+    return threads;
+}
+
+} // namespace moodsteer

@@ -1,0 +1,12 @@
+// One place that sets how many threads the engine's math uses: LibTorch's intra-op pool and,
+// when loaded, OpenBLAS-pthread's own pool (which ignores torch's setting).
+#pragma once
+
+namespace moodsteer {
+
+/// `requested` > 0 is used as is; 0 means cores - 1 (at least 1), leaving a core to the GUI
+/// and audio threads: on 2 cores with the other one busy, 2-thread OpenMP regions stall each
+/// other (measured 4-13x slower steps). Returns the count applied.
+int setComputeThreads(int requested);
+
+} // namespace moodsteer

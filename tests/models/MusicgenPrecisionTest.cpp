@@ -1,0 +1,161 @@
+// Reduced-precision decode weights (ReducedLinear, MusicgenForCausalLM::setPrecision): the
+// AVX-512 f32 GEMV against a float64 reference, the bf16/int8 error of one projection, and
+// teacher-forced logits of the parity model against transformers' f32 logits.
+#include "TestPaths.h"
+#include "models/MusicgenDecoder.h"
+#include "models/ReducedLinear.h"
+#include "models/Safetensors.h"
+#include "models/StateDict.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+
+using namespace moodsteer::models;
+using moodsteer::test::parityDir;
+
+namespace {
+
+/// max |a - b| / max |b|: the error relative to the output's scale.
+double relError(const torch::Tensor& a, const torch::Tensor& b) {
+    auto bd = b.to(torch::kDouble);
+    return ((a.to(torch::kDouble) - bd).abs().max() / bd.abs().max()).item<double>();
+}
+
+double maxAbs(const torch::Tensor& a, const torch::Tensor& b) {
+    return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+
+std::shared_ptr<const SafetensorsReader> openParity(const std::string& name) {
+    return std::make_shared<SafetensorsReader>(SafetensorsReader::open(parityDir() + "/" + name));
+}
+
+torch::Tensor reference(const std::string& name) {
+    static auto file = openParity("reference.safetensors");
+    return toTensor(*file, name);
+}
+
+MusicgenForCausalLM loadTiny() {
+    std::ifstream in(parityDir() + "/config.json");
+    MusicgenForCausalLM lm(MusicgenDecoderConfig::fromJson(nlohmann::json::parse(in)));
+    StateDictLoader loader(openParity("model.safetensors"));
+    lm->loadFrom(loader, "decoder.");
+    lm->eval();
+    return lm;
+}
+
+} // namespace
+
+TEST(MusicgenPrecisionKernel, GemvMatchesFloat64Reference) {
+    if (!gemvKernelAvailable()) GTEST_SKIP() << "no AVX-512F on this CPU: linearF32 = at::linear";
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(7);
+    // Full 16-float blocks, masked tails, odd row counts (the 4-row blocking's remainder).
+    for (int64_t K : {16, 32, 33, 1024, 1031})
+        for (int64_t N : {1, 5, 64, 4099})
+            for (int64_t M : {1, 2, 3, 4}) {
+                auto w = torch::randn({N, K});
+                auto x = torch::randn({M, 1, K}); // leading dims are flattened
+                auto y = linearF32(x, w);
+                auto ref = at::linear(x.to(torch::kDouble), w.to(torch::kDouble));
+                ASSERT_EQ(ref.sizes(), y.sizes());
+                // f32 accumulation of K products of unit-variance terms: ~sqrt(K) * 6e-8.
+                EXPECT_LE(maxAbs(y, ref), 1e-5 * std::sqrt(double(K)))
+                    << "M " << M << " N " << N << " K " << K;
+            }
+    // More rows than the kernel handles, and autograd, go through at::linear unchanged.
+    auto w = torch::randn({8, 32});
+    auto x = torch::randn({kGemvMaxRows + 1, 32});
+    EXPECT_TRUE(torch::equal(linearF32(x, w), at::linear(x, w)));
+}
+
+TEST(MusicgenPrecisionKernel, ReducedLinearErrorBoundsAndBytes) {
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(3);
+    auto w = torch::randn({300, 1024}) * 0.03;
+    auto x = torch::randn({2, 1, 1024});
+    auto ref = at::linear(x.to(torch::kDouble), w.to(torch::kDouble));
+    struct Case {
+        WeightPrecision p;
+        double bound, bytes;
+    };
+    // Measured: f32 ~1e-7, bf16 ~3e-3, int8 ~1e-2 (weights and activations both quantised).
+    for (const Case& c : {Case{WeightPrecision::F32, 1e-5, 300 * 1024 * 4.0},
+                          Case{WeightPrecision::BF16, 1e-2, 300 * 1024 * 2.0},
+                          Case{WeightPrecision::Int8, 4e-2, 300 * 1024 + 300 * 4.0}}) {
+        ReducedLinear lin(w, c.p);
+        auto y = lin(x);
+        ASSERT_EQ(ref.sizes(), y.sizes());
+        EXPECT_EQ(torch::kFloat, y.scalar_type());
+        const double e = relError(y, ref);
+        std::cout << "  [" << precisionName(c.p) << "] relative error " << e << std::endl;
+        EXPECT_LE(e, c.bound) << precisionName(c.p);
+        EXPECT_GT(e, 0.0) << "an exact result cannot come from reduced weights";
+        EXPECT_EQ(c.bytes, lin.bytes());
+        EXPECT_TRUE(lin.builtFrom(w));
+        EXPECT_FALSE(lin.builtFrom(w.clone()));
+    }
+    EXPECT_THROW(parseWeightPrecision("fp16"), std::invalid_argument);
+    EXPECT_THROW(ReducedLinear(w.to(torch::kDouble), WeightPrecision::BF16), std::invalid_argument);
+    EXPECT_THROW(ReducedLinear(w, WeightPrecision::BF16)(torch::randn({2, 7})),
+                 std::invalid_argument);
+}
+
+TEST(MusicgenPrecisionParity, TeacherForcedLogitsStayCloseAndF32IsExact) {
+    MOODSTEER_REQUIRE_PARITY();
+    torch::NoGradGuard noGrad;
+    auto lm = loadTiny();
+    auto cross = lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
+                                     reference("text_attention_mask"));
+    auto ids = reference("tf_decoder_input_ids");
+    const auto expected = reference("tf_logits");
+    auto f32 = lm->forward(ids, cross).reshape({8, 12, 64});
+    EXPECT_LE(maxAbs(f32, expected), 1e-5);
+    const double f32Bytes = lm->decodeWeightBytes();
+    // Measured on the parity model (logits up to ~6 in magnitude): see docs/performance.md.
+    struct Case {
+        std::string name;
+        double maxAbsBound, relBound, bytesRatio;
+    };
+    for (const Case& c : {Case{"bf16", 0.05, 0.01, 0.5}, Case{"int8", 0.15, 0.03, 0.25}}) {
+        lm->setPrecision(c.name);
+        EXPECT_EQ(c.name, lm->precision());
+        auto logits = lm->forward(ids, cross).reshape({8, 12, 64});
+        const double a = maxAbs(logits, expected), r = relError(logits, expected);
+        const double agree =
+            (logits.argmax(-1) == expected.argmax(-1)).to(torch::kDouble).mean().item<double>();
+        std::cout << "  [" << c.name << "] teacher-forced logits: max abs error " << a
+                  << ", relative " << r << ", argmax agreement " << agree << std::endl;
+        EXPECT_LE(a, c.maxAbsBound) << c.name;
+        EXPECT_LE(r, c.relBound) << c.name;
+        EXPECT_GT(a, 0.0) << c.name << " did not change the computation";
+        // int8 adds a 4-byte scale per row: 1/32 more at this model's 32-wide rows.
+        const double ratio = lm->decodeWeightBytes() / f32Bytes;
+        EXPECT_GE(ratio, c.bytesRatio) << c.name;
+        EXPECT_LE(ratio, c.bytesRatio + (c.name == "int8" ? 1.0 / 32 : 0.0)) << c.name;
+    }
+    // Back to f32: bit-identical to before (the f32 masters were never touched).
+    lm->setPrecision("f32");
+    EXPECT_TRUE(torch::equal(f32, lm->forward(ids, cross).reshape({8, 12, 64})));
+    EXPECT_THROW(lm->setPrecision("fp8"), std::invalid_argument);
+    EXPECT_EQ("f32", lm->precision());
+}
+
+TEST(MusicgenPrecisionParity, GradientPassesUseTheF32Weights) {
+    MOODSTEER_REQUIRE_PARITY();
+    auto lm = loadTiny();
+    lm->setPrecision("int8");
+    auto cross = lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
+                                     reference("text_attention_mask"));
+    auto ids = reference("tf_decoder_input_ids");
+    // With autograd on, training must see the exact f32 function and get gradients.
+    auto logits = lm->forward(ids, cross).reshape({8, 12, 64});
+    EXPECT_LE(maxAbs(logits, reference("tf_logits")), 1e-5);
+    logits.sum().backward();
+    for (const auto& p : lm->parameters())
+        if (p.requires_grad()) {
+            ASSERT_TRUE(p.grad().defined());
+        }
+}
