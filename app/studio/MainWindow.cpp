@@ -15,7 +15,6 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDockWidget>
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QKeyEvent>
@@ -26,6 +25,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -95,12 +95,22 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     promptLayout->addWidget(generate_);
     auto* transportBox = new QGroupBox(tr("Playback"));
     (new QVBoxLayout(transportBox))->addWidget(transport_);
-    auto* libraryBox = new QGroupBox(tr("Clip library"));
-    (new QVBoxLayout(libraryBox))->addWidget(libraryPanel_);
+    // Library, emotion view, steering and layer explorer share the right column as tabs: side
+    // by side docks would not fit 1280 px next to the prompt and the library.
+    emotion_ = new EmotionView;
+    steering_ = new GenreSteeringPanel;
+    explorer_ = new LayerExplorerPanel;
+    explorer_->setWorkFolder(libraryFolder);
+    tabs_ = new QTabWidget;
+    tabs_->setDocumentMode(true);
+    tabs_->addTab(libraryPanel_, tr("Clip library"));
+    tabs_->addTab(emotion_, tr("Emotion view"));
+    tabs_->addTab(steering_, tr("Genre steering"));
+    tabs_->addTab(explorer_, tr("Layer explorer"));
 
     auto* right = new QSplitter(Qt::Vertical);
     right->addWidget(transportBox);
-    right->addWidget(libraryBox);
+    right->addWidget(tabs_);
     right->setStretchFactor(0, 1);
     right->setStretchFactor(1, 3);
     auto* main = new QSplitter(Qt::Horizontal);
@@ -113,26 +123,6 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     modelLabel_ = new QLabel;
     statusBar()->addPermanentWidget(modelLabel_);
 
-    // Emotion view: a dock, so that it can sit beside the library or float on a second screen.
-    emotion_ = new EmotionView;
-    auto* emotionDock = new QDockWidget(tr("Emotion view"), this);
-    emotionDock->setObjectName("emotionDock");
-    emotionDock->setWidget(emotion_);
-    addDockWidget(Qt::RightDockWidgetArea, emotionDock);
-    steering_ = new GenreSteeringPanel;
-    auto* steeringDock = new QDockWidget(tr("Genre steering"), this);
-    steeringDock->setObjectName("steeringDock");
-    steeringDock->setWidget(steering_);
-    addDockWidget(Qt::RightDockWidgetArea, steeringDock);
-    explorer_ = new LayerExplorerPanel;
-    explorer_->setWorkFolder(libraryFolder);
-    auto* explorerDock = new QDockWidget(tr("Layer explorer"), this);
-    explorerDock->setObjectName("explorerDock");
-    explorerDock->setWidget(explorer_);
-    addDockWidget(Qt::RightDockWidgetArea, explorerDock);
-    tabifyDockWidget(emotionDock, steeringDock);
-    tabifyDockWidget(steeringDock, explorerDock);
-    emotionDock->raise();
     if (library_) // clips predicted in earlier sessions
         for (const LibraryClip& c : library_->clips())
             if (c.predictedValence && c.recipe.valence && c.recipe.arousal)
@@ -276,7 +266,6 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     if (!libraryError_.isEmpty())
         showError(tr("The clip library could not be opened: %1").arg(libraryError_));
     restoreGeometry(settings_->value("window/geometry").toByteArray());
-    restoreState(settings_->value("window/state").toByteArray());
 }
 
 MainWindow::~MainWindow() = default;
@@ -312,8 +301,11 @@ void MainWindow::buildMenus() {
     play->addAction(tr("A/B &switch"), libraryPanel_, &ClipLibraryPanel::switchAb);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    for (QDockWidget* dock : findChildren<QDockWidget*>())
-        view->addAction(dock->toggleViewAction());
+    for (int i = 0; i < tabs_->count(); ++i) {
+        QAction* show =
+            view->addAction(tabs_->tabText(i), this, [this, i] { tabs_->setCurrentIndex(i); });
+        show->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About MoodSteer Studio"), this, &MainWindow::showAbout);
@@ -448,7 +440,6 @@ void MainWindow::showError(const QString& message) {
 
 void MainWindow::closeEvent(QCloseEvent* e) {
     settings_->setValue("window/geometry", saveGeometry());
-    settings_->setValue("window/state", saveState());
     studio_.save(*settings_);
     controller_->cancel();
     e->accept();

@@ -16,6 +16,7 @@
 
 class QLabel;
 class QSettings;
+class QTabWidget;
 
 namespace moodsteer::widgets {
 class ClipLibraryPanel;
@@ -45,6 +46,8 @@ class MainWindow : public QMainWindow {
     widgets::EmotionView* emotionView() const { return emotion_; }
     widgets::GenreSteeringPanel* steeringPanel() const { return steering_; }
     widgets::LayerExplorerPanel* explorerPanel() const { return explorer_; }
+    /// Library, emotion view, genre steering, layer explorer.
+    QTabWidget* sideTabs() const { return tabs_; }
     ClipLibrary* library() const { return library_.get(); }
     const widgets::StudioSettings& settings() const { return studio_; }
 
@@ -80,6 +83,7 @@ class MainWindow : public QMainWindow {
     widgets::TransportPanel* transport_;
     widgets::ClipLibraryPanel* libraryPanel_;
     widgets::GenerationController* controller_;
+    QTabWidget* tabs_;
     widgets::EmotionView* emotion_;
     widgets::GenreSteeringPanel* steering_;
     widgets::LayerExplorerPanel* explorer_;

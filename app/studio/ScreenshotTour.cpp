@@ -16,8 +16,8 @@
 
 #include <QApplication>
 #include <QDir>
-#include <QDockWidget>
 #include <QPlainTextEdit>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -90,11 +90,7 @@ void ScreenshotTour::finishClips() {
 }
 
 void ScreenshotTour::saveDock(QWidget* widget, const QString& name) {
-    for (QWidget* w = widget->parentWidget(); w; w = w->parentWidget())
-        if (auto* dock = qobject_cast<QDockWidget*>(w)) {
-            dock->raise();
-            break;
-        }
+    window_->sideTabs()->setCurrentWidget(widget);
     QApplication::processEvents();
     save(widget, name);
 }
@@ -111,7 +107,7 @@ void ScreenshotTour::capture() {
         save(window_->promptPanel(), "panel-prompt-emotion");
         save(window_->generatePanel(), "panel-generate");
         save(window_->transportPanel(), "panel-transport");
-        save(window_->libraryPanel(), "panel-library");
+        saveDock(window_->libraryPanel(), "panel-library");
         window_->emotionView()->flush();
         saveDock(window_->steeringPanel(), "panel-genre-steering");
         if (window_->explorerPanel()->report())

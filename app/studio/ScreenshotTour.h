@@ -24,7 +24,7 @@ class ScreenshotTour : public QObject {
     void onModelState(bool loaded);
     void capture();
     void save(QWidget* widget, const QString& name);
-    /// Raises the dock holding `widget` (docks are tabbed) before grabbing it.
+    /// Shows the side tab holding `widget` before grabbing it.
     void saveDock(QWidget* widget, const QString& name);
     /// After a clip: waits for its predicted emotion (when the predictor is installed).
     void afterClip();

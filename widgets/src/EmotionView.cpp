@@ -96,8 +96,10 @@ EmotionView::EmotionView(QWidget* parent) : QWidget(parent) {
     valenceLabel_ = new QLabel;
     arousalLabel_ = new QLabel;
     timelineLabel_ = new QLabel;
-    for (QLabel* l : {valenceLabel_, arousalLabel_, timelineLabel_})
+    for (QLabel* l : {valenceLabel_, arousalLabel_, timelineLabel_}) {
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        l->setWordWrap(true); // the dock may be narrow: wrap instead of widening the window
+    }
     valenceLabel_->setStyleSheet(QString("color: %1").arg(kValenceColor.name()));
     arousalLabel_->setStyleSheet(QString("color: %1").arg(kArousalColor.name()));
 
@@ -106,7 +108,7 @@ EmotionView::EmotionView(QWidget* parent) : QWidget(parent) {
     grid_->setValue(3);
     grid_->setPrefix(tr("grid "));
     grid_->setToolTip(tr("Targets per dimension: n × n points evenly over 1..9"));
-    benchmark_ = new QPushButton(tr("Benchmark over a VA grid"));
+    benchmark_ = new QPushButton(tr("Benchmark VA grid"));
     benchmark_->setToolTip(tr("Generates one clip per grid target with the current model and "
                               "adds its predicted emotion to the scatter"));
     cancelBenchmark_ = new QPushButton(tr("Cancel"));
