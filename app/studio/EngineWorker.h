@@ -7,6 +7,7 @@
 #pragma once
 
 #include "widgets/CoreMetaTypes.h"
+#include "widgets/EngineClient.h"
 
 #include <QObject>
 #include <QString>
@@ -31,6 +32,13 @@ class EngineWorker : public QObject {
     /// `folder` empty: the embedded model.
     void load(const QString& folder, int threads);
     void generate(const moodsteer::Recipe& recipe);
+    /// Loads the emotion head on first use (from `headPath`), then predicts `audio`.
+    void predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio,
+                        const QString& headPath);
+    /// Collects activations (folder or generated), then analyses every layer.
+    void exploreLayers(const moodsteer::widgets::LayerExplorerRequest& request);
+    void runEmotionBenchmark(const moodsteer::EmotionBenchmarkOptions& options,
+                             const QString& headPath);
 
   signals:
     void loaded(const moodsteer::ModelInfo& info);
@@ -40,10 +48,23 @@ class EngineWorker : public QObject {
     void audioChunk(const QVector<float>& samples);
     void finished(const moodsteer::GenerationResult& result);
     void failed(const QString& message);
+    void emotionPredicted(const QString& clipId, const moodsteer::ClipPrediction& prediction);
+    void emotionPredictionFailed(const QString& clipId, const QString& message);
+    void layerProgress(int done, int total, const QString& stage);
+    void layerReportReady(const moodsteer::LayerAnalysisReport& report);
+    void layerExplorerFailed(const QString& message);
+    void benchmarkProgress(int done, int total, const moodsteer::EmotionBenchmarkClip& clip);
+    void benchmarkFinished(const moodsteer::EmotionBenchmarkReport& report);
+    void benchmarkFailed(const QString& message);
 
   private:
+    /// Loads the emotion head (once per path); throws naming the file.
+    const EmotionPredictor& predictor(const QString& headPath);
+
     const std::atomic<bool>* cancel_;
     std::unique_ptr<MusicEngine> engine_;
+    std::unique_ptr<EmotionPredictor> predictor_;
+    QString predictorPath_;
 };
 
 } // namespace moodsteer::studio

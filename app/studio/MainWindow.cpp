@@ -2,9 +2,12 @@
 
 #include "widgets/AboutDialog.h"
 #include "widgets/ClipLibraryPanel.h"
+#include "widgets/EmotionView.h"
 #include "widgets/ExportDialog.h"
 #include "widgets/GeneratePanel.h"
 #include "widgets/GenerationController.h"
+#include "widgets/GenreSteeringPanel.h"
+#include "widgets/LayerExplorerPanel.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
@@ -22,6 +25,8 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace moodsteer::studio {
@@ -90,12 +95,22 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     promptLayout->addWidget(generate_);
     auto* transportBox = new QGroupBox(tr("Playback"));
     (new QVBoxLayout(transportBox))->addWidget(transport_);
-    auto* libraryBox = new QGroupBox(tr("Clip library"));
-    (new QVBoxLayout(libraryBox))->addWidget(libraryPanel_);
+    // Library, emotion view, steering and layer explorer share the right column as tabs: side
+    // by side docks would not fit 1280 px next to the prompt and the library.
+    emotion_ = new EmotionView;
+    steering_ = new GenreSteeringPanel;
+    explorer_ = new LayerExplorerPanel;
+    explorer_->setWorkFolder(libraryFolder);
+    tabs_ = new QTabWidget;
+    tabs_->setDocumentMode(true);
+    tabs_->addTab(libraryPanel_, tr("Clip library"));
+    tabs_->addTab(emotion_, tr("Emotion view"));
+    tabs_->addTab(steering_, tr("Genre steering"));
+    tabs_->addTab(explorer_, tr("Layer explorer"));
 
     auto* right = new QSplitter(Qt::Vertical);
     right->addWidget(transportBox);
-    right->addWidget(libraryBox);
+    right->addWidget(tabs_);
     right->setStretchFactor(0, 1);
     right->setStretchFactor(1, 3);
     auto* main = new QSplitter(Qt::Horizontal);
@@ -107,6 +122,13 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     setCentralWidget(main);
     modelLabel_ = new QLabel;
     statusBar()->addPermanentWidget(modelLabel_);
+
+    if (library_) // clips predicted in earlier sessions
+        for (const LibraryClip& c : library_->clips())
+            if (c.predictedValence && c.recipe.valence && c.recipe.arousal)
+                emotion_->addPoint(QString::fromStdString(c.id),
+                                   {*c.recipe.valence, *c.recipe.arousal},
+                                   {*c.predictedValence, *c.predictedArousal});
 
     buildMenus();
     prompt_->promptEdit()->installEventFilter(new CtrlEnterFilter(this, [this] { generate(); }));
@@ -122,6 +144,10 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         prompt_->setModelInfo(info, id);
         generate_->setModelReady(true, tr("Ready."));
         modelLabel_->setText(modelSummary(info));
+        steering_->setModelId(QString::fromStdString(info.id));
+        steering_->setNumLayers(info.numLayers);
+        const QString vectors = settings_->value("steering/folder").toString();
+        if (!vectors.isEmpty()) steering_->loadFolder(vectors, QString::fromStdString(info.id));
     });
     connect(engine_, &EngineClient::modelLoadFailed, this, [this](const QString& message) {
         generate_->setModelReady(false, "<span style='color:#b00020'>" + message.toHtmlEscaped() +
@@ -137,7 +163,85 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     connect(controller_, &GenerationController::clipAdded, this, [this](const QString& id) {
         libraryPanel_->refresh();
         libraryPanel_->select(id);
+        predictEmotion(id);
+        if (abRunning_) {
+            abClips_ << id;
+            if (!abQueue_.isEmpty()) { // next one once the controller is idle again
+                QTimer::singleShot(0, this, [this] {
+                    if (abRunning_ && !abQueue_.isEmpty())
+                        controller_->generate(abQueue_.takeFirst());
+                });
+            } else {
+                abRunning_ = false;
+                libraryPanel_->select(abClips_.value(0));
+                libraryPanel_->setSelectedAsA();
+                libraryPanel_->select(abClips_.value(1));
+                libraryPanel_->setSelectedAsB();
+                statusBar()->showMessage(
+                    tr("A = unsteered, B = steered (same seed): A/B switch compares them"), 10000);
+            }
+        }
     });
+    connect(controller_, &GenerationController::failed, this, [this] {
+        abRunning_ = false;
+        abQueue_.clear();
+    });
+    connect(generate_, &GeneratePanel::cancelClicked, this, [this] {
+        abRunning_ = false;
+        abQueue_.clear();
+    });
+    connect(steering_, &GenreSteeringPanel::abRequested, this, &MainWindow::generateAb);
+    connect(emotion_, &EmotionView::benchmarkRequested, this, [this](int grid) {
+        if (!engine_->modelInfo() || controller_->isBusy()) {
+            emotion_->setBenchmarkStatus(tr("Load a model and wait for the generation to end."));
+            return;
+        }
+        EmotionBenchmarkOptions options;
+        options.gridValence = options.gridArousal = grid;
+        options.seconds = prompt_->recipe().seconds;
+        options.guidance = prompt_->recipe().guidance;
+        emotion_->setBenchmarkRunning(true);
+        emotion_->setBenchmarkStatus(tr("Benchmark: starting %1 × %1 targets…").arg(grid));
+        engine_->runEmotionBenchmark(options);
+    });
+    connect(emotion_, &EmotionView::benchmarkCancelRequested, engine_, &EngineClient::cancel);
+    connect(engine_, &EngineClient::benchmarkProgress, emotion_, &EmotionView::addBenchmarkClip);
+    connect(engine_, &EngineClient::benchmarkFinished, this,
+            [this](const EmotionBenchmarkReport& r) {
+                emotion_->setBenchmarkRunning(false);
+                emotion_->setBenchmarkStatus(tr("Benchmark %1: %2 of %3 clips predicted in %4 s")
+                                                 .arg(r.cancelled ? tr("cancelled") : tr("done"))
+                                                 .arg(r.predictedClips)
+                                                 .arg(r.clips.size())
+                                                 .arg(r.generationSeconds, 0, 'f', 1));
+            });
+    connect(engine_, &EngineClient::benchmarkFailed, this, [this](const QString& message) {
+        emotion_->setBenchmarkRunning(false);
+        emotion_->setBenchmarkStatus(tr("Benchmark failed: %1").arg(message));
+    });
+    emotion_->setBenchmarkUnavailable(engine_->emotionPredictorUnavailableReason());
+    connect(explorer_, &LayerExplorerPanel::runRequested, this,
+            [this](const LayerExplorerRequest& r) {
+                if (!engine_->modelInfo()) return explorer_->setFailed(tr("No model is loaded."));
+                if (controller_->isBusy())
+                    return explorer_->setFailed(tr("Wait for the generation to finish."));
+                explorer_->setRunning(true);
+                engine_->exploreLayers(r);
+            });
+    connect(explorer_, &LayerExplorerPanel::cancelRequested, engine_, &EngineClient::cancel);
+    connect(explorer_, &LayerExplorerPanel::bestLayerChanged, steering_,
+            &GenreSteeringPanel::setBestLayer);
+    connect(engine_, &EngineClient::layerProgress, explorer_, &LayerExplorerPanel::setProgress);
+    connect(engine_, &EngineClient::layerReportReady, explorer_, &LayerExplorerPanel::setReport);
+    connect(engine_, &EngineClient::layerExplorerFailed, explorer_, &LayerExplorerPanel::setFailed);
+    connect(steering_, &GenreSteeringPanel::folderLoaded, this,
+            [this](const QString& folder) { settings_->setValue("steering/folder", folder); });
+    connect(engine_, &EngineClient::emotionPredicted, this, &MainWindow::onEmotionPredicted);
+    connect(engine_, &EngineClient::emotionPredictionFailed, this,
+            [this](const QString& id, const QString& message) {
+                predicting_.remove(id);
+                statusBar()->showMessage(tr("Emotion prediction failed: %1").arg(message), 10000);
+            });
     // UI -> engine / player.
     connect(generate_, &GeneratePanel::generateClicked, this, &MainWindow::generate);
     connect(generate_, &GeneratePanel::cancelClicked, controller_, &GenerationController::cancel);
@@ -149,11 +253,9 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         generate();
     });
     connect(libraryPanel_, &ClipLibraryPanel::selectionChanged, this, [this](const QString& id) {
-        const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
-        prompt_->pad()->setPredicted(
-            c && c->predictedValence
-                ? std::optional<QPointF>(QPointF(*c->predictedValence, *c->predictedArousal))
-                : std::nullopt);
+        showClipEmotion(id);
+        // Clips predicted in an earlier session have no per-window data: predict again.
+        if (!id.isEmpty() && !windows_.contains(id)) predictEmotion(id);
     });
     connect(transport_, &TransportPanel::deviceChanged, this, [this](const QString& name) {
         studio_.audioDevice = name;
@@ -198,6 +300,13 @@ void MainWindow::buildMenus() {
     connect(loop, &QAction::toggled, transport_, &TransportPanel::setLoop);
     play->addAction(tr("A/B &switch"), libraryPanel_, &ClipLibraryPanel::switchAb);
 
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < tabs_->count(); ++i) {
+        QAction* show =
+            view->addAction(tabs_->tabText(i), this, [this, i] { tabs_->setCurrentIndex(i); });
+        show->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    }
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About MoodSteer Studio"), this, &MainWindow::showAbout);
 }
@@ -208,7 +317,24 @@ void MainWindow::loadModel() {
 
 void MainWindow::generate() {
     if (controller_->isBusy() || !engine_->modelInfo()) return;
-    controller_->generate(prompt_->nextRecipe());
+    Recipe recipe = prompt_->nextRecipe();
+    recipe.steering = steering_->steering();
+    controller_->generate(recipe);
+}
+
+void MainWindow::generateAb() {
+    if (controller_->isBusy() || !engine_->modelInfo() || !steering_->isActive()) return;
+    Recipe steered = prompt_->nextRecipe();
+    steered.steering = steering_->steering();
+    Recipe plain = steered;
+    plain.steering.clear();
+    abQueue_ = {steered};
+    abClips_.clear();
+    abRunning_ = true;
+    if (!controller_->generate(plain)) {
+        abRunning_ = false;
+        abQueue_.clear();
+    }
 }
 
 void MainWindow::playClip(const QString& id, bool keepPosition, bool play) {
@@ -258,6 +384,53 @@ void MainWindow::showSettings() {
 void MainWindow::showAbout() {
     const auto info = engine_->modelInfo();
     AboutDialog(info ? modelSummary(*info) : QString(), this).exec();
+}
+
+void MainWindow::predictEmotion(const QString& id) {
+    if (!library_ || id.isEmpty() || predicting_.contains(id)) return;
+    const QString reason = engine_->emotionPredictorUnavailableReason();
+    if (!reason.isEmpty()) {
+        if (!predictorWarned_) statusBar()->showMessage(reason, 15000);
+        predictorWarned_ = true;
+        return;
+    }
+    try {
+        AudioBuffer audio = library_->audio(id.toStdString());
+        predicting_.insert(id);
+        engine_->predictEmotion(id, audio);
+    } catch (const std::exception& e) {
+        showError(QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::onEmotionPredicted(const QString& id, const ClipPrediction& prediction) {
+    predicting_.remove(id);
+    const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+    if (!c) return; // deleted meanwhile
+    try {
+        library_->setPredictedEmotion(c->id, prediction.valence, prediction.arousal);
+    } catch (const std::exception& e) {
+        showError(QString::fromUtf8(e.what()));
+        return;
+    }
+    windows_.insert(id, prediction.windows);
+    if (c->recipe.valence && c->recipe.arousal)
+        emotion_->addPoint(id, {*c->recipe.valence, *c->recipe.arousal},
+                           {prediction.valence, prediction.arousal});
+    libraryPanel_->refresh();
+    if (libraryPanel_->selectedId() == id) showClipEmotion(id);
+}
+
+void MainWindow::showClipEmotion(const QString& id) {
+    const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+    prompt_->pad()->setPredicted(
+        c && c->predictedValence
+            ? std::optional<QPointF>(QPointF(*c->predictedValence, *c->predictedArousal))
+            : std::nullopt);
+    emotion_->highlight(c ? id : QString());
+    const auto w = windows_.constFind(id);
+    emotion_->showWindows(c ? QString::fromStdString(c->name) : QString(),
+                          w != windows_.constEnd() ? *w : std::vector<WindowPrediction>{});
 }
 
 void MainWindow::showError(const QString& message) {

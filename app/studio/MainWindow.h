@@ -7,12 +7,16 @@
 #include "widgets/EngineClient.h"
 #include "widgets/StudioSettings.h"
 
+#include <QHash>
 #include <QMainWindow>
+#include <QSet>
 
 #include <memory>
+#include <vector>
 
 class QLabel;
 class QSettings;
+class QTabWidget;
 
 namespace moodsteer::widgets {
 class ClipLibraryPanel;
@@ -20,6 +24,9 @@ class GeneratePanel;
 class GenerationController;
 class PromptPanel;
 class TransportPanel;
+class EmotionView;
+class GenreSteeringPanel;
+class LayerExplorerPanel;
 } // namespace moodsteer::widgets
 
 namespace moodsteer::studio {
@@ -36,11 +43,18 @@ class MainWindow : public QMainWindow {
     widgets::GeneratePanel* generatePanel() const { return generate_; }
     widgets::TransportPanel* transportPanel() const { return transport_; }
     widgets::ClipLibraryPanel* libraryPanel() const { return libraryPanel_; }
+    widgets::EmotionView* emotionView() const { return emotion_; }
+    widgets::GenreSteeringPanel* steeringPanel() const { return steering_; }
+    widgets::LayerExplorerPanel* explorerPanel() const { return explorer_; }
+    /// Library, emotion view, genre steering, layer explorer.
+    QTabWidget* sideTabs() const { return tabs_; }
     ClipLibrary* library() const { return library_.get(); }
     const widgets::StudioSettings& settings() const { return studio_; }
 
   public slots:
     void generate();
+    /// The current recipe twice with the same seed: unsteered (A), then steered (B).
+    void generateAb();
     void exportClip(const QString& id);
     void showSettings();
     void showAbout();
@@ -53,6 +67,11 @@ class MainWindow : public QMainWindow {
     void buildMenus();
     void playClip(const QString& id, bool keepPosition, bool play);
     void showError(const QString& message);
+    /// Asks the engine for a clip's predicted emotion (once at a time per clip).
+    void predictEmotion(const QString& id);
+    void onEmotionPredicted(const QString& id, const ClipPrediction& prediction);
+    /// Pad point, emotion-view highlight and timeline for the selected clip.
+    void showClipEmotion(const QString& id);
 
     widgets::EngineClient* engine_;
     std::unique_ptr<AudioPlayer> player_;
@@ -64,7 +83,19 @@ class MainWindow : public QMainWindow {
     widgets::TransportPanel* transport_;
     widgets::ClipLibraryPanel* libraryPanel_;
     widgets::GenerationController* controller_;
+    QTabWidget* tabs_;
+    widgets::EmotionView* emotion_;
+    widgets::GenreSteeringPanel* steering_;
+    widgets::LayerExplorerPanel* explorer_;
+    /// A/B run: recipes still to generate and the clips made so far.
+    QList<Recipe> abQueue_;
+    QStringList abClips_;
+    bool abRunning_ = false;
     QLabel* modelLabel_;
+    /// Per-window predictions of the clips predicted in this session (not persisted).
+    QHash<QString, std::vector<WindowPrediction>> windows_;
+    QSet<QString> predicting_;
+    bool predictorWarned_ = false;
     QString libraryError_;
 };
 

@@ -4,9 +4,12 @@
 
 #include "widgets/AboutDialog.h"
 #include "widgets/ClipLibraryPanel.h"
+#include "widgets/EmotionView.h"
 #include "widgets/ExportDialog.h"
 #include "widgets/GeneratePanel.h"
 #include "widgets/GenerationController.h"
+#include "widgets/GenreSteeringPanel.h"
+#include "widgets/LayerExplorerPanel.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
@@ -14,6 +17,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QPlainTextEdit>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -39,15 +43,56 @@ void ScreenshotTour::onModelState(bool loaded) {
     }
     window_->promptPanel()->promptEdit()->setPlainText(prompt_);
     window_->promptPanel()->pad()->setTarget(7.2, 6.4);
-    // Listen for a moment so the playhead, the level meter and the A/B state show.
-    auto done = [this] {
-        auto* player = window_->transportPanel()->player();
-        if (player->hasDevice() && player->state() != AudioPlayer::State::Playing) player->play();
-        QTimer::singleShot(1800, this, &ScreenshotTour::capture);
-    };
-    connect(engine_, &widgets::EngineClient::generationFinished, this, done);
-    connect(engine_, &widgets::EngineClient::generationFailed, this, done);
+    // Two clips with different targets, so that the emotion view has metrics to show.
+    auto next = [this] { afterClip(); };
+    connect(engine_, &widgets::EngineClient::generationFinished, this, next);
+    connect(engine_, &widgets::EngineClient::generationFailed, this, [this] {
+        clips_ = 2; // no second try
+        finishClips();
+    });
+    connect(engine_, &widgets::EngineClient::emotionPredicted, this, [this] {
+        if (!waitingForPrediction_) return;
+        waitingForPrediction_ = false;
+        finishClips();
+    });
+    connect(engine_, &widgets::EngineClient::emotionPredictionFailed, this, [this] {
+        if (!waitingForPrediction_) return;
+        waitingForPrediction_ = false;
+        finishClips();
+    });
     window_->generate();
+}
+
+void ScreenshotTour::afterClip() {
+    ++clips_;
+    if (engine_->emotionPredictorUnavailableReason().isEmpty()) {
+        waitingForPrediction_ = true;            // finishClips() follows the prediction
+        QTimer::singleShot(30000, this, [this] { // never hang on a lost prediction
+            if (!waitingForPrediction_) return;
+            waitingForPrediction_ = false;
+            finishClips();
+        });
+    } else {
+        QTimer::singleShot(0, this, &ScreenshotTour::finishClips);
+    }
+}
+
+void ScreenshotTour::finishClips() {
+    if (clips_ < 2) {
+        window_->promptPanel()->pad()->setTarget(2.6, 3.1);
+        window_->generate();
+        return;
+    }
+    // Listen for a moment so the playhead, the level meter and the A/B state show.
+    auto* player = window_->transportPanel()->player();
+    if (player->hasDevice() && player->state() != AudioPlayer::State::Playing) player->play();
+    QTimer::singleShot(1800, this, &ScreenshotTour::capture);
+}
+
+void ScreenshotTour::saveDock(QWidget* widget, const QString& name) {
+    window_->sideTabs()->setCurrentWidget(widget);
+    QApplication::processEvents();
+    save(widget, name);
 }
 
 void ScreenshotTour::save(QWidget* widget, const QString& name) {
@@ -62,7 +107,12 @@ void ScreenshotTour::capture() {
         save(window_->promptPanel(), "panel-prompt-emotion");
         save(window_->generatePanel(), "panel-generate");
         save(window_->transportPanel(), "panel-transport");
-        save(window_->libraryPanel(), "panel-library");
+        saveDock(window_->libraryPanel(), "panel-library");
+        window_->emotionView()->flush();
+        saveDock(window_->steeringPanel(), "panel-genre-steering");
+        if (window_->explorerPanel()->report())
+            saveDock(window_->explorerPanel(), "panel-layer-explorer");
+        saveDock(window_->emotionView(), "panel-emotion-view");
         const auto info = engine_->modelInfo();
         widgets::AboutDialog about(info ? QString::fromStdString(info->id) : QString(), window_);
         about.show();

@@ -24,6 +24,11 @@ class ScreenshotTour : public QObject {
     void onModelState(bool loaded);
     void capture();
     void save(QWidget* widget, const QString& name);
+    /// Shows the side tab holding `widget` before grabbing it.
+    void saveDock(QWidget* widget, const QString& name);
+    /// After a clip: waits for its predicted emotion (when the predictor is installed).
+    void afterClip();
+    void finishClips();
 
     MainWindow* window_;
     widgets::EngineClient* engine_;
@@ -32,6 +37,8 @@ class ScreenshotTour : public QObject {
     QString tag_;
     int holdMs_;
     bool started_ = false;
+    int clips_ = 0;
+    bool waitingForPrediction_ = false;
 };
 
 } // namespace moodsteer::studio

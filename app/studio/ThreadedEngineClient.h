@@ -25,11 +25,23 @@ class ThreadedEngineClient : public widgets::EngineClient {
     bool isBusy() const override { return busy_; }
     std::optional<ModelInfo> modelInfo() const override { return info_; }
     QString embeddedModelFolder() const override;
+    QString emotionPredictorUnavailableReason() const override;
+    void predictEmotion(const QString& clipId, const AudioBuffer& audio) override;
+    void exploreLayers(const widgets::LayerExplorerRequest& request) override;
+    void runEmotionBenchmark(const EmotionBenchmarkOptions& options) override;
+
+    /// The default emotion head: resources/emotion/emotion_head_dsp.safetensors.
+    static QString defaultEmotionHeadPath();
 
   signals:
     // Internal: queued to the worker on the engine thread.
     void requestLoad(const QString& folder, int threads);
     void requestGenerate(const moodsteer::Recipe& recipe);
+    void requestPrediction(const QString& clipId, const moodsteer::AudioBuffer& audio,
+                           const QString& headPath);
+    void requestExplore(const moodsteer::widgets::LayerExplorerRequest& request);
+    void requestBenchmark(const moodsteer::EmotionBenchmarkOptions& options,
+                          const QString& headPath);
 
   private:
     QThread thread_;

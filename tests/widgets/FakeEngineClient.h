@@ -6,6 +6,9 @@
 #include "core/AudioPlayer.h"
 #include "widgets/EngineClient.h"
 
+#include <QList>
+#include <QPointF>
+#include <QStringList>
 #include <QTimer>
 
 #include <cmath>
@@ -21,6 +24,15 @@ class FakeEngineClient : public widgets::EngineClient {
     bool failNextGeneration = false;
     int generateCalls = 0;
     Recipe lastRecipe;
+    /// Emotion prediction: "" = available; otherwise predictEmotion fails with this reason.
+    QString predictorReason;
+    /// Predictions handed out in order (then a neutral 5, 5); windows are added per 5 s.
+    QList<QPointF> predictions;
+    QStringList predictedClips;
+    /// The layer explorer's answer (empty layers: it fails).
+    LayerAnalysisReport layerReport;
+    QList<widgets::LayerExplorerRequest> exploreRequests;
+    QList<EmotionBenchmarkOptions> benchmarkRequests;
 
     explicit FakeEngineClient(QObject* parent = nullptr) : EngineClient(parent) {
         connect(&timer_, &QTimer::timeout, this, &FakeEngineClient::tick);
@@ -70,6 +82,63 @@ class FakeEngineClient : public widgets::EngineClient {
     bool isBusy() const override { return busy_; }
     std::optional<ModelInfo> modelInfo() const override { return info_; }
     QString embeddedModelFolder() const override { return {}; }
+    QString emotionPredictorUnavailableReason() const override { return predictorReason; }
+    void exploreLayers(const widgets::LayerExplorerRequest& request) override {
+        exploreRequests << request;
+        QTimer::singleShot(0, this, [this] {
+            const int n = static_cast<int>(layerReport.layers.size());
+            for (int i = 1; i <= n; ++i)
+                emit layerProgress(i, n, QString("Analysing layer %1").arg(i - 1));
+            if (n == 0)
+                emit layerExplorerFailed("no activations");
+            else
+                emit layerReportReady(layerReport);
+        });
+    }
+    /// A grid benchmark whose "prediction" is the target shifted by +0.5 valence.
+    void runEmotionBenchmark(const EmotionBenchmarkOptions& options) override {
+        benchmarkRequests << options;
+        QTimer::singleShot(0, this, [this, options] {
+            if (!predictorReason.isEmpty()) {
+                emit benchmarkFailed(predictorReason);
+                return;
+            }
+            EmotionBenchmarkReport report;
+            const auto vs = emotionGridValues(options.gridValence);
+            const auto as = emotionGridValues(options.gridArousal);
+            const int total = int(vs.size() * as.size());
+            for (double v : vs)
+                for (double a : as) {
+                    EmotionBenchmarkClip c;
+                    c.target = {v, a};
+                    c.prediction = {std::min(9.0, v + 0.5), a};
+                    c.predicted = true;
+                    report.clips.push_back(c);
+                    emit benchmarkProgress(int(report.clips.size()), total, c);
+                }
+            report.predictedClips = total;
+            emit benchmarkFinished(report);
+        });
+    }
+    void predictEmotion(const QString& clipId, const AudioBuffer& audio) override {
+        predictedClips << clipId;
+        const QPointF va = predictions.isEmpty() ? QPointF(5, 5) : predictions.takeFirst();
+        const double seconds =
+            audio.sampleRate > 0 ? double(audio.samples.size()) / audio.sampleRate : 0.0;
+        QTimer::singleShot(0, this, [this, clipId, va, seconds] {
+            if (!predictorReason.isEmpty()) {
+                emit emotionPredictionFailed(clipId, predictorReason);
+                return;
+            }
+            ClipPrediction p;
+            p.valence = va.x();
+            p.arousal = va.y();
+            for (double t = 0; t < seconds; t += 5.0) // windows wobble around the mean
+                p.windows.push_back({t, std::min(seconds, t + 5.0),
+                                     va.x() + (p.windows.size() % 2 ? 0.2 : -0.2), va.y()});
+            emit emotionPredicted(clipId, p);
+        });
+    }
 
     static float sample(std::uint64_t seed, std::size_t i) {
         const double hz = 220.0 + static_cast<double>(seed % 200);

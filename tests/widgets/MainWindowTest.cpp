@@ -6,17 +6,24 @@
 #include "TestMain.h"
 
 #include "widgets/ClipLibraryPanel.h"
+#include "widgets/EmotionView.h"
 #include "widgets/GeneratePanel.h"
+#include "widgets/GenreSteeringPanel.h"
+#include "widgets/LayerExplorerPanel.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/TransportPanel.h"
 
+#include <QGroupBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
+
+#include <cmath>
 
 using namespace moodsteer;
 using namespace moodsteer::widgets;
@@ -66,6 +73,183 @@ class MainWindowTest : public QObject {
         QCOMPARE(engine.generateCalls, 2);
         QCOMPARE(engine.lastRecipe.seed, seed);
         QVERIFY(finished.wait(5000));
+    }
+
+    void predictedEmotionReachesLibraryPadAndEmotionView() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        engine.predictions = {QPointF(6.5, 3.3), QPointF(2.0, 8.0)};
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        window.promptPanel()->pad()->setTarget(7.0, 3.0);
+        QSignalSpy predicted(&engine, &EngineClient::emotionPredicted);
+        window.generate();
+        QVERIFY(predicted.wait(5000));
+        QCOMPARE(engine.predictedClips.size(), 1);
+        const LibraryClip& clip = window.library()->clips()[0];
+        QCOMPARE(engine.predictedClips[0], QString::fromStdString(clip.id));
+        QCOMPARE(*clip.predictedValence, 6.5);
+        QCOMPARE(*clip.predictedArousal, 3.3);
+        // The library's "Predicted" column, the pad's predicted point (distinct from the
+        // target), and the emotion view (one point, the timeline of the selected clip).
+        QTreeWidgetItem* row = window.libraryPanel()->list()->topLevelItem(0);
+        QCOMPARE(row->text(3), QString("6.5, 3.3"));
+        QCOMPARE(window.promptPanel()->pad()->predicted(), std::optional(QPointF(6.5, 3.3)));
+        QCOMPARE(window.promptPanel()->pad()->valence(), 7.0);
+        window.emotionView()->flush();
+        QCOMPARE(window.emotionView()->pointCount(), 1);
+        QVERIFY(window.emotionView()->valenceText().contains("needs 2 clips"));
+        QVERIFY(window.emotionView()->timelineTitle().contains("windows"));
+
+        // A second clip with a target: metrics appear.
+        window.promptPanel()->pad()->setTarget(3.0, 7.0);
+        window.generate();
+        QVERIFY(predicted.wait(5000));
+        window.emotionView()->flush();
+        QCOMPARE(window.emotionView()->pointCount(), 2);
+        const auto m = window.emotionView()->metrics();
+        QVERIFY(m);
+        QCOMPARE(m->valence.n, std::size_t(2));
+        QVERIFY(window.emotionView()->valenceText().contains("CCC"));
+        QCOMPARE(window.promptPanel()->pad()->predicted(), std::optional(QPointF(2.0, 8.0)));
+
+        // Persisted: a new window on the same library shows both points again.
+        studio::MainWindow again(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        again.emotionView()->flush();
+        QCOMPARE(again.emotionView()->pointCount(), 2);
+    }
+
+    void steeredGenerationAndAbAgainstUnsteered() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        GenreSteeringPanel* steer = window.steeringPanel();
+        steer->setVectors({{"jazz", "/v/jazz.safetensors", 3}});
+        steer->enableBox()->setChecked(true);
+        steer->setAlpha(0.8);
+
+        // A/B: the same recipe and seed, first unsteered (A), then steered (B).
+        QSignalSpy finished(&engine, &EngineClient::generationFinished);
+        QTest::mouseClick(steer->abButton(), Qt::LeftButton);
+        QVERIFY(finished.wait(5000));
+        if (finished.count() < 2) QVERIFY(finished.wait(5000));
+        QTest::qWait(50);
+        QCOMPARE(engine.generateCalls, 2);
+        const auto& clips = window.library()->clips();
+        QCOMPARE(clips.size(), std::size_t(2));
+        QVERIFY(clips[0].recipe.steering.empty());
+        QCOMPARE(clips[1].recipe.steering.size(), std::size_t(1));
+        QCOMPARE(clips[1].recipe.steering[0].label, std::string("jazz"));
+        QCOMPARE(clips[1].recipe.steering[0].alpha, 0.8);
+        QCOMPARE(clips[0].recipe.seed, clips[1].recipe.seed);
+        QCOMPARE(window.libraryPanel()->slotA(), QString::fromStdString(clips[0].id));
+        QCOMPARE(window.libraryPanel()->slotB(), QString::fromStdString(clips[1].id));
+
+        // A plain generate carries the panel's steering; off: none.
+        window.generate();
+        QCOMPARE(engine.lastRecipe.steering.size(), std::size_t(1));
+        QVERIFY(finished.wait(5000));
+        steer->enableBox()->setChecked(false);
+        QTest::qWait(20);
+        window.generate();
+        QVERIFY(engine.lastRecipe.steering.empty());
+        QVERIFY(finished.wait(5000));
+    }
+
+    void layerExplorerRunsOnTheEngineAndFeedsSteering() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        engine.layerReport.bestLayerByAccuracy = 5;
+        for (int l = 0; l < 6; ++l) {
+            LayerMetrics m;
+            m.layer = l;
+            m.ari = m.nmi = 0.1 * l;
+            m.probeAccuracy = 0.5 + 0.05 * l;
+            engine.layerReport.layers.push_back(m);
+        }
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        window.explorerPanel()->setGenerate(4);
+        QSignalSpy ready(&engine, &EngineClient::layerReportReady);
+        QTest::mouseClick(window.explorerPanel()->runButton(), Qt::LeftButton);
+        QVERIFY(!window.explorerPanel()->runButton()->isEnabled()); // running
+        QVERIFY(ready.wait(2000));
+        QCOMPARE(engine.exploreRequests.size(), 1);
+        QCOMPARE(engine.exploreRequests[0].perLabel, 4);
+        QVERIFY(window.explorerPanel()->runButton()->isEnabled());
+        QCOMPARE(window.explorerPanel()->bestLayer(), 5);
+        // The steering panel's automatic layer is now the explorer's best layer.
+        window.steeringPanel()->setVectors({{"jazz", "/v/jazz.safetensors", 1}});
+        window.steeringPanel()->enableBox()->setChecked(true);
+        QCOMPARE(window.steeringPanel()->steering()[0].layer, 5);
+    }
+
+    void emotionBenchmarkOverAGridFillsTheView() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        EmotionView* view = window.emotionView();
+        QVERIFY(view->benchmarkButton()->isEnabled());
+        view->setBenchmarkGrid(3);
+        QSignalSpy done(&engine, &EngineClient::benchmarkFinished);
+        QTest::mouseClick(view->benchmarkButton(), Qt::LeftButton);
+        QVERIFY(done.wait(2000));
+        QCOMPARE(engine.benchmarkRequests.size(), 1);
+        QCOMPARE(engine.benchmarkRequests[0].gridValence, 3);
+        QCOMPARE(engine.benchmarkRequests[0].gridArousal, 3);
+        view->flush();
+        QCOMPARE(view->pointCount(), 9);
+        // Predicted arousal == target: CCC 1; valence shifted by 0.5 (clamped at 9).
+        QVERIFY(std::abs(view->metrics()->arousal.ccc - 1.0) < 1e-12);
+        QVERIFY(view->benchmarkStatus().contains("done"));
+        QVERIFY(view->benchmarkButton()->isEnabled());
+    }
+
+    void missingEmotionHeadDisablesPredictionWithTheReason() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        engine.predictorReason = "Emotion prediction is off: the emotion head is not installed.";
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.loadModel();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QVERIFY(loaded.wait(2000));
+        QSignalSpy finished(&engine, &EngineClient::generationFinished);
+        window.generate();
+        QVERIFY(finished.wait(5000));
+        QTest::qWait(20);
+        QCOMPARE(window.library()->clips().size(), std::size_t(1));
+        QVERIFY(engine.predictedClips.isEmpty());
+        QVERIFY(!window.library()->clips()[0].predictedValence);
+        QVERIFY(!window.promptPanel()->pad()->predicted());
+        QVERIFY(window.statusBar()->currentMessage().contains("emotion head is not installed"));
+        QVERIFY(!window.emotionView()->benchmarkButton()->isEnabled());
     }
 
     void brokenModelKeepsGenerateOffWithTheReason() {

@@ -7,6 +7,13 @@ void registerEngineMetaTypes() {
     qRegisterMetaType<moodsteer::ModelInfo>();
     qRegisterMetaType<moodsteer::GenerationProgress>();
     qRegisterMetaType<moodsteer::GenerationResult>();
+    qRegisterMetaType<moodsteer::AudioBuffer>();
+    qRegisterMetaType<moodsteer::ClipPrediction>();
+    qRegisterMetaType<moodsteer::LayerAnalysisReport>();
+    qRegisterMetaType<moodsteer::EmotionBenchmarkOptions>();
+    qRegisterMetaType<moodsteer::EmotionBenchmarkClip>();
+    qRegisterMetaType<moodsteer::EmotionBenchmarkReport>();
+    qRegisterMetaType<moodsteer::widgets::LayerExplorerRequest>();
     qRegisterMetaType<QVector<float>>();
 }
 

@@ -7,11 +7,14 @@
 #include "ThreadedEngineClient.h"
 
 #include "core/AudioFile.h"
+#include "core/DefaultEmotionHead.h"
+#include "core/EmotionPredictor.h"
 #include "widgets/ExportDialog.h"
 #include "widgets/GenerationController.h"
 #include "widgets/TransportPanel.h"
 
 #include <QApplication>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -112,6 +115,56 @@ class StudioEndToEndTest : public QObject {
             exportDiff = std::max(exportDiff, std::abs(a.samples[i] - back.samples[i]));
         qInfo("exported FLAC max |diff| = %g", double(exportDiff));
         QVERIFY(exportDiff <= 1.0f / 32767);
+    }
+
+    /// The predicted emotion of a generated clip, computed on the engine thread with the
+    /// default head, equals a direct EmotionPredictor run on the same audio.
+    void predictedEmotionOnTheEngineThread() {
+        if (!test::haveParity())
+            QSKIP(qPrintable("*** PARITY FIXTURES NOT FOUND at " +
+                             QString::fromStdString(test::parityDir()) + ": e2e NOT run ***"));
+        studio::ThreadedEngineClient engine;
+        if (!engine.emotionPredictorUnavailableReason().isEmpty())
+            QSKIP(qPrintable("*** " + engine.emotionPredictorUnavailableReason() + " ***"));
+        QCOMPARE(QFileInfo(studio::ThreadedEngineClient::defaultEmotionHeadPath()).fileName(),
+                 QString("emotion_head_dsp.safetensors"));
+        const QString error = load(engine, QString::fromStdString(test::parityDir()));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+
+        QTemporaryDir dir;
+        AudioPlayer player(std::make_unique<test::SilentSink>());
+        TransportPanel transport(&player);
+        ClipLibrary library((dir.path() + "/clips").toStdString());
+        GenerationController controller(&engine, &transport, &library);
+        QSignalSpy added(&controller, &GenerationController::clipAdded);
+        Recipe recipe;
+        recipe.promptIds = {12, 7, 33, 1};
+        recipe.seed = 3;
+        recipe.seconds = 8.0; // two 5 s windows (the 3 s remainder is >= W / 2)
+        QVERIFY(controller.generate(recipe));
+        for (int i = 0; i < 2400 && added.isEmpty(); ++i)
+            QTest::qWait(50);
+        QCOMPARE(added.count(), 1);
+        const QString id = added[0][0].toString();
+        const AudioBuffer audio = library.audio(id.toStdString());
+
+        QSignalSpy predicted(&engine, &EngineClient::emotionPredicted);
+        QSignalSpy failed(&engine, &EngineClient::emotionPredictionFailed);
+        engine.predictEmotion(id, audio);
+        for (int i = 0; i < 1200 && predicted.isEmpty() && failed.isEmpty(); ++i)
+            QTest::qWait(50);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed[0][1].toString()));
+        QCOMPARE(predicted.count(), 1);
+        QCOMPARE(predicted[0][0].toString(), id);
+        const auto p = predicted[0][1].value<ClipPrediction>();
+        QCOMPARE(p.windows.size(), std::size_t(2));
+        QVERIFY(p.valence >= 1 && p.valence <= 9 && p.arousal >= 1 && p.arousal <= 9);
+        const ClipPrediction direct =
+            EmotionPredictor::load(defaultEmotionHeadPath()).predict(audio);
+        qInfo("engine-thread prediction v %.4f a %.4f, direct v %.4f a %.4f", p.valence, p.arousal,
+              direct.valence, direct.arousal);
+        QVERIFY(std::abs(p.valence - direct.valence) < 1e-9);
+        QVERIFY(std::abs(p.arousal - direct.arousal) < 1e-9);
     }
 };
 

@@ -2,6 +2,10 @@
 // signals. Every widgets header that uses them in a signal includes this first.
 #pragma once
 
+#include "core/AudioBuffer.h"
+#include "core/EmotionBenchmark.h"
+#include "core/EmotionPredictor.h"
+#include "core/LayerAnalysis.h"
 #include "core/MusicEngine.h"
 #include "core/Recipe.h"
 
@@ -11,3 +15,9 @@ Q_DECLARE_METATYPE(moodsteer::Recipe)
 Q_DECLARE_METATYPE(moodsteer::ModelInfo)
 Q_DECLARE_METATYPE(moodsteer::GenerationProgress)
 Q_DECLARE_METATYPE(moodsteer::GenerationResult)
+Q_DECLARE_METATYPE(moodsteer::AudioBuffer)
+Q_DECLARE_METATYPE(moodsteer::ClipPrediction)
+Q_DECLARE_METATYPE(moodsteer::LayerAnalysisReport)
+Q_DECLARE_METATYPE(moodsteer::EmotionBenchmarkOptions)
+Q_DECLARE_METATYPE(moodsteer::EmotionBenchmarkClip)
+Q_DECLARE_METATYPE(moodsteer::EmotionBenchmarkReport)
