@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "core/Resources.h"
+
 #include "widgets/AboutDialog.h"
 #include "widgets/ClipLibraryPanel.h"
 #include "widgets/EmotionView.h"
@@ -146,7 +148,10 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         modelLabel_->setText(modelSummary(info));
         steering_->setModelId(QString::fromStdString(info.id));
         steering_->setNumLayers(info.numLayers);
-        const QString vectors = settings_->value("steering/folder").toString();
+        QString vectors = settings_->value("steering/folder").toString();
+        // The embedded model ships its genre vectors (made with `moodsteer-cli steer make`).
+        if (vectors.isEmpty() && studio_.modelFolder.isEmpty())
+            vectors = QString::fromStdString(moodsteer::resourcePath("steering"));
         if (!vectors.isEmpty()) steering_->loadFolder(vectors, QString::fromStdString(info.id));
     });
     connect(engine_, &EngineClient::modelLoadFailed, this, [this](const QString& message) {
