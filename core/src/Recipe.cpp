@@ -1,30 +1,13 @@
 #include "core/Recipe.h"
 
+#include "core/SteeringSchedule.h"
+
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
 
 namespace moodsteer {
 namespace {
-
-const char* scheduleName(SteeringSchedule s) {
-    switch (s) {
-    case SteeringSchedule::Constant:
-        return "constant";
-    case SteeringSchedule::RampUp:
-        return "ramp-up";
-    case SteeringSchedule::RampDown:
-        return "ramp-down";
-    }
-    return "constant";
-}
-
-SteeringSchedule scheduleFrom(const std::string& s) {
-    if (s == "constant") return SteeringSchedule::Constant;
-    if (s == "ramp-up") return SteeringSchedule::RampUp;
-    if (s == "ramp-down") return SteeringSchedule::RampDown;
-    throw std::runtime_error("recipe: unknown steering schedule '" + s + "'");
-}
 
 template <typename T> void read(const nlohmann::json& j, const char* key, T& out) {
     auto it = j.find(key);
@@ -59,7 +42,7 @@ std::string Recipe::toJson(int indent) const {
                          {"label", s.label},
                          {"layer", s.layer},
                          {"alpha", s.alpha},
-                         {"schedule", scheduleName(s.schedule)}});
+                         {"schedule", steeringScheduleName(s.schedule)}});
     j["steering"] = steer;
     j["engine_version"] = engineVersion;
     return j.dump(indent);
@@ -104,7 +87,11 @@ Recipe Recipe::fromJson(const std::string& text) {
             read(s, "alpha", spec.alpha);
             std::string sched = "constant";
             read(s, "schedule", sched);
-            spec.schedule = scheduleFrom(sched);
+            try {
+                spec.schedule = steeringScheduleFromName(sched);
+            } catch (const std::invalid_argument& e) {
+                throw std::runtime_error(std::string("recipe: ") + e.what());
+            }
             r.steering.push_back(spec);
         }
     }
