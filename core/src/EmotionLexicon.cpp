@@ -118,4 +118,31 @@ std::vector<EmotionLexicon::Word> EmotionLexicon::nearest(double valence, double
     return out;
 }
 
+const std::set<std::string>& EmotionLexicon::moodVocabulary() {
+    static const std::set<std::string> words{
+        "happy",     "sad",        "calm",     "angry",    "peaceful",   "joyful",      "gloomy",
+        "tense",     "excited",    "cheerful", "serene",   "anxious",    "aggressive",  "tender",
+        "bright",    "dark",       "lonely",   "hopeful",  "playful",    "furious",     "gentle",
+        "uplifting", "triumphant", "tranquil", "frantic",  "fierce",     "soothing",    "warm",
+        "cold",      "eerie",      "romantic", "lively",   "wistful",    "heavy",       "light",
+        "intense",   "quiet",      "soft",     "loud",     "wild",       "sweet",       "bitter",
+        "hostile",   "violent",    "fearful",  "scary",    "nervous",    "depressed",   "miserable",
+        "content",   "delighted",  "elated",   "ecstatic", "passionate", "sentimental", "tragic",
+        "grim",      "bleak",      "desolate", "weary",    "tired",      "sleepy",      "lazy",
+        "sluggish",  "slow",       "dull",     "upset",    "hurt",       "grief",       "sorrow",
+        "despair",   "rage",       "panic",    "terror",   "dread",      "fear",        "joy",
+        "love",      "hope",       "peace",    "comfort",  "lovely",     "beautiful",   "glorious",
+        "proud",     "confident",  "brave",    "bold",     "moody",      "distressed",  "funny",
+        "jolly",     "merry",      "festive",  "sunny",    "glad",       "satisfied"};
+    return words;
+}
+
+std::vector<EmotionLexicon::Word> EmotionLexicon::nearestMood(double valence, double arousal,
+                                                              std::size_t n) const {
+    EmotionLexicon moods;
+    for (const auto& w : words_)
+        if (moodVocabulary().count(w.word)) moods.words_.push_back(w);
+    return moods.words_.empty() ? nearest(valence, arousal, n) : moods.nearest(valence, arousal, n);
+}
+
 } // namespace moodsteer

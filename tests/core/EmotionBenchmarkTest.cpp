@@ -114,7 +114,7 @@ TEST(EmotionBenchRun, MetricsScatterAndSanityOnParityMusicgen) {
         EXPECT_EQ(40u + i, jobs[i].recipe.seed);
         EXPECT_FALSE(jobs[i].recipe.valence.has_value()); // text baseline: no AV
         const auto word = EmotionLexicon::builtin()
-                              .nearest(jobs[i].clip.target.valence, jobs[i].clip.target.arousal, 1)
+                              .nearestMood(jobs[i].clip.target.valence, jobs[i].clip.target.arousal, 1)
                               .at(0)
                               .word;
         EXPECT_EQ(textBaselinePrompt(word, jobs[i].clip.genre), jobs[i].recipe.prompt);

@@ -78,3 +78,15 @@ TEST(EmotionLexiconTest, ClearErrorsForBadFiles) {
     expectError(writeFile("empty.csv", ""), "empty");
     expectError(writeFile("norows.csv", "word,valence,arousal\n"), "no words");
 }
+
+TEST(EmotionLexiconTest, NearestMoodWordsComeFromTheMoodVocabulary) {
+    const auto& lex = EmotionLexicon::builtin();
+    // Low valence, low-mid arousal: the full list's nearest words include non-moods.
+    const auto words = lex.nearestMood(2.6, 3.1, 5);
+    ASSERT_EQ(5u, words.size());
+    for (const auto& w : words)
+        EXPECT_TRUE(EmotionLexicon::moodVocabulary().count(w.word)) << w.word;
+    const auto sad = lex.nearestMood(2.2, 3.9, 1);
+    ASSERT_EQ(1u, sad.size());
+    EXPECT_EQ("sad", sad[0].word);
+}

@@ -1,5 +1,7 @@
 #include "widgets/VaWordList.h"
 
+#include "core/EmotionLexicon.h"
+
 #include "core/Resources.h"
 
 #include <QDir>
@@ -57,9 +59,16 @@ QString VaWordList::defaultPath() {
 }
 
 QVector<VaWord> VaWordList::nearest(double valence, double arousal, int count) const {
+    // Label with mood words when the list has them ("tender", "furious"), not with whatever
+    // word happens to lie closest in the full norms ("vomit", "chipmunk").
+    const auto& moods = EmotionLexicon::moodVocabulary();
+    bool anyMood = false;
+    for (const VaWord& w : words_)
+        anyMood = anyMood || moods.count(w.word.toStdString()) > 0;
     QVector<std::pair<double, int>> d;
     d.reserve(words_.size());
     for (int i = 0; i < words_.size(); ++i) {
+        if (anyMood && !moods.count(words_[i].word.toStdString())) continue;
         const double dv = words_[i].valence - valence, da = words_[i].arousal - arousal;
         d.push_back({dv * dv + da * da, i});
     }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <stdexcept>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,12 @@ class EmotionLexicon {
     /// The n words closest to (v, a) in Euclidean distance on the 1-9 plane, closest first
     /// (ties broken alphabetically, so the result is deterministic).
     std::vector<Word> nearest(double valence, double arousal, std::size_t n) const;
+    /// As nearest(), over the mood vocabulary only (words that describe music's emotion:
+    /// "calm", "tender", "furious", ...); the full list also holds words such as "vomit" or
+    /// "chipmunk". Falls back to nearest() for a lexicon without any of them.
+    std::vector<Word> nearestMood(double valence, double arousal, std::size_t n) const;
+    /// The ~100 mood words (valence and arousal come from the lexicon, not from this list).
+    static const std::set<std::string>& moodVocabulary();
     const std::vector<Word>& words() const { return words_; }
 
   private:

@@ -46,39 +46,9 @@ std::string join(const std::vector<std::string>& items) {
 
 std::vector<EmotionLexicon::Word> promptWords(const EmotionLexicon& lexicon, double valence,
                                               double arousal, std::size_t n) {
-    // Mood adjectives and nouns that read well in a music prompt; their valence and arousal
-    // come from the lexicon (the Glasgow Norms), so "near (v, a)" keeps its meaning. The
-    // full list also holds words such as "chipmunk" that would make odd prompts.
-    static const std::set<std::string> kMoodWords{
-        "happy",     "sad",        "calm",     "angry",    "peaceful",   "joyful",      "gloomy",
-        "tense",     "excited",    "cheerful", "serene",   "anxious",    "aggressive",  "tender",
-        "bright",    "dark",       "lonely",   "hopeful",  "playful",    "furious",     "gentle",
-        "uplifting", "triumphant", "tranquil", "frantic",  "fierce",     "soothing",    "warm",
-        "cold",      "eerie",      "romantic", "lively",   "wistful",    "heavy",       "light",
-        "intense",   "quiet",      "soft",     "loud",     "wild",       "sweet",       "bitter",
-        "hostile",   "violent",    "fearful",  "scary",    "nervous",    "depressed",   "miserable",
-        "content",   "delighted",  "elated",   "ecstatic", "passionate", "sentimental", "tragic",
-        "grim",      "bleak",      "desolate", "weary",    "tired",      "sleepy",      "lazy",
-        "sluggish",  "slow",       "dull",     "upset",    "hurt",       "grief",       "sorrow",
-        "despair",   "rage",       "panic",    "terror",   "dread",      "fear",        "joy",
-        "love",      "hope",       "peace",    "comfort",  "lovely",     "beautiful",   "glorious",
-        "proud",     "confident",  "brave",    "bold",     "moody",      "distressed",  "funny",
-        "jolly",     "merry",      "festive",  "sunny",    "glad",       "satisfied"};
-    std::vector<std::pair<double, const EmotionLexicon::Word*>> scored;
-    for (const auto& w : lexicon.words())
-        if (kMoodWords.count(w.word)) {
-            const double dv = w.valence - valence, da = w.arousal - arousal;
-            scored.emplace_back(dv * dv + da * da, &w);
-        }
-    std::sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) {
-        return x.first != y.first ? x.first < y.first : x.second->word < y.second->word;
-    });
-    std::vector<EmotionLexicon::Word> out;
-    for (std::size_t i = 0; i < scored.size() && out.size() < n; ++i)
-        out.push_back(*scored[i].second);
-    if (out.empty()) // a user-supplied lexicon without these words: take its nearest words
-        out = lexicon.nearest(valence, arousal, n);
-    return out;
+    // Mood words read well in a music prompt; their valence and arousal come from the lexicon
+    // (the Glasgow Norms), so "near (v, a)" keeps its meaning.
+    return lexicon.nearestMood(valence, arousal, n);
 }
 
 std::string writePrompt(const Piece& piece, const std::vector<EmotionLexicon::Word>& words,

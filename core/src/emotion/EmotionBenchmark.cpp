@@ -126,7 +126,7 @@ std::vector<EmotionBenchmarkJob> planEmotionBenchmark(const EmotionBenchmarkOpti
                     r.seconds = o.seconds;
                     r.guidance = o.guidance;
                     if (o.textBaseline) {
-                        const auto words = EmotionLexicon::builtin().nearest(v, a, 1);
+                        const auto words = EmotionLexicon::builtin().nearestMood(v, a, 1);
                         clip.word = words.at(0).word;
                         clip.prompt = textBaselinePrompt(clip.word, genre);
                     } else {
