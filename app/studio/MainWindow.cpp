@@ -357,8 +357,15 @@ void MainWindow::exportClip(const QString& id) {
     const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
     if (!c) return;
     try {
+        // MIDI for clips of the loaded symbolic-codec model (SynthCodec tokens are notes).
+        std::optional<CodeGrid> midi;
+        const auto info = engine_->modelInfo();
+        const std::string modelId =
+            studio_.modelFolder.isEmpty() ? "embedded" : studio_.modelFolder.toStdString();
+        if (info && info->codecName == "synthcodec" && c->recipe.model == modelId)
+            midi = library_->codes(c->id);
         ExportDialog dialog(studio_.outputFolder, QString::fromStdString(c->name),
-                            library_->audio(c->id), c->recipe, this);
+                            library_->audio(c->id), c->recipe, this, midi);
         if (dialog.exec() == QDialog::Accepted)
             statusBar()->showMessage(
                 tr("Exported %1 (recipe in %2)")

@@ -1,5 +1,7 @@
 #include "core/ClipLibrary.h"
 
+#include "core/CodesFile.h"
+
 #include "core/AudioFile.h"
 #include "core/Version.h"
 #include "models/AtomicFile.h"
@@ -19,6 +21,11 @@ using nlohmann::json;
 namespace moodsteer {
 
 namespace {
+
+/// Codes stored next to a clip's WAV (for MIDI export of symbolic-codec clips).
+std::string codesPath(const std::string& folder, const std::string& id) {
+    return (fs::path(folder) / (id + ".codes.safetensors")).string();
+}
 
 constexpr const char* kIndexName = "library.json";
 constexpr int kIndexVersion = 1;
@@ -122,7 +129,7 @@ std::string ClipLibrary::defaultName(const Recipe& recipe) {
 }
 
 const LibraryClip& ClipLibrary::add(const AudioBuffer& audio, const Recipe& recipe,
-                                    const std::string& name) {
+                                    const std::string& name, const CodeGrid* codes) {
     // Sortable, unique ids: UTC time to the millisecond plus a counter on collision.
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
@@ -146,12 +153,22 @@ const LibraryClip& ClipLibrary::add(const AudioBuffer& audio, const Recipe& reci
     tags.comment = recipe.toJson(-1);
     tags.software = "MoodSteer " + engineVersion();
     writeAudioFile(audioPath(id), audio, tags, /*overwrite=*/false);
+    const std::string codesFile = codesPath(folder_, id);
+    if (codes && codes->frames > 0) {
+        try {
+            writeCodesFile(codesFile, *codes);
+        } catch (...) {
+            fs::remove(audioPath(id));
+            throw;
+        }
+    }
     clips_.push_back(clip);
     try {
         save();
     } catch (...) {
         clips_.pop_back();
         fs::remove(audioPath(id));
+        fs::remove(codesFile);
         throw;
     }
     return clips_.back();
@@ -195,6 +212,14 @@ void ClipLibrary::remove(const std::string& id) {
     }
     std::error_code ec;
     fs::remove(audioPath(id), ec); // the index no longer names it; a leftover file is harmless
+    fs::remove(codesPath(folder_, id), ec);
+}
+
+std::optional<CodeGrid> ClipLibrary::codes(const std::string& id) const {
+    if (!find(id)) throw ClipLibraryError("no clip '" + id + "' in the library");
+    const std::string path = codesPath(folder_, id);
+    if (!fs::exists(path)) return std::nullopt;
+    return readCodesFile(path);
 }
 
 void ClipLibrary::save() const {

@@ -152,3 +152,26 @@ TEST(ClipLibrary, ExportWritesSidecarAndNeverOverwritesSilently) {
     EXPECT_THROW(ClipLibrary::exportClip((dir / "clip.mp3").string(), a, r, "x", true),
                  AudioFileError);
 }
+
+TEST(ClipLibrary, StoresCodesForMidiExportAndRemovesThem) {
+    const auto dir = test::scratchDir("cliplib-codes");
+    CodeGrid codes(4, 3);
+    for (int k = 0; k < 4; ++k)
+        for (int t = 0; t < 3; ++t)
+            codes.at(k, t) = 10 * k + t;
+    std::string withCodes, without;
+    {
+        ClipLibrary lib(dir.string());
+        withCodes = lib.add(sine(0.25, 440), recipe("a", 1), "", &codes).id;
+        without = lib.add(sine(0.25, 220), recipe("b", 2)).id;
+    }
+    ClipLibrary lib(dir.string());
+    const auto back = lib.codes(withCodes);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(codes.data, back->data);
+    EXPECT_EQ(3, back->frames);
+    EXPECT_FALSE(lib.codes(without).has_value());
+    lib.remove(withCodes);
+    EXPECT_FALSE(std::filesystem::exists(dir / (withCodes + ".codes.safetensors")));
+    EXPECT_THROW(lib.codes(withCodes), ClipLibraryError);
+}

@@ -6,6 +6,7 @@
 #include "core/ClipLibrary.h"
 #include "widgets/ExportDialog.h"
 
+#include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
@@ -28,6 +29,30 @@ AudioBuffer sine() {
 class ExportDialogTest : public QObject {
     Q_OBJECT
   private slots:
+    void midiOnlyForSymbolicClipsAndWrittenWithSidecar() {
+        QTemporaryDir dir;
+        ExportDialog audioOnly(dir.path(), "clip", sine(), Recipe{});
+        QCOMPARE(audioOnly.findChild<QComboBox*>()->findData("mid"), -1);
+
+        // Codes of a SynthCodec piece (a held C major chord): MIDI is offered and written.
+        CodeGrid codes(4, 25);
+        for (int t = 0; t < 25; ++t) {
+            codes.at(0, t) = t == 0 ? 9 : 0; // harmony: strike on the first frame, then hold
+            codes.at(1, t) = 0;
+            codes.at(2, t) = 0;
+            codes.at(3, t) = 0;
+        }
+        ExportDialog dialog(dir.path(), "clip", sine(), Recipe{}, nullptr, codes);
+        dialog.setFormat("mid");
+        QCOMPARE(dialog.format(), QString("mid"));
+        dialog.setPath(dir.filePath("notes.mid"));
+        QVERIFY2(dialog.exportNow(), qPrintable(dialog.errorText()));
+        QFile midi(dir.filePath("notes.mid"));
+        QVERIFY(midi.open(QIODevice::ReadOnly));
+        QCOMPARE(midi.read(4), QByteArray("MThd"));
+        QVERIFY(QFileInfo::exists(dir.filePath("notes.recipe.json")));
+    }
+
     void withFormat_data() {
         QTest::addColumn<QString>("path");
         QTest::addColumn<QString>("format");

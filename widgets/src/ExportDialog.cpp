@@ -1,5 +1,8 @@
 #include "widgets/ExportDialog.h"
 
+#include "core/AtomicWrite.h"
+#include "core/MidiWriter.h"
+
 #include "core/ClipLibrary.h"
 
 #include <QComboBox>
@@ -19,8 +22,9 @@
 namespace moodsteer::widgets {
 
 ExportDialog::ExportDialog(const QString& folder, const QString& clipName, AudioBuffer audio,
-                           Recipe recipe, QWidget* parent)
-    : QDialog(parent), audio_(std::move(audio)), recipe_(std::move(recipe)), title_(clipName) {
+                           Recipe recipe, QWidget* parent, std::optional<CodeGrid> midiCodes)
+    : QDialog(parent), audio_(std::move(audio)), recipe_(std::move(recipe)),
+      midiCodes_(std::move(midiCodes)), title_(clipName) {
     setWindowTitle(tr("Export clip"));
     confirm_ = [this](const QString& q) {
         return QMessageBox::question(this, windowTitle(), q) == QMessageBox::Yes;
@@ -29,6 +33,7 @@ ExportDialog::ExportDialog(const QString& folder, const QString& clipName, Audio
     format_->addItem(tr("WAV (16-bit)"), "wav");
     format_->addItem(tr("FLAC (lossless)"), "flac");
     format_->addItem(tr("OGG Vorbis"), "ogg");
+    if (midiCodes_) format_->addItem(tr("MIDI (the clip's notes)"), "mid");
     path_ = new QLineEdit(this);
     path_->setMinimumWidth(420);
     auto* browse = new QPushButton(tr("Browse…"), this);
@@ -110,7 +115,10 @@ void ExportDialog::setConfirmer(std::function<bool(const QString&)> confirmer) {
 
 void ExportDialog::browse() {
     const QString file = QFileDialog::getSaveFileName(
-        this, tr("Export clip"), path(), tr("Audio (*.wav *.flac *.ogg)"), nullptr,
+        this, tr("Export clip"), path(),
+        midiCodes_ ? tr("Audio or MIDI (*.wav *.flac *.ogg *.mid)")
+                   : tr("Audio (*.wav *.flac *.ogg)"),
+        nullptr,
         QFileDialog::DontConfirmOverwrite); // exportNow() asks, for the sidecar too
     if (file.isEmpty()) return;
     const QString suffix = QFileInfo(file).suffix().toLower();
@@ -139,8 +147,15 @@ bool ExportDialog::exportNow() {
     }
     try {
         QDir().mkpath(QFileInfo(file).absolutePath());
-        ClipLibrary::exportClip(file.toStdString(), audio_, recipe_, title_.toStdString(),
-                                overwrite);
+        if (format() == "mid") {
+            if (!midiCodes_) throw std::runtime_error("this clip has no symbolic codes for MIDI");
+            MidiWriter::write(file.toStdString(), *midiCodes_); // atomic
+            writeTextFileAtomically(ClipLibrary::sidecarPath(file.toStdString()),
+                                    recipe_.toJson() + "\n");
+        } else {
+            ClipLibrary::exportClip(file.toStdString(), audio_, recipe_, title_.toStdString(),
+                                    overwrite);
+        }
     } catch (const std::exception& e) {
         error_->setText(tr("Export failed: %1").arg(QString::fromStdString(e.what())));
         return false;

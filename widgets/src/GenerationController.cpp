@@ -102,7 +102,9 @@ void GenerationController::onFinished(const GenerationResult& result) {
         return;
     }
     try {
-        const LibraryClip& clip = library_->add(result.audio, result.recipe);
+        CodeGrid codes(result.numCodebooks, result.frames);
+        codes.data = result.codes; // kept for MIDI export of symbolic-codec clips
+        const LibraryClip& clip = library_->add(result.audio, result.recipe, "", &codes);
         lastClipId_ = QString::fromStdString(clip.id);
         emit statusMessage(tr("Clip ready: %1 s in %2 s.")
                                .arg(result.audio.seconds(), 0, 'f', 1)

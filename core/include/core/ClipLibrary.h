@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/AudioBuffer.h"
+#include "core/AudioCodec.h"
 #include "core/Recipe.h"
 
 #include <optional>
@@ -40,15 +41,18 @@ class ClipLibrary {
     const std::vector<LibraryClip>& clips() const { return clips_; }
     const LibraryClip* find(const std::string& id) const;
 
-    /// Stores the audio and recipe; returns the new clip. `name` empty: taken from the prompt.
+    /// Stores the audio and recipe (and the codes, when given, for MIDI export); returns the
+    /// new clip. `name` empty: taken from the prompt.
     const LibraryClip& add(const AudioBuffer& audio, const Recipe& recipe,
-                           const std::string& name = "");
+                           const std::string& name = "", const CodeGrid* codes = nullptr);
+    /// The clip's codes when they were stored with it.
+    std::optional<CodeGrid> codes(const std::string& id) const;
     /// Reads a clip's audio back. Throws ClipLibraryError for an unknown id.
     AudioBuffer audio(const std::string& id) const;
     std::string audioPath(const std::string& id) const;
     void rename(const std::string& id, const std::string& name);
     void setPredictedEmotion(const std::string& id, double valence, double arousal);
-    /// Removes the clip and its WAV file.
+    /// Removes the clip and its WAV (and codes) file.
     void remove(const std::string& id);
 
     /// Writes `audio` to `path` (WAV/FLAC/OGG by extension) with the recipe in the file's

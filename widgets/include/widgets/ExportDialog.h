@@ -3,11 +3,13 @@
 #pragma once
 
 #include "core/AudioBuffer.h"
+#include "core/AudioCodec.h"
 #include "core/Recipe.h"
 
 #include <QDialog>
 
 #include <functional>
+#include <optional>
 
 class QComboBox;
 class QLabel;
@@ -18,11 +20,12 @@ namespace moodsteer::widgets {
 class ExportDialog : public QDialog {
     Q_OBJECT
   public:
+    /// `midiCodes`: the clip's SynthCodec codes; when given, MIDI is offered as a format.
     ExportDialog(const QString& folder, const QString& clipName, AudioBuffer audio, Recipe recipe,
-                 QWidget* parent = nullptr);
+                 QWidget* parent = nullptr, std::optional<CodeGrid> midiCodes = std::nullopt);
 
-    /// "wav" | "flac" | "ogg".
-    static QStringList formats() { return {"wav", "flac", "ogg"}; }
+    /// "wav" | "flac" | "ogg" | "mid" (MIDI only for symbolic-codec clips).
+    static QStringList formats() { return {"wav", "flac", "ogg", "mid"}; }
     /// `path` with its extension replaced by `format`'s.
     static QString withFormat(const QString& path, const QString& format);
     /// A file name from the clip's name (unsafe characters replaced).
@@ -50,6 +53,7 @@ class ExportDialog : public QDialog {
 
     AudioBuffer audio_;
     Recipe recipe_;
+    std::optional<CodeGrid> midiCodes_;
     QString title_;
     QLineEdit* path_;
     QComboBox* format_;
