@@ -67,15 +67,6 @@ std::vector<std::string> splitList(const std::string& text) {
     return out;
 }
 
-nlohmann::json metricsJson(const DimensionMetrics& m) {
-    return {{"ccc", m.ccc},
-            {"pcc", m.pcc},
-            {"rmse", m.rmse},
-            {"error_mean", m.errorMean},
-            {"error_sigma", m.errorSigma},
-            {"n", m.n}};
-}
-
 std::string csvField(const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;
     std::string q = "\"";

@@ -57,6 +57,16 @@ std::vector<std::int64_t> parseIdList(const std::string& text) {
 
 std::string jsonString(const std::string& s) { return nlohmann::json(s).dump(); }
 
+nlohmann::json metricsJson(const DimensionMetrics& m) {
+    return {{"ccc", m.ccc},
+            {"pcc", m.pcc},
+            {"rmse", m.rmse},
+            {"error_mean", m.errorMean},
+            {"error_sigma", m.errorSigma},
+            {"n", m.n}};
+}
+
+
 void writeTextFileAtomically(const std::string& path, const std::string& text) {
     moodsteer::writeTextFileAtomically(path, text);
 }

@@ -1,6 +1,10 @@
 // Small helpers shared by moodsteer-cli's sub-commands.
 #pragma once
 
+#include "core/EmotionMetrics.h"
+
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -14,6 +18,8 @@ std::string readTextFile(const std::string& path);
 /// "3,17,1" -> {3, 17, 1}; throws UsageError on junk.
 std::vector<std::int64_t> parseIdList(const std::string& text);
 std::string jsonString(const std::string& s);
+/// CCC, PCC, RMSE, error mean/sigma and n of one dimension, for --json output.
+nlohmann::json metricsJson(const DimensionMetrics& m);
 void writeTextFileAtomically(const std::string& path, const std::string& text);
 
 /// Several output files that succeed or fail together: each is written atomically, and if

@@ -1,6 +1,7 @@
 // moodsteer-cli eval-emotion: the Emotion Predictor against labelled audio, reported as
 // LARA-Gen's Table 1 (CCC, PCC, RMSE for arousal and valence), with the scatter as CSV/SVG.
 #include "CliCommand.h"
+#include "CliSupport.h"
 
 #include "core/AudioFile.h"
 #include "core/DefaultEmotionHead.h"
@@ -28,15 +29,6 @@ or silent clips are reported and left out (exit status 1).
   --svg FILE   scatter plot (predicted vs target, ideal line, +-sigma band)
   --json       machine-readable output on stdout
 )";
-
-nlohmann::json metricsJson(const DimensionMetrics& m) {
-    return {{"ccc", m.ccc},
-            {"pcc", m.pcc},
-            {"rmse", m.rmse},
-            {"error_mean", m.errorMean},
-            {"error_sigma", m.errorSigma},
-            {"n", m.n}};
-}
 
 int run(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help"});

@@ -1,6 +1,7 @@
 // moodsteer-cli train-emotion: trains the Emotion Predictor's head on a labelled folder and
 // reports k-fold cross-validated CCC / PCC / RMSE (LARA-Gen's evaluator).
 #include "CliCommand.h"
+#include "CliSupport.h"
 
 #include "core/AudioFile.h"
 #include "core/EmotionPredictor.h"
@@ -37,15 +38,6 @@ cross-validation report comes first, then the final head is trained on every cli
   --seed N            (default 1234)
   --json              machine-readable report on stdout
 )";
-
-nlohmann::json metricsJson(const DimensionMetrics& m) {
-    return {{"ccc", m.ccc},
-            {"pcc", m.pcc},
-            {"rmse", m.rmse},
-            {"error_mean", m.errorMean},
-            {"error_sigma", m.errorSigma},
-            {"n", m.n}};
-}
 
 int run(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help"});
