@@ -76,6 +76,19 @@ TEST(ProbingLayerAnalysis, FindsTheLayerThatHoldsTheGenre) {
             best = std::max(best, r.clustering.jaccard[i * 4 + j]);
         EXPECT_DOUBLE_EQ(best, 1.0);
     }
+    // Every layer keeps its own clustering: layer 2's is the one above, layer 0's (no genre
+    // structure) matches no genre to a cluster exactly.
+    ASSERT_EQ(r.clusterings.size(), 4u);
+    for (int l = 0; l < 4; ++l) {
+        ASSERT_NE(r.clusteringOf(l), nullptr);
+        EXPECT_EQ(r.clusteringOf(l)->layer, l);
+    }
+    EXPECT_EQ(r.clusteringOf(2)->jaccard, r.clustering.jaccard);
+    double layer0Best = 0;
+    for (double v : r.clusteringOf(0)->jaccard)
+        layer0Best = std::max(layer0Best, v);
+    EXPECT_LT(layer0Best, 0.9);
+    EXPECT_EQ(r.clusteringOf(7), nullptr);
     std::int64_t total = 0;
     for (auto c : r.layers[2].confusion)
         total += c;
@@ -94,7 +107,14 @@ TEST(ProbingLayerAnalysis, ExportsJsonAndCsvAndReadsFilesLayerByLayer) {
     const LayerAnalysisReport mem = analyseLayers(s, o);
     const LayerAnalysisReport file = analyseLayerFile(setPath, o);
     EXPECT_EQ(mem.toJson(), file.toJson());
-    EXPECT_EQ(mem.clustering.layer, 1); // computed although layer 1 was not in the list
+    EXPECT_EQ(mem.clustering.layer, 1);    // computed although layer 1 was not in the list
+    ASSERT_EQ(mem.clusterings.size(), 3u); // the analysed layers 0, 2, 3
+    EXPECT_EQ(mem.clusteringOf(1), &mem.clustering);
+    EXPECT_EQ(mem.clusteringOf(3)->layer, 3);
+    const auto json = nlohmann::json::parse(mem.toJson());
+    ASSERT_EQ(json["layer_clusterings"].size(), 3u);
+    EXPECT_EQ(json["layer_clusterings"][2]["layer"], 3);
+    EXPECT_EQ(json["layer_clusterings"][2]["jaccard"].size(), 4u);
 
     mem.writeJson((dir / "report.json").string());
     mem.writeCsv((dir / "report.csv").string());

@@ -6,6 +6,7 @@
 
 #include <qcustomplot.h>
 
+#include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
 #include <QPushButton>
@@ -43,6 +44,15 @@ inline LayerAnalysisReport sampleLayerReport() {
     r.clustering.contingency.colLabels = {0, 1};
     r.clustering.contingency.counts = {7, 1, 0, 8};
     r.clustering.jaccard = {7.0 / 8.0, 1.0 / 16.0, 0.0, 8.0 / 9.0};
+    for (int l = 0; l < 4; ++l) {
+        LayerClustering c = r.clustering;
+        c.layer = l;
+        if (l != 2) { // weaker layers: the labels spread over both clusters
+            c.contingency.counts = {4, 4, 4, 4};
+            c.jaccard = {0.1 * (l + 1), 1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0};
+        }
+        r.clusterings.push_back(c);
+    }
     return r;
 }
 } // namespace moodsteer::test
@@ -79,6 +89,43 @@ class LayerExplorerPanelTest : public QObject {
         QCOMPARE(map->cell(1, 0), 1.0 / 16.0);
         QCOMPARE(map->cell(1, 1), 8.0 / 9.0);
         QVERIFY(panel.statusText().contains("best layer 2"));
+    }
+
+    void jaccardFollowsTheChosenLayer() {
+        LayerExplorerPanel panel;
+        panel.resize(900, 700);
+        panel.show();
+        QCOMPARE(panel.jaccardLayer(), -1);
+        QVERIFY(!panel.setJaccardLayer(0)); // no report yet
+        panel.setReport(test::sampleLayerReport());
+        QCOMPARE(panel.jaccardLayer(), 2); // the clustered layer first
+        QComboBox* box = panel.jaccardLayerBox();
+        QVERIFY(box->isEnabled());
+        QCOMPARE(box->count(), 4);
+        QCOMPARE(box->currentData().toInt(), 2);
+        QCPColorMapData* map = panel.jaccardMap()->data();
+
+        QVERIFY(panel.setJaccardLayer(0));
+        QCOMPARE(map->cell(0, 0), 0.1);
+        QCOMPARE(map->cell(1, 1), 1.0 / 3.0);
+        QCOMPARE(box->currentData().toInt(), 0);
+        QVERIFY(panel.jaccardPlot()->xAxis->label().contains("layer 0"));
+        QVERIFY(!panel.setJaccardLayer(9)); // not analysed: the heatmap stays
+        QCOMPARE(panel.jaccardLayer(), 0);
+
+        // Choosing in the combo box, as a user does.
+        box->setCurrentIndex(box->findData(3));
+        emit box->activated(box->currentIndex());
+        QCOMPARE(panel.jaccardLayer(), 3);
+        QCOMPARE(map->cell(0, 0), 0.4);
+
+        // A click on layer 1 of the metric plot shows layer 1.
+        QCustomPlot* plot = panel.metricsPlot();
+        plot->replot();
+        const QPoint at(int(plot->xAxis->coordToPixel(1.0)), int(plot->yAxis->coordToPixel(0.5)));
+        QTest::mouseClick(plot, Qt::LeftButton, {}, at);
+        QCOMPARE(panel.jaccardLayer(), 1);
+        QCOMPARE(map->cell(0, 0), 0.2);
     }
 
     void exportsWriteTheFiles() {

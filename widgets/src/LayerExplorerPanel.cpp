@@ -2,6 +2,7 @@
 
 #include <qcustomplot.h>
 
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -10,6 +11,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QMouseEvent>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
@@ -108,6 +110,10 @@ LayerExplorerPanel::LayerExplorerPanel(QWidget* parent) : QWidget(parent) {
     jaccard_->xAxis->setLabel(tr("k-means cluster"));
     jaccard_->yAxis->setLabel(tr("label"));
     jaccard_->setMinimumHeight(180);
+    jaccardLayer_ = new QComboBox;
+    jaccardLayer_->setEnabled(false);
+    jaccardLayer_->setToolTip(tr("Layer whose k-means clusters the heatmap compares with the "
+                                 "labels (or click a layer on the plot above)"));
 
     auto* source = new QFormLayout;
     auto* folderRow = new QHBoxLayout;
@@ -120,6 +126,8 @@ LayerExplorerPanel::LayerExplorerPanel(QWidget* parent) : QWidget(parent) {
     buttons->addWidget(cancel_);
     buttons->addWidget(progress_, 1);
     auto* exports = new QHBoxLayout;
+    exports->addWidget(new QLabel(tr("Jaccard matrix of layer")));
+    exports->addWidget(jaccardLayer_);
     exports->addStretch();
     exports->addWidget(exportData_);
     exports->addWidget(exportImage_);
@@ -145,6 +153,13 @@ LayerExplorerPanel::LayerExplorerPanel(QWidget* parent) : QWidget(parent) {
         emit runRequested(request());
     });
     connect(cancel_, &QPushButton::clicked, this, &LayerExplorerPanel::cancelRequested);
+    connect(jaccardLayer_, &QComboBox::activated, this,
+            [this](int index) { setJaccardLayer(jaccardLayer_->itemData(index).toInt()); });
+    connect(metrics_, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
+        if (!report_) return;
+        const double x = metrics_->xAxis->pixelToCoord(event->position().x());
+        setJaccardLayer(static_cast<int>(std::lround(x)));
+    });
     connect(exportData_, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export layer report"),
                                                           QDir::home().filePath("layers.csv"),
@@ -247,8 +262,36 @@ void LayerExplorerPanel::setReport(const LayerAnalysisReport& report) {
     }
     metrics_->replot();
 
-    // Jaccard: rows = labels present, columns = clusters.
-    const LayerClustering& c = report.clustering;
+    jaccardLayer_->clear();
+    for (const LayerClustering& c : report.clusterings)
+        jaccardLayer_->addItem(tr("%1").arg(c.layer), c.layer);
+    if (jaccardLayer_->findData(report.clustering.layer) < 0)
+        jaccardLayer_->addItem(tr("%1").arg(report.clustering.layer), report.clustering.layer);
+    jaccardLayer_->setEnabled(jaccardLayer_->count() > 1);
+    setJaccardLayer(report.clustering.layer);
+
+    exportData_->setEnabled(true);
+    exportImage_->setEnabled(true);
+    setRunning(false);
+    status_->setText(tr("%1 clips, %2 layers: best layer %3 by probe accuracy, %4 by ARI")
+                         .arg(report.numClips)
+                         .arg(report.layers.size())
+                         .arg(best)
+                         .arg(report.bestLayerByAri));
+    emit bestLayerChanged(best);
+}
+
+bool LayerExplorerPanel::setJaccardLayer(int layer) {
+    const LayerClustering* c = report_ ? report_->clusteringOf(layer) : nullptr;
+    if (!c) return false;
+    jaccardShown_ = layer;
+    jaccardLayer_->setCurrentIndex(jaccardLayer_->findData(layer));
+    showJaccard(*c);
+    return true;
+}
+
+void LayerExplorerPanel::showJaccard(const LayerClustering& c) {
+    // Rows = labels present, columns = clusters.
     const int rows = static_cast<int>(c.contingency.rowLabels.size());
     const int cols = static_cast<int>(c.contingency.colLabels.size());
     map_->data()->setSize(std::max(1, cols), std::max(1, rows));
@@ -261,7 +304,7 @@ void LayerExplorerPanel::setReport(const LayerAnalysisReport& report) {
     QSharedPointer<QCPAxisTickerText> labels(new QCPAxisTickerText);
     for (int i = 0; i < rows; ++i) {
         const auto idx = c.contingency.rowLabels[std::size_t(i)];
-        const auto& names = report.settings.labelNames;
+        const auto& names = report_->settings.labelNames;
         labels->addTick(i, idx >= 0 && std::size_t(idx) < names.size()
                                ? QString::fromStdString(names[std::size_t(idx)])
                                : QString::number(idx));
@@ -276,16 +319,6 @@ void LayerExplorerPanel::setReport(const LayerAnalysisReport& report) {
     jaccard_->xAxis->setRange(-0.5, std::max(0, cols - 1) + 0.5);
     jaccard_->yAxis->setRange(-0.5, std::max(0, rows - 1) + 0.5);
     jaccard_->replot();
-
-    exportData_->setEnabled(true);
-    exportImage_->setEnabled(true);
-    setRunning(false);
-    status_->setText(tr("%1 clips, %2 layers: best layer %3 by probe accuracy, %4 by ARI")
-                         .arg(report.numClips)
-                         .arg(report.layers.size())
-                         .arg(best)
-                         .arg(report.bestLayerByAri));
-    emit bestLayerChanged(best);
 }
 
 void LayerExplorerPanel::exportCsv(const QString& path) const {

@@ -57,6 +57,12 @@ struct LayerAnalysisReport {
     int bestLayerByAccuracy = -1; ///< ties: the lowest layer
     int bestLayerByAri = -1;
     LayerClustering clustering; ///< for options.jaccardLayer (or bestLayerByAri)
+    /// Every analysed layer's clustering, in the order of `layers`, so a viewer can show the
+    /// Jaccard matrix of any layer without clustering again.
+    std::vector<LayerClustering> clusterings;
+
+    /// The clustering of `layer` (from `clusterings`, or `clustering`); nullptr if absent.
+    const LayerClustering* clusteringOf(int layer) const;
 
     std::string toJson(int indent = 2) const;
     /// One row per layer: layer,ari,nmi,probe_accuracy,inertia[,valence_r2,valence_ccc,

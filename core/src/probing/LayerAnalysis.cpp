@@ -96,7 +96,7 @@ LayerAnalysisReport analyse(const ActivationSet& header,
     auto it = std::find_if(clusterings.begin(), clusterings.end(),
                            [&](const LayerClustering& c) { return c.layer == jl; });
     if (it != clusterings.end()) {
-        report.clustering = std::move(*it);
+        report.clustering = *it;
     } else {
         if (jl < 0 || jl >= header.settings.numLayers)
             throw std::invalid_argument("layer analysis: Jaccard layer " + std::to_string(jl) +
@@ -105,6 +105,7 @@ LayerAnalysisReport analyse(const ActivationSet& header,
                                          options.standardiseForClustering);
         report.clustering.layer = jl;
     }
+    report.clusterings = std::move(clusterings);
     return report;
 }
 
@@ -129,6 +130,42 @@ LayerAnalysisReport analyseLayerFile(const std::string& path, const LayerAnalysi
     return analyse(
         header, [&](int l) { return ActivationSet::loadLayer(path, l); }, options, progress);
 }
+
+const LayerClustering* LayerAnalysisReport::clusteringOf(int layer) const {
+    for (const auto& c : clusterings)
+        if (c.layer == layer) return &c;
+    return clustering.layer == layer ? &clustering : nullptr;
+}
+
+namespace {
+
+nlohmann::ordered_json clusteringJson(const LayerClustering& clustering,
+                                      const std::vector<std::string>& labelNames) {
+    using nlohmann::ordered_json;
+    const std::size_t C = labelNames.size();
+    ordered_json jac;
+    jac["layer"] = clustering.layer;
+    std::vector<std::string> rowNames;
+    for (auto r : clustering.contingency.rowLabels)
+        rowNames.push_back(r >= 0 && r < static_cast<std::int64_t>(C) ? labelNames[r]
+                                                                      : std::to_string(r));
+    jac["rows"] = rowNames;
+    jac["clusters"] = clustering.contingency.colLabels;
+    const std::size_t K = clustering.contingency.colLabels.size();
+    ordered_json cont = ordered_json::array(), mat = ordered_json::array();
+    for (std::size_t r = 0; r < rowNames.size(); ++r) {
+        cont.push_back(
+            std::vector<std::int64_t>(clustering.contingency.counts.begin() + r * K,
+                                      clustering.contingency.counts.begin() + (r + 1) * K));
+        mat.push_back(std::vector<double>(clustering.jaccard.begin() + r * K,
+                                          clustering.jaccard.begin() + (r + 1) * K));
+    }
+    jac["contingency"] = cont;
+    jac["jaccard"] = mat;
+    return jac;
+}
+
+} // namespace
 
 std::string LayerAnalysisReport::toJson(int indent) const {
     using nlohmann::ordered_json;
@@ -172,26 +209,11 @@ std::string LayerAnalysisReport::toJson(int indent) const {
     j["layers"] = layersJson;
     j["best_layer_by_accuracy"] = bestLayerByAccuracy;
     j["best_layer_by_ari"] = bestLayerByAri;
-    ordered_json jac;
-    jac["layer"] = clustering.layer;
-    std::vector<std::string> rowNames;
-    for (auto r : clustering.contingency.rowLabels)
-        rowNames.push_back(r >= 0 && r < static_cast<std::int64_t>(C) ? settings.labelNames[r]
-                                                                      : std::to_string(r));
-    jac["rows"] = rowNames;
-    jac["clusters"] = clustering.contingency.colLabels;
-    const std::size_t K = clustering.contingency.colLabels.size();
-    ordered_json cont = ordered_json::array(), mat = ordered_json::array();
-    for (std::size_t r = 0; r < rowNames.size(); ++r) {
-        cont.push_back(
-            std::vector<std::int64_t>(clustering.contingency.counts.begin() + r * K,
-                                      clustering.contingency.counts.begin() + (r + 1) * K));
-        mat.push_back(std::vector<double>(clustering.jaccard.begin() + r * K,
-                                          clustering.jaccard.begin() + (r + 1) * K));
-    }
-    jac["contingency"] = cont;
-    jac["jaccard"] = mat;
-    j["clustering"] = jac;
+    j["clustering"] = clusteringJson(clustering, settings.labelNames);
+    ordered_json all = ordered_json::array();
+    for (const auto& c : clusterings)
+        all.push_back(clusteringJson(c, settings.labelNames));
+    j["layer_clusterings"] = all;
     return j.dump(indent) + "\n";
 }
 

@@ -16,6 +16,7 @@ class QCustomPlot;
 class QCPColorMap;
 class QCPItemStraightLine;
 class QCPItemText;
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -41,8 +42,14 @@ class LayerExplorerPanel : public QWidget {
     bool isRunning() const { return running_; }
     void setProgress(int done, int total, const QString& stage);
     void setFailed(const QString& message);
-    /// Fills the plots; emits bestLayerChanged.
+    /// Fills the plots; emits bestLayerChanged. The heatmap shows the report's clustered layer.
     void setReport(const LayerAnalysisReport& report);
+    /// Shows the Jaccard matrix of `layer` (chooser, or a click on the metric plot); false
+    /// when the report has no clustering of that layer.
+    bool setJaccardLayer(int layer);
+    /// The layer whose Jaccard matrix is shown (-1 without a report).
+    int jaccardLayer() const { return jaccardShown_; }
+    QComboBox* jaccardLayerBox() const { return jaccardLayer_; }
     const std::optional<LayerAnalysisReport>& report() const { return report_; }
 
     /// Exports (throw std::runtime_error naming the path on failure).
@@ -66,7 +73,10 @@ class LayerExplorerPanel : public QWidget {
     void bestLayerChanged(int layer);
 
   private:
+    void showJaccard(const LayerClustering& clustering);
+
     QString workFolder_;
+    int jaccardShown_ = -1;
     bool running_ = false;
     std::optional<LayerAnalysisReport> report_;
     QRadioButton* fromFolder_;
@@ -81,6 +91,7 @@ class LayerExplorerPanel : public QWidget {
     QCustomPlot* metrics_;
     QCustomPlot* jaccard_;
     QCPColorMap* map_;
+    QComboBox* jaccardLayer_;
     QCPItemStraightLine* bestLine_;
     QCPItemText* bestText_;
     QPushButton* exportData_;
