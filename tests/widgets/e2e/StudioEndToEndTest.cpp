@@ -6,16 +6,28 @@
 #include "TestPaths.h"
 #include "ThreadedEngineClient.h"
 
+#include "MainWindow.h"
+
 #include "core/AudioFile.h"
 #include "core/DefaultEmotionHead.h"
 #include "core/EmotionPredictor.h"
+#include "widgets/EmotionView.h"
 #include "widgets/ExportDialog.h"
 #include "widgets/GenerationController.h"
+#include "widgets/GenreSteeringPanel.h"
+#include "widgets/LayerExplorerPanel.h"
+#include "widgets/PromptPanel.h"
 #include "widgets/TransportPanel.h"
 
+#include <qcustomplot.h>
+
 #include <QApplication>
+#include <QDoubleSpinBox>
 #include <QFileInfo>
+#include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -165,6 +177,87 @@ class StudioEndToEndTest : public QObject {
               direct.valence, direct.arousal);
         QVERIFY(std::abs(p.valence - direct.valence) < 1e-9);
         QVERIFY(std::abs(p.arousal - direct.arousal) < 1e-9);
+    }
+
+    /// The studio window on the real engine with the embedded model (the default folder): the
+    /// layer explorer generates clips per genre, analyses every layer and fills its plots and
+    /// the steering panel's best layer; the emotion view's grid benchmark generates and
+    /// predicts a 2 x 2 grid for every genre and plots it.
+    void layerExplorerAndGridBenchmarkOnTheEmbeddedModel() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        settings.setValue("model/threads", 1); // 2 threads stall when the other core is busy
+        studio::ThreadedEngineClient engine;
+        studio::MainWindow window(
+            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
+            dir.filePath("clips"), &settings);
+        window.show();
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        QSignalSpy loadFailed(&engine, &EngineClient::modelLoadFailed);
+        window.loadModel();
+        for (int i = 0; i < 6000 && loaded.isEmpty() && loadFailed.isEmpty(); ++i)
+            QTest::qWait(50);
+        QVERIFY2(loadFailed.isEmpty(), qPrintable(loadFailed.value(0).value(0).toString()));
+        QCOMPARE(loaded.count(), 1);
+        const ModelInfo info = *engine.modelInfo();
+        QCOMPARE(int(info.genres.size()), 4);
+
+        // Layer explorer: 2 clips per genre of 2 s, generated and analysed in the background.
+        LayerExplorerPanel* explorer = window.explorerPanel();
+        explorer->setWorkFolder(dir.path());
+        explorer->setGenerate(2);
+        QSignalSpy report(&engine, &EngineClient::layerReportReady);
+        QSignalSpy layerFailed(&engine, &EngineClient::layerExplorerFailed);
+        QSignalSpy layerProgress(&engine, &EngineClient::layerProgress);
+        QTest::mouseClick(explorer->runButton(), Qt::LeftButton);
+        QVERIFY(explorer->isRunning());
+        for (int i = 0; i < 6000 && report.isEmpty() && layerFailed.isEmpty(); ++i)
+            QTest::qWait(50);
+        QVERIFY2(layerFailed.isEmpty(), qPrintable(layerFailed.value(0).value(0).toString()));
+        QCOMPARE(report.count(), 1);
+        QVERIFY(layerProgress.count() >= 4);
+        QVERIFY(!explorer->isRunning());
+        const auto& r = *explorer->report();
+        QCOMPARE(r.numClips, std::int64_t(8));
+        QCOMPARE(int(r.layers.size()), info.numLayers);
+        QCOMPARE(int(r.clusterings.size()), info.numLayers);
+        for (const auto& m : r.layers) {
+            QVERIFY(m.probeAccuracy >= 0 && m.probeAccuracy <= 1);
+            QVERIFY(m.nmi >= 0 && m.nmi <= 1 + 1e-9);
+        }
+        QCOMPARE(explorer->metricsPlot()->graph(0)->dataCount(), info.numLayers);
+        QVERIFY(explorer->bestLayer() >= 0 && explorer->bestLayer() < info.numLayers);
+        QCOMPARE(window.steeringPanel()->bestLayer(), explorer->bestLayer()); // "auto" uses it
+        QVERIFY(explorer->setJaccardLayer(0));
+        QCOMPARE(explorer->jaccardMap()->data()->valueSize(), 4); // the four genres
+
+        // Grid benchmark from the emotion view: 2 x 2 targets x 4 genres of 2 s clips.
+        Recipe shorter = window.promptPanel()->recipe();
+        shorter.seconds = 2.0;
+        window.promptPanel()->setRecipe(shorter);
+        EmotionView* view = window.emotionView();
+        view->setBenchmarkGrid(2);
+        const int before = view->pointCount();
+        QSignalSpy done(&engine, &EngineClient::benchmarkFinished);
+        QSignalSpy benchFailed(&engine, &EngineClient::benchmarkFailed);
+        QSignalSpy benchProgress(&engine, &EngineClient::benchmarkProgress);
+        QTest::mouseClick(view->benchmarkButton(), Qt::LeftButton);
+        for (int i = 0; i < 6000 && done.isEmpty() && benchFailed.isEmpty(); ++i)
+            QTest::qWait(50);
+        QVERIFY2(benchFailed.isEmpty(), qPrintable(benchFailed.value(0).value(0).toString()));
+        QCOMPARE(done.count(), 1);
+        const auto bench = done[0][0].value<EmotionBenchmarkReport>();
+        QCOMPARE(int(bench.clips.size()), 16);
+        QCOMPARE(bench.predictedClips, 16);
+        QCOMPARE(benchProgress.count(), 16);
+        for (const auto& c : bench.clips) {
+            QVERIFY(std::abs(c.target.valence - 5) == 4 && std::abs(c.target.arousal - 5) == 4);
+            QVERIFY(c.prediction.valence >= 1 && c.prediction.valence <= 9);
+            QVERIFY(!c.silent);
+        }
+        QCOMPARE(view->pointCount(), before + 16);
+        qInfo("grid benchmark: CCC_A %.3f CCC_V %.3f over %d clips", bench.metrics.arousal.ccc,
+              bench.metrics.valence.ccc, int(bench.clips.size()));
     }
 };
 

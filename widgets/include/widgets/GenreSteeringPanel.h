@@ -67,6 +67,8 @@ class GenreSteeringPanel : public QWidget {
     /// -1: automatic (best layer, else the vector's).
     void setLayer(int layer);
     int layer() const;
+    /// The layer explorer's best layer, used when the layer is "auto" (-1: none yet).
+    int bestLayer() const { return bestLayer_; }
     QString statusText() const;
 
     QGroupBox* enableBox() const { return box_; }
