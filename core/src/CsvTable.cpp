@@ -6,21 +6,27 @@
 
 namespace moodsteer {
 
-CsvTable CsvTable::read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read '" + path + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse(ss.str(), path);
-}
-
-CsvTable CsvTable::parse(const std::string& text, const std::string& label) {
-    std::vector<std::vector<std::string>> records;
-    std::vector<std::string> record;
+std::vector<CsvRecord> parseCsvRecords(const std::string& text, const std::string& label) {
+    std::vector<CsvRecord> records;
+    CsvRecord rec;
     std::string field;
-    bool quoted = false, fieldStarted = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    bool quoted = false, fieldStarted = false, any = false;
+    int line = 1;
+    rec.line = 1;
+    std::size_t i = 0;
+    if (text.rfind("\xEF\xBB\xBF", 0) == 0) // UTF-8 byte order mark
+        i = 3;
+    auto endRecord = [&] {
+        rec.fields.push_back(field);
+        field.clear();
+        fieldStarted = false;
+        const bool blank = rec.fields.size() == 1 && rec.fields[0].empty() && !any;
+        if (!blank) records.push_back(rec);
+        rec = CsvRecord{};
+        rec.line = line;
+        any = false;
+    };
+    for (; i < text.size(); ++i) {
         const char c = text[i];
         if (quoted) {
             if (c == '"') {
@@ -31,49 +37,60 @@ CsvTable CsvTable::parse(const std::string& text, const std::string& label) {
                     quoted = false;
                 }
             } else {
+                if (c == '\n') ++line;
                 field += c;
             }
-        } else if (c == '"' && field.empty()) {
-            quoted = true;
-            fieldStarted = true;
+            continue;
+        }
+        if (c == '"' && !fieldStarted) {
+            quoted = fieldStarted = any = true;
         } else if (c == ',') {
-            record.push_back(field);
-            field.clear();
-            fieldStarted = true;
-        } else if (c == '\n' || c == '\r') {
-            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')
-                ++i;
-            if (fieldStarted || !field.empty() || !record.empty()) {
-                record.push_back(field);
-                records.push_back(record);
-            }
-            record.clear();
+            rec.fields.push_back(field);
             field.clear();
             fieldStarted = false;
+            any = true;
+        } else if (c == '\n' || c == '\r') {
+            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+            ++line;
+            endRecord();
         } else {
             field += c;
-            fieldStarted = true;
+            fieldStarted = any = true;
         }
     }
     if (quoted)
-        throw std::runtime_error("'" + label + "': unterminated quoted field");
-    if (fieldStarted || !field.empty() || !record.empty()) {
-        record.push_back(field);
-        records.push_back(record);
-    }
-    if (records.empty())
-        throw std::runtime_error("'" + label + "' is empty");
+        throw std::runtime_error("'" + label + "': unterminated quoted field starting on line " +
+                                 std::to_string(rec.line));
+    if (any || !field.empty()) endRecord();
+    return records;
+}
+
+std::string readCsvFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read '" + path + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+CsvTable CsvTable::read(const std::string& path) {
+    return parse(readCsvFile(path), path);
+}
+
+CsvTable CsvTable::parse(const std::string& text, const std::string& label) {
+    auto records = parseCsvRecords(text, label);
+    if (records.empty()) throw std::runtime_error("'" + label + "' is empty");
     CsvTable t;
     t.label_ = label;
-    t.header_ = records.front();
+    t.header_ = records.front().fields;
     for (std::size_t i = 0; i < t.header_.size(); ++i)
         t.index_[t.header_[i]] = i;
     for (std::size_t r = 1; r < records.size(); ++r) {
-        if (records[r].size() != t.header_.size())
-            throw std::runtime_error("'" + label + "' row " + std::to_string(r + 1) + " has " +
-                                     std::to_string(records[r].size()) + " fields, the header " +
-                                     std::to_string(t.header_.size()));
-        t.rows_.push_back(std::move(records[r]));
+        if (records[r].fields.size() != t.header_.size())
+            throw std::runtime_error("'" + label + "' line " + std::to_string(records[r].line) +
+                                     " has " + std::to_string(records[r].fields.size()) +
+                                     " fields, the header " + std::to_string(t.header_.size()));
+        t.rows_.push_back(std::move(records[r].fields));
     }
     return t;
 }
@@ -101,12 +118,10 @@ double CsvTable::number(std::size_t row, const std::string& column) const {
 }
 
 std::string CsvTable::quote(const std::string& field) {
-    if (field.find_first_of(",\"\n\r") == std::string::npos)
-        return field;
+    if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
     std::string out = "\"";
     for (char c : field) {
-        if (c == '"')
-            out += '"';
+        if (c == '"') out += '"';
         out += c;
     }
     return out + "\"";

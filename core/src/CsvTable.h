@@ -1,5 +1,7 @@
-// A small RFC 4180 CSV reader (quoted fields, doubled quotes, embedded commas and newlines)
-// for labels.csv files.
+// The project's one CSV reader (RFC 4180: quoted fields, doubled quotes, embedded commas and
+// line breaks; a UTF-8 byte order mark and blank lines are skipped), for labels.csv files and
+// word lists. parseCsvRecords() gives raw records with their line numbers (for readers with
+// their own checks and messages); CsvTable adds a header, column lookup and numbers.
 #pragma once
 
 #include <map>
@@ -8,8 +10,19 @@
 
 namespace moodsteer {
 
+struct CsvRecord {
+    std::vector<std::string> fields;
+    int line = 0; ///< 1-based line where the record starts
+};
+
+/// Splits `text` into records. Throws std::runtime_error naming `label` and the line for an
+/// unterminated quoted field.
+std::vector<CsvRecord> parseCsvRecords(const std::string& text, const std::string& label);
+/// The whole file as text; throws std::runtime_error naming `path` when it cannot be read.
+std::string readCsvFile(const std::string& path);
+
 class CsvTable {
-public:
+  public:
     /// Throws std::runtime_error naming the file for a missing file or ragged rows.
     static CsvTable read(const std::string& path);
     static CsvTable parse(const std::string& text, const std::string& label = "<text>");
@@ -23,7 +36,7 @@ public:
 
     static std::string quote(const std::string& field);
 
-private:
+  private:
     std::string label_;
     std::vector<std::string> header_;
     std::map<std::string, std::size_t> index_;

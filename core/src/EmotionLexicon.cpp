@@ -2,6 +2,8 @@
 
 #include "core/Resources.h"
 
+#include "CsvTable.h"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -10,36 +12,6 @@
 namespace moodsteer {
 
 namespace {
-
-// Splits one CSV line; handles double-quoted fields with "" escapes (the word list has none,
-// but a user-supplied list may).
-std::vector<std::string> splitCsv(const std::string& line) {
-    std::vector<std::string> out;
-    std::string cur;
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                cur += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                cur += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            out.push_back(cur);
-            cur.clear();
-        } else if (c != '\r') {
-            cur += c;
-        }
-    }
-    out.push_back(cur);
-    return out;
-}
 
 double parseRating(const std::string& text, const std::string& path, int line, const char* column) {
     std::size_t used = 0;
@@ -60,10 +32,15 @@ double parseRating(const std::string& text, const std::string& path, int line, c
 EmotionLexicon EmotionLexicon::load(const std::string& csvPath) {
     std::ifstream in(csvPath);
     if (!in) throw LexiconError("emotion word list " + csvPath + ": cannot open file");
-    std::string line;
-    if (!std::getline(in, line))
+    std::vector<CsvRecord> records;
+    try {
+        records = parseCsvRecords(readCsvFile(csvPath), csvPath);
+    } catch (const std::runtime_error& e) {
+        throw LexiconError("emotion word list " + std::string(e.what()));
+    }
+    if (records.empty())
         throw LexiconError("emotion word list " + csvPath + ": empty file (no header)");
-    const auto header = splitCsv(line);
+    const auto& header = records.front().fields;
     auto column = [&](const char* name) {
         const auto it = std::find(header.begin(), header.end(), name);
         if (it == header.end())
@@ -75,11 +52,9 @@ EmotionLexicon EmotionLexicon::load(const std::string& csvPath) {
     const std::size_t need = std::max({wi, vi, ai}) + 1;
 
     EmotionLexicon lex;
-    int lineNo = 1;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        if (line.empty() || line == "\r") continue;
-        const auto f = splitCsv(line);
+    for (std::size_t r = 1; r < records.size(); ++r) {
+        const auto& f = records[r].fields;
+        const int lineNo = records[r].line;
         if (f.size() < need)
             throw LexiconError(csvPath + ":" + std::to_string(lineNo) + ": expected at least " +
                                std::to_string(need) + " fields, got " + std::to_string(f.size()));

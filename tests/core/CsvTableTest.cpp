@@ -24,3 +24,24 @@ TEST(CsvTable, ReportsRaggedRowsMissingColumnsAndJunkNumbers) {
     EXPECT_THROW(t.number(0, "a"), std::runtime_error);
     EXPECT_THROW(CsvTable::read("/nonexistent.csv"), std::runtime_error);
 }
+
+TEST(CsvTable, RecordsKeepTheirLineNumbersAcrossQuotedLineBreaks) {
+    const auto r = parseCsvRecords("\xEF\xBB\xBF"
+                                   "word,note\n\nsad,\"two\nlines\"\r\ncalm,x\n",
+                                   "t.csv");
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[0].fields, (std::vector<std::string>{"word", "note"})); // BOM skipped
+    EXPECT_EQ(r[0].line, 1);
+    EXPECT_EQ(r[1].line, 3); // the blank line 2 is skipped
+    EXPECT_EQ(r[1].fields[1], "two\nlines");
+    EXPECT_EQ(r[2].line, 5);
+    try {
+        parseCsvRecords("a\nb\n\"open\n", "t.csv");
+        FAIL() << "an unterminated quote must throw";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(
+            std::string(e.what()).find("t.csv': unterminated quoted field starting on line 3"),
+            std::string::npos)
+            << e.what();
+    }
+}

@@ -2,6 +2,8 @@
 // doubled quotes and line breaks), a header naming file, valence and arousal in any order.
 #include "core/EmotionPredictor.h"
 
+#include "CsvTable.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -11,70 +13,6 @@
 
 namespace moodsteer {
 namespace {
-
-struct CsvRecord {
-    std::vector<std::string> fields;
-    int line = 0; // line where the record starts
-};
-
-std::vector<CsvRecord> parseCsv(const std::string& text, const std::string& path) {
-    std::vector<CsvRecord> records;
-    CsvRecord rec;
-    std::string field;
-    bool quoted = false, fieldStarted = false, any = false;
-    int line = 1;
-    rec.line = 1;
-    std::size_t i = 0;
-    if (text.rfind("\xEF\xBB\xBF", 0) == 0) // UTF-8 byte order mark
-        i = 3;
-    auto endRecord = [&] {
-        rec.fields.push_back(field);
-        field.clear();
-        fieldStarted = false;
-        const bool blank = rec.fields.size() == 1 && rec.fields[0].empty() && !any;
-        if (!blank) records.push_back(rec);
-        rec = CsvRecord{};
-        rec.line = line;
-        any = false;
-    };
-    for (; i < text.size(); ++i) {
-        const char c = text[i];
-        if (quoted) {
-            if (c == '"') {
-                if (i + 1 < text.size() && text[i + 1] == '"') {
-                    field += '"';
-                    ++i;
-                } else {
-                    quoted = false;
-                }
-            } else {
-                if (c == '\n') ++line;
-                field += c;
-            }
-            continue;
-        }
-        if (c == '"' && !fieldStarted) {
-            quoted = fieldStarted = any = true;
-        } else if (c == ',') {
-            rec.fields.push_back(field);
-            field.clear();
-            fieldStarted = false;
-            any = true;
-        } else if (c == '\n' || c == '\r') {
-            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-            ++line;
-            endRecord();
-        } else {
-            field += c;
-            fieldStarted = any = true;
-        }
-    }
-    if (quoted)
-        throw std::runtime_error("'" + path + "': unterminated quoted field starting on line " +
-                                 std::to_string(rec.line));
-    if (any || !field.empty()) endRecord();
-    return records;
-}
 
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t");
@@ -91,11 +29,9 @@ std::string lower(std::string s) {
 } // namespace
 
 std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath) {
-    std::ifstream in(csvPath, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open labels file '" + csvPath + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const auto records = parseCsv(ss.str(), csvPath);
+    std::ifstream probe(csvPath, std::ios::binary);
+    if (!probe) throw std::runtime_error("cannot open labels file '" + csvPath + "'");
+    const auto records = parseCsvRecords(readCsvFile(csvPath), csvPath);
     if (records.empty())
         throw std::runtime_error("'" + csvPath + "' is empty (expected a header with file, " +
                                  "valence, arousal)");

@@ -1,5 +1,7 @@
 #include "core/LabelledClips.h"
 
+#include "CsvTable.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -12,58 +14,29 @@ namespace moodsteer {
 
 namespace {
 
-// One CSV record (RFC 4180 quoting; no embedded newlines).
-std::vector<std::string> splitCsv(const std::string& line, bool& ok) {
-    std::vector<std::string> out(1);
-    bool quoted = false;
-    ok = true;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                out.back() += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                out.back() += c;
-            }
-        } else if (c == '"' && out.back().empty()) {
-            quoted = true;
-        } else if (c == ',') {
-            out.emplace_back();
-        } else if (c != '\r') {
-            out.back() += c;
-        }
-    }
-    ok = !quoted;
-    for (auto& f : out) { // trim unquoted surrounding spaces
-        const auto b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
-        f = b == std::string::npos ? std::string() : f.substr(b, e - b + 1);
-    }
-    return out;
+std::string trim(const std::string& f) { // unquoted surrounding spaces are not data
+    const auto b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : f.substr(b, e - b + 1);
 }
 
 } // namespace
 
 LabelledClips LabelledClips::parse(const std::string& csv, const std::string& folder,
                                    const std::string& name) {
-    std::istringstream in(csv);
-    std::string line;
     int lineNo = 0;
     const auto fail = [&](const std::string& what) {
         throw std::runtime_error(name + ":" + std::to_string(lineNo) + ": " + what);
     };
+    std::vector<CsvRecord> records = parseCsvRecords(csv, name);
+    for (auto& rec : records)
+        for (auto& f : rec.fields)
+            f = trim(f);
     std::map<std::string, std::size_t> column;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        bool ok;
-        const auto fields = splitCsv(line, ok);
-        if (!ok) fail("unterminated quote");
+    if (!records.empty()) {
+        lineNo = records.front().line;
+        const auto& fields = records.front().fields;
         for (std::size_t i = 0; i < fields.size(); ++i)
             column[fields[i]] = i;
-        break;
     }
     for (const char* required : {"file", "label"})
         if (!column.count(required))
@@ -77,12 +50,10 @@ LabelledClips LabelledClips::parse(const std::string& csv, const std::string& fo
     };
     std::vector<Row> rows;
     std::set<std::string> files;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        bool ok;
-        const auto f = splitCsv(line, ok);
-        if (!ok) fail("unterminated quote");
+    for (std::size_t rec = 1; rec < records.size(); ++rec) {
+        const auto& f = records[rec].fields;
+        lineNo = records[rec].line;
+        if (f.size() == 1 && f[0].empty()) continue; // a line of spaces
         const auto get = [&](const std::string& col) -> const std::string& {
             const std::size_t i = column.at(col);
             if (i >= f.size()) fail("missing field '" + col + "'");
