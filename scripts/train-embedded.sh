@@ -1,19 +1,41 @@
 #!/usr/bin/env bash
 # Re-makes the embedded default model from scratch: the procedural corpus from a fixed seed,
 # then the training run that produced resources/model (see resources/model/MODEL_CARD.md).
-#   scripts/train-embedded.sh [BUILD_DIR] [WORK_DIR]
-# Writes WORK_DIR/model; copy config.json, model.safetensors, spiece.model and
-# training_log.csv into resources/model/ to ship it. Resumable: re-running continues from
-# WORK_DIR/model/checkpoint.
+#   scripts/train-embedded.sh [BUILD_DIR] [WORK_DIR] [shipped|ablations] [extra train options]
+# shipped (default): WORK_DIR/model, the recipe of resources/model. ablations: the model card's
+# three-way comparison at the 900-step budget: WORK_DIR/ablation-va-lara (VA + LARA),
+# WORK_DIR/ablation-ce-only (no LARA loss) and WORK_DIR/ablation-text-only (no AV token; the
+# prompts carry the emotion words), then `bench-emotion` on each.
+# Copy config.json, model.safetensors, spiece.model and training_log.csv of WORK_DIR/model into
+# resources/model/ to ship it. Resumable: re-running continues from each run's checkpoint.
 set -euo pipefail
 build=${1:-build}
 work=${2:-/tmp/moodsteer-train}
+what=${3:-shipped}
 cli="$build/app/moodsteer-cli"
 mkdir -p "$work"
 if [ ! -f "$work/corpus/labels.csv" ]; then
     "$cli" corpus --out "$work/corpus" --count 1200 --seconds 10 --seed 20261121 --tokens-only
 fi
-"$cli" train --corpus "$work/corpus" --out "$work/model" \
-    --steps 900 --minutes 62 --batch 12 --crop 150 --lr 2e-3 --warmup 50 \
-    --lara-alpha 1 --seed 1 --threads 1 --checkpoint-every 100 \
-    --lm-width 192 --lm-heads 6 --lm-ffn 768 --lm-layers 4 "${@:3}"
+common=(--corpus "$work/corpus" --batch 12 --crop 150 --lr 2e-3 --warmup 50 --seed 1 --threads 1
+        --checkpoint-every 100 --lm-width 192 --lm-heads 6 --lm-ffn 768 --lm-layers 4)
+case "$what" in
+shipped)
+    "$cli" train "${common[@]}" --out "$work/model" --steps 1800 --opening-weight 10 \
+        --opening-frames 10 --lara-alpha 1 "${@:4}"
+    ;;
+ablations)
+    budget=(--steps 900 --opening-weight 5 --opening-frames 25)
+    "$cli" train "${common[@]}" "${budget[@]}" --out "$work/ablation-va-lara" --lara-alpha 1 "${@:4}"
+    "$cli" train "${common[@]}" "${budget[@]}" --out "$work/ablation-ce-only" --lara-alpha 0 "${@:4}"
+    "$cli" train "${common[@]}" "${budget[@]}" --out "$work/ablation-text-only" --lara-alpha 1 \
+        --no-av "${@:4}"
+    "$cli" bench-emotion --model "$work/ablation-va-lara" --grid 5x5
+    "$cli" bench-emotion --model "$work/ablation-ce-only" --grid 5x5
+    "$cli" bench-emotion --model "$work/ablation-text-only" --grid 5x5 --text-baseline
+    ;;
+*)
+    echo "train-embedded.sh: the third argument is 'shipped' or 'ablations', not '$what'" >&2
+    exit 2
+    ;;
+esac

@@ -17,6 +17,8 @@ spiece.model, training_log.csv}.
 
   --steps N (2000)  --minutes M (stop after M minutes)  --batch B (16)  --crop FRAMES (200)
   --lr X (1e-3)  --warmup N (100)  --lara-alpha A (1; 0 = CE only)  --no-av (text-only ablation)
+  --start-crops F (0.5: share of crops that start at the piece's first frame)
+  --opening-weight W (5) --opening-frames N (25): CE weight of those crops' first N frames
   --seed N (1)  --threads N  --checkpoint-every N (200)
   --lm-width 256 --lm-layers 4 --lm-heads 8 --lm-ffn 1024 --text-width 128 --text-layers 2)";
 
@@ -26,9 +28,12 @@ static int runTrain(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n";
         return 0;
     }
+    // clang-format off
     args.allowOnly({"corpus", "out", "steps", "minutes", "batch", "crop", "lr", "warmup",
-                    "lara-alpha", "no-av", "seed", "threads", "checkpoint-every", "lm-width",
-                    "lm-layers", "lm-heads", "lm-ffn", "text-width", "text-layers", "help"});
+                    "lara-alpha", "start-crops", "opening-weight", "opening-frames", "no-av",
+                    "seed", "threads", "checkpoint-every", "lm-width", "lm-layers", "lm-heads",
+                    "lm-ffn", "text-width", "text-layers", "help"});
+    // clang-format on
     TrainOptions o;
     o.corpusDir = args.require("corpus");
     o.outDir = args.require("out");
@@ -39,6 +44,13 @@ static int runTrain(const std::vector<std::string>& argv) {
     o.learningRate = args.getDouble("lr", o.learningRate);
     o.warmupSteps = static_cast<int>(args.getInt("warmup", o.warmupSteps));
     o.laraAlpha = args.getDouble("lara-alpha", 1.0);
+    o.startCropShare = args.getDouble("start-crops", o.startCropShare);
+    if (o.startCropShare < 0 || o.startCropShare > 1)
+        throw UsageError("--start-crops must be in [0, 1]");
+    o.openingWeight = args.getDouble("opening-weight", o.openingWeight);
+    o.openingFrames = static_cast<int>(args.getInt("opening-frames", o.openingFrames));
+    if (o.openingWeight <= 0 || o.openingFrames < 0)
+        throw UsageError("--opening-weight must be > 0 and --opening-frames >= 0");
     o.useAvEncoder = !args.has("no-av");
     o.seed = static_cast<std::uint64_t>(args.getInt("seed", 1));
     o.threads = static_cast<int>(args.getInt("threads", 0));
@@ -51,7 +63,9 @@ static int runTrain(const std::vector<std::string>& argv) {
     o.textLayers = static_cast<int>(args.getInt("text-layers", o.textLayers));
     runTraining(o, [](const TrainProgress& p) {
         if (p.step % 10 == 0 || p.step == p.totalSteps)
-            std::fprintf(stderr, "train: step %d/%d  loss %.4f (ce %.4f, lara %.4f)  lr %.2e  %.0f s, ~%.0f s left\n",
+            std::fprintf(stderr,
+                         "train: step %d/%d  loss %.4f (ce %.4f, lara %.4f)  lr %.2e  %.0f s, "
+                         "~%.0f s left\n",
                          p.step, p.totalSteps, p.loss, p.ce, p.lara, p.learningRate,
                          p.elapsedSeconds, p.etaSeconds);
     });
@@ -59,6 +73,7 @@ static int runTrain(const std::vector<std::string>& argv) {
     return 0;
 }
 
-static CliCommand trainCommand("train", "train the embedded model (CE + LARA) on a corpus", runTrain);
+static CliCommand trainCommand("train", "train the embedded model (CE + LARA) on a corpus",
+                               runTrain);
 
 } // namespace moodsteer::cli

@@ -13,9 +13,9 @@
 namespace moodsteer {
 
 struct TrainOptions {
-    std::string corpusDir;      ///< labels.csv + token files (+ audio) from `corpus`
-    std::string outDir;         ///< the model folder written at the end (and at checkpoints)
-    std::string checkpointDir;  ///< resumable training state; "" = outDir + "/checkpoint"
+    std::string corpusDir;     ///< labels.csv + token files (+ audio) from `corpus`
+    std::string outDir;        ///< the model folder written at the end (and at checkpoints)
+    std::string checkpointDir; ///< resumable training state; "" = outDir + "/checkpoint"
     int steps = 2000;
     double maxMinutes = 0; ///< > 0: stop (and save) when this wall-clock budget is spent
     int batchSize = 16;
@@ -24,15 +24,24 @@ struct TrainOptions {
     int warmupSteps = 100;
     double weightDecay = 0.01;
     double gradClip = 1.0;
-    double laraAlpha = 100.0;   ///< 0 disables the LARA loss (ablation)
+    double laraAlpha = 100.0; ///< 0 disables the LARA loss (ablation)
     double laraWindowSeconds = 2.0;
-    bool useAvEncoder = true;   ///< false: text-only emotion prompting (ablation)
-    double textDropout = 0.1;   ///< conditioning dropout for classifier-free guidance
+    bool useAvEncoder = true; ///< false: text-only emotion prompting (ablation)
+    double textDropout = 0.1; ///< conditioning dropout for classifier-free guidance
     double avDropout = 0.1;
     std::uint64_t seed = 1;
     int threads = 0;
     int checkpointEvery = 200;
-    int vocabSize = 400; ///< SentencePiece vocabulary for the prompts
+    int vocabSize = 400; ///< SentencePiece (BPE) vocabulary for the prompts
+    /// Share of crops that start at the piece's first frame. Later in a piece the tokens
+    /// already carry genre, tempo and mood (SynthCodec repeats them every frame), so the
+    /// opening is the only place where the LM must take them from the conditions.
+    double startCropShare = 0.5;
+    /// Cross-entropy weight of the first `openingFrames` frames of a crop that starts at the
+    /// piece's first frame. Those few tokens are where genre and tempo are decided from the
+    /// prompt alone; at weight 1 they are ~1 % of the loss and the text is learned slowly.
+    double openingWeight = 5.0;
+    int openingFrames = 25;
     // Architecture of the small model.
     int textWidth = 128, textLayers = 2, textHeads = 4, textFfn = 256;
     int lmWidth = 256, lmLayers = 4, lmHeads = 8, lmFfn = 1024, maxPositions = 1024;

@@ -71,7 +71,9 @@ std::string writePrompt(const Piece& piece, const std::vector<EmotionLexicon::Wo
     const std::string instruments = join(inst);
     const std::string key = piece.label.key + " " + piece.label.mode;
 
-    switch (rng.below(8)) {
+    // Ten templates: long descriptive ones, and short ones like what people type ("sad jazz",
+    // "rock music") so that a short prompt is not out of distribution for the text encoder.
+    switch (rng.below(10)) {
     case 0:
         return article(w1) + " " + w1 + " " + genre + " piece with " + instruments;
     case 1:
@@ -89,8 +91,12 @@ std::string writePrompt(const Piece& piece, const std::vector<EmotionLexicon::Wo
         return genre + " in " + key + " at " +
                std::to_string(static_cast<int>(piece.label.tempoBpm + 0.5)) + " bpm, " + w1 +
                " and " + w2;
-    default:
+    case 7:
         return "music for a " + w1 + " moment: " + tempo + " " + genre + " with " + instruments;
+    case 8:
+        return w1 + " " + genre;
+    default:
+        return genre + " music";
     }
 }
 

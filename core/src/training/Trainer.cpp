@@ -60,12 +60,15 @@ nlohmann::json modelConfig(const TrainOptions& o, int vocab, int codebooks, int 
     nlohmann::json ms;
     ms["codec"] = {{"name", "synthcodec"}};
     ms["genres"] = genres;
-    if (o.useAvEncoder)
-        ms["av_encoder"] = {{"hidden_size", 128}, {"output_size", o.textWidth}};
+    if (o.useAvEncoder) ms["av_encoder"] = {{"hidden_size", 128}, {"output_size", o.textWidth}};
     ms["training"] = {{"lara_alpha", o.laraAlpha},
                       {"lara_window_seconds", o.laraWindowSeconds},
                       {"text_dropout", o.textDropout},
                       {"av_dropout", o.avDropout},
+                      {"start_crop_share", o.startCropShare},
+                      {"opening_weight", o.openingWeight},
+                      {"opening_frames", o.openingFrames},
+                      {"steps", o.steps},
                       {"seed", o.seed}};
     c["moodsteer"] = ms;
     return c;
@@ -83,14 +86,16 @@ void trainTokenizer(const std::vector<std::string>& prompts, const fs::path& out
     const std::string cmd = "spm_train --input='" + (tmp / "prompts.txt").string() +
                             "' --model_prefix='" + (tmp / "spiece").string() +
                             "' --vocab_size=" + std::to_string(vocab) +
-                            " --model_type=unigram --pad_id=0 --eos_id=1 --unk_id=2 --bos_id=-1"
+                            " --model_type=bpe --pad_id=0 --eos_id=1 --unk_id=2 --bos_id=-1"
                             " --normalization_rule_name=nmt_nfkc --character_coverage=1.0"
                             " --hard_vocab_limit=false --num_threads=1 --minloglevel=2"
-                            " > '" + (tmp / "log.txt").string() + "' 2>&1";
+                            " > '" +
+                            (tmp / "log.txt").string() + "' 2>&1";
     const int rc = std::system(cmd.c_str());
     if (rc != 0 || !fs::exists(tmp / "spiece.model"))
         throw std::runtime_error("spm_train failed (is the 'sentencepiece' package installed?); "
-                                 "see " + (tmp / "log.txt").string());
+                                 "see " +
+                                 (tmp / "log.txt").string());
     fs::copy_file(tmp / "spiece.model", out, fs::copy_options::overwrite_existing);
     fs::remove_all(tmp);
 }
@@ -120,7 +125,8 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     setComputeThreads(o.threads);
     torch::manual_seed(o.seed);
     const fs::path out(o.outDir);
-    const fs::path ckptDir = o.checkpointDir.empty() ? out / "checkpoint" : fs::path(o.checkpointDir);
+    const fs::path ckptDir =
+        o.checkpointDir.empty() ? out / "checkpoint" : fs::path(o.checkpointDir);
     fs::create_directories(out);
     fs::create_directories(ckptDir);
 
@@ -132,8 +138,7 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     if (o.cropFrames % windowFrames != 0)
         throw std::runtime_error("crop length must be a multiple of the LARA window (" +
                                  std::to_string(windowFrames) + " frames)");
-    if (o.laraAlpha > 0)
-        corpus.computeLaraTargets(o.corpusDir, codec, windowFrames);
+    if (o.laraAlpha > 0) corpus.computeLaraTargets(o.corpusDir, codec, windowFrames);
 
     // Tokenizer trained on the corpus prompts (kept when it already exists: resumable).
     const auto spm = out / "spiece.model";
@@ -147,8 +152,10 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     for (auto& p : corpus.pieces)
         p.promptIds = tokenizer->encodeT5(p.prompt);
 
-    const auto config = modelConfig(o, static_cast<int>(tokenizer->pieceSize()), K, V, corpus.genres);
-    auto model = std::make_shared<models::MusicgenModelImpl>(models::MusicgenConfig::fromJson(config));
+    const auto config =
+        modelConfig(o, static_cast<int>(tokenizer->pieceSize()), K, V, corpus.genres);
+    auto model =
+        std::make_shared<models::MusicgenModelImpl>(models::MusicgenConfig::fromJson(config));
     models::LaraProxyConfig pc;
     pc.lm_hidden_size = o.lmWidth;
     pc.num_queries = o.cropFrames / windowFrames;
@@ -157,15 +164,16 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     std::vector<torch::Tensor> params = model->parameters();
     for (auto& p : proxy->parameters())
         params.push_back(p);
-    torch::optim::AdamW optimizer(params, torch::optim::AdamWOptions(o.learningRate)
-                                              .weight_decay(o.weightDecay)
-                                              .betas({0.9, 0.95}));
+    torch::optim::AdamW optimizer(
+        params,
+        torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay).betas({0.9, 0.95}));
     int startStep = 0;
     const auto ckptFile = ckptDir / "state.pt";
     if (fs::exists(ckptFile)) {
         torch::serialize::InputArchive in;
         in.load_from(ckptFile.string());
-        static_cast<torch::nn::Module&>(*model).load(in); // MusicgenModelImpl::load(folder) hides it
+        static_cast<torch::nn::Module&>(*model).load(
+            in); // MusicgenModelImpl::load(folder) hides it
         proxy->load(in);
         torch::serialize::InputArchive opt;
         in.read("optimizer", opt);
@@ -190,8 +198,7 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     };
 
     std::ofstream log(out / "training_log.csv", startStep > 0 ? std::ios::app : std::ios::trunc);
-    if (startStep == 0)
-        log << "step,loss,ce,lara,lr,seconds\n";
+    if (startStep == 0) log << "step,loss,ce,lara,lr,seconds\n";
     // One stream per run, advanced per step, so a resumed run draws new batches.
     std::mt19937_64 rng(o.seed * 7919 + startStep);
     const auto t0 = Clock::now();
@@ -202,23 +209,23 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     proxy->train();
     int step = startStep;
     for (; step < o.steps; ++step) {
-        if (cancel && cancel->load())
-            break;
+        if (cancel && cancel->load()) break;
         const double minutes = std::chrono::duration<double>(Clock::now() - t0).count() / 60;
-        if (o.maxMinutes > 0 && minutes > o.maxMinutes)
-            break;
+        if (o.maxMinutes > 0 && minutes > o.maxMinutes) break;
         // Learning rate: linear warm-up, cosine decay to 10 %.
         double lr = o.learningRate;
         if (step < o.warmupSteps)
             lr *= (step + 1.0) / o.warmupSteps;
         else
-            lr *= 0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * (step - o.warmupSteps) /
-                                                  std::max(1, o.steps - o.warmupSteps)));
+            lr *= 0.1 + 0.9 * 0.5 *
+                            (1 + std::cos(M_PI * (step - o.warmupSteps) /
+                                          std::max(1, o.steps - o.warmupSteps)));
         for (auto& g : optimizer.param_groups())
             static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 
         const int B = o.batchSize;
         std::vector<std::int64_t> input(static_cast<std::size_t>(B) * K * T), target(input.size());
+        std::vector<float> weight(input.size(), 1.0f);
         std::vector<float> laraTarget;
         std::vector<float> va(static_cast<std::size_t>(B) * 2), avMask(B, 1.0f);
         std::size_t maxText = 1;
@@ -231,15 +238,20 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
             const int maxStart = (p.codes.frames - F) / windowFrames;
             if (maxStart < 0)
                 throw std::runtime_error("a corpus piece is shorter than the training crop");
-            const int w0 = static_cast<int>(rng() % (maxStart + 1));
-            const auto delayed = pattern.build(p.codes.slice(w0 * windowFrames, w0 * windowFrames + F));
+            const int w0 =
+                uni(rng) < o.startCropShare ? 0 : static_cast<int>(rng() % (maxStart + 1));
+            const auto delayed =
+                pattern.build(p.codes.slice(w0 * windowFrames, w0 * windowFrames + F));
             for (int k = 0; k < K; ++k)
                 for (int t = 0; t < T; ++t) {
                     const std::size_t i = (static_cast<std::size_t>(b) * K + k) * T + t;
                     input[i] = delayed[static_cast<std::size_t>(k) * pattern.length() + t];
-                    target[i] = pattern.isForced(k, t + 1)
-                                    ? -100
-                                    : delayed[static_cast<std::size_t>(k) * pattern.length() + t + 1];
+                    target[i] =
+                        pattern.isForced(k, t + 1)
+                            ? -100
+                            : delayed[static_cast<std::size_t>(k) * pattern.length() + t + 1];
+                    if (w0 == 0 && t + 1 - k < o.openingFrames) // the target token's frame
+                        weight[i] = static_cast<float>(o.openingWeight);
                 }
             if (o.laraAlpha > 0)
                 for (int w = 0; w < F / windowFrames; ++w)
@@ -247,8 +259,7 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
                                       p.windows.at(w0 + w).end());
             va[2 * b] = static_cast<float>(p.valence);
             va[2 * b + 1] = static_cast<float>(p.arousal);
-            if (uni(rng) < o.avDropout)
-                avMask[b] = 0;
+            if (uni(rng) < o.avDropout) avMask[b] = 0;
         }
         auto ids = torch::zeros({B, static_cast<long>(maxText)}, torch::kInt64);
         auto textMask = torch::zeros({B, static_cast<long>(maxText)}, torch::kInt64);
@@ -271,16 +282,21 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         std::vector<torch::Tensor> hidden;
         auto logits = model->decoder->forward(inputT, cross, nullptr, nullptr,
                                               o.laraAlpha > 0 ? &hidden : nullptr); // [B,K,T,V]
-        auto ce = torch::nn::functional::cross_entropy(
+        auto tokenCe = torch::nn::functional::cross_entropy(
             logits.reshape({-1, V}), targetT,
-            torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
-        auto loss = ce;
+            torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(
+                torch::kNone));
+        const auto valid = (targetT != -100).to(torch::kFloat32);
+        const auto weightT =
+            torch::from_blob(weight.data(), {B * K * T}, torch::kFloat32).clone() * valid;
+        auto ce = (tokenCe * valid).sum() / valid.sum(); // logged: the plain mean
+        auto loss = (tokenCe * weightT).sum() / weightT.sum();
         torch::Tensor lara = torch::zeros({});
         if (o.laraAlpha > 0) {
             auto pred = proxy->forward(hidden.back());
             auto tgt = torch::from_blob(laraTarget.data(), pred.sizes(), torch::kFloat32).clone();
             lara = torch::mse_loss(pred, tgt);
-            loss = ce + o.laraAlpha * lara;
+            loss = loss + o.laraAlpha * lara;
         }
         optimizer.zero_grad();
         loss.backward();
@@ -299,8 +315,7 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         pr.etaSeconds = elapsed / (step + 1 - startStep) * (o.steps - step - 1);
         log << pr.step << "," << pr.loss << "," << pr.ce << "," << pr.lara << "," << lr << ","
             << elapsed << "\n";
-        if (onProgress)
-            onProgress(pr);
+        if (onProgress) onProgress(pr);
         if (!std::isfinite(pr.loss))
             throw std::runtime_error("training diverged at step " + std::to_string(pr.step) +
                                      " (loss is not finite); the last checkpoint is intact");

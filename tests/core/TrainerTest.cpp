@@ -1,0 +1,189 @@
+// runTraining end to end on a tiny corpus and a tiny model: the loss falls, the folder it
+// writes loads through MusicEngine and generates, a second call resumes from the checkpoint,
+// the ablation switches reach the saved config, and bad options fail with a clear message.
+#include "TestPaths.h"
+
+#include "core/CorpusWriter.h"
+#include "core/MusicEngine.h"
+#include "core/Training.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace moodsteer;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// 16 pieces of 4 s (tokens only), made once per test run.
+std::string tinyCorpus() {
+    static const std::string dir = [] {
+        const auto d = test::scratchDir("trainer-corpus") / "corpus";
+        CorpusOptions o;
+        o.outDir = d.string();
+        o.count = 16;
+        o.seconds = 4.0;
+        o.seed = 5;
+        o.tokensOnly = true;
+        CorpusWriter(o).run();
+        return d.string();
+    }();
+    return dir;
+}
+
+TrainOptions tinyOptions(const std::string& out) {
+    TrainOptions o;
+    o.corpusDir = tinyCorpus();
+    o.outDir = out;
+    o.steps = 12;
+    o.batchSize = 4;
+    o.cropFrames = 50; // one 2 s LARA window
+    o.learningRate = 3e-3;
+    o.warmupSteps = 2;
+    o.laraAlpha = 1.0;
+    o.threads = 1;
+    o.checkpointEvery = 6;
+    o.vocabSize = 120;
+    o.textWidth = 32;
+    o.textLayers = 1;
+    o.textHeads = 2;
+    o.textFfn = 64;
+    o.lmWidth = 48;
+    o.lmLayers = 2;
+    o.lmHeads = 2;
+    o.lmFfn = 96;
+    o.maxPositions = 256;
+    return o;
+}
+
+std::vector<std::vector<double>> readLog(const fs::path& csv) {
+    std::ifstream in(csv);
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line, "step,loss,ce,lara,lr,seconds");
+    std::vector<std::vector<double>> rows;
+    while (std::getline(in, line)) {
+        std::stringstream ss(line);
+        std::vector<double> row;
+        for (std::string f; std::getline(ss, f, ',');)
+            row.push_back(std::stod(f));
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+nlohmann::json config(const fs::path& dir) {
+    std::ifstream in(dir / "config.json");
+    return nlohmann::json::parse(in);
+}
+
+} // namespace
+
+TEST(Trainer, TrainsResumesAndWritesALoadableModel) {
+    const auto out = test::scratchDir("trainer-run") / "model";
+    fs::remove_all(out);
+    TrainOptions o = tinyOptions(out.string());
+    o.steps = 6;
+    int calls = 0;
+    runTraining(o, [&](const TrainProgress& p) {
+        ++calls;
+        EXPECT_EQ(p.totalSteps, 6);
+        EXPECT_GT(p.lara, 0.0);
+    });
+    EXPECT_EQ(calls, 6);
+    ASSERT_TRUE(fs::exists(out / "checkpoint" / "state.pt"));
+    for (const char* f : {"config.json", "model.safetensors", "spiece.model", "training_log.csv"})
+        EXPECT_TRUE(fs::exists(out / f)) << f;
+
+    // A second call with more steps resumes at step 7 and appends to the same log.
+    o.steps = 12;
+    int first = -1;
+    runTraining(o, [&](const TrainProgress& p) {
+        if (first < 0) first = p.step;
+    });
+    EXPECT_EQ(first, 7);
+    const auto log = readLog(out / "training_log.csv");
+    ASSERT_EQ(log.size(), 12u);
+    for (std::size_t i = 0; i < log.size(); ++i)
+        EXPECT_EQ(log[i][0], double(i + 1));
+    // Cross-entropy falls from ~log(2049) as the LM learns the token statistics.
+    EXPECT_GT(log.front()[2], 6.0);
+    EXPECT_LT(log.back()[2], log.front()[2] - 1.0);
+
+    const auto c = config(out);
+    EXPECT_EQ(c["moodsteer"]["codec"]["name"], "synthcodec");
+    EXPECT_TRUE(c["moodsteer"].contains("av_encoder"));
+    EXPECT_EQ(c["moodsteer"]["training"]["steps"], 12);
+    EXPECT_EQ(c["moodsteer"]["training"]["opening_weight"], 5.0);
+    EXPECT_EQ(c["decoder"]["num_hidden_layers"], 2);
+
+    // The folder is a model: it loads and generates with and without an emotion target.
+    auto engine = MusicEngine::load(out.string());
+    EXPECT_TRUE(engine->info().hasAvEncoder);
+    Recipe r;
+    r.prompt = "calm jazz";
+    r.seconds = 1.0;
+    r.valence = 7;
+    r.arousal = 3;
+    const auto result = engine->generate(r);
+    EXPECT_EQ(result.numCodebooks, 4);
+    EXPECT_EQ(result.frames, 25);
+    EXPECT_FALSE(result.audio.samples.empty());
+    EXPECT_GT(engine->tokenize("rock music").size(), 1u);
+}
+
+TEST(Trainer, AblationsReachTheSavedModel) {
+    const auto out = test::scratchDir("trainer-ablation") / "model";
+    fs::remove_all(out);
+    TrainOptions o = tinyOptions(out.string());
+    o.steps = 2;
+    o.laraAlpha = 0;        // CE only
+    o.useAvEncoder = false; // text-only emotion prompting
+    runTraining(o, [](const TrainProgress& p) { EXPECT_EQ(p.lara, 0.0); });
+    const auto c = config(out);
+    EXPECT_FALSE(c["moodsteer"].contains("av_encoder"));
+    EXPECT_EQ(c["moodsteer"]["training"]["lara_alpha"], 0.0);
+    auto engine = MusicEngine::load(out.string());
+    EXPECT_FALSE(engine->info().hasAvEncoder);
+}
+
+TEST(Trainer, BadOptionsFailWithAClearMessage) {
+    const auto out = test::scratchDir("trainer-bad") / "model";
+    TrainOptions o = tinyOptions(out.string());
+    o.cropFrames = 60; // not a multiple of the 50-frame LARA window
+    try {
+        runTraining(o);
+        FAIL() << "a crop that is not a whole number of LARA windows must fail";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("LARA window"), std::string::npos) << e.what();
+    }
+    o = tinyOptions(out.string());
+    o.cropFrames = 150; // longer than the 4 s (100-frame) pieces
+    EXPECT_THROW(runTraining(o), std::runtime_error);
+    o = tinyOptions(out.string());
+    o.corpusDir = (test::scratchDir("trainer-bad") / "no-such-corpus").string();
+    EXPECT_THROW(runTraining(o), std::runtime_error);
+}
+
+TEST(Trainer, OpeningWeightChangesTheLossNotTheLoggedCrossEntropy) {
+    std::vector<std::pair<double, double>> lossCe;
+    for (double weight : {1.0, 10.0}) {
+        const auto out = test::scratchDir("trainer-opening") / ("w" + std::to_string(int(weight)));
+        fs::remove_all(out);
+        TrainOptions o = tinyOptions(out.string());
+        o.steps = 1;
+        o.laraAlpha = 0;
+        o.startCropShare = 1.0; // every crop starts at its piece's first frame
+        o.openingWeight = weight;
+        o.openingFrames = 10;
+        runTraining(o, [&](const TrainProgress& p) { lossCe.emplace_back(p.loss, p.ce); });
+    }
+    ASSERT_EQ(lossCe.size(), 2u);
+    EXPECT_NEAR(lossCe[0].first, lossCe[0].second, 1e-5);          // weight 1: the plain mean
+    EXPECT_NEAR(lossCe[0].second, lossCe[1].second, 1e-5);         // same batch, same model
+    EXPECT_GT(std::abs(lossCe[1].first - lossCe[1].second), 1e-4); // the opening counts 10x
+}
