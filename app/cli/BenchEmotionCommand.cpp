@@ -40,6 +40,8 @@ clip's emotion with the Emotion Predictor and prints CCC, PCC and RMSE for arous
   --genres a,b       prompted genres (default: the model's genres; none: prompt "music")
   --clips-per-point N (default 1)   --seconds S clip length (default 10)   --seed X (default 1)
   --guidance G       classifier-free guidance (default 3)
+  --prompt-template T   AV conditioning's prompt (default "{genre} music"; {word}: the mood
+                     word nearest to the target)
   --text-baseline    no AV conditioning: prompt "Generate a [word] [genre] music." with the
                      emotion word nearest to the target (Glasgow Norms)
   --head FILE        emotion head (default: the embedded dsp head)
@@ -82,8 +84,8 @@ int run(const std::vector<std::string>& argv) {
         return 0;
     }
     args.allowOnly({"json", "help", "text-baseline", "no-genre-check", "model", "grid", "genres",
-                    "clips-per-point", "seconds", "seed", "guidance", "head", "model-dir",
-                    "genre-cache", "csv", "svg", "clips-csv"});
+                    "prompt-template", "clips-per-point", "seconds", "seed", "guidance", "head",
+                    "model-dir", "genre-cache", "csv", "svg", "clips-csv"});
     if (!args.positional().empty())
         throw UsageError("unexpected argument '" + args.positional()[0] + "'");
     const bool json = args.has("json");
@@ -100,6 +102,7 @@ int run(const std::vector<std::string>& argv) {
     o.seed = static_cast<std::uint64_t>(args.getInt("seed", 1));
     o.guidance = args.getDouble("guidance", 3.0);
     o.textBaseline = args.has("text-baseline");
+    o.promptTemplate = args.get("prompt-template", o.promptTemplate);
 
     const std::string modelArg = args.get("model", "embedded");
     const std::string folder =

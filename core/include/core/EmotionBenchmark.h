@@ -34,6 +34,9 @@ struct EmotionBenchmarkOptions {
     double seconds = 10.0;
     std::uint64_t seed = 1; ///< clip i gets seed + i (the same in both conditionings)
     bool textBaseline = false;
+    /// AV conditioning's prompt: "{genre}" is replaced by the genre, "{word}" by the mood word
+    /// nearest to the target (EmotionLexicon::nearestMood). Without a genre: "music".
+    std::string promptTemplate = "{genre} music";
     double guidance = 3.0;
     double silenceRms = 1e-3;       ///< a clip below this RMS (-60 dBFS) counts as silent
     int corpusReferencePieces = 32; ///< Composer pieces for the corpus bar-repetition value

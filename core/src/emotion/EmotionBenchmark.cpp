@@ -32,6 +32,20 @@ std::pair<int, int> parseEmotionGrid(const std::string& text) {
     return {a, b};
 }
 
+namespace {
+std::string fillPromptTemplate(std::string text, const std::string& genre, double v, double a) {
+    const auto replace = [&](const std::string& key, const std::string& value) {
+        for (auto at = text.find(key); at != std::string::npos;
+             at = text.find(key, at + value.size()))
+            text.replace(at, key.size(), value);
+    };
+    replace("{genre}", genre);
+    if (text.find("{word}") != std::string::npos)
+        replace("{word}", EmotionLexicon::builtin().nearestMood(v, a, 1).at(0).word);
+    return text;
+}
+} // namespace
+
 std::string textBaselinePrompt(const std::string& word, const std::string& genre) {
     const bool vowel =
         !word.empty() && std::string("aeiouAEIOU").find(word[0]) != std::string::npos;
@@ -130,7 +144,9 @@ std::vector<EmotionBenchmarkJob> planEmotionBenchmark(const EmotionBenchmarkOpti
                         clip.word = words.at(0).word;
                         clip.prompt = textBaselinePrompt(clip.word, genre);
                     } else {
-                        clip.prompt = genre.empty() ? "music" : genre + " music";
+                        clip.prompt = genre.empty()
+                                          ? "music"
+                                          : fillPromptTemplate(o.promptTemplate, genre, v, a);
                         r.valence = v;
                         r.arousal = a;
                     }
