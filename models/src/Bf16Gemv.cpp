@@ -20,7 +20,7 @@
 namespace moodsteer::models::gemv {
 namespace {
 
-constexpr int64_t kBlock = 64; // output rows per task: 128 KiB of bf16 weights at K = 1024
+constexpr int64_t kBlock = 16; // blocks of 4 output rows per task: 128 KiB at K = 1024
 
 int64_t paddedK(int64_t K) {
     return (K + 31) / 32 * 32;
@@ -41,73 +41,45 @@ MOODSTEER_BF16_TARGET void roundToBf16(const float* x, int64_t M, int64_t K, uin
         }
 }
 
-// M input rows (x: stride Kp) against output rows [n0, n1); y has stride N.
+// M input rows (x: stride Kp) against the packed blocks [b0, b1) of 4 output rows; y has
+// stride N. Padded weights and activations are zero, so there is no K tail to mask.
 template <int M>
 MOODSTEER_BF16_TARGET void bf16Rows(const uint16_t* x, int64_t K, const uint16_t* w, float* y,
-                                    int64_t N, int64_t n0, int64_t n1) {
-    const int64_t Kp = paddedK(K), full = K / 32 * 32;
-    const __mmask32 tail = static_cast<__mmask32>((1ull << (K - full)) - 1ull);
-    int64_t n = n0;
-    for (; n + 4 <= n1; n += 4) {
+                                    int64_t N, int64_t b0, int64_t b1) {
+    const int64_t Kp = paddedK(K);
+    for (int64_t b = b0; b < b1; ++b) {
         __m512 acc[4][M];
         for (int i = 0; i < 4; ++i)
             for (int m = 0; m < M; ++m)
                 acc[i][m] = _mm512_setzero_ps();
-        const uint16_t* w0 = w + n * K;
-        for (int64_t k = 0; k < full; k += 32) {
+        const uint16_t* wb = w + b * 4 * Kp;
+        for (int64_t k = 0; k < Kp; k += 32, wb += 4 * 32) {
             __m512bh xv[M];
             for (int m = 0; m < M; ++m)
                 xv[m] = (__m512bh)_mm512_loadu_si512(x + m * Kp + k);
             for (int i = 0; i < 4; ++i) {
-                const __m512bh wv = (__m512bh)_mm512_loadu_si512(w0 + i * K + k);
+                const __m512bh wv = (__m512bh)_mm512_loadu_si512(wb + i * 32);
                 for (int m = 0; m < M; ++m)
                     acc[i][m] = _mm512_dpbf16_ps(acc[i][m], wv, xv[m]);
             }
         }
-        if (tail) {
-            for (int i = 0; i < 4; ++i) {
-                const __m512bh wv = (__m512bh)_mm512_maskz_loadu_epi16(tail, w0 + i * K + full);
-                for (int m = 0; m < M; ++m)
-                    acc[i][m] = _mm512_dpbf16_ps(acc[i][m], wv,
-                                                 (__m512bh)_mm512_loadu_si512(x + m * Kp + full));
-            }
-        }
-        for (int i = 0; i < 4; ++i)
+        for (int i = 0; i < 4 && b * 4 + i < N; ++i)
             for (int m = 0; m < M; ++m)
-                y[m * N + n + i] = _mm512_reduce_add_ps(acc[i][m]);
-    }
-    for (; n < n1; ++n) {
-        __m512 acc[M];
-        for (int m = 0; m < M; ++m)
-            acc[m] = _mm512_setzero_ps();
-        const uint16_t* wr = w + n * K;
-        for (int64_t k = 0; k < full; k += 32) {
-            const __m512bh wv = (__m512bh)_mm512_loadu_si512(wr + k);
-            for (int m = 0; m < M; ++m)
-                acc[m] = _mm512_dpbf16_ps(acc[m], wv, (__m512bh)_mm512_loadu_si512(x + m * Kp + k));
-        }
-        if (tail) {
-            const __m512bh wv = (__m512bh)_mm512_maskz_loadu_epi16(tail, wr + full);
-            for (int m = 0; m < M; ++m)
-                acc[m] =
-                    _mm512_dpbf16_ps(acc[m], wv, (__m512bh)_mm512_loadu_si512(x + m * Kp + full));
-        }
-        for (int m = 0; m < M; ++m)
-            y[m * N + n] = _mm512_reduce_add_ps(acc[m]);
+                y[m * N + b * 4 + i] = _mm512_reduce_add_ps(acc[i][m]);
     }
 }
 
 void bf16Block(const uint16_t* x, int64_t rows, int64_t K, const uint16_t* w, float* y, int64_t N,
-               int64_t n0, int64_t n1) {
+               int64_t b0, int64_t b1) {
     switch (rows) {
     case 1:
-        return bf16Rows<1>(x, K, w, y, N, n0, n1);
+        return bf16Rows<1>(x, K, w, y, N, b0, b1);
     case 2:
-        return bf16Rows<2>(x, K, w, y, N, n0, n1);
+        return bf16Rows<2>(x, K, w, y, N, b0, b1);
     case 3:
-        return bf16Rows<3>(x, K, w, y, N, n0, n1);
+        return bf16Rows<3>(x, K, w, y, N, b0, b1);
     default:
-        return bf16Rows<4>(x, K, w, y, N, n0, n1);
+        return bf16Rows<4>(x, K, w, y, N, b0, b1);
     }
 }
 
@@ -120,17 +92,25 @@ bool bf16Available() {
     return ok;
 }
 
-void bf16(const float* x, int64_t M, int64_t K, const uint16_t* w, float* y, int64_t N) {
+at::Tensor packBlocks(const at::Tensor& w) {
+    const int64_t N = w.size(0), K = w.size(1), c = 64 / w.element_size();
+    const int64_t Np = (N + 3) / 4 * 4, Kp = (K + c - 1) / c * c;
+    auto padded = at::constant_pad_nd(w, {0, Kp - K, 0, Np - N}, 0);
+    return padded.view({Np / 4, 4, Kp / c, c}).permute({0, 2, 1, 3}).contiguous();
+}
+
+void bf16(const float* x, int64_t M, int64_t K, const at::Tensor& packed, float* y, int64_t N) {
     const int64_t Kp = paddedK(K);
     thread_local std::vector<uint16_t> buffer; // reused: no allocation per decode step
     if (buffer.size() < static_cast<size_t>(M * Kp)) buffer.resize(M * Kp);
     roundToBf16(x, M, K, buffer.data());
     const uint16_t* xb = buffer.data();
-    at::parallel_for(0, N, kBlock, [&](int64_t begin, int64_t end) {
-        for (int64_t n0 = begin; n0 < end; n0 += kBlock) {
-            const int64_t n1 = std::min(end, n0 + kBlock);
+    const auto* w = static_cast<const uint16_t*>(packed.data_ptr());
+    at::parallel_for(0, (N + 3) / 4, kBlock, [&](int64_t begin, int64_t end) {
+        for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
+            const int64_t b1 = std::min(end, b0 + kBlock);
             for (int64_t m = 0; m < M; m += 4)
-                bf16Block(xb + m * Kp, std::min<int64_t>(4, M - m), K, w, y + m * N, N, n0, n1);
+                bf16Block(xb + m * Kp, std::min<int64_t>(4, M - m), K, w, y + m * N, N, b0, b1);
         }
     });
 }

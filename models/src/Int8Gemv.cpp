@@ -21,7 +21,7 @@
 namespace moodsteer::models::gemv {
 namespace {
 
-constexpr int64_t kBlock = 64; // output rows per task: 64 KiB of codes at K = 1024
+constexpr int64_t kBlock = 16; // blocks of 4 output rows per task: 64 KiB at K = 1024
 
 int64_t paddedK(int64_t K) {
     return (K + 63) / 64 * 64;
@@ -65,75 +65,49 @@ MOODSTEER_INT8_TARGET inline float dequantise(__m512i acc, int32_t rowSum, float
     return scale * static_cast<float>(_mm512_reduce_add_epi32(acc) - 128 * rowSum);
 }
 
-// M input rows (x: stride Kp) against output rows [n0, n1); y has stride N.
+// M input rows (x: stride Kp) against the packed blocks [b0, b1) of 4 output rows; y has
+// stride N. Padded codes and activations are zero, so there is no K tail to mask.
 template <int M>
 MOODSTEER_INT8_TARGET void int8Rows(const uint8_t* x, const float* sx, int64_t K, const int8_t* w,
                                     const float* sw, const int32_t* rowSums, float* y, int64_t N,
-                                    int64_t n0, int64_t n1) {
-    const int64_t Kp = paddedK(K), full = K / 64 * 64;
-    const __mmask64 tail = K - full == 0 ? static_cast<__mmask64>(0)
-                                         : static_cast<__mmask64>(~0ull >> (64 - (K - full)));
-    int64_t n = n0;
-    for (; n + 4 <= n1; n += 4) {
+                                    int64_t b0, int64_t b1) {
+    const int64_t Kp = paddedK(K);
+    for (int64_t b = b0; b < b1; ++b) {
         __m512i acc[4][M];
         for (int i = 0; i < 4; ++i)
             for (int m = 0; m < M; ++m)
                 acc[i][m] = _mm512_setzero_si512();
-        const int8_t* w0 = w + n * K;
-        for (int64_t k = 0; k < full; k += 64) {
+        const int8_t* wb = w + b * 4 * Kp;
+        for (int64_t k = 0; k < Kp; k += 64, wb += 4 * 64) {
             __m512i xv[M];
             for (int m = 0; m < M; ++m)
                 xv[m] = _mm512_loadu_si512(x + m * Kp + k);
             for (int i = 0; i < 4; ++i) {
-                const __m512i wv = _mm512_loadu_si512(w0 + i * K + k);
+                const __m512i wv = _mm512_loadu_si512(wb + i * 64);
                 for (int m = 0; m < M; ++m)
                     acc[i][m] = _mm512_dpbusd_epi32(acc[i][m], xv[m], wv);
             }
         }
-        if (tail) {
-            for (int i = 0; i < 4; ++i) {
-                const __m512i wv = _mm512_maskz_loadu_epi8(tail, w0 + i * K + full);
-                for (int m = 0; m < M; ++m)
-                    acc[i][m] =
-                        _mm512_dpbusd_epi32(acc[i][m], _mm512_loadu_si512(x + m * Kp + full), wv);
-            }
-        }
-        for (int i = 0; i < 4; ++i)
+        for (int i = 0; i < 4 && b * 4 + i < N; ++i) {
+            const int64_t n = b * 4 + i;
             for (int m = 0; m < M; ++m)
-                y[m * N + n + i] = dequantise(acc[i][m], rowSums[n + i], sx[m] * sw[n + i]);
-    }
-    for (; n < n1; ++n) {
-        __m512i acc[M];
-        for (int m = 0; m < M; ++m)
-            acc[m] = _mm512_setzero_si512();
-        const int8_t* wr = w + n * K;
-        for (int64_t k = 0; k < full; k += 64) {
-            const __m512i wv = _mm512_loadu_si512(wr + k);
-            for (int m = 0; m < M; ++m)
-                acc[m] = _mm512_dpbusd_epi32(acc[m], _mm512_loadu_si512(x + m * Kp + k), wv);
+                y[m * N + n] = dequantise(acc[i][m], rowSums[n], sx[m] * sw[n]);
         }
-        if (tail) {
-            const __m512i wv = _mm512_maskz_loadu_epi8(tail, wr + full);
-            for (int m = 0; m < M; ++m)
-                acc[m] = _mm512_dpbusd_epi32(acc[m], _mm512_loadu_si512(x + m * Kp + full), wv);
-        }
-        for (int m = 0; m < M; ++m)
-            y[m * N + n] = dequantise(acc[m], rowSums[n], sx[m] * sw[n]);
     }
 }
 
 void int8Block(int64_t rows, const uint8_t* x, const float* sx, int64_t K, const int8_t* w,
-               const float* sw, const int32_t* rowSums, float* y, int64_t N, int64_t n0,
-               int64_t n1) {
+               const float* sw, const int32_t* rowSums, float* y, int64_t N, int64_t b0,
+               int64_t b1) {
     switch (rows) {
     case 1:
-        return int8Rows<1>(x, sx, K, w, sw, rowSums, y, N, n0, n1);
+        return int8Rows<1>(x, sx, K, w, sw, rowSums, y, N, b0, b1);
     case 2:
-        return int8Rows<2>(x, sx, K, w, sw, rowSums, y, N, n0, n1);
+        return int8Rows<2>(x, sx, K, w, sw, rowSums, y, N, b0, b1);
     case 3:
-        return int8Rows<3>(x, sx, K, w, sw, rowSums, y, N, n0, n1);
+        return int8Rows<3>(x, sx, K, w, sw, rowSums, y, N, b0, b1);
     default:
-        return int8Rows<4>(x, sx, K, w, sw, rowSums, y, N, n0, n1);
+        return int8Rows<4>(x, sx, K, w, sw, rowSums, y, N, b0, b1);
     }
 }
 
@@ -151,9 +125,10 @@ Int8Weights quantiseInt8(const at::Tensor& weight) {
     auto scales = weight.abs().amax(1) / 127.0f;
     scales.masked_fill_(scales == 0, 1.0f); // an all-zero row: codes 0, any scale
     Int8Weights q;
-    q.codes = (weight / scales.unsqueeze(1)).round_().clamp_(-127, 127).to(at::kChar).contiguous();
+    auto codes = (weight / scales.unsqueeze(1)).round_().clamp_(-127, 127).to(at::kChar);
+    q.codes = packBlocks(codes);
     q.scales = scales.contiguous();
-    q.rowSums = q.codes.sum(1, false, at::kInt).contiguous();
+    q.rowSums = codes.sum(1, false, at::kInt).contiguous();
     return q;
 }
 
@@ -169,12 +144,12 @@ void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, 
     const int8_t* wq = w.codes.data_ptr<int8_t>();
     const float* sw = w.scales.data_ptr<float>();
     const int32_t* sums = w.rowSums.data_ptr<int32_t>();
-    at::parallel_for(0, N, kBlock, [&](int64_t begin, int64_t end) {
-        for (int64_t n0 = begin; n0 < end; n0 += kBlock) {
-            const int64_t n1 = std::min(end, n0 + kBlock);
+    at::parallel_for(0, (N + 3) / 4, kBlock, [&](int64_t begin, int64_t end) {
+        for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
+            const int64_t b1 = std::min(end, b0 + kBlock);
             for (int64_t m = 0; m < M; m += 4)
                 int8Block(std::min<int64_t>(4, M - m), xq + m * Kp, sx + m, K, wq, sw, sums,
-                          y + m * N, N, n0, n1);
+                          y + m * N, N, b0, b1);
         }
     });
 }

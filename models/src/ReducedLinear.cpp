@@ -194,6 +194,7 @@ ReducedLinear::ReducedLinear(const torch::Tensor& weight, WeightPrecision precis
     at::NoGradGuard noGrad;
     if (precision == WeightPrecision::BF16) {
         bf16_ = weight_.to(at::kBFloat16).contiguous();
+        if (gemv::bf16Available()) bf16_ = gemv::packBlocks(bf16_); // the kernel's layout
     } else if (precision == WeightPrecision::Int8) {
         if (gemv::int8Available() && weight_.size(1) <= gemv::kInt8MaxK)
             int8Own_ = std::make_shared<const gemv::Int8Weights>(gemv::quantiseInt8(weight_));
@@ -229,8 +230,7 @@ void ReducedLinear::apply(const float* x, int64_t rows, float* y) const {
     }
     switch (precision_) {
     case WeightPrecision::BF16:
-        gemv::bf16(x, rows, K, reinterpret_cast<const uint16_t*>(bf16_.data_ptr<at::BFloat16>()), y,
-                   N);
+        gemv::bf16(x, rows, K, bf16_, y, N);
         break;
     case WeightPrecision::Int8:
         gemv::int8(x, rows, K, *int8Own_, y, N);

@@ -70,7 +70,7 @@ class ReducedLinear {
     bool ownKernel(int64_t rows) const; // an AVX-512 kernel of this file rather than ATen's
     torch::Tensor weight_;              // the f32 master (shared, never written)
     WeightPrecision precision_ = WeightPrecision::F32;
-    torch::Tensor bf16_;                               // [out, in] bf16
+    torch::Tensor bf16_;                               // [out, in] bf16 (packed for the own kernel)
     std::shared_ptr<const gemv::Int8Weights> int8Own_; // own VNNI kernel's codes
     c10::intrusive_ptr<LinearPackedParamsBase> int8_;  // oneDNN, when the CPU lacks VNNI
 };
