@@ -20,6 +20,8 @@
 namespace moodsteer::models::gemv {
 namespace {
 
+constexpr int64_t kPrefetch = 1024;
+
 constexpr int64_t kBlock = 16; // blocks of 4 output rows per task: 128 KiB at K = 1024
 
 int64_t paddedK(int64_t K) {
@@ -57,6 +59,9 @@ MOODSTEER_BF16_TARGET void bf16Rows(const uint16_t* x, int64_t K, const uint16_t
             __m512bh xv[M];
             for (int m = 0; m < M; ++m)
                 xv[m] = (__m512bh)_mm512_loadu_si512(x + m * Kp + k);
+            // One prefetch per line, kPrefetch bytes ahead of the block's stream.
+            for (int i = 0; i < 4; ++i)
+                _mm_prefetch(reinterpret_cast<const char*>(wb + i * 32) + kPrefetch, _MM_HINT_T0);
             for (int i = 0; i < 4; ++i) {
                 const __m512bh wv = (__m512bh)_mm512_loadu_si512(wb + i * 32);
                 for (int m = 0; m < M; ++m)

@@ -21,6 +21,8 @@
 namespace moodsteer::models::gemv {
 namespace {
 
+constexpr int64_t kPrefetch = 1024;
+
 constexpr int64_t kBlock = 16; // blocks of 4 output rows per task: 64 KiB at K = 1024
 
 int64_t paddedK(int64_t K) {
@@ -82,6 +84,9 @@ MOODSTEER_INT8_TARGET void int8Rows(const uint8_t* x, const float* sx, int64_t K
             __m512i xv[M];
             for (int m = 0; m < M; ++m)
                 xv[m] = _mm512_loadu_si512(x + m * Kp + k);
+            // One prefetch per line, kPrefetch bytes ahead of the block's stream.
+            for (int i = 0; i < 4; ++i)
+                _mm_prefetch(reinterpret_cast<const char*>(wb + i * 64) + kPrefetch, _MM_HINT_T0);
             for (int i = 0; i < 4; ++i) {
                 const __m512i wv = _mm512_loadu_si512(wb + i * 64);
                 for (int m = 0; m < M; ++m)

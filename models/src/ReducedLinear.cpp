@@ -48,6 +48,10 @@ __attribute__((target("avx512f"))) void gemvRows(const float* x, int64_t K, cons
             __m512 xv[M];
             for (int m = 0; m < M; ++m)
                 xv[m] = _mm512_loadu_ps(x + m * K + k);
+            // Software prefetch 1 KiB ahead on each of the 4 row streams: the hardware
+            // prefetcher alone left the kernel at ~21-25 GB/s of the ~34 GB/s a plain read gets.
+            for (int i = 0; i < 4; ++i)
+                _mm_prefetch(reinterpret_cast<const char*>(w0 + i * K + k) + 1024, _MM_HINT_T0);
             for (int i = 0; i < 4; ++i) {
                 const __m512 wv = _mm512_loadu_ps(w0 + i * K + k);
                 for (int m = 0; m < M; ++m)
