@@ -4,12 +4,12 @@
 //          GEMV that streams W once (OpenBLAS's sgemm for 2 rows reaches a fraction of the
 //          bandwidth here); otherwise at::linear.
 //  - bf16: a bf16 copy of W, activations rounded to bf16 once per call, f32 accumulation:
-//          an own AVX512_BF16 kernel where the CPU has it (oneDNN's bf16 matmul streams only
-//          10-12 GB/s for 2 rows), else oneDNN through at::linear.
+//          an own AVX512_BF16 kernel on W packed in blocks of 4 rows where the CPU has it
+//          (oneDNN's bf16 matmul streams only 10-12 GB/s for 2 rows), else oneDNN.
 //  - int8: W quantised symmetrically per output row (scale = max|row| / 127, zero point 0),
-//          activations quantised symmetrically per input row: an own AVX512_VNNI kernel
-//          where the CPU has it, else oneDNN's dynamic quantised linear (activations per
-//          tensor to uint8). Weights and activations both lose precision.
+//          activations quantised symmetrically per input row: an own AVX512_VNNI kernel on
+//          packed codes where the CPU has it, else oneDNN's dynamic quantised linear
+//          (activations per tensor to uint8). Weights and activations both lose precision.
 // The f32 master weight is never modified, so switching back to f32 is exact.
 #pragma once
 
