@@ -69,6 +69,13 @@ double MusicgenAttentionImpl::decodeBytes() const {
     return fastQkv_.bytes() + fastQ_.bytes() + fastOut_.bytes();
 }
 
+bool MusicgenAttentionImpl::decodeReady(bool self) const {
+    if (!fastOut_.builtFrom(out_proj->weight)) return false;
+    if (!self) return fastQ_.builtFrom(q_proj->weight);
+    return fastQkv_.builtFrom(packedQkv_) &&
+           isPacked(packedQkv_, {&q_proj->weight, &k_proj->weight, &v_proj->weight});
+}
+
 torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, torch::Tensor* cacheK,
                                                    torch::Tensor* cacheV, int64_t past) {
     const std::vector<const torch::Tensor*> qkv{&q_proj->weight, &k_proj->weight, &v_proj->weight};

@@ -35,6 +35,18 @@ class MusicgenAttentionImpl : public torch::nn::Module {
     /// Bytes of projection weights a one-token pass streams (0 before setPrecision).
     double decodeBytes() const;
 
+    /// Whether the inference copies match the current weights, so that the fused decode step
+    /// (FusedDecodeStep.h) may use them: packed q/k/v and out for self-attention (`self`),
+    /// q and out for cross-attention.
+    bool decodeReady(bool self) const;
+    const ReducedLinear& fastQkv() const { return fastQkv_; }
+    const ReducedLinear& fastQ() const { return fastQ_; }
+    const ReducedLinear& fastOut() const { return fastOut_; }
+    int64_t heads() const { return heads_; }
+    int64_t headDim() const { return headDim_; }
+    /// head_dim^-0.5, applied to the query projection's output.
+    double scale() const { return scale_; }
+
     /// An additive mask of `shape` in `dtype`: 0 where `keep`, torch.finfo(dtype).min (the
     /// value upstream uses) elsewhere. keep: bool, broadcastable to `shape`.
     static torch::Tensor additiveMask(at::IntArrayRef shape, const at::Tensor& keep,

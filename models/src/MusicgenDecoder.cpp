@@ -1,5 +1,6 @@
 #include "models/MusicgenDecoder.h"
 
+#include "FusedDecodeStep.h"
 #include "MusicgenDecoderLayer.h"
 #include "PackedWeights.h"
 #include "models/StateDict.h"
@@ -211,9 +212,18 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
         hiddenStates->push_back(hidden);
     }
     const int last = static_cast<int>(layers_.size()) - 1;
+    // The one-token step of incremental decoding takes the fused path where it can (checked
+    // per layer: a hook may hand back a tensor it cannot use).
+    const bool fusable =
+        fusedDecode_ && cache && steps == 1 && batch <= kGemvMaxRows && !at::GradMode::is_enabled();
     for (int i = 0; i <= last; ++i) {
-        hidden = layers_[i]->forward(hidden, i, cross, cache ? &cache->k_[i] : nullptr,
-                                     cache ? &cache->v_[i] : nullptr, past, hooks);
+        if (fusable &&
+            fusedDecodeSupported(*layers_[i], hidden, i, cross, cache->k_[i], cache->v_[i]))
+            hidden = fusedDecodeLayer(*layers_[i], hidden, i, cross, cache->k_[i], cache->v_[i],
+                                      past, hooks);
+        else
+            hidden = layers_[i]->forward(hidden, i, cross, cache ? &cache->k_[i] : nullptr,
+                                         cache ? &cache->v_[i] : nullptr, past, hooks);
         if (hooks && hooks->intervene) hooks->intervene(i, hidden);
         if (hooks && hooks->onResidual) hooks->onResidual(i, hidden);
         if (hiddenStates && i < last) hiddenStates->push_back(hidden);

@@ -56,6 +56,15 @@ void MusicgenDecoderLayerImpl::setPrecision(WeightPrecision precision) {
     fastFc2_ = ReducedLinear(fc2->weight, precision);
 }
 
+bool MusicgenDecoderLayerImpl::decodeReady() const {
+    for (const auto* norm : {&self_attn_layer_norm, &encoder_attn_layer_norm, &final_layer_norm})
+        if ((*norm)->weight.scalar_type() != at::kFloat || !(*norm)->weight.is_contiguous() ||
+            (*norm)->bias.scalar_type() != at::kFloat || !(*norm)->bias.is_contiguous())
+            return false;
+    return self_attn->decodeReady(true) && encoder_attn->decodeReady(false) &&
+           fastFc1_.builtFrom(fc1->weight) && fastFc2_.builtFrom(fc2->weight);
+}
+
 double MusicgenDecoderLayerImpl::decodeBytes() const {
     return self_attn->decodeBytes() + encoder_attn->decodeBytes() + fastFc1_.bytes() +
            fastFc2_.bytes();

@@ -21,6 +21,13 @@ class MusicgenDecoderLayerImpl : public torch::nn::Module {
     /// Bytes of weights a one-token pass streams (cross keys/values excluded).
     double decodeBytes() const;
 
+    /// Whether every inference copy matches the current float32 weights, so that the fused
+    /// decode step (FusedDecodeStep.h) computes the same function as forward().
+    bool decodeReady() const;
+    const ReducedLinear& fastFc1() const { return fastFc1_; }
+    const ReducedLinear& fastFc2() const { return fastFc2_; }
+    bool gelu() const { return gelu_; }
+
     MusicgenAttention self_attn{nullptr}, encoder_attn{nullptr};
     torch::nn::LayerNorm self_attn_layer_norm{nullptr}, encoder_attn_layer_norm{nullptr},
         final_layer_norm{nullptr};

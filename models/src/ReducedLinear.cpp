@@ -1,5 +1,7 @@
 #include "models/ReducedLinear.h"
 
+#include "GemvKernels.h"
+
 #include <ATen/Parallel.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/native/quantized/PackedParams.h>
@@ -46,6 +48,10 @@ __attribute__((target("avx512f"))) void gemvRows(const float* x, int64_t K, cons
             __m512 xv[M];
             for (int m = 0; m < M; ++m)
                 xv[m] = _mm512_loadu_ps(x + m * K + k);
+            // Software prefetch 1 KiB ahead on each of the 4 row streams: the hardware
+            // prefetcher alone left the kernel at ~21-25 GB/s of the ~34 GB/s a plain read gets.
+            for (int i = 0; i < 4; ++i)
+                _mm_prefetch(reinterpret_cast<const char*>(w0 + i * K + k) + 1024, _MM_HINT_T0);
             for (int i = 0; i < 4; ++i) {
                 const __m512 wv = _mm512_loadu_ps(w0 + i * K + k);
                 for (int m = 0; m < M; ++m)
@@ -84,7 +90,7 @@ __attribute__((target("avx512f"))) void gemvRows(const float* x, int64_t K, cons
     }
 }
 
-void gemv(const float* x, int64_t M, int64_t K, const float* w, float* y, int64_t N) {
+void gemvF32(const float* x, int64_t M, int64_t K, const float* w, float* y, int64_t N) {
     // Blocks of 64 output rows (256 KiB of weights at K = 1024) per task.
     at::parallel_for(0, N, 64, [&](int64_t n0, int64_t n1) {
         switch (M) {
@@ -154,6 +160,13 @@ bool gemvKernelAvailable() {
     return ok;
 }
 
+bool bf16KernelAvailable() {
+    return gemv::bf16Available();
+}
+bool int8KernelAvailable() {
+    return gemv::int8Available();
+}
+
 torch::Tensor linearF32(const torch::Tensor& x, const torch::Tensor& weight) {
     const int64_t K = weight.size(1), N = weight.size(0);
     if (!gemvKernelAvailable() || x.scalar_type() != at::kFloat ||
@@ -166,7 +179,7 @@ torch::Tensor linearF32(const torch::Tensor& x, const torch::Tensor& weight) {
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = N;
     auto y = at::empty(shape, x.options());
-    gemv(xc.data_ptr<float>(), rows, K, weight.data_ptr<float>(), y.data_ptr<float>(), N);
+    gemvF32(xc.data_ptr<float>(), rows, K, weight.data_ptr<float>(), y.data_ptr<float>(), N);
     return y;
 }
 
@@ -185,16 +198,51 @@ ReducedLinear::ReducedLinear(const torch::Tensor& weight, WeightPrecision precis
     at::NoGradGuard noGrad;
     if (precision == WeightPrecision::BF16) {
         bf16_ = weight_.to(at::kBFloat16).contiguous();
+        if (gemv::bf16Available()) bf16_ = gemv::packBlocks(bf16_); // the kernel's layout
     } else if (precision == WeightPrecision::Int8) {
-        int8_ = prepackInt8(weight_);
+        if (gemv::int8Available() && weight_.size(1) <= gemv::kInt8MaxK)
+            int8Own_ = std::make_shared<const gemv::Int8Weights>(gemv::quantiseInt8(weight_));
+        else
+            int8_ = prepackInt8(weight_);
     }
 }
 
 double ReducedLinear::bytes() const {
     if (!defined()) return 0;
     const double n = static_cast<double>(weight_.numel());
-    return n * bytesPerWeight(precision_) +
-           (precision_ == WeightPrecision::Int8 ? 4.0 * weight_.size(0) : 0.0);
+    const double perRow = precision_ != WeightPrecision::Int8 ? 0.0 : int8Own_ ? 8.0 : 4.0;
+    return n * bytesPerWeight(precision_) + perRow * weight_.size(0);
+}
+
+bool ReducedLinear::ownKernel(int64_t rows) const {
+    switch (precision_) {
+    case WeightPrecision::BF16:
+        return gemv::bf16Available();
+    case WeightPrecision::Int8:
+        return int8Own_ != nullptr;
+    default:
+        return rows <= kGemvMaxRows && gemvKernelAvailable();
+    }
+}
+
+void ReducedLinear::apply(const float* x, int64_t rows, float* y) const {
+    const int64_t K = inFeatures(), N = outFeatures();
+    if (!ownKernel(rows)) {
+        auto in = at::from_blob(const_cast<float*>(x), {rows, K}, at::kFloat);
+        at::from_blob(y, {rows, N}, at::kFloat).copy_((*this)(in));
+        return;
+    }
+    switch (precision_) {
+    case WeightPrecision::BF16:
+        gemv::bf16(x, rows, K, bf16_, y, N);
+        break;
+    case WeightPrecision::Int8:
+        gemv::int8(x, rows, K, *int8Own_, y, N);
+        break;
+    default:
+        gemvF32(x, rows, K, weight_.data_ptr<float>(), y, N);
+        break;
+    }
 }
 
 torch::Tensor ReducedLinear::operator()(const torch::Tensor& x) const {
@@ -203,14 +251,22 @@ torch::Tensor ReducedLinear::operator()(const torch::Tensor& x) const {
         throw std::invalid_argument(
             "ReducedLinear: input must be float32 [..., " + std::to_string(inFeatures()) +
             "], got " + std::string(c10::toString(x.scalar_type())) + " " + shapeText(x.sizes()));
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = outFeatures();
+    const int64_t rows = x.numel() / inFeatures();
+    // An input that needs a gradient keeps ATen's differentiable f32/bf16 path (int8 has none).
+    const bool inputGrad = at::GradMode::is_enabled() && x.requires_grad();
+    if (rows > 0 && ownKernel(rows) && (!inputGrad || int8Own_)) {
+        auto xc = x.contiguous();
+        auto y = at::empty(shape, x.options());
+        apply(xc.data_ptr<float>(), rows, y.data_ptr<float>());
+        return y;
+    }
     switch (precision_) {
     case WeightPrecision::BF16:
         return at::linear(x.to(at::kBFloat16), bf16_).to(at::kFloat);
-    case WeightPrecision::Int8: {
-        std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
-        shape.back() = outFeatures();
+    case WeightPrecision::Int8:
         return int8_->apply_dynamic(x.reshape({-1, inFeatures()}).contiguous(), false).view(shape);
-    }
     default:
         return linearF32(x, weight_);
     }

@@ -10,13 +10,14 @@
 namespace moodsteer {
 
 struct BenchOptions {
-    std::string configPath;                  ///< config.json of the architecture
-    int threads = 0;                         ///< 0: one per core
-    int steps = 16;                          ///< timed decode steps per precision
+    std::string configPath; ///< config.json of the architecture
+    int threads = 0;        ///< 0: one per core
+    int steps = 16;         ///< timed decode steps per precision
     std::vector<std::string> precisions{"f32"};
-    double audioSeconds = 10.0;              ///< for the real-time factor and codec timing
+    double audioSeconds = 10.0; ///< for the real-time factor and codec timing
     bool codec = true;
     bool textEncoder = true;
+    bool embedded = true; ///< also time the model shipped in resources/model (if present)
 };
 
 struct BenchPrecisionResult {
@@ -31,6 +32,15 @@ struct BenchPrecisionResult {
     double timeToFirstAudioMs = 0; ///< steps until the first frame is complete
 };
 
+/// The embedded model (resources/model, SynthCodec) through the engine with streaming audio,
+/// measured end to end: tokenizer, text encoder, decode steps, codec; medians of 5 runs.
+struct BenchEmbeddedResult {
+    std::string precision;
+    double timeToFirstAudioMs = 0; ///< generate() call to the first streamed audio chunk
+    double msPerStep = 0;          ///< whole generation / decode steps
+    int steps = 0;                 ///< decode steps of the timed clip
+};
+
 struct BenchReport {
     std::string architecture;
     std::string blas;
@@ -42,6 +52,9 @@ struct BenchReport {
     double peakRssMB = 0;
     long long parameters = 0;
     std::vector<BenchPrecisionResult> results;
+    std::string embeddedModel; ///< "" when not measured
+    double embeddedClipSeconds = 0;
+    std::vector<BenchEmbeddedResult> embedded;
 
     std::string toJson() const;
     std::string toTable() const;

@@ -1,5 +1,7 @@
 #include "core/Benchmark.h"
 
+#include "bench/EmbeddedBenchmark.h"
+
 #include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
 #include "engine/Generator.h"
@@ -9,8 +11,8 @@
 #include <torch/torch.h>
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <sstream>
 #include <thread>
 
@@ -18,7 +20,9 @@ namespace moodsteer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 double cpuSeconds() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -27,10 +31,10 @@ double cpuSeconds() {
 
 } // namespace
 
-BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const std::string&)>& log) {
+BenchReport runBenchmark(const BenchOptions& o,
+                         const std::function<void(const std::string&)>& log) {
     auto say = [&](const std::string& s) {
-        if (log)
-            log(s);
+        if (log) log(s);
     };
     torch::NoGradGuard noGrad;
     BenchReport rep;
@@ -121,6 +125,7 @@ BenchReport runBenchmark(const BenchOptions& o, const std::function<void(const s
         rep.codecSeconds = since(t0);
     }
     model->decoder->setPrecision("f32");
+    if (o.embedded) benchEmbeddedModel(o.precisions, rep.threads, 2.0, rep, say);
     rep.peakRssMB = peakRssMB();
     return rep;
 }
@@ -148,6 +153,16 @@ std::string BenchReport::toJson() const {
                        {"ratio_to_floor", r.ratioToFloor},
                        {"time_to_first_audio_ms", r.timeToFirstAudioMs}});
     j["decode"] = arr;
+    if (!embedded.empty()) {
+        auto e = nlohmann::ordered_json::array();
+        for (const auto& r : embedded)
+            e.push_back({{"precision", r.precision},
+                         {"time_to_first_audio_ms", r.timeToFirstAudioMs},
+                         {"ms_per_step", r.msPerStep},
+                         {"steps", r.steps}});
+        j["embedded"] = {
+            {"model", embeddedModel}, {"clip_seconds", embeddedClipSeconds}, {"streaming", e}};
+    }
     return j.dump(2);
 }
 
@@ -160,7 +175,8 @@ std::string BenchReport::toTable() const {
     std::snprintf(line, sizeof line, "memory bandwidth    %.1f GB/s (read, %d threads)\n",
                   bandwidthGBs, threads);
     s << line;
-    std::snprintf(line, sizeof line, "T5 encoder          %.1f ms (12-token prompt)\n", textEncoderMs);
+    std::snprintf(line, sizeof line, "T5 encoder          %.1f ms (12-token prompt)\n",
+                  textEncoderMs);
     s << line;
     if (codecSeconds > 0) {
         std::snprintf(line, sizeof line,
@@ -173,11 +189,24 @@ std::string BenchReport::toTable() const {
     s << "precision  ms/step  steps/s  RTF(" << audioSeconds
       << " s)  MB/step  floor ms  step/floor  first audio ms  cpu ms/step\n";
     for (const auto& r : results) {
-        std::snprintf(line, sizeof line, "%-9s  %7.1f  %7.2f  %8.2f  %7.0f  %8.1f  %10.2f  %14.0f  %11.1f\n",
+        std::snprintf(line, sizeof line,
+                      "%-9s  %7.1f  %7.2f  %8.2f  %7.0f  %8.1f  %10.2f  %14.0f  %11.1f\n",
                       r.precision.c_str(), r.msPerStep, r.stepsPerSecond, r.realTimeFactor,
                       r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.timeToFirstAudioMs,
                       r.cpuMsPerStep);
         s << line;
+    }
+    if (!embedded.empty()) {
+        std::snprintf(
+            line, sizeof line,
+            "\nembedded model      %s: streaming a %.0f s clip, end to end (medians of 5)\n",
+            embeddedModel.c_str(), embeddedClipSeconds);
+        s << line << "precision  first audio ms  ms/step (whole clip / steps)\n";
+        for (const auto& r : embedded) {
+            std::snprintf(line, sizeof line, "%-9s  %14.1f  %7.2f (%d steps)\n",
+                          r.precision.c_str(), r.timeToFirstAudioMs, r.msPerStep, r.steps);
+            s << line;
+        }
     }
     return s.str();
 }

@@ -153,6 +153,11 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// Bytes of weights one decode step streams at the current precision (int8 scales
     /// included; cross keys/values, embedding rows and norms excluded).
     double decodeWeightBytes() const;
+    /// Whether a one-token forward() with a cache (at most 4 items, no autograd) runs each
+    /// layer as plain loops over reused buffers instead of ~40 LibTorch ops (default on; the
+    /// same function up to float32 summation order). Off is for tests and measurements.
+    void setFusedDecode(bool on) { fusedDecode_ = on; }
+    bool fusedDecode() const { return fusedDecode_; }
 
     /// loader.load(*this, prefix), then checks the file's sinusoid table (when present)
     /// against sinusoidalPositions(), then finalizeWeights(). `prefix` is e.g. "decoder.".
@@ -183,6 +188,7 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     torch::Tensor fusedHeads_;    // [K*V, D], storage shared with the heads once finalised
     WeightPrecision precision_ = WeightPrecision::F32;
     ReducedLinear fastHeads_; // inference copy of fusedHeads_
+    bool fusedDecode_ = true;
 };
 TORCH_MODULE(MusicgenForCausalLM);
 

@@ -1,0 +1,29 @@
+// One decoder layer for the one-token decode step (T = 1, at most 4 rows: the CFG step has 2),
+// as plain loops over reused buffers instead of ~40 LibTorch ops: layer norms, the 1-token
+// query against the self-attention cache and against the precomputed cross keys/values
+// (softmax in float32), GELU, residual adds. At ~5 us of dispatch per op that overhead was
+// ~5 ms per musicgen-small step, 30 % of the int8 bandwidth floor. The projections go through
+// the same ReducedLinear copies as MusicgenDecoderLayerImpl::forward(), and the hooks are called
+// at the same points with fresh tensors, so the result equals forward()'s up to float32
+// summation order (the tests hold it to 1e-5 relative). Inference only: no autograd.
+#pragma once
+
+#include "MusicgenDecoderLayer.h"
+
+namespace moodsteer::models {
+
+/// Whether `layer` can take the fused step for the residual `h` ([B, 1, D], B <= 4) with this
+/// layer's caches (`cacheK`/`cacheV`: [B, H, capacity, head_dim]) and cross-attention cache:
+/// float32 contiguous tensors, inference copies current, gradient mode off.
+bool fusedDecodeSupported(const MusicgenDecoderLayerImpl& layer, const torch::Tensor& h,
+                          int layerIndex, const CrossAttentionCache& cross,
+                          const torch::Tensor& cacheK, const torch::Tensor& cacheV);
+
+/// The same as layer.forward(h, layerIndex, cross, &cacheK, &cacheV, past, hooks) for one
+/// token; writes the new key/value at position `past`. Returns a new tensor [B, 1, D].
+torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torch::Tensor& h,
+                               int layerIndex, const CrossAttentionCache& cross,
+                               torch::Tensor& cacheK, torch::Tensor& cacheV, int64_t past,
+                               const DecoderHooks* hooks);
+
+} // namespace moodsteer::models

@@ -1,0 +1,196 @@
+// The fused one-token decode step (models/src/FusedDecodeStep.h) against the LibTorch layer
+// path it replaces: logits, hook tensors and hook order must agree to 1e-5 relative, step by
+// step through the KV cache, on the parity model (CFG memory with a fully masked half) and on
+// random small configurations (odd head sizes, ReLU, padded memory, 1-4 items).
+#include "TestPaths.h"
+#include "models/MusicgenDecoder.h"
+#include "models/Safetensors.h"
+#include "models/StateDict.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+
+using namespace moodsteer::models;
+using moodsteer::test::parityDir;
+
+namespace {
+
+constexpr double kRelTol = 1e-5;
+
+/// max |a - b| / max |b|.
+double relDiff(const torch::Tensor& a, const torch::Tensor& b) {
+    EXPECT_EQ(a.sizes(), b.sizes());
+    if (a.sizes() != b.sizes()) return 1e9;
+    auto bd = b.to(torch::kDouble);
+    return ((a.to(torch::kDouble) - bd).abs().max() / bd.abs().max().clamp_min(1e-30))
+        .item<double>();
+}
+
+/// What one decode run produced: per-step logits and every tensor the hooks saw, in order.
+struct Run {
+    std::vector<torch::Tensor> logits, residuals, attentions;
+    std::vector<int> residualLayers, attentionLayers;
+};
+
+/// Decodes `ids` ([B*K, T]) one column at a time through a cache, steering the first
+/// `steered` items at layer 0 when `direction` is defined. The hook tensors are kept without
+/// copying: a later step must not overwrite what an earlier one handed out.
+Run decode(MusicgenForCausalLM& lm, const torch::Tensor& ids, const CrossAttentionCache& cross,
+           bool fused, const torch::Tensor& direction = {}, int64_t steered = 0) {
+    lm->setFusedDecode(fused);
+    Run run;
+    DecoderHooks hooks;
+    hooks.onResidual = [&](int layer, const torch::Tensor& r) {
+        run.residualLayers.push_back(layer);
+        run.residuals.push_back(r);
+    };
+    hooks.onAttention = [&](int layer, const torch::Tensor& a) {
+        run.attentionLayers.push_back(layer);
+        run.attentions.push_back(a);
+    };
+    if (direction.defined())
+        hooks.intervene = [&](int layer, torch::Tensor& r) {
+            if (layer == 0) r.narrow(0, 0, steered).add_(direction);
+        };
+    const int64_t batch = ids.size(0) / lm->config().num_codebooks;
+    auto cache = lm->makeCache(batch, ids.size(1));
+    for (int64_t t = 0; t < ids.size(1); ++t)
+        run.logits.push_back(lm->forward(ids.narrow(1, t, 1), cross, &cache, &hooks).clone());
+    lm->setFusedDecode(true);
+    return run;
+}
+
+void expectSameRun(const Run& fused, const Run& plain, const std::string& what) {
+    EXPECT_EQ(plain.residualLayers, fused.residualLayers) << what;
+    EXPECT_EQ(plain.attentionLayers, fused.attentionLayers) << what;
+    ASSERT_EQ(plain.logits.size(), fused.logits.size());
+    double worst = 0;
+    for (size_t i = 0; i < plain.logits.size(); ++i)
+        worst = std::max(worst, relDiff(fused.logits[i], plain.logits[i]));
+    for (size_t i = 0; i < plain.residuals.size() && i < fused.residuals.size(); ++i)
+        worst = std::max(worst, relDiff(fused.residuals[i], plain.residuals[i]));
+    for (size_t i = 0; i < plain.attentions.size() && i < fused.attentions.size(); ++i)
+        worst = std::max(worst, relDiff(fused.attentions[i], plain.attentions[i]));
+    std::cout << "  [" << what << "] fused vs LibTorch layers: worst relative difference " << worst
+              << std::endl;
+    EXPECT_LE(worst, kRelTol) << what;
+    // Different arithmetic (double layer-norm statistics, own softmax): were the two the same
+    // bits, the fused path would not have run.
+    bool anyDifferent = false;
+    for (size_t i = 0; i < plain.logits.size(); ++i)
+        anyDifferent = anyDifferent || !torch::equal(fused.logits[i], plain.logits[i]);
+    EXPECT_TRUE(anyDifferent) << what << ": the fused path was not taken";
+}
+
+MusicgenForCausalLM loadParity() {
+    std::ifstream in(parityDir() + "/config.json");
+    MusicgenForCausalLM lm(MusicgenDecoderConfig::fromJson(nlohmann::json::parse(in)));
+    StateDictLoader loader(std::make_shared<SafetensorsReader>(
+        SafetensorsReader::open(parityDir() + "/model.safetensors")));
+    lm->loadFrom(loader, "decoder.");
+    lm->eval();
+    return lm;
+}
+
+torch::Tensor parityReference(const std::string& name) {
+    static auto file = std::make_shared<SafetensorsReader>(
+        SafetensorsReader::open(parityDir() + "/reference.safetensors"));
+    return toTensor(*file, name);
+}
+
+} // namespace
+
+TEST(FusedDecodeStep, MatchesLayerPathOnParityModelWithCfgAndSteering) {
+    MOODSTEER_REQUIRE_PARITY();
+    torch::NoGradGuard noGrad;
+    auto lm = loadParity();
+    auto memory = parityReference("encoder_hidden_states_for_decoder");
+    auto mask = parityReference("text_attention_mask");
+    // [cond; uncond]: the unconditional half attends to nothing (its cross-attention is 0).
+    auto cross = lm->precomputeCross(torch::cat({memory, torch::zeros_like(memory)}),
+                                     torch::cat({mask, torch::zeros_like(mask)}));
+    auto ids = parityReference("tf_decoder_input_ids").repeat({2, 1}); // 4 items x K rows
+    auto plain = decode(lm, ids, cross, false);
+    expectSameRun(decode(lm, ids, cross, true), plain, "parity, CFG batch 4");
+    auto direction = torch::randn({lm->config().hidden_size}) * 2.0;
+    auto steeredPlain = decode(lm, ids, cross, false, direction, 2);
+    auto steeredFused = decode(lm, ids, cross, true, direction, 2);
+    expectSameRun(steeredFused, steeredPlain, "parity, steered");
+    EXPECT_GT(relDiff(steeredFused.logits.back(), plain.logits.back()), 1e-3)
+        << "the intervention had no effect on the fused path";
+    for (const char* p : {"bf16", "int8"}) {
+        lm->setPrecision(p);
+        // The same reduced weights on both paths; int8 re-quantises each activation row, so a
+        // 1e-7 difference can move a code: allow the int8 step size.
+        auto reducedPlain = decode(lm, ids, cross, false);
+        auto reducedFused = decode(lm, ids, cross, true);
+        double worst = 0;
+        for (size_t i = 0; i < reducedPlain.logits.size(); ++i)
+            worst = std::max(worst, relDiff(reducedFused.logits[i], reducedPlain.logits[i]));
+        std::cout << "  [" << p << "] fused vs LibTorch layers: " << worst << std::endl;
+        EXPECT_LE(worst, std::string(p) == "bf16" ? 1e-4 : 1e-2) << p;
+    }
+    lm->setPrecision("f32");
+}
+
+TEST(FusedDecodeStep, MatchesLayerPathOnRandomSmallConfigs) {
+    torch::NoGradGuard noGrad;
+    struct Case {
+        int64_t hidden, heads, ffn, items, memory;
+        std::string activation;
+    };
+    // Head sizes 8 and 24 (not multiples of 16: masked tails), ffn not a multiple of 4.
+    for (const Case& c : {Case{40, 5, 70, 1, 5, "gelu"}, Case{48, 2, 97, 3, 9, "relu"},
+                          Case{64, 4, 128, 4, 3, "gelu"}}) {
+        nlohmann::json j = {
+            {"vocab_size", 30},   {"max_position_embeddings", 64},       {"num_hidden_layers", 2},
+            {"ffn_dim", c.ffn},   {"num_attention_heads", c.heads},      {"hidden_size", c.hidden},
+            {"num_codebooks", 2}, {"activation_function", c.activation}, {"pad_token_id", 30},
+            {"bos_token_id", 30}};
+        torch::manual_seed(c.hidden);
+        MusicgenForCausalLM lm(MusicgenDecoderConfig::fromJson(j));
+        lm->eval();
+        // Random layer norms (the default ones are 1 and 0), then pack and build the copies.
+        for (auto& p : lm->named_parameters())
+            if (p.key().find("layer_norm") != std::string::npos) p.value().normal_(0.5, 0.3);
+        lm->finalizeWeights();
+        // Padded memory: item 0 sees its first 2 tokens only, the last item nothing.
+        auto keep = torch::ones({c.items, c.memory}, torch::kLong);
+        keep[0].narrow(0, 2, c.memory - 2).zero_();
+        if (c.items > 1) keep[c.items - 1].zero_();
+        auto cross = lm->precomputeCross(
+            torch::randn({c.items, c.memory, c.hidden}) * keep.unsqueeze(2), keep);
+        auto ids = torch::randint(0, 31, {c.items * 2, 7}, torch::kLong);
+        const std::string what = "D " + std::to_string(c.hidden) + ", " + std::to_string(c.heads) +
+                                 " heads, " + c.activation + ", " + std::to_string(c.items) +
+                                 " item(s)";
+        expectSameRun(decode(lm, ids, cross, true), decode(lm, ids, cross, false), what);
+    }
+}
+
+TEST(FusedDecodeStep, GradientModeAndPromptsKeepTheLayerPath) {
+    MOODSTEER_REQUIRE_PARITY();
+    auto lm = loadParity();
+    auto cross = lm->precomputeCross(parityReference("encoder_hidden_states_for_decoder"),
+                                     parityReference("text_attention_mask"));
+    auto ids = parityReference("tf_decoder_input_ids");
+    auto column = ids.narrow(1, 0, 1);
+    // With autograd on, the one-token step must stay differentiable (the LibTorch path).
+    auto cache = lm->makeCache(2, 8);
+    auto logits = lm->forward(column, cross, &cache);
+    ASSERT_TRUE(logits.requires_grad());
+    logits.sum().backward();
+    lm->setFusedDecode(false);
+    cache.reset();
+    EXPECT_TRUE(torch::equal(logits, lm->forward(column, cross, &cache)));
+    // A multi-column prompt through the cache is not a one-token step: identical bits.
+    torch::NoGradGuard noGrad;
+    cache.reset();
+    auto plain = lm->forward(ids.narrow(1, 0, 5), cross, &cache);
+    lm->setFusedDecode(true);
+    cache.reset();
+    EXPECT_TRUE(torch::equal(plain, lm->forward(ids.narrow(1, 0, 5), cross, &cache)));
+}
