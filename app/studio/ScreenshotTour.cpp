@@ -17,6 +17,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QTabWidget>
 #include <QTimer>
 
@@ -83,10 +84,23 @@ void ScreenshotTour::finishClips() {
         window_->generate();
         return;
     }
+    if (!explored_ && tag_ != "1920x1080") return exploreLayers();
     // Listen for a moment so the playhead, the level meter and the A/B state show.
     auto* player = window_->transportPanel()->player();
     if (player->hasDevice() && player->state() != AudioPlayer::State::Playing) player->play();
     QTimer::singleShot(1800, this, &ScreenshotTour::capture);
+}
+
+void ScreenshotTour::exploreLayers() {
+    explored_ = true;
+    auto* explorer = window_->explorerPanel();
+    auto done = [this] { QTimer::singleShot(0, this, &ScreenshotTour::finishClips); };
+    connect(engine_, &widgets::EngineClient::layerReportReady, this, done);
+    connect(engine_, &widgets::EngineClient::layerExplorerFailed, this, done);
+    explorer->setWorkFolder(QDir::tempPath()); // the activation set is not a screenshot
+    explorer->setGenerate(4);
+    explorer->runButton()->click();
+    if (!explorer->isRunning()) done(); // refused (no model): capture without it
 }
 
 void ScreenshotTour::saveDock(QWidget* widget, const QString& name) {

@@ -29,6 +29,8 @@ class ScreenshotTour : public QObject {
     /// After a clip: waits for its predicted emotion (when the predictor is installed).
     void afterClip();
     void finishClips();
+    /// Runs the layer explorer on a few generated clips per genre, then plays and captures.
+    void exploreLayers();
 
     MainWindow* window_;
     widgets::EngineClient* engine_;
@@ -39,6 +41,7 @@ class ScreenshotTour : public QObject {
     bool started_ = false;
     int clips_ = 0;
     bool waitingForPrediction_ = false;
+    bool explored_ = false;
 };
 
 } // namespace moodsteer::studio
