@@ -19,6 +19,7 @@ spiece.model, training_log.csv}.
   --lr X (1e-3)  --warmup N (100)  --lara-alpha A (1; 0 = CE only)  --no-av (text-only ablation)
   --start-crops F (0.5: share of crops that start at the piece's first frame)
   --opening-weight W (5) --opening-frames N (25): CE weight of those crops' first N frames
+  --av-dropout P (0.1) --text-dropout P (0.1): conditioning dropout for classifier-free guidance
   --seed N (1)  --threads N  --checkpoint-every N (200)
   --lm-width 256 --lm-layers 4 --lm-heads 8 --lm-ffn 1024 --text-width 128 --text-layers 2)";
 
@@ -31,8 +32,9 @@ static int runTrain(const std::vector<std::string>& argv) {
     // clang-format off
     args.allowOnly({"corpus", "out", "steps", "minutes", "batch", "crop", "lr", "warmup",
                     "lara-alpha", "start-crops", "opening-weight", "opening-frames", "no-av",
-                    "seed", "threads", "checkpoint-every", "lm-width", "lm-layers", "lm-heads",
-                    "lm-ffn", "text-width", "text-layers", "help"});
+                    "av-dropout", "text-dropout", "seed", "threads", "checkpoint-every",
+                    "lm-width", "lm-layers", "lm-heads", "lm-ffn", "text-width", "text-layers",
+                    "help"});
     // clang-format on
     TrainOptions o;
     o.corpusDir = args.require("corpus");
@@ -52,6 +54,10 @@ static int runTrain(const std::vector<std::string>& argv) {
     if (o.openingWeight <= 0 || o.openingFrames < 0)
         throw UsageError("--opening-weight must be > 0 and --opening-frames >= 0");
     o.useAvEncoder = !args.has("no-av");
+    o.avDropout = args.getDouble("av-dropout", o.avDropout);
+    o.textDropout = args.getDouble("text-dropout", o.textDropout);
+    if (o.avDropout < 0 || o.avDropout > 1 || o.textDropout < 0 || o.textDropout > 1)
+        throw UsageError("--av-dropout and --text-dropout must be in [0, 1]");
     o.seed = static_cast<std::uint64_t>(args.getInt("seed", 1));
     o.threads = static_cast<int>(args.getInt("threads", 0));
     o.checkpointEvery = static_cast<int>(args.getInt("checkpoint-every", o.checkpointEvery));
