@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 namespace moodsteer {
 
@@ -30,11 +28,15 @@ double parseRating(const std::string& text, const std::string& path, int line, c
 } // namespace
 
 EmotionLexicon EmotionLexicon::load(const std::string& csvPath) {
-    std::ifstream in(csvPath);
-    if (!in) throw LexiconError("emotion word list " + csvPath + ": cannot open file");
+    std::string text;
+    try {
+        text = readCsvFile(csvPath);
+    } catch (const std::runtime_error&) {
+        throw LexiconError("emotion word list " + csvPath + ": cannot open file");
+    }
     std::vector<CsvRecord> records;
     try {
-        records = parseCsvRecords(readCsvFile(csvPath), csvPath);
+        records = parseCsvRecords(text, csvPath);
     } catch (const std::runtime_error& e) {
         throw LexiconError("emotion word list " + std::string(e.what()));
     }
@@ -64,6 +66,8 @@ EmotionLexicon EmotionLexicon::load(const std::string& csvPath) {
                               parseRating(f[ai], csvPath, lineNo, "arousal")});
     }
     if (lex.words_.empty()) throw LexiconError("emotion word list " + csvPath + ": no words");
+    for (const auto& w : lex.words_)
+        if (moodVocabulary().count(w.word)) lex.moods_.push_back(w);
     return lex;
 }
 
@@ -72,11 +76,12 @@ const EmotionLexicon& EmotionLexicon::builtin() {
     return lex;
 }
 
-std::vector<EmotionLexicon::Word> EmotionLexicon::nearest(double valence, double arousal,
-                                                          std::size_t n) const {
+std::vector<EmotionLexicon::Word> EmotionLexicon::nearestOf(const std::vector<Word>& words,
+                                                            double valence, double arousal,
+                                                            std::size_t n) {
     std::vector<std::pair<double, const Word*>> scored;
-    scored.reserve(words_.size());
-    for (const auto& w : words_) {
+    scored.reserve(words.size());
+    for (const auto& w : words) {
         const double dv = w.valence - valence, da = w.arousal - arousal;
         scored.emplace_back(dv * dv + da * da, &w);
     }
@@ -91,6 +96,11 @@ std::vector<EmotionLexicon::Word> EmotionLexicon::nearest(double valence, double
     for (std::size_t i = 0; i < n; ++i)
         out.push_back(*scored[i].second);
     return out;
+}
+
+std::vector<EmotionLexicon::Word> EmotionLexicon::nearest(double valence, double arousal,
+                                                          std::size_t n) const {
+    return nearestOf(words_, valence, arousal, n);
 }
 
 const std::set<std::string>& EmotionLexicon::moodVocabulary() {
@@ -114,10 +124,7 @@ const std::set<std::string>& EmotionLexicon::moodVocabulary() {
 
 std::vector<EmotionLexicon::Word> EmotionLexicon::nearestMood(double valence, double arousal,
                                                               std::size_t n) const {
-    EmotionLexicon moods;
-    for (const auto& w : words_)
-        if (moodVocabulary().count(w.word)) moods.words_.push_back(w);
-    return moods.words_.empty() ? nearest(valence, arousal, n) : moods.nearest(valence, arousal, n);
+    return nearestOf(moods_.empty() ? words_ : moods_, valence, arousal, n);
 }
 
 } // namespace moodsteer

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cstddef>
-#include <stdexcept>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -43,7 +43,11 @@ class EmotionLexicon {
     const std::vector<Word>& words() const { return words_; }
 
   private:
+    static std::vector<Word> nearestOf(const std::vector<Word>& words, double valence,
+                                       double arousal, std::size_t n);
+
     std::vector<Word> words_;
+    std::vector<Word> moods_; ///< the words of moodVocabulary(), picked once in load()
 };
 
 } // namespace moodsteer

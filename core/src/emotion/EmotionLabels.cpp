@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace moodsteer {
@@ -29,9 +27,13 @@ std::string lower(std::string s) {
 } // namespace
 
 std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath) {
-    std::ifstream probe(csvPath, std::ios::binary);
-    if (!probe) throw std::runtime_error("cannot open labels file '" + csvPath + "'");
-    const auto records = parseCsvRecords(readCsvFile(csvPath), csvPath);
+    std::string text;
+    try {
+        text = readCsvFile(csvPath);
+    } catch (const std::runtime_error&) {
+        throw std::runtime_error("cannot open labels file '" + csvPath + "'");
+    }
+    const auto records = parseCsvRecords(text, csvPath);
     if (records.empty())
         throw std::runtime_error("'" + csvPath + "' is empty (expected a header with file, " +
                                  "valence, arousal)");

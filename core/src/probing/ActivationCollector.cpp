@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -143,11 +142,7 @@ CollectionSummary ActivationCollector::collectFolder(const std::string& folder,
                                            "[,prompt])");
     // LabelledClips checks existence of the listed files; token files may stand in for
     // audio here, so parse without that check and resolve each clip below.
-    std::string text;
-    {
-        std::ifstream in(csvPath, std::ios::binary);
-        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
+    const std::string text = readCsvFile(csvPath);
     const LabelledClips set = LabelledClips::parse(text, folder, csvPath);
     // Optional conditioning columns: `prompt` (text) or `prompt_ids` (space-separated token
     // ids, for models without a tokenizer); keyed by the resolved file like LabelledClips.

@@ -5,10 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace moodsteer {
 
@@ -107,13 +105,14 @@ LabelledClips LabelledClips::parse(const std::string& csv, const std::string& fo
 
 LabelledClips LabelledClips::read(const std::string& folder) {
     const std::string path = (std::filesystem::path(folder) / "labels.csv").string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    std::string text;
+    try {
+        text = readCsvFile(path);
+    } catch (const std::runtime_error&) {
         throw std::runtime_error(path + ": cannot open (a labelled folder needs labels.csv with "
                                         "columns file,label[,valence,arousal])");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    LabelledClips clips = parse(buf.str(), folder, path);
+    }
+    LabelledClips clips = parse(text, folder, path);
     for (const auto& c : clips.clips)
         if (!std::filesystem::is_regular_file(c.file))
             throw std::runtime_error(path + ": clip file '" + c.file + "' does not exist");
