@@ -65,6 +65,11 @@ std::vector<CsvRecord> parseCsvRecords(const std::string& text, const std::strin
     return records;
 }
 
+std::string trimCsvField(const std::string& field) {
+    const auto b = field.find_first_not_of(" \t"), e = field.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : field.substr(b, e - b + 1);
+}
+
 std::string readCsvFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read '" + path + "'");

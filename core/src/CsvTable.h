@@ -18,6 +18,8 @@ struct CsvRecord {
 /// Splits `text` into records. Throws std::runtime_error naming `label` and the line for an
 /// unterminated quoted field.
 std::vector<CsvRecord> parseCsvRecords(const std::string& text, const std::string& label);
+/// `field` without surrounding spaces and tabs (labels files written by hand pad them).
+std::string trimCsvField(const std::string& field);
 /// The whole file as text; throws std::runtime_error naming `path` when it cannot be read.
 std::string readCsvFile(const std::string& path);
 

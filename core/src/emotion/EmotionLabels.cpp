@@ -12,12 +12,6 @@
 namespace moodsteer {
 namespace {
 
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return "";
-    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -40,7 +34,7 @@ std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath) {
     int colFile = -1, colV = -1, colA = -1;
     const auto& header = records[0].fields;
     for (std::size_t c = 0; c < header.size(); ++c) {
-        const std::string h = lower(trim(header[c]));
+        const std::string h = lower(trimCsvField(header[c]));
         if (h == "file")
             colFile = static_cast<int>(c);
         else if (h == "valence")
@@ -60,7 +54,7 @@ std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath) {
             throw std::runtime_error(where + ": " + std::to_string(f.size()) + " fields, need " +
                                      std::to_string(need));
         auto value = [&](int col, const char* name) {
-            const std::string v = trim(f[col]);
+            const std::string v = trimCsvField(f[col]);
             double d = 0;
             std::size_t used = 0;
             try {
@@ -76,7 +70,7 @@ std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath) {
             return d;
         };
         EmotionLabel l;
-        l.file = trim(f[colFile]);
+        l.file = trimCsvField(f[colFile]);
         if (l.file.empty()) throw std::runtime_error(where + ": empty file name");
         l.target.valence = value(colV, "valence");
         l.target.arousal = value(colA, "arousal");

@@ -10,15 +10,6 @@
 
 namespace moodsteer {
 
-namespace {
-
-std::string trim(const std::string& f) { // unquoted surrounding spaces are not data
-    const auto b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
-    return b == std::string::npos ? std::string() : f.substr(b, e - b + 1);
-}
-
-} // namespace
-
 LabelledClips LabelledClips::parse(const std::string& csv, const std::string& folder,
                                    const std::string& name) {
     int lineNo = 0;
@@ -28,7 +19,7 @@ LabelledClips LabelledClips::parse(const std::string& csv, const std::string& fo
     std::vector<CsvRecord> records = parseCsvRecords(csv, name);
     for (auto& rec : records)
         for (auto& f : rec.fields)
-            f = trim(f);
+            f = trimCsvField(f); // unquoted surrounding spaces are not data
     std::map<std::string, std::size_t> column;
     if (!records.empty()) {
         lineNo = records.front().line;
