@@ -30,19 +30,26 @@ using namespace moodsteer::widgets;
 
 class MainWindowTest : public QObject {
     Q_OBJECT
+    /// An audio player on a device that opens without a sound card.
+    static std::unique_ptr<AudioPlayer> silentPlayer() {
+        return std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>());
+    }
+    /// Loads the (fake) model through the window; true once the engine reports it loaded.
+    static bool loadModel(studio::MainWindow& window, EngineClient& engine) {
+        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
+        window.loadModel();
+        return loaded.wait(2000);
+    }
+
   private slots:
     void ctrlEnterGeneratesAndTheClipIsFiled() {
         QTemporaryDir dir;
         QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
         test::FakeEngineClient engine;
-        studio::MainWindow window(
-            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
-            dir.filePath("clips"), &settings);
+        studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        window.loadModel();
-        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
-        QVERIFY(loaded.wait(2000));
+        QVERIFY(loadModel(window, engine));
         QVERIFY(window.generatePanel()->generateButton()->isEnabled());
 
         QPlainTextEdit* prompt = window.promptPanel()->promptEdit();
@@ -80,12 +87,8 @@ class MainWindowTest : public QObject {
         QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
         test::FakeEngineClient engine;
         engine.predictions = {QPointF(6.5, 3.3), QPointF(2.0, 8.0)};
-        studio::MainWindow window(
-            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
-            dir.filePath("clips"), &settings);
-        window.loadModel();
-        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
-        QVERIFY(loaded.wait(2000));
+        studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
+        QVERIFY(loadModel(window, engine));
         window.promptPanel()->pad()->setTarget(7.0, 3.0);
         QSignalSpy predicted(&engine, &EngineClient::emotionPredicted);
         window.generate();
@@ -119,9 +122,7 @@ class MainWindowTest : public QObject {
         QCOMPARE(window.promptPanel()->pad()->predicted(), std::optional(QPointF(2.0, 8.0)));
 
         // Persisted: a new window on the same library shows both points again.
-        studio::MainWindow again(
-            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
-            dir.filePath("clips"), &settings);
+        studio::MainWindow again(&engine, silentPlayer(), dir.filePath("clips"), &settings);
         again.emotionView()->flush();
         QCOMPARE(again.emotionView()->pointCount(), 2);
     }
@@ -130,12 +131,8 @@ class MainWindowTest : public QObject {
         QTemporaryDir dir;
         QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
         test::FakeEngineClient engine;
-        studio::MainWindow window(
-            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
-            dir.filePath("clips"), &settings);
-        window.loadModel();
-        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
-        QVERIFY(loaded.wait(2000));
+        studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
+        QVERIFY(loadModel(window, engine));
         GenreSteeringPanel* steer = window.steeringPanel();
         steer->setVectors({{"jazz", "/v/jazz.safetensors", 3}});
         steer->enableBox()->setChecked(true);
@@ -181,12 +178,8 @@ class MainWindowTest : public QObject {
             m.probeAccuracy = 0.5 + 0.05 * l;
             engine.layerReport.layers.push_back(m);
         }
-        studio::MainWindow window(
-            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
-            dir.filePath("clips"), &settings);
-        window.loadModel();
-        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
-        QVERIFY(loaded.wait(2000));
+        studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
+        QVERIFY(loadModel(window, engine));
         window.explorerPanel()->setGenerate(4);
         QSignalSpy ready(&engine, &EngineClient::layerReportReady);
         QTest::mouseClick(window.explorerPanel()->runButton(), Qt::LeftButton);
@@ -206,12 +199,8 @@ class MainWindowTest : public QObject {
         QTemporaryDir dir;
         QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
         test::FakeEngineClient engine;
-        studio::MainWindow window(
-            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
-            dir.filePath("clips"), &settings);
-        window.loadModel();
-        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
-        QVERIFY(loaded.wait(2000));
+        studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
+        QVERIFY(loadModel(window, engine));
         EmotionView* view = window.emotionView();
         QVERIFY(view->benchmarkButton()->isEnabled());
         view->setBenchmarkGrid(3);
@@ -234,12 +223,8 @@ class MainWindowTest : public QObject {
         QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
         test::FakeEngineClient engine;
         engine.predictorReason = "Emotion prediction is off: the emotion head is not installed.";
-        studio::MainWindow window(
-            &engine, std::make_unique<AudioPlayer>(std::make_unique<test::SilentSink>()),
-            dir.filePath("clips"), &settings);
-        window.loadModel();
-        QSignalSpy loaded(&engine, &EngineClient::modelLoaded);
-        QVERIFY(loaded.wait(2000));
+        studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
+        QVERIFY(loadModel(window, engine));
         QSignalSpy finished(&engine, &EngineClient::generationFinished);
         window.generate();
         QVERIFY(finished.wait(5000));
