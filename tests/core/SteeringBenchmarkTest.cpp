@@ -3,6 +3,7 @@
 // the expected shape: alpha 0 rows are the baseline (no gain, tempo ratio 1, no code changed),
 // steered rows change codes, and a vector whose label is not the target is refused.
 #include "core/SteeringBenchmark.h"
+#include "RandomSteeringVector.h"
 #include "TestPaths.h"
 #include "core/Composer.h"
 #include "core/GenreScorer.h"
@@ -13,7 +14,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 using namespace moodsteer;
 
@@ -31,23 +31,8 @@ const GenreScorer& scorer() {
 
 std::string vectorFile(const std::string& modelId, int dim, const std::string& label,
                        std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<double> n;
-    SteeringVector v;
-    v.modelId = modelId;
-    v.layer = 1;
-    v.pooling = "mean";
-    v.label = label;
-    v.labelSet = {"jazz", "rock"};
-    v.method = "mean-difference";
-    v.signProjection = 1;
-    double norm = 0;
-    for (int i = 0; i < dim; ++i) {
-        v.direction.push_back(static_cast<float>(n(rng)));
-        norm += double(v.direction.back()) * v.direction.back();
-    }
-    for (auto& x : v.direction)
-        x = static_cast<float>(x / std::sqrt(norm));
+    const SteeringVector v =
+        test::randomSteeringVector(modelId, dim, 1, seed, label, {"jazz", "rock"});
     const auto path = (test::scratchDir("bench-" + label) / "v.safetensors").string();
     v.save(path);
     return path;

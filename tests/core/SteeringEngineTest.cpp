@@ -2,6 +2,7 @@
 // to an unsteered run, a real alpha changes them measurably, a transition (ramp-down A +
 // ramp-up B) does too, vectors of another model are refused, and only the conditional rows of
 // the CFG batch are touched (at the tensor level and inside a real generation).
+#include "RandomSteeringVector.h"
 #include "TestPaths.h"
 #include "core/MusicEngine.h"
 #include "core/SteeringMaker.h"
@@ -13,8 +14,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <cmath>
-#include <random>
 
 using namespace moodsteer;
 namespace fs = std::filesystem;
@@ -28,24 +27,7 @@ std::unique_ptr<MusicEngine>& engine() {
 
 SteeringVector randomVector(const std::string& modelId, int dim, int layer, std::uint64_t seed,
                             const std::string& label) {
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<double> n;
-    SteeringVector v;
-    v.modelId = modelId;
-    v.layer = layer;
-    v.pooling = "mean";
-    v.label = label;
-    v.labelSet = {"a", "b"};
-    v.method = "mean-difference";
-    v.signProjection = 1;
-    double norm = 0;
-    for (int i = 0; i < dim; ++i) {
-        v.direction.push_back(static_cast<float>(n(rng)));
-        norm += double(v.direction.back()) * v.direction.back();
-    }
-    for (auto& x : v.direction)
-        x = static_cast<float>(x / std::sqrt(norm));
-    return v;
+    return test::randomSteeringVector(modelId, dim, layer, seed, label);
 }
 
 std::string saveVector(const SteeringVector& v, const std::string& name) {

@@ -2,37 +2,18 @@
 // from a recipe's steering list with the model checks.
 #include "core/SteeringPlan.h"
 
+#include "RandomSteeringVector.h"
 #include "TestPaths.h"
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <random>
 
 using namespace moodsteer;
 
 namespace {
 
 SteeringVector vec(const std::string& label, int layer, int d, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<double> g;
-    SteeringVector v;
-    v.modelId = "embedded-test";
-    v.layer = layer;
-    v.pooling = "mean";
-    v.label = label;
-    v.labelSet = {"jazz", "rock"};
-    v.method = "mean-difference";
-    v.direction.resize(d);
-    double n = 0;
-    for (auto& x : v.direction) {
-        x = static_cast<float>(g(rng));
-        n += x * x;
-    }
-    for (auto& x : v.direction)
-        x = static_cast<float>(x / std::sqrt(n));
-    v.signProjection = 1.0;
-    return v;
+    return test::randomSteeringVector("embedded-test", d, layer, seed, label, {"jazz", "rock"});
 }
 
 std::vector<float> rowsOf(int count, int d) {
