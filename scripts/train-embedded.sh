@@ -6,7 +6,8 @@
 # three-way comparison at the 900-step budget: WORK_DIR/ablation-va-lara (VA + LARA),
 # WORK_DIR/ablation-ce-only (no LARA loss) and WORK_DIR/ablation-text-only (no AV token; the
 # prompts carry the emotion words), then `bench-emotion` on each.
-# Copy config.json, model.safetensors, spiece.model and training_log.csv of WORK_DIR/model into
+# Copy config.json, generation_config.json, model.safetensors, spiece.model and
+# training_log.csv of WORK_DIR/model into
 # resources/model/ to ship it. Resumable: re-running continues from each run's checkpoint.
 set -euo pipefail
 build=${1:-build}
@@ -17,8 +18,11 @@ mkdir -p "$work"
 if [ ! -f "$work/corpus/labels.csv" ]; then
     "$cli" corpus --out "$work/corpus" --count 1200 --seconds 10 --seed 20261121 --tokens-only
 fi
+# --guidance-scale 2: the default guidance written to generation_config.json, chosen by the
+# bench-emotion sweep in the model card (3 costs genre adherence, 1.5-2.5 keep both gates).
 common=(--corpus "$work/corpus" --batch 12 --crop 150 --lr 2e-3 --warmup 50 --seed 1 --threads 1
-        --checkpoint-every 100 --lm-width 192 --lm-heads 6 --lm-ffn 768 --lm-layers 4)
+        --checkpoint-every 100 --lm-width 192 --lm-heads 6 --lm-ffn 768 --lm-layers 4
+        --guidance-scale 2)
 case "$what" in
 shipped)
     "$cli" train "${common[@]}" --out "$work/model" --steps 1800 --opening-weight 10 \

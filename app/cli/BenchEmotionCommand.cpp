@@ -39,7 +39,9 @@ clip's emotion with the Emotion Predictor and prints CCC, PCC and RMSE for arous
   --grid VxA         grid points along valence x arousal (default 5x5)
   --genres a,b       prompted genres (default: the model's genres; none: prompt "music")
   --clips-per-point N (default 1)   --seconds S clip length (default 10)   --seed X (default 1)
-  --guidance G       classifier-free guidance (default 3)
+  --guidance G       classifier-free guidance (default: the model's, generation_config.json;
+                     3 without one)
+  --top-k K (250)  --temperature T (1): sampling, as in generate
   --prompt-template T   AV conditioning's prompt (default "{genre} music"; {word}: the mood
                      word nearest to the target)
   --text-baseline    no AV conditioning: prompt "Generate a [word] [genre] music." with the
@@ -84,7 +86,7 @@ int run(const std::vector<std::string>& argv) {
         return 0;
     }
     args.allowOnly({"json", "help", "text-baseline", "no-genre-check", "model", "grid", "genres",
-                    "prompt-template", "clips-per-point", "seconds", "seed", "guidance", "head",
+                    "prompt-template", "clips-per-point", "seconds", "seed", "guidance", "top-k", "temperature", "head",
                     "model-dir", "genre-cache", "csv", "svg", "clips-csv"});
     if (!args.positional().empty())
         throw UsageError("unexpected argument '" + args.positional()[0] + "'");
@@ -100,7 +102,6 @@ int run(const std::vector<std::string>& argv) {
     o.clipsPerPoint = static_cast<int>(args.getInt("clips-per-point", 1));
     o.seconds = args.getDouble("seconds", 10.0);
     o.seed = static_cast<std::uint64_t>(args.getInt("seed", 1));
-    o.guidance = args.getDouble("guidance", 3.0);
     o.textBaseline = args.has("text-baseline");
     o.promptTemplate = args.get("prompt-template", o.promptTemplate);
 
@@ -111,6 +112,9 @@ int run(const std::vector<std::string>& argv) {
         throw std::runtime_error("the embedded model is not installed; pass --model DIR");
     auto engine = MusicEngine::load(folder);
     const auto& info = engine->info();
+    o.guidance = args.getDouble("guidance", info.defaultGuidance);
+    o.topK = static_cast<int>(args.getInt("top-k", o.topK));
+    o.temperature = args.getDouble("temperature", o.temperature);
     std::vector<EmotionBenchmarkJob> jobs;
     try {
         jobs = planEmotionBenchmark(o, info);
@@ -185,6 +189,7 @@ int run(const std::vector<std::string>& argv) {
         nlohmann::json j{{"model", modelArg},
                          {"mode", o.textBaseline ? "text-baseline" : "av"},
                          {"grid", args.get("grid", "5x5")},
+                         {"guidance", o.guidance},
                          {"clips", rep.clips.size()},
                          {"predicted", rep.predictedClips},
                          {"head", headPath},
@@ -203,9 +208,10 @@ int run(const std::vector<std::string>& argv) {
         std::cout << j.dump(2) << "\n";
         return failed > 0 ? 1 : 0;
     }
-    std::printf("bench-emotion: %s (%s), %s, grid %dx%d, %zu clips of %.1f s, head %s\n",
+    std::printf("bench-emotion: %s (%s), %s, grid %dx%d, %zu clips of %.1f s, guidance %g, "
+                "head %s\n",
                 modelArg.c_str(), info.id.c_str(), mode.c_str(), o.gridValence, o.gridArousal,
-                rep.clips.size(), o.seconds, predictor.info().encoder.c_str());
+                rep.clips.size(), o.seconds, o.guidance, predictor.info().encoder.c_str());
     std::printf("  %7s %7s %7s %7s %7s %7s\n", "CCC_A", "CCC_V", "PCC_A", "PCC_V", "RMSE_A",
                 "RMSE_V");
     const auto& m = rep.metrics;

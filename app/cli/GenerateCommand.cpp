@@ -26,7 +26,8 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
   --valence V --arousal A   target emotion on 1..9 (models with an AV encoder)
   --seconds S          clip length (default 10)      --steps N   decode frames instead of seconds
   --seed N             random seed (default 0)       --greedy    argmax decoding
-  --guidance G         classifier-free guidance (default 3; 1 disables)
+  --guidance G         classifier-free guidance (default: the model's generation_config.json,
+                       else 3; 1 disables)
   --top-k K (250)  --top-p P (0: off)  --temperature T (1)
   --recipe FILE        start from a clip's JSON sidecar (options given here override it)
   --codes-out FILE     also write the codes (safetensors, int64 [K, frames], tensor "codes")
@@ -68,7 +69,6 @@ static int runGenerate(const std::vector<std::string>& argv) {
     r.steps = static_cast<int>(args.getInt("steps", r.steps));
     r.seed = static_cast<std::uint64_t>(args.getInt("seed", static_cast<long long>(r.seed)));
     r.greedy = args.has("greedy") || r.greedy;
-    r.guidance = args.getDouble("guidance", r.guidance);
     r.topK = static_cast<int>(args.getInt("top-k", r.topK));
     r.topP = args.getDouble("top-p", r.topP);
     r.temperature = args.getDouble("temperature", r.temperature);
@@ -91,6 +91,9 @@ static int runGenerate(const std::vector<std::string>& argv) {
     const bool quiet = args.has("quiet");
     auto engine = MusicEngine::load(folder, lo);
     if (r.model.empty()) r.model = "embedded";
+    // A recipe file keeps its own guidance; otherwise the model's default applies.
+    r.guidance =
+        args.getDouble("guidance", args.has("recipe") ? r.guidance : engine->info().defaultGuidance);
 
     GenerationCallbacks cb;
     if (!quiet)

@@ -29,7 +29,7 @@ Sources (one):
     --labels a,b,c        labels (default: the model's genres)
     --prompt-template T   prompt per label (default "{label} music")
     --label-prompt-ids "a=3,9,1;b=4,1"   token ids per label (models without spiece.model)
-    --seconds S (5) | --steps N    --seed N (1)   --guidance G (3)   --top-k K (250)
+    --seconds S (5) | --steps N    --seed N (1)   --guidance G (the model's)   --top-k K (250)
   --from-activations FILE analyse an existing activation file (no model needed)
 Collection:
   --model DIR|embedded    model folder (default: the embedded model)
@@ -130,7 +130,7 @@ static int runProbe(const std::vector<std::string>& argv) {
             gs.seconds = args.getDouble("seconds", gs.seconds);
             gs.steps = static_cast<int>(args.getInt("steps", 0));
             gs.seed = static_cast<std::uint64_t>(args.getInt("seed", 1));
-            gs.guidance = args.getDouble("guidance", gs.guidance);
+            gs.guidance = args.getDouble("guidance", engine->info().defaultGuidance);
             gs.topK = static_cast<int>(args.getInt("top-k", gs.topK));
             collector.collectGenerated(gs, acts, co, progress);
         }

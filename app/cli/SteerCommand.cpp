@@ -29,7 +29,7 @@ steer show VEC.safetensors [--json]
 steer bench --model DIR|embedded --pairs jazz:rock,rock:jazz --vector rock=rock.st --vector jazz=jazz.st
            [--alphas 0,0.25,0.5,0.75] [--seeds 1,2,3] [--layer L] [--seconds S | --steps N]
            [--prompt-template "{label} music"] [--label-prompt-ids "jazz=3,1;rock=4,1"]
-           [--guidance G] [--scorer-pieces N (24)] [--out report.json] [--csv summary.csv] [--json]
+           [--guidance G (the model's)] [--scorer-pieces N (24)] [--out report.json] [--csv summary.csv] [--json]
     Generates from the source's prompt with the same seeds unsteered and steered towards the
     target, and reports the target genre score (a softmax probe on mean DSP features trained on
     SynthCodec-rendered corpus pieces), its gain over the unsteered clip, the tempo ratio and
@@ -111,7 +111,6 @@ int runBenchSteer(const Args& args) {
     o.seconds = args.getDouble("seconds", o.seconds);
     o.steps = static_cast<int>(args.getInt("steps", 0));
     o.promptTemplate = args.get("prompt-template", o.promptTemplate);
-    o.guidance = args.getDouble("guidance", o.guidance);
     if (args.has("label-prompt-ids")) {
         std::vector<std::string> sources;
         for (const auto& [s, t] : o.pairs)
@@ -124,6 +123,7 @@ int runBenchSteer(const Args& args) {
     if (!out.empty()) checkWritableTarget(out);
     if (!csv.empty()) checkWritableTarget(csv);
     auto engine = loadEngineArg(args.get("model"), static_cast<int>(args.getInt("threads", 0)));
+    o.guidance = args.getDouble("guidance", engine->info().defaultGuidance);
     GenreScorerOptions so;
     so.piecesPerGenre = static_cast<int>(args.getInt("scorer-pieces", so.piecesPerGenre));
     const auto scorer = GenreScorer::trainOnCorpus(so, [quiet](int done, int total) {

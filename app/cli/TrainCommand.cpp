@@ -3,6 +3,7 @@
 
 #include "core/Training.h"
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -13,13 +14,14 @@ static const char* kHelp = R"(usage: moodsteer-cli train --corpus DIR --out MODE
 Trains a small MusicGen-architecture model (T5-style text encoder, LM over SynthCodec tokens
 with the delay pattern, LARA-Gen AV encoder) with CE + alpha * LARA. Resumes from
 MODEL_DIR/checkpoint when present. Writes MODEL_DIR/{config.json, model.safetensors,
-spiece.model, training_log.csv}.
+generation_config.json, spiece.model, training_log.csv}.
 
   --steps N (2000)  --minutes M (stop after M minutes)  --batch B (16)  --crop FRAMES (200)
   --lr X (1e-3)  --warmup N (100)  --lara-alpha A (1; 0 = CE only)  --no-av (text-only ablation)
   --start-crops F (0.5: share of crops that start at the piece's first frame)
   --opening-weight W (5) --opening-frames N (25): CE weight of those crops' first N frames
   --av-dropout P (0.1) --text-dropout P (0.1): conditioning dropout for classifier-free guidance
+  --guidance-scale G (3): the model's default guidance (generation_config.json)
   --seed N (1)  --threads N  --checkpoint-every N (200)
   --lm-width 256 --lm-layers 4 --lm-heads 8 --lm-ffn 1024 --text-width 128 --text-layers 2)";
 
@@ -32,7 +34,7 @@ static int runTrain(const std::vector<std::string>& argv) {
     // clang-format off
     args.allowOnly({"corpus", "out", "steps", "minutes", "batch", "crop", "lr", "warmup",
                     "lara-alpha", "start-crops", "opening-weight", "opening-frames", "no-av",
-                    "av-dropout", "text-dropout", "seed", "threads", "checkpoint-every",
+                    "av-dropout", "text-dropout", "guidance-scale", "seed", "threads", "checkpoint-every",
                     "lm-width", "lm-layers", "lm-heads", "lm-ffn", "text-width", "text-layers",
                     "help"});
     // clang-format on
@@ -58,6 +60,9 @@ static int runTrain(const std::vector<std::string>& argv) {
     o.textDropout = args.getDouble("text-dropout", o.textDropout);
     if (o.avDropout < 0 || o.avDropout > 1 || o.textDropout < 0 || o.textDropout > 1)
         throw UsageError("--av-dropout and --text-dropout must be in [0, 1]");
+    o.guidanceScale = args.getDouble("guidance-scale", o.guidanceScale);
+    if (!(o.guidanceScale >= 0) || !std::isfinite(o.guidanceScale))
+        throw UsageError("--guidance-scale must be a finite number >= 0");
     o.seed = static_cast<std::uint64_t>(args.getInt("seed", 1));
     o.threads = static_cast<int>(args.getInt("threads", 0));
     o.checkpointEvery = static_cast<int>(args.getInt("checkpoint-every", o.checkpointEvery));

@@ -19,4 +19,16 @@ cmp "$dir/a.codes.safetensors" "$dir/b.codes.safetensors"
 "$cli" generate --model "$parity" --prompt-ids 5,9,1 --seed 7 --steps 20 --out "$dir/s1.ogg" --codes-out "$dir/s1.st" --quiet
 "$cli" generate --model "$parity" --prompt-ids 5,9,1 --seed 7 --steps 20 --out "$dir/s2.ogg" --codes-out "$dir/s2.st" --quiet
 cmp "$dir/s1.st" "$dir/s2.st"
+# Without --guidance a clip gets the model's default (generation_config.json); a recipe file
+# keeps its own.
+"$cli" generate --model "$parity" --prompt-ids 5,9,1 --seed 7 --steps 4 --out "$dir/d.wav" --quiet
+grep -q '"guidance": 3' "$dir/d.recipe.json"
+mkdir "$dir/m"
+ln -s "$parity/config.json" "$parity/model.safetensors" "$dir/m/"
+echo '{"guidance_scale": 1.5}' > "$dir/m/generation_config.json"
+"$cli" generate --model "$dir/m" --prompt-ids 5,9,1 --seed 7 --steps 4 --out "$dir/e.wav" --quiet
+grep -q '"guidance": 1.5' "$dir/e.recipe.json"
+sed 's/"guidance": 1.5/"guidance": 4/' "$dir/e.recipe.json" > "$dir/f.json"
+"$cli" generate --recipe "$dir/f.json" --out "$dir/f.wav" --quiet
+grep -q '"guidance": 4' "$dir/f.recipe.json"
 echo "generate parity: OK"

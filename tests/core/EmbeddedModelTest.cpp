@@ -47,6 +47,9 @@ TEST(EmbeddedModel, IsShippedAndDescribesItself) {
     EXPECT_FALSE(info.canEncodeAudio);
     EXPECT_EQ(4, info.numCodebooks);
     EXPECT_GE(info.genres.size(), 4u);
+    // generation_config.json: guidance 2, where genre and emotion both meet their gates
+    // (the bench-emotion sweep in resources/model/MODEL_CARD.md).
+    EXPECT_EQ(2.0, info.defaultGuidance);
 }
 
 TEST(EmbeddedModel, GeneratesSaneAudioWithAndWithoutEmotion) {

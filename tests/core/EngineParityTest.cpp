@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <filesystem>
+#include <fstream>
+
 using namespace moodsteer;
 
 namespace {
@@ -154,4 +157,34 @@ TEST(EngineParityFacade, BadRecipesGiveOneLineReasons) {
     r.promptIds = {100000};
     EXPECT_THROW(engine->generate(r), EngineError);
     EXPECT_THROW(MusicEngine::load("/nonexistent"), EngineError);
+}
+
+// generation_config.json (optional, as in the Hugging Face layout) sets the default guidance.
+TEST(EngineParityFacade, GenerationConfigSetsTheDefaultGuidance) {
+    MOODSTEER_REQUIRE_PARITY();
+    namespace fs = std::filesystem;
+    EXPECT_EQ(3.0, MusicEngine::load(test::parityDir())->info().defaultGuidance);
+
+    const auto dir = test::scratchDir("generation-config");
+    for (const char* f : {"config.json", "model.safetensors"})
+        fs::create_symlink(fs::path(test::parityDir()) / f, dir / f);
+    EXPECT_EQ(3.0, MusicEngine::load(dir.string())->info().defaultGuidance); // none: MusicGen's
+    auto write = [&](const std::string& text) {
+        std::ofstream(dir / "generation_config.json") << text;
+    };
+    write(R"({"do_sample": true, "guidance_scale": 1.5})");
+    EXPECT_EQ(1.5, MusicEngine::load(dir.string())->info().defaultGuidance);
+    write(R"({"do_sample": true})");
+    EXPECT_EQ(3.0, MusicEngine::load(dir.string())->info().defaultGuidance);
+    for (const char* bad : {R"({"guidance_scale": -1})", R"({"guidance_scale": "high"})",
+                            R"({"guidance_scale": )"}) {
+        write(bad);
+        try {
+            MusicEngine::load(dir.string());
+            ADD_FAILURE() << "loaded with " << bad;
+        } catch (const EngineError& e) {
+            EXPECT_NE(std::string(e.what()).find("generation_config.json"), std::string::npos)
+                << e.what();
+        }
+    }
 }

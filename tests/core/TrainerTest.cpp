@@ -88,6 +88,7 @@ TEST(Trainer, TrainsResumesAndWritesALoadableModel) {
     fs::remove_all(out);
     TrainOptions o = tinyOptions(out.string());
     o.steps = 6;
+    o.guidanceScale = 2.5;
     int calls = 0;
     runTraining(o, [&](const TrainProgress& p) {
         ++calls;
@@ -96,7 +97,8 @@ TEST(Trainer, TrainsResumesAndWritesALoadableModel) {
     });
     EXPECT_EQ(calls, 6);
     ASSERT_TRUE(fs::exists(out / "checkpoint" / "state.pt"));
-    for (const char* f : {"config.json", "model.safetensors", "spiece.model", "training_log.csv"})
+    for (const char* f : {"config.json", "generation_config.json", "model.safetensors",
+                          "spiece.model", "training_log.csv"})
         EXPECT_TRUE(fs::exists(out / f)) << f;
 
     // A second call with more steps resumes at step 7 and appends to the same log.
@@ -124,6 +126,7 @@ TEST(Trainer, TrainsResumesAndWritesALoadableModel) {
     // The folder is a model: it loads and generates with and without an emotion target.
     auto engine = MusicEngine::load(out.string());
     EXPECT_TRUE(engine->info().hasAvEncoder);
+    EXPECT_EQ(2.5, engine->info().defaultGuidance); // generation_config.json
     Recipe r;
     r.prompt = "calm jazz";
     r.seconds = 1.0;

@@ -137,6 +137,24 @@ class PromptPanelTest : public QObject {
         QVERIFY(r.prompt.empty());
     }
 
+    void eachModelBringsItsDefaultGuidance() {
+        PromptPanel panel;
+        ModelInfo embedded;
+        embedded.hasTokenizer = embedded.hasAvEncoder = true;
+        embedded.defaultGuidance = 2.0;
+        panel.setModelInfo(embedded, "embedded");
+        QCOMPARE(panel.recipe().guidance, 2.0);
+        ModelInfo musicgen;
+        musicgen.hasTokenizer = true; // defaultGuidance stays MusicGen's 3
+        panel.setModelInfo(musicgen, "/models/musicgen-small");
+        QCOMPARE(panel.recipe().guidance, 3.0);
+        // A recipe set after the model (library "open recipe") keeps its own guidance.
+        Recipe r = panel.recipe();
+        r.guidance = 4.5;
+        panel.setRecipe(r);
+        QCOMPARE(panel.recipe().guidance, 4.5);
+    }
+
     void parsePromptIds_data() {
         QTest::addColumn<QString>("text");
         QTest::addColumn<int>("count");

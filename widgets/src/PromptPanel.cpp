@@ -219,6 +219,12 @@ void PromptPanel::setModelInfo(const ModelInfo& info, const QString& modelId) {
         setEmotionMode(EmotionMode::AvEncoder);
     if (info.maxFrames > 0 && info.frameRate > 0)
         seconds_->setMaximum(std::max(0.5, info.maxFrames / info.frameRate));
+    // Each model brings its own default guidance (generation_config.json): the embedded
+    // model follows genre best at 2, MusicGen at 3.
+    guidance_->setValue(info.defaultGuidance);
+    guidance_->setToolTip(tr("Classifier-free guidance: higher follows the prompt more "
+                             "(this model's default: %1)")
+                              .arg(info.defaultGuidance));
     prompt_->setPlaceholderText(
         hasTokenizer_ ? tr("Describe the music, e.g. \"gentle piano with soft strings\"")
                       : tr("This model has no tokenizer: enter token ids, e.g. \"ids: 71 1\""));

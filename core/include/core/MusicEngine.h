@@ -39,6 +39,9 @@ struct ModelInfo {
     bool hasAvEncoder = false;       ///< valence/arousal conditioning available
     bool canEncodeAudio = false;     ///< the codec has an encoder for recordings (EnCodec)
     std::vector<std::string> genres; ///< genres the model was trained on (embedded model)
+    /// The guidance a recipe gets unless the user sets one: generation_config.json's
+    /// `guidance_scale` (as in the Hugging Face layout), else MusicGen's 3.
+    double defaultGuidance = 3.0;
     std::int64_t parameterCount = 0;
 };
 

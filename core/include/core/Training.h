@@ -42,6 +42,9 @@ struct TrainOptions {
     /// prompt alone; at weight 1 they are ~1 % of the loss and the text is learned slowly.
     double openingWeight = 5.0;
     int openingFrames = 25;
+    /// Written to the folder's generation_config.json as `guidance_scale`: the guidance a
+    /// recipe gets by default. Chosen after training by sweeping bench-emotion (model card).
+    double guidanceScale = 3.0;
     // Architecture of the small model.
     int textWidth = 128, textLayers = 2, textHeads = 4, textFfn = 256;
     int lmWidth = 256, lmLayers = 4, lmHeads = 8, lmFfn = 1024, maxPositions = 1024;

@@ -139,6 +139,8 @@ std::vector<EmotionBenchmarkJob> planEmotionBenchmark(const EmotionBenchmarkOpti
                     r.seed = clip.seed;
                     r.seconds = o.seconds;
                     r.guidance = o.guidance;
+                    r.topK = o.topK;
+                    r.temperature = o.temperature;
                     if (o.textBaseline) {
                         const auto words = EmotionLexicon::builtin().nearestMood(v, a, 1);
                         clip.word = words.at(0).word;

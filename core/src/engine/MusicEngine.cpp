@@ -10,15 +10,41 @@
 #include "engine/SteeringHook.h"
 #include "engine/SynthCodecFactory.h"
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace moodsteer {
 namespace fs = std::filesystem;
+
+namespace {
+
+// generation_config.json is optional (the Hugging Face layout has it; a bare checkpoint may
+// not): its `guidance_scale` is the model's default guidance. A file that is there but
+// unreadable is an error, not silently 3.
+double defaultGuidanceOf(const fs::path& folder) {
+    const auto path = folder / "generation_config.json";
+    if (!fs::exists(path)) return 3.0;
+    std::ifstream in(path);
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw EngineError(path.string() + " is not valid JSON: " + e.what());
+    }
+    if (!j.is_object() || !j.contains("guidance_scale")) return 3.0;
+    const auto& g = j["guidance_scale"];
+    if (!g.is_number() || !std::isfinite(g.get<double>()) || g.get<double>() < 0)
+        throw EngineError(path.string() + ": guidance_scale must be a finite number >= 0");
+    return g.get<double>();
+}
+
+} // namespace
 
 MusicEngine::MusicEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 MusicEngine::~MusicEngine() = default;
@@ -79,6 +105,7 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
     info.hasAvEncoder = impl->model->hasAvEncoder();
     info.canEncodeAudio = impl->codec->canEncode();
     info.genres = cfg.genres;
+    info.defaultGuidance = defaultGuidanceOf(folder);
     for (const auto& p : impl->model->parameters())
         info.parameterCount += p.numel();
     return std::unique_ptr<MusicEngine>(new MusicEngine(std::move(impl)));

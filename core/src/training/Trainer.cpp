@@ -101,7 +101,7 @@ void trainTokenizer(const std::vector<std::string>& prompts, const fs::path& out
 }
 
 void saveModel(models::MusicgenModelImpl& model, const nlohmann::json& config,
-               const fs::path& dir) {
+               double guidanceScale, const fs::path& dir) {
     fs::create_directories(dir);
     models::SafetensorsWriter w;
     // Half precision on disk keeps the shipped model small; the loader converts to f32.
@@ -112,6 +112,10 @@ void saveModel(models::MusicgenModelImpl& model, const nlohmann::json& config,
     w.setMetadata("format", "pt");
     w.write((dir / "model.safetensors").string());
     models::writeTextAtomically((dir / "config.json").string(), config.dump(2) + "\n");
+    // As in the Hugging Face layout: sampling defaults next to the architecture.
+    const nlohmann::json generation{{"do_sample", true}, {"guidance_scale", guidanceScale}};
+    models::writeTextAtomically((dir / "generation_config.json").string(),
+                                generation.dump(2) + "\n");
 }
 
 } // namespace
@@ -194,7 +198,7 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
             a.write("step", torch::tensor(step));
             a.save_to(tmp);
         });
-        saveModel(*model, config, out);
+        saveModel(*model, config, o.guidanceScale, out);
     };
 
     std::ofstream log(out / "training_log.csv", startStep > 0 ? std::ios::app : std::ios::trunc);
