@@ -8,13 +8,18 @@
 
 namespace moodsteer::cli {
 
-static const char* kHelp = R"(usage: moodsteer-cli bench [--config FILE] [--steps N] [--threads N]
-                          [--precision f32,bf16,int8] [--seconds S] [--json]
+static const char* kHelp = R"(usage: moodsteer-cli bench [--config FILE] [--steps N] [--rounds R]
+                          [--threads N] [--precision f32,bf16,int8] [--seconds S] [--json]
 
 Builds the architecture in FILE (default ../shared/parity/musicgen-small-config.json, i.e.
 facebook/musicgen-small) with random weights and prints ms per decode step with classifier-free
 guidance at batch 1, steps/s, the real-time factor, codec and T5 timings, peak RSS, threads, the
-active BLAS, the measured memory bandwidth, the bandwidth floor per step and the ratio to it.)";
+active BLAS, the measured memory bandwidth, the bandwidth floor per step and the ratio to it.
+
+Each precision runs R rounds (default 5) of: measure the bandwidth (best of 3 passes over
+512 MiB), then generate N decode steps (default 16; the first step, which also computes the
+cross-attention keys/values, is left out of ms/step). The table gives medians over the rounds;
+step/floor is the median of each round's step time over its own floor, with the range.)";
 
 static int runBench(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help"});
@@ -22,14 +27,18 @@ static int runBench(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n";
         return 0;
     }
-    args.allowOnly({"config", "steps", "threads", "precision", "seconds", "json", "help"});
+    args.allowOnly(
+        {"config", "steps", "rounds", "threads", "precision", "seconds", "json", "help"});
     BenchOptions o;
     o.configPath = args.get("config", std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json");
     o.steps = static_cast<int>(args.getInt("steps", o.steps));
     o.threads = static_cast<int>(args.getInt("threads", 0));
     o.audioSeconds = args.getDouble("seconds", o.audioSeconds);
+    o.rounds = static_cast<int>(args.getInt("rounds", o.rounds));
     if (o.steps < 8)
         throw UsageError("--steps must be at least 8");
+    if (o.rounds < 1)
+        throw UsageError("--rounds must be at least 1");
     if (args.has("precision")) {
         o.precisions.clear();
         std::stringstream ss(args.get("precision"));

@@ -3,6 +3,7 @@
 // input row to [-127, 127] and offset by +128 to make them unsigned; the offset is removed
 // with the precomputed row sums of the weight codes. The integer dot product is exact.
 #include "GemvKernels.h"
+#include "HugePages.h"
 
 #include <ATen/Parallel.h>
 
@@ -131,7 +132,7 @@ Int8Weights quantiseInt8(const at::Tensor& weight) {
     scales.masked_fill_(scales == 0, 1.0f); // an all-zero row: codes 0, any scale
     Int8Weights q;
     auto codes = (weight / scales.unsqueeze(1)).round_().clamp_(-127, 127).to(at::kChar);
-    q.codes = packBlocks(codes);
+    q.codes = onHugePages(packBlocks(codes)); // streamed every decode step: HugePages.h
     q.scales = scales.contiguous();
     q.rowSums = codes.sum(1, false, at::kInt).contiguous();
     return q;

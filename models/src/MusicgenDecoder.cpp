@@ -1,6 +1,7 @@
 #include "models/MusicgenDecoder.h"
 
 #include "FusedDecodeStep.h"
+#include "HugePages.h"
 #include "MusicgenDecoderLayer.h"
 #include "PackedWeights.h"
 #include "models/StateDict.h"
@@ -249,8 +250,16 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
 }
 
 void MusicgenForCausalLMImpl::finalizeWeights() {
-    for (auto& layer : layers_)
+    torch::NoGradGuard noGrad;
+    for (auto& layer : layers_) {
         layer->self_attn->packQkv();
+        // The other matrices every decode step streams move to huge pages too (the
+        // parameters keep their names; see HugePages.h). q/k/v and the heads: packRows.
+        for (auto* w : {&layer->self_attn->out_proj->weight, &layer->encoder_attn->q_proj->weight,
+                        &layer->encoder_attn->out_proj->weight, &layer->fc1->weight,
+                        &layer->fc2->weight})
+            if (w->device().is_cpu() && w->is_contiguous()) w->set_data(onHugePages(*w));
+    }
     std::vector<torch::Tensor> heads;
     for (auto& h : heads_)
         heads.push_back(h->weight);

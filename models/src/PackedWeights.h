@@ -5,6 +5,8 @@
 // set_data()) breaks the sharing; isPacked() notices, and callers then use the parameters.
 #pragma once
 
+#include "HugePages.h"
+
 #include <ATen/ATen.h>
 #include <torch/types.h>
 
@@ -16,7 +18,15 @@ namespace moodsteer::models {
 /// its rows of the result, which is returned.
 inline torch::Tensor packRows(std::vector<torch::Tensor> params) {
     torch::NoGradGuard noGrad;
-    auto packed = torch::cat(params, 0);
+    int64_t total = 0;
+    for (const auto& p : params)
+        total += p.size(0);
+    std::vector<int64_t> sizes{total};
+    for (int64_t d = 1; d < params.front().dim(); ++d)
+        sizes.push_back(params.front().size(d));
+    // Streamed every decode step: on huge pages (see HugePages.h).
+    auto packed = emptyOnHugePages(sizes, params.front().scalar_type());
+    at::cat_out(packed, params, 0);
     int64_t row = 0;
     for (auto& p : params) {
         const int64_t rows = p.size(0);

@@ -1,6 +1,7 @@
 #include "models/ReducedLinear.h"
 
 #include "GemvKernels.h"
+#include "HugePages.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/core/dispatch/Dispatcher.h>
@@ -198,7 +199,8 @@ ReducedLinear::ReducedLinear(const torch::Tensor& weight, WeightPrecision precis
     at::NoGradGuard noGrad;
     if (precision == WeightPrecision::BF16) {
         bf16_ = weight_.to(at::kBFloat16).contiguous();
-        if (gemv::bf16Available()) bf16_ = gemv::packBlocks(bf16_); // the kernel's layout
+        // The kernel's layout, on huge pages (streamed every decode step; HugePages.h).
+        if (gemv::bf16Available()) bf16_ = onHugePages(gemv::packBlocks(bf16_));
     } else if (precision == WeightPrecision::Int8) {
         if (gemv::int8Available() && weight_.size(1) <= gemv::kInt8MaxK)
             int8Own_ = std::make_shared<const gemv::Int8Weights>(gemv::quantiseInt8(weight_));

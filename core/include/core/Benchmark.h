@@ -12,7 +12,11 @@ namespace moodsteer {
 struct BenchOptions {
     std::string configPath; ///< config.json of the architecture
     int threads = 0;        ///< 0: one per core
-    int steps = 16;         ///< timed decode steps per precision
+    int steps = 16;         ///< decode steps per round and precision
+    /// Rounds per precision: each measures the memory bandwidth and then times a generation
+    /// of `steps` steps, so that a step is compared with the bandwidth of its own moment
+    /// (other tenants of a VM move it by +-20 % within seconds).
+    int rounds = 5;
     std::vector<std::string> precisions{"f32"};
     double audioSeconds = 10.0; ///< for the real-time factor and codec timing
     bool codec = true;
@@ -20,6 +24,16 @@ struct BenchOptions {
     bool embedded = true; ///< also time the model shipped in resources/model (if present)
 };
 
+/// One round: the bandwidth just before, then one generation.
+struct BenchRound {
+    double bandwidthGBs = 0;
+    double msPerStep = 0; ///< steps 2.. (step 1 also computes the cross-attention keys/values)
+    double floorMs = 0;   ///< weight bytes per step / this round's bandwidth
+    double ratioToFloor = 0;
+    double firstFrameMs = 0; ///< generation start to the end of step K (first complete frame)
+};
+
+/// Medians over the rounds; the ratio is the median of the rounds' own ratios.
 struct BenchPrecisionResult {
     std::string precision;
     double msPerStep = 0;
@@ -29,7 +43,9 @@ struct BenchPrecisionResult {
     double weightBytesPerStep = 0;
     double floorMs = 0; ///< weightBytesPerStep / bandwidth
     double ratioToFloor = 0;
-    double timeToFirstAudioMs = 0; ///< steps until the first frame is complete
+    double ratioMin = 0, ratioMax = 0;
+    double timeToFirstAudioMs = 0; ///< T5 + generation start to the first complete frame
+    std::vector<BenchRound> rounds;
 };
 
 /// The embedded model (resources/model, SynthCodec) through the engine with streaming audio,
@@ -45,7 +61,8 @@ struct BenchReport {
     std::string architecture;
     std::string blas;
     int threads = 0;
-    double bandwidthGBs = 0;
+    double bandwidthGBs = 0; ///< median of every round's measurement
+    double bandwidthMinGBs = 0, bandwidthMaxGBs = 0;
     double codecSeconds = 0; ///< codec decode of audioSeconds
     double audioSeconds = 0;
     double textEncoderMs = 0;
@@ -62,8 +79,10 @@ struct BenchReport {
 
 /// The BLAS library LibTorch's matrix products run on (as mapped into this process).
 std::string activeBlas();
-/// Read bandwidth in GB/s with `threads` threads over a buffer much larger than the caches.
-double measureMemoryBandwidth(int threads);
+/// Read bandwidth in GB/s with `threads` threads over a buffer much larger than the caches,
+/// best of `passes`. The buffer is on huge pages like the decode weights (so that the floor is
+/// not flattered by a slower probe) and is kept between calls.
+double measureMemoryBandwidth(int threads, int passes = 5);
 /// Peak resident set size of this process in MB.
 double peakRssMB();
 

@@ -10,10 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 namespace moodsteer {
@@ -23,6 +25,12 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n == 0 ? 0.0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 double cpuSeconds() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -51,7 +59,7 @@ BenchReport runBenchmark(const BenchOptions& o,
         rep.parameters += p.numel();
     rep.blas = activeBlas();
     say("measuring memory bandwidth");
-    rep.bandwidthGBs = measureMemoryBandwidth(rep.threads);
+    std::vector<double> bandwidths{measureMemoryBandwidth(rep.threads)};
 
     // A 12-token prompt, like the reference anchor.
     auto ids = torch::randint(2, config.textEncoder.vocab_size, {1, 12}, torch::kInt64);
@@ -69,8 +77,12 @@ BenchReport runBenchmark(const BenchOptions& o,
 
     const int K = static_cast<int>(config.decoder.num_codebooks);
     const double frameRate = config.audioEncoder ? config.audioEncoder->frameRate() : 50.0;
+    const int rounds = std::max(1, o.rounds);
+    if (o.steps < K + 1)
+        throw std::invalid_argument("bench: at least " + std::to_string(K + 1) +
+                                    " decode steps per round");
     for (const auto& precision : o.precisions) {
-        say("decoding with " + precision + " weights");
+        say("decoding with " + precision + " weights (" + std::to_string(rounds) + " rounds)");
         model->decoder->setPrecision(precision); // throws for an unknown name
         Generator gen(model->decoder);
         GeneratorOptions go;
@@ -80,36 +92,64 @@ BenchReport runBenchmark(const BenchOptions& o,
         go.frames = 4; // warm-up: allocations, oneDNN primitive creation
         gen.run(memory, m, go);
         go.frames = o.steps - K + 1;
-        std::vector<double> stepTimes;
-        auto last = Clock::now();
-        go.onStep = [&](int, int) {
-            const auto now = Clock::now();
-            stepTimes.push_back(std::chrono::duration<double>(now - last).count());
-            last = now;
-        };
-        last = Clock::now();
-        const double cpu0 = cpuSeconds();
-        gen.run(memory, m, go);
-        const double cpuTotal = cpuSeconds() - cpu0;
-        double total = 0;
-        for (double t : stepTimes)
-            total += t;
         BenchPrecisionResult r;
         r.precision = precision;
-        r.msPerStep = total / stepTimes.size() * 1e3;
-        r.cpuMsPerStep = cpuTotal / stepTimes.size() * 1e3;
-        r.stepsPerSecond = 1e3 / r.msPerStep;
-        const double steps10s = o.audioSeconds * frameRate + K - 1;
-        r.realTimeFactor = steps10s * r.msPerStep / 1e3 / o.audioSeconds;
         // Self-attention q/k/v/out, cross-attention q/out (its keys/values are cached per
         // generation), fc1/fc2 and the K heads, at this precision (int8: + row scales).
         // Embedding lookups touch K rows only and are ignored.
         r.weightBytesPerStep = model->decoder->decodeWeightBytes();
-        r.floorMs = r.weightBytesPerStep / (rep.bandwidthGBs * 1e9) * 1e3;
-        r.ratioToFloor = r.msPerStep / r.floorMs;
-        r.timeToFirstAudioMs = rep.textEncoderMs + K * r.msPerStep;
+        double cpuTotal = 0;
+        int cpuSteps = 0;
+        for (int round = 0; round < rounds; ++round) {
+            BenchRound br;
+            br.bandwidthGBs = measureMemoryBandwidth(rep.threads, 3);
+            bandwidths.push_back(br.bandwidthGBs);
+            std::vector<double> stepTimes;
+            const auto start = Clock::now();
+            auto last = start;
+            go.onStep = [&](int, int) {
+                const auto now = Clock::now();
+                stepTimes.push_back(std::chrono::duration<double>(now - last).count());
+                if (static_cast<int>(stepTimes.size()) == K)
+                    br.firstFrameMs = std::chrono::duration<double>(now - start).count() * 1e3;
+                last = now;
+            };
+            const double cpu0 = cpuSeconds();
+            gen.run(memory, m, go);
+            cpuTotal += cpuSeconds() - cpu0;
+            cpuSteps += static_cast<int>(stepTimes.size());
+            double total = 0;
+            for (std::size_t i = 1; i < stepTimes.size(); ++i)
+                total += stepTimes[i];
+            br.msPerStep = total / std::max<std::size_t>(1, stepTimes.size() - 1) * 1e3;
+            br.floorMs = r.weightBytesPerStep / (br.bandwidthGBs * 1e9) * 1e3;
+            br.ratioToFloor = br.msPerStep / br.floorMs;
+            r.rounds.push_back(br);
+        }
+        auto medianOf = [&](double BenchRound::*field) {
+            std::vector<double> v;
+            for (const auto& br : r.rounds)
+                v.push_back(br.*field);
+            return median(v);
+        };
+        r.msPerStep = medianOf(&BenchRound::msPerStep);
+        r.floorMs = medianOf(&BenchRound::floorMs);
+        r.ratioToFloor = medianOf(&BenchRound::ratioToFloor);
+        r.ratioMin = r.ratioMax = r.rounds.front().ratioToFloor;
+        for (const auto& br : r.rounds) {
+            r.ratioMin = std::min(r.ratioMin, br.ratioToFloor);
+            r.ratioMax = std::max(r.ratioMax, br.ratioToFloor);
+        }
+        r.cpuMsPerStep = cpuTotal / std::max(1, cpuSteps) * 1e3;
+        r.stepsPerSecond = 1e3 / r.msPerStep;
+        const double steps10s = o.audioSeconds * frameRate + K - 1;
+        r.realTimeFactor = steps10s * r.msPerStep / 1e3 / o.audioSeconds;
+        r.timeToFirstAudioMs = rep.textEncoderMs + medianOf(&BenchRound::firstFrameMs);
         rep.results.push_back(r);
     }
+    rep.bandwidthGBs = median(bandwidths);
+    rep.bandwidthMinGBs = *std::min_element(bandwidths.begin(), bandwidths.end());
+    rep.bandwidthMaxGBs = *std::max_element(bandwidths.begin(), bandwidths.end());
 
     if (o.codec && model->hasEncodec()) {
         say("decoding " + std::to_string(o.audioSeconds) + " s with the codec");
@@ -137,12 +177,20 @@ std::string BenchReport::toJson() const {
     j["threads"] = threads;
     j["blas"] = blas;
     j["memory_bandwidth_gb_s"] = bandwidthGBs;
+    j["memory_bandwidth_range_gb_s"] = {bandwidthMinGBs, bandwidthMaxGBs};
     j["text_encoder_ms"] = textEncoderMs;
     j["codec_decode_seconds"] = codecSeconds;
     j["audio_seconds"] = audioSeconds;
     j["peak_rss_mb"] = peakRssMB;
     auto arr = nlohmann::ordered_json::array();
-    for (const auto& r : results)
+    for (const auto& r : results) {
+        auto rounds = nlohmann::ordered_json::array();
+        for (const auto& br : r.rounds)
+            rounds.push_back({{"bandwidth_gb_s", br.bandwidthGBs},
+                              {"ms_per_step", br.msPerStep},
+                              {"floor_ms", br.floorMs},
+                              {"ratio_to_floor", br.ratioToFloor},
+                              {"first_frame_ms", br.firstFrameMs}});
         arr.push_back({{"precision", r.precision},
                        {"ms_per_step", r.msPerStep},
                        {"cpu_ms_per_step", r.cpuMsPerStep},
@@ -151,7 +199,10 @@ std::string BenchReport::toJson() const {
                        {"weight_bytes_per_step", r.weightBytesPerStep},
                        {"floor_ms", r.floorMs},
                        {"ratio_to_floor", r.ratioToFloor},
-                       {"time_to_first_audio_ms", r.timeToFirstAudioMs}});
+                       {"ratio_to_floor_range", {r.ratioMin, r.ratioMax}},
+                       {"time_to_first_audio_ms", r.timeToFirstAudioMs},
+                       {"rounds", rounds}});
+    }
     j["decode"] = arr;
     if (!embedded.empty()) {
         auto e = nlohmann::ordered_json::array();
@@ -172,8 +223,16 @@ std::string BenchReport::toTable() const {
     s << "architecture        " << architecture << " (" << parameters / 1e6 << " M parameters)\n";
     s << "threads             " << threads << "\n";
     s << "BLAS                " << blas << "\n";
-    std::snprintf(line, sizeof line, "memory bandwidth    %.1f GB/s (read, %d threads)\n",
-                  bandwidthGBs, threads);
+    std::snprintf(line, sizeof line,
+                  "memory bandwidth    %.1f GB/s (read, %d threads, huge pages; median of %zu "
+                  "probes, %.1f-%.1f)\n",
+                  bandwidthGBs, threads, [&] {
+                      std::size_t n = 1;
+                      for (const auto& r : results)
+                          n += r.rounds.size();
+                      return n;
+                  }(),
+                  bandwidthMinGBs, bandwidthMaxGBs);
     s << line;
     std::snprintf(line, sizeof line, "T5 encoder          %.1f ms (12-token prompt)\n",
                   textEncoderMs);
@@ -187,15 +246,19 @@ std::string BenchReport::toTable() const {
     std::snprintf(line, sizeof line, "peak RSS            %.0f MB\n\n", peakRssMB);
     s << line;
     s << "precision  ms/step  steps/s  RTF(" << audioSeconds
-      << " s)  MB/step  floor ms  step/floor  first audio ms  cpu ms/step\n";
+      << " s)  MB/step  floor ms  step/floor (range)  first audio ms  cpu ms/step\n";
     for (const auto& r : results) {
         std::snprintf(line, sizeof line,
-                      "%-9s  %7.1f  %7.2f  %8.2f  %7.0f  %8.1f  %10.2f  %14.0f  %11.1f\n",
+                      "%-9s  %7.1f  %7.2f  %8.2f  %7.0f  %8.1f  %5.2f (%.2f-%.2f)  %14.0f  %11.1f\n",
                       r.precision.c_str(), r.msPerStep, r.stepsPerSecond, r.realTimeFactor,
-                      r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.timeToFirstAudioMs,
-                      r.cpuMsPerStep);
+                      r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.ratioMin,
+                      r.ratioMax, r.timeToFirstAudioMs, r.cpuMsPerStep);
         s << line;
     }
+    if (!results.empty())
+        s << "(medians of " << results.front().rounds.size()
+          << " rounds; each round measures the bandwidth, then generates; step/floor is the "
+             "median of the rounds' own ratios)\n";
     if (!embedded.empty()) {
         std::snprintf(
             line, sizeof line,
