@@ -17,9 +17,11 @@ guidance at batch 1, steps/s, the real-time factor, codec and T5 timings, peak R
 active BLAS, the measured memory bandwidth, the bandwidth floor per step and the ratio to it.
 
 Each precision runs R rounds (default 5) of: measure the bandwidth (best of 3 passes over
-512 MiB), then generate N decode steps (default 16; the first step, which also computes the
-cross-attention keys/values, is left out of ms/step). The table gives medians over the rounds;
-step/floor is the median of each round's step time over its own floor, with the range.)";
+512 MiB), generate N decode steps (default 16; the first step, which also computes the
+cross-attention keys/values, is left out of ms/step), measure the bandwidth again. The table
+gives medians over the rounds; step/floor is the median of each round's step time over its
+own floor (from the better of its two probes), with the range; "vs best" divides the median
+step by the floor of the best probe of the whole run (the strict reading).)";
 
 static int runBench(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help"});

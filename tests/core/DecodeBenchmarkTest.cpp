@@ -43,6 +43,12 @@ TEST(DecodeBenchmark, RoundsPairEachStepTimeWithItsOwnBandwidth) {
         EXPECT_EQ(ratios.front(), r.ratioMin);
         EXPECT_EQ(ratios.back(), r.ratioMax);
         EXPECT_TRUE(std::isfinite(r.stepsPerSecond));
+        // Against the run's best probe the ratio can only be stricter than a round's own.
+        EXPECT_NEAR(r.ratioToBestFloor,
+                    r.msPerStep / (r.weightBytesPerStep / (rep.bandwidthMaxGBs * 1e9) * 1e3),
+                    1e-12 * r.ratioToBestFloor);
+        for (const auto& br : r.rounds)
+            EXPECT_LE(br.bandwidthGBs, rep.bandwidthMaxGBs);
         EXPECT_GT(r.timeToFirstAudioMs, rep.textEncoderMs);
     }
     // int8 streams a quarter of f32's bytes plus a scale and a row sum per row (8 bytes,

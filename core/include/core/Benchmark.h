@@ -24,9 +24,9 @@ struct BenchOptions {
     bool embedded = true; ///< also time the model shipped in resources/model (if present)
 };
 
-/// One round: the bandwidth just before, then one generation.
+/// One round: a bandwidth probe, one generation, another probe.
 struct BenchRound {
-    double bandwidthGBs = 0;
+    double bandwidthGBs = 0; ///< the better of the probes before and after
     double msPerStep = 0; ///< steps 2.. (step 1 also computes the cross-attention keys/values)
     double floorMs = 0;   ///< weight bytes per step / this round's bandwidth
     double ratioToFloor = 0;
@@ -44,6 +44,7 @@ struct BenchPrecisionResult {
     double floorMs = 0; ///< weightBytesPerStep / bandwidth
     double ratioToFloor = 0;
     double ratioMin = 0, ratioMax = 0;
+    double ratioToBestFloor = 0; ///< msPerStep over the floor of the run's best probe (strict)
     double timeToFirstAudioMs = 0; ///< T5 + generation start to the first complete frame
     std::vector<BenchRound> rounds;
 };
