@@ -30,5 +30,5 @@ for genre in classical electronic jazz rock; do
     vectors+=(--vector "$genre=$work/vec/$genre.safetensors")
 done
 "$cli" steer bench --model "$model" --pairs classical:rock,jazz:electronic,rock:classical \
-    "${vectors[@]}" --alphas 0,0.25,0.5,0.75 --seeds 1,2,3 --seconds 8 \
+    "${vectors[@]}" --alphas 0,0.25,0.5,0.75,1,1.5 --seeds 1,2,3 --seconds 8 \
     --out "$work/steer-report.json" --csv "$work/steer-summary.csv"
