@@ -87,6 +87,40 @@ void axpy(float a, const float* x, float* y, int64_t n) {
         y[k] += a * x[k];
 }
 
+// Sum of x and sum of (x - mean)^2 in double, 8 lanes at a time (the scalar loops were ~0.2 ms
+// of a 13 ms int8 decode step). The same GCC 12 false positive as dotAvx512.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f"))) void momentsAvx512(const float* in, int64_t dim, double& sum,
+                                                      double& squaresAboutMean) {
+    __m512d s0 = _mm512_setzero_pd(), s1 = s0;
+    int64_t i = 0;
+    for (; i + 16 <= dim; i += 16) {
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm256_loadu_ps(in + i)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_loadu_ps(in + i + 8)));
+    }
+    double total = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    for (; i < dim; ++i)
+        total += in[i];
+    sum = total;
+    const double mean = total / static_cast<double>(dim);
+    const __m512d m = _mm512_set1_pd(mean);
+    __m512d q0 = _mm512_setzero_pd(), q1 = q0;
+    i = 0;
+    for (; i + 16 <= dim; i += 16) {
+        const __m512d d0 = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(in + i)), m);
+        const __m512d d1 = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(in + i + 8)), m);
+        q0 = _mm512_fmadd_pd(d0, d0, q0);
+        q1 = _mm512_fmadd_pd(d1, d1, q1);
+    }
+    double squares = _mm512_reduce_add_pd(_mm512_add_pd(q0, q1));
+    for (; i < dim; ++i)
+        squares += (in[i] - mean) * (in[i] - mean);
+    squaresAboutMean = squares;
+}
+#pragma GCC diagnostic pop
+
 // torch.nn.LayerNorm over the last dimension (biased variance), statistics in double.
 void layerNorm(const float* x, int64_t rows, int64_t dim, const torch::nn::LayerNorm& norm,
                float* out) {
@@ -95,11 +129,17 @@ void layerNorm(const float* x, int64_t rows, int64_t dim, const torch::nn::Layer
     for (int64_t r = 0; r < rows; ++r) {
         const float* in = x + r * dim;
         double sum = 0, squares = 0;
-        for (int64_t i = 0; i < dim; ++i)
-            sum += in[i];
-        const double mean = sum / static_cast<double>(dim);
-        for (int64_t i = 0; i < dim; ++i)
-            squares += (in[i] - mean) * (in[i] - mean);
+        double mean = 0;
+        if (gemvKernelAvailable()) {
+            momentsAvx512(in, dim, sum, squares);
+            mean = sum / static_cast<double>(dim);
+        } else {
+            for (int64_t i = 0; i < dim; ++i)
+                sum += in[i];
+            mean = sum / static_cast<double>(dim);
+            for (int64_t i = 0; i < dim; ++i)
+                squares += (in[i] - mean) * (in[i] - mean);
+        }
         const float rstd = static_cast<float>(
             1.0 / std::sqrt(squares / static_cast<double>(dim) + norm->options.eps()));
         const float m = static_cast<float>(mean);

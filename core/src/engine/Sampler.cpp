@@ -21,17 +21,20 @@ std::int64_t Sampler::sample(const float* logits, int vocab) {
     scratch_.resize(vocab);
     for (int i = 0; i < vocab; ++i)
         scratch_[i] = {static_cast<float>(logits[i] / s_.temperature), i};
+    // Descending logit, ties by index: a strict total order, so the kept candidates and their
+    // order do not depend on how they are found.
+    const auto before = [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    };
     int keep = vocab;
     if (s_.topK > 0 && s_.topK < vocab) {
         keep = s_.topK;
-        std::partial_sort(
-            scratch_.begin(), scratch_.begin() + keep, scratch_.end(), [](auto& a, auto& b) {
-                return a.first > b.first || (a.first == b.first && a.second < b.second);
-            });
+        // Select, then sort only the kept ones: O(vocab + k log k) instead of partial_sort's
+        // O(vocab log k) (4 codebooks x 2048 codes per decode step).
+        std::nth_element(scratch_.begin(), scratch_.begin() + (keep - 1), scratch_.end(), before);
+        std::sort(scratch_.begin(), scratch_.begin() + keep, before);
     } else {
-        std::sort(scratch_.begin(), scratch_.end(), [](auto& a, auto& b) {
-            return a.first > b.first || (a.first == b.first && a.second < b.second);
-        });
+        std::sort(scratch_.begin(), scratch_.end(), before);
     }
     const double maxLogit = scratch_[0].first;
     probs_.resize(keep);
