@@ -20,12 +20,6 @@
 namespace moodsteer::models::gemv {
 namespace {
 
-// How far ahead of the block's stream each line is prefetched. With the weights on huge pages
-// (HugePages.h), 4 KiB ahead beat 1 KiB clearly on this machine (quiet, paired rounds: bf16
-// 1.18-1.25x against 1.48-1.50x of the floor, int8 1.17-1.41x against 1.64-1.65x); 8-16 KiB
-// were no better.
-constexpr int64_t kPrefetch = 4096;
-
 constexpr int64_t kBlock = 16; // blocks of 4 output rows per task: 128 KiB at K = 1024
 
 int64_t paddedK(int64_t K) {

@@ -1,7 +1,10 @@
 #include "HugePages.h"
 
+#include "models/HugePageBuffer.h"
+
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -19,25 +22,29 @@ std::size_t roundUp(std::size_t n, std::size_t to) {
 }
 
 struct Chunk {
+    std::shared_ptr<void> memory;
     char* base = nullptr;
     std::size_t size = 0;
     std::size_t used = 0;
-    explicit Chunk(std::size_t bytes) : size(roundUp(bytes, kHugePage)) {
-        base = static_cast<char*>(std::aligned_alloc(kHugePage, size));
-        if (!base) throw std::bad_alloc();
-        // Before the first touch, so that the pages are huge from the start. Failure (no THP
-        // in this kernel) leaves ordinary pages.
-        (void)madvise(base, size, MADV_HUGEPAGE);
-    }
-    ~Chunk() { std::free(base); }
-    Chunk(const Chunk&) = delete;
-    Chunk& operator=(const Chunk&) = delete;
+    explicit Chunk(std::size_t bytes)
+        : memory(hugePageBuffer(bytes)), base(static_cast<char*>(memory.get())),
+          size(roundUp(bytes, kHugePage)) {}
 };
 
 std::mutex chunkMutex;
 std::shared_ptr<Chunk> current; // the chunk new tensors are cut from (guarded by chunkMutex)
 
 } // namespace
+
+std::shared_ptr<void> hugePageBuffer(std::size_t bytes) {
+    const std::size_t size = roundUp(std::max<std::size_t>(bytes, 1), kHugePage);
+    void* p = std::aligned_alloc(kHugePage, size);
+    if (!p) throw std::bad_alloc();
+    // Before the first touch, so that the pages are huge from the start. Failure (no THP in
+    // this kernel) leaves ordinary pages.
+    (void)madvise(p, size, MADV_HUGEPAGE);
+    return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+}
 
 at::Tensor emptyOnHugePages(at::IntArrayRef sizes, at::ScalarType dtype) {
     std::size_t count = 1;

@@ -1,6 +1,7 @@
 // The decode weights' huge-page memory (models/src/HugePages.h): tensors cut from shared
 // chunks behave as ordinary contiguous tensors.
 #include "HugePages.h"
+#include "models/HugePageBuffer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -41,4 +42,14 @@ TEST(HugePages, CopiesAreExactAndOutliveTheirSource) {
     EXPECT_EQ(big.sum().item<double>(), 40.0 * 1024 * 1024);
     auto small = onHugePages(torch::arange(10, torch::kFloat));
     EXPECT_TRUE(torch::equal(small, torch::arange(10, torch::kFloat)));
+}
+
+TEST(HugePages, BuffersAreAlignedToAHugePage) {
+    auto buffer = hugePageBuffer(3 << 20); // rounded up to 4 MiB
+    ASSERT_NE(nullptr, buffer.get());
+    EXPECT_EQ(0u, reinterpret_cast<std::uintptr_t>(buffer.get()) % (2 << 20));
+    auto* bytes = static_cast<unsigned char*>(buffer.get());
+    bytes[0] = 1;
+    bytes[(4 << 20) - 1] = 2; // the whole rounded size is usable
+    EXPECT_EQ(3, bytes[0] + bytes[(4 << 20) - 1]);
 }

@@ -1,15 +1,14 @@
 #include "core/Benchmark.h"
 
-#include <immintrin.h>
+#include "models/HugePageBuffer.h"
 
-#include <sys/mman.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <new>
+#include <memory>
 #include <sys/resource.h>
 #include <thread>
 #include <vector>
@@ -86,16 +85,15 @@ double measureMemoryBandwidth(int threads, int passes) {
     threads = std::max(1, threads);
     constexpr std::size_t bytes = std::size_t(512) << 20; // far beyond any cache
     constexpr std::size_t n = bytes / sizeof(float);
-    // One buffer for the process, 2 MiB aligned and advised for transparent huge pages as the
-    // decode weights are (models/src/HugePages.h): with 4 KiB pages the probe would read
-    // slower than the GEMVs stream, and a floor taken from it would not be a floor.
-    static float* const buf = [] {
-        auto* p = static_cast<float*>(std::aligned_alloc(std::size_t(2) << 20, bytes));
-        if (!p) throw std::bad_alloc();
-        (void)madvise(p, bytes, MADV_HUGEPAGE);
-        std::fill(p, p + n, 1.0f);
-        return p;
+    // One buffer for the process, on huge pages as the decode weights are: with 4 KiB pages
+    // the probe would read slower than the GEMVs stream, and a floor taken from it would not
+    // be a floor.
+    static const std::shared_ptr<void> memory = [] {
+        auto m = models::hugePageBuffer(bytes);
+        std::fill_n(static_cast<float*>(m.get()), n, 1.0f);
+        return m;
     }();
+    const float* const buf = static_cast<const float*>(memory.get());
     const bool avx512 = __builtin_cpu_supports("avx512f");
     double best = 0;
     for (int rep = 0; rep < std::max(1, passes); ++rep) {
