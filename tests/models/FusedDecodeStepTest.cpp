@@ -141,10 +141,14 @@ TEST(FusedDecodeStep, MatchesLayerPathOnRandomSmallConfigs) {
     struct Case {
         int64_t hidden, heads, ffn, items, memory;
         std::string activation;
+        int64_t steps;
     };
-    // Head sizes 8 and 24 (not multiples of 16: masked tails), ffn not a multiple of 4.
-    for (const Case& c : {Case{40, 5, 70, 1, 5, "gelu"}, Case{48, 2, 97, 3, 9, "relu"},
-                          Case{64, 4, 128, 4, 3, "gelu"}}) {
+    // Head sizes 8 and 24 (not multiples of 16: the scalar attention with masked tails), 16,
+    // 32 and 64 (the vectorised attention); ffn not a multiple of 4. The last two decode 40
+    // steps against 37 and 21 memory tokens: keys in blocks of 16 plus a tail, padded memory.
+    for (const Case& c : {Case{40, 5, 70, 1, 5, "gelu", 7}, Case{48, 2, 97, 3, 9, "relu", 7},
+                          Case{64, 4, 128, 4, 3, "gelu", 7}, Case{64, 2, 96, 2, 37, "gelu", 40},
+                          Case{128, 2, 64, 3, 21, "relu", 40}}) {
         nlohmann::json j = {
             {"vocab_size", 30},   {"max_position_embeddings", 64},       {"num_hidden_layers", 2},
             {"ffn_dim", c.ffn},   {"num_attention_heads", c.heads},      {"hidden_size", c.hidden},
@@ -163,10 +167,10 @@ TEST(FusedDecodeStep, MatchesLayerPathOnRandomSmallConfigs) {
         if (c.items > 1) keep[c.items - 1].zero_();
         auto cross = lm->precomputeCross(
             torch::randn({c.items, c.memory, c.hidden}) * keep.unsqueeze(2), keep);
-        auto ids = torch::randint(0, 31, {c.items * 2, 7}, torch::kLong);
+        auto ids = torch::randint(0, 31, {c.items * 2, c.steps}, torch::kLong);
         const std::string what = "D " + std::to_string(c.hidden) + ", " + std::to_string(c.heads) +
                                  " heads, " + c.activation + ", " + std::to_string(c.items) +
-                                 " item(s)";
+                                 " item(s), " + std::to_string(c.steps) + " steps";
         expectSameRun(decode(lm, ids, cross, true), decode(lm, ids, cross, false), what);
     }
 }
