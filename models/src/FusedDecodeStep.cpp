@@ -23,7 +23,7 @@ namespace {
 // Reused per thread (a model may run on several threads, each with its own caches): a step
 // allocates only the tensors it hands to the caller and the hooks.
 struct Scratch {
-    std::vector<float> x, normed, qkv, attn, proj, scores;
+    std::vector<float> x, normed, qkv, attn, proj, scores, row;
     at::Tensor inner; // [rows, ffn]: a tensor so that GELU can use ATen's vectorised erf
 };
 
@@ -149,13 +149,25 @@ void layerNorm(const float* x, int64_t rows, int64_t dim, const torch::nn::Layer
     }
 }
 
+// A cached key or value row as float32: itself, or converted from bf16 into `buffer`.
+const float* asFloat(const float* row, int64_t, float*) {
+    return row;
+}
+const float* asFloat(const c10::BFloat16* row, int64_t n, float* buffer) {
+    for (int64_t i = 0; i < n; ++i)
+        buffer[i] = static_cast<float>(row[i]);
+    return buffer;
+}
+
 // out[hd] = softmax(q . keys^T + mask) . values for one head and one query; keys and values
-// are `count` rows of hd floats; the softmax is taken in float32 as ATen does.
-void attendScalar(const float* q, const float* keys, const float* values, int64_t count, int64_t hd,
-                  const float* mask, float* scores, float* out) {
+// are `count` rows of hd elements (float32, or the bf16 self-attention cache); the softmax is
+// taken in float32 as ATen does. `row`: hd floats of scratch.
+template <typename T>
+void attendScalar(const float* q, const T* keys, const T* values, int64_t count, int64_t hd,
+                  const float* mask, float* scores, float* out, float* row) {
     float top = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < count; ++j) {
-        float s = dot(q, keys + j * hd, hd);
+        float s = dot(q, asFloat(keys + j * hd, hd, row), hd);
         if (mask) s += mask[j];
         scores[j] = s;
         top = std::max(top, s);
@@ -167,7 +179,7 @@ void attendScalar(const float* q, const float* keys, const float* values, int64_
     }
     std::fill(out, out + hd, 0.0f);
     for (int64_t j = 0; j < count; ++j)
-        axpy(scores[j] / sum, values + j * hd, out, hd);
+        axpy(scores[j] / sum, asFloat(values + j * hd, hd, row), out, hd);
 }
 
 // The same GCC 12 false positive as dotAvx512, from the intrinsics' undefined operands.
@@ -211,13 +223,22 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 sum16(const __m5
                          _mm512_shuffle_f32x4(y01, y23, _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
+// 16 elements of a cached row as float32 (bf16: the 16 bits become the top of a float).
+__attribute__((target("avx512f"), always_inline)) inline __m512 load16(const float* p) {
+    return _mm512_loadu_ps(p);
+}
+__attribute__((target("avx512f"), always_inline)) inline __m512 load16(const c10::BFloat16* p) {
+    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
+}
+
 // q . k as 16 lane-wise partial sums, for head_dim = 16 C.
-template <int C>
+template <int C, typename T>
 __attribute__((target("avx512f"), always_inline)) inline __m512 partialDot(const __m512* qv,
-                                                                           const float* k) {
-    __m512 a = _mm512_mul_ps(qv[0], _mm512_loadu_ps(k));
+                                                                           const T* k) {
+    __m512 a = _mm512_mul_ps(qv[0], load16(k));
     for (int c = 1; c < C; ++c)
-        a = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + 16 * c), a);
+        a = _mm512_fmadd_ps(qv[c], load16(k + 16 * c), a);
     return a;
 }
 
@@ -225,10 +246,10 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 partialDot(const
 // time (one transposing reduction instead of 16), a vectorised exp, and the weighted sum of
 // the values in two interleaved accumulator sets, normalised once at the end. At 500 cached
 // positions the per-key loop was ~30 % of an int8 musicgen-small step.
-template <int C>
-__attribute__((target("avx512f"))) void attendAvx512(const float* q, const float* keys,
-                                                     const float* values, int64_t count,
-                                                     const float* mask, float* scores, float* out) {
+template <int C, typename T>
+__attribute__((target("avx512f"))) void attendAvx512(const float* q, const T* keys, const T* values,
+                                                     int64_t count, const float* mask,
+                                                     float* scores, float* out) {
     constexpr int64_t hd = 16 * C;
     __m512 qv[C];
     for (int c = 0; c < C; ++c)
@@ -238,7 +259,7 @@ __attribute__((target("avx512f"))) void attendAvx512(const float* q, const float
     for (; j + 16 <= count; j += 16) {
         __m512 acc[16];
         for (int i = 0; i < 16; ++i)
-            acc[i] = partialDot<C>(qv, keys + (j + i) * hd);
+            acc[i] = partialDot<C, T>(qv, keys + (j + i) * hd);
         __m512 s = sum16(acc);
         if (mask) s = _mm512_add_ps(s, _mm512_loadu_ps(mask + j));
         _mm512_storeu_ps(scores + j, s);
@@ -246,7 +267,7 @@ __attribute__((target("avx512f"))) void attendAvx512(const float* q, const float
     }
     float top = _mm512_reduce_max_ps(topv);
     for (; j < count; ++j) {
-        float s = _mm512_reduce_add_ps(partialDot<C>(qv, keys + j * hd));
+        float s = _mm512_reduce_add_ps(partialDot<C, T>(qv, keys + j * hd));
         if (mask) s += mask[j];
         scores[j] = s;
         top = std::max(top, s);
@@ -264,16 +285,16 @@ __attribute__((target("avx512f"))) void attendAvx512(const float* q, const float
         o0[c] = o1[c] = _mm512_setzero_ps();
     for (j = 0; j + 2 <= count; j += 2) {
         const __m512 w0 = _mm512_set1_ps(scores[j]), w1 = _mm512_set1_ps(scores[j + 1]);
-        const float* v = values + j * hd;
+        const T* v = values + j * hd;
         for (int c = 0; c < C; ++c) {
-            o0[c] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(v + 16 * c), o0[c]);
-            o1[c] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(v + hd + 16 * c), o1[c]);
+            o0[c] = _mm512_fmadd_ps(w0, load16(v + 16 * c), o0[c]);
+            o1[c] = _mm512_fmadd_ps(w1, load16(v + hd + 16 * c), o1[c]);
         }
     }
     if (j < count) {
         const __m512 w0 = _mm512_set1_ps(scores[j]);
         for (int c = 0; c < C; ++c)
-            o0[c] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(values + j * hd + 16 * c), o0[c]);
+            o0[c] = _mm512_fmadd_ps(w0, load16(values + j * hd + 16 * c), o0[c]);
     }
     const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sumv));
     for (int c = 0; c < C; ++c)
@@ -282,8 +303,9 @@ __attribute__((target("avx512f"))) void attendAvx512(const float* q, const float
 
 #pragma GCC diagnostic pop
 
-void attend(const float* q, const float* keys, const float* values, int64_t count, int64_t hd,
-            const float* mask, float* scores, float* out) {
+template <typename T>
+void attend(const float* q, const T* keys, const T* values, int64_t count, int64_t hd,
+            const float* mask, float* scores, float* out, float* row) {
     if (gemvKernelAvailable()) {
         switch (hd) {
         case 16:
@@ -298,7 +320,30 @@ void attend(const float* q, const float* keys, const float* values, int64_t coun
             break;
         }
     }
-    attendScalar(q, keys, values, count, hd, mask, scores, out);
+    attendScalar(q, keys, values, count, hd, mask, scores, out, row);
+}
+
+// Rows [B, 3D] of scaled q, k, v: writes each item's k and v at position `past` of the cache
+// ([B, H, capacity, hd]; bf16 rounded to nearest even, as ATen's copy_) and attends each head
+// of q to positions [0, past], reading the new key/value back from the cache as the LibTorch
+// path does.
+template <typename T>
+void selfAttend(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t capacity, int64_t past,
+                T* keys, T* values, float* scores, float* attn, float* row) {
+    const int64_t D = H * hd;
+    for (int64_t b = 0; b < B; ++b) {
+        const float* r = qkv + b * 3 * D;
+        for (int64_t head = 0; head < H; ++head) {
+            const int64_t at = ((b * H + head) * capacity + past) * hd;
+            std::copy(r + D + head * hd, r + D + (head + 1) * hd, keys + at);
+            std::copy(r + 2 * D + head * hd, r + 2 * D + (head + 1) * hd, values + at);
+        }
+        for (int64_t head = 0; head < H; ++head) {
+            const int64_t base = (b * H + head) * capacity * hd;
+            attend(r + head * hd, keys + base, values + base, past + 1, hd, nullptr, scores,
+                   attn + b * D + head * hd, row);
+        }
+    }
 }
 
 bool isFloat(const torch::Tensor& t, std::initializer_list<int64_t> shape) {
@@ -328,8 +373,13 @@ bool fusedDecodeSupported(const MusicgenDecoderLayerImpl& layer, const torch::Te
         static_cast<size_t>(layerIndex) >= cross.v.size())
         return false;
     const int64_t capacity = cacheK.defined() && cacheK.dim() == 4 ? cacheK.size(2) : 0;
-    return capacity > 0 && isFloat(cacheK, {B, H, capacity, hd}) &&
-           isFloat(cacheV, {B, H, capacity, hd}) && isFloat(cross.k[layerIndex], {B, H, S, hd}) &&
+    auto cacheOk = [&](const torch::Tensor& c) {
+        return c.is_contiguous() && c.sizes() == at::IntArrayRef({B, H, capacity, hd}) &&
+               (c.scalar_type() == at::kFloat || c.scalar_type() == at::kBFloat16) &&
+               c.scalar_type() == cacheK.scalar_type();
+    };
+    return capacity > 0 && cacheOk(cacheK) && cacheOk(cacheV) &&
+           isFloat(cross.k[layerIndex], {B, H, S, hd}) &&
            isFloat(cross.v[layerIndex], {B, H, S, hd}) &&
            (!cross.anyMasked || isFloat(cross.additiveMask, {B, 1, 1, S})) &&
            (!cross.anyFullyMasked ||
@@ -358,24 +408,18 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
     // Self-attention: the new key/value go to the cache at `past`; the query sees [0, past].
     layerNorm(in, B, D, layer.self_attn_layer_norm, normed);
     self.fastQkv().apply(normed, B, qkv);
-    float* keys = cacheK.data_ptr<float>();
-    float* values = cacheV.data_ptr<float>();
     const float selfScale = static_cast<float>(self.scale());
-    for (int64_t b = 0; b < B; ++b) {
-        float* row = qkv + b * 3 * D;
+    for (int64_t b = 0; b < B; ++b)
         for (int64_t i = 0; i < D; ++i)
-            row[i] *= selfScale; // upstream scales the projection output, not the weight
-        for (int64_t head = 0; head < H; ++head) {
-            const int64_t at = ((b * H + head) * capacity + past) * hd;
-            std::memcpy(keys + at, row + D + head * hd, sizeof(float) * hd);
-            std::memcpy(values + at, row + 2 * D + head * hd, sizeof(float) * hd);
-        }
-        for (int64_t head = 0; head < H; ++head) {
-            const int64_t base = (b * H + head) * capacity * hd;
-            attend(row + head * hd, keys + base, values + base, past + 1, hd, nullptr, scores,
-                   attn + b * D + head * hd);
-        }
-    }
+            qkv[b * 3 * D + i] *=
+                selfScale; // upstream scales the projection output, not the weight
+    float* row = grown(s.row, hd);
+    if (cacheK.scalar_type() == at::kBFloat16)
+        selfAttend(qkv, B, H, hd, capacity, past, cacheK.data_ptr<c10::BFloat16>(),
+                   cacheV.data_ptr<c10::BFloat16>(), scores, attn, row);
+    else
+        selfAttend(qkv, B, H, hd, capacity, past, cacheK.data_ptr<float>(),
+                   cacheV.data_ptr<float>(), scores, attn, row);
     self.fastOut().apply(attn, B, proj);
     if (hooks && hooks->onAttention) hooks->onAttention(layerIndex, residualTensor(proj, B, D));
     for (int64_t i = 0; i < B * D; ++i)
@@ -401,7 +445,7 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
         for (int64_t head = 0; head < H; ++head) {
             const int64_t base = (b * H + head) * S * hd;
             attend(q + head * hd, memKeys + base, memValues + base, S, hd,
-                   mask ? mask + b * S : nullptr, scores, attn + b * D + head * hd);
+                   mask ? mask + b * S : nullptr, scores, attn + b * D + head * hd, row);
         }
     }
     enc.fastOut().apply(attn, B, proj);

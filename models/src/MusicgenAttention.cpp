@@ -101,6 +101,10 @@ torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, torch
         cacheV->narrow(2, past, steps).copy_(v);
         keys = cacheK->narrow(2, 0, past + steps);
         values = cacheV->narrow(2, 0, past + steps);
+        if (keys.scalar_type() != q.scalar_type()) { // a bf16 cache (reduced precisions)
+            keys = keys.to(q.scalar_type());
+            values = values.to(q.scalar_type());
+        }
     }
     auto scores = at::matmul(q, keys.transpose(-1, -2)); // [B, H, T, past + T]
     if (steps > 1) {

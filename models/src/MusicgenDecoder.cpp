@@ -145,8 +145,13 @@ CrossAttentionCache MusicgenForCausalLMImpl::precomputeCross(const torch::Tensor
 }
 
 SelfAttentionCache MusicgenForCausalLMImpl::makeCache(int64_t batch, int64_t capacity) const {
+    // With bf16 or int8 weights the cached keys/values are bf16 too: over a 10 s clip they
+    // are read every step and reach half the int8 weights' bytes in float32. f32 stays the
+    // reference, cache included.
+    auto options = layerNorm_->weight.options();
+    if (precision_ != WeightPrecision::F32) options = options.dtype(at::kBFloat16);
     return SelfAttentionCache(config_.num_hidden_layers, batch, config_.num_attention_heads,
-                              capacity, config_.headDim(), layerNorm_->weight.options());
+                              capacity, config_.headDim(), options);
 }
 
 torch::Tensor MusicgenForCausalLMImpl::embed(const torch::Tensor& ids, int64_t batch, int64_t steps,

@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <optional>
 
 using namespace moodsteer::models;
 using moodsteer::test::parityDir;
@@ -39,7 +40,8 @@ struct Run {
 /// `steered` items at layer 0 when `direction` is defined. The hook tensors are kept without
 /// copying: a later step must not overwrite what an earlier one handed out.
 Run decode(MusicgenForCausalLM& lm, const torch::Tensor& ids, const CrossAttentionCache& cross,
-           bool fused, const torch::Tensor& direction = {}, int64_t steered = 0) {
+           bool fused, const torch::Tensor& direction = {}, int64_t steered = 0,
+           std::optional<at::ScalarType> cacheType = std::nullopt) {
     lm->setFusedDecode(fused);
     Run run;
     DecoderHooks hooks;
@@ -56,14 +58,19 @@ Run decode(MusicgenForCausalLM& lm, const torch::Tensor& ids, const CrossAttenti
             if (layer == 0) r.narrow(0, 0, steered).add_(direction);
         };
     const int64_t batch = ids.size(0) / lm->config().num_codebooks;
-    auto cache = lm->makeCache(batch, ids.size(1));
+    const auto& c = lm->config();
+    auto cache = cacheType ? SelfAttentionCache(c.num_hidden_layers, batch, c.num_attention_heads,
+                                                ids.size(1), c.headDim(),
+                                                torch::TensorOptions().dtype(*cacheType))
+                           : lm->makeCache(batch, ids.size(1));
     for (int64_t t = 0; t < ids.size(1); ++t)
         run.logits.push_back(lm->forward(ids.narrow(1, t, 1), cross, &cache, &hooks).clone());
     lm->setFusedDecode(true);
     return run;
 }
 
-void expectSameRun(const Run& fused, const Run& plain, const std::string& what) {
+void expectSameRun(const Run& fused, const Run& plain, const std::string& what,
+                   double tolerance = kRelTol) {
     EXPECT_EQ(plain.residualLayers, fused.residualLayers) << what;
     EXPECT_EQ(plain.attentionLayers, fused.attentionLayers) << what;
     ASSERT_EQ(plain.logits.size(), fused.logits.size());
@@ -76,7 +83,7 @@ void expectSameRun(const Run& fused, const Run& plain, const std::string& what) 
         worst = std::max(worst, relDiff(fused.attentions[i], plain.attentions[i]));
     std::cout << "  [" << what << "] fused vs LibTorch layers: worst relative difference " << worst
               << std::endl;
-    EXPECT_LE(worst, kRelTol) << what;
+    EXPECT_LE(worst, tolerance) << what;
     // Different arithmetic (double layer-norm statistics, own softmax): were the two the same
     // bits, the fused path would not have run.
     bool anyDifferent = false;
@@ -123,15 +130,17 @@ TEST(FusedDecodeStep, MatchesLayerPathOnParityModelWithCfgAndSteering) {
         << "the intervention had no effect on the fused path";
     for (const char* p : {"bf16", "int8"}) {
         lm->setPrecision(p);
-        // The same reduced weights on both paths; int8 re-quantises each activation row, so a
-        // 1e-7 difference can move a code: allow the int8 step size.
+        // The same reduced weights and bf16 cache on both paths; int8 re-quantises each
+        // activation row, so a 1e-7 difference can move a code: allow the int8 step size; bf16
+        // rounds each activation row and each cached key/value, so it can move a bf16 rounding
+        // (measured 1.9e-4).
         auto reducedPlain = decode(lm, ids, cross, false);
         auto reducedFused = decode(lm, ids, cross, true);
         double worst = 0;
         for (size_t i = 0; i < reducedPlain.logits.size(); ++i)
             worst = std::max(worst, relDiff(reducedFused.logits[i], reducedPlain.logits[i]));
         std::cout << "  [" << p << "] fused vs LibTorch layers: " << worst << std::endl;
-        EXPECT_LE(worst, std::string(p) == "bf16" ? 1e-4 : 1e-2) << p;
+        EXPECT_LE(worst, std::string(p) == "bf16" ? 1e-3 : 1e-2) << p;
     }
     lm->setPrecision("f32");
 }
@@ -172,6 +181,13 @@ TEST(FusedDecodeStep, MatchesLayerPathOnRandomSmallConfigs) {
                                  " heads, " + c.activation + ", " + std::to_string(c.items) +
                                  " item(s), " + std::to_string(c.steps) + " steps";
         expectSameRun(decode(lm, ids, cross, true), decode(lm, ids, cross, false), what);
+        // The bf16 cache that bf16/int8 weights get, here with f32 weights. The two paths
+        // differ by ~1e-7 from the first layer's summation order on, and such a difference can
+        // move the bf16 rounding of a cached key/value by one step (2^-8 relative): measured
+        // up to 5e-5; a wrong bf16 read or lane order gives 1e-2 and more.
+        expectSameRun(decode(lm, ids, cross, true, {}, 0, at::kBFloat16),
+                      decode(lm, ids, cross, false, {}, 0, at::kBFloat16), what + ", bf16 cache",
+                      1e-3);
     }
 }
 

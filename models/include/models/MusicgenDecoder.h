@@ -117,8 +117,9 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// (any integer, bool or float type holding only 0 and 1).
     CrossAttentionCache precomputeCross(const torch::Tensor& encoderStates,
                                         const torch::Tensor& encoderMask);
-    /// A cache for `batch` items (not batch x K rows) and `capacity` positions, with the
-    /// parameters' dtype and device.
+    /// A cache for `batch` items (not batch x K rows) and `capacity` positions, on the
+    /// parameters' device; float32 with f32 weights, bfloat16 (rounded to nearest even) with
+    /// bf16 or int8 weights. A cache keeps the dtype it was made with.
     SelfAttentionCache makeCache(int64_t batch, int64_t capacity) const;
 
     /// ids: [B*K, T] in the delayed layout (row b*K+k), values in [0, vocab_size]. Positions
