@@ -136,8 +136,27 @@ CrossAttentionCache MusicgenForCausalLMImpl::precomputeCross(const torch::Tensor
     cross.anyFullyMasked = cross.fullyMasked.any().item<bool>();
     cross.k.reserve(layers_.size());
     cross.v.reserve(layers_.size());
+    // An item whose memory is all padding (the unconditional half of a guided batch) attends
+    // to nothing and outputs exactly 0 whatever its keys and values hold: project only the
+    // others (half the ~2.4 GFLOP of a guided musicgen-small prompt) and leave its rows 0.
+    torch::Tensor attending;
+    if (cross.anyFullyMasked)
+        attending = cross.fullyMasked.view({batch}).logical_not().nonzero().view({-1});
+    const int64_t heads = config_.num_attention_heads, headDim = config_.headDim();
     for (auto& layer : layers_) {
-        auto [k, v] = layer->encoder_attn->projectMemory(states);
+        if (!attending.defined()) {
+            auto [k, v] = layer->encoder_attn->projectMemory(states);
+            cross.k.push_back(std::move(k));
+            cross.v.push_back(std::move(v));
+            continue;
+        }
+        auto k = at::zeros({batch, heads, length, headDim}, param.options());
+        auto v = at::zeros_like(k);
+        if (attending.numel() > 0) {
+            auto [ka, va] = layer->encoder_attn->projectMemory(states.index_select(0, attending));
+            k = k.index_copy(0, attending, ka);
+            v = v.index_copy(0, attending, va);
+        }
         cross.k.push_back(std::move(k));
         cross.v.push_back(std::move(v));
     }
@@ -260,9 +279,9 @@ void MusicgenForCausalLMImpl::finalizeWeights() {
         layer->self_attn->packQkv();
         // The other matrices every decode step streams move to huge pages too (the
         // parameters keep their names; see HugePages.h). q/k/v and the heads: packRows.
-        for (auto* w : {&layer->self_attn->out_proj->weight, &layer->encoder_attn->q_proj->weight,
-                        &layer->encoder_attn->out_proj->weight, &layer->fc1->weight,
-                        &layer->fc2->weight})
+        for (auto* w :
+             {&layer->self_attn->out_proj->weight, &layer->encoder_attn->q_proj->weight,
+              &layer->encoder_attn->out_proj->weight, &layer->fc1->weight, &layer->fc2->weight})
             if (w->device().is_cpu() && w->is_contiguous()) w->set_data(onHugePages(*w));
     }
     std::vector<torch::Tensor> heads;

@@ -273,6 +273,16 @@ TEST(MusicgenDecoderParity, ClassifierFreeGuidanceFirstStep) {
     auto again = lm->forward(ids, lm->precomputeCross(garbage, mask)).reshape({16, 64});
     EXPECT_TRUE(torch::equal(again, logits));
     EXPECT_TRUE(torch::isfinite(again).all().item<bool>());
+
+    // So the fully masked items' keys/values are not projected at all (half the prompt's
+    // work under guidance): they stay 0, and the others equal a cache of those items alone.
+    auto alone = lm->precomputeCross(memory.narrow(0, 0, 2), mask.narrow(0, 0, 2));
+    for (size_t l = 0; l < cross.k.size(); ++l) {
+        EXPECT_TRUE(torch::equal(cross.k[l].narrow(0, 2, 2), torch::zeros_like(alone.k[l])));
+        EXPECT_TRUE(torch::equal(cross.v[l].narrow(0, 2, 2), torch::zeros_like(alone.v[l])));
+        EXPECT_TRUE(torch::allclose(cross.k[l].narrow(0, 0, 2), alone.k[l], 1e-6, 1e-7));
+        EXPECT_TRUE(torch::allclose(cross.v[l].narrow(0, 0, 2), alone.v[l], 1e-6, 1e-7));
+    }
 }
 
 // The whole greedy generate() of transformers, written out: delay pattern, CFG on the raw
