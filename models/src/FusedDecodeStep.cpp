@@ -408,11 +408,11 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
     // Self-attention: the new key/value go to the cache at `past`; the query sees [0, past].
     layerNorm(in, B, D, layer.self_attn_layer_norm, normed);
     self.fastQkv().apply(normed, B, qkv);
+    // Upstream scales the query projection's output, not the weight.
     const float selfScale = static_cast<float>(self.scale());
     for (int64_t b = 0; b < B; ++b)
         for (int64_t i = 0; i < D; ++i)
-            qkv[b * 3 * D + i] *=
-                selfScale; // upstream scales the projection output, not the weight
+            qkv[b * 3 * D + i] *= selfScale;
     float* row = grown(s.row, hd);
     if (cacheK.scalar_type() == at::kBFloat16)
         selfAttend(qkv, B, H, hd, capacity, past, cacheK.data_ptr<c10::BFloat16>(),

@@ -154,8 +154,8 @@ CrossAttentionCache MusicgenForCausalLMImpl::precomputeCross(const torch::Tensor
         auto v = at::zeros_like(k);
         if (attending.numel() > 0) {
             auto [ka, va] = layer->encoder_attn->projectMemory(states.index_select(0, attending));
-            k = k.index_copy(0, attending, ka);
-            v = v.index_copy(0, attending, va);
+            k.index_copy_(0, attending, ka);
+            v.index_copy_(0, attending, va);
         }
         cross.k.push_back(std::move(k));
         cross.v.push_back(std::move(v));
