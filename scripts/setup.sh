@@ -37,6 +37,8 @@ if [ -e "$openblas" ] && [ "$(readlink -f $blas_link)" != "$(readlink -f $openbl
 fi
 
 build=${MOODSTEER_BUILD_DIR:-$root/build}
+# Paths relative to the checkout, so clones and worktrees share ccache hits.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j"$(nproc)"
 
