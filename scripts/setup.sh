@@ -17,7 +17,7 @@ packages=(
     qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
     portaudio19-dev libsndfile1-dev libsentencepiece-dev sentencepiece
     libkissfft-dev libsamplerate0-dev nlohmann-json3-dev libgtest-dev
-    xvfb xauth x11-apps jackd2
+    xvfb xauth x11-apps jackd2 clang-format
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -5,7 +5,7 @@
 #include "CliSupport.h"
 #include "SteerSupport.h"
 
-#include "core/GenreScorer.h"
+#include "core/GenreClassifier.h"
 #include "core/SteeringBenchmark.h"
 #include "core/SteeringMaker.h"
 
@@ -124,9 +124,14 @@ int runBenchSteer(const Args& args) {
     if (!csv.empty()) checkWritableTarget(csv);
     auto engine = loadEngineArg(args.get("model"), static_cast<int>(args.getInt("threads", 0)));
     o.guidance = args.getDouble("guidance", engine->info().defaultGuidance);
-    GenreScorerOptions so;
+    // The genre score says nothing about tempo: the benchmark measures tempo on its own.
+    GenreTrainingOptions so;
     so.piecesPerGenre = static_cast<int>(args.getInt("scorer-pieces", so.piecesPerGenre));
-    const auto scorer = GenreScorer::trainOnCorpus(so, [quiet](int done, int total) {
+    so.seconds = 6.0;
+    so.seed = 1;
+    so.excludeTempo = true;
+    so.testFraction = 0.25;
+    const auto scorer = GenreClassifier::trainOnComposer(so, [quiet](int done, int total) {
         if (!quiet)
             std::fprintf(stderr, "\rtraining the genre scorer: piece %d/%d   %s", done, total,
                          done == total ? "\n" : "");

@@ -1,10 +1,10 @@
 // The steering benchmark: for source -> target genre pairs, generate from the source prompt
 // with the same seeds unsteered (alpha 0) and steered towards the target (a steering-vector
 // file per target label) over a range of alphas, and measure the change of the target's genre
-// score (GenreScorer.h) and how well the tempo is preserved. Torch-free.
+// score (the DSP genre classifier, GenreClassifier.h, trained without tempo) and how well the tempo is preserved. Torch-free.
 #pragma once
 
-#include "core/GenreScorer.h"
+#include "core/GenreClassifier.h"
 #include "core/MusicEngine.h"
 
 #include <atomic>
@@ -67,7 +67,7 @@ struct SteeringBenchmarkReport {
 /// Runs the benchmark (pairs x seeds x alphas generations). Throws EngineError / SteeringError
 /// for a missing vector, a vector of another model, or an unknown genre. `progress(done,
 /// total)` after each generation; `cancel` is checked between generations and steps.
-SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreScorer& scorer,
+SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreClassifier& scorer,
                                              const SteeringBenchmarkOptions& options,
                                              const std::function<void(int, int)>& progress = {},
                                              const std::atomic<bool>* cancel = nullptr);

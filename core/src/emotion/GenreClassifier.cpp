@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,7 +29,8 @@ std::string describe(const GenreTrainingOptions& o, const std::vector<std::strin
       << o.seed << ", l2 " << o.l2 << ", genres";
     for (const auto& g : genres)
         s << " " << g;
-    s << ", features dsp mean+std";
+    s << ", features dsp mean+std" << (o.excludeTempo ? " without tempo" : "");
+    if (o.testFraction > 0) s << ", held out " << o.testFraction;
     return s.str();
 }
 
@@ -36,7 +38,8 @@ std::string describe(const GenreTrainingOptions& o, const std::vector<std::strin
 
 GenreClassifier GenreClassifier::train(const std::vector<std::vector<float>>& features,
                                        const std::vector<std::int64_t>& labels,
-                                       const std::vector<std::string>& genres, double l2) {
+                                       const std::vector<std::string>& genres, double l2,
+                                       bool excludeTempo) {
     if (genres.size() < 2)
         throw std::invalid_argument("GenreClassifier: needs at least two genres");
     if (features.size() != labels.size() || features.empty())
@@ -58,6 +61,7 @@ GenreClassifier GenreClassifier::train(const std::vector<std::vector<float>>& fe
     const auto probe = LinearProbe::train(x, labels, static_cast<int>(genres.size()), po);
     GenreClassifier c;
     c.genres_ = genres;
+    c.excludeTempo_ = excludeTempo;
     c.mean_ = probe.featureMean();
     c.scale_ = probe.featureScale();
     c.weights_ = probe.weights();
@@ -75,6 +79,8 @@ GenreClassifier GenreClassifier::trainOnComposer(const GenreTrainingOptions& opt
     const auto genres = options.genres.empty() ? Composer::genres() : options.genres;
     if (options.piecesPerGenre < 2)
         throw std::invalid_argument("GenreClassifier: piecesPerGenre must be at least 2");
+    if (!(options.testFraction >= 0 && options.testFraction < 1))
+        throw std::invalid_argument("GenreClassifier: testFraction must be in [0, 1)");
     const Composer composer;
     const SynthCodec codec;
     corpus::Rng rng(options.seed);
@@ -90,12 +96,28 @@ GenreClassifier GenreClassifier::trainOnComposer(const GenreTrainingOptions& opt
             r.arousal = rng.uniform(1.0, 9.0);
             r.seconds = options.seconds;
             r.seed = rng.next();
-            features.push_back(genreFeatureVector(codec.decode(composer.compose(r).codes)));
+            features.push_back(genreFeatureVector(codec.decode(composer.compose(r).codes),
+                                                  options.excludeTempo));
             labels.push_back(static_cast<std::int64_t>(g));
             if (progress) progress(static_cast<int>(features.size()), total);
         }
-    auto c = train(features, labels, genres, options.l2);
+    auto c = train(features, labels, genres, options.l2, options.excludeTempo);
     c.description_ = describe(options, genres);
+    if (options.testFraction > 0) {
+        FeatureMatrix x(static_cast<std::int64_t>(features.size()),
+                        static_cast<std::int64_t>(features[0].size()));
+        for (std::size_t i = 0; i < features.size(); ++i)
+            std::copy(features[i].begin(), features[i].end(),
+                      x.row(static_cast<std::int64_t>(i)));
+        ProbeOptions po;
+        po.kind = ProbeKind::Softmax;
+        po.l2 = options.l2;
+        SplitOptions split;
+        split.testFraction = options.testFraction;
+        split.seed = options.seed;
+        c.heldOutAccuracy_ =
+            evaluateProbe(x, labels, static_cast<int>(genres.size()), po, split).accuracy;
+    }
     return c;
 }
 
@@ -124,10 +146,12 @@ GenreClassifier GenreClassifier::loadOrTrain(const std::string& cachePath,
 }
 
 void GenreClassifier::save(const std::string& path) const {
-    const nlohmann::json j{{"format", kFormat},           {"genres", genres_},
+    nlohmann::json j{{"format", kFormat},           {"genres", genres_},
                            {"description", description_}, {"training_accuracy", trainingAccuracy_},
                            {"feature_mean", mean_},       {"feature_scale", scale_},
-                           {"weights", weights_},         {"bias", bias_}};
+                           {"weights", weights_},         {"bias", bias_},
+                           {"exclude_tempo", excludeTempo_}};
+    if (!std::isnan(heldOutAccuracy_)) j["held_out_accuracy"] = heldOutAccuracy_;
     try {
         writeTextFileAtomically(path, j.dump(1) + "\n");
     } catch (const std::exception& e) {
@@ -150,6 +174,9 @@ GenreClassifier GenreClassifier::load(const std::string& path) {
         c.scale_ = j.at("feature_scale").get<std::vector<double>>();
         c.weights_ = j.at("weights").get<std::vector<double>>();
         c.bias_ = j.at("bias").get<std::vector<double>>();
+        c.excludeTempo_ = j.value("exclude_tempo", false);
+        if (j.contains("held_out_accuracy"))
+            c.heldOutAccuracy_ = j.at("held_out_accuracy").get<double>();
     } catch (const std::exception& e) {
         throw std::runtime_error("GenreClassifier: " + path + ": " + e.what());
     }
@@ -180,8 +207,33 @@ int GenreClassifier::classify(const std::vector<float>& features) const {
     return static_cast<int>(std::max_element(s.begin(), s.end()) - s.begin());
 }
 
+std::vector<float> GenreClassifier::features(const AudioBuffer& audio) const {
+    return genreFeatureVector(audio, excludeTempo_);
+}
+
 std::string GenreClassifier::classify(const AudioBuffer& audio) const {
-    return genres_[static_cast<std::size_t>(classify(genreFeatureVector(audio)))];
+    return genres_[static_cast<std::size_t>(classify(features(audio)))];
+}
+
+std::vector<double> GenreClassifier::probabilities(const AudioBuffer& audio) const {
+    auto s = scores(features(audio));
+    const double mx = *std::max_element(s.begin(), s.end());
+    double sum = 0;
+    for (double& v : s)
+        sum += (v = std::exp(v - mx));
+    for (double& v : s)
+        v /= sum;
+    return s;
+}
+
+int GenreClassifier::genreIndex(const std::string& genre) const {
+    for (std::size_t i = 0; i < genres_.size(); ++i)
+        if (genres_[i] == genre) return static_cast<int>(i);
+    std::string all;
+    for (const auto& n : genres_)
+        all += (all.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown genre '" + genre + "' for the genre classifier (" + all +
+                                ")");
 }
 
 } // namespace moodsteer

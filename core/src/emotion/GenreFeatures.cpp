@@ -1,16 +1,37 @@
-// genreFeatureVector: a clip-level summary of the DSP encoder's frames (means and spreads).
+// genreFeatureVector: a clip-level summary of the DSP encoder's frames (means and spreads),
+// and the clip's tempo from the same encoder.
 #include "core/AudioFeatureEncoder.h"
 #include "core/GenreClassifier.h"
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace moodsteer {
+namespace {
 
-std::vector<float> genreFeatureVector(const AudioBuffer& audio) {
+const AudioFeatureEncoder& dspEncoder() {
     // One encoder per thread: encode() is not thread-safe for one instance.
     thread_local const auto encoder = makeFeatureEncoder("dsp");
-    const auto m = encoder->encode(audio);
+    return *encoder;
+}
+
+int tempoIndex() {
+    static const int index = [] {
+        const auto names = dspEncoder().featureNames();
+        const auto it = std::find(names.begin(), names.end(), "tempo_bpm");
+        if (it == names.end()) throw std::logic_error("the dsp encoder has no tempo_bpm feature");
+        return static_cast<int>(it - names.begin());
+    }();
+    return index;
+}
+
+} // namespace
+
+std::vector<float> genreFeatureVector(const AudioBuffer& audio, bool excludeTempo) {
+    const auto m = dspEncoder().encode(audio);
     const int d = m.dims;
+    const int skip = excludeTempo ? tempoIndex() : -1;
     std::vector<double> sum(d, 0.0), sq(d, 0.0);
     for (int f = 0; f < m.frames; ++f)
         for (int j = 0; j < d; ++j) {
@@ -18,13 +39,20 @@ std::vector<float> genreFeatureVector(const AudioBuffer& audio) {
             sum[j] += x;
             sq[j] += x * x;
         }
-    std::vector<float> out(2 * static_cast<std::size_t>(d));
+    std::vector<float> means, spreads;
     for (int j = 0; j < d; ++j) {
+        if (j == skip) continue;
         const double mean = sum[j] / m.frames;
-        out[j] = static_cast<float>(mean);
-        out[d + j] = static_cast<float>(std::sqrt(std::max(0.0, sq[j] / m.frames - mean * mean)));
+        means.push_back(static_cast<float>(mean));
+        spreads.push_back(
+            static_cast<float>(std::sqrt(std::max(0.0, sq[j] / m.frames - mean * mean))));
     }
-    return out;
+    means.insert(means.end(), spreads.begin(), spreads.end());
+    return means;
+}
+
+double clipTempoBpm(const AudioBuffer& audio) {
+    return dspEncoder().encode(audio).meanOverFrames()[static_cast<std::size_t>(tempoIndex())];
 }
 
 } // namespace moodsteer

@@ -25,7 +25,7 @@ bool tempoClose(double ratio) {
 
 } // namespace
 
-SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreScorer& scorer,
+SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreClassifier& scorer,
                                              const SteeringBenchmarkOptions& o,
                                              const std::function<void(int, int)>& progress,
                                              const std::atomic<bool>* cancel) {
@@ -91,7 +91,7 @@ SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreSco
             };
             const auto base = run(0.0);
             const auto pBase = scorer.probabilities(base.audio);
-            const double tempoBase = GenreScorer::tempoBpm(base.audio);
+            const double tempoBase = clipTempoBpm(base.audio);
             for (double alpha : o.alphas) {
                 const auto res = alpha == 0.0 ? base : run(alpha);
                 const auto p = alpha == 0.0 ? pBase : scorer.probabilities(res.audio);
@@ -103,7 +103,7 @@ SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreSco
                 row.targetScore = p[static_cast<std::size_t>(ti)];
                 row.sourceScore = si >= 0 ? p[static_cast<std::size_t>(si)] : nan;
                 row.targetGain = row.targetScore - pBase[static_cast<std::size_t>(ti)];
-                row.tempoBpm = alpha == 0.0 ? tempoBase : GenreScorer::tempoBpm(res.audio);
+                row.tempoBpm = alpha == 0.0 ? tempoBase : clipTempoBpm(res.audio);
                 row.tempoRatio = tempoBase > 0 ? row.tempoBpm / tempoBase : nan;
                 std::size_t diff = 0;
                 for (std::size_t i = 0; i < res.codes.size(); ++i)
@@ -146,8 +146,8 @@ std::string SteeringBenchmarkReport::toJson(int indent) const {
     auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
     json j;
     j["model_id"] = modelId;
-    j["scorer"] = {{"kind", "softmax probe on clip-mean dsp features (tempo excluded), trained "
-                            "on SynthCodec-rendered corpus pieces"},
+    j["scorer"] = {{"kind", "softmax probe on clip mean and spread of dsp features (tempo "
+                            "excluded), trained on SynthCodec-rendered corpus pieces"},
                    {"genres", scorerGenres},
                    {"held_out_accuracy", scorerAccuracy}};
     j["tempo_preserved_within"] = 0.08;
