@@ -33,15 +33,26 @@ std::string folderOf(const std::string& path) {
     return dir.empty() ? std::string(".") : dir.string();
 }
 
-/// "<folder>/.<name><tag><pid>-XXXXXX": mkstemp/mkdtemp fill in the X's.
-std::string tempPattern(const std::string& path, const char* tag) {
+/// "<folder>/.<name><tag><pid>-XXXXXX<.ext>": mkstemps/mkdtemp fill in the X's. Files keep the
+/// target's extension, because writers such as libsndfile choose the format by it.
+std::string tempPattern(const std::string& path, const char* tag, std::string* suffix) {
     fs::path target(path);
     std::string name = ".";
     name += target.filename().string();
     name += tag;
     name += std::to_string(::getpid());
     name += "-XXXXXX";
+    if (suffix) {
+        *suffix = target.extension().string();
+        if (suffix->size() > 16) suffix->clear();
+        name += *suffix;
+    }
     return (fs::path(folderOf(path)) / name).string();
+}
+
+/// Creates a unique file from a tempPattern (with its suffix); returns the fd or -1.
+int createUnique(std::string& pattern, const std::string& suffix) {
+    return ::mkostemps(pattern.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
 }
 
 /// Each folder is swept for stale temporaries once per process (a readdir per folder).
@@ -107,9 +118,11 @@ bool isTemporaryName(const std::string& filename) {
         const std::string rest = filename.substr(at + std::strlen(tag));
         const auto dash = rest.find('-');
         if (dash == std::string::npos || dash == 0) continue;
+        // <pid>-XXXXXX, optionally followed by the target's extension.
+        const std::size_t after = rest.size() - dash - 1;
         if (std::all_of(rest.begin(), rest.begin() + static_cast<long>(dash),
                         [](char c) { return c >= '0' && c <= '9'; }) &&
-            rest.size() - dash - 1 == 6)
+            (after == 6 || (after > 7 && rest[dash + 7] == '.')))
             return true;
     }
     return false;
@@ -147,14 +160,16 @@ int removeStaleTemporaries(const std::string& folder) {
 std::string makeTemporaryPath(const std::string& path, bool folder) {
     if (path.empty()) throw std::runtime_error("output path is empty");
     sweepOnce(folderOf(path));
-    std::string pattern = tempPattern(path, kTmpTag);
     if (folder) {
+        std::string pattern = tempPattern(path, kTmpTag, nullptr);
         if (!::mkdtemp(pattern.data()))
             throw std::runtime_error("cannot write '" + path + "': " + errnoText(errno));
         return pattern;
     }
-    // mkstemp reserves a unique name; the producer (e.g. libsndfile) reopens it by path.
-    int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+    // mkstemps reserves a unique name; the producer (e.g. libsndfile) reopens it by path.
+    std::string suffix;
+    std::string pattern = tempPattern(path, kTmpTag, &suffix);
+    int fd = createUnique(pattern, suffix);
     if (fd < 0) throw std::runtime_error("cannot write '" + path + "': " + errnoText(errno));
     ::close(fd);
     return pattern;
@@ -254,8 +269,9 @@ void AtomicWriteSet::commit() {
             struct stat st {};
             if (::lstat(item.target.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
                 // A hard link keeps the previous file reachable until every rename succeeded.
-                backup = tempPattern(item.target, kOldTag);
-                int fd = ::mkostemp(backup.data(), O_CLOEXEC);
+                std::string suffix;
+                backup = tempPattern(item.target, kOldTag, &suffix);
+                int fd = createUnique(backup, suffix);
                 if (fd >= 0) {
                     ::close(fd);
                     ::unlink(backup.c_str());
