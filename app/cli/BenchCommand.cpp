@@ -1,5 +1,7 @@
 // moodsteer-cli bench: decode speed against the memory-bandwidth floor (see core/Benchmark.h).
 #include "CliCommand.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 
 #include "core/Benchmark.h"
 
@@ -26,11 +28,11 @@ step by the floor of the best probe of the whole run (the strict reading).)";
 static int runBench(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help"});
     if (args.has("help")) {
-        std::cout << kHelp << "\n";
+        std::cout << kHelp << "\n" << optionRangesHelp(kHelp);
         return 0;
     }
-    args.allowOnly(
-        {"config", "steps", "rounds", "threads", "precision", "seconds", "json", "help"});
+    args.allowOnly({"config", "steps", "rounds", "threads", "precision", "seconds", "json", "help"},
+                   0);
     BenchOptions o;
     o.configPath = args.get("config", std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json");
     o.steps = static_cast<int>(args.getInt("steps", o.steps));
@@ -48,7 +50,10 @@ static int runBench(const std::vector<std::string>& argv) {
         while (std::getline(ss, p, ','))
             o.precisions.push_back(p);
     }
-    auto report = runBenchmark(o, [](const std::string& s) { std::cerr << "bench: " << s << "\n"; });
+    auto report = runBenchmark(o, [](const std::string& s) {
+        throwIfInterrupted("stopped; no figures were printed");
+        std::cerr << "bench: " << s << "\n";
+    });
     std::cout << (args.has("json") ? report.toJson() : report.toTable()) << "\n";
     return 0;
 }

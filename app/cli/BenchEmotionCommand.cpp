@@ -2,6 +2,8 @@
 // conditioning or LARA-Gen's text baseline), predict each clip's emotion and print LARA-Gen's
 // Table-1 columns, the genre recognition rate and the "is it music" measures.
 #include "CliCommand.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 
 #include "CliSupport.h"
 
@@ -82,7 +84,7 @@ std::string csvField(const std::string& s) {
 int run(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help", "text-baseline", "no-genre-check"});
     if (args.has("help")) {
-        std::cout << kHelp;
+        std::cout << kHelp << optionRangesHelp(kHelp);
         return 0;
     }
     args.allowOnly({"json", "help", "text-baseline", "no-genre-check", "model", "grid", "genres",
@@ -101,7 +103,7 @@ int run(const std::vector<std::string>& argv) {
     o.genres = splitList(args.get("genres"));
     o.clipsPerPoint = static_cast<int>(args.getInt("clips-per-point", 1));
     o.seconds = args.getDouble("seconds", 10.0);
-    o.seed = static_cast<std::uint64_t>(args.getInt("seed", 1));
+    o.seed = args.getU64("seed", 1);
     o.textBaseline = args.has("text-baseline");
     o.promptTemplate = args.get("prompt-template", o.promptTemplate);
 
@@ -160,7 +162,11 @@ int run(const std::vector<std::string>& argv) {
                       << " a=" << c.target.arousal << ": " << c.error << "\n";
         if (done == total) std::cerr << "\n";
     };
+    hooks.cancel = interruptFlag();
     const auto rep = runEmotionBenchmark(jobs, info, o, hooks);
+    if (rep.cancelled)
+        throw Interrupted("stopped after " + std::to_string(rep.clips.size()) +
+                          " clips; no report was written");
     if (!rep.hasMetrics)
         throw std::runtime_error("only " + std::to_string(rep.predictedClips) +
                                  " clip(s) could be predicted; metrics need at least 2");

@@ -24,10 +24,20 @@ void checkWritableTarget(const std::string& path) {
         throw UsageError("output folder '" + dir.string() + "' is not writable");
     if (fs::is_directory(path))
         throw UsageError("'" + path + "' is a folder");
+    // A device or FIFO as output would be replaced by the rename (as root even /dev/full).
+    std::error_code ec;
+    const auto st = fs::symlink_status(path, ec);
+    if (!ec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_symlink(st))
+        throw UsageError("'" + path + "' is not a regular file");
 }
 
 std::string readTextFile(const std::string& path) {
-    std::ifstream in(path);
+    std::error_code ec;
+    const auto st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) throw std::runtime_error("'" + path + "' does not exist");
+    if (fs::is_directory(st)) throw std::runtime_error("'" + path + "' is a folder, not a file");
+    if (!fs::is_regular_file(st)) throw std::runtime_error("'" + path + "' is not a regular file");
+    std::ifstream in(path, std::ios::binary);
     if (!in)
         throw std::runtime_error("cannot read '" + path + "'");
     std::stringstream ss;
@@ -55,7 +65,34 @@ std::vector<std::int64_t> parseIdList(const std::string& text) {
     return ids;
 }
 
-std::string jsonString(const std::string& s) { return nlohmann::json(s).dump(); }
+std::string jsonString(const std::string& s) {
+    return jsonText(nlohmann::json(s));
+}
+
+std::string jsonText(const nlohmann::json& j, int indent) {
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void requireUtf8(const std::string& text, const std::string& what) {
+    try {
+        (void)nlohmann::json(text).dump();
+    } catch (const nlohmann::json::exception&) {
+        throw UsageError(what + " is not valid UTF-8");
+    }
+}
+
+void checkModelFolder(const std::string& model) {
+    std::error_code ec;
+    if (!model.empty() && model != "embedded" && fs::exists(model, ec) &&
+        !fs::is_directory(model, ec))
+        throw UsageError("--model expects a model folder, but '" + model + "' is a file");
+}
+
+void checkNotExisting(const std::string& path, bool force) {
+    std::error_code ec;
+    if (!force && fs::exists(fs::symlink_status(path, ec)))
+        throw UsageError("'" + path + "' already exists (use --force to replace it)");
+}
 
 nlohmann::json metricsJson(const DimensionMetrics& m) {
     return {{"ccc", m.ccc},
@@ -75,18 +112,12 @@ void OutputSet::add(const std::string& path, std::function<void(const std::strin
     items_.emplace_back(path, std::move(write));
 }
 
-void OutputSet::commit() {
-    std::vector<std::string> done;
-    try {
-        for (auto& [path, write] : items_) {
-            write(path);
-            done.push_back(path);
-        }
-    } catch (...) {
-        for (const auto& p : done)
-            fs::remove(p);
-        throw;
-    }
+void OutputSet::commit(bool overwrite) {
+    WriteTransaction transaction;
+    for (auto& [path, write] : items_)
+        transaction.stage(path, write, overwrite);
+    transaction.commit();
+    items_.clear();
 }
 
 } // namespace moodsteer::cli

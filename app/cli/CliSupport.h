@@ -22,15 +22,27 @@ std::string jsonString(const std::string& s);
 nlohmann::json metricsJson(const DimensionMetrics& m);
 void writeTextFileAtomically(const std::string& path, const std::string& text);
 
-/// Several output files that succeed or fail together: each is written atomically, and if
-/// one fails the ones already written are removed again.
+/// Several output files that succeed or fail together (one WriteTransaction): commit() runs
+/// every writer on a temporary next to its target, and only when all of them succeeded renames
+/// them together under a lock on the folder; if anything fails, the user's previous files are
+/// left exactly as they were. With `overwrite` false an existing target is an error.
 class OutputSet {
 public:
     void add(const std::string& path, std::function<void(const std::string& path)> write);
-    void commit();
+    void commit(bool overwrite = true);
 
-private:
+  private:
     std::vector<std::pair<std::string, std::function<void(const std::string&)>>> items_;
 };
+
+/// Refuses (UsageError) to replace an existing `path` unless `force`: "'x.wav' exists (use
+/// --force)".
+void checkNotExisting(const std::string& path, bool force);
+/// Throws UsageError when `--model` names a file rather than a model folder.
+void checkModelFolder(const std::string& model);
+/// Text for JSON output that never throws on non-UTF-8 bytes (they become U+FFFD).
+std::string jsonText(const nlohmann::json& j, int indent = -1);
+/// Throws UsageError "--what is not valid UTF-8" for invalid byte sequences.
+void requireUtf8(const std::string& text, const std::string& what);
 
 } // namespace moodsteer::cli

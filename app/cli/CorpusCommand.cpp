@@ -1,6 +1,8 @@
 // moodsteer-cli corpus: writes a balanced, labelled corpus of procedural pieces (tokens,
 // MIDI, audio, labels.csv) for training the embedded model.
 #include "CliCommand.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 
 #include "core/Composer.h"
 #include "core/CorpusWriter.h"
@@ -54,11 +56,12 @@ std::string jsonString(const std::string& s) {
 int runCorpus(const std::vector<std::string>& argv) {
     Args args(argv, {"tokens-only", "json", "help"});
     if (args.has("help")) {
-        std::cout << kHelp;
+        std::cout << kHelp << optionRangesHelp(kHelp);
         return 0;
     }
     args.allowOnly({"out", "count", "seconds", "seed", "tokens-only", "genres", "valence",
-                    "arousal", "json", "help"});
+                    "arousal", "json", "help"},
+                   0);
     CorpusOptions options;
     options.outDir = args.require("out");
     const long long count = args.getInt("count", 0);
@@ -70,9 +73,7 @@ int runCorpus(const std::vector<std::string>& argv) {
     options.seconds = args.getDouble("seconds", 10.0);
     if (!(options.seconds > 0.0 && options.seconds <= 600.0))
         throw UsageError("--seconds must be in (0, 600]");
-    const long long seed = args.getInt("seed", 1);
-    if (seed < 0) throw UsageError("--seed must be >= 0");
-    options.seed = static_cast<std::uint64_t>(seed);
+    options.seed = args.getU64("seed", 1);
     options.tokensOnly = args.has("tokens-only");
     if (args.has("genres")) {
         std::stringstream ss(args.get("genres"));
@@ -88,8 +89,8 @@ int runCorpus(const std::vector<std::string>& argv) {
         if (options.genres.empty()) throw UsageError("--genres names no genre");
     }
 
-    if (args.has("valence") != args.has("arousal"))
-        throw UsageError("--valence and --arousal go together");
+    args.requireTogether("valence", "arousal");
+    args.requireTogether("arousal", "valence");
     if (args.has("valence")) {
         options.fixedValence = args.getDouble("valence", 5.0);
         options.fixedArousal = args.getDouble("arousal", 5.0);
@@ -99,6 +100,9 @@ int runCorpus(const std::vector<std::string>& argv) {
     }
     CorpusWriter writer(options);
     const auto summary = writer.run([](int done, int total, const CorpusItem& item) {
+        throwIfInterrupted("stopped after " + std::to_string(done) + " of " +
+                           std::to_string(total) +
+                           " pieces; the finished pieces are complete files (no labels.csv)");
         std::fprintf(stderr, "\r[%d/%d] %s %-10s v=%.1f a=%.1f", done, total, item.stem.c_str(),
                      item.label.genre.c_str(), item.label.valence, item.label.arousal);
         if (done == total) std::fputc('\n', stderr);

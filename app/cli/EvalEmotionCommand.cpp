@@ -2,6 +2,8 @@
 // LARA-Gen's Table 1 (CCC, PCC, RMSE for arousal and valence), with the scatter as CSV/SVG.
 #include "CliCommand.h"
 #include "CliSupport.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 
 #include "core/AudioFile.h"
 #include "core/DefaultEmotionHead.h"
@@ -33,10 +35,10 @@ or silent clips are reported and left out (exit status 1).
 int run(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help"});
     if (args.has("help")) {
-        std::cout << kHelp;
+        std::cout << kHelp << optionRangesHelp(kHelp);
         return 0;
     }
-    args.allowOnly({"json", "help", "head", "data", "model-dir", "csv", "svg"});
+    args.allowOnly({"json", "help", "head", "data", "model-dir", "csv", "svg"}, 0);
     if (!args.positional().empty())
         throw UsageError("unexpected argument '" + args.positional()[0] + "'");
     const std::string headPath = args.has("head") ? args.get("head") : requireDefaultEmotionHead();

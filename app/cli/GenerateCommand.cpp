@@ -2,6 +2,8 @@
 // atomically with a JSON sidecar holding the full recipe.
 #include "CliCommand.h"
 #include "CliSupport.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 #include "SteerSupport.h"
 
 #include "core/AudioFile.h"
@@ -35,39 +37,54 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
                        pushes away; valence/arousal vectors take signed alphas)
   --transition A.safetensors:B.safetensors[:ALPHA]   cross-fade A -> B over the clip (default 0.5)
   --threads N  --precision f32|bf16|int8  --json  --quiet
-Writes OUT and OUT-stem.recipe.json (the recipe). Exit code != 0 with one line on failure.)";
+  --force              replace an existing OUT (and its sidecar / codes file)
+Writes OUT and OUT-stem.recipe.json (the recipe) together: both or neither, never mixed with
+another run's. Exit code != 0 with one line on failure; 130/143 when interrupted (nothing
+written).)";
+
+const std::vector<std::string> kKnown = {
+    "model",       "prompt", "prompt-ids", "valence",  "arousal",    "seconds",
+    "steps",       "seed",   "greedy",     "guidance", "top-k",      "top-p",
+    "temperature", "recipe", "codes-out",  "steer",    "transition", "threads",
+    "precision",   "json",   "quiet",      "out",      "force",      "help"};
 
 } // namespace
 
 static int runGenerate(const std::vector<std::string>& argv) {
-    Args args(argv, {"greedy", "json", "quiet", "help"});
+    Args args(argv, {"greedy", "json", "quiet", "force", "help"});
     if (args.has("help")) {
-        std::cout << kHelp << "\n";
+        std::cout << kHelp << "\n" << optionRangesHelp(kKnown);
         return 0;
     }
-    args.allowOnly({"model",       "prompt", "prompt-ids", "valence",  "arousal",    "seconds",
-                    "steps",       "seed",   "greedy",     "guidance", "top-k",      "top-p",
-                    "temperature", "recipe", "codes-out",  "steer",    "transition", "threads",
-                    "precision",   "json",   "quiet",      "out",      "help"});
+    args.allowOnly(kKnown, 0);
     const std::string out = args.require("out");
     if (!isSupportedAudioExtension(out))
         throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");
     checkWritableTarget(out);
+    const bool force = args.has("force");
+    checkNotExisting(out, force);
+    checkNotExisting(ClipLibrary::sidecarPath(out), force);
     const std::string codesOut = args.get("codes-out");
-    if (!codesOut.empty()) checkWritableTarget(codesOut);
+    if (!codesOut.empty()) {
+        checkWritableTarget(codesOut);
+        checkNotExisting(codesOut, force);
+    }
 
     Recipe r;
-    if (args.has("recipe")) r = Recipe::fromJson(readTextFile(args.get("recipe")));
+    if (args.has("recipe")) r = Recipe::fromFile(args.get("recipe"));
     r.model = args.get("model", r.model);
     r.prompt = args.get("prompt", r.prompt);
+    requireUtf8(r.prompt, "--prompt");
     if (args.has("prompt-ids")) r.promptIds = parseIdList(args.get("prompt-ids"));
-    if (args.has("valence") || args.has("arousal")) {
-        r.valence = args.getDouble("valence", r.valence.value_or(5.0));
-        r.arousal = args.getDouble("arousal", r.arousal.value_or(5.0));
+    args.requireTogether("valence", "arousal");
+    args.requireTogether("arousal", "valence");
+    if (args.has("valence")) {
+        r.valence = args.getDouble("valence", 5.0);
+        r.arousal = args.getDouble("arousal", 5.0);
     }
     r.seconds = args.getDouble("seconds", r.seconds);
     r.steps = static_cast<int>(args.getInt("steps", r.steps));
-    r.seed = static_cast<std::uint64_t>(args.getInt("seed", static_cast<long long>(r.seed)));
+    r.seed = args.getU64("seed", r.seed);
     r.greedy = args.has("greedy") || r.greedy;
     r.topK = static_cast<int>(args.getInt("top-k", r.topK));
     r.topP = args.getDouble("top-p", r.topP);
@@ -81,6 +98,7 @@ static int runGenerate(const std::vector<std::string>& argv) {
                 r.steering.push_back(std::move(s));
     }
 
+    checkModelFolder(r.model);
     std::string folder =
         r.model.empty() || r.model == "embedded" ? MusicEngine::embeddedModelFolder() : r.model;
     if (folder.empty())
@@ -90,12 +108,18 @@ static int runGenerate(const std::vector<std::string>& argv) {
     lo.precision = args.get("precision", "f32");
     const bool quiet = args.has("quiet");
     auto engine = MusicEngine::load(folder, lo);
+    throwIfInterrupted("nothing was written");
     if (r.model.empty()) r.model = "embedded";
+    if (args.has("top-k") && r.topK > engine->info().cardinality)
+        throw UsageError("--top-k must be at most the model's vocabulary of " +
+                         std::to_string(engine->info().cardinality) + " codes, got " +
+                         std::to_string(r.topK));
     // A recipe file keeps its own guidance; otherwise the model's default applies.
     r.guidance =
         args.getDouble("guidance", args.has("recipe") ? r.guidance : engine->info().defaultGuidance);
 
     GenerationCallbacks cb;
+    cb.cancel = interruptFlag();
     if (!quiet)
         cb.onProgress = [](const GenerationProgress& p) {
             std::fprintf(stderr, "\rgenerating: step %d/%d  %.1f s elapsed, ~%.1f s left   ",
@@ -103,6 +127,7 @@ static int runGenerate(const std::vector<std::string>& argv) {
             if (p.step == p.totalSteps) std::fprintf(stderr, "\n");
         };
     auto result = engine->generate(r, cb);
+    if (result.cancelled) throw Interrupted("stopped while generating; nothing was written");
     result.recipe.model = r.model;
 
     const std::string recipeJson = result.recipe.toJson();
@@ -118,7 +143,9 @@ static int runGenerate(const std::vector<std::string>& argv) {
             g.data = result.codes;
             writeCodesFile(path, g, {{"recipe", result.recipe.toJson(-1)}});
         });
-    outputs.commit();
+    // With --force the previous files are replaced; without it, link() refuses a target that
+    // appeared while generating.
+    outputs.commit(force);
 
     if (args.has("json")) {
         std::cout << "{\"out\":" << jsonString(out) << ",\"seconds\":" << result.audio.seconds()

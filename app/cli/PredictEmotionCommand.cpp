@@ -2,6 +2,8 @@
 // and per window. A bad file (unreadable, silent, NaN/Inf) is reported and skipped; the exit
 // status is 1 when any file failed.
 #include "CliCommand.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 
 #include "core/AudioFile.h"
 #include "core/DefaultEmotionHead.h"
@@ -32,7 +34,7 @@ NaN/Inf are reported and skipped; the exit status is then 1.
 int run(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help"});
     if (args.has("help")) {
-        std::cout << kHelp;
+        std::cout << kHelp << optionRangesHelp(kHelp);
         return 0;
     }
     args.allowOnly({"json", "help", "head", "model-dir"});

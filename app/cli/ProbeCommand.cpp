@@ -4,9 +4,12 @@
 // Jaccard matrix of one layer.
 #include "CliCommand.h"
 #include "CliSupport.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 #include "SteerSupport.h"
 
 #include "core/ActivationCollector.h"
+#include "core/AtomicWrite.h"
 #include "core/LayerAnalysis.h"
 
 #include <cstdio>
@@ -43,6 +46,42 @@ Analysis:
 Output:
   --out report.json  --csv curves.csv  --json (print the report)  --quiet  --threads N)";
 
+const std::vector<std::string> kKnown = {"data",
+                                         "generate",
+                                         "from-activations",
+                                         "labels",
+                                         "prompt-template",
+                                         "label-prompt-ids",
+                                         "seconds",
+                                         "steps",
+                                         "seed",
+                                         "guidance",
+                                         "top-k",
+                                         "model",
+                                         "pooling",
+                                         "site",
+                                         "max-seconds",
+                                         "activations",
+                                         "layer",
+                                         "folds",
+                                         "probe",
+                                         "standardise",
+                                         "seed-analysis",
+                                         "out",
+                                         "csv",
+                                         "json",
+                                         "quiet",
+                                         "threads",
+                                         "help"};
+
+/// Removes the activation file a run made for itself (never a file the user named).
+struct TemporaryFile {
+    std::string path;
+    ~TemporaryFile() {
+        if (!path.empty()) std::filesystem::remove(path);
+    }
+};
+
 std::string fmt(double v) {
     std::ostringstream s;
     s << std::fixed << std::setprecision(3) << v;
@@ -54,36 +93,10 @@ std::string fmt(double v) {
 static int runProbe(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "quiet", "help", "standardise"});
     if (args.has("help")) {
-        std::cout << kHelp << "\n";
+        std::cout << kHelp << "\n" << optionRangesHelp(kKnown);
         return 0;
     }
-    args.allowOnly({"data",
-                    "generate",
-                    "from-activations",
-                    "labels",
-                    "prompt-template",
-                    "label-prompt-ids",
-                    "seconds",
-                    "steps",
-                    "seed",
-                    "guidance",
-                    "top-k",
-                    "model",
-                    "pooling",
-                    "site",
-                    "max-seconds",
-                    "activations",
-                    "layer",
-                    "folds",
-                    "probe",
-                    "standardise",
-                    "seed-analysis",
-                    "out",
-                    "csv",
-                    "json",
-                    "quiet",
-                    "threads",
-                    "help"});
+    args.allowOnly(kKnown, 0);
     const int sources = args.has("data") + args.has("generate") + args.has("from-activations");
     if (sources != 1)
         throw UsageError("give exactly one of --data DIR, --generate N, --from-activations FILE");
@@ -94,16 +107,19 @@ static int runProbe(const std::vector<std::string>& argv) {
     const bool quiet = args.has("quiet");
 
     std::string acts = args.get("activations");
-    bool temporary = false;
+    TemporaryFile temporary;
     if (args.has("from-activations")) {
         acts = args.get("from-activations");
     } else {
         if (acts.empty()) {
-            acts = out + ".activations.safetensors";
-            temporary = true;
+            // A unique name of ours next to the report, never the user's OUT.activations...
+            checkWritableTarget(out);
+            acts = makeTemporaryPath(out + ".activations.safetensors");
+            temporary.path = acts;
         }
         checkWritableTarget(acts);
         auto engine = loadEngineArg(args.get("model"), static_cast<int>(args.getInt("threads", 0)));
+        throwIfInterrupted("nothing was written");
         CollectionOptions co;
         co.pooling = args.get("pooling", co.pooling);
         co.site = args.get("site", co.site);
@@ -116,7 +132,7 @@ static int runProbe(const std::vector<std::string>& argv) {
         };
         ActivationCollector collector(*engine);
         if (args.has("data")) {
-            collector.collectFolder(args.get("data"), acts, co, progress);
+            collector.collectFolder(args.get("data"), acts, co, progress, interruptFlag());
         } else {
             GenerationSpec gs;
             gs.perLabel = static_cast<int>(args.getInt("generate", 0));
@@ -129,10 +145,10 @@ static int runProbe(const std::vector<std::string>& argv) {
             }
             gs.seconds = args.getDouble("seconds", gs.seconds);
             gs.steps = static_cast<int>(args.getInt("steps", 0));
-            gs.seed = static_cast<std::uint64_t>(args.getInt("seed", 1));
+            gs.seed = args.getU64("seed", 1);
             gs.guidance = args.getDouble("guidance", engine->info().defaultGuidance);
             gs.topK = static_cast<int>(args.getInt("top-k", gs.topK));
-            collector.collectGenerated(gs, acts, co, progress);
+            collector.collectGenerated(gs, acts, co, progress, interruptFlag());
         }
     }
 
@@ -140,7 +156,7 @@ static int runProbe(const std::vector<std::string>& argv) {
     lo.jaccardLayer = static_cast<int>(args.getInt("layer", -1));
     lo.standardiseForClustering = args.has("standardise");
     lo.split.folds = static_cast<int>(args.getInt("folds", 0));
-    lo.split.seed = static_cast<std::uint64_t>(args.getInt("seed-analysis", 0));
+    lo.split.seed = args.getU64("seed-analysis", 0);
     lo.kmeans.seed = lo.split.seed;
     const std::string kind = args.get("probe", "softmax");
     if (kind == "softmax")
@@ -149,18 +165,14 @@ static int runProbe(const std::vector<std::string>& argv) {
         lo.probe.kind = ProbeKind::MseOneHot;
     else
         throw UsageError("--probe must be softmax or mse");
-    LayerAnalysisReport report;
-    try {
-        report = analyseLayerFile(acts, lo, [quiet](int done, int total, int) {
+    throwIfInterrupted("nothing was written");
+    const LayerAnalysisReport report =
+        analyseLayerFile(acts, lo, [quiet](int done, int total, int) {
+            throwIfInterrupted("stopped while analysing; nothing was written");
             if (!quiet)
                 std::fprintf(stderr, "\ranalysing: layer %d/%d   %s", done, total,
                              done == total ? "\n" : "");
         });
-    } catch (...) {
-        if (temporary) std::filesystem::remove(acts);
-        throw;
-    }
-    if (temporary) std::filesystem::remove(acts);
 
     const std::string json = report.toJson();
     OutputSet outputs;

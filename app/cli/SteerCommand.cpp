@@ -3,13 +3,18 @@
 // benchmark (genre score and tempo preservation of steered vs unsteered clips, same seeds).
 #include "CliCommand.h"
 #include "CliSupport.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 #include "SteerSupport.h"
+
+#include "core/ValueLimits.h"
 
 #include "core/GenreClassifier.h"
 #include "core/SteeringBenchmark.h"
 #include "core/SteeringMaker.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -38,10 +43,30 @@ steer bench --model DIR|embedded --pairs jazz:rock,rock:jazz --vector rock=rock.
 std::vector<double> parseDoubles(const std::string& text, const std::string& what) {
     std::vector<double> out;
     for (const auto& s : splitList(text, ',', what)) {
+        std::size_t used = 0;
+        double v = 0;
         try {
-            out.push_back(std::stod(s));
+            v = std::stod(s, &used);
         } catch (const std::exception&) {
-            throw UsageError(what + ": '" + s + "' is not a number");
+            used = 0;
+        }
+        if (used == 0 || used != s.size() || !std::isfinite(v) || std::fabs(v) > limits::kMaxAlpha)
+            throw UsageError(what + ": '" + s + "' is not a number in [-100, 100]");
+        out.push_back(v);
+    }
+    return out;
+}
+
+/// "1,2,3" -> unsigned 64-bit seeds (full width; negative or fractional refused).
+std::vector<std::uint64_t> parseSeeds(const std::string& text, const std::string& what) {
+    std::vector<std::uint64_t> out;
+    for (const auto& s : splitList(text, ',', what)) {
+        if (s.size() > 20 || s.find_first_not_of("0123456789") != std::string::npos)
+            throw UsageError(what + ": '" + s + "' is not an unsigned 64-bit integer");
+        try {
+            out.push_back(std::stoull(s));
+        } catch (const std::exception&) {
+            throw UsageError(what + ": '" + s + "' is not an unsigned 64-bit integer");
         }
     }
     return out;
@@ -65,8 +90,8 @@ void printVector(const SteeringVector& v, bool json) {
 }
 
 int runMake(const Args& args) {
-    args.allowOnly(
-        {"activations", "label", "layer", "out", "method", "l2", "flip", "json", "help"});
+    args.allowOnly({"activations", "label", "layer", "out", "method", "l2", "flip", "json", "help"},
+                   1);
     SteeringMakeOptions o;
     o.label = args.require("label");
     o.layer = static_cast<int>(args.getInt("layer", -1));
@@ -86,7 +111,8 @@ int runMake(const Args& args) {
 int runBenchSteer(const Args& args) {
     args.allowOnly({"model", "pairs", "vector", "alphas", "seeds", "layer", "seconds", "steps",
                     "prompt-template", "label-prompt-ids", "guidance", "scorer-pieces", "out",
-                    "csv", "json", "threads", "quiet", "help"});
+                    "csv", "json", "threads", "quiet", "help"},
+                   1);
     const bool quiet = args.has("quiet");
     SteeringBenchmarkOptions o;
     for (const auto& p : splitList(args.require("pairs"), ',', "--pairs")) {
@@ -104,8 +130,7 @@ int runBenchSteer(const Args& args) {
     if (args.has("alphas")) o.alphas = parseDoubles(args.get("alphas"), "--alphas");
     if (args.has("seeds")) {
         o.seeds.clear();
-        for (double s : parseDoubles(args.get("seeds"), "--seeds"))
-            o.seeds.push_back(static_cast<std::uint64_t>(s));
+        o.seeds = parseSeeds(args.get("seeds"), "--seeds");
     }
     o.layer = static_cast<int>(args.getInt("layer", -1));
     o.seconds = args.getDouble("seconds", o.seconds);
@@ -139,6 +164,8 @@ int runBenchSteer(const Args& args) {
     if (!quiet)
         std::fprintf(stderr, "genre scorer held-out accuracy %.3f\n", scorer.heldOutAccuracy());
     const auto rep = runSteeringBenchmark(*engine, scorer, o, [quiet](int done, int total) {
+        throwIfInterrupted("stopped after " + std::to_string(done) + " of " +
+                           std::to_string(total) + " generations; nothing was written");
         if (!quiet)
             std::fprintf(stderr, "\rbenchmark: generation %d/%d   %s", done, total,
                          done == total ? "\n" : "");
@@ -163,7 +190,7 @@ static int runSteer(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "quiet", "help", "flip"});
     const auto& pos = args.positional();
     if (args.has("help") || pos.empty()) {
-        std::cout << kHelp << "\n";
+        std::cout << kHelp << "\n" << optionRangesHelp(kHelp);
         if (pos.empty() && !args.has("help"))
             throw UsageError("steer needs a sub-command: make, show or bench");
         return 0;
@@ -171,7 +198,7 @@ static int runSteer(const std::vector<std::string>& argv) {
     if (pos[0] == "make") return runMake(args);
     if (pos[0] == "bench") return runBenchSteer(args);
     if (pos[0] == "show") {
-        args.allowOnly({"json", "help"});
+        args.allowOnly({"json", "help"}, 2);
         if (pos.size() != 2) throw UsageError("steer show needs one vector file");
         printVector(SteeringVector::load(pos[1]), args.has("json"));
         return 0;

@@ -4,6 +4,7 @@
 #include "CliSupport.h"
 
 #include "core/SteeringVector.h"
+#include "core/ValueLimits.h"
 
 #include <cmath>
 #include <sstream>
@@ -23,6 +24,7 @@ std::vector<std::string> splitList(const std::string& text, char sep, const std:
 }
 
 std::unique_ptr<MusicEngine> loadEngineArg(const std::string& model, int threads) {
+    checkModelFolder(model);
     const std::string folder =
         model.empty() || model == "embedded" ? MusicEngine::embeddedModelFolder() : model;
     if (folder.empty())
@@ -66,6 +68,14 @@ double parseNumber(const std::string& s, const std::string& what) {
     }
 }
 
+double parseAlpha(const std::string& s, const std::string& what) {
+    const double a = parseNumber(s, what);
+    if (std::fabs(a) > limits::kMaxAlpha)
+        throw UsageError(what + " must be a number in [-" + std::to_string(int(limits::kMaxAlpha)) +
+                         ", " + std::to_string(int(limits::kMaxAlpha)) + "], got '" + s + "'");
+    return a;
+}
+
 } // namespace
 
 SteeringSpec parseSteerArg(const std::string& text) {
@@ -74,12 +84,12 @@ SteeringSpec parseSteerArg(const std::string& text) {
         throw UsageError("--steer expects vec.safetensors:alpha[:layer], got '" + text + "'");
     SteeringSpec s;
     s.vectorPath = parts[0];
-    s.alpha = parseNumber(parts[1], "--steer alpha");
+    s.alpha = parseAlpha(parts[1], "--steer alpha");
     if (parts.size() == 3) {
         const double l = parseNumber(parts[2], "--steer layer");
-        if (l < 0 || l != std::floor(l))
-            throw UsageError("--steer layer must be a non-negative integer, got '" + parts[2] +
-                             "'");
+        if (l < 0 || l != std::floor(l) || l > limits::kMaxLayer)
+            throw UsageError("--steer layer must be an integer in [0, " +
+                             std::to_string(limits::kMaxLayer) + "], got '" + parts[2] + "'");
         s.layer = static_cast<int>(l);
     }
     s.label = SteeringVector::load(s.vectorPath).label;
@@ -91,7 +101,7 @@ std::vector<SteeringSpec> parseTransitionArg(const std::string& text) {
     if (parts.size() < 2 || parts.size() > 3)
         throw UsageError("--transition expects from.safetensors:to.safetensors[:alpha], got '" +
                          text + "'");
-    const double alpha = parts.size() == 3 ? parseNumber(parts[2], "--transition alpha") : 0.5;
+    const double alpha = parts.size() == 3 ? parseAlpha(parts[2], "--transition alpha") : 0.5;
     SteeringSpec a, b;
     a.vectorPath = parts[0];
     a.alpha = alpha;

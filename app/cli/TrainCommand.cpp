@@ -1,5 +1,8 @@
 // moodsteer-cli train: trains the embedded model (or an ablation) on a corpus folder.
 #include "CliCommand.h"
+#include "CliSupport.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 
 #include "core/Training.h"
 
@@ -23,21 +26,26 @@ generation_config.json, spiece.model, training_log.csv}.
   --av-dropout P (0.1) --text-dropout P (0.1): conditioning dropout for classifier-free guidance
   --guidance-scale G (3): the model's default guidance (generation_config.json)
   --seed N (1)  --threads N  --checkpoint-every N (200)
-  --lm-width 256 --lm-layers 4 --lm-heads 8 --lm-ffn 1024 --text-width 128 --text-layers 2)";
+  --lm-width 256 --lm-layers 4 --lm-heads 8 --lm-ffn 1024 --text-width 128 --text-layers 2
+  --json (print a summary on stdout)
+Ctrl-C / SIGTERM: stops after the current step, saves the checkpoint and the model, exits
+130/143; rerun the same command to resume.)";
 
-static int runTrain(const std::vector<std::string>& argv) {
-    Args args(argv, {"no-av", "help"});
-    if (args.has("help")) {
-        std::cout << kHelp << "\n";
-        return 0;
-    }
-    // clang-format off
-    args.allowOnly({"corpus", "out", "steps", "minutes", "batch", "crop", "lr", "warmup",
+// clang-format off
+static const std::vector<std::string> kKnown = {"corpus", "out", "steps", "minutes", "batch", "crop", "lr", "warmup",
                     "lara-alpha", "start-crops", "opening-weight", "opening-frames", "no-av",
                     "av-dropout", "text-dropout", "guidance-scale", "seed", "threads", "checkpoint-every",
                     "lm-width", "lm-layers", "lm-heads", "lm-ffn", "text-width", "text-layers",
-                    "help"});
-    // clang-format on
+                    "help", "json"};
+// clang-format on
+
+static int runTrain(const std::vector<std::string>& argv) {
+    Args args(argv, {"no-av", "json", "help"});
+    if (args.has("help")) {
+        std::cout << kHelp << "\n" << optionRangesHelp(kKnown);
+        return 0;
+    }
+    args.allowOnly(kKnown, 0);
     TrainOptions o;
     o.corpusDir = args.require("corpus");
     o.outDir = args.require("out");
@@ -63,7 +71,7 @@ static int runTrain(const std::vector<std::string>& argv) {
     o.guidanceScale = args.getDouble("guidance-scale", o.guidanceScale);
     if (!(o.guidanceScale >= 0) || !std::isfinite(o.guidanceScale))
         throw UsageError("--guidance-scale must be a finite number >= 0");
-    o.seed = static_cast<std::uint64_t>(args.getInt("seed", 1));
+    o.seed = args.getU64("seed", 1);
     o.threads = static_cast<int>(args.getInt("threads", 0));
     o.checkpointEvery = static_cast<int>(args.getInt("checkpoint-every", o.checkpointEvery));
     o.lmWidth = static_cast<int>(args.getInt("lm-width", o.lmWidth));
@@ -72,15 +80,35 @@ static int runTrain(const std::vector<std::string>& argv) {
     o.lmFfn = static_cast<int>(args.getInt("lm-ffn", o.lmFfn));
     o.textWidth = static_cast<int>(args.getInt("text-width", o.textWidth));
     o.textLayers = static_cast<int>(args.getInt("text-layers", o.textLayers));
-    runTraining(o, [](const TrainProgress& p) {
-        if (p.step % 10 == 0 || p.step == p.totalSteps)
-            std::fprintf(stderr,
-                         "train: step %d/%d  loss %.4f (ce %.4f, lara %.4f)  lr %.2e  %.0f s, "
-                         "~%.0f s left\n",
-                         p.step, p.totalSteps, p.loss, p.ce, p.lara, p.learningRate,
-                         p.elapsedSeconds, p.etaSeconds);
-    });
-    std::cerr << "train: wrote " << o.outDir << "\n";
+    TrainProgress last;
+    runTraining(
+        o,
+        [&last](const TrainProgress& p) {
+            last = p;
+            if (p.step % 10 == 0 || p.step == p.totalSteps)
+                std::fprintf(stderr,
+                             "train: step %d/%d  loss %.4f (ce %.4f, lara %.4f)  lr %.2e  %.0f s, "
+                             "~%.0f s left\n",
+                             p.step, p.totalSteps, p.loss, p.ce, p.lara, p.learningRate,
+                             p.elapsedSeconds, p.etaSeconds);
+        },
+        interruptFlag());
+    if (interrupted())
+        throw Interrupted("stopped after step " + std::to_string(last.step) + " of " +
+                          std::to_string(o.steps) + "; the checkpoint and model in " + o.outDir +
+                          " are saved (rerun to resume)");
+    if (args.has("json")) {
+        const nlohmann::json j = {{"out", o.outDir},
+                                  {"steps", last.step},
+                                  {"total_steps", o.steps},
+                                  {"loss", last.loss},
+                                  {"ce", last.ce},
+                                  {"lara", last.lara},
+                                  {"seconds", last.elapsedSeconds}};
+        std::cout << jsonText(j) << "\n";
+    } else {
+        std::cerr << "train: wrote " << o.outDir << "\n";
+    }
     return 0;
 }
 

@@ -2,6 +2,8 @@
 // reports k-fold cross-validated CCC / PCC / RMSE (LARA-Gen's evaluator).
 #include "CliCommand.h"
 #include "CliSupport.h"
+#include "Interrupt.h"
+#include "OptionTable.h"
 
 #include "core/AudioFile.h"
 #include "core/EmotionPredictor.h"
@@ -42,7 +44,7 @@ cross-validation report comes first, then the final head is trained on every cli
 int run(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help"});
     if (args.has("help")) {
-        std::cout << kHelp;
+        std::cout << kHelp << optionRangesHelp(kHelp);
         return 0;
     }
     args.allowOnly({"json", "help", "data", "encoder", "model-dir", "layer", "window", "out",
@@ -66,8 +68,11 @@ int run(const std::vector<std::string>& argv) {
     o.weightDecay = args.getDouble("weight-decay", o.weightDecay);
     o.batchSize = static_cast<int>(args.getInt("batch", o.batchSize));
     o.hiddenSize = static_cast<int>(args.getInt("hidden", o.hiddenSize));
-    o.seed = static_cast<uint64_t>(args.getInt("seed", static_cast<long long>(o.seed)));
-    o.log = [](const std::string& line) { std::cerr << line << "\n"; };
+    o.seed = args.getU64("seed", o.seed);
+    o.log = [](const std::string& line) {
+        throwIfInterrupted("stopped while training; no head was written");
+        std::cerr << line << "\n";
+    };
     const bool json = args.has("json");
 
     const auto labels = readEmotionLabels((std::filesystem::path(dir) / "labels.csv").string());
@@ -77,6 +82,7 @@ int run(const std::vector<std::string>& argv) {
     std::vector<EmotionExample> examples;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         const auto path = std::filesystem::path(dir) / labels[i].file;
+        throwIfInterrupted("stopped while encoding the clips; nothing was written");
         std::cerr << "\rencoding " << i + 1 << "/" << labels.size() << std::flush;
         // Training on a silently shrunken data set would mislead: any bad file stops here.
         examples.push_back(

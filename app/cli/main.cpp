@@ -1,6 +1,9 @@
 // moodsteer-cli: everything the studio does, scriptable. Each sub-command registers itself
 // (see CliCommand.h); failures exit non-zero with one line on stderr.
 #include "CliCommand.h"
+#include "Interrupt.h"
+
+#include "core/AtomicWrite.h"
 
 #include <cstdio>
 #include <exception>
@@ -27,12 +30,30 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::vector<std::string> args(argv + 2, argv + argc);
+    installInterruptHandlers();
+    // Temporaries of ours left by a killed run (SIGKILL, power loss) in the working folder;
+    // other folders are swept when something is next written there.
+    moodsteer::removeStaleTemporaries(".");
     try {
-        return it->second.run(args);
+        const int rc = it->second.run(args);
+        if (interrupted()) {
+            // The signal came while the outputs were being finished: they are complete.
+            std::cerr << "moodsteer-cli " << name
+                      << ": interrupted after the outputs were complete (kept)\n";
+            return interruptExitCode();
+        }
+        return rc;
+    } catch (const Interrupted& e) {
+        std::cerr << "moodsteer-cli " << name << ": interrupted: " << e.what() << "\n";
+        return interruptExitCode();
     } catch (const UsageError& e) {
         std::cerr << "moodsteer-cli " << name << ": " << e.what() << "\n";
         return 2;
     } catch (const std::exception& e) {
+        if (interrupted()) { // a job stopped by the signal reports it as its error
+            std::cerr << "moodsteer-cli " << name << ": interrupted: " << e.what() << "\n";
+            return interruptExitCode();
+        }
         std::cerr << "moodsteer-cli " << name << ": " << e.what() << "\n";
         return 1;
     }

@@ -270,6 +270,8 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     transport_->refreshDevices(studio_.audioDevice);
     if (!libraryError_.isEmpty())
         showError(tr("The clip library could not be opened: %1").arg(libraryError_));
+    else if (library_ && !library_->recovered().empty())
+        showError(QString::fromStdString(library_->recovered()));
     restoreGeometry(settings_->value("window/geometry").toByteArray());
 }
 

@@ -7,6 +7,14 @@
 #include "models/AtomicFile.h"
 
 #include <nlohmann/json.hpp>
+#include <sndfile.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -28,6 +36,25 @@ std::string codesPath(const std::string& folder, const std::string& id) {
 }
 
 constexpr const char* kIndexName = "library.json";
+constexpr const char* kLockName = "library.lock";
+
+/// The clip's own sidecar: its recipe (usable as `generate --recipe`) plus its name and date,
+/// from which a lost index is rebuilt.
+std::string clipSidecarPath(const std::string& folder, const std::string& id) {
+    return (fs::path(folder) / (id + ".recipe.json")).string();
+}
+
+std::string uniqueBackupPath(const std::string& index) {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    std::string path = index + ".corrupt-" + stamp;
+    for (int n = 1; fs::exists(path); ++n)
+        path = index + ".corrupt-" + stamp + "-" + std::to_string(n);
+    return path;
+}
 constexpr int kIndexVersion = 1;
 
 std::string nowIso() {
@@ -77,23 +104,116 @@ LibraryClip clipFromJson(const json& j) {
 
 } // namespace
 
+/// Exclusive lock on <folder>/library.lock for one read-modify-write of the index. A folder
+/// where the lock file cannot be created (read-only) is used without one: nothing can be
+/// written there anyway.
+class ClipLibrary::Lock {
+  public:
+    explicit Lock(const ClipLibrary& lib) {
+        const std::string path = lib.folder_ + "/" + kLockName;
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) return;
+        while (::flock(fd_, LOCK_EX) != 0) {
+            if (errno == EINTR) continue;
+            const std::string why = std::strerror(errno);
+            ::close(fd_);
+            throw ClipLibraryError("cannot lock the clip library " + path + ": " + why);
+        }
+    }
+    Lock(const Lock&) = delete;
+    Lock& operator=(const Lock&) = delete;
+    ~Lock() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+  private:
+    int fd_ = -1;
+};
+
 ClipLibrary::ClipLibrary(std::string folder) : folder_(std::move(folder)) {
     std::error_code ec;
     fs::create_directories(folder_, ec);
     if (ec)
         throw ClipLibraryError("cannot create clip library folder " + folder_ + ": " +
                                ec.message());
+    Lock lock(*this);
+    models::removeStaleTemporaries(folder_); // left by a writer that was killed
+    load();
+}
+
+void ClipLibrary::reload() {
+    Lock lock(*this);
+    load();
+}
+
+void ClipLibrary::load() {
     const std::string index = folder_ + "/" + kIndexName;
-    if (!fs::exists(index)) return;
+    std::vector<LibraryClip> clips;
+    if (!fs::exists(index)) {
+        clips_.clear();
+        return;
+    }
     try {
         const json j = json::parse(readText(index));
         for (const auto& c : j.at("clips"))
-            clips_.push_back(clipFromJson(c));
+            clips.push_back(clipFromJson(c));
     } catch (const ClipLibraryError&) {
         throw;
     } catch (const std::exception& e) {
-        throw ClipLibraryError("malformed clip library index " + index + ": " + e.what());
+        rebuildFromFiles(e.what());
+        return;
     }
+    clips_ = std::move(clips);
+}
+
+void ClipLibrary::rebuildFromFiles(const std::string& why) {
+    const std::string index = folder_ + "/" + kIndexName;
+    const std::string backup = uniqueBackupPath(index);
+    if (::rename(index.c_str(), backup.c_str()) != 0)
+        throw ClipLibraryError("malformed clip library index " + index + " (" + why +
+                               ") and it cannot be moved aside: " + std::strerror(errno));
+    std::vector<LibraryClip> clips;
+    std::vector<std::string> ids;
+    for (const auto& e : fs::directory_iterator(folder_)) {
+        const std::string name = e.path().filename().string();
+        if (e.is_regular_file() && name.rfind("clip-", 0) == 0 && e.path().extension() == ".wav")
+            ids.push_back(e.path().stem().string());
+    }
+    std::sort(ids.begin(), ids.end());
+    for (const auto& id : ids) {
+        LibraryClip c;
+        c.id = id;
+        const std::string wav = audioPath(id);
+        SF_INFO info{};
+        SNDFILE* f = sf_open(wav.c_str(), SFM_READ, &info);
+        if (!f) continue; // not a readable clip: left alone, not indexed
+        std::string comment;
+        if (const char* tag = sf_get_string(f, SF_STR_COMMENT)) comment = tag;
+        sf_close(f);
+        c.seconds = info.samplerate > 0 ? static_cast<double>(info.frames) / info.samplerate : 0;
+        try {
+            const std::string sidecar = clipSidecarPath(folder_, id);
+            if (fs::exists(sidecar)) {
+                c.recipe = Recipe::fromFile(sidecar);
+                const json j = json::parse(readText(sidecar));
+                if (auto it = j.find("clip"); it != j.end() && it->is_object()) {
+                    c.name = it->value("name", "");
+                    c.created = it->value("created", "");
+                }
+            } else if (!comment.empty()) {
+                c.recipe = Recipe::fromJson(comment, wav);
+            }
+        } catch (const std::exception&) {
+            // A clip without a readable recipe is still the user's audio: keep it listed.
+        }
+        if (c.name.empty()) c.name = defaultName(c.recipe);
+        clips.push_back(std::move(c));
+    }
+    clips_ = std::move(clips);
+    save();
+    recovered_ = "the clip library index " + index + " was unreadable (" + why +
+                 "); it was kept as " + backup + " and " + std::to_string(clips_.size()) +
+                 " clip(s) were rebuilt from their files";
 }
 
 const LibraryClip* ClipLibrary::find(const std::string& id) const {
@@ -130,7 +250,10 @@ std::string ClipLibrary::defaultName(const Recipe& recipe) {
 
 const LibraryClip& ClipLibrary::add(const AudioBuffer& audio, const Recipe& recipe,
                                     const std::string& name, const CodeGrid* codes) {
-    // Sortable, unique ids: UTC time to the millisecond plus a counter on collision.
+    Lock lock(*this);
+    load(); // other writers' clips since we last looked
+    // Sortable, unique ids: UTC time to the millisecond plus a counter on collision; the
+    // lock makes the choice safe against other writers of this folder.
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
@@ -140,7 +263,8 @@ const LibraryClip& ClipLibrary::add(const AudioBuffer& audio, const Recipe& reci
         std::snprintf(buf, sizeof buf, n > 0 ? "clip-%lld-%d" : "clip-%lld",
                       static_cast<long long>(ms), n);
         id = buf;
-        if (!find(id) && !fs::exists(audioPath(id))) break;
+        if (!find(id) && !fs::exists(audioPath(id)) && !fs::exists(clipSidecarPath(folder_, id)))
+            break;
     }
     LibraryClip clip;
     clip.id = id;
@@ -152,23 +276,32 @@ const LibraryClip& ClipLibrary::add(const AudioBuffer& audio, const Recipe& reci
     tags.title = clip.name;
     tags.comment = recipe.toJson(-1);
     tags.software = "MoodSteer " + engineVersion();
-    writeAudioFile(audioPath(id), audio, tags, /*overwrite=*/false);
+    json sidecar = json::parse(recipe.toJson(-1));
+    sidecar["clip"] = {{"id", id}, {"name", clip.name}, {"created", clip.created}};
     const std::string codesFile = codesPath(folder_, id);
-    if (codes && codes->frames > 0) {
-        try {
-            writeCodesFile(codesFile, *codes);
-        } catch (...) {
-            fs::remove(audioPath(id));
-            throw;
-        }
+    const std::string sidecarFile = clipSidecarPath(folder_, id);
+    const auto removeFiles = [&]() {
+        std::error_code ec;
+        fs::remove(audioPath(id), ec);
+        fs::remove(codesFile, ec);
+        fs::remove(sidecarFile, ec);
+    };
+    try {
+        writeAudioFile(audioPath(id), audio, tags, /*overwrite=*/false);
+        if (codes && codes->frames > 0) writeCodesFile(codesFile, *codes);
+        models::writeTextAtomically(
+            sidecarFile, sidecar.dump(2, ' ', false, json::error_handler_t::replace) + "\n",
+            /*overwrite=*/false);
+    } catch (...) {
+        removeFiles(); // only files with this new, unique id: never another clip's
+        throw;
     }
     clips_.push_back(clip);
     try {
         save();
     } catch (...) {
         clips_.pop_back();
-        fs::remove(audioPath(id));
-        fs::remove(codesFile);
+        removeFiles();
         throw;
     }
     return clips_.back();
@@ -180,6 +313,8 @@ AudioBuffer ClipLibrary::audio(const std::string& id) const {
 }
 
 void ClipLibrary::rename(const std::string& id, const std::string& name) {
+    Lock lock(*this);
+    load();
     LibraryClip& c = get(id);
     const std::string old = c.name;
     c.name = name;
@@ -192,13 +327,24 @@ void ClipLibrary::rename(const std::string& id, const std::string& name) {
 }
 
 void ClipLibrary::setPredictedEmotion(const std::string& id, double valence, double arousal) {
+    Lock lock(*this);
+    load();
     LibraryClip& c = get(id);
+    const auto oldValence = c.predictedValence, oldArousal = c.predictedArousal;
     c.predictedValence = valence;
     c.predictedArousal = arousal;
-    save();
+    try {
+        save();
+    } catch (...) {
+        c.predictedValence = oldValence;
+        c.predictedArousal = oldArousal;
+        throw;
+    }
 }
 
 void ClipLibrary::remove(const std::string& id) {
+    Lock lock(*this);
+    load();
     get(id);
     std::vector<LibraryClip> kept;
     for (auto& c : clips_)
@@ -213,6 +359,7 @@ void ClipLibrary::remove(const std::string& id) {
     std::error_code ec;
     fs::remove(audioPath(id), ec); // the index no longer names it; a leftover file is harmless
     fs::remove(codesPath(folder_, id), ec);
+    fs::remove(clipSidecarPath(folder_, id), ec);
 }
 
 std::optional<CodeGrid> ClipLibrary::codes(const std::string& id) const {
@@ -227,7 +374,8 @@ void ClipLibrary::save() const {
     for (const auto& c : clips_)
         j["clips"].push_back(clipToJson(c));
     try {
-        models::writeTextAtomically(folder_ + "/" + kIndexName, j.dump(2) + "\n");
+        models::writeTextAtomically(folder_ + "/" + kIndexName,
+                                    j.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
     } catch (const std::exception& e) {
         throw ClipLibraryError(e.what());
     }
@@ -252,8 +400,15 @@ void ClipLibrary::exportClip(const std::string& path, const AudioBuffer& audio,
     tags.title = title;
     tags.comment = recipe.toJson(-1);
     tags.software = "MoodSteer " + engineVersion();
-    writeAudioFile(path, audio, tags, overwrite);
-    models::writeTextAtomically(sidecar, recipe.toJson(2) + "\n", overwrite);
+    // One transaction: both files or neither, and a failure keeps the previous pair.
+    models::AtomicWriteSet set;
+    set.add(
+        path, [&](const std::string& tmp) { writeAudioFile(tmp, audio, tags, true); }, overwrite);
+    set.add(
+        sidecar,
+        [&](const std::string& tmp) { models::writeTextAtomically(tmp, recipe.toJson(2) + "\n"); },
+        overwrite);
+    set.commit();
 }
 
 } // namespace moodsteer

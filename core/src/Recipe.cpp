@@ -1,23 +1,72 @@
 #include "core/Recipe.h"
 
 #include "core/SteeringSchedule.h"
+#include "core/ValueLimits.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace moodsteer {
 namespace {
 
-template <typename T> void read(const nlohmann::json& j, const char* key, T& out) {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return;
-    try {
-        out = it->get<T>();
-    } catch (const nlohmann::json::exception&) {
-        throw std::runtime_error(std::string("recipe: field '") + key + "' has the wrong type");
+using nlohmann::json;
+
+/// Error context: the recipe's source (file name or "recipe") for every message.
+struct Fields {
+    const json& j;
+    const std::string& source;
+
+    [[noreturn]] void fail(const std::string& key, const std::string& rule, const json& got) const {
+        throw std::runtime_error(source + ": \"" + key + "\" must be " + rule + ", got " +
+                                 got.dump(-1, ' ', false, json::error_handler_t::replace));
     }
-}
+    const json* find(const char* key) const {
+        auto it = j.find(key);
+        return it == j.end() || it->is_null() ? nullptr : &*it;
+    }
+    template <typename T> void read(const char* key, T& out, const char* rule) const {
+        const json* v = find(key);
+        if (!v) return;
+        try {
+            out = v->get<T>();
+        } catch (const json::exception&) {
+            fail(key, rule, *v);
+        }
+    }
+    /// An integer in [lo, hi]; floats (1.5, 2.0) and out-of-range values are refused.
+    void integer(const char* key, int& out, long long lo, long long hi) const {
+        const json* v = find(key);
+        if (!v) return;
+        const std::string rule =
+            "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+        if (v->is_number_unsigned()) {
+            const auto u = v->get<std::uint64_t>();
+            if (u > static_cast<std::uint64_t>(hi)) fail(key, rule, *v);
+            out = static_cast<int>(u);
+            return;
+        }
+        if (!v->is_number_integer()) fail(key, rule, *v);
+        const auto n = v->get<std::int64_t>();
+        if (n < lo || n > hi) fail(key, rule, *v);
+        out = static_cast<int>(n);
+    }
+    void real(const char* key, double& out, double lo, bool loOpen, double hi) const {
+        const json* v = find(key);
+        if (!v) return;
+        std::ostringstream rule;
+        rule << "a number in " << (loOpen ? "(" : "[") << lo << ", " << hi << "]";
+        if (!v->is_number()) fail(key, rule.str(), *v);
+        const double d = v->get<double>();
+        if (!std::isfinite(d) || (loOpen ? !(d > lo) : !(d >= lo)) || d > hi)
+            fail(key, rule.str(), *v);
+        out = d;
+    }
+};
 
 } // namespace
 
@@ -45,57 +94,95 @@ std::string Recipe::toJson(int indent) const {
                          {"schedule", steeringScheduleName(s.schedule)}});
     j["steering"] = steer;
     j["engine_version"] = engineVersion;
-    return j.dump(indent);
+    // Non-UTF-8 bytes (a prompt or path from a Latin-1 shell) become U+FFFD instead of
+    // throwing from the writer after the audio was made.
+    return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 Recipe Recipe::fromJson(const std::string& text) {
-    nlohmann::json j;
+    return fromJson(text, "recipe");
+}
+
+Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
+    namespace L = limits;
+    json j;
     try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw std::runtime_error(std::string("recipe is not valid JSON: ") + e.what());
+        j = json::parse(text);
+    } catch (const json::exception& e) {
+        throw std::runtime_error(source + " is not valid JSON: " + e.what());
     }
-    if (!j.is_object()) throw std::runtime_error("recipe is not a JSON object");
+    if (!j.is_object()) throw std::runtime_error(source + " is not a JSON object");
+    const Fields f{j, source};
     Recipe r;
-    read(j, "model", r.model);
-    read(j, "prompt", r.prompt);
-    read(j, "prompt_ids", r.promptIds);
+    f.read("model", r.model, "a string");
+    f.read("prompt", r.prompt, "a string");
+    f.read("prompt_ids", r.promptIds, "a list of integers");
+    for (auto id : r.promptIds)
+        if (id < 0) f.fail("prompt_ids", "a list of non-negative integers", j["prompt_ids"]);
     double v = 0;
-    if (j.contains("valence") && !j["valence"].is_null()) {
-        read(j, "valence", v);
+    if (f.find("valence")) {
+        f.real("valence", v, L::kMinEmotion, false, L::kMaxEmotion);
         r.valence = v;
     }
-    if (j.contains("arousal") && !j["arousal"].is_null()) {
-        read(j, "arousal", v);
+    if (f.find("arousal")) {
+        f.real("arousal", v, L::kMinEmotion, false, L::kMaxEmotion);
         r.arousal = v;
     }
-    read(j, "seed", r.seed);
-    read(j, "guidance", r.guidance);
-    read(j, "temperature", r.temperature);
-    read(j, "top_k", r.topK);
-    read(j, "top_p", r.topP);
-    read(j, "greedy", r.greedy);
-    read(j, "seconds", r.seconds);
-    read(j, "steps", r.steps);
-    read(j, "engine_version", r.engineVersion);
-    if (auto it = j.find("steering"); it != j.end() && it->is_array()) {
-        for (const auto& s : *it) {
+    if (const json* s = f.find("seed")) {
+        // Seeds are unsigned 64-bit: 1.5, -1 and 2^64 are refused, never rounded or wrapped.
+        if (!s->is_number_unsigned()) f.fail("seed", "an unsigned 64-bit integer", *s);
+        r.seed = s->get<std::uint64_t>();
+    }
+    f.real("guidance", r.guidance, 0.0, false, L::kMaxGuidance);
+    f.real("temperature", r.temperature, 0.0, true, L::kMaxTemperature);
+    f.integer("top_k", r.topK, 0, L::kMaxInt); // 0: all codes
+    f.real("top_p", r.topP, 0.0, false, 1.0);  // 0: off
+    f.read("greedy", r.greedy, "true or false");
+    f.real("seconds", r.seconds, 0.0, true, L::kMaxSeconds);
+    f.integer("steps", r.steps, 0, L::kMaxInt); // 0: use seconds
+    f.read("engine_version", r.engineVersion, "a string");
+    if (const json* st = f.find("steering")) {
+        if (!st->is_array()) f.fail("steering", "a list", *st);
+        for (std::size_t i = 0; i < st->size(); ++i) {
+            const json& s = (*st)[i];
+            const std::string where = source + ": steering[" + std::to_string(i) + "]";
+            if (!s.is_object()) throw std::runtime_error(where + " must be an object");
+            const Fields g{s, where};
             SteeringSpec spec;
-            read(s, "vector", spec.vectorPath);
-            read(s, "label", spec.label);
-            read(s, "layer", spec.layer);
-            read(s, "alpha", spec.alpha);
+            g.read("vector", spec.vectorPath, "a string");
+            g.read("label", spec.label, "a string");
+            g.integer("layer", spec.layer, -1, L::kMaxLayer);
+            g.real("alpha", spec.alpha, -L::kMaxAlpha, false, L::kMaxAlpha);
             std::string sched = "constant";
-            read(s, "schedule", sched);
+            g.read("schedule", sched, "a string");
             try {
                 spec.schedule = steeringScheduleFromName(sched);
             } catch (const std::invalid_argument& e) {
-                throw std::runtime_error(std::string("recipe: ") + e.what());
+                throw std::runtime_error(where + ": " + e.what());
             }
             r.steering.push_back(spec);
         }
     }
     return r;
+}
+
+Recipe Recipe::fromFile(const std::string& path) {
+    namespace fs = std::filesystem;
+    constexpr std::uintmax_t kMaxBytes = 16u << 20;
+    std::error_code ec;
+    const auto st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) throw std::runtime_error("recipe '" + path + "' does not exist");
+    if (fs::is_directory(st))
+        throw std::runtime_error("recipe '" + path + "' is a folder, not a file");
+    if (!fs::is_regular_file(st))
+        throw std::runtime_error("recipe '" + path + "' is not a regular file");
+    if (fs::file_size(path, ec) > kMaxBytes)
+        throw std::runtime_error("recipe '" + path + "' is larger than 16 MiB");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read recipe '" + path + "'");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return fromJson(ss.str(), path);
 }
 
 } // namespace moodsteer

@@ -1,5 +1,6 @@
 // ClipLibrary: clips survive a reopen with their recipes, rename/delete persist, audio reads
-// back within 16-bit quantisation, a corrupt index is reported by name, exports never
+// back within 16-bit quantisation, a corrupt index is backed up and rebuilt, several writers
+// lose nothing, exports never
 // overwrite silently and carry the recipe in a sidecar.
 #include "core/ClipLibrary.h"
 
@@ -11,6 +12,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <set>
+#include <thread>
 
 using namespace moodsteer;
 namespace fs = std::filesystem;
@@ -113,18 +117,90 @@ TEST(ClipLibrary, RenameAndDeletePersist) {
     EXPECT_EQ(lib.clips()[0].name, "renamed");
 }
 
-TEST(ClipLibrary, CorruptIndexIsNamed) {
+// A truncated or corrupt index is kept aside and rebuilt from the clips' files (it used to
+// make the library unusable, and silently emptying it would lose every clip).
+TEST(ClipLibrary, CorruptIndexIsBackedUpAndRebuilt) {
     const auto dir = test::scratchDir("cliplib-corrupt");
-    std::ofstream(dir / "library.json") << "{\"clips\": [ {\"id\": \"../escape\"";
-    try {
+    std::string first, second;
+    {
         ClipLibrary lib(dir.string());
-        FAIL() << "a corrupt index must throw";
-    } catch (const ClipLibraryError& e) {
-        EXPECT_NE(std::string(e.what()).find("library.json"), std::string::npos) << e.what();
+        first = lib.add(sine(0.1, 440), recipe("one", 1), "my favourite").id;
+        second = lib.add(sine(0.2, 330), recipe("two", 2)).id;
     }
+    const auto size = fs::file_size(dir / "library.json");
+    fs::resize_file(dir / "library.json", size / 2); // truncated, as by a crash of old code
+    ClipLibrary lib(dir.string());
+    EXPECT_NE(lib.recovered().find("library.json.corrupt-"), std::string::npos) << lib.recovered();
+    ASSERT_EQ(lib.clips().size(), 2u);
+    EXPECT_EQ(lib.clips()[0].id, first);
+    EXPECT_EQ(lib.clips()[0].name, "my favourite");
+    EXPECT_EQ(lib.clips()[0].recipe.seed, 1u);
+    EXPECT_EQ(lib.clips()[1].recipe.prompt, "two");
+    EXPECT_NEAR(lib.clips()[1].seconds, 0.2, 1e-3);
+    int backups = 0;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().filename().string().rfind("library.json.corrupt-", 0) == 0) {
+            ++backups;
+            EXPECT_EQ(fs::file_size(e.path()), size / 2) << "the backup is the broken index";
+        }
+    EXPECT_EQ(backups, 1);
+    // The rebuilt index is written: reopening needs no second recovery.
+    ClipLibrary again(dir.string());
+    EXPECT_TRUE(again.recovered().empty());
+    EXPECT_EQ(again.clips().size(), 2u);
+
+    // An id that would leave the folder is corruption too: never used as a file name.
     std::ofstream(dir / "library.json", std::ios::trunc)
         << R"({"clips":[{"id":"../escape","recipe":{}}]})";
-    EXPECT_THROW(ClipLibrary{dir.string()}, ClipLibraryError) << "ids cannot leave the folder";
+    ClipLibrary third(dir.string());
+    EXPECT_FALSE(third.recovered().empty());
+    for (const auto& c : third.clips())
+        EXPECT_EQ(c.id.find('/'), std::string::npos);
+}
+
+// Four windows (objects) on one library, adding at once: nothing is lost (the index used to
+// be read once and rewritten whole, so 3 of 5 clips vanished).
+TEST(ClipLibrary, FourWritersLoseNothing) {
+    const auto dir = test::scratchDir("cliplib-writers");
+    std::vector<std::unique_ptr<ClipLibrary>> windows;
+    for (int w = 0; w < 4; ++w)
+        windows.push_back(std::make_unique<ClipLibrary>(dir.string()));
+    std::vector<std::thread> threads;
+    for (int w = 0; w < 4; ++w)
+        threads.emplace_back([&, w] {
+            for (int i = 0; i < 5; ++i)
+                windows[w]->add(sine(0.05, 200 + 10 * i), recipe("w" + std::to_string(w), i));
+        });
+    for (auto& t : threads)
+        t.join();
+    windows[0]->rename(windows[0]->clips().front().id, "renamed by window 0");
+    ClipLibrary lib(dir.string());
+    ASSERT_EQ(lib.clips().size(), 20u);
+    std::set<std::string> ids;
+    for (const auto& c : lib.clips()) {
+        ids.insert(c.id);
+        EXPECT_TRUE(fs::exists(lib.audioPath(c.id))) << c.id;
+        EXPECT_NO_THROW(lib.audio(c.id));
+    }
+    EXPECT_EQ(ids.size(), 20u);
+    windows[3]->reload();
+    EXPECT_EQ(windows[3]->clips().size(), 20u);
+    // Removing through a window that has not seen the other windows' clips keeps them.
+    windows[1]->remove(lib.clips().back().id);
+    EXPECT_EQ(ClipLibrary(dir.string()).clips().size(), 19u);
+}
+
+// An export over an existing clip whose sidecar cannot be written keeps the previous audio.
+TEST(ClipLibrary, FailedExportKeepsTheUsersPreviousFiles) {
+    const auto dir = test::scratchDir("cliplib-export-fail");
+    const std::string path = (dir / "keep.wav").string();
+    ClipLibrary::exportClip(path, sine(0.1, 440), recipe("old", 1), "old", false);
+    const auto before = fs::file_size(path);
+    fs::remove(dir / "keep.recipe.json");
+    fs::create_directory(dir / "keep.recipe.json");
+    EXPECT_ANY_THROW(ClipLibrary::exportClip(path, sine(0.3, 220), recipe("new", 2), "new", true));
+    EXPECT_EQ(fs::file_size(path), before);
+    EXPECT_TRUE(fs::is_directory(dir / "keep.recipe.json"));
 }
 
 TEST(ClipLibrary, ExportWritesSidecarAndNeverOverwritesSilently) {

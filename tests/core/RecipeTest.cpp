@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 using namespace moodsteer;
 
 TEST(Recipe, RoundTripsEveryField) {
@@ -46,4 +49,86 @@ TEST(Recipe, MalformedInputNamesTheProblem) {
         EXPECT_NE(std::string::npos, std::string(e.what()).find("seed"));
     }
     EXPECT_THROW(Recipe::fromJson(R"({"steering":[{"schedule":"zigzag"}]})"), std::runtime_error);
+}
+
+// Every numeric recipe field is checked at full width against core/ValueLimits.h, and the
+// error names the file and the field: no wrap (steps 2^40 used to become 0), no truncation
+// (seed 1.5 became 1, a layer of 1e12 became INT_MIN), no silently useless value (alpha 1e308).
+TEST(Recipe, FieldValidationTable) {
+    struct Case {
+        const char* json;
+        const char* fragment; // expected in the error; nullptr: accepted
+    };
+    const Case cases[] = {
+        {R"({"steps": 1099511627776})",
+         R"(r.json: "steps" must be an integer in [0, 2147483647], got 1099511627776)"},
+        {R"({"steps": -3})", R"("steps" must be an integer)"},
+        {R"({"steps": 2.5})", R"("steps" must be an integer)"},
+        {R"({"seed": 1.5})", R"(r.json: "seed" must be an unsigned 64-bit integer, got 1.5)"},
+        {R"({"seed": -1})", R"("seed" must be an unsigned 64-bit integer, got -1)"},
+        {R"({"seed": 18446744073709551616})", R"("seed" must be an unsigned 64-bit integer)"},
+        {R"({"seed": 18446744073709551615})", nullptr},
+        {R"({"seconds": 1e308})", R"("seconds" must be a number in (0, 3600])"},
+        {R"({"seconds": 0})", R"("seconds" must be a number in (0, 3600])"},
+        {R"({"seconds": "ten"})", R"("seconds" must be a number)"},
+        {R"({"valence": 12, "arousal": 5})", R"("valence" must be a number in [1, 9], got 12)"},
+        {R"({"valence": 5, "arousal": 0})", R"("arousal" must be a number in [1, 9], got 0)"},
+        {R"({"guidance": -1})", R"("guidance" must be a number in [0, 100])"},
+        {R"({"temperature": 0})", R"("temperature" must be a number in (0, 100])"},
+        {R"({"top_k": 4294967296})", R"("top_k" must be an integer in [0, 2147483647])"},
+        {R"({"top_k": -5})", R"("top_k" must be an integer)"},
+        {R"({"top_p": 2})", R"("top_p" must be a number in [0, 1], got 2)"},
+        {R"({"top_p": 0.9, "top_k": 0})", nullptr},
+        {R"({"prompt_ids": [3, -1]})", R"("prompt_ids" must be a list of non-negative integers)"},
+        {R"({"greedy": "yes"})", R"("greedy" must be true or false)"},
+        {R"({"steering": [{"layer": 1000000000000, "alpha": 0.5}]})",
+         R"(r.json: steering[0]: "layer" must be an integer in [-1, 1024], got 1000000000000)"},
+        {R"({"steering": [{"layer": 3, "alpha": 1e308}]})",
+         R"(steering[0]: "alpha" must be a number in [-100, 100], got 1e+308)"},
+        {R"({"steering": [{"layer": 3, "alpha": -0.4}]})", nullptr},
+        {R"({"steering": {"layer": 3}})", R"("steering" must be a list)"},
+        {R"({"steering": [7]})", R"(steering[0] must be an object)"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.json);
+        if (!c.fragment) {
+            EXPECT_NO_THROW(Recipe::fromJson(c.json, "r.json"));
+            continue;
+        }
+        try {
+            Recipe::fromJson(c.json, "r.json");
+            ADD_FAILURE() << "accepted";
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string::npos, std::string(e.what()).find(c.fragment)) << e.what();
+        }
+    }
+}
+
+TEST(Recipe, FromFileNamesTheFileAndRefusesFolders) {
+    const auto dir = std::filesystem::temp_directory_path() / "moodsteer-test-recipe-file";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "folder.json");
+    try {
+        Recipe::fromFile((dir / "folder.json").string());
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string::npos, std::string(e.what()).find("is a folder")) << e.what();
+    }
+    const auto bad = (dir / "bad.json").string();
+    std::ofstream(bad) << R"({"seed": 1.5})";
+    try {
+        Recipe::fromFile(bad);
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string::npos, std::string(e.what()).find(bad + ": \"seed\"")) << e.what();
+    }
+}
+
+TEST(Recipe, NonUtf8TextNeverThrowsFromTheWriter) {
+    Recipe r;
+    r.prompt = "caf\xe9";  // Latin-1
+    r.model = "/tmp/\xff"; // a non-UTF-8 path
+    std::string text;
+    ASSERT_NO_THROW(text = r.toJson(-1));
+    EXPECT_NO_THROW(Recipe::fromJson(text));
 }

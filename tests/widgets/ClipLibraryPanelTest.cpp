@@ -1,5 +1,6 @@
 // ClipLibraryPanel over a real ClipLibrary in a scratch folder: listing, rename and delete
-// (with confirmation) persisting across a reopen, regenerate, A/B switching.
+// (with confirmation) persisting across a reopen, regenerate, A/B switching, two windows on
+// one library.
 #include "TestMain.h"
 
 #include "widgets/ClipLibraryPanel.h"
@@ -116,6 +117,24 @@ class ClipLibraryPanelTest : public QObject {
         QCOMPARE(spy[1], (QList<QVariant>{b, true, false}));
         QCOMPARE(spy[2], (QList<QVariant>{a, true, false}));
         QCOMPARE(panel.activeSlot(), 'A');
+    }
+
+    // Two studio windows on one library: a clip added in one shows up in the other's panel at
+    // its next refresh, and deleting in the other keeps the first window's new clip.
+    void twoWindowsOnOneLibrarySeeEachOther() {
+        QTemporaryDir dir;
+        ClipLibrary first(dir.path().toStdString());
+        ClipLibrary second(dir.path().toStdString());
+        ClipLibraryPanel firstPanel(&first);
+        ClipLibraryPanel secondPanel(&second);
+        const std::string a = first.add(tone(0.1), recipe("from window one", 1)).id;
+        const std::string b = second.add(tone(0.1), recipe("from window two", 2)).id;
+        firstPanel.refresh();
+        QCOMPARE(firstPanel.list()->topLevelItemCount(), 2);
+        second.remove(b);
+        QVERIFY(ClipLibrary(dir.path().toStdString()).find(a) != nullptr);
+        firstPanel.refresh();
+        QCOMPARE(firstPanel.list()->topLevelItemCount(), 1);
     }
 };
 

@@ -115,6 +115,12 @@ void ClipLibraryPanel::refresh() {
     filling_ = true;
     list_->clear();
     if (library_) {
+        // Other windows or processes may have added or removed clips since we last looked.
+        try {
+            library_->reload();
+        } catch (const std::exception&) {
+            // Keep showing what we have; the next change reports the error.
+        }
         // Newest first: the clip just generated is at the top.
         const auto& clips = library_->clips();
         for (auto it = clips.rbegin(); it != clips.rend(); ++it) {

@@ -149,9 +149,12 @@ bool ExportDialog::exportNow() {
         QDir().mkpath(QFileInfo(file).absolutePath());
         if (format() == "mid") {
             if (!midiCodes_) throw std::runtime_error("this clip has no symbolic codes for MIDI");
-            MidiWriter::write(file.toStdString(), *midiCodes_); // atomic
-            writeTextFileAtomically(ClipLibrary::sidecarPath(file.toStdString()),
-                                    recipe_.toJson() + "\n");
+            // MIDI and its recipe as one transaction: both or neither.
+            WriteTransaction t;
+            t.stage(file.toStdString(),
+                    [&](const std::string& tmp) { MidiWriter::write(tmp, *midiCodes_); });
+            t.stageText(ClipLibrary::sidecarPath(file.toStdString()), recipe_.toJson() + "\n");
+            t.commit();
         } else {
             ClipLibrary::exportClip(file.toStdString(), audio_, recipe_, title_.toStdString(),
                                     overwrite);

@@ -1,5 +1,7 @@
 #include "widgets/LayerExplorerPanel.h"
 
+#include "core/AtomicWrite.h"
+
 #include <qcustomplot.h>
 
 #include <QComboBox>
@@ -26,19 +28,15 @@
 namespace moodsteer::widgets {
 
 namespace {
-/// QCustomPlot writes in place; write next to the target and rename (atomic on POSIX) so a
-/// failed export never leaves half a file under the chosen name.
-void saveAtomically(const QString& path, const std::function<bool(const QString&)>& save) {
-    const QFileInfo info(path);
-    const QString tmp = info.dir().filePath("." + info.fileName() + ".part");
-    if (!save(tmp)) {
-        QFile::remove(tmp);
-        throw std::runtime_error("cannot write " + path.toStdString());
-    }
-    if (std::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(path).constData()) != 0) {
-        QFile::remove(tmp);
-        throw std::runtime_error("cannot write " + path.toStdString());
-    }
+/// QCustomPlot writes in place: each plot is staged under a unique temporary name of ours
+/// (core/AtomicWrite.h) and both are renamed together, so a failed export never leaves half a
+/// file, or one plot of the pair, under the chosen names.
+void stagePlot(WriteTransaction& t, const QString& path,
+               const std::function<bool(const QString&)>& save) {
+    t.stage(path.toStdString(), [&](const std::string& tmp) {
+        if (!save(QFile::decodeName(tmp.c_str())))
+            throw std::runtime_error("cannot write " + path.toStdString());
+    });
 }
 
 /// "plot.png" -> "plot-jaccard.png".
@@ -333,16 +331,20 @@ void LayerExplorerPanel::exportJson(const QString& path) const {
 
 void LayerExplorerPanel::exportPng(const QString& path) const {
     if (!report_) throw std::runtime_error("no layer report to export to " + path.toStdString());
-    saveAtomically(path, [this](const QString& p) { return metrics_->savePng(p, 800, 450); });
-    saveAtomically(jaccardPath(path),
-                   [this](const QString& p) { return jaccard_->savePng(p, 600, 450); });
+    WriteTransaction t;
+    stagePlot(t, path, [this](const QString& p) { return metrics_->savePng(p, 800, 450); });
+    stagePlot(t, jaccardPath(path),
+              [this](const QString& p) { return jaccard_->savePng(p, 600, 450); });
+    t.commit();
 }
 
 void LayerExplorerPanel::exportPdf(const QString& path) const {
     if (!report_) throw std::runtime_error("no layer report to export to " + path.toStdString());
-    saveAtomically(path, [this](const QString& p) { return metrics_->savePdf(p, 800, 450); });
-    saveAtomically(jaccardPath(path),
-                   [this](const QString& p) { return jaccard_->savePdf(p, 600, 450); });
+    WriteTransaction t;
+    stagePlot(t, path, [this](const QString& p) { return metrics_->savePdf(p, 800, 450); });
+    stagePlot(t, jaccardPath(path),
+              [this](const QString& p) { return jaccard_->savePdf(p, 600, 450); });
+    t.commit();
 }
 
 } // namespace moodsteer::widgets

@@ -1,9 +1,9 @@
 // Streams an activation set to disk clip by clip with bounded memory: each clip's pooled rows
-// are appended to one spool file per layer (in the folder "<path>.spool" next to the output,
-// so the data stays on the destination's disk), and finish() assembles the safetensors file
-// (ActivationSet.h's format) by copying the spools layer after layer in 1 MiB blocks, then
-// removes the spool. Memory: labels, emotion values and clip ids only (a few bytes per clip).
-// An unfinished writer (error, cancellation) deletes its spool and leaves no output file.
+// are appended to one spool file per layer (in a folder ".<name>.spool.moodsteer-tmp-*" of its own
+// next to the output, so the data stays on the destination's disk), and finish() assembles the
+// safetensors file (ActivationSet.h's format) by copying the spools layer after layer in 1 MiB
+// blocks, then removes the spool. Memory: labels, emotion values and clip ids only (a few bytes per
+// clip). An unfinished writer (error, cancellation) deletes its spool and leaves no output file.
 #pragma once
 
 #include "core/ActivationSet.h"

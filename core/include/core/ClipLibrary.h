@@ -1,8 +1,15 @@
-// The studio's clip library: every generated clip kept as a WAV file plus its full recipe,
-// indexed by library.json in a folder the application chooses (the user's data folder).
-// Survives restarts; every write is atomic so a crash never corrupts the index.
+// The studio's clip library: every generated clip kept as a WAV file plus its full recipe
+// (in the WAV's tags and in a sidecar <id>.recipe.json), indexed by library.json in a folder
+// the application chooses (the user's data folder). Survives restarts; every write is atomic
+// so a crash never corrupts the index.
 //
-// Threading: one thread at a time (the GUI thread in the studio).
+// Several writers (studio windows, processes) may share one folder: every change takes an
+// exclusive lock (flock on <folder>/library.lock), re-reads the index, applies the change and
+// writes the index atomically, so no writer's clip is lost. An index that cannot be parsed is
+// kept aside as library.json.corrupt-<time> and rebuilt from the clips' files (recovered()).
+//
+// Threading: one thread at a time per object (the GUI thread in the studio); any number of
+// objects and processes per folder.
 #pragma once
 
 #include "core/AudioBuffer.h"
@@ -33,9 +40,16 @@ struct LibraryClip {
 
 class ClipLibrary {
   public:
-    /// Opens (creating if needed) the library in `folder`. Throws ClipLibraryError naming
-    /// the file when library.json exists but is malformed.
+    /// Opens (creating if needed) the library in `folder`. A malformed library.json is backed
+    /// up and rebuilt from the clips' sidecars (see recovered()); throws ClipLibraryError
+    /// naming the folder when it cannot be created or locked.
     explicit ClipLibrary(std::string folder);
+
+    /// Re-reads the index (changes made by other windows or processes).
+    void reload();
+    /// Empty, or one line saying that the index was unreadable, where its backup is and how
+    /// many clips were rebuilt (for the studio's status line).
+    const std::string& recovered() const { return recovered_; }
 
     const std::string& folder() const { return folder_; }
     const std::vector<LibraryClip>& clips() const { return clips_; }
@@ -66,11 +80,16 @@ class ClipLibrary {
     static std::string defaultName(const Recipe& recipe);
 
   private:
+    class Lock;
     void save() const;
+    /// Reads library.json into clips_ (caller holds the lock); rebuilds it when corrupt.
+    void load();
+    void rebuildFromFiles(const std::string& why);
     LibraryClip& get(const std::string& id);
 
     std::string folder_;
     std::vector<LibraryClip> clips_;
+    std::string recovered_;
 };
 
 } // namespace moodsteer

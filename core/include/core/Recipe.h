@@ -41,6 +41,11 @@ struct Recipe {
     std::string toJson(int indent = 2) const;
     /// Throws std::runtime_error with the offending field on malformed input.
     static Recipe fromJson(const std::string& json);
+    /// As above; errors start with `source` (the file name): `r.json: "seed" must be ...`.
+    /// Every numeric field is checked at full width against core/ValueLimits.h.
+    static Recipe fromJson(const std::string& json, const std::string& source);
+    /// Reads and parses a recipe file (a regular file of at most 16 MiB).
+    static Recipe fromFile(const std::string& path);
 };
 
 } // namespace moodsteer

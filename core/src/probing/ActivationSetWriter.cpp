@@ -7,18 +7,23 @@
 #include <cstring>
 #include <filesystem>
 
+#include "models/AtomicFile.h"
+
 namespace moodsteer {
 
 namespace fs = std::filesystem;
 
 ActivationSetWriter::ActivationSetWriter(std::string path, ActivationSettings settings)
-    : path_(std::move(path)), spoolDir_(path_ + ".spool"), settings_(std::move(settings)) {
+    : path_(std::move(path)), settings_(std::move(settings)) {
     settings_.validate();
-    std::error_code ec;
-    fs::remove_all(spoolDir_, ec); // a spool left by a crashed run is useless: start afresh
-    if (!fs::create_directories(spoolDir_, ec) || ec)
-        throw ActivationSetError("activation set '" + path_ + "': cannot create spool folder '" +
-                                 spoolDir_ + "': " + ec.message());
+    // A folder of our own with a unique name: never a user's "<path>.spool"; one left by a
+    // killed run is swept by the next write into this folder (models/AtomicFile.h).
+    try {
+        spoolDir_ = models::makeTemporaryPath(path_ + ".spool", /*folder=*/true);
+    } catch (const std::exception& e) {
+        throw ActivationSetError("activation set '" + path_ +
+                                 "': cannot create its spool folder: " + e.what());
+    }
     for (int i = 0; i < settings_.numLayers; ++i) {
         const std::string file = spoolDir_ + "/layer." + std::to_string(i) + ".f32";
         std::FILE* f = std::fopen(file.c_str(), "w+b");

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <sys/wait.h>
 
 namespace moodsteer {
@@ -96,7 +97,9 @@ void trainTokenizer(const std::vector<std::string>& prompts, const fs::path& out
         throw std::runtime_error("spm_train failed (is the 'sentencepiece' package installed?); "
                                  "see " +
                                  (tmp / "log.txt").string());
-    fs::copy_file(tmp / "spiece.model", out, fs::copy_options::overwrite_existing);
+    models::writeFileAtomically(out.string(), [&](const std::string& dst) {
+        fs::copy_file(tmp / "spiece.model", dst, fs::copy_options::overwrite_existing);
+    });
     fs::remove_all(tmp);
 }
 
@@ -187,6 +190,19 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         startStep = step.item<int>();
         std::fprintf(stderr, "train: resuming from step %d (%s)\n", startStep, ckptFile.c_str());
     }
+    // The log is rewritten atomically with every checkpoint, so that after a crash or a
+    // signal it holds exactly the steps the checkpoint has (a resumed run drops later lines).
+    const auto logFile = out / "training_log.csv";
+    std::string logText = "step,loss,ce,lara,lr,seconds\n";
+    if (startStep > 0 && fs::is_regular_file(logFile)) {
+        std::ifstream in(logFile);
+        std::string line;
+        std::getline(in, line); // header
+        while (std::getline(in, line)) {
+            const int logged = std::atoi(line.c_str());
+            if (logged >= 1 && logged <= startStep) logText += line + "\n";
+        }
+    }
     auto saveCheckpoint = [&](int step) {
         models::writeFileAtomically(ckptFile.string(), [&](const std::string& tmp) {
             torch::serialize::OutputArchive a;
@@ -199,10 +215,9 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
             a.save_to(tmp);
         });
         saveModel(*model, config, o.guidanceScale, out);
+        models::writeTextAtomically(logFile.string(), logText);
     };
 
-    std::ofstream log(out / "training_log.csv", startStep > 0 ? std::ios::app : std::ios::trunc);
-    if (startStep == 0) log << "step,loss,ce,lara,lr,seconds\n";
     // One stream per run, advanced per step, so a resumed run draws new batches.
     std::mt19937_64 rng(o.seed * 7919 + startStep);
     const auto t0 = Clock::now();
@@ -317,18 +332,18 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         pr.learningRate = lr;
         pr.elapsedSeconds = elapsed;
         pr.etaSeconds = elapsed / (step + 1 - startStep) * (o.steps - step - 1);
-        log << pr.step << "," << pr.loss << "," << pr.ce << "," << pr.lara << "," << lr << ","
-            << elapsed << "\n";
+        {
+            std::ostringstream line;
+            line << pr.step << "," << pr.loss << "," << pr.ce << "," << pr.lara << "," << lr << ","
+                 << elapsed << "\n";
+            logText += line.str();
+        }
         if (onProgress) onProgress(pr);
         if (!std::isfinite(pr.loss))
             throw std::runtime_error("training diverged at step " + std::to_string(pr.step) +
                                      " (loss is not finite); the last checkpoint is intact");
-        if ((step + 1) % o.checkpointEvery == 0) {
-            log.flush();
-            saveCheckpoint(step + 1);
-        }
+        if ((step + 1) % o.checkpointEvery == 0) saveCheckpoint(step + 1);
     }
-    log.flush();
     saveCheckpoint(step);
 }
 
