@@ -45,6 +45,9 @@ std::string Recipe::toJson(int indent) const {
                          {"schedule", steeringScheduleName(s.schedule)}});
     j["steering"] = steer;
     j["engine_version"] = engineVersion;
+    if (!precision.empty()) j["precision"] = precision;
+    if (!modelRevision.empty()) j["model_revision"] = modelRevision;
+    if (!modelHash.empty()) j["model_hash"] = modelHash;
     return j.dump(indent);
 }
 
@@ -78,6 +81,9 @@ Recipe Recipe::fromJson(const std::string& text) {
     read(j, "seconds", r.seconds);
     read(j, "steps", r.steps);
     read(j, "engine_version", r.engineVersion);
+    read(j, "precision", r.precision);
+    read(j, "model_revision", r.modelRevision);
+    read(j, "model_hash", r.modelHash);
     if (auto it = j.find("steering"); it != j.end() && it->is_array()) {
         for (const auto& s : *it) {
             SteeringSpec spec;
