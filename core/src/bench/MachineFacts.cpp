@@ -5,6 +5,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -116,6 +119,23 @@ double measureMemoryBandwidth(int threads, int passes) {
     }
     return best;
 }
+
+namespace {
+double procField(const char* file, const char* key) {
+    std::FILE* f = std::fopen(file, "r");
+    if (!f) return 0;
+    char line[256];
+    double kb = 0;
+    const std::size_t n = std::strlen(key);
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, key, n) == 0) kb = std::atof(line + n);
+    std::fclose(f);
+    return kb / 1024.0;
+}
+} // namespace
+
+double currentRssMB() { return procField("/proc/self/status", "VmRSS:"); }
+double availableMemoryMB() { return procField("/proc/meminfo", "MemAvailable:"); }
 
 double peakRssMB() {
     rusage ru{};
