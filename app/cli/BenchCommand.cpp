@@ -11,7 +11,8 @@
 
 namespace moodsteer::cli {
 
-static const char* kHelp = R"(usage: moodsteer-cli bench [--config small|medium|large|FILE] [--steps N] [--rounds R]
+static const char* kHelp =
+    R"(usage: moodsteer-cli bench [--config small|medium|large|FILE] [--steps N] [--rounds R]
                           [--threads N] [--precision f32,bf16,int8] [--seconds S] [--json]
 
 Builds the architecture in FILE (default ../shared/parity/musicgen-small-config.json, i.e.

@@ -24,7 +24,8 @@ namespace moodsteer::cli {
 namespace fs = std::filesystem;
 namespace {
 
-const char* kHelp = R"(usage: moodsteer-cli models list|pull ID[@REV]|rm ID|verify ID[@REV]|path ID[@REV]|add DIR [--json]
+const char* kHelp =
+    R"(usage: moodsteer-cli models list|pull ID[@REV]|rm ID|verify ID[@REV]|path ID[@REV]|add DIR [--json]
 
   list            the catalogue (musicgen-small/medium/large, MERT, ...), what is in the Hugging
                   Face cache (shared with Python) and added folders, with sizes and revisions
@@ -40,7 +41,9 @@ Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated/priva
 HF_HUB_OFFLINE=1 (never connect), HF_HUB_CACHE / HF_HOME (cache location).)";
 
 std::atomic<bool> gCancel{false};
-extern "C" void onInterrupt(int) { gCancel = true; }
+extern "C" void onInterrupt(int) {
+    gCancel = true;
+}
 
 std::string humanBytes(double b) {
     char s[32];
@@ -72,8 +75,10 @@ int list(const HubSettings& settings, bool json) {
     auto rows = nlohmann::ordered_json::array();
     std::set<std::string> seen;
     for (const auto& e : modelCatalogue()) {
-        nlohmann::ordered_json row{{"id", e.id},       {"title", e.title},
-                                   {"kind", e.kind},   {"licence", e.licence},
+        nlohmann::ordered_json row{{"id", e.id},
+                                   {"title", e.title},
+                                   {"kind", e.kind},
+                                   {"licence", e.licence},
                                    {"supported", e.supported}};
         if (!e.supported) row["reason"] = e.reason;
         row["download_gb"] = e.downloadGB;
@@ -96,12 +101,14 @@ int list(const HubSettings& settings, bool json) {
         for (auto& existing : rows)
             if (existing["id"] == r.repoId) row = &existing;
         if (!row) {
-            rows.push_back({{"id", r.repoId}, {"title", "(not in the catalogue)"}, {"kind", "musicgen"}});
+            rows.push_back(
+                {{"id", r.repoId}, {"title", "(not in the catalogue)"}, {"kind", "musicgen"}});
             row = &rows.back();
         }
-        const auto main = r.refs.count("main") ? r.refs.at("main")
-                                               : (r.commits.empty() ? "" : r.commits.back());
-        const bool complete = !main.empty() && cache.missingFiles(r.repoId, main, files.required).empty();
+        const auto main =
+            r.refs.count("main") ? r.refs.at("main") : (r.commits.empty() ? "" : r.commits.back());
+        const bool complete =
+            !main.empty() && cache.missingFiles(r.repoId, main, files.required).empty();
         (*row)["installed"] = complete;
         (*row)["source"] = "hub-cache";
         (*row)["revision"] = main;
@@ -132,7 +139,8 @@ int list(const HubSettings& settings, bool json) {
             state = "unsupported: " + r["reason"].get<std::string>();
         else if (r.value("installed", false))
             state = "installed, " + humanBytes(r.value("bytes", 0.0)) +
-                    (r.contains("revision") ? " @" + r["revision"].get<std::string>().substr(0, 10) : "") +
+                    (r.contains("revision") ? " @" + r["revision"].get<std::string>().substr(0, 10)
+                                            : "") +
                     "  " + r.value("folder", std::string());
         else if (r.contains("partial_bytes"))
             state = "partly downloaded (" + humanBytes(r["partial_bytes"].get<double>()) +
@@ -155,7 +163,9 @@ int pull(const HubSettings& settings, const std::string& spec, bool json) {
         const double frac = p.total ? static_cast<double>(p.bytes) / p.total : 0;
         if (frac - lastPrint < 0.002 && p.bytes != p.total) return;
         lastPrint = frac;
-        std::string left = p.secondsLeft >= 0 ? std::to_string(static_cast<int>(p.secondsLeft + 0.5)) + " s left" : "";
+        std::string left = p.secondsLeft >= 0
+                               ? std::to_string(static_cast<int>(p.secondsLeft + 0.5)) + " s left"
+                               : "";
         std::fprintf(stderr, "\r%s  %s / %s  %.1f MB/s  %s        ", p.file.c_str(),
                      humanBytes(p.bytes).c_str(), humanBytes(p.total).c_str(),
                      p.bytesPerSecond / 1e6, left.c_str());
@@ -177,7 +187,10 @@ int pull(const HubSettings& settings, const std::string& spec, bool json) {
                          .dump(2)
                   << "\n";
     } else {
-        std::cerr << ref.id << " @" << r.commit << (r.downloadedBytes ? " downloaded (" + humanBytes(r.downloadedBytes) + ")" : " already in the cache") << "\n";
+        std::cerr << ref.id << " @" << r.commit
+                  << (r.downloadedBytes ? " downloaded (" + humanBytes(r.downloadedBytes) + ")"
+                                        : " already in the cache")
+                  << "\n";
         std::cout << r.folder << "\n";
     }
     return 0;
@@ -200,16 +213,21 @@ int remove(const HubSettings& settings, const std::string& spec, bool json) {
     if (!before || !cache.remove(ref.id))
         throw std::runtime_error(ref.id + " is not in the hub cache (" + settings.cacheRoot + ")");
     if (json)
-        std::cout << nlohmann::json{{"removed", ref.id}, {"freed_bytes", before->blobBytes + before->incompleteBytes}}.dump() << "\n";
+        std::cout << nlohmann::json{{"removed", ref.id},
+                                    {"freed_bytes", before->blobBytes + before->incompleteBytes}}
+                         .dump()
+                  << "\n";
     else
-        std::cerr << "removed " << ref.id << " (" << humanBytes(before->blobBytes + before->incompleteBytes) << " freed)\n";
+        std::cerr << "removed " << ref.id << " ("
+                  << humanBytes(before->blobBytes + before->incompleteBytes) << " freed)\n";
     return 0;
 }
 
 std::string commitOrThrow(const HubSettings& settings, const RepoRef& ref) {
     const auto commit = HubCache(settings.cacheRoot).commitFor(ref.id, ref.revision);
     if (commit.empty())
-        throw std::runtime_error(ref.toString() + " is not downloaded; run: moodsteer-cli models pull " +
+        throw std::runtime_error(ref.toString() +
+                                 " is not downloaded; run: moodsteer-cli models pull " +
                                  ref.toString());
     return commit;
 }
@@ -226,8 +244,16 @@ int verify(const HubSettings& settings, const std::string& spec, bool json) {
     for (const auto& m : missing)
         all.push_back(m + ": missing from the snapshot");
     if (json)
-        std::cout << nlohmann::ordered_json{{"id", ref.id}, {"revision", commit}, {"ok", all.empty()}, {"problems", all}}.dump(2) << "\n";
-    if (!all.empty()) throw std::runtime_error(ref.id + ": " + all.front() + (all.size() > 1 ? " (and " + std::to_string(all.size() - 1) + " more)" : ""));
+        std::cout << nlohmann::ordered_json{{"id", ref.id},
+                                            {"revision", commit},
+                                            {"ok", all.empty()},
+                                            {"problems", all}}
+                         .dump(2)
+                  << "\n";
+    if (!all.empty())
+        throw std::runtime_error(
+            ref.id + ": " + all.front() +
+            (all.size() > 1 ? " (and " + std::to_string(all.size() - 1) + " more)" : ""));
     if (!json) std::cerr << ref.id << " @" << commit << ": every file matches its hash\n";
     return 0;
 }
@@ -236,7 +262,9 @@ int path(const HubSettings& settings, const std::string& spec, bool json) {
     const auto ref = parseRef(spec);
     const auto folder = HubDownloader(settings).cachedFolder(ref, filesFor(ref.id));
     if (folder.empty())
-        throw std::runtime_error(ref.toString() + " is not downloaded; run: moodsteer-cli models pull " + ref.toString());
+        throw std::runtime_error(ref.toString() +
+                                 " is not downloaded; run: moodsteer-cli models pull " +
+                                 ref.toString());
     if (json)
         std::cout << nlohmann::json{{"id", ref.id}, {"folder", folder}}.dump() << "\n";
     else
@@ -277,7 +305,8 @@ static int runModels(const std::vector<std::string>& argv) {
     return 0;
 }
 
-static CliCommand modelsCommand("models", "list, download, verify and remove models (Hugging Face cache)",
+static CliCommand modelsCommand("models",
+                                "list, download, verify and remove models (Hugging Face cache)",
                                 runModels);
 
 } // namespace moodsteer::cli

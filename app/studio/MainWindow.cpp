@@ -10,8 +10,8 @@
 #include "widgets/GenerationController.h"
 #include "widgets/GenreSteeringPanel.h"
 #include "widgets/LayerExplorerPanel.h"
-#include "widgets/PromptPanel.h"
 #include "widgets/ModelsDialog.h"
+#include "widgets/PromptPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
 

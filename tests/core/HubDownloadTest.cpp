@@ -72,8 +72,8 @@ class HubDownloadTest : public ::testing::Test {
 
 TEST_F(HubDownloadTest, PullsIntoTheHubLayoutAndTheModelGenerates) {
     std::vector<DownloadProgress> progress;
-    auto r = HubDownloader(settings_).pull(RepoRef::parse(kRepo), {},
-                                           [&](const DownloadProgress& p) { progress.push_back(p); });
+    auto r = HubDownloader(settings_).pull(
+        RepoRef::parse(kRepo), {}, [&](const DownloadProgress& p) { progress.push_back(p); });
     EXPECT_TRUE(hub::isHexDigest(r.commit, 40));
     EXPECT_EQ(r.folder, (repoDir() / "snapshots" / r.commit).string());
     expectIdentical(r);
@@ -82,7 +82,8 @@ TEST_F(HubDownloadTest, PullsIntoTheHubLayoutAndTheModelGenerates) {
     ASSERT_TRUE(fs::is_symlink(link));
     EXPECT_EQ(fs::read_symlink(link).parent_path(), fs::path("../../blobs"));
     const auto blob = fs::canonical(link);
-    EXPECT_EQ(blob.filename().string(), hub::sha256OfFile((served_ / "model.safetensors").string()));
+    EXPECT_EQ(blob.filename().string(),
+              hub::sha256OfFile((served_ / "model.safetensors").string()));
     EXPECT_EQ(fileBytes(repoDir() / "refs" / "main"), r.commit);
     EXPECT_FALSE(fs::exists(fs::path(r.folder) / "spiece.model")); // optional, absent upstream
     ASSERT_FALSE(progress.empty());
@@ -129,7 +130,8 @@ TEST_F(HubDownloadTest, AnInterruptedPullResumesOnTheNextPull) {
     server_->control("{}");
     auto r = HubDownloader(settings_).pull(RepoRef::parse(kRepo));
     expectIdentical(r);
-    EXPECT_EQ(countMatching(server_->requests(), "GET /_cdn/", "bytes=" + std::to_string(have) + "-"), 1);
+    EXPECT_EQ(
+        countMatching(server_->requests(), "GET /_cdn/", "bytes=" + std::to_string(have) + "-"), 1);
     // config.json came complete the first time; generation_config.json comes after the weights.
     EXPECT_EQ(r.downloadedBytes, fs::file_size(served_ / "model.safetensors") - have +
                                      fs::file_size(served_ / "generation_config.json"));
@@ -231,12 +233,13 @@ TEST_F(HubDownloadTest, CancelStopsASlowDownloadAndKeepsItResumable) {
     std::atomic<bool> cancel{false};
     DownloadProgress last;
     const auto t0 = std::chrono::steady_clock::now();
-    EXPECT_THROW(HubDownloader(settings_).pull(RepoRef::parse(kRepo), {},
-                                               [&](const DownloadProgress& p) {
-                                                   last = p;
-                                                   if (p.fileBytes > 100000) cancel = true;
-                                               },
-                                               &cancel),
+    EXPECT_THROW(HubDownloader(settings_).pull(
+                     RepoRef::parse(kRepo), {},
+                     [&](const DownloadProgress& p) {
+                         last = p;
+                         if (p.fileBytes > 100000) cancel = true;
+                     },
+                     &cancel),
                  HubCancelled);
     EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
     EXPECT_GT(last.bytesPerSecond, 0.0);

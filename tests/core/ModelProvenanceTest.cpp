@@ -95,8 +95,9 @@ TEST(ModelProvenance, CacheLocationFollowsHuggingFaceHubRules) {
         const char* v = std::getenv(n);
         return std::make_pair(std::string(n), v ? std::optional<std::string>(v) : std::nullopt);
     };
-    const auto saved = {keep("HF_HUB_CACHE"), keep("HF_HOME"), keep("HOME"), keep("XDG_CACHE_HOME"),
-                        keep("HF_ENDPOINT"), keep("HF_HUB_OFFLINE"), keep("HUGGINGFACE_HUB_CACHE")};
+    const auto saved = {keep("HF_HUB_CACHE"),         keep("HF_HOME"),     keep("HOME"),
+                        keep("XDG_CACHE_HOME"),       keep("HF_ENDPOINT"), keep("HF_HUB_OFFLINE"),
+                        keep("HUGGINGFACE_HUB_CACHE")};
     for (const char* n : {"HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "HF_ENDPOINT",
                           "HF_HUB_OFFLINE", "HUGGINGFACE_HUB_CACHE"})
         unsetenv(n);
@@ -118,14 +119,15 @@ TEST(ModelProvenance, CacheLocationFollowsHuggingFaceHubRules) {
 }
 
 TEST(ModelProvenance, LabelColumnDefaultsToLabelThenGenreAndCanBeNamed) {
-    const auto genre = LabelledClips::parse("file,genre,bpm\na.wav,rock,120\nb.wav,jazz,90\n", "/d");
+    const auto genre =
+        LabelledClips::parse("file,genre,bpm\na.wav,rock,120\nb.wav,jazz,90\n", "/d");
     EXPECT_EQ(genre.labelColumn, "genre");
     EXPECT_EQ(genre.labelNames, (std::vector<std::string>{"jazz", "rock"}));
     const auto both = LabelledClips::parse("file,genre,label\na.wav,rock,x\nb.wav,jazz,y\n", "/d");
     EXPECT_EQ(both.labelColumn, "label");
     EXPECT_EQ(both.labelNames, (std::vector<std::string>{"x", "y"}));
-    const auto named =
-        LabelledClips::parse("file,genre,mood\na.wav,rock,sad\nb.wav,jazz,happy\n", "/d", "x", "mood");
+    const auto named = LabelledClips::parse("file,genre,mood\na.wav,rock,sad\nb.wav,jazz,happy\n",
+                                            "/d", "x", "mood");
     EXPECT_EQ(named.labelNames, (std::vector<std::string>{"happy", "sad"}));
     try {
         LabelledClips::parse("file,style\na.wav,rock\n", "/d");

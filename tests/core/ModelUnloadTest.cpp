@@ -1,7 +1,7 @@
 // Unloading a model gives its memory back: RSS before load, loaded (after a generation) and
 // after unload, printed so the figures can be quoted.
-#include "core/Benchmark.h"
 #include "core/ModelUnload.h"
+#include "core/Benchmark.h"
 #include "core/MusicEngine.h"
 
 #include <gtest/gtest.h>

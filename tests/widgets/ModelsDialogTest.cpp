@@ -31,7 +31,8 @@ class ModelsDialogTest : public QObject {
             const fs::path served = fs::path(dir.path().toStdString()) / "served";
             fs::create_directories(served / "test-org/tiny-musicgen");
             for (const char* f : {"config.json", "generation_config.json", "model.safetensors"})
-                fs::copy_file(fs::path(test::parityDir()) / f, served / "test-org/tiny-musicgen" / f);
+                fs::copy_file(fs::path(test::parityDir()) / f,
+                              served / "test-org/tiny-musicgen" / f);
             server = std::make_unique<test::HubTestServer>(served);
             settings.endpoint = server->endpoint();
             settings.cacheRoot = dir.filePath("cache").toStdString();

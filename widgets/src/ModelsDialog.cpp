@@ -29,7 +29,8 @@ enum Column { Id, Status, Size, Revision, Licence, Folder, Columns };
 
 QString bytesText(double b) {
     if (b <= 0) return "";
-    return b >= 1e9 ? QString::number(b / 1e9, 'f', 2) + " GB" : QString::number(b / 1e6, 'f', 1) + " MB";
+    return b >= 1e9 ? QString::number(b / 1e9, 'f', 2) + " GB"
+                    : QString::number(b / 1e6, 'f', 1) + " MB";
 }
 
 double folderBytes(const QString& folder) {
@@ -70,10 +71,11 @@ ModelsDialog::ModelsDialog(const HubSettings& settings, QWidget* parent)
     progressText_ = new QLabel(this);
     status_ = new QLabel(this);
     status_->setWordWrap(true);
-    auto* cacheLine = new QLabel(tr("Hugging Face cache: %1%2")
-                                     .arg(QString::fromStdString(settings_.cacheRoot),
-                                          settings_.offline ? tr(" (offline: HF_HUB_OFFLINE=1)") : ""),
-                                 this);
+    auto* cacheLine =
+        new QLabel(tr("Hugging Face cache: %1%2")
+                       .arg(QString::fromStdString(settings_.cacheRoot),
+                            settings_.offline ? tr(" (offline: HF_HUB_OFFLINE=1)") : ""),
+                   this);
     cacheLine->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto* fetchRow = new QHBoxLayout;
@@ -135,15 +137,19 @@ void ModelsDialog::refresh() {
         cached[r.repoId] = r;
     auto cachedCells = [&](const std::string& id, const QString& licence) {
         const auto& r = cached.at(id);
-        const auto main = r.refs.count("main") ? r.refs.at("main")
-                                               : (r.commits.empty() ? "" : r.commits.back());
+        const auto main =
+            r.refs.count("main") ? r.refs.at("main") : (r.commits.empty() ? "" : r.commits.back());
         const bool complete =
             !main.empty() && cache.missingFiles(id, main, filesFor(id).required).empty();
         QString status = complete ? tr("installed") : tr("not downloaded");
         if (!complete && r.incompleteBytes > 0)
-            status = tr("partly downloaded (%1): Download resumes").arg(bytesText(r.incompleteBytes));
-        return QStringList{QString::fromStdString(id), status, bytesText(r.blobBytes),
-                           QString::fromStdString(main.substr(0, 10)), licence,
+            status =
+                tr("partly downloaded (%1): Download resumes").arg(bytesText(r.incompleteBytes));
+        return QStringList{QString::fromStdString(id),
+                           status,
+                           bytesText(r.blobBytes),
+                           QString::fromStdString(main.substr(0, 10)),
+                           licence,
                            complete ? QString::fromStdString(cache.snapshotFolder(id, main)) : ""};
     };
     for (const auto& e : modelCatalogue()) {
@@ -190,8 +196,12 @@ QString ModelsDialog::statusOf(const QString& id) const {
     return r < 0 ? QString() : table_->item(r, Status)->text();
 }
 
-QString ModelsDialog::statusLine() const { return status_->text(); }
-QString ModelsDialog::progressText() const { return progressText_->text(); }
+QString ModelsDialog::statusLine() const {
+    return status_->text();
+}
+QString ModelsDialog::progressText() const {
+    return progressText_->text();
+}
 
 QString ModelsDialog::selectedId() const {
     const int row = table_->currentRow();
@@ -224,8 +234,9 @@ bool ModelsDialog::download(const QString& spec) {
         return false;
     }
     if (const auto* e = findCatalogueEntry(ref.id); e && !e->supported) {
-        status_->setText(tr("%1 is not supported: %2")
-                             .arg(QString::fromStdString(ref.id), QString::fromStdString(e->reason)));
+        status_->setText(
+            tr("%1 is not supported: %2")
+                .arg(QString::fromStdString(ref.id), QString::fromStdString(e->reason)));
         return false;
     }
     cancelFlag_ = false;
@@ -261,7 +272,9 @@ bool ModelsDialog::download(const QString& spec) {
     return true;
 }
 
-void ModelsDialog::cancelDownload() { cancelFlag_ = true; }
+void ModelsDialog::cancelDownload() {
+    cancelFlag_ = true;
+}
 
 void ModelsDialog::onTick() {
     std::optional<DownloadProgress> p;
@@ -291,7 +304,8 @@ void ModelsDialog::finishDownload() {
         if (result_)
             status_->setText(tr("%1 @%2 is ready in %3")
                                  .arg(QString::fromStdString(result_->repoId),
-                                      QString::fromStdString(result_->commit.substr(0, 10)), folder));
+                                      QString::fromStdString(result_->commit.substr(0, 10)),
+                                      folder));
     }
     if (!error.isEmpty()) status_->setText(error);
     if (folder.isEmpty() == false) progress_->setValue(1000);

@@ -95,7 +95,8 @@ double availableMemoryMB();
 /// Bytes a MusicGen architecture needs to benchmark `precisions` here: the float32 decoder
 /// (random weights are made as float32 masters) plus the largest reduced copy, plus T5-base
 /// and EnCodec. Used to refuse a run that would not fit instead of swapping the machine.
-double benchMemoryEstimateMB(const std::string& configPath, const std::vector<std::string>& precisions);
+double benchMemoryEstimateMB(const std::string& configPath,
+                             const std::vector<std::string>& precisions);
 
 BenchReport runBenchmark(const BenchOptions& options,
                          const std::function<void(const std::string&)>& log = {});

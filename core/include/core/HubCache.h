@@ -47,8 +47,9 @@ class HubCache {
     bool remove(const std::string& repoId) const;
     /// Re-hashes every file of a snapshot against the hash its blob is named by; returns one
     /// line per problem (dangling link, hash mismatch), empty when all is well.
-    std::vector<std::string> verify(const std::string& repoId, const std::string& commit,
-                                    const std::function<void(const std::string&)>& onFile = {}) const;
+    std::vector<std::string>
+    verify(const std::string& repoId, const std::string& commit,
+           const std::function<void(const std::string&)>& onFile = {}) const;
 
     /// If `folder` is <any root>/models--org--name/snapshots/<commit>: {repo id, commit}.
     static std::optional<std::pair<std::string, std::string>>

@@ -11,10 +11,10 @@
 namespace moodsteer {
 
 struct CatalogueEntry {
-    std::string id;      ///< repo id, or "embedded"
-    std::string title;   ///< one line for lists
-    std::string kind;    ///< "musicgen" (generation) or "mert" (emotion features)
-    std::string licence; ///< of the weights
+    std::string id;         ///< repo id, or "embedded"
+    std::string title;      ///< one line for lists
+    std::string kind;       ///< "musicgen" (generation) or "mert" (emotion features)
+    std::string licence;    ///< of the weights
     double downloadGB = 0;  ///< the files the engine fetches, approximately
     double parametersB = 0; ///< billions
     bool supported = true;

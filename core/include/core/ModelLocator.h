@@ -12,9 +12,9 @@
 namespace moodsteer {
 
 struct ModelSource {
-    std::string folder;      ///< absolute folder for MusicEngine::load
-    std::string model;       ///< what a recipe records: "embedded", "org/name" or an absolute folder
-    std::string revision;    ///< the commit, for hub models
+    std::string folder;   ///< absolute folder for MusicEngine::load
+    std::string model;    ///< what a recipe records: "embedded", "org/name" or an absolute folder
+    std::string revision; ///< the commit, for hub models
     std::string contentHash; ///< for the embedded model and local folders (see folderContentHash)
 };
 

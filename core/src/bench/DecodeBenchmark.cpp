@@ -284,14 +284,15 @@ std::string BenchReport::toTable() const {
     std::snprintf(line, sizeof line, "peak RSS            %.0f MB\n\n", peakRssMB);
     s << line;
     s << "precision  ms/step  steps/s  RTF(" << audioSeconds
-      << " s)  MB/step  floor ms  step/floor (range)  vs best  first audio ms  cpu ms/step  RSS MB\n";
+      << " s)  MB/step  floor ms  step/floor (range)  vs best  first audio ms  cpu ms/step  RSS "
+         "MB\n";
     for (const auto& r : results) {
         std::snprintf(line, sizeof line,
                       "%-9s  %7.1f  %7.2f  %8.2f  %7.0f  %8.1f  %5.2f (%.2f-%.2f)  %7.2f  %14.0f  "
                       "%11.1f  %6.0f\n",
                       r.precision.c_str(), r.msPerStep, r.stepsPerSecond, r.realTimeFactor,
-                      r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.ratioMin,
-                      r.ratioMax, r.ratioToBestFloor, r.timeToFirstAudioMs, r.cpuMsPerStep, r.rssMB);
+                      r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.ratioMin, r.ratioMax,
+                      r.ratioToBestFloor, r.timeToFirstAudioMs, r.cpuMsPerStep, r.rssMB);
         s << line;
     }
     if (!results.empty())

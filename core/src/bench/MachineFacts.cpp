@@ -5,10 +5,10 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -134,8 +134,12 @@ double procField(const char* file, const char* key) {
 }
 } // namespace
 
-double currentRssMB() { return procField("/proc/self/status", "VmRSS:"); }
-double availableMemoryMB() { return procField("/proc/meminfo", "MemAvailable:"); }
+double currentRssMB() {
+    return procField("/proc/self/status", "VmRSS:");
+}
+double availableMemoryMB() {
+    return procField("/proc/meminfo", "MemAvailable:");
+}
 
 double peakRssMB() {
     rusage ru{};

@@ -43,7 +43,9 @@ std::string hashFile(const EVP_MD* md, const std::string& path, const std::strin
 
 } // namespace
 
-std::string sha256OfFile(const std::string& path) { return hashFile(EVP_sha256(), path, ""); }
+std::string sha256OfFile(const std::string& path) {
+    return hashFile(EVP_sha256(), path, "");
+}
 
 std::string gitBlobSha1OfFile(const std::string& path) {
     const auto size = std::filesystem::file_size(path);

@@ -110,7 +110,8 @@ CurlPtr makeHandle(const std::string& url, Transfer& t, curl_slist*& headers,
     curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h.get(), CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h.get(), CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+    if (!token.empty())
+        headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
     return h;
 }
 
@@ -187,7 +188,8 @@ HttpResponse HttpRequest::download(const std::string& path, std::uint64_t offset
     curl_slist* headers = nullptr;
     auto h = makeHandle(url_, t, headers, token_);
     if (offset > 0)
-        headers = curl_slist_append(headers, ("Range: bytes=" + std::to_string(offset) + "-").c_str());
+        headers =
+            curl_slist_append(headers, ("Range: bytes=" + std::to_string(offset) + "-").c_str());
     curl_easy_setopt(h.get(), CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h.get(), CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, onBodyToFile);

@@ -11,8 +11,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 #include <set>
+#include <unistd.h>
 
 namespace moodsteer {
 namespace fs = std::filesystem;
@@ -27,7 +27,8 @@ std::string urlEncode(const std::string& s, bool keepSlash) {
     static const char* digits = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keepSlash && c == '/'))
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+            (keepSlash && c == '/'))
             out += static_cast<char>(c);
         else {
             out += '%';
@@ -165,25 +166,28 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
         if (head.status >= 300 && head.status < 400 && header(head, "x-linked-etag").empty()) {
             // A relative redirect (a renamed repo): follow it once for the headers.
             auto loc = header(head, "location");
-            if (!loc.empty() && loc.front() == '/') head = HttpRequest(settings_.endpoint + loc, settings_.token).head();
+            if (!loc.empty() && loc.front() == '/')
+                head = HttpRequest(settings_.endpoint + loc, settings_.token).head();
         }
-        if (head.status == 404 && std::find(files.optional.begin(), files.optional.end(), f) !=
-                                      files.optional.end())
+        if (head.status == 404 &&
+            std::find(files.optional.begin(), files.optional.end(), f) != files.optional.end())
             continue; // an optional file the repo does not have
         throwForStatus(head, ref.id + "/" + f, ref.id);
         p.etag = normaliseEtag(header(head, "x-linked-etag"));
         if (p.etag.empty()) p.etag = normaliseEtag(header(head, "etag"));
-        const auto size =
-            header(head, "x-linked-size").empty() ? header(head, "content-length") : header(head, "x-linked-size");
+        const auto size = header(head, "x-linked-size").empty() ? header(head, "content-length")
+                                                                : header(head, "x-linked-size");
         p.size = size.empty() ? 0 : std::stoull(size);
-        if (p.etag.empty() || p.etag.find('/') != std::string::npos || p.etag.find("..") != std::string::npos)
+        if (p.etag.empty() || p.etag.find('/') != std::string::npos ||
+            p.etag.find("..") != std::string::npos)
             throw HubError(ref.id + "/" + f + ": the hub sent no usable ETag for the file");
         total += p.size;
         plan.push_back(p);
     }
 
     fs::create_directories(repoDir / "blobs");
-    const fs::path locks = fs::path(settings_.cacheRoot) / ".locks" / HubCache::folderNameFor(ref.id);
+    const fs::path locks =
+        fs::path(settings_.cacheRoot) / ".locks" / HubCache::folderNameFor(ref.id);
     fs::create_directories(locks);
     std::uint64_t doneBefore = 0;
     const auto started = Clock::now();
@@ -206,7 +210,8 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
                     d.fileTotal = p.size;
                     d.bytes = doneBefore + fileBytes;
                     d.total = total;
-                    const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+                    const double secs =
+                        std::chrono::duration<double>(Clock::now() - started).count();
                     const double moved = static_cast<double>(transferred + fileBytes - resumedAt);
                     d.bytesPerSecond = secs > 0.2 ? moved / secs : 0;
                     d.secondsLeft = d.bytesPerSecond > 0 && total >= d.bytes
@@ -222,18 +227,22 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
                 try {
                     const auto r = get.download(partial.string(), offset, progress);
                     if (get.cancelled())
-                        throw HubCancelled("cancelled: " + ref.id + "/" + p.name + " stays partly downloaded and resumes on the next pull");
+                        throw HubCancelled("cancelled: " + ref.id + "/" + p.name +
+                                           " stays partly downloaded and resumes on the next pull");
                     if (r.status == 416 && offset == p.size) break; // already complete
                     throwForStatus(r, ref.id + "/" + p.name, ref.id);
                     const auto got = fs::file_size(partial, ec);
                     if (p.size == 0 || got == p.size) break;
                     if (got > p.size) {
                         fs::remove(partial, ec);
-                        throw HubError(ref.id + "/" + p.name + ": received more bytes than the hub announced; discarded");
+                        throw HubError(ref.id + "/" + p.name +
+                                       ": received more bytes than the hub announced; discarded");
                     }
                     if (attempt >= 4)
-                        throw HubError(ref.id + "/" + p.name + ": the connection kept closing early (" +
-                                       formatBytes(got) + " of " + formatBytes(p.size) + "); run the pull again to resume");
+                        throw HubError(ref.id + "/" + p.name +
+                                       ": the connection kept closing early (" + formatBytes(got) +
+                                       " of " + formatBytes(p.size) +
+                                       "); run the pull again to resume");
                 } catch (const HubCancelled&) {
                     throw;
                 } catch (const HubError& e) {
@@ -250,7 +259,9 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
                                " but the hub announced " + p.etag + "; it was discarded");
             }
             fs::rename(partial, blob, ec);
-            if (ec) throw HubError("cannot move '" + partial.string() + "' into place: " + ec.message());
+            if (ec)
+                throw HubError("cannot move '" + partial.string() +
+                               "' into place: " + ec.message());
         }
         doneBefore += p.size;
         result.downloadedBytes = transferred;

@@ -77,8 +77,7 @@ ModelSource ModelLocator::resolve(const std::string& spec) const {
         throw HubError("model folder '" + spec + "' does not exist");
     const auto ref = RepoRef::parse(spec);
     const auto* entry = findCatalogueEntry(ref.id);
-    if (entry && !entry->supported)
-        throw HubError(ref.id + " is not supported: " + entry->reason);
+    if (entry && !entry->supported) throw HubError(ref.id + " is not supported: " + entry->reason);
     const auto folder = HubDownloader(settings_).cachedFolder(ref, filesFor(ref.id));
     if (folder.empty())
         throw HubError(spec + " is not downloaded (hub cache " + settings_.cacheRoot +

@@ -29,7 +29,8 @@ LabelledClips LabelledClips::parse(const std::string& csv, const std::string& fo
     }
     // The project's corpus and ../shared/data/genre name the column `genre`.
     std::string labelCol = labelColumn;
-    if (labelCol.empty()) labelCol = column.count("label") || !column.count("genre") ? "label" : "genre";
+    if (labelCol.empty())
+        labelCol = column.count("label") || !column.count("genre") ? "label" : "genre";
     for (const std::string& required : {std::string("file"), labelCol})
         if (!column.count(required))
             fail("header lacks the column '" + required + "'" +
