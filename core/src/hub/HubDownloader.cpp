@@ -141,7 +141,12 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
                        ref.revision + "'");
     if (haveSiblings)
         for (const auto& f : files.required)
-            if (!siblings.count(f))
+            if (!siblings.count(f) && siblings.count(f + ".index.json"))
+                throw HubError(ref.id + "@" + result.commit.substr(0, 10) + " stores " + f +
+                               " in shards (" + f +
+                               ".index.json); the loader reads a single file, so this repo "
+                               "cannot be used yet");
+            else if (!siblings.count(f))
                 throw HubError(ref.id + "@" + result.commit.substr(0, 10) + " has no " + f +
                                ": not a layout this engine reads");
 
