@@ -3,7 +3,7 @@
 # (tests/hub/hub_server.py serving the parity model), and the recipe's provenance: precision,
 # repo id + commit, absolute folder + content hash, refusal to "regenerate exactly" another model.
 set -uo pipefail
-cli=$1
+cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 parity=${MOODSTEER_SHARED:?}/parity
 src=${MOODSTEER_SOURCE:?}
 [ -f "$parity/model.safetensors" ] || { echo "SKIP: $parity absent"; exit 0; }

@@ -280,5 +280,5 @@ TEST_F(HubDownloadTest, LocatorResolvesRepoIdsThroughTheCacheOnly) {
     std::ofstream(blob, std::ios::app) << " ";
     const auto problems = HubCache(settings_.cacheRoot).verify(kRepo, pulled.commit);
     ASSERT_EQ(problems.size(), 1u);
-    EXPECT_NE(problems[0].find("config.json"), std::string::npos);
+    EXPECT_NE(problems[0].find("config.json"), std::string::npos) << problems[0];
 }

@@ -77,7 +77,7 @@ std::optional<CachedRepo> HubCache::find(const std::string& repoId) const {
     if (fs::is_directory(repo / "refs", ec))
         for (const auto& e : fs::recursive_directory_iterator(repo / "refs", ec)) {
             if (!e.is_regular_file()) continue;
-            const auto name = fs::relative(e.path(), repo / "refs").string();
+            const auto name = e.path().lexically_relative(repo / "refs").string();
             const auto commit = commitFor(repoId, name);
             if (!commit.empty()) r.refs[name] = commit;
         }
@@ -131,7 +131,7 @@ HubCache::verify(const std::string& repoId, const std::string& commit,
         return {repoId + ": no snapshot " + commit + " in " + repoFolder(repoId)};
     for (const auto& e : fs::recursive_directory_iterator(snap, ec)) {
         if (e.is_directory()) continue;
-        const auto rel = fs::relative(e.path(), snap).string();
+        const auto rel = e.path().lexically_relative(snap).string(); // not through the link
         if (onFile) onFile(rel);
         if (!fs::exists(e.path(), ec)) { // dangling symlink
             problems.push_back(rel + ": its blob is missing");
