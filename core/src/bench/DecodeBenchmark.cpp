@@ -71,7 +71,7 @@ BenchReport runBenchmark(const BenchOptions& o,
     if (haveMB > 0 && needMB > 0.9 * haveMB) {
         char why[256];
         std::snprintf(why, sizeof why,
-                      "bench: %s needs about %.1f GB here (float32 weights + the reduced "
+                      "%s needs about %.1f GB here (float32 weights + the reduced "
                       "copies), only %.1f GB are available",
                       rep.architecture.c_str(), needMB / 1e3, haveMB / 1e3);
         throw std::runtime_error(why);
