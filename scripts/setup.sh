@@ -18,6 +18,7 @@ packages=(
     portaudio19-dev libsndfile1-dev libsentencepiece-dev sentencepiece
     libkissfft-dev libsamplerate0-dev nlohmann-json3-dev libgtest-dev
     xvfb xauth x11-apps jackd2 clang-format
+    libcurl4-openssl-dev libssl-dev python3
 )
 missing=()
 for p in "${packages[@]}"; do

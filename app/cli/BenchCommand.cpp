@@ -4,19 +4,26 @@
 #include "OptionTable.h"
 
 #include "core/Benchmark.h"
+#include "core/Resources.h"
+
+#include <filesystem>
 
 #include <iostream>
 #include <sstream>
 
 namespace moodsteer::cli {
 
-static const char* kHelp = R"(usage: moodsteer-cli bench [--config FILE] [--steps N] [--rounds R]
+static const char* kHelp =
+    R"(usage: moodsteer-cli bench [--config small|medium|large|FILE] [--steps N] [--rounds R]
                           [--threads N] [--precision f32,bf16,int8] [--seconds S] [--json]
 
 Builds the architecture in FILE (default ../shared/parity/musicgen-small-config.json, i.e.
 facebook/musicgen-small) with random weights and prints ms per decode step with classifier-free
 guidance at batch 1, steps/s, the real-time factor, codec and T5 timings, peak RSS, threads, the
-active BLAS, the measured memory bandwidth, the bandwidth floor per step and the ratio to it.
+active BLAS, the measured memory bandwidth, the bandwidth floor per step and the ratio to it,
+and the resident memory per precision. medium and large are the public facebook/musicgen-medium
+(1.5 B) and -large (3.3 B) configs in resources/configs (random weights, no download). A model
+that would not fit in the available memory is refused with its estimate.
 
 Each precision runs R rounds (default 5) of: measure the bandwidth (best of 3 passes over
 512 MiB), generate N decode steps (default 16; the first step, which also computes the
@@ -34,7 +41,15 @@ static int runBench(const std::vector<std::string>& argv) {
     args.allowOnly({"config", "steps", "rounds", "threads", "precision", "seconds", "json", "help"},
                    0);
     BenchOptions o;
-    o.configPath = args.get("config", std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json");
+    const std::string config = args.get("config", "small");
+    if (config == "small")
+        o.configPath = std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json";
+    else if (config == "medium" || config == "large")
+        o.configPath = resourcePath("configs/musicgen-" + config + "-config.json");
+    else
+        o.configPath = config;
+    if (!std::filesystem::is_regular_file(o.configPath))
+        throw UsageError("--config: no such file '" + o.configPath + "'");
     o.steps = static_cast<int>(args.getInt("steps", o.steps));
     o.threads = static_cast<int>(args.getInt("threads", 0));
     o.audioSeconds = args.getDouble("seconds", o.audioSeconds);

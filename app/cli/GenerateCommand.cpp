@@ -9,7 +9,11 @@
 #include "core/AudioFile.h"
 #include "core/ClipLibrary.h"
 #include "core/CodesFile.h"
+#include "core/HubDownloader.h"
+#include "core/MidiWriter.h"
+#include "core/ModelLocator.h"
 #include "core/MusicEngine.h"
+#include "core/RepoRef.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -18,11 +22,14 @@
 #include <sstream>
 
 namespace moodsteer::cli {
+namespace fs = std::filesystem;
 namespace {
 
 const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.flac|.ogg
 
-  --model DIR          model folder (Hugging Face MusicGen layout); default: the embedded model
+  --model DIR|ID       model folder (Hugging Face MusicGen layout) or a hub repo id such as
+                       facebook/musicgen-small[@revision], found in the Hugging Face cache
+                       (moodsteer-cli models pull ID downloads it); default: the embedded model
   --prompt TEXT        text prompt (empty: unconditional)
   --prompt-ids 3,17,1  token ids instead of text (for folders without spiece.model)
   --valence V --arousal A   target emotion on 1..9 (models with an AV encoder)
@@ -33,20 +40,26 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
   --top-k K (250)  --top-p P (0: off)  --temperature T (1)
   --recipe FILE        start from a clip's JSON sidecar (options given here override it)
   --codes-out FILE     also write the codes (safetensors, int64 [K, frames], tensor "codes")
+  --midi-out FILE.mid  also write the clip as a Standard MIDI File (the embedded model, whose
+                       tokens are notes)
   --steer VEC.safetensors:ALPHA[:LAYER]   steer towards a vector (repeatable; negative ALPHA
                        pushes away; valence/arousal vectors take signed alphas)
   --transition A.safetensors:B.safetensors[:ALPHA]   cross-fade A -> B over the clip (default 0.5)
   --threads N  --precision f32|bf16|int8  --json  --quiet
-  --force              replace an existing OUT (and its sidecar / codes file)
-Writes OUT and OUT-stem.recipe.json (the recipe) together: both or neither, never mixed with
-another run's. Exit code != 0 with one line on failure; 130/143 when interrupted (nothing
-written).)";
+  --force              replace an existing OUT (and its sidecar / codes / MIDI file)
+  --midi-out F.mid     also write the clip as MIDI (models whose tokens are notes: the embedded model)
+Writes OUT and OUT-stem.recipe.json (the recipe: model as "embedded", a repo id + commit or an
+absolute folder + content hash, and the precision) together: both or neither, never mixed with
+another run's. With --recipe and no --model the recipe's model and precision are used, and a
+model that is not the recipe's is refused. Exit code != 0 with one line on failure; 130/143
+when interrupted (nothing written).)";
 
 const std::vector<std::string> kKnown = {
     "model",       "prompt", "prompt-ids", "valence",  "arousal",    "seconds",
     "steps",       "seed",   "greedy",     "guidance", "top-k",      "top-p",
     "temperature", "recipe", "codes-out",  "steer",    "transition", "threads",
-    "precision",   "json",   "quiet",      "out",      "force",      "help"};
+    "precision",   "json",   "quiet",      "out",      "force",      "midi-out",
+    "help"};
 
 } // namespace
 
@@ -68,6 +81,13 @@ static int runGenerate(const std::vector<std::string>& argv) {
     if (!codesOut.empty()) {
         checkWritableTarget(codesOut);
         checkNotExisting(codesOut, force);
+    }
+    const std::string midiOut = args.get("midi-out");
+    if (!midiOut.empty()) {
+        if (fs::path(midiOut).extension() != ".mid" && fs::path(midiOut).extension() != ".midi")
+            throw UsageError("--midi-out must end in .mid: '" + midiOut + "'");
+        checkWritableTarget(midiOut);
+        checkNotExisting(midiOut, force);
     }
 
     Recipe r;
@@ -98,22 +118,35 @@ static int runGenerate(const std::vector<std::string>& argv) {
                 r.steering.push_back(std::move(s));
     }
 
-    checkModelFolder(r.model);
-    std::string folder =
-        r.model.empty() || r.model == "embedded" ? MusicEngine::embeddedModelFolder() : r.model;
-    if (folder.empty())
-        throw std::runtime_error("no --model given and the embedded model is not installed");
+    // Exact regeneration: the recipe's own model (its pinned commit for hub models) and
+    // precision, and a refusal when what is found is not that model.
+    const bool exact = args.has("recipe") && !args.has("model");
+    std::string spec = r.model;
+    if (exact && !r.modelRevision.empty() && RepoRef::looksLikeRepoId(r.model))
+        spec = r.model + "@" + r.modelRevision;
+    ModelSource source;
+    try {
+        source = ModelLocator().resolve(spec);
+    } catch (const HubError& e) {
+        throw std::runtime_error(e.what());
+    }
+    if (exact) {
+        const auto why = ModelLocator::mismatch(r, source);
+        if (!why.empty()) throw std::runtime_error(why);
+    }
     LoadOptions lo;
     lo.threads = static_cast<int>(args.getInt("threads", 0));
-    lo.precision = args.get("precision", "f32");
+    lo.precision = args.get("precision", exact && !r.precision.empty() ? r.precision : "f32");
     const bool quiet = args.has("quiet");
-    auto engine = MusicEngine::load(folder, lo);
+    auto engine = MusicEngine::load(source.folder, lo);
     throwIfInterrupted("nothing was written");
-    if (r.model.empty()) r.model = "embedded";
     if (args.has("top-k") && r.topK > engine->info().cardinality)
         throw UsageError("--top-k must be at most the model's vocabulary of " +
                          std::to_string(engine->info().cardinality) + " codes, got " +
                          std::to_string(r.topK));
+    if (!midiOut.empty() && engine->info().codecName != "synthcodec")
+        throw UsageError("--midi-out needs a model whose tokens are notes (the embedded model); " +
+                         source.model + " uses " + engine->info().codecName);
     // A recipe file keeps its own guidance; otherwise the model's default applies.
     r.guidance =
         args.getDouble("guidance", args.has("recipe") ? r.guidance : engine->info().defaultGuidance);
@@ -128,7 +161,7 @@ static int runGenerate(const std::vector<std::string>& argv) {
         };
     auto result = engine->generate(r, cb);
     if (result.cancelled) throw Interrupted("stopped while generating; nothing was written");
-    result.recipe.model = r.model;
+    ModelLocator::stamp(result.recipe, source, lo.precision);
 
     const std::string recipeJson = result.recipe.toJson();
     OutputSet outputs;
@@ -142,6 +175,12 @@ static int runGenerate(const std::vector<std::string>& argv) {
             CodeGrid g(result.numCodebooks, result.frames);
             g.data = result.codes;
             writeCodesFile(path, g, {{"recipe", result.recipe.toJson(-1)}});
+        });
+    if (!midiOut.empty())
+        outputs.add(midiOut, [&](const std::string& path) {
+            CodeGrid g(result.numCodebooks, result.frames);
+            g.data = result.codes;
+            MidiWriter::write(path, g);
         });
     // With --force the previous files are replaced; without it, link() refuses a target that
     // appeared while generating.

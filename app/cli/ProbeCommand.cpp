@@ -33,6 +33,7 @@ Sources (one):
     --prompt-template T   prompt per label (default "{label} music")
     --label-prompt-ids "a=3,9,1;b=4,1"   token ids per label (models without spiece.model)
     --seconds S (5) | --steps N    --seed N (1)   --guidance G (the model's)   --top-k K (250)
+    --label-column C      labels.csv column of the labels (default: label, else genre)
   --from-activations FILE analyse an existing activation file (no model needed)
 Collection:
   --model DIR|embedded    model folder (default: the embedded model)
@@ -72,6 +73,7 @@ const std::vector<std::string> kKnown = {"data",
                                          "json",
                                          "quiet",
                                          "threads",
+                                         "label-column",
                                          "help"};
 
 /// Removes the activation file a run made for itself (never a file the user named).
@@ -124,6 +126,9 @@ static int runProbe(const std::vector<std::string>& argv) {
         co.pooling = args.get("pooling", co.pooling);
         co.site = args.get("site", co.site);
         co.maxSeconds = args.getDouble("max-seconds", 0);
+        co.labelColumn = args.get("label-column");
+        if (args.has("label-column") && !args.has("data"))
+            throw UsageError("--label-column applies to --data only");
         auto progress = [quiet](const CollectionProgress& p) {
             if (quiet) return;
             std::fprintf(stderr, "\rcollecting: clip %d/%d  %.1f s elapsed, ~%.1f s left   ",
@@ -132,7 +137,11 @@ static int runProbe(const std::vector<std::string>& argv) {
         };
         ActivationCollector collector(*engine);
         if (args.has("data")) {
-            collector.collectFolder(args.get("data"), acts, co, progress, interruptFlag());
+            const auto summary =
+                collector.collectFolder(args.get("data"), acts, co, progress, interruptFlag());
+            if (!quiet)
+                std::cerr << "labels from the column '" << summary.labelColumn << "' of "
+                          << args.get("data") << "/labels.csv\n";
         } else {
             GenerationSpec gs;
             gs.perLabel = static_cast<int>(args.getInt("generate", 0));

@@ -10,6 +10,7 @@
 #include "widgets/GenerationController.h"
 #include "widgets/GenreSteeringPanel.h"
 #include "widgets/LayerExplorerPanel.h"
+#include "widgets/ModelsDialog.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
@@ -285,6 +286,7 @@ void MainWindow::buildMenus() {
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     QAction* settingsAction = file->addAction(tr("&Settings…"), this, &MainWindow::showSettings);
     settingsAction->setShortcut(QKeySequence::Preferences);
+    file->addAction(tr("&Models…"), this, &MainWindow::showModels);
     file->addAction(tr("Reload &model"), this, &MainWindow::loadModel);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -393,6 +395,20 @@ void MainWindow::showSettings() {
     studio_.save(*settings_);
     if (device) transport_->refreshDevices(studio_.audioDevice);
     if (reload) loadModel();
+}
+
+// Downloads run inside the dialog (its own thread); "Use" switches the model without a restart.
+void MainWindow::showModels() {
+    ModelsDialog dialog(HubSettings::fromEnvironment(), this);
+    connect(&dialog, &ModelsDialog::modelChosen, this, [this, &dialog](const QString& folder) {
+        if (folder != studio_.modelFolder) {
+            studio_.modelFolder = folder;
+            studio_.save(*settings_);
+            loadModel();
+        }
+        dialog.accept();
+    });
+    dialog.exec();
 }
 
 void MainWindow::showAbout() {

@@ -57,6 +57,7 @@ class MainWindow : public QMainWindow {
     void generateAb();
     void exportClip(const QString& id);
     void showSettings();
+    void showModels();
     void showAbout();
     void loadModel();
 

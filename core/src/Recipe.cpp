@@ -94,6 +94,9 @@ std::string Recipe::toJson(int indent) const {
                          {"schedule", steeringScheduleName(s.schedule)}});
     j["steering"] = steer;
     j["engine_version"] = engineVersion;
+    if (!precision.empty()) j["precision"] = precision;
+    if (!modelRevision.empty()) j["model_revision"] = modelRevision;
+    if (!modelHash.empty()) j["model_hash"] = modelHash;
     // Non-UTF-8 bytes (a prompt or path from a Latin-1 shell) become U+FFFD instead of
     // throwing from the writer after the audio was made.
     return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -141,6 +144,12 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
     f.real("seconds", r.seconds, 0.0, true, L::kMaxSeconds);
     f.integer("steps", r.steps, 0, L::kMaxInt); // 0: use seconds
     f.read("engine_version", r.engineVersion, "a string");
+    f.read("precision", r.precision, "a string");
+    if (!r.precision.empty() && r.precision != "f32" && r.precision != "bf16" &&
+        r.precision != "int8")
+        f.fail("precision", "one of f32, bf16, int8", j["precision"]);
+    f.read("model_revision", r.modelRevision, "a string");
+    f.read("model_hash", r.modelHash, "a string");
     if (const json* st = f.find("steering")) {
         if (!st->is_array()) f.fail("steering", "a list", *st);
         for (std::size_t i = 0; i < st->size(); ++i) {

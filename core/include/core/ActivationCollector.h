@@ -30,6 +30,7 @@ struct CollectionOptions {
     std::string site = "residual"; ///< "residual" (after each layer) | "attention"
     /// Clips longer than this are cropped (seconds; 0 = as long as the model's positions allow).
     double maxSeconds = 0;
+    std::string labelColumn; ///< labels.csv column of the labels; "": `label`, else `genre`
 };
 
 /// `--generate` mode: `perLabel` clips for every label, prompt = promptTemplate with "{label}"
@@ -61,6 +62,7 @@ struct CollectionSummary {
     std::int64_t numClips = 0;
     ActivationSettings settings;
     double seconds = 0; ///< wall time
+    std::string labelColumn; ///< the labels.csv column used (collectFolder)
 };
 
 class ActivationCollector {

@@ -46,6 +46,8 @@ struct BenchPrecisionResult {
     double ratioMin = 0, ratioMax = 0;
     double ratioToBestFloor = 0; ///< msPerStep over the floor of the run's best probe (strict)
     double timeToFirstAudioMs = 0; ///< T5 + generation start to the first complete frame
+    /// Resident memory after this precision's runs (f32 masters + this precision's copies).
+    double rssMB = 0;
     std::vector<BenchRound> rounds;
 };
 
@@ -86,6 +88,15 @@ std::string activeBlas();
 double measureMemoryBandwidth(int threads, int passes = 5);
 /// Peak resident set size of this process in MB.
 double peakRssMB();
+/// Current resident set size of this process in MB (VmRSS).
+double currentRssMB();
+/// MemAvailable of the machine in MB (0 if unknown).
+double availableMemoryMB();
+/// Bytes a MusicGen architecture needs to benchmark `precisions` here: the float32 decoder
+/// (random weights are made as float32 masters) plus the largest reduced copy, plus T5-base
+/// and EnCodec. Used to refuse a run that would not fit instead of swapping the machine.
+double benchMemoryEstimateMB(const std::string& configPath,
+                             const std::vector<std::string>& precisions);
 
 BenchReport runBenchmark(const BenchOptions& options,
                          const std::function<void(const std::string&)>& log = {});

@@ -37,6 +37,11 @@ struct Recipe {
     int steps = 0; ///< decode steps; when > 0 it overrides seconds
     std::vector<SteeringSpec> steering;
     std::string engineVersion;
+    // Provenance, so that "regenerate exactly" can refuse a different model or precision.
+    // `model` is "embedded", a hub repo id or an absolute folder (never a relative path).
+    std::string precision;     ///< "f32" | "bf16" | "int8"; "" in recipes from before it was kept
+    std::string modelRevision; ///< hub commit the weights came from (repo-id models)
+    std::string modelHash;     ///< content hash of a local folder / the embedded model
 
     std::string toJson(int indent = 2) const;
     /// Throws std::runtime_error with the offending field on malformed input.

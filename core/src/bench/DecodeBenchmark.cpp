@@ -39,6 +39,21 @@ double cpuSeconds() {
 
 } // namespace
 
+double benchMemoryEstimateMB(const std::string& configPath,
+                             const std::vector<std::string>& precisions) {
+    const auto c = models::MusicgenConfig::fromFile(configPath).decoder;
+    const double D = static_cast<double>(c.hidden_size), F = static_cast<double>(c.ffn_dim);
+    const double L = static_cast<double>(c.num_hidden_layers);
+    const double KV = static_cast<double>(c.num_codebooks * c.vocab_size) * D;
+    const double reduced = L * (6 * D * D + 2 * D * F) + KV; // matrices with a reduced copy
+    const double all = L * (8 * D * D + 2 * D * F) + 2 * KV;
+    double copy = 0;
+    for (const auto& p : precisions)
+        copy = std::max(copy, p == "bf16" ? 2 * reduced : p == "int8" ? 1.02 * reduced : 0.0);
+    const double textAndCodec = 700e6; // T5-base (110 M parameters) + EnCodec + buffers
+    return (4 * all + copy + textAndCodec) / 1e6;
+}
+
 BenchReport runBenchmark(const BenchOptions& o,
                          const std::function<void(const std::string&)>& log) {
     auto say = [&](const std::string& s) {
@@ -50,6 +65,17 @@ BenchReport runBenchmark(const BenchOptions& o,
     rep.audioSeconds = o.audioSeconds;
     auto config = models::MusicgenConfig::fromFile(o.configPath);
     rep.architecture = config.nameOrPath.empty() ? o.configPath : config.nameOrPath;
+    // A model that does not fit would push a shared machine into swap or the OOM killer.
+    const double needMB = benchMemoryEstimateMB(o.configPath, o.precisions);
+    const double haveMB = availableMemoryMB();
+    if (haveMB > 0 && needMB > 0.9 * haveMB) {
+        char why[256];
+        std::snprintf(why, sizeof why,
+                      "%s needs about %.1f GB here (float32 weights + the reduced "
+                      "copies), only %.1f GB are available",
+                      rep.architecture.c_str(), needMB / 1e3, haveMB / 1e3);
+        throw std::runtime_error(why);
+    }
     say("building " + rep.architecture + " with random weights");
     torch::manual_seed(0);
     auto model = std::make_shared<models::MusicgenModelImpl>(config);
@@ -150,6 +176,7 @@ BenchReport runBenchmark(const BenchOptions& o,
         const double steps10s = o.audioSeconds * frameRate + K - 1;
         r.realTimeFactor = steps10s * r.msPerStep / 1e3 / o.audioSeconds;
         r.timeToFirstAudioMs = rep.textEncoderMs + medianOf(&BenchRound::firstFrameMs);
+        r.rssMB = currentRssMB();
         rep.results.push_back(r);
     }
     rep.bandwidthGBs = median(bandwidths);
@@ -211,6 +238,7 @@ std::string BenchReport::toJson() const {
                        {"ratio_to_floor_range", {r.ratioMin, r.ratioMax}},
                        {"ratio_to_best_probe_floor", r.ratioToBestFloor},
                        {"time_to_first_audio_ms", r.timeToFirstAudioMs},
+                       {"rss_mb", r.rssMB},
                        {"rounds", rounds}});
     }
     j["decode"] = arr;
@@ -256,14 +284,15 @@ std::string BenchReport::toTable() const {
     std::snprintf(line, sizeof line, "peak RSS            %.0f MB\n\n", peakRssMB);
     s << line;
     s << "precision  ms/step  steps/s  RTF(" << audioSeconds
-      << " s)  MB/step  floor ms  step/floor (range)  vs best  first audio ms  cpu ms/step\n";
+      << " s)  MB/step  floor ms  step/floor (range)  vs best  first audio ms  cpu ms/step  RSS "
+         "MB\n";
     for (const auto& r : results) {
         std::snprintf(line, sizeof line,
                       "%-9s  %7.1f  %7.2f  %8.2f  %7.0f  %8.1f  %5.2f (%.2f-%.2f)  %7.2f  %14.0f  "
-                      "%11.1f\n",
+                      "%11.1f  %6.0f\n",
                       r.precision.c_str(), r.msPerStep, r.stepsPerSecond, r.realTimeFactor,
-                      r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.ratioMin,
-                      r.ratioMax, r.ratioToBestFloor, r.timeToFirstAudioMs, r.cpuMsPerStep);
+                      r.weightBytesPerStep / 1e6, r.floorMs, r.ratioToFloor, r.ratioMin, r.ratioMax,
+                      r.ratioToBestFloor, r.timeToFirstAudioMs, r.cpuMsPerStep, r.rssMB);
         s << line;
     }
     if (!results.empty())

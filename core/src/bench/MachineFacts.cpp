@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -115,6 +118,27 @@ double measureMemoryBandwidth(int threads, int passes) {
         best = std::max(best, bytes / s / 1e9);
     }
     return best;
+}
+
+namespace {
+double procField(const char* file, const char* key) {
+    std::FILE* f = std::fopen(file, "r");
+    if (!f) return 0;
+    char line[256];
+    double kb = 0;
+    const std::size_t n = std::strlen(key);
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, key, n) == 0) kb = std::atof(line + n);
+    std::fclose(f);
+    return kb / 1024.0;
+}
+} // namespace
+
+double currentRssMB() {
+    return procField("/proc/self/status", "VmRSS:");
+}
+double availableMemoryMB() {
+    return procField("/proc/meminfo", "MemAvailable:");
 }
 
 double peakRssMB() {

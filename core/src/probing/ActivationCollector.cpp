@@ -143,7 +143,7 @@ CollectionSummary ActivationCollector::collectFolder(const std::string& folder,
     // LabelledClips checks existence of the listed files; token files may stand in for
     // audio here, so parse without that check and resolve each clip below.
     const std::string text = readCsvFile(csvPath);
-    const LabelledClips set = LabelledClips::parse(text, folder, csvPath);
+    const LabelledClips set = LabelledClips::parse(text, folder, csvPath, options.labelColumn);
     // Optional conditioning columns: `prompt` (text) or `prompt_ids` (space-separated token
     // ids, for models without a tokenizer); keyed by the resolved file like LabelledClips.
     std::map<std::string, Recipe> conditioning;
@@ -206,7 +206,7 @@ CollectionSummary ActivationCollector::collectFolder(const std::string& folder,
     }
     writer.finish();
     return {writer.size(), settingsFor(d.info, options, "data:" + folder, set.labelNames),
-            since(t0)};
+            since(t0), set.labelColumn};
 }
 
 CollectionSummary ActivationCollector::collectGenerated(const GenerationSpec& spec,

@@ -11,7 +11,7 @@
 namespace moodsteer {
 
 LabelledClips LabelledClips::parse(const std::string& csv, const std::string& folder,
-                                   const std::string& name) {
+                                   const std::string& name, const std::string& labelColumn) {
     int lineNo = 0;
     const auto fail = [&](const std::string& what) {
         throw std::runtime_error(name + ":" + std::to_string(lineNo) + ": " + what);
@@ -27,9 +27,14 @@ LabelledClips LabelledClips::parse(const std::string& csv, const std::string& fo
         for (std::size_t i = 0; i < fields.size(); ++i)
             column[fields[i]] = i;
     }
-    for (const char* required : {"file", "label"})
+    // The project's corpus and ../shared/data/genre name the column `genre`.
+    std::string labelCol = labelColumn;
+    if (labelCol.empty())
+        labelCol = column.count("label") || !column.count("genre") ? "label" : "genre";
+    for (const std::string& required : {std::string("file"), labelCol})
         if (!column.count(required))
-            fail(std::string("header lacks the column '") + required + "'");
+            fail("header lacks the column '" + required + "'" +
+                 (labelColumn.empty() ? " (nor 'genre'; name another with --label-column)" : ""));
     const bool hasV = column.count("valence"), hasA = column.count("arousal");
     if (hasV != hasA) fail("give both valence and arousal columns, or neither");
 
@@ -50,7 +55,7 @@ LabelledClips LabelledClips::parse(const std::string& csv, const std::string& fo
         };
         Row r;
         r.file = get("file");
-        r.label = get("label");
+        r.label = get(labelCol);
         if (r.file.empty() || r.label.empty()) fail("empty file or label");
         if (!files.insert(r.file).second) fail("clip '" + r.file + "' listed twice");
         for (auto [col, dst] : {std::pair{"valence", &r.v}, std::pair{"arousal", &r.a}}) {
@@ -75,6 +80,7 @@ LabelledClips LabelledClips::parse(const std::string& csv, const std::string& fo
 
     LabelledClips out;
     out.folder = folder;
+    out.labelColumn = labelCol;
     std::set<std::string> names;
     for (const auto& r : rows)
         names.insert(r.label);
@@ -94,7 +100,7 @@ LabelledClips LabelledClips::parse(const std::string& csv, const std::string& fo
     return out;
 }
 
-LabelledClips LabelledClips::read(const std::string& folder) {
+LabelledClips LabelledClips::read(const std::string& folder, const std::string& labelColumn) {
     const std::string path = (std::filesystem::path(folder) / "labels.csv").string();
     std::string text;
     try {
@@ -103,7 +109,7 @@ LabelledClips LabelledClips::read(const std::string& folder) {
         throw std::runtime_error(path + ": cannot open (a labelled folder needs labels.csv with "
                                         "columns file,label[,valence,arousal])");
     }
-    LabelledClips clips = parse(text, folder, path);
+    LabelledClips clips = parse(text, folder, path, labelColumn);
     for (const auto& c : clips.clips)
         if (!std::filesystem::is_regular_file(c.file))
             throw std::runtime_error(path + ": clip file '" + c.file + "' does not exist");

@@ -1,0 +1,16 @@
+#include "core/ModelUnload.h"
+
+#include "core/Benchmark.h"
+
+#include <malloc.h>
+
+namespace moodsteer {
+
+double unloadModel(std::unique_ptr<MusicEngine>& engine) {
+    const double before = currentRssMB();
+    engine.reset();
+    malloc_trim(0);
+    return before - currentRssMB();
+}
+
+} // namespace moodsteer
