@@ -2,6 +2,7 @@
 
 #include "CliCommand.h"
 #include "core/AtomicWrite.h"
+#include "core/FileInput.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,12 +28,7 @@ void checkWritableTarget(const std::string& path) {
 }
 
 std::string readTextFile(const std::string& path) {
-    std::ifstream in(path);
-    if (!in)
-        throw std::runtime_error("cannot read '" + path + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return readBoundedTextFile(path, "text file", 16ull << 20);
 }
 
 std::vector<std::int64_t> parseIdList(const std::string& text) {

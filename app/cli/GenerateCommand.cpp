@@ -7,6 +7,7 @@
 #include "core/AudioFile.h"
 #include "core/ClipLibrary.h"
 #include "core/CodesFile.h"
+#include "core/FileInput.h"
 #include "core/MusicEngine.h"
 
 #include <cstdio>
@@ -57,7 +58,7 @@ static int runGenerate(const std::vector<std::string>& argv) {
     if (!codesOut.empty()) checkWritableTarget(codesOut);
 
     Recipe r;
-    if (args.has("recipe")) r = Recipe::fromJson(readTextFile(args.get("recipe")));
+    if (args.has("recipe")) r = Recipe::fromJson(readRecipeFile(args.get("recipe")));
     r.model = args.get("model", r.model);
     r.prompt = args.get("prompt", r.prompt);
     if (args.has("prompt-ids")) r.promptIds = parseIdList(args.get("prompt-ids"));

@@ -1,6 +1,7 @@
 // moodsteer-cli: everything the studio does, scriptable. Each sub-command registers itself
 // (see CliCommand.h); failures exit non-zero with one line on stderr.
 #include "CliCommand.h"
+#include "core/ErrorText.h"
 
 #include <cstdio>
 #include <exception>
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
         std::cerr << "moodsteer-cli " << name << ": " << e.what() << "\n";
         return 2;
     } catch (const std::exception& e) {
-        std::cerr << "moodsteer-cli " << name << ": " << e.what() << "\n";
+        std::cerr << "moodsteer-cli " << name << ": " << moodsteer::oneLineError(e) << "\n";
         return 1;
     }
 }
