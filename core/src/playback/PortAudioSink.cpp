@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 
 namespace moodsteer {
 
@@ -81,9 +83,18 @@ class PortAudioSink final : public AudioSink {
             throw AudioDeviceError(std::string("cannot start audio stream: ") +
                                    Pa_GetErrorText(err));
         running_ = true;
+        seenCallbacks_ = callbacks_.load();
+        lastProgress_ = std::chrono::steady_clock::now();
     }
     void stop() override {
-        if (stream_ && running_) Pa_StopStream(stream_); // waits until the callback has returned
+        if (stream_ && running_) {
+            // Stop waits until the callback has returned; a stream whose device is gone has
+            // no callback left to wait for, so it is aborted instead.
+            if (Pa_IsStreamActive(stream_) == 1)
+                Pa_StopStream(stream_);
+            else
+                Pa_AbortStream(stream_);
+        }
         running_ = false;
     }
     void close() override {
@@ -97,11 +108,39 @@ class PortAudioSink final : public AudioSink {
     bool isRunning() const override { return running_; }
     std::string deviceName() const override { return name_; }
 
+    std::string failure() const override {
+        if (!stream_ || !running_) return {};
+        const PaError active = Pa_IsStreamActive(stream_);
+        if (active < 0) return std::string("audio stream error: ") + Pa_GetErrorText(active);
+        if (active == 0) return "the audio device stopped (unplugged, or its sound server quit)";
+        // Active but silent: a JACK server that was killed, a USB device that vanished
+        // mid-callback. The callback counts its calls; no progress for 2 s is a dead device.
+        const auto now = std::chrono::steady_clock::now();
+        const std::uint64_t calls = callbacks_.load(std::memory_order_relaxed);
+        if (calls != seenCallbacks_) {
+            seenCallbacks_ = calls;
+            lastProgress_ = now;
+            return {};
+        }
+        if (now - lastProgress_ > std::chrono::seconds(2))
+            return "the audio device stopped responding";
+        return {};
+    }
+
+    void rescan() override {
+        if (stream_) return;
+        if (initialised_) Pa_Terminate();
+        const PaError err = Pa_Initialize();
+        initialised_ = err == paNoError;
+        initError_ = initialised_ ? std::string() : Pa_GetErrorText(err);
+    }
+
   private:
     static int callback(const void*, void* output, unsigned long frames,
                         const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags, void* user) {
         auto* self = static_cast<PortAudioSink*>(user);
         auto* out = static_cast<float*>(output);
+        self->callbacks_.fetch_add(1, std::memory_order_relaxed);
         if (self->channels_ == 1) {
             self->renderer_->render(out, frames);
             return paContinue;
@@ -125,6 +164,9 @@ class PortAudioSink final : public AudioSink {
     AudioRenderer* renderer_ = nullptr;
     int channels_ = 1;
     std::atomic<bool> running_{false};
+    std::atomic<std::uint64_t> callbacks_{0}; // bumped by the callback: liveness for failure()
+    mutable std::uint64_t seenCallbacks_ = 0;
+    mutable std::chrono::steady_clock::time_point lastProgress_{};
     std::string name_;
     float mono_[kMonoBlock] = {};
 };
