@@ -23,7 +23,8 @@ class PortAudioSink final : public AudioSink {
     ~PortAudioSink() override {
         stop();
         close();
-        if (initialised_) Pa_Terminate();
+        // Pa_Terminate would close an abandoned JACK stream (see close()) and abort.
+        if (initialised_ && !abandoned_) Pa_Terminate();
     }
 
     std::vector<AudioOutputDevice> devices() override {
@@ -48,6 +49,10 @@ class PortAudioSink final : public AudioSink {
     int open(int index, int preferredRate, AudioRenderer* renderer) override {
         close();
         if (!initialised_) throw AudioDeviceError("audio system unavailable: " + initError_);
+        if (abandoned_)
+            throw AudioDeviceError("the JACK server went away during playback; PortAudio cannot "
+                                   "reconnect to it in this process: restart the studio");
+        dead_ = false;
         const PaDeviceIndex device = index >= 0 ? index : Pa_GetDefaultOutputDevice();
         const PaDeviceInfo* info = device == paNoDevice ? nullptr : Pa_GetDeviceInfo(device);
         if (!info || info->maxOutputChannels <= 0)
@@ -73,6 +78,8 @@ class PortAudioSink final : public AudioSink {
                                    "\": " + Pa_GetErrorText(err));
         }
         name_ = info->name;
+        const PaHostApiInfo* host = Pa_GetHostApiInfo(info->hostApi);
+        jack_ = host && host->type == paJACK;
         return static_cast<int>(rate);
     }
 
@@ -90,15 +97,28 @@ class PortAudioSink final : public AudioSink {
         if (stream_ && running_) {
             // Stop waits until the callback has returned; a stream whose device is gone has
             // no callback left to wait for, so it is aborted instead.
-            if (Pa_IsStreamActive(stream_) == 1)
+            if (Pa_IsStreamActive(stream_) == 1) {
                 Pa_StopStream(stream_);
-            else
+            } else {
+                dead_ = true;
                 Pa_AbortStream(stream_);
+            }
         }
         running_ = false;
     }
     void close() override {
         if (stream_) {
+            if (jack_ && (dead_ || !failure().empty())) {
+                // Debian's PortAudio asserts (abort()) when it unregisters the ports of a JACK
+                // stream whose server is gone (pa_jack.c CleanUpStream). Such a stream is
+                // abandoned instead: a little memory, and no reinitialisation of PortAudio
+                // (which would close it) for the rest of the process.
+                abandoned_ = true;
+                running_ = false;
+                stream_ = nullptr;
+                name_.clear();
+                return;
+            }
             stop();
             Pa_CloseStream(stream_);
             stream_ = nullptr;
@@ -111,8 +131,14 @@ class PortAudioSink final : public AudioSink {
     std::string failure() const override {
         if (!stream_ || !running_) return {};
         const PaError active = Pa_IsStreamActive(stream_);
-        if (active < 0) return std::string("audio stream error: ") + Pa_GetErrorText(active);
-        if (active == 0) return "the audio device stopped (unplugged, or its sound server quit)";
+        if (active < 0) {
+            dead_ = true;
+            return std::string("audio stream error: ") + Pa_GetErrorText(active);
+        }
+        if (active == 0) {
+            dead_ = true;
+            return "the audio device stopped (unplugged, or its sound server quit)";
+        }
         // Active but silent: a JACK server that was killed, a USB device that vanished
         // mid-callback. The callback counts its calls; no progress for 2 s is a dead device.
         const auto now = std::chrono::steady_clock::now();
@@ -122,13 +148,15 @@ class PortAudioSink final : public AudioSink {
             lastProgress_ = now;
             return {};
         }
-        if (now - lastProgress_ > std::chrono::seconds(2))
+        if (now - lastProgress_ > std::chrono::seconds(2)) {
+            dead_ = true;
             return "the audio device stopped responding";
+        }
         return {};
     }
 
     void rescan() override {
-        if (stream_) return;
+        if (stream_ || abandoned_) return;
         if (initialised_) Pa_Terminate();
         const PaError err = Pa_Initialize();
         initialised_ = err == paNoError;
@@ -164,6 +192,9 @@ class PortAudioSink final : public AudioSink {
     AudioRenderer* renderer_ = nullptr;
     int channels_ = 1;
     std::atomic<bool> running_{false};
+    bool jack_ = false;      // the open stream is on PortAudio's JACK host API
+    bool abandoned_ = false; // a dead JACK stream was left open (see close())
+    mutable bool dead_ = false; // the open stream's device is gone (control thread only)
     std::atomic<std::uint64_t> callbacks_{0}; // bumped by the callback: liveness for failure()
     mutable std::uint64_t seenCallbacks_ = 0;
     mutable std::chrono::steady_clock::time_point lastProgress_{};
