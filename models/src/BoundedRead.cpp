@@ -81,8 +81,8 @@ std::string readFileBounded(const std::string& path, const FileKind& kind) {
     Fd fd{openRegularFile(path, kind, &size)};
     auto tooLarge = [&](std::uint64_t seen, bool atLeast) {
         return FileReadError(quoted(kind, path) + " is " + (atLeast ? "more than " : "") +
-                             describeByteCount(seen) + ", above the " +
-                             describeByteCount(kind.maxBytes) + " limit for a " + kind.name);
+                             std::to_string(seen) + " bytes, above the limit of " +
+                             describeByteCount(kind.maxBytes) + " for a " + kind.name);
     };
     if (size > kind.maxBytes) throw tooLarge(size, false);
     std::string out;

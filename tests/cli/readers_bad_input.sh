@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Readers on hostile inputs (docs/reliability.md): a FIFO, a device, a folder or an oversized
 # file where a recipe, steering vector, audio file or head is expected, and prompts far beyond
-# the text encoder's limit. Each must fail within seconds with exactly one line on stderr that
+# the text encoder's limit. Each must fail (within 120 s even on a loaded machine; model loading dominates) with exactly one line on stderr that
 # names the file (or says the prompt is too long), and leave no output file. On main these hung
 # (FIFO), grew to GBs (/dev/zero), or were OOM-killed / printed a LibTorch stack trace.
 set -uo pipefail
@@ -15,8 +15,8 @@ head -c $((1024 * 1024 + 10)) /dev/zero | tr '\0' ' ' > "$dir/big.recipe.json"
 expect_failure() {
     local what=$1 needle=$2; shift 2
     local err rc lines
-    err=$(timeout 20 "$@" 2>&1 >/dev/null); rc=$?
-    if [ $rc -eq 124 ]; then echo "FAIL ($what): hung (killed after 20 s)"; fail=1; return; fi
+    err=$(timeout 120 "$@" 2>&1 >/dev/null); rc=$?
+    if [ $rc -eq 124 ]; then echo "FAIL ($what): hung (killed after 120 s)"; fail=1; return; fi
     if [ $rc -eq 0 ]; then echo "FAIL ($what): exit code 0"; fail=1; fi
     lines=$(printf '%s\n' "$err" | grep -c .)
     if [ "$lines" -ne 1 ]; then echo "FAIL ($what): expected one line, got: $err"; fail=1; fi
@@ -30,7 +30,7 @@ gen=("$cli" generate --seconds 0.5 --out "$out/x.wav" --quiet)
 expect_failure "FIFO as recipe" "$dir/pipe" "${gen[@]}" --recipe "$dir/pipe"
 expect_failure "/dev/zero as recipe" "character device" "${gen[@]}" --recipe /dev/zero
 expect_failure "folder as recipe" "is a folder" "${gen[@]}" --recipe "$dir/folder.json"
-expect_failure "oversized recipe" "above the 1 MB limit" "${gen[@]}" --recipe "$dir/big.recipe.json"
+expect_failure "oversized recipe" "above the limit of 1 MB for a recipe" "${gen[@]}" --recipe "$dir/big.recipe.json"
 expect_failure "FIFO as steering vector" "$dir/pipe" "${gen[@]}" --prompt jazz --steer "$dir/pipe:0.5"
 expect_failure "/dev/zero as steering vector" "character device" "${gen[@]}" --prompt jazz --steer /dev/zero:0.5
 expect_failure "FIFO as audio" "$dir/pipe" "$cli" predict-emotion "$dir/pipe"

@@ -115,7 +115,7 @@ TEST(BoundedRead, SizeLimitPerKindOfFile) {
     const fs::path big = s.dir / "big.recipe.json";
     writeFile(big, "{\"prompt\":\"" + std::string(models::kRecipeFile.maxBytes, 'a') + "\"}");
     const std::string error = errorWithin([&] { readRecipeFile(big.string()); });
-    EXPECT_NE(error.find("above the 1 MB limit for a recipe"), std::string::npos) << error;
+    EXPECT_NE(error.find("1048589 bytes, above the limit of 1 MB for a recipe"), std::string::npos) << error;
     EXPECT_NE(error.find(big.string()), std::string::npos) << error;
     // At the limit is fine; an empty file reads as empty.
     const fs::path exact = s.dir / "exact.json";
@@ -128,7 +128,7 @@ TEST(BoundedRead, SizeLimitPerKindOfFile) {
               std::string::npos);
     const std::string proc =
         errorWithin([&] { readBoundedTextFile("/proc/self/status", "status", 16); });
-    EXPECT_NE(proc.find("more than 16 bytes"), std::string::npos) << proc;
+    EXPECT_NE(proc.find("more than 16 bytes, above the limit of 16 bytes"), std::string::npos) << proc;
 }
 
 TEST(BoundedRead, JsonNestingIsBoundedBeforeTheTreeIsBuilt) {
