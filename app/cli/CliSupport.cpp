@@ -2,6 +2,7 @@
 
 #include "CliCommand.h"
 #include "core/AtomicWrite.h"
+#include "core/FileInput.h"
 
 #include <nlohmann/json.hpp>
 
@@ -32,17 +33,7 @@ void checkWritableTarget(const std::string& path) {
 }
 
 std::string readTextFile(const std::string& path) {
-    std::error_code ec;
-    const auto st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) throw std::runtime_error("'" + path + "' does not exist");
-    if (fs::is_directory(st)) throw std::runtime_error("'" + path + "' is a folder, not a file");
-    if (!fs::is_regular_file(st)) throw std::runtime_error("'" + path + "' is not a regular file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read '" + path + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return readBoundedTextFile(path, "text file", 16ull << 20);
 }
 
 std::vector<std::int64_t> parseIdList(const std::string& text) {

@@ -14,6 +14,7 @@ namespace moodsteer::cli {
 
 /// Throws UsageError unless the folder of `path` exists and is writable.
 void checkWritableTarget(const std::string& path);
+/// A small text file (regular files only, at most 16 MB).
 std::string readTextFile(const std::string& path);
 /// "3,17,1" -> {3, 17, 1}; throws UsageError on junk.
 std::vector<std::int64_t> parseIdList(const std::string& text);

@@ -4,6 +4,7 @@
 #include "Interrupt.h"
 
 #include "core/AtomicWrite.h"
+#include "core/ErrorText.h"
 
 #include <cstdio>
 #include <exception>
@@ -51,10 +52,11 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const std::exception& e) {
         if (interrupted()) { // a job stopped by the signal reports it as its error
-            std::cerr << "moodsteer-cli " << name << ": interrupted: " << e.what() << "\n";
+            std::cerr << "moodsteer-cli " << name << ": interrupted: " << moodsteer::oneLineError(e)
+                      << "\n";
             return interruptExitCode();
         }
-        std::cerr << "moodsteer-cli " << name << ": " << e.what() << "\n";
+        std::cerr << "moodsteer-cli " << name << ": " << moodsteer::oneLineError(e) << "\n";
         return 1;
     }
 }

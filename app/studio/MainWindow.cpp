@@ -268,6 +268,11 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         studio_.save(*settings_);
     });
 
+    // Device lost or back (TransportPanel checks every second): say so in the status line.
+    connect(transport_, &TransportPanel::playbackUnavailable, this,
+            [this](const QString& why) { statusBar()->showMessage(why, 15000); });
+    connect(transport_, &TransportPanel::playbackRestored, this,
+            [this](const QString& what) { statusBar()->showMessage(what, 8000); });
     transport_->refreshDevices(studio_.audioDevice);
     if (!libraryError_.isEmpty())
         showError(tr("The clip library could not be opened: %1").arg(libraryError_));

@@ -1,12 +1,14 @@
 #include "core/AudioFile.h"
 
 #include "models/AtomicFile.h"
+#include "models/BoundedRead.h"
 
 #include <sndfile.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 
 namespace moodsteer {
@@ -34,31 +36,57 @@ bool isSupportedAudioExtension(const std::string& path) {
 }
 
 AudioBuffer readAudioFile(const std::string& path) {
-    if (!std::filesystem::exists(path))
-        throw AudioFileError("audio file '" + path + "' does not exist");
+    // The descriptor is checked before libsndfile reads a byte: a FIFO or device is refused
+    // at once instead of blocking in open() or reading /dev/zero for ever.
+    int fd = -1;
+    try {
+        fd = models::openRegularFile(path, models::FileKind{"audio file", ~std::uint64_t{0}});
+    } catch (const models::FileReadError& e) {
+        throw AudioFileError(e.what());
+    }
     SF_INFO info{};
-    SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+    SNDFILE* f = sf_open_fd(fd, SFM_READ, &info, SF_TRUE); // closes fd, also on failure
     if (!f) throw AudioFileError("cannot read audio file '" + path + "': " + sf_strerror(nullptr));
+    struct Closer {
+        SNDFILE* f;
+        ~Closer() { sf_close(f); }
+    } closer{f};
+    if (info.channels <= 0 || info.samplerate <= 0)
+        throw AudioFileError("audio file '" + path + "' has no channels or no sample rate");
+    if (info.samplerate < kMinReadRate || info.samplerate > kMaxReadRate)
+        throw AudioFileError("audio file '" + path + "' has a sample rate of " +
+                             std::to_string(info.samplerate) + " Hz, outside " +
+                             std::to_string(kMinReadRate) + ".." + std::to_string(kMaxReadRate) +
+                             " Hz");
+    if (info.channels > kMaxReadChannels)
+        throw AudioFileError("audio file '" + path + "' declares " +
+                             std::to_string(info.channels) + " channels, more than " +
+                             std::to_string(kMaxReadChannels));
+    // Read in blocks and mix as we go: the declared frame count is only a header field (it
+    // may be huge, 0 or unknown), so it never sizes an allocation.
     AudioBuffer out;
     out.sampleRate = info.samplerate;
-    if (info.channels <= 0 || info.samplerate <= 0) {
-        sf_close(f);
-        throw AudioFileError("audio file '" + path + "' has no channels or no sample rate");
-    }
-    std::vector<float> interleaved(static_cast<std::size_t>(info.frames) * info.channels);
-    const sf_count_t got = sf_readf_float(f, interleaved.data(), info.frames);
-    sf_close(f);
-    if (got <= 0) throw AudioFileError("audio file '" + path + "' contains no samples");
-    out.samples.resize(static_cast<std::size_t>(got));
+    constexpr sf_count_t kBlockFrames = 4096;
+    std::vector<float> block(static_cast<std::size_t>(kBlockFrames) * info.channels);
     std::size_t bad = 0;
-    for (sf_count_t i = 0; i < got; ++i) {
-        double sum = 0;
-        for (int c = 0; c < info.channels; ++c)
-            sum += interleaved[static_cast<std::size_t>(i) * info.channels + c];
-        const float v = static_cast<float>(sum / info.channels);
-        if (!std::isfinite(v)) ++bad;
-        out.samples[static_cast<std::size_t>(i)] = v;
+    for (;;) {
+        const sf_count_t got = sf_readf_float(f, block.data(), kBlockFrames);
+        if (got <= 0) break;
+        if (out.samples.size() + static_cast<std::size_t>(got) > kMaxReadSamples)
+            throw AudioFileError("audio file '" + path + "' is longer than " +
+                                 std::to_string(kMaxReadSamples / info.samplerate / 60) +
+                                 " minutes at its rate (" + std::to_string(kMaxReadSamples) +
+                                 " samples), the most the studio reads");
+        for (sf_count_t i = 0; i < got; ++i) {
+            double sum = 0;
+            for (int c = 0; c < info.channels; ++c)
+                sum += block[static_cast<std::size_t>(i) * info.channels + c];
+            const float v = static_cast<float>(sum / info.channels);
+            if (!std::isfinite(v)) ++bad;
+            out.samples.push_back(v);
+        }
     }
+    if (out.samples.empty()) throw AudioFileError("audio file '" + path + "' contains no samples");
     if (bad)
         throw AudioFileError("audio file '" + path + "' contains " + std::to_string(bad) +
                              " NaN/Inf samples");

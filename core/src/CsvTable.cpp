@@ -1,5 +1,7 @@
 #include "CsvTable.h"
 
+#include "models/BoundedRead.h"
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -71,11 +73,7 @@ std::string trimCsvField(const std::string& field) {
 }
 
 std::string readCsvFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read '" + path + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return models::readFileBounded(path, models::kCsvFile);
 }
 
 CsvTable CsvTable::read(const std::string& path) {

@@ -31,8 +31,8 @@ EmotionLexicon EmotionLexicon::load(const std::string& csvPath) {
     std::string text;
     try {
         text = readCsvFile(csvPath);
-    } catch (const std::runtime_error&) {
-        throw LexiconError("emotion word list " + csvPath + ": cannot open file");
+    } catch (const std::runtime_error& e) {
+        throw LexiconError(std::string("emotion word list: ") + e.what());
     }
     std::vector<CsvRecord> records;
     try {

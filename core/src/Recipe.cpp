@@ -1,5 +1,7 @@
 #include "core/Recipe.h"
 
+#include "core/FileInput.h"
+
 #include "core/SteeringSchedule.h"
 #include "core/ValueLimits.h"
 
@@ -176,22 +178,8 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
 }
 
 Recipe Recipe::fromFile(const std::string& path) {
-    namespace fs = std::filesystem;
-    constexpr std::uintmax_t kMaxBytes = 16u << 20;
-    std::error_code ec;
-    const auto st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) throw std::runtime_error("recipe '" + path + "' does not exist");
-    if (fs::is_directory(st))
-        throw std::runtime_error("recipe '" + path + "' is a folder, not a file");
-    if (!fs::is_regular_file(st))
-        throw std::runtime_error("recipe '" + path + "' is not a regular file");
-    if (fs::file_size(path, ec) > kMaxBytes)
-        throw std::runtime_error("recipe '" + path + "' is larger than 16 MiB");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read recipe '" + path + "'");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return fromJson(ss.str(), path);
+    // Bounded and regular-file-checked (a FIFO or /dev/zero is refused, never read).
+    return fromJson(readRecipeFile(path), path);
 }
 
 } // namespace moodsteer

@@ -5,7 +5,7 @@
 // dlopen()s this module with RTLD_LOCAL | RTLD_DEEPBIND so libsentencepiece resolves its own
 // protobuf symbols, and talks to it only through the plain C functions below.
 //
-// Contract (ABI version 1, mirrored in models/src/SentencePieceTokenizer.cpp):
+// Contract (ABI version 2, mirrored in models/src/SentencePieceTokenizer.cpp):
 // - no C++ exception ever crosses this boundary; failures return an error code and write a
 //   NUL-terminated message into the caller's `err` buffer (truncated to errCap);
 // - strings are passed as (pointer, length), so text may contain NUL bytes;
@@ -18,12 +18,13 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <string_view>
 #include <string>
 #include <vector>
 
 namespace {
 
-constexpr int kAbiVersion = 1;
+constexpr int kAbiVersion = 2;
 
 void writeError(char* err, std::size_t errCap, const std::string& message) {
     if (!err || errCap == 0) return;
@@ -55,6 +56,30 @@ __attribute__((visibility("default"))) void* spm_load(const char* path, char* er
         const auto status = sp->Load(path ? path : "");
         if (!status.ok()) {
             writeError(err, errCap, status.ToString());
+            return nullptr;
+        }
+        return sp.release();
+    } catch (const std::exception& e) {
+        writeError(err, errCap, e.what());
+    } catch (...) {
+        writeError(err, errCap, "unknown error while loading the SentencePiece model");
+    }
+    return nullptr;
+}
+
+/// Loads a SentencePiece model from its serialized bytes (the caller read the file, bounded);
+/// nullptr (and a message in err) on failure. A model must have at least one piece.
+__attribute__((visibility("default"))) void* spm_load_serialized(const char* data, std::size_t len,
+                                                                 char* err, std::size_t errCap) {
+    try {
+        auto sp = std::make_unique<sentencepiece::SentencePieceProcessor>();
+        const auto status = sp->LoadFromSerializedProto(std::string_view(data, len));
+        if (!status.ok()) {
+            writeError(err, errCap, status.ToString());
+            return nullptr;
+        }
+        if (sp->GetPieceSize() <= 0) {
+            writeError(err, errCap, "the model has no pieces");
             return nullptr;
         }
         return sp.release();

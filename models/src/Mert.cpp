@@ -1,5 +1,6 @@
 #include "models/Mert.h"
 
+#include "models/BoundedRead.h"
 #include "models/StateDict.h"
 
 #include <torch/torch.h>
@@ -18,10 +19,14 @@ torch::Tensor exactGelu(const torch::Tensor& x) {
 } // erf form
 
 nlohmann::json readJson(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("MERT: cannot open '" + path + "'");
+    std::string text;
     try {
-        return nlohmann::json::parse(in);
+        text = readFileBounded(path, kJsonConfigFile);
+    } catch (const FileReadError& e) {
+        throw std::runtime_error(std::string("MERT: ") + e.what());
+    }
+    try {
+        return parseJsonBounded(text);
     } catch (const std::exception& e) {
         throw std::runtime_error("MERT: '" + path + "' is not valid JSON: " + e.what());
     }

@@ -1,5 +1,6 @@
 #include "models/MusicgenModel.h"
 
+#include "models/BoundedRead.h"
 #include "models/StateDict.h"
 
 #include <torch/torch.h>
@@ -10,13 +11,11 @@
 namespace moodsteer::models {
 
 MusicgenConfig MusicgenConfig::fromFile(const std::string& path) {
-    std::ifstream in(path);
-    if (!in)
-        throw std::runtime_error("cannot read '" + path + "'");
+    const std::string text = readFileBounded(path, kJsonConfigFile);
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
+        j = parseJsonBounded(text);
+    } catch (const std::exception& e) {
         throw std::runtime_error("'" + path + "' is not valid JSON: " + e.what());
     }
     try {

@@ -1,6 +1,7 @@
 #include "models/Safetensors.h"
 
 #include "models/AtomicFile.h"
+#include "models/BoundedRead.h"
 
 #include <nlohmann/json.hpp>
 
@@ -71,16 +72,17 @@ struct SafetensorsReader::Storage {
 };
 
 SafetensorsReader SafetensorsReader::open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        fail(path, std::string("cannot open: ") + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        fail(path, "not a regular file");
+    // Checked on the descriptor before any blocking read: a FIFO or device is refused at once.
+    static constexpr FileKind kKind{"safetensors file", ~std::uint64_t{0}};
+    int fd = -1;
+    std::uint64_t fileSize = 0;
+    try {
+        fd = openRegularFile(path, kKind, &fileSize);
+    } catch (const FileReadError& e) {
+        throw SafetensorsError(e.what());
     }
     auto storage = std::make_shared<Storage>();
-    storage->size = static_cast<std::size_t>(st.st_size);
+    storage->size = static_cast<std::size_t>(fileSize);
     if (storage->size > 0) {
         void* m = ::mmap(nullptr, storage->size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m == MAP_FAILED) {

@@ -1,5 +1,7 @@
 #include "models/SentencePieceTokenizer.h"
 
+#include "models/BoundedRead.h"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -12,15 +14,16 @@
 namespace moodsteer::models {
 namespace {
 
-// The bridge's C interface (models/spm/SpmBridge.cpp, ABI version 1).
-constexpr int kSpmAbiVersion = 1;
+// The bridge's C interface (models/spm/SpmBridge.cpp, ABI version 2).
+constexpr int kSpmAbiVersion = 2;
 constexpr std::size_t kErrCap = 1024;
 using IdSink = void (*)(void* ctx, int id);
 using TextSink = void (*)(void* ctx, const char* text, std::size_t len);
 
 struct SpmApi {
     int (*abiVersion)() = nullptr;
-    void* (*load)(const char* path, char* err, std::size_t errCap) = nullptr;
+    void* (*loadSerialized)(const char* data, std::size_t len, char* err,
+                            std::size_t errCap) = nullptr;
     void (*free)(void* handle) = nullptr;
     int (*pieceSize)(const void* handle) = nullptr;
     int (*eosId)(const void* handle) = nullptr;
@@ -67,8 +70,14 @@ void bind(void* module, const std::string& path, const char* symbol, Fn& fn) {
 SpmApi loadApi() {
     std::string tried;
     for (const auto& path : modulePaths()) {
-        // DEEPBIND: libsentencepiece must resolve its bundled protobuf, not LibTorch's.
+        // libsentencepiece must resolve its bundled protobuf, not LibTorch's. DEEPBIND does
+        // that in the process's own namespace; sanitizers refuse DEEPBIND, so sanitized builds
+        // (MOODSTEER_SPM_DLMOPEN) load the uninstrumented module into a namespace of its own.
+#ifdef MOODSTEER_SPM_DLMOPEN
+        void* module = ::dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
+#else
         void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+#endif
         if (!module) {
             const char* err = ::dlerror();
             std::string why = err ? err : "cannot load";
@@ -85,7 +94,7 @@ SpmApi loadApi() {
             throw std::runtime_error("SentencePiece module '" + path + "' has ABI version " +
                                      std::to_string(api.abiVersion()) + ", expected " +
                                      std::to_string(kSpmAbiVersion) + " (stale build?)");
-        bind(module, path, "spm_load", api.load);
+        bind(module, path, "spm_load_serialized", api.loadSerialized);
         bind(module, path, "spm_free", api.free);
         bind(module, path, "spm_get_piece_size", api.pieceSize);
         bind(module, path, "spm_eos_id", api.eosId);
@@ -189,13 +198,12 @@ std::string rstripPython(const std::string& s) {
 } // namespace
 
 std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const std::string& modelPath) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(modelPath, ec))
-        throw std::runtime_error("SentencePiece model '" + modelPath +
-                                 "' does not exist or is not a regular file");
+    // Read here (regular files only, bounded) rather than by libsentencepiece, which would block
+    // on a FIFO and read a file of any size.
+    const std::string bytes = readFileBounded(modelPath, kTokenizerModelFile);
     const SpmApi& api = spm();
     char err[kErrCap] = {};
-    void* handle = api.load(modelPath.c_str(), err, sizeof err);
+    void* handle = api.loadSerialized(bytes.data(), bytes.size(), err, sizeof err);
     if (!handle)
         throw std::runtime_error("cannot load SentencePiece model '" + modelPath + "': " + err);
     std::unique_ptr<SentencePieceTokenizer> t(new SentencePieceTokenizer());

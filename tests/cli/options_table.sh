@@ -105,7 +105,7 @@ row 1 "$dir/r.json: steering[0]: \"alpha\" must be a number in [-100, 100]" gene
 recipe '{"seconds": 1e308}'
 row 1 "$dir/r.json: \"seconds\" must be a number in (0, 3600]" generate --recipe "$dir/r.json" --out x.wav
 mkdir -p "$dir/folder.json"
-row 1 "recipe '$dir/folder.json' is a folder, not a file" generate --recipe "$dir/folder.json" --out x.wav
+row 1 "recipe '$dir/folder.json' is a folder" generate --recipe "$dir/folder.json" --out x.wav
 
 # --- outputs: no silent overwrite; non-UTF-8 text ------------------------------------------
 rows=$((rows + 1))

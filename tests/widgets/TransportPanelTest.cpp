@@ -21,6 +21,32 @@ AudioBuffer clip(double seconds) {
     b.samples.assign(static_cast<std::size_t>(seconds * b.sampleRate), 0.1f);
     return b;
 }
+
+/// A device the test unplugs (its stream fails) and plugs back.
+class UnpluggableSink final : public AudioSink {
+  public:
+    explicit UnpluggableSink(bool* plugged) : plugged_(plugged) {}
+    std::vector<AudioOutputDevice> devices() override {
+        if (!*plugged_) return {};
+        return {AudioOutputDevice{0, "usb output", 32000, true}};
+    }
+    int open(int, int, AudioRenderer*) override {
+        if (!*plugged_) throw AudioDeviceError("no audio output device found");
+        return 32000;
+    }
+    void start() override { running_ = true; }
+    void stop() override { running_ = false; }
+    void close() override { running_ = false; }
+    bool isRunning() const override { return running_; }
+    std::string deviceName() const override { return "usb output"; }
+    std::string failure() const override {
+        return running_ && !*plugged_ ? "the audio device stopped (unplugged)" : "";
+    }
+
+  private:
+    bool* plugged_;
+    bool running_ = false;
+};
 } // namespace
 
 class TransportPanelTest : public QObject {
@@ -99,6 +125,38 @@ class TransportPanelTest : public QObject {
         QCOMPARE(unavailable.count(), 2);
         panel.seek(1.0); // still a working app: the position moves
         QCOMPARE(player.position(), 1.0);
+    }
+
+    void deviceLostDuringPlaybackAndBackIsShown() {
+        bool plugged = true;
+        AudioPlayer player(std::make_unique<UnpluggableSink>(&plugged));
+        player.setDeviceRetryInterval(0.0);
+        TransportPanel panel(&player);
+        QSignalSpy unavailable(&panel, &TransportPanel::playbackUnavailable);
+        QSignalSpy restored(&panel, &TransportPanel::playbackRestored);
+        panel.refreshDevices();
+        QVERIFY(panel.hasDevice());
+        panel.showClip(clip(3.0));
+        panel.togglePlay();
+        QCOMPARE(player.state(), AudioPlayer::State::Playing);
+        plugged = false;
+        panel.checkDevice(); // the panel's timer does this every second
+        QVERIFY(!panel.hasDevice());
+        QCOMPARE(player.state(), AudioPlayer::State::Stopped);
+        QCOMPARE(unavailable.count(), 1);
+        QVERIFY2(panel.statusText().contains("audio device lost"), qPrintable(panel.statusText()));
+        QVERIFY2(panel.statusText().contains("export still work"), qPrintable(panel.statusText()));
+        panel.showClip(clip(1.0)); // a new take still arrives without a device
+        QCOMPARE(player.duration(), 1.0);
+        plugged = true;
+        panel.checkDevice();
+        QVERIFY(panel.hasDevice());
+        QCOMPARE(restored.count(), 1);
+        QVERIFY2(restored[0][0].toString().contains("usb output"),
+                 qPrintable(restored[0][0].toString()));
+        QVERIFY2(panel.statusText().isEmpty(), qPrintable(panel.statusText()));
+        panel.togglePlay();
+        QCOMPARE(player.state(), AudioPlayer::State::Playing);
     }
 
     void streamingGrowsTheWaveform() {

@@ -133,9 +133,37 @@ void TransportPanel::poll() {
             state == AudioPlayer::State::Playing ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
     }
     if (player_->underruns() != shownUnderruns_) updateStatus();
+    if (++pollsSinceCheck_ >= 30) checkDevice();
+}
+
+void TransportPanel::checkDevice() {
+    pollsSinceCheck_ = 0;
+    const QString before = status_->text();
+    switch (player_->checkDevice()) {
+    case AudioPlayer::DeviceChange::Lost:
+        updateStatus();
+        emit playbackUnavailable(statusText());
+        break;
+    case AudioPlayer::DeviceChange::Recovered:
+        fillDevices(deviceName()); // the list may have changed; keep the user's choice shown
+        updateStatus();
+        emit playbackRestored(
+            tr("Audio output is back: %1").arg(QString::fromStdString(player_->deviceName())));
+        break;
+    case AudioPlayer::DeviceChange::None:
+        if (!player_->hasDevice()) {
+            updateStatus(); // a failed retry may have a newer reason
+            if (status_->text() != before) emit playbackUnavailable(statusText());
+        }
+        break;
+    }
 }
 
 void TransportPanel::refreshDevices(const QString& preferredName) {
+    openDevice(fillDevices(preferredName));
+}
+
+int TransportPanel::fillDevices(const QString& preferredName) {
     devices_->clear();
     const auto list = player_->devices();
     if (list.empty()) {
@@ -151,7 +179,7 @@ void TransportPanel::refreshDevices(const QString& preferredName) {
             devices_->setCurrentIndex(row);
             index = devices_->itemData(row).toInt();
         }
-    openDevice(index);
+    return index;
 }
 
 void TransportPanel::openDevice(int index) {

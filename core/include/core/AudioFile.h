@@ -4,6 +4,7 @@
 
 #include "core/AudioBuffer.h"
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -20,8 +21,16 @@ struct AudioTags {
     std::string software;
 };
 
+/// Limits of readAudioFile: sample rates outside [1 kHz, 768 kHz], more than 256 channels or
+/// more than 2^27 mono samples (70 min at 32 kHz; 512 MB as float) are refused.
+inline constexpr int kMinReadRate = 1000;
+inline constexpr int kMaxReadRate = 768000;
+inline constexpr int kMaxReadChannels = 256;
+inline constexpr std::size_t kMaxReadSamples = std::size_t{1} << 27;
+
 /// Reads `path` (any channel count, mixed down to mono). Throws AudioFileError naming the
-/// file when it is missing, unreadable, empty, or contains NaN/Inf samples.
+/// file when it is missing, not a regular file (FIFO, device, folder), unreadable, empty,
+/// beyond the limits above, or contains NaN/Inf samples.
 AudioBuffer readAudioFile(const std::string& path);
 
 /// true for the extensions writeAudioFile accepts: .wav, .flac, .ogg (case-insensitive).

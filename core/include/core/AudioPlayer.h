@@ -11,6 +11,7 @@
 #include "core/SpscRingBuffer.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -56,6 +57,12 @@ class AudioSink {
     virtual void close() = 0;
     virtual bool isRunning() const = 0;
     virtual std::string deviceName() const = 0;
+    /// Why the started stream has died (device unplugged, sound server gone, callback stalled),
+    /// or "" while it works. Control thread; polled by AudioPlayer::checkDevice().
+    virtual std::string failure() const { return {}; }
+    /// Refreshes the backend's device list (PortAudio only sees devices present when it was
+    /// initialised). Called with no stream open, before a retry.
+    virtual void rescan() {}
 };
 
 /// The PortAudio output (JACK, ALSA, ... as Debian's PortAudio provides).
@@ -83,6 +90,17 @@ class AudioPlayer final : private AudioRenderer {
     std::string deviceError() const;
     std::string deviceName() const;
     int deviceSampleRate() const { return deviceRate_; }
+
+    enum class DeviceChange { None, Lost, Recovered };
+    /// Call from the control thread about once a second (TransportPanel's timer does).
+    /// A device that died while open (sink failure()) is closed: the player becomes deviceless
+    /// and Stopped with its position kept, deviceError() says what happened -> Lost. While
+    /// there is no device, every retry interval the backend is rescanned and the last
+    /// requested device (else the default) reopened -> Recovered when that works. Clips,
+    /// streams and positions are untouched throughout, so generation and export go on.
+    DeviceChange checkDevice();
+    /// Seconds between reopen attempts while deviceless (default 2; tests use less).
+    void setDeviceRetryInterval(double seconds) { retrySeconds_ = seconds; }
 
     /// A finished clip. With `keepPosition` the play position (seconds) is kept and the
     /// playing state is unchanged: A/B switching.
@@ -123,6 +141,9 @@ class AudioPlayer final : private AudioRenderer {
 
     std::unique_ptr<AudioSink> sink_;
     std::atomic<bool> hasDevice_{false};
+    int wantedDevice_ = -1; // what openDevice() was last asked for
+    double retrySeconds_ = 2.0;
+    std::chrono::steady_clock::time_point lastAttempt_{};
     std::string deviceError_;
     int deviceRate_ = 0;
 

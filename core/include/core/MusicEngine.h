@@ -77,6 +77,14 @@ struct GenerationResult {
 
 class MusicEngine {
   public:
+    /// Prompt limits. T5's tokenizer has model_max_length 512; a longer prompt only costs
+    /// memory (the encoder's attention grows with its square: 15,000 characters took 13.6 GB),
+    /// so it is refused with a one-line EngineError rather than silently truncated, which
+    /// would change what the recipe records. The byte limit stops absurd texts before the
+    /// tokenizer sees them.
+    static constexpr std::size_t kMaxPromptTokens = 512;
+    static constexpr std::size_t kMaxPromptBytes = 16384;
+
     /// Loads `folder` (config.json, model.safetensors, optional spiece.model). Throws
     /// EngineError with a one-line reason for a missing folder/file or a mismatched checkpoint.
     static std::unique_ptr<MusicEngine> load(const std::string& folder,
@@ -91,8 +99,9 @@ class MusicEngine {
     const ModelInfo& info() const;
 
     /// Generates one clip. Throws EngineError for an invalid recipe (length beyond the
-    /// positions, emotion without an AV encoder, ...). A cancelled run returns the frames made
-    /// so far with `cancelled` set.
+    /// positions, emotion without an AV encoder, a prompt beyond the limits above, ...) and
+    /// for running out of memory (one line, never LibTorch's stack trace). A cancelled run
+    /// returns the frames made so far with `cancelled` set.
     GenerationResult generate(const Recipe& recipe, const GenerationCallbacks& callbacks = {});
 
     /// Token ids for a prompt (with </s>), as the text encoder sees them.

@@ -8,6 +8,7 @@
 #include "core/FeatureMatrix.h"
 #include "core/LinearProbe.h"
 #include "core/SynthCodec.h"
+#include "models/BoundedRead.h"
 
 #include <nlohmann/json.hpp>
 
@@ -160,11 +161,15 @@ void GenreClassifier::save(const std::string& path) const {
 }
 
 GenreClassifier GenreClassifier::load(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("GenreClassifier: cannot open " + path);
+    std::string text;
+    try {
+        text = models::readFileBounded(path, models::kClassifierFile);
+    } catch (const models::FileReadError& e) {
+        throw std::runtime_error(std::string("GenreClassifier: ") + e.what());
+    }
     GenreClassifier c;
     try {
-        const auto j = nlohmann::json::parse(in);
+        const auto j = models::parseJsonBounded(text);
         if (j.at("format").get<std::string>() != kFormat)
             throw std::runtime_error("not a genre classifier (format field)");
         c.genres_ = j.at("genres").get<std::vector<std::string>>();

@@ -9,6 +9,9 @@
 #include "engine/MusicEngineImpl.h"
 #include "engine/SteeringHook.h"
 #include "engine/SynthCodecFactory.h"
+#include "engine/OneLineErrors.h"
+#include "models/BoundedRead.h"
+#include "models/SentencePieceTokenizer.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -30,11 +33,16 @@ namespace {
 double defaultGuidanceOf(const fs::path& folder) {
     const auto path = folder / "generation_config.json";
     if (!fs::exists(path)) return 3.0;
-    std::ifstream in(path);
+    std::string text;
+    try {
+        text = models::readFileBounded(path.string(), models::kJsonConfigFile);
+    } catch (const models::FileReadError& e) {
+        throw EngineError(e.what());
+    }
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
+        j = models::parseJsonBounded(text);
+    } catch (const std::exception& e) {
         throw EngineError(path.string() + " is not valid JSON: " + e.what());
     }
     if (!j.is_object() || !j.contains("guidance_scale")) return 3.0;
@@ -42,6 +50,17 @@ double defaultGuidanceOf(const fs::path& folder) {
     if (!g.is_number() || !std::isfinite(g.get<double>()) || g.get<double>() < 0)
         throw EngineError(path.string() + ": guidance_scale must be a finite number >= 0");
     return g.get<double>();
+}
+
+// The prompt's tokens, refusing a text beyond kMaxPromptBytes before tokenizing it.
+std::vector<std::int64_t> tokenizeBounded(const models::SentencePieceTokenizer& tokenizer,
+                                          const std::string& text) {
+    if (text.size() > MusicEngine::kMaxPromptBytes)
+        throw EngineError("the prompt is " + std::to_string(text.size()) +
+                          " bytes long; at most " + std::to_string(MusicEngine::kMaxPromptBytes) +
+                          " (the text encoder uses at most " +
+                          std::to_string(MusicEngine::kMaxPromptTokens) + " tokens)");
+    return tokenizer.encodeT5(text);
 }
 
 } // namespace
@@ -137,8 +156,12 @@ Conditioning MusicEngine::Impl::condition(const Recipe& r) {
     if (ids.empty() && !r.prompt.empty()) {
         if (!tokenizer)
             throw EngineError("this model folder has no spiece.model: give the prompt as token ids");
-        ids = tokenizer->encodeT5(r.prompt);
+        ids = tokenizeBounded(*tokenizer, r.prompt);
     }
+    if (ids.size() > MusicEngine::kMaxPromptTokens)
+        throw EngineError("the prompt is " + std::to_string(ids.size()) +
+                          " tokens long; the text encoder takes at most " +
+                          std::to_string(MusicEngine::kMaxPromptTokens) + ": shorten it");
     const auto vocab = model->config().textEncoder.vocab_size;
     for (auto id : ids)
         if (id < 0 || id >= vocab)
@@ -167,7 +190,7 @@ Conditioning MusicEngine::Impl::condition(const Recipe& r) {
 }
 
 GenerationResult MusicEngine::generate(const Recipe& recipe, const GenerationCallbacks& cb) {
-    return impl_->generate(recipe, cb);
+    return withOneLineErrors([&] { return impl_->generate(recipe, cb); });
 }
 
 GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const GenerationCallbacks& cb,
@@ -254,7 +277,7 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
 std::vector<std::int64_t> MusicEngine::tokenize(const std::string& text) const {
     if (!impl_->tokenizer)
         throw EngineError("this model folder has no spiece.model");
-    return impl_->tokenizer->encodeT5(text);
+    return withOneLineErrors([&] { return tokenizeBounded(*impl_->tokenizer, text); });
 }
 
 AudioBuffer MusicEngine::decode(const std::vector<std::int64_t>& codes, int frames) const {

@@ -45,6 +45,8 @@ std::vector<AudioOutputDevice> AudioPlayer::devices() {
 bool AudioPlayer::openDevice(int index) {
     assertControlThread();
     std::lock_guard lock(mutex_);
+    wantedDevice_ = index;
+    lastAttempt_ = std::chrono::steady_clock::now();
     const double keep = position();
     sink_->stop(); // from here on render() is not running: the ring may be reset directly
     sink_->close();
@@ -72,6 +74,39 @@ bool AudioPlayer::openDevice(int index) {
     }
     wake_.notify_all();
     return hasDevice_;
+}
+
+AudioPlayer::DeviceChange AudioPlayer::checkDevice() {
+    assertControlThread();
+    if (hasDevice_) {
+        std::string why;
+        try {
+            why = sink_->failure();
+        } catch (const std::exception& e) {
+            why = e.what();
+        }
+        if (why.empty()) return DeviceChange::None;
+        const int wanted = wantedDevice_;
+        closeDevice(); // keeps the position; the clip and any stream stay loaded
+        std::lock_guard lock(mutex_);
+        wantedDevice_ = wanted;
+        deviceError_ = "audio device lost: " + why;
+        lastAttempt_ = std::chrono::steady_clock::now();
+        return DeviceChange::Lost;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - lastAttempt_ < std::chrono::duration<double>(retrySeconds_)) return DeviceChange::None;
+    const int wanted = wantedDevice_;
+    try {
+        sink_->rescan();
+    } catch (const std::exception&) {
+    }
+    // Device indices may change after a rescan: fall back to the default device.
+    bool ok = openDevice(wanted);
+    if (!ok && wanted != -1) ok = openDevice(-1);
+    wantedDevice_ = wanted;
+    lastAttempt_ = std::chrono::steady_clock::now();
+    return ok ? DeviceChange::Recovered : DeviceChange::None;
 }
 
 void AudioPlayer::closeDevice() {

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 
 namespace moodsteer {
 
@@ -21,7 +23,9 @@ class PortAudioSink final : public AudioSink {
     ~PortAudioSink() override {
         stop();
         close();
-        if (initialised_) Pa_Terminate();
+        // Pa_Terminate would close an abandoned JACK stream (see close()) and abort.
+        if (initialised_ && !abandoned_) Pa_Terminate();
+        if (!abandoned_) delete shared_; // else its stream may still call back: leaked
     }
 
     std::vector<AudioOutputDevice> devices() override {
@@ -46,6 +50,10 @@ class PortAudioSink final : public AudioSink {
     int open(int index, int preferredRate, AudioRenderer* renderer) override {
         close();
         if (!initialised_) throw AudioDeviceError("audio system unavailable: " + initError_);
+        if (abandoned_)
+            throw AudioDeviceError("the JACK server went away during playback; PortAudio cannot "
+                                   "reconnect to it in this process: restart the studio");
+        dead_ = false;
         const PaDeviceIndex device = index >= 0 ? index : Pa_GetDefaultOutputDevice();
         const PaDeviceInfo* info = device == paNoDevice ? nullptr : Pa_GetDeviceInfo(device);
         if (!info || info->maxOutputChannels <= 0)
@@ -53,6 +61,7 @@ class PortAudioSink final : public AudioSink {
                                                     " is not an output device"
                                               : "no audio output device found");
         channels_ = std::min(2, info->maxOutputChannels);
+        shared_->channels.store(channels_, std::memory_order_relaxed);
         PaStreamParameters params{};
         params.device = device;
         params.channelCount = channels_;
@@ -62,15 +71,17 @@ class PortAudioSink final : public AudioSink {
         double rate = preferredRate;
         if (Pa_IsFormatSupported(nullptr, &params, rate) != paFormatIsSupported)
             rate = info->defaultSampleRate;
-        renderer_ = renderer;
+        shared_->renderer.store(renderer, std::memory_order_release);
         const PaError err = Pa_OpenStream(&stream_, nullptr, &params, rate, 256, paClipOff,
-                                          &PortAudioSink::callback, this);
+                                          &PortAudioSink::callback, shared_);
         if (err != paNoError) {
             stream_ = nullptr;
             throw AudioDeviceError(std::string("cannot open audio device \"") + info->name +
                                    "\": " + Pa_GetErrorText(err));
         }
         name_ = info->name;
+        const PaHostApiInfo* host = Pa_GetHostApiInfo(info->hostApi);
+        jack_ = host && host->type == paJACK;
         return static_cast<int>(rate);
     }
 
@@ -81,13 +92,36 @@ class PortAudioSink final : public AudioSink {
             throw AudioDeviceError(std::string("cannot start audio stream: ") +
                                    Pa_GetErrorText(err));
         running_ = true;
+        seenCallbacks_ = shared_->callbacks.load();
+        lastProgress_ = std::chrono::steady_clock::now();
     }
     void stop() override {
-        if (stream_ && running_) Pa_StopStream(stream_); // waits until the callback has returned
+        if (stream_ && running_) {
+            // Stop waits until the callback has returned; a stream whose device is gone has
+            // no callback left to wait for, so it is aborted instead. A JACK stream whose server
+            // died still reads as active and both calls wait for ever: it is left alone.
+            if (!dead_ && Pa_IsStreamActive(stream_) != 1) dead_ = true;
+            if (!dead_)
+                Pa_StopStream(stream_);
+            else if (!jack_)
+                Pa_AbortStream(stream_);
+        }
         running_ = false;
     }
     void close() override {
         if (stream_) {
+            if (jack_ && (dead_ || !failure().empty())) {
+                // Debian's PortAudio asserts (abort()) when it unregisters the ports of a JACK
+                // stream whose server is gone (pa_jack.c CleanUpStream). Such a stream is
+                // abandoned instead: a little memory, and no reinitialisation of PortAudio
+                // (which would close it) for the rest of the process.
+                abandoned_ = true;
+                shared_->renderer.store(nullptr, std::memory_order_release);
+                running_ = false;
+                stream_ = nullptr;
+                name_.clear();
+                return;
+            }
             stop();
             Pa_CloseStream(stream_);
             stream_ = nullptr;
@@ -97,36 +131,90 @@ class PortAudioSink final : public AudioSink {
     bool isRunning() const override { return running_; }
     std::string deviceName() const override { return name_; }
 
+    std::string failure() const override {
+        if (!stream_ || !running_) return {};
+        const PaError active = Pa_IsStreamActive(stream_);
+        if (active < 0) {
+            dead_ = true;
+            return std::string("audio stream error: ") + Pa_GetErrorText(active);
+        }
+        if (active == 0) {
+            dead_ = true;
+            return "the audio device stopped (unplugged, or its sound server quit)";
+        }
+        // Active but silent: a JACK server that was killed, a USB device that vanished
+        // mid-callback. The callback counts its calls; no progress for 2 s is a dead device.
+        const auto now = std::chrono::steady_clock::now();
+        const std::uint64_t calls = shared_->callbacks.load(std::memory_order_relaxed);
+        if (calls != seenCallbacks_) {
+            seenCallbacks_ = calls;
+            lastProgress_ = now;
+            return {};
+        }
+        if (now - lastProgress_ > std::chrono::seconds(2)) {
+            dead_ = true;
+            return "the audio device stopped responding";
+        }
+        return {};
+    }
+
+    void rescan() override {
+        if (stream_ || abandoned_) return;
+        if (initialised_) Pa_Terminate();
+        const PaError err = Pa_Initialize();
+        initialised_ = err == paNoError;
+        initError_ = initialised_ ? std::string() : Pa_GetErrorText(err);
+    }
+
   private:
     static int callback(const void*, void* output, unsigned long frames,
                         const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags, void* user) {
-        auto* self = static_cast<PortAudioSink*>(user);
+        auto* shared = static_cast<Shared*>(user);
         auto* out = static_cast<float*>(output);
-        if (self->channels_ == 1) {
-            self->renderer_->render(out, frames);
+        shared->callbacks.fetch_add(1, std::memory_order_relaxed);
+        const int channels = shared->channels.load(std::memory_order_relaxed);
+        AudioRenderer* renderer = shared->renderer.load(std::memory_order_acquire);
+        if (!renderer) { // an abandoned stream whose callback came back: silence
+            std::fill(out, out + frames * static_cast<unsigned long>(channels), 0.0f);
+            return paContinue;
+        }
+        if (channels == 1) {
+            renderer->render(out, frames);
             return paContinue;
         }
         unsigned long done = 0;
         while (done < frames) {
             const unsigned long n = std::min<unsigned long>(frames - done, kMonoBlock);
-            self->renderer_->render(self->mono_, n);
+            renderer->render(shared->mono, n);
             for (unsigned long i = 0; i < n; ++i)
-                for (int c = 0; c < self->channels_; ++c)
-                    out[(done + i) * self->channels_ + c] = self->mono_[i];
+                for (int c = 0; c < channels; ++c)
+                    out[(done + i) * channels + c] = shared->mono[i];
             done += n;
         }
         return paContinue;
     }
 
     static constexpr unsigned long kMonoBlock = 1024;
+    // What the callback touches. Separate from the sink so that it can outlive it: an
+    // abandoned JACK stream (see close()) keeps its callback registered for ever.
+    struct Shared {
+        std::atomic<AudioRenderer*> renderer{nullptr};
+        std::atomic<int> channels{1};
+        std::atomic<std::uint64_t> callbacks{0}; // liveness for failure()
+        float mono[kMonoBlock] = {};
+    };
+    Shared* shared_ = new Shared;
     bool initialised_ = false;
     std::string initError_;
     PaStream* stream_ = nullptr;
-    AudioRenderer* renderer_ = nullptr;
     int channels_ = 1;
     std::atomic<bool> running_{false};
+    bool jack_ = false;      // the open stream is on PortAudio's JACK host API
+    bool abandoned_ = false; // a dead JACK stream was left open (see close())
+    mutable bool dead_ = false; // the open stream's device is gone (control thread only)
+    mutable std::uint64_t seenCallbacks_ = 0;
+    mutable std::chrono::steady_clock::time_point lastProgress_{};
     std::string name_;
-    float mono_[kMonoBlock] = {};
 };
 
 } // namespace

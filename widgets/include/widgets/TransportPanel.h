@@ -48,15 +48,21 @@ class TransportPanel : public QWidget {
     void stop();
     void setLoop(bool loop);
     void seek(double seconds);
-    /// Reads the player's position, state, peak and underruns (the timer calls it).
+    /// Reads the player's position, state, peak and underruns (the timer calls it); about once
+    /// a second also checks the device (AudioPlayer::checkDevice()).
     void poll();
+    /// Notices a device lost during playback or back again; poll() calls it every ~1 s.
+    void checkDevice();
 
   signals:
     void deviceChanged(const QString& name);
     void playbackUnavailable(const QString& reason);
+    /// An output device works again after playback was unavailable (`message` says which).
+    void playbackRestored(const QString& message);
 
   private:
     void openDevice(int index);
+    int fillDevices(const QString& preferredName); ///< the chosen device's index
     void updateStatus();
 
     AudioPlayer* player_;
@@ -70,6 +76,7 @@ class TransportPanel : public QWidget {
     LevelMeter* meter_;
     QTimer* timer_;
     std::uint64_t shownUnderruns_ = ~0ull;
+    int pollsSinceCheck_ = 0;
     AudioPlayer::State shownState_ = AudioPlayer::State::Stopped;
 };
 
