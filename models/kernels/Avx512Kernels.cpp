@@ -46,8 +46,8 @@ __mmask16 mask16(int64_t left) {
 constexpr int64_t kF32Prefetch = 512;
 
 template <int M>
-MOODSTEER_AVX512F void gemvF32Rows(const float* x, int64_t K, const float* w, float* y,
-                                   int64_t ldy, int64_t n0, int64_t n1) {
+MOODSTEER_AVX512F void gemvF32Rows(const float* x, int64_t K, const float* w, float* y, int64_t ldy,
+                                   int64_t n0, int64_t n1) {
     const int64_t full = K / 16 * 16;
     const __mmask16 tail = static_cast<__mmask16>((1u << (K - full)) - 1u);
     int64_t n = n0;
@@ -139,7 +139,8 @@ MOODSTEER_AVX512_BF16 void roundBf16(const float* x, int64_t M, int64_t K, Bf16*
     const int64_t Kp = bf16PaddedK(K);
     for (int64_t m = 0; m < M; ++m)
         for (int64_t k = 0; k < Kp; k += 16) {
-            const __m256bh b = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask16(K - k), x + m * K + k));
+            const __m256bh b =
+                _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask16(K - k), x + m * K + k));
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + m * Kp + k), (__m256i)b);
         }
 }
@@ -246,16 +247,15 @@ MOODSTEER_AVX512_VNNI void gemvInt8Rows(const uint8_t* x, const float* sx, int64
         for (int i = 0; i < 4 && b * 4 + i < N; ++i) {
             const int64_t n = b * 4 + i;
             for (int m = 0; m < M; ++m)
-                y[m * ldy + n] = (sx[m] * sw[n]) *
-                                 static_cast<float>(_mm512_reduce_add_epi32(acc[i][m]) -
-                                                    128 * rowSums[n]);
+                y[m * ldy + n] =
+                    (sx[m] * sw[n]) *
+                    static_cast<float>(_mm512_reduce_add_epi32(acc[i][m]) - 128 * rowSums[n]);
         }
     }
 }
 
-void gemvInt8(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t* w,
-              const float* sw, const int32_t* rowSums, float* y, int64_t ldy, int64_t N,
-              int64_t b0, int64_t b1) {
+void gemvInt8(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t* w, const float* sw,
+              const int32_t* rowSums, float* y, int64_t ldy, int64_t N, int64_t b0, int64_t b1) {
     switch (M) {
     case 1:
         return gemvInt8Rows<1>(x, sx, K, w, sw, rowSums, y, ldy, N, b0, b1);
@@ -318,8 +318,7 @@ MOODSTEER_AVX512F inline __m512 load16(const Bf16* p, __mmask16 m) {
     return load16(part);
 }
 
-template <typename T>
-MOODSTEER_AVX512F float dotRow(const float* a, const T* b, int64_t n) {
+template <typename T> MOODSTEER_AVX512F float dotRow(const float* a, const T* b, int64_t n) {
     __m512 acc = _mm512_setzero_ps();
     int64_t k = 0;
     for (; k + 16 <= n; k += 16)
@@ -331,16 +330,15 @@ MOODSTEER_AVX512F float dotRow(const float* a, const T* b, int64_t n) {
     return _mm512_reduce_add_ps(acc);
 }
 
-template <typename T>
-MOODSTEER_AVX512F void axpyRow(float a, const T* x, float* y, int64_t n) {
+template <typename T> MOODSTEER_AVX512F void axpyRow(float a, const T* x, float* y, int64_t n) {
     const __m512 av = _mm512_set1_ps(a);
     int64_t k = 0;
     for (; k + 16 <= n; k += 16)
         _mm512_storeu_ps(y + k, _mm512_fmadd_ps(av, load16(x + k), _mm512_loadu_ps(y + k)));
     if (k < n) {
         const __mmask16 m = mask16(n - k);
-        _mm512_mask_storeu_ps(y + k, m,
-                              _mm512_fmadd_ps(av, load16(x + k, m), _mm512_maskz_loadu_ps(m, y + k)));
+        _mm512_mask_storeu_ps(
+            y + k, m, _mm512_fmadd_ps(av, load16(x + k, m), _mm512_maskz_loadu_ps(m, y + k)));
     }
 }
 

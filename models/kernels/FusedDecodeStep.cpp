@@ -54,8 +54,8 @@ void attend(const float* q, const float* keys, const float* values, int64_t coun
             const float* mask, float* scores, float* out) {
     kernels::active().attendF32.run(q, keys, values, count, hd, mask, scores, out);
 }
-void attend(const float* q, const c10::BFloat16* keys, const c10::BFloat16* values,
-            int64_t count, int64_t hd, const float* mask, float* scores, float* out) {
+void attend(const float* q, const c10::BFloat16* keys, const c10::BFloat16* values, int64_t count,
+            int64_t hd, const float* mask, float* scores, float* out) {
     static_assert(sizeof(c10::BFloat16) == sizeof(kernels::Bf16));
     kernels::active().attendBf16.run(q, reinterpret_cast<const kernels::Bf16*>(keys),
                                      reinterpret_cast<const kernels::Bf16*>(values), count, hd,

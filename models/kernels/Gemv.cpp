@@ -81,8 +81,9 @@ void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, 
         for (int64_t b0 = begin; b0 < end; b0 += kBlocksPerTask) {
             const int64_t b1 = std::min(end, b0 + kBlocksPerTask);
             for (int64_t m = 0; m < M; m += kernels::kMaxRows)
-                run(xq + m * Kp, sx + m, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)),
-                    K, wq, sw, sums, y + m * N, N, N, b0, b1);
+                run(xq + m * Kp, sx + m,
+                    static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)), K, wq, sw, sums,
+                    y + m * N, N, N, b0, b1);
         }
     });
 }

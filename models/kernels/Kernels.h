@@ -68,8 +68,8 @@ struct KernelSet {
     /// (sx[m] * sw[n]) * float(sum_k x[m][k] * w[n][k] - 128 * rowSums[n]) with the integer
     /// sum exact (int32; K <= 66000), x as written by QuantiseInt8. M in 1..kMaxRows.
     using GemvInt8 = void(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t* w,
-                          const float* sw, const int32_t* rowSums, float* y, int64_t ldy,
-                          int64_t N, int64_t b0, int64_t b1);
+                          const float* sw, const int32_t* rowSums, float* y, int64_t ldy, int64_t N,
+                          int64_t b0, int64_t b1);
     /// sum = sum of x[0, n), squares = sum of (x - sum / n)^2, both accumulated in double.
     using Moments = void(const float* x, int64_t n, double* sum, double* squares);
     /// out[hd] = softmax_j(q . keys[j] + mask[j]) . values[j] over j < count (count >= 1) for
@@ -82,8 +82,7 @@ struct KernelSet {
                             int64_t hd, const float* mask, float* scores, float* out);
 
     /// One operation's function and the instruction set it was written for.
-    template <typename F>
-    struct Entry {
+    template <typename F> struct Entry {
         F* run = nullptr;
         const char* isa = "";
     };

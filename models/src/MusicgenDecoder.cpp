@@ -273,11 +273,11 @@ void MusicgenForCausalLMImpl::finalizeWeights() {
     // Every matrix a decode step streams moves to huge pages (see HugePages.h); the
     // parameters keep their names and stay the only owners of the values.
     for (auto& layer : layers_)
-        for (auto* w : {&layer->self_attn->q_proj->weight, &layer->self_attn->k_proj->weight,
-                        &layer->self_attn->v_proj->weight, &layer->self_attn->out_proj->weight,
-                        &layer->encoder_attn->q_proj->weight,
-                        &layer->encoder_attn->out_proj->weight, &layer->fc1->weight,
-                        &layer->fc2->weight})
+        for (auto* w :
+             {&layer->self_attn->q_proj->weight, &layer->self_attn->k_proj->weight,
+              &layer->self_attn->v_proj->weight, &layer->self_attn->out_proj->weight,
+              &layer->encoder_attn->q_proj->weight, &layer->encoder_attn->out_proj->weight,
+              &layer->fc1->weight, &layer->fc2->weight})
             if (w->device().is_cpu() && w->is_contiguous()) w->set_data(onHugePages(*w));
     for (auto& h : heads_)
         if (h->weight.device().is_cpu() && h->weight.is_contiguous())

@@ -65,8 +65,8 @@ bool MusicgenDecoderLayerImpl::decodeReady() const {
         if ((*norm)->weight.scalar_type() != at::kFloat || !(*norm)->weight.is_contiguous() ||
             (*norm)->bias.scalar_type() != at::kFloat || !(*norm)->bias.is_contiguous())
             return false;
-    return self_attn->decodeReady(true) && encoder_attn->decodeReady(false) &&
-           fastFc1_.current() && fastFc2_.current();
+    return self_attn->decodeReady(true) && encoder_attn->decodeReady(false) && fastFc1_.current() &&
+           fastFc2_.current();
 }
 
 double MusicgenDecoderLayerImpl::decodeBytes() const {

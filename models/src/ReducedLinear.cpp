@@ -88,20 +88,18 @@ ReducedLinear& ReducedLinear::operator=(const ReducedLinear&) = default;
 ReducedLinear::ReducedLinear(const torch::Tensor& weight, WeightPrecision precision)
     : ReducedLinear(std::vector<torch::Tensor>{weight}, precision) {}
 
-ReducedLinear::ReducedLinear(const std::vector<torch::Tensor>& rowBlocks,
-                             WeightPrecision precision)
+ReducedLinear::ReducedLinear(const std::vector<torch::Tensor>& rowBlocks, WeightPrecision precision)
     : precision_(precision) {
-    if (rowBlocks.empty())
-        throw std::invalid_argument("ReducedLinear: no weight given");
+    if (rowBlocks.empty()) throw std::invalid_argument("ReducedLinear: no weight given");
     for (const auto& w : rowBlocks) {
         if (!w.defined() || w.dim() != 2 || w.scalar_type() != at::kFloat || !w.is_contiguous() ||
             !w.device().is_cpu() || w.size(1) != rowBlocks.front().size(1))
             throw std::invalid_argument(
                 "ReducedLinear: each weight must be a contiguous float32 [out, in] CPU matrix "
                 "with the same in, got " +
-                (w.defined() ? std::string(c10::toString(w.scalar_type())) + " " +
-                                   shapeText(w.sizes())
-                             : std::string("an undefined tensor")));
+                (w.defined()
+                     ? std::string(c10::toString(w.scalar_type())) + " " + shapeText(w.sizes())
+                     : std::string("an undefined tensor")));
         sources_.push_back(w);
         versions_.push_back(versionOf(w));
         out_ += w.size(0);
@@ -115,10 +113,9 @@ ReducedLinear::ReducedLinear(const std::vector<torch::Tensor>& rowBlocks,
         bf16_ = onHugePages(gemv::packBlocks(stacked.to(at::kBFloat16)));
     } else {
         if (in_ > gemv::kInt8MaxK)
-            throw std::runtime_error("int8 weights need at most " +
-                                     std::to_string(gemv::kInt8MaxK) +
-                                     " input features (int32 sums), this matrix has " +
-                                     std::to_string(in_));
+            throw std::runtime_error(
+                "int8 weights need at most " + std::to_string(gemv::kInt8MaxK) +
+                " input features (int32 sums), this matrix has " + std::to_string(in_));
         int8_ = std::make_shared<const gemv::Int8Weights>(gemv::quantiseInt8(stacked));
     }
 }
@@ -178,18 +175,17 @@ void ReducedLinear::apply(const float* x, int64_t rows, float* y) const {
 torch::Tensor ReducedLinear::operator()(const torch::Tensor& x) const {
     if (!defined()) throw std::logic_error("ReducedLinear: used before it was given a weight");
     if (x.dim() < 1 || x.size(-1) != in_ || x.scalar_type() != at::kFloat)
-        throw std::invalid_argument("ReducedLinear: input must be float32 [..., " +
-                                    std::to_string(in_) + "], got " +
-                                    std::string(c10::toString(x.scalar_type())) + " " +
-                                    shapeText(x.sizes()));
+        throw std::invalid_argument(
+            "ReducedLinear: input must be float32 [..., " + std::to_string(in_) + "], got " +
+            std::string(c10::toString(x.scalar_type())) + " " + shapeText(x.sizes()));
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = out_;
     const int64_t rows = x.numel() / in_;
     // An input that needs a gradient keeps ATen's differentiable f32/bf16 path (int8 has none).
     const bool inputGrad = at::GradMode::is_enabled() && x.requires_grad();
-    const bool kernel = rows > 0 && (precision_ == WeightPrecision::Int8 ||
-                                     (!inputGrad && (precision_ == WeightPrecision::BF16 ||
-                                                     rows <= kGemvMaxRows)));
+    const bool kernel =
+        rows > 0 && (precision_ == WeightPrecision::Int8 ||
+                     (!inputGrad && (precision_ == WeightPrecision::BF16 || rows <= kGemvMaxRows)));
     if (kernel) {
         auto xc = x.contiguous();
         auto y = at::empty(shape, x.options());

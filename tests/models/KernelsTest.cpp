@@ -3,8 +3,8 @@
 // vector implementation this CPU runs against the portable one on odd shapes, printing the
 // largest difference per operation. int8 must agree exactly (integer sums, the same
 // quantisation); float results may differ by float32 summation order only.
-#include "Gemv.h"
 #include "Kernels.h"
+#include "Gemv.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -171,9 +171,8 @@ TEST(Kernels, GemvKernelsAgreeWithPortable) {
                         EXPECT_EQ(xqRef, xq) << set->quantiseInt8.isa << " " << shape;
                         EXPECT_EQ(sxRef, sx) << set->quantiseInt8.isa << " " << shape;
                         set->gemvInt8.run(xq.data(), sx.data(), M, K, q.codes.data_ptr<int8_t>(),
-                                          q.scales.data_ptr<float>(),
-                                          q.rowSums.data_ptr<int32_t>(), yq.data(), N, N, 0,
-                                          (N + 3) / 4);
+                                          q.scales.data_ptr<float>(), q.rowSums.data_ptr<int32_t>(),
+                                          yq.data(), N, N, 0, (N + 3) / 4);
                         double d = 0;
                         for (size_t i = 0; i < yq.size(); ++i)
                             d = std::max(d, std::fabs(double(yq[i]) - double(yqRef[i])));
@@ -208,10 +207,9 @@ TEST(Kernels, AttentionAndLayerNormKernelsAgreeWithPortable) {
                 const auto* vb = static_cast<const Bf16*>(bfValues.data_ptr());
                 std::vector<float> scores(count), outRef(hd), out(hd), outBfRef(hd), outBf(hd);
                 const float* m = masked ? mask.data() : nullptr;
-                ref.attendF32.run(q.data(), keys.data(), values.data(), count, hd, m,
-                                  scores.data(), outRef.data());
-                ref.attendBf16.run(q.data(), kb, vb, count, hd, m, scores.data(),
-                                   outBfRef.data());
+                ref.attendF32.run(q.data(), keys.data(), values.data(), count, hd, m, scores.data(),
+                                  outRef.data());
+                ref.attendBf16.run(q.data(), kb, vb, count, hd, m, scores.data(), outBfRef.data());
                 // The output is a convex combination of values: |out| <= max |value|.
                 double vmax = 0;
                 for (float v : values)
