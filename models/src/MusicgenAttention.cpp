@@ -1,7 +1,5 @@
 #include "MusicgenAttention.h"
 
-#include "PackedWeights.h"
-
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 
@@ -15,9 +13,9 @@ torch::nn::Linear projection(int64_t in, int64_t out) {
     return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
 }
 
-/// x W^T through the inference copy when it is current and no gradient is needed.
+/// x W^T through the inference copy when it is usable (current, no gradient needed).
 torch::Tensor project(const ReducedLinear& fast, const torch::Tensor& x, const torch::Tensor& w) {
-    if (fast.builtFrom(w) && !gradientsNeeded({&w})) return fast(x);
+    if (fast.usable()) return fast(x);
     return at::linear(x, w);
 }
 
@@ -54,15 +52,17 @@ torch::Tensor MusicgenAttentionImpl::additiveMask(at::IntArrayRef shape, const a
         .to(options.dtype());
 }
 
-void MusicgenAttentionImpl::packQkv() {
-    packedQkv_ = packRows({q_proj->weight, k_proj->weight, v_proj->weight});
+void MusicgenAttentionImpl::setPrecision(WeightPrecision precision, bool self) {
+    clearPrecision();
+    if (self)
+        fastQkv_ = ReducedLinear({q_proj->weight, k_proj->weight, v_proj->weight}, precision);
+    else
+        fastQ_ = ReducedLinear(q_proj->weight, precision);
+    fastOut_ = ReducedLinear(out_proj->weight, precision);
 }
 
-void MusicgenAttentionImpl::setPrecision(WeightPrecision precision) {
-    const std::vector<const torch::Tensor*> qkv{&q_proj->weight, &k_proj->weight, &v_proj->weight};
-    fastQkv_ = isPacked(packedQkv_, qkv) ? ReducedLinear(packedQkv_, precision) : ReducedLinear();
-    fastQ_ = fastQkv_.defined() ? ReducedLinear() : ReducedLinear(q_proj->weight, precision);
-    fastOut_ = ReducedLinear(out_proj->weight, precision);
+void MusicgenAttentionImpl::clearPrecision() {
+    fastQkv_ = fastQ_ = fastOut_ = ReducedLinear();
 }
 
 double MusicgenAttentionImpl::decodeBytes() const {
@@ -70,18 +70,14 @@ double MusicgenAttentionImpl::decodeBytes() const {
 }
 
 bool MusicgenAttentionImpl::decodeReady(bool self) const {
-    if (!fastOut_.builtFrom(out_proj->weight)) return false;
-    if (!self) return fastQ_.builtFrom(q_proj->weight);
-    return fastQkv_.builtFrom(packedQkv_) &&
-           isPacked(packedQkv_, {&q_proj->weight, &k_proj->weight, &v_proj->weight});
+    return fastOut_.current() && (self ? fastQkv_.current() : fastQ_.current());
 }
 
 torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, torch::Tensor* cacheK,
                                                    torch::Tensor* cacheV, int64_t past) {
-    const std::vector<const torch::Tensor*> qkv{&q_proj->weight, &k_proj->weight, &v_proj->weight};
     torch::Tensor q, k, v;
-    if (!gradientsNeeded(qkv) && isPacked(packedQkv_, qkv)) {
-        auto all = project(fastQkv_, x, packedQkv_); // one matmul for the three projections
+    if (fastQkv_.usable()) {
+        auto all = fastQkv_(x); // one pass for the three projections
         q = all.narrow(-1, 0, dim_);
         k = all.narrow(-1, dim_, dim_);
         v = all.narrow(-1, 2 * dim_, dim_);

@@ -27,17 +27,18 @@ class MusicgenAttentionImpl : public torch::nn::Module {
     /// Keys and values [B, H, S, head_dim] of a memory [B, S, D].
     std::pair<torch::Tensor, torch::Tensor> projectMemory(const torch::Tensor& memory) const;
 
-    /// Packs q/k/v into one matrix (see PackedWeights.h).
-    void packQkv();
-    /// Builds the inference copies of the projections (packed q/k/v when packed, else q;
-    /// out) at `precision`; gradient-mode passes and replaced weights fall back to f32.
-    void setPrecision(WeightPrecision precision);
+    /// Builds the inference copies of the projections at `precision` (see ReducedLinear.h):
+    /// q/k/v stacked into one for self-attention, q alone for cross-attention, and out.
+    /// Gradient-mode passes and stale copies use the parameters instead.
+    void setPrecision(WeightPrecision precision, bool self);
+    /// Drops the inference copies (e.g. when the parameters are not float32).
+    void clearPrecision();
     /// Bytes of projection weights a one-token pass streams (0 before setPrecision).
     double decodeBytes() const;
 
-    /// Whether the inference copies match the current weights, so that the fused decode step
-    /// (FusedDecodeStep.h) may use them: packed q/k/v and out for self-attention (`self`),
-    /// q and out for cross-attention.
+    /// Whether the inference copies are current (ReducedLinear::current()), so that the fused
+    /// decode step (kernels/FusedDecodeStep.h) may use them: stacked q/k/v and out for
+    /// self-attention (`self`), q and out for cross-attention.
     bool decodeReady(bool self) const;
     const ReducedLinear& fastQkv() const { return fastQkv_; }
     const ReducedLinear& fastQ() const { return fastQ_; }
@@ -60,8 +61,7 @@ class MusicgenAttentionImpl : public torch::nn::Module {
 
     int64_t dim_, heads_, headDim_;
     double scale_;
-    torch::Tensor packedQkv_; // [3D, D]
-    ReducedLinear fastQkv_, fastQ_, fastOut_;
+    ReducedLinear fastQkv_, fastQ_, fastOut_; // derived from the parameters (ReducedLinear.h)
 };
 TORCH_MODULE(MusicgenAttention);
 

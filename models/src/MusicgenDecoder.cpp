@@ -3,7 +3,6 @@
 #include "FusedDecodeStep.h"
 #include "HugePages.h"
 #include "MusicgenDecoderLayer.h"
-#include "PackedWeights.h"
 #include "models/StateDict.h"
 
 #include <ATen/ATen.h>
@@ -186,10 +185,7 @@ torch::Tensor MusicgenForCausalLMImpl::embed(const torch::Tensor& ids, int64_t b
 }
 
 bool MusicgenForCausalLMImpl::headsFused() const {
-    std::vector<const torch::Tensor*> params;
-    for (const auto& h : heads_)
-        params.push_back(&h->weight);
-    return !gradientsNeeded(params) && isPacked(fusedHeads_, params);
+    return fastHeads_.usable();
 }
 
 torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
@@ -258,9 +254,8 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
 
     torch::Tensor logits;
     if (headsFused()) {
-        auto flat = fastHeads_.builtFrom(fusedHeads_) ? fastHeads_(hidden)
-                                                      : at::linear(hidden, fusedHeads_);
-        logits = flat.view({batch, steps, c.num_codebooks, c.vocab_size})
+        logits = fastHeads_(hidden)
+                     .view({batch, steps, c.num_codebooks, c.vocab_size})
                      .permute({0, 2, 1, 3})
                      .contiguous();
     } else {
@@ -275,37 +270,57 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
 
 void MusicgenForCausalLMImpl::finalizeWeights() {
     torch::NoGradGuard noGrad;
-    for (auto& layer : layers_) {
-        layer->self_attn->packQkv();
-        // The other matrices every decode step streams move to huge pages too (the
-        // parameters keep their names; see HugePages.h). q/k/v and the heads: packRows.
+    // Every matrix a decode step streams moves to huge pages (see HugePages.h); the
+    // parameters keep their names and stay the only owners of the values.
+    for (auto& layer : layers_)
         for (auto* w :
-             {&layer->self_attn->out_proj->weight, &layer->encoder_attn->q_proj->weight,
-              &layer->encoder_attn->out_proj->weight, &layer->fc1->weight, &layer->fc2->weight})
+             {&layer->self_attn->q_proj->weight, &layer->self_attn->k_proj->weight,
+              &layer->self_attn->v_proj->weight, &layer->self_attn->out_proj->weight,
+              &layer->encoder_attn->q_proj->weight, &layer->encoder_attn->out_proj->weight,
+              &layer->fc1->weight, &layer->fc2->weight})
             if (w->device().is_cpu() && w->is_contiguous()) w->set_data(onHugePages(*w));
-    }
-    std::vector<torch::Tensor> heads;
     for (auto& h : heads_)
-        heads.push_back(h->weight);
-    fusedHeads_ = packRows(heads);
+        if (h->weight.device().is_cpu() && h->weight.is_contiguous())
+            h->weight.set_data(onHugePages(h->weight));
     setPrecision(precisionName(precision_)); // rebuild the inference copies
+}
+
+void MusicgenForCausalLMImpl::to(torch::Device device, torch::Dtype dtype, bool non_blocking) {
+    torch::nn::Module::to(device, dtype, non_blocking);
+    finalizeWeights();
+}
+
+void MusicgenForCausalLMImpl::to(torch::Dtype dtype, bool non_blocking) {
+    torch::nn::Module::to(dtype, non_blocking);
+    finalizeWeights();
+}
+
+void MusicgenForCausalLMImpl::to(torch::Device device, bool non_blocking) {
+    torch::nn::Module::to(device, non_blocking);
+    finalizeWeights();
 }
 
 void MusicgenForCausalLMImpl::setPrecision(const std::string& precision) {
     const auto p = parseWeightPrecision(precision);
     torch::NoGradGuard noGrad;
-    // Reduced copies need contiguous float32 masters; another dtype (after to()) runs the
-    // plain path.
-    if (layerNorm_->weight.scalar_type() != at::kFloat) {
+    // Reduced copies need contiguous float32 CPU parameters; another dtype or device (after
+    // to()) runs the plain path.
+    if (layerNorm_->weight.scalar_type() != at::kFloat || !layerNorm_->weight.device().is_cpu()) {
         if (p != WeightPrecision::F32)
-            bad("setPrecision(\"" + precision + "\") needs float32 parameters, they are " +
+            bad("setPrecision(\"" + precision + "\") needs float32 CPU parameters, they are " +
                 std::string(c10::toString(layerNorm_->weight.scalar_type())));
+        for (auto& layer : layers_)
+            layer->clearPrecision();
+        fastHeads_ = ReducedLinear();
         precision_ = p;
         return;
     }
     for (auto& layer : layers_)
         layer->setPrecision(p);
-    fastHeads_ = fusedHeads_.defined() ? ReducedLinear(fusedHeads_, p) : ReducedLinear();
+    std::vector<torch::Tensor> heads;
+    for (auto& h : heads_)
+        heads.push_back(h->weight);
+    fastHeads_ = ReducedLinear(heads, p);
     precision_ = p;
 }
 

@@ -1,7 +1,5 @@
 #include "MusicgenDecoderLayer.h"
 
-#include "PackedWeights.h"
-
 #include <ATen/ATen.h>
 
 namespace moodsteer::models {
@@ -14,7 +12,7 @@ torch::nn::LayerNorm layerNorm(const MusicgenDecoderConfig& c) {
 }
 
 torch::Tensor project(const ReducedLinear& fast, const torch::Tensor& x, const torch::Tensor& w) {
-    if (fast.builtFrom(w) && !gradientsNeeded({&w})) return fast(x);
+    if (fast.usable()) return fast(x);
     return at::linear(x, w);
 }
 
@@ -50,10 +48,16 @@ torch::Tensor MusicgenDecoderLayerImpl::forward(const torch::Tensor& h, int laye
 }
 
 void MusicgenDecoderLayerImpl::setPrecision(WeightPrecision precision) {
-    self_attn->setPrecision(precision);
-    encoder_attn->setPrecision(precision);
+    self_attn->setPrecision(precision, true);
+    encoder_attn->setPrecision(precision, false);
     fastFc1_ = ReducedLinear(fc1->weight, precision);
     fastFc2_ = ReducedLinear(fc2->weight, precision);
+}
+
+void MusicgenDecoderLayerImpl::clearPrecision() {
+    self_attn->clearPrecision();
+    encoder_attn->clearPrecision();
+    fastFc1_ = fastFc2_ = ReducedLinear();
 }
 
 bool MusicgenDecoderLayerImpl::decodeReady() const {
@@ -61,8 +65,8 @@ bool MusicgenDecoderLayerImpl::decodeReady() const {
         if ((*norm)->weight.scalar_type() != at::kFloat || !(*norm)->weight.is_contiguous() ||
             (*norm)->bias.scalar_type() != at::kFloat || !(*norm)->bias.is_contiguous())
             return false;
-    return self_attn->decodeReady(true) && encoder_attn->decodeReady(false) &&
-           fastFc1_.builtFrom(fc1->weight) && fastFc2_.builtFrom(fc2->weight);
+    return self_attn->decodeReady(true) && encoder_attn->decodeReady(false) && fastFc1_.current() &&
+           fastFc2_.current();
 }
 
 double MusicgenDecoderLayerImpl::decodeBytes() const {

@@ -18,11 +18,13 @@ class MusicgenDecoderLayerImpl : public torch::nn::Module {
 
     /// Inference copies of every projection at `precision` (see ReducedLinear.h).
     void setPrecision(WeightPrecision precision);
+    /// Drops them (forward() then uses the parameters).
+    void clearPrecision();
     /// Bytes of weights a one-token pass streams (cross keys/values excluded).
     double decodeBytes() const;
 
-    /// Whether every inference copy matches the current float32 weights, so that the fused
-    /// decode step (FusedDecodeStep.h) computes the same function as forward().
+    /// Whether every inference copy is current (ReducedLinear::current()), so that the fused
+    /// decode step (kernels/FusedDecodeStep.h) computes the same function as forward().
     bool decodeReady() const;
     const ReducedLinear& fastFc1() const { return fastFc1_; }
     const ReducedLinear& fastFc2() const { return fastFc2_; }

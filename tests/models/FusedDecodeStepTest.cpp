@@ -1,4 +1,4 @@
-// The fused one-token decode step (models/src/FusedDecodeStep.h) against the LibTorch layer
+// The fused one-token decode step (models/kernels/FusedDecodeStep.h) against the LibTorch layer
 // path it replaces: logits, hook tensors and hook order must agree to 1e-5 relative, step by
 // step through the KV cache, on the parity model (CFG memory with a fully masked half) and on
 // random small configurations (odd head sizes, ReLU, padded memory, 1-4 items).

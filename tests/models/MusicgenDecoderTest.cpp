@@ -458,8 +458,9 @@ TEST(MusicgenDecoderParity, LongerMemoryAndPaddingAreHandled) {
                  lm->forward(ids.narrow(0, 4, 4), alone));
 }
 
-// The packed matrices share storage with the checkpoint-named parameters: autograd reaches
-// every parameter, and an optimiser-style in-place update is seen by the packed path at once.
+// The f32 inference projections (q/k/v and the heads stacked) read the checkpoint-named
+// parameters themselves: autograd reaches every parameter, and an optimiser-style in-place
+// update is seen by the inference path at once.
 TEST(MusicgenDecoder, PackedWeightsStayTrainableAndInSync) {
     MOODSTEER_REQUIRE_PARITY();
     auto lm = loadTiny(/*packed=*/true);

@@ -2,7 +2,11 @@
 
 #include "models/HugePageBuffer.h"
 
+// The probe's AVX-512 loop exists on x86-64 only; elsewhere (ARM) the portable loop reads.
+#if defined(__x86_64__)
 #include <immintrin.h>
+#define MOODSTEER_PROBE_AVX512 1
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -42,6 +46,7 @@ std::string activeBlas() {
 
 namespace {
 
+#ifdef MOODSTEER_PROBE_AVX512
 // Sums [b, e) with 4 independent AVX-512 accumulators. The portable loop below is limited by
 // its add chains (~24 GB/s here) while the packed GEMV kernels stream ~29 GB/s: a floor taken
 // from it would not be a floor.
@@ -63,6 +68,7 @@ __attribute__((target("avx512f"))) float sumAvx512(const float* p, std::size_t b
         s += l;
     return s;
 }
+#endif
 
 float sumPortable(const float* buf, std::size_t b, std::size_t e) {
     float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
@@ -97,7 +103,9 @@ double measureMemoryBandwidth(int threads, int passes) {
         return m;
     }();
     const float* const buf = static_cast<const float*>(memory.get());
+#ifdef MOODSTEER_PROBE_AVX512
     const bool avx512 = __builtin_cpu_supports("avx512f");
+#endif
     double best = 0;
     for (int rep = 0; rep < std::max(1, passes); ++rep) {
         std::vector<double> sums(threads);
@@ -107,7 +115,11 @@ double measureMemoryBandwidth(int threads, int passes) {
             pool.emplace_back([&, t] {
                 const std::size_t b = n / threads * t,
                                   e = t + 1 == threads ? n : n / threads * (t + 1);
+#ifdef MOODSTEER_PROBE_AVX512
                 sums[t] = avx512 ? sumAvx512(buf, b, e) : sumPortable(buf, b, e);
+#else
+                sums[t] = sumPortable(buf, b, e);
+#endif
             });
         for (auto& th : pool)
             th.join();

@@ -134,11 +134,12 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
                           SelfAttentionCache* cache = nullptr, const DecoderHooks* hooks = nullptr,
                           std::vector<torch::Tensor>* hiddenStates = nullptr);
 
-    /// Packs q/k/v of every self-attention and the K lm heads into single matrices for one
-    /// matmul each; the registered parameters become views of the packed storage, so they
-    /// stay in sync through loading and optimiser steps. Call after loading the weights (and
-    /// again after anything that replaces parameter storage, such as to(); until then the
-    /// unfused path is used automatically).
+    /// Prepares the weights for decoding: moves the matrices each decode step streams to
+    /// huge-page memory and builds their inference copies at the current precision (q/k/v of
+    /// every self-attention stacked into one projection, the K lm heads into one). Call after
+    /// loading (loadFrom() does) and after changing weight values outside an optimiser step
+    /// (copies that missed an in-place change are detected and skipped until rebuilt; see
+    /// ReducedLinear.h). to() calls it itself.
     void finalizeWeights();
 
     /// Precision of the per-step projection weights (self-attention q/k/v and out,
@@ -170,6 +171,12 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// The checkpoint key of the precomputed sinusoid table, which is not a parameter here.
     static std::string positionTableKey() { return "model.decoder.embed_positions.weights"; }
 
+    /// Module::to(), then finalizeWeights(): the inference copies are derived from the
+    /// parameters and must follow their new storage.
+    void to(torch::Device device, torch::Dtype dtype, bool non_blocking = false) override;
+    void to(torch::Dtype dtype, bool non_blocking = false) override;
+    void to(torch::Device device, bool non_blocking = false) override;
+
     const MusicgenDecoderConfig& config() const { return config_; }
     /// Rows [offset, offset + count) of the sinusoid table (computed past its end).
     torch::Tensor positions(int64_t offset, int64_t count) const;
@@ -186,9 +193,8 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     torch::nn::LayerNorm layerNorm_{nullptr};
     std::vector<torch::nn::Linear> heads_;
     torch::Tensor positionTable_; // not a parameter: computed, like the upstream buffer
-    torch::Tensor fusedHeads_;    // [K*V, D], storage shared with the heads once finalised
     WeightPrecision precision_ = WeightPrecision::F32;
-    ReducedLinear fastHeads_; // inference copy of fusedHeads_
+    ReducedLinear fastHeads_; // the K heads stacked, derived from their weights
     bool fusedDecode_ = true;
 };
 TORCH_MODULE(MusicgenForCausalLM);

@@ -1,26 +1,34 @@
 // Bias-free linear layers (y = x W^T) for the decode loop, where every weight is read once per
 // step and the speed limit is memory bandwidth: the fewer bytes per weight, the faster.
-//  - f32:  the weight itself; for a few input rows (the CFG decode step has 2) an AVX-512
-//          GEMV that streams W once (OpenBLAS's sgemm for 2 rows reaches a fraction of the
+//  - f32:  the weights themselves; for a few input rows (the CFG decode step has 2) a GEMV
+//          kernel that streams W once (OpenBLAS's sgemm for 2 rows reaches a fraction of the
 //          bandwidth here); otherwise at::linear.
-//  - bf16: a bf16 copy of W, activations rounded to bf16 once per call, f32 accumulation:
-//          an own AVX512_BF16 kernel on W packed in blocks of 4 rows where the CPU has it
-//          (oneDNN's bf16 matmul streams only 10-12 GB/s for 2 rows), else oneDNN.
+//  - bf16: a bf16 copy of W packed in blocks of 4 rows, activations rounded to bf16 once per
+//          call, f32 accumulation.
 //  - int8: W quantised symmetrically per output row (scale = max|row| / 127, zero point 0),
-//          activations quantised symmetrically per input row: an own AVX512_VNNI kernel on
-//          packed codes where the CPU has it, else oneDNN's dynamic quantised linear
-//          (activations per tensor to uint8). Weights and activations both lose precision.
-// The f32 master weight is never modified, so switching back to f32 is exact.
+//          activations quantised symmetrically per input row, exact integer dot products.
+//          Weights and activations both lose precision.
+// The kernels are models/kernels/ (AVX-512 where the CPU has it, else AVX2 or portable C++;
+// the same packed layouts and results up to float32 summation order on every CPU).
+//
+// Ownership and lifetime: the weights belong to their module (the parameters, which loading
+// and optimisers update). A ReducedLinear is derived from one or more of them (several
+// matrices applied to the same input, e.g. q/k/v, are stacked by rows): at f32 it reads the
+// parameters themselves, at bf16/int8 it holds a converted copy. current() says whether it
+// still computes the parameters' function: their dtype, shape and layout are what it was
+// built for and, for a copy, no in-place change (loading, an optimiser step) happened since
+// (autograd's version counters). A stale one is not used (callers take the parameters); its
+// owner rebuilds it, which MusicgenForCausalLM does in finalizeWeights(), setPrecision() and
+// to(). A copy does not notice a parameter's storage being replaced by set_data() with the
+// same dtype and shape (nothing in this project does that outside to()): rebuild after.
 #pragma once
 
 #include <ATen/ATen.h>
-#include <c10/util/intrusive_ptr.h>
 #include <torch/types.h>
 
 #include <memory>
 #include <string>
-
-struct LinearPackedParamsBase; // ATen's packed quantised weight (ATen/native/quantized)
+#include <vector>
 
 namespace moodsteer::models {
 namespace gemv {
@@ -38,52 +46,54 @@ double bytesPerWeight(WeightPrecision precision);
 class ReducedLinear {
   public:
     ReducedLinear();
-    /// weight: [out, in] float32, contiguous. Keeps a reference to it for f32 (no copy).
-    /// Throws std::invalid_argument for another shape or dtype, std::runtime_error when the
-    /// CPU or this LibTorch build cannot run `precision` (the message says which).
+    /// weight: [out, in] float32, contiguous (a parameter: see the ownership note above).
+    /// Throws std::invalid_argument for another shape or dtype, std::runtime_error when this
+    /// precision cannot take the weight (int8 with in > 66000, the message says why).
     ReducedLinear(const torch::Tensor& weight, WeightPrecision precision);
+    /// Several weights [out_i, in] applied to the same input, stacked by rows: the output is
+    /// [..., sum out_i], weight 0's features first. Same requirements as above.
+    ReducedLinear(const std::vector<torch::Tensor>& rowBlocks, WeightPrecision precision);
     ~ReducedLinear();
     ReducedLinear(const ReducedLinear&);
     ReducedLinear& operator=(const ReducedLinear&);
 
-    bool defined() const { return weight_.defined(); }
+    bool defined() const { return !sources_.empty(); }
     WeightPrecision precision() const { return precision_; }
-    int64_t inFeatures() const { return weight_.defined() ? weight_.size(1) : 0; }
-    int64_t outFeatures() const { return weight_.defined() ? weight_.size(0) : 0; }
-    /// Whether this was built from `weight`'s current storage (not replaced since, e.g. by
-    /// to() or loading); in-place changes of the values are not detected.
-    bool builtFrom(const torch::Tensor& weight) const {
-        return weight_.defined() && weight.defined() && weight.data_ptr() == weight_.data_ptr() &&
-               weight.sizes() == weight_.sizes() && weight.scalar_type() == weight_.scalar_type();
-    }
-    /// Bytes a forward pass streams: the stored weight (+ int8 per-row scales, and row sums
-    /// for the own int8 kernel).
+    int64_t inFeatures() const { return in_; }
+    int64_t outFeatures() const { return out_; }
+    /// Whether this still computes its weights' function (see the note above).
+    bool current() const;
+    /// current(), and no gradient is needed for the weights (autograd on and a weight that
+    /// requires grad): then operator() may replace x W^T.
+    bool usable() const;
+    /// Bytes a forward pass streams: the stored weight (+ 8 bytes per output row at int8:
+    /// scale and row sum).
     double bytes() const;
 
-    /// x: [..., in] float32 -> [..., out] float32. No autograd (inference only).
+    /// x: [..., in] float32 -> [..., out] float32. No autograd through the weights; an input
+    /// that needs a gradient gets one at f32/bf16 (int8 has none).
     torch::Tensor operator()(const torch::Tensor& x) const;
     /// The same on raw rows: x [rows, in] -> y [rows, out], both contiguous float32 and not
-    /// overlapping. Allocates nothing on the own kernels' path (the decode step's).
+    /// overlapping. Allocates nothing for up to kGemvMaxRows rows (the decode step's case).
     void apply(const float* x, int64_t rows, float* y) const;
 
   private:
-    bool ownKernel(int64_t rows) const; // an AVX-512 kernel of this file rather than ATen's
-    torch::Tensor weight_;              // the f32 master (shared, never written)
+    std::vector<torch::Tensor> sources_; // the parameters themselves (not copies), row order
+    std::vector<int64_t> versions_;      // their version counters when this was built
+    int64_t in_ = 0, out_ = 0;
     WeightPrecision precision_ = WeightPrecision::F32;
-    torch::Tensor bf16_;                               // [out, in] bf16 (packed for the own kernel)
-    std::shared_ptr<const gemv::Int8Weights> int8Own_; // own VNNI kernel's codes
-    c10::intrusive_ptr<LinearPackedParamsBase> int8_;  // oneDNN, when the CPU lacks VNNI
+    torch::Tensor bf16_;                            // [out, in] bf16, packed (gemv::packBlocks)
+    std::shared_ptr<const gemv::Int8Weights> int8_; // packed codes, scales, row sums
 };
 
-/// y = x W^T in float32 through the AVX-512 GEMV when x has at most kGemvMaxRows rows (after
-/// flattening the leading dimensions) and the CPU has AVX-512F, else at::linear. Results
+/// y = x W^T in float32 through the GEMV kernel when x has at most kGemvMaxRows rows (after
+/// flattening the leading dimensions) and no gradient is needed, else at::linear. Results
 /// differ from at::linear only by summation order (~1e-7 relative).
 torch::Tensor linearF32(const torch::Tensor& x, const torch::Tensor& weight);
 constexpr int64_t kGemvMaxRows = 4;
-/// Whether linearF32 can use its AVX-512 kernel on this CPU.
+/// Whether the f32 / bf16 / int8 GEMVs run on a vector kernel (AVX-512, AVX2) rather than
+/// the portable C++ one (models/kernels/Kernels.h says which and why).
 bool gemvKernelAvailable();
-/// Whether ReducedLinear runs bf16 / int8 on its own kernels (AVX512_BF16 / AVX512_VNNI)
-/// rather than oneDNN's.
 bool bf16KernelAvailable();
 bool int8KernelAvailable();
 

@@ -1,0 +1,212 @@
+#include "FusedDecodeStep.h"
+
+#include "Kernels.h"
+#include "models/ReducedLinear.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace moodsteer::models {
+namespace {
+
+// Reused per thread (a model may run on several threads, each with its own caches): a step
+// allocates only the tensors it hands to the caller and the hooks.
+struct Scratch {
+    std::vector<float> x, normed, qkv, attn, proj, scores;
+    at::Tensor inner; // [rows, ffn]: a tensor so that GELU can use ATen's vectorised erf
+};
+
+Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+}
+
+float* grown(std::vector<float>& v, int64_t n) {
+    if (v.size() < static_cast<size_t>(n)) v.resize(n);
+    return v.data();
+}
+
+// torch.nn.LayerNorm over the last dimension (biased variance), statistics in double.
+void layerNorm(const float* x, int64_t rows, int64_t dim, const torch::nn::LayerNorm& norm,
+               float* out) {
+    const float* w = norm->weight.data_ptr<float>();
+    const float* b = norm->bias.data_ptr<float>();
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* in = x + r * dim;
+        double sum = 0, squares = 0;
+        kernels::active().moments.run(in, dim, &sum, &squares);
+        const double mean = sum / static_cast<double>(dim);
+        const float rstd = static_cast<float>(
+            1.0 / std::sqrt(squares / static_cast<double>(dim) + norm->options.eps()));
+        const float m = static_cast<float>(mean);
+        float* o = out + r * dim;
+        for (int64_t i = 0; i < dim; ++i)
+            o[i] = (in[i] - m) * rstd * w[i] + b[i];
+    }
+}
+
+// One head's attention on float32 or bf16 keys/values (Kernels.h).
+void attend(const float* q, const float* keys, const float* values, int64_t count, int64_t hd,
+            const float* mask, float* scores, float* out) {
+    kernels::active().attendF32.run(q, keys, values, count, hd, mask, scores, out);
+}
+void attend(const float* q, const c10::BFloat16* keys, const c10::BFloat16* values, int64_t count,
+            int64_t hd, const float* mask, float* scores, float* out) {
+    static_assert(sizeof(c10::BFloat16) == sizeof(kernels::Bf16));
+    kernels::active().attendBf16.run(q, reinterpret_cast<const kernels::Bf16*>(keys),
+                                     reinterpret_cast<const kernels::Bf16*>(values), count, hd,
+                                     mask, scores, out);
+}
+
+// Rows [B, 3D] of scaled q, k, v: writes each item's k and v at position `past` of the cache
+// ([B, H, capacity, hd]; bf16 rounded to nearest even, as ATen's copy_) and attends each head
+// of q to positions [0, past], reading the new key/value back from the cache as the LibTorch
+// path does.
+template <typename T>
+void selfAttend(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t capacity, int64_t past,
+                T* keys, T* values, float* scores, float* attn) {
+    const int64_t D = H * hd;
+    for (int64_t b = 0; b < B; ++b) {
+        const float* r = qkv + b * 3 * D;
+        for (int64_t head = 0; head < H; ++head) {
+            const int64_t at = ((b * H + head) * capacity + past) * hd;
+            std::copy(r + D + head * hd, r + D + (head + 1) * hd, keys + at);
+            std::copy(r + 2 * D + head * hd, r + 2 * D + (head + 1) * hd, values + at);
+        }
+        for (int64_t head = 0; head < H; ++head) {
+            const int64_t base = (b * H + head) * capacity * hd;
+            attend(r + head * hd, keys + base, values + base, past + 1, hd, nullptr, scores,
+                   attn + b * D + head * hd);
+        }
+    }
+}
+
+bool isFloat(const torch::Tensor& t, std::initializer_list<int64_t> shape) {
+    return t.defined() && t.scalar_type() == at::kFloat && t.is_contiguous() &&
+           t.sizes() == at::IntArrayRef(shape);
+}
+
+torch::Tensor residualTensor(const float* data, int64_t rows, int64_t dim) {
+    auto t = at::empty({rows, 1, dim}, at::kFloat);
+    std::memcpy(t.data_ptr<float>(), data, sizeof(float) * rows * dim);
+    return t;
+}
+
+} // namespace
+
+bool fusedDecodeSupported(const MusicgenDecoderLayerImpl& layer, const torch::Tensor& h,
+                          int layerIndex, const CrossAttentionCache& cross,
+                          const torch::Tensor& cacheK, const torch::Tensor& cacheV) {
+    if (at::GradMode::is_enabled() || h.dim() != 3 || h.size(1) != 1 || h.size(0) < 1 ||
+        h.size(0) > kGemvMaxRows || !layer.decodeReady())
+        return false;
+    const int64_t B = h.size(0), D = h.size(2), H = layer.self_attn->heads(),
+                  hd = layer.self_attn->headDim(), S = cross.length();
+    if (H * hd != D || layer.encoder_attn->heads() != H || !isFloat(h, {B, 1, D}) ||
+        layer.fastFc1().inFeatures() != D || cross.batch() != B || layerIndex < 0 ||
+        static_cast<size_t>(layerIndex) >= cross.k.size() ||
+        static_cast<size_t>(layerIndex) >= cross.v.size())
+        return false;
+    const int64_t capacity = cacheK.defined() && cacheK.dim() == 4 ? cacheK.size(2) : 0;
+    auto cacheOk = [&](const torch::Tensor& c) {
+        return c.is_contiguous() && c.sizes() == at::IntArrayRef({B, H, capacity, hd}) &&
+               (c.scalar_type() == at::kFloat || c.scalar_type() == at::kBFloat16) &&
+               c.scalar_type() == cacheK.scalar_type();
+    };
+    return capacity > 0 && cacheOk(cacheK) && cacheOk(cacheV) &&
+           isFloat(cross.k[layerIndex], {B, H, S, hd}) &&
+           isFloat(cross.v[layerIndex], {B, H, S, hd}) &&
+           (!cross.anyMasked || isFloat(cross.additiveMask, {B, 1, 1, S})) &&
+           (!cross.anyFullyMasked ||
+            (cross.fullyMasked.scalar_type() == at::kBool && cross.fullyMasked.is_contiguous() &&
+             cross.fullyMasked.numel() == B));
+}
+
+torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torch::Tensor& h,
+                               int layerIndex, const CrossAttentionCache& cross,
+                               torch::Tensor& cacheK, torch::Tensor& cacheV, int64_t past,
+                               const DecoderHooks* hooks) {
+    const auto& self = *layer.self_attn;
+    const auto& enc = *layer.encoder_attn;
+    const int64_t B = h.size(0), D = h.size(2), H = self.heads(), hd = self.headDim();
+    const int64_t capacity = cacheK.size(2), S = cross.length();
+    const int64_t F = layer.fastFc1().outFeatures();
+    auto& s = scratch();
+    float* x = grown(s.x, B * D);
+    float* normed = grown(s.normed, B * D);
+    float* qkv = grown(s.qkv, B * 3 * D);
+    float* attn = grown(s.attn, B * D);
+    float* proj = grown(s.proj, B * D);
+    float* scores = grown(s.scores, std::max(past + 1, S));
+    const float* in = h.data_ptr<float>();
+
+    // Self-attention: the new key/value go to the cache at `past`; the query sees [0, past].
+    layerNorm(in, B, D, layer.self_attn_layer_norm, normed);
+    self.fastQkv().apply(normed, B, qkv);
+    // Upstream scales the query projection's output, not the weight.
+    const float selfScale = static_cast<float>(self.scale());
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t i = 0; i < D; ++i)
+            qkv[b * 3 * D + i] *= selfScale;
+    if (cacheK.scalar_type() == at::kBFloat16)
+        selfAttend(qkv, B, H, hd, capacity, past, cacheK.data_ptr<c10::BFloat16>(),
+                   cacheV.data_ptr<c10::BFloat16>(), scores, attn);
+    else
+        selfAttend(qkv, B, H, hd, capacity, past, cacheK.data_ptr<float>(),
+                   cacheV.data_ptr<float>(), scores, attn);
+    self.fastOut().apply(attn, B, proj);
+    if (hooks && hooks->onAttention) hooks->onAttention(layerIndex, residualTensor(proj, B, D));
+    for (int64_t i = 0; i < B * D; ++i)
+        x[i] = in[i] + proj[i];
+
+    // Cross-attention on the precomputed memory keys/values; a row that attends to nothing
+    // outputs exactly 0 (as MusicgenAttentionImpl::crossAttention).
+    layerNorm(x, B, D, layer.encoder_attn_layer_norm, normed);
+    enc.fastQ().apply(normed, B, qkv);
+    const float crossScale = static_cast<float>(enc.scale());
+    const float* memKeys = cross.k[layerIndex].data_ptr<float>();
+    const float* memValues = cross.v[layerIndex].data_ptr<float>();
+    const float* mask = cross.anyMasked ? cross.additiveMask.data_ptr<float>() : nullptr;
+    const bool* empty = cross.anyFullyMasked ? cross.fullyMasked.data_ptr<bool>() : nullptr;
+    for (int64_t b = 0; b < B; ++b) {
+        float* q = qkv + b * D;
+        if (empty && empty[b]) {
+            std::fill(attn + b * D, attn + (b + 1) * D, 0.0f);
+            continue;
+        }
+        for (int64_t i = 0; i < D; ++i)
+            q[i] *= crossScale;
+        for (int64_t head = 0; head < H; ++head) {
+            const int64_t base = (b * H + head) * S * hd;
+            attend(q + head * hd, memKeys + base, memValues + base, S, hd,
+                   mask ? mask + b * S : nullptr, scores, attn + b * D + head * hd);
+        }
+    }
+    enc.fastOut().apply(attn, B, proj);
+    for (int64_t i = 0; i < B * D; ++i)
+        x[i] += proj[i];
+
+    // MLP: fc1, GELU (exact erf form) or ReLU, fc2.
+    layerNorm(x, B, D, layer.final_layer_norm, normed);
+    if (!s.inner.defined() || s.inner.size(0) != B || s.inner.size(1) != F)
+        s.inner = at::empty({B, F}, at::kFloat);
+    float* inner = s.inner.data_ptr<float>();
+    layer.fastFc1().apply(normed, B, inner);
+    if (layer.gelu())
+        at::gelu_(s.inner);
+    else
+        for (int64_t i = 0; i < B * F; ++i)
+            inner[i] = std::max(inner[i], 0.0f);
+    layer.fastFc2().apply(inner, B, proj);
+    auto out = at::empty({B, 1, D}, at::kFloat);
+    float* o = out.data_ptr<float>();
+    for (int64_t i = 0; i < B * D; ++i)
+        o[i] = x[i] + proj[i];
+    return out;
+}
+
+} // namespace moodsteer::models

@@ -1,0 +1,48 @@
+// GEMV drivers over the kernels (Kernels.h) for the decode step, y = x W^T for a few input
+// rows, which is bound by how fast the weights stream from memory: the weight layouts, the
+// per-call activation rounding/quantisation into reused per-thread buffers, and
+// at::parallel_for over blocks of output rows. Each block holds 4 output rows x up to 4 input
+// rows (each weight loaded once, used M times from a register). bf16/int8 weights are packed
+// so that each block of 4 output rows is one contiguous stream (64-byte chunks of the 4 rows
+// in turn, K and N zero-padded): with plain row-major int8 rows of 1 KiB, 4 interleaved short
+// streams reached only 14 GB/s against 21 GB/s for the 4 KiB f32 rows. More than 4 input rows
+// are processed 4 at a time inside each block of output rows (the block stays in L2), so a
+// row's result never depends on how many rows came with it. The layouts do not depend on the
+// instruction set: weights packed once work with every kernel set.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+
+namespace moodsteer::models::gemv {
+
+/// y[m * ldy + n] = x[m] . w[n] for m < M (1..4), n < N; w row-major [N, K] float32.
+void f32(const float* x, int64_t M, int64_t K, const float* w, float* y, int64_t ldy, int64_t N);
+
+/// w [N, K] (1 or 2 bytes per element) in the packed layout: [ceil(N/4)][ceil(K/c)][4][c]
+/// with c = 64 bytes of elements, zeros where padded.
+at::Tensor packBlocks(const at::Tensor& w);
+
+/// y[M, N] = bf16(x)[M, K] . w[N, K]^T with f32 accumulation; x is rounded to bf16 (nearest
+/// even) once per call; any M. w: packBlocks() of the bf16 weight.
+void bf16(const float* x, int64_t M, int64_t K, const at::Tensor& w, float* y, int64_t N);
+
+/// Weights quantised symmetrically per output row: codes = round(w / scale) in [-127, 127],
+/// scale = max|row| / 127 (1 for an all-zero row), rowSums = sum of a row's codes (for the
+/// +128 offset that makes the activations unsigned).
+struct Int8Weights {
+    at::Tensor codes;   ///< int8 [N, K], packBlocks() layout
+    at::Tensor scales;  ///< float [N]
+    at::Tensor rowSums; ///< int32 [N]
+};
+/// weight: float32 [N, K] with K <= kInt8MaxK. The codes go on huge pages (HugePages.h).
+Int8Weights quantiseInt8(const at::Tensor& weight);
+/// The largest K the int32 accumulation cannot overflow for (255 * 127 * K < 2^31).
+constexpr int64_t kInt8MaxK = 66000;
+
+/// y[M, N] = sx[m] * scales[n] * (dot(qx[m] + 128, codes[n]) - 128 * rowSums[n]), where qx is
+/// x quantised per input row to [-127, 127] with sx = max|x[m]| / 127; any M.
+void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, int64_t N);
+
+} // namespace moodsteer::models::gemv
