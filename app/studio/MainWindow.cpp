@@ -31,7 +31,6 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTimer>
 #include <QVBoxLayout>
 
 namespace moodsteer::studio {
@@ -277,7 +276,13 @@ void MainWindow::loadModel() {
 }
 
 void MainWindow::generate() {
-    if (controller_->isBusy() || !engine_->modelInfo()) return;
+    if (!engine_->modelInfo()) return; // Generate is off until a model is loaded
+    if (controller_->isBusy()) {
+        statusBar()->showMessage(tr("A generation is already queued or running: wait for it or "
+                                    "cancel it (Esc)."),
+                                 8000);
+        return;
+    }
     Recipe recipe = prompt_->nextRecipe();
     recipe.steering = steering_->steering();
     controller_->generate(recipe);

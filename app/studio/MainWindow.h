@@ -10,7 +10,6 @@
 
 #include <QHash>
 #include <QMainWindow>
-#include <QSet>
 
 #include <memory>
 #include <vector>
