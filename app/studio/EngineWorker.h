@@ -1,70 +1,51 @@
-// Runs the MusicEngine on the engine thread. Requests arrive as queued slot calls with value
-// arguments; progress, audio chunks and results leave as signals (queued to the GUI thread).
-// Cancellation is the atomic flag the client owns, read by the engine between decode steps.
+// Runs engine jobs on the engine thread, one at a time: each run(job) call arrives as a queued
+// call, so the thread's event queue is the job queue (FIFO, in submission order). Progress,
+// audio, partial results and the outcome leave as signals naming the job (queued to the GUI
+// thread). The worker owns the EngineContext (the loaded model, the emotion head).
 //
-// Threading: constructed on the GUI thread, then moved to the engine thread; every slot runs
-// on the engine thread; nothing here touches a widget.
+// Threading: constructed on the GUI thread, then moved to the engine thread; run() and the
+// JobSink methods run on the engine thread; nothing here touches a widget.
 #pragma once
 
 #include "widgets/CoreMetaTypes.h"
-#include "widgets/EngineClient.h"
+#include "widgets/EngineContext.h"
+#include "widgets/EngineJob.h"
 
 #include <QObject>
 #include <QString>
+#include <QVariant>
 #include <QVector>
 
-#include <atomic>
 #include <memory>
 
 namespace moodsteer::studio {
 
-class EngineWorker : public QObject {
+class EngineWorker : public QObject, private widgets::JobSink {
     Q_OBJECT
   public:
-    explicit EngineWorker(const std::atomic<bool>* cancel, QObject* parent = nullptr);
+    explicit EngineWorker(QObject* parent = nullptr);
     ~EngineWorker() override;
 
-    /// Audio chunks are gathered to at least this many samples before a signal (~0.1 s),
-    /// so the GUI is not flooded once per decode step.
-    static constexpr int kChunkSamples = 3200;
-
-  public slots:
-    /// `folder` empty: the embedded model.
-    void load(const QString& folder, int threads);
-    void generate(const moodsteer::Recipe& recipe);
-    /// Loads the emotion head on first use (from `headPath`), then predicts `audio`.
-    void predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio,
-                        const QString& headPath);
-    /// Collects activations (folder or generated), then analyses every layer.
-    void exploreLayers(const moodsteer::widgets::LayerExplorerRequest& request);
-    void runEmotionBenchmark(const moodsteer::EmotionBenchmarkOptions& options,
-                             const QString& headPath);
+    /// Runs `job` unless it was cancelled while queued (then only `failed` is emitted).
+    void run(const std::shared_ptr<widgets::EngineJob>& job);
 
   signals:
-    void loaded(const moodsteer::ModelInfo& info);
-    void loadFailed(const QString& message);
-    void started(const moodsteer::Recipe& recipe, int sampleRate);
-    void progress(const moodsteer::GenerationProgress& progress);
-    void audioChunk(const QVector<float>& samples);
-    void finished(const moodsteer::GenerationResult& result);
-    void failed(const QString& message);
-    void emotionPredicted(const QString& clipId, const moodsteer::ClipPrediction& prediction);
-    void emotionPredictionFailed(const QString& clipId, const QString& message);
-    void layerProgress(int done, int total, const QString& stage);
-    void layerReportReady(const moodsteer::LayerAnalysisReport& report);
-    void layerExplorerFailed(const QString& message);
-    void benchmarkProgress(int done, int total, const moodsteer::EmotionBenchmarkClip& clip);
-    void benchmarkFinished(const moodsteer::EmotionBenchmarkReport& report);
-    void benchmarkFailed(const QString& message);
+    void started(moodsteer::widgets::JobId id);
+    void progressed(moodsteer::widgets::JobId id, const moodsteer::widgets::JobProgress& p);
+    void audioReady(moodsteer::widgets::JobId id, const QVector<float>& samples, int sampleRate);
+    void partialReady(moodsteer::widgets::JobId id, const QVariant& value);
+    void finished(moodsteer::widgets::JobId id, const QVariant& result);
+    void failed(moodsteer::widgets::JobId id, const QString& message);
 
   private:
-    /// Loads the emotion head (once per path); throws naming the file.
-    const EmotionPredictor& predictor(const QString& headPath);
+    void progress(const widgets::JobProgress& p) override { emit progressed(current_, p); }
+    void partial(const QVariant& value) override { emit partialReady(current_, value); }
+    void audio(const QVector<float>& samples, int sampleRate) override {
+        emit audioReady(current_, samples, sampleRate);
+    }
 
-    const std::atomic<bool>* cancel_;
-    std::unique_ptr<MusicEngine> engine_;
-    std::unique_ptr<EmotionPredictor> predictor_;
-    QString predictorPath_;
+    widgets::EngineContext context_;
+    widgets::JobId current_ = 0;
 };
 
 } // namespace moodsteer::studio

@@ -4,13 +4,16 @@
 
 #include "widgets/AboutDialog.h"
 #include "widgets/ClipLibraryPanel.h"
+#include "widgets/EmotionGridBenchmarkJob.h"
 #include "widgets/EmotionView.h"
 #include "widgets/ExportDialog.h"
 #include "widgets/GeneratePanel.h"
 #include "widgets/GenerationController.h"
 #include "widgets/GenreSteeringPanel.h"
+#include "widgets/JobsStrip.h"
 #include "widgets/LayerExplorerPanel.h"
 #include "widgets/ModelsDialog.h"
+#include "widgets/PredictEmotionJob.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
@@ -29,7 +32,6 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTimer>
 #include <QVBoxLayout>
 
 namespace moodsteer::studio {
@@ -122,7 +124,15 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     main->setStretchFactor(0, 2);
     main->setStretchFactor(1, 3);
     main->setChildrenCollapsible(false);
-    setCentralWidget(main);
+    // The jobs strip under both columns: what the engine runs and has queued, cancel each.
+    jobsStrip_ = new JobsStrip(engine_);
+    auto* central = new QWidget;
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(main, 1);
+    centralLayout->addWidget(jobsStrip_);
+    setCentralWidget(central);
     modelLabel_ = new QLabel;
     statusBar()->addPermanentWidget(modelLabel_);
 
@@ -166,90 +176,35 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     connect(controller_, &GenerationController::statusMessage, generate_,
             &GeneratePanel::setStatus);
     connect(controller_, &GenerationController::failed, this, &MainWindow::showError);
-    connect(controller_, &GenerationController::clipAdded, this, [this](const QString& id) {
-        libraryPanel_->refresh();
-        libraryPanel_->select(id);
-        predictEmotion(id);
-        if (abRunning_) {
-            abClips_ << id;
-            if (!abQueue_.isEmpty()) { // next one once the controller is idle again
-                QTimer::singleShot(0, this, [this] {
-                    if (abRunning_ && !abQueue_.isEmpty())
-                        controller_->generate(abQueue_.takeFirst());
-                });
-            } else {
-                abRunning_ = false;
-                libraryPanel_->select(abClips_.value(0));
-                libraryPanel_->setSelectedAsA();
-                libraryPanel_->select(abClips_.value(1));
-                libraryPanel_->setSelectedAsB();
-                statusBar()->showMessage(
-                    tr("A = unsteered, B = steered (same seed): A/B switch compares them"), 10000);
-            }
-        }
-    });
-    connect(controller_, &GenerationController::failed, this, [this] {
-        abRunning_ = false;
-        abQueue_.clear();
-    });
-    connect(generate_, &GeneratePanel::cancelClicked, this, [this] {
-        abRunning_ = false;
-        abQueue_.clear();
-    });
+    connect(controller_, &GenerationController::clipAdded, this, &MainWindow::onClipAdded);
+    connect(controller_, &GenerationController::ended, this, &MainWindow::onGenerationLost);
+    connect(controller_, &GenerationController::failed, this,
+            [this](const QString&, JobId job) { onGenerationLost(job); });
     connect(steering_, &GenreSteeringPanel::abRequested, this, &MainWindow::generateAb);
-    connect(emotion_, &EmotionView::benchmarkRequested, this, [this](int grid) {
-        if (!engine_->modelInfo() || controller_->isBusy()) {
-            emotion_->setBenchmarkStatus(tr("Load a model and wait for the generation to end."));
-            return;
-        }
-        EmotionBenchmarkOptions options;
-        options.gridValence = options.gridArousal = grid;
-        options.seconds = prompt_->recipe().seconds;
-        options.guidance = prompt_->recipe().guidance;
-        emotion_->setBenchmarkRunning(true);
-        emotion_->setBenchmarkStatus(tr("Benchmark: starting %1 × %1 targets…").arg(grid));
-        engine_->runEmotionBenchmark(options);
-    });
-    connect(emotion_, &EmotionView::benchmarkCancelRequested, engine_, &EngineClient::cancel);
-    connect(engine_, &EngineClient::benchmarkProgress, emotion_, &EmotionView::addBenchmarkClip);
-    connect(engine_, &EngineClient::benchmarkFinished, this,
-            [this](const EmotionBenchmarkReport& r) {
-                emotion_->setBenchmarkRunning(false);
-                emotion_->setBenchmarkStatus(tr("Benchmark %1: %2 of %3 clips predicted in %4 s")
-                                                 .arg(r.cancelled ? tr("cancelled") : tr("done"))
-                                                 .arg(r.predictedClips)
-                                                 .arg(r.clips.size())
-                                                 .arg(r.generationSeconds, 0, 'f', 1));
-            });
-    connect(engine_, &EngineClient::benchmarkFailed, this, [this](const QString& message) {
-        emotion_->setBenchmarkRunning(false);
-        emotion_->setBenchmarkStatus(tr("Benchmark failed: %1").arg(message));
-    });
+    connect(emotion_, &EmotionView::benchmarkRequested, this, &MainWindow::runEmotionBenchmark);
+    connect(emotion_, &EmotionView::benchmarkCancelRequested, this,
+            [this] { engine_->cancel(benchmarkJob_); });
     emotion_->setBenchmarkUnavailable(engine_->emotionPredictorUnavailableReason());
-    connect(explorer_, &LayerExplorerPanel::runRequested, this,
-            [this](const LayerExplorerRequest& r) {
-                if (!engine_->modelInfo()) return explorer_->setFailed(tr("No model is loaded."));
-                if (controller_->isBusy())
-                    return explorer_->setFailed(tr("Wait for the generation to finish."));
-                explorer_->setRunning(true);
-                engine_->exploreLayers(r);
-            });
-    connect(explorer_, &LayerExplorerPanel::cancelRequested, engine_, &EngineClient::cancel);
+    connect(explorer_, &LayerExplorerPanel::runRequested, this, &MainWindow::exploreLayers);
+    connect(explorer_, &LayerExplorerPanel::cancelRequested, this,
+            [this] { engine_->cancel(explorerJob_); });
     connect(explorer_, &LayerExplorerPanel::bestLayerChanged, steering_,
             &GenreSteeringPanel::setBestLayer);
-    connect(engine_, &EngineClient::layerProgress, explorer_, &LayerExplorerPanel::setProgress);
-    connect(engine_, &EngineClient::layerReportReady, explorer_, &LayerExplorerPanel::setReport);
-    connect(engine_, &EngineClient::layerExplorerFailed, explorer_, &LayerExplorerPanel::setFailed);
+    connect(engine_, &EngineClient::jobProgress, this, [this](JobId job, const JobProgress& p) {
+        if (job == explorerJob_) explorer_->setProgress(p.done, p.total, p.message);
+    });
+    connect(engine_, &EngineClient::jobPartial, this, [this](JobId job, const QVariant& value) {
+        if (job != benchmarkJob_) return;
+        const auto step = value.value<EmotionGridBenchmarkJob::Step>();
+        emotion_->addBenchmarkClip(step.done, step.total, step.clip);
+    });
+    connect(engine_, &EngineClient::jobFinished, this, &MainWindow::onJobFinished);
+    connect(engine_, &EngineClient::jobFailed, this, &MainWindow::onJobFailed);
     connect(steering_, &GenreSteeringPanel::folderLoaded, this,
             [this](const QString& folder) { settings_->setValue("steering/folder", folder); });
-    connect(engine_, &EngineClient::emotionPredicted, this, &MainWindow::onEmotionPredicted);
-    connect(engine_, &EngineClient::emotionPredictionFailed, this,
-            [this](const QString& id, const QString& message) {
-                predicting_.remove(id);
-                statusBar()->showMessage(tr("Emotion prediction failed: %1").arg(message), 10000);
-            });
     // UI -> engine / player.
     connect(generate_, &GeneratePanel::generateClicked, this, &MainWindow::generate);
+    // Cancel (button, Esc) stops this panel's generations (an A/B pair included), no other job.
     connect(generate_, &GeneratePanel::cancelClicked, controller_, &GenerationController::cancel);
     connect(libraryPanel_, &ClipLibraryPanel::playRequested, this, &MainWindow::playClip);
     connect(libraryPanel_, &ClipLibraryPanel::exportRequested, this, &MainWindow::exportClip);
@@ -330,7 +285,13 @@ void MainWindow::loadModel() {
 }
 
 void MainWindow::generate() {
-    if (controller_->isBusy() || !engine_->modelInfo()) return;
+    if (!engine_->modelInfo()) return; // Generate is off until a model is loaded
+    if (controller_->isBusy()) {
+        statusBar()->showMessage(tr("A generation is already queued or running: wait for it or "
+                                    "cancel it (Esc)."),
+                                 8000);
+        return;
+    }
     Recipe recipe = prompt_->nextRecipe();
     recipe.steering = steering_->steering();
     controller_->generate(recipe);
@@ -340,14 +301,83 @@ void MainWindow::generateAb() {
     if (controller_->isBusy() || !engine_->modelInfo() || !steering_->isActive()) return;
     Recipe steered = prompt_->nextRecipe();
     steered.steering = steering_->steering();
-    Recipe plain = steered;
-    plain.steering.clear();
-    abQueue_ = {steered};
-    abClips_.clear();
-    abRunning_ = true;
-    if (!controller_->generate(plain)) {
-        abRunning_ = false;
-        abQueue_.clear();
+    const auto [a, b] = AbComparison::recipes(steered);
+    const JobId jobA = controller_->generate(a);
+    const JobId jobB = jobA ? controller_->generate(b) : 0;
+    if (jobA && jobB) ab_.start(jobA, jobB);
+}
+
+void MainWindow::onClipAdded(const QString& id, JobId job) {
+    libraryPanel_->refresh();
+    libraryPanel_->select(id);
+    predictEmotion(id);
+    if (!ab_.clipAdded(job, id.toStdString())) return;
+    libraryPanel_->select(QString::fromStdString(ab_.clipA()));
+    libraryPanel_->setSelectedAsA();
+    libraryPanel_->select(QString::fromStdString(ab_.clipB()));
+    libraryPanel_->setSelectedAsB();
+    statusBar()->showMessage(tr("A = unsteered, B = steered (same seed): A/B switch compares them"),
+                             10000);
+}
+
+void MainWindow::onGenerationLost(JobId job) {
+    if (!ab_.jobLost(job)) return;
+    for (JobId other : ab_.pendingJobs()) // half a pair compares nothing
+        engine_->cancel(other);
+}
+
+void MainWindow::exploreLayers(const LayerExplorerRequest& request) {
+    if (!engine_->modelInfo()) return explorer_->setFailed(tr("No model is loaded."));
+    explorer_->setRunning(true); // queued behind any running job: the jobs strip shows it
+    explorerJob_ = engine_->exploreLayers(request);
+}
+
+void MainWindow::runEmotionBenchmark(int grid) {
+    if (!engine_->modelInfo()) {
+        emotion_->setBenchmarkStatus(tr("Load a model first."));
+        return;
+    }
+    EmotionBenchmarkOptions options;
+    options.gridValence = options.gridArousal = grid;
+    options.seconds = prompt_->recipe().seconds;
+    options.guidance = prompt_->recipe().guidance;
+    const bool waits = engine_->isBusy();
+    emotion_->setBenchmarkRunning(true);
+    emotion_->setBenchmarkStatus(
+        waits ? tr("Benchmark queued: starts when the running engine job ends.")
+              : tr("Benchmark: starting %1 × %1 targets…").arg(grid));
+    benchmarkJob_ = engine_->runEmotionBenchmark(options);
+}
+
+void MainWindow::onJobFinished(JobId job, const QVariant& result) {
+    if (job == explorerJob_) {
+        explorerJob_ = 0;
+        explorer_->setReport(result.value<LayerAnalysisReport>());
+    } else if (job == benchmarkJob_) {
+        benchmarkJob_ = 0;
+        const auto r = result.value<EmotionBenchmarkReport>();
+        emotion_->setBenchmarkRunning(false);
+        emotion_->setBenchmarkStatus(tr("Benchmark %1: %2 of %3 clips predicted in %4 s")
+                                         .arg(r.cancelled ? tr("cancelled") : tr("done"))
+                                         .arg(r.predictedClips)
+                                         .arg(r.clips.size())
+                                         .arg(r.generationSeconds, 0, 'f', 1));
+    } else if (predicting_.contains(job)) {
+        onEmotionPredicted(predicting_.take(job), result.value<ClipPrediction>());
+    }
+}
+
+void MainWindow::onJobFailed(JobId job, const QString& message) {
+    if (job == explorerJob_) {
+        explorerJob_ = 0;
+        explorer_->setFailed(message);
+    } else if (job == benchmarkJob_) {
+        benchmarkJob_ = 0;
+        emotion_->setBenchmarkRunning(false);
+        emotion_->setBenchmarkStatus(tr("Benchmark failed: %1").arg(message));
+    } else if (predicting_.contains(job)) {
+        predicting_.remove(job);
+        statusBar()->showMessage(tr("Emotion prediction failed: %1").arg(message), 10000);
     }
 }
 
@@ -422,7 +452,7 @@ void MainWindow::showAbout() {
 }
 
 void MainWindow::predictEmotion(const QString& id) {
-    if (!library_ || id.isEmpty() || predicting_.contains(id)) return;
+    if (!library_ || id.isEmpty() || predicting_.key(id) != 0) return;
     const QString reason = engine_->emotionPredictorUnavailableReason();
     if (!reason.isEmpty()) {
         if (!predictorWarned_) statusBar()->showMessage(reason, 15000);
@@ -431,15 +461,13 @@ void MainWindow::predictEmotion(const QString& id) {
     }
     try {
         AudioBuffer audio = library_->audio(id.toStdString());
-        predicting_.insert(id);
-        engine_->predictEmotion(id, audio);
+        predicting_.insert(engine_->predictEmotion(id, audio), id);
     } catch (const std::exception& e) {
         showError(QString::fromUtf8(e.what()));
     }
 }
 
 void MainWindow::onEmotionPredicted(const QString& id, const ClipPrediction& prediction) {
-    predicting_.remove(id);
     const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
     if (!c) return; // deleted meanwhile
     try {
@@ -476,7 +504,7 @@ void MainWindow::showError(const QString& message) {
 void MainWindow::closeEvent(QCloseEvent* e) {
     settings_->setValue("window/geometry", saveGeometry());
     studio_.save(*settings_);
-    controller_->cancel();
+    engine_->cancelAll(); // the engine thread stops at its next check; the client joins it
     e->accept();
 }
 

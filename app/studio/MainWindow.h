@@ -4,12 +4,12 @@
 
 #include "core/AudioPlayer.h"
 #include "core/ClipLibrary.h"
+#include "widgets/AbComparison.h"
 #include "widgets/EngineClient.h"
 #include "widgets/StudioSettings.h"
 
 #include <QHash>
 #include <QMainWindow>
-#include <QSet>
 
 #include <memory>
 #include <vector>
@@ -26,6 +26,7 @@ class PromptPanel;
 class TransportPanel;
 class EmotionView;
 class GenreSteeringPanel;
+class JobsStrip;
 class LayerExplorerPanel;
 } // namespace moodsteer::widgets
 
@@ -46,6 +47,8 @@ class MainWindow : public QMainWindow {
     widgets::EmotionView* emotionView() const { return emotion_; }
     widgets::GenreSteeringPanel* steeringPanel() const { return steering_; }
     widgets::LayerExplorerPanel* explorerPanel() const { return explorer_; }
+    widgets::JobsStrip* jobsStrip() const { return jobsStrip_; }
+    widgets::GenerationController* generationController() const { return controller_; }
     /// Library, emotion view, genre steering, layer explorer.
     QTabWidget* sideTabs() const { return tabs_; }
     ClipLibrary* library() const { return library_.get(); }
@@ -53,8 +56,13 @@ class MainWindow : public QMainWindow {
 
   public slots:
     void generate();
-    /// The current recipe twice with the same seed: unsteered (A), then steered (B).
+    /// The current recipe twice with the same seed: unsteered (A), then steered (B), both
+    /// queued at once.
     void generateAb();
+    /// Queues a layer exploration (after any running job).
+    void exploreLayers(const widgets::LayerExplorerRequest& request);
+    /// Queues a grid benchmark of `grid` x `grid` targets.
+    void runEmotionBenchmark(int grid);
     void exportClip(const QString& id);
     void showSettings();
     void showModels();
@@ -71,6 +79,12 @@ class MainWindow : public QMainWindow {
     /// Asks the engine for a clip's predicted emotion (once at a time per clip).
     void predictEmotion(const QString& id);
     void onEmotionPredicted(const QString& id, const ClipPrediction& prediction);
+    void onClipAdded(const QString& id, widgets::JobId job);
+    /// A generation ended without its clip: an A/B run that needed it stops.
+    void onGenerationLost(widgets::JobId job);
+    /// Routes the engine's job reports of the explorer, benchmark and predictions.
+    void onJobFinished(widgets::JobId job, const QVariant& result);
+    void onJobFailed(widgets::JobId job, const QString& message);
     /// Pad point, emotion-view highlight and timeline for the selected clip.
     void showClipEmotion(const QString& id);
 
@@ -88,14 +102,15 @@ class MainWindow : public QMainWindow {
     widgets::EmotionView* emotion_;
     widgets::GenreSteeringPanel* steering_;
     widgets::LayerExplorerPanel* explorer_;
-    /// A/B run: recipes still to generate and the clips made so far.
-    QList<Recipe> abQueue_;
-    QStringList abClips_;
-    bool abRunning_ = false;
+    widgets::JobsStrip* jobsStrip_;
+    widgets::AbComparison ab_;
+    widgets::JobId explorerJob_ = 0;
+    widgets::JobId benchmarkJob_ = 0;
     QLabel* modelLabel_;
     /// Per-window predictions of the clips predicted in this session (not persisted).
     QHash<QString, std::vector<WindowPrediction>> windows_;
-    QSet<QString> predicting_;
+    /// Prediction jobs and their clips (a clip is predicted once at a time).
+    QHash<widgets::JobId, QString> predicting_;
     bool predictorWarned_ = false;
     QString libraryError_;
 };

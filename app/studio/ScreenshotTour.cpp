@@ -5,11 +5,13 @@
 #include "widgets/AboutDialog.h"
 #include "widgets/ClipLibraryPanel.h"
 #include "widgets/EmotionView.h"
+#include "widgets/ExploreLayersJob.h"
 #include "widgets/ExportDialog.h"
 #include "widgets/GeneratePanel.h"
 #include "widgets/GenerationController.h"
 #include "widgets/GenreSteeringPanel.h"
 #include "widgets/LayerExplorerPanel.h"
+#include "widgets/PredictEmotionJob.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
@@ -33,6 +35,25 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, widgets::EngineClient* engine
     connect(engine_, &widgets::EngineClient::modelLoaded, this, [this] { onModelState(true); });
     connect(engine_, &widgets::EngineClient::modelLoadFailed, this,
             [this] { onModelState(false); });
+    connect(engine_, &widgets::EngineClient::jobQueued, this,
+            [this](const widgets::EngineJobInfo& job) {
+                if (job.kind == widgets::PredictEmotionJob::kKind) predictions_.insert(job.id);
+                if (job.kind == widgets::ExploreLayersJob::kKind) exploreJob_ = job.id;
+            });
+    connect(engine_, &widgets::EngineClient::jobFinished, this,
+            [this](widgets::JobId id) { onJobEnded(id); });
+    connect(engine_, &widgets::EngineClient::jobFailed, this,
+            [this](widgets::JobId id) { onJobEnded(id); });
+}
+
+void ScreenshotTour::onJobEnded(widgets::JobId id) {
+    if (predictions_.remove(id) && waitingForPrediction_) {
+        waitingForPrediction_ = false;
+        finishClips();
+    } else if (id == exploreJob_ && exploreJob_ != 0) {
+        exploreJob_ = 0;
+        QTimer::singleShot(0, this, &ScreenshotTour::finishClips);
+    }
 }
 
 void ScreenshotTour::onModelState(bool loaded) {
@@ -45,22 +66,14 @@ void ScreenshotTour::onModelState(bool loaded) {
     window_->promptPanel()->promptEdit()->setPlainText(prompt_);
     window_->promptPanel()->pad()->setTarget(7.2, 6.4);
     // Two clips with different targets, so that the emotion view has metrics to show.
-    auto next = [this] { afterClip(); };
-    connect(engine_, &widgets::EngineClient::generationFinished, this, next);
-    connect(engine_, &widgets::EngineClient::generationFailed, this, [this] {
+    widgets::GenerationController* controller = window_->generationController();
+    connect(controller, &widgets::GenerationController::clipAdded, this, [this] { afterClip(); });
+    auto noClip = [this] {
         clips_ = 2; // no second try
         finishClips();
-    });
-    connect(engine_, &widgets::EngineClient::emotionPredicted, this, [this] {
-        if (!waitingForPrediction_) return;
-        waitingForPrediction_ = false;
-        finishClips();
-    });
-    connect(engine_, &widgets::EngineClient::emotionPredictionFailed, this, [this] {
-        if (!waitingForPrediction_) return;
-        waitingForPrediction_ = false;
-        finishClips();
-    });
+    };
+    connect(controller, &widgets::GenerationController::ended, this, noClip);
+    connect(controller, &widgets::GenerationController::failed, this, noClip);
     window_->generate();
 }
 
@@ -94,13 +107,11 @@ void ScreenshotTour::finishClips() {
 void ScreenshotTour::exploreLayers() {
     explored_ = true;
     auto* explorer = window_->explorerPanel();
-    auto done = [this] { QTimer::singleShot(0, this, &ScreenshotTour::finishClips); };
-    connect(engine_, &widgets::EngineClient::layerReportReady, this, done);
-    connect(engine_, &widgets::EngineClient::layerExplorerFailed, this, done);
     explorer->setWorkFolder(QDir::tempPath()); // the activation set is not a screenshot
     explorer->setGenerate(4);
     explorer->runButton()->click();
-    if (!explorer->isRunning()) done(); // refused (no model): capture without it
+    if (!explorer->isRunning()) // refused (no model): capture without it
+        QTimer::singleShot(0, this, &ScreenshotTour::finishClips);
 }
 
 void ScreenshotTour::saveDock(QWidget* widget, const QString& name) {

@@ -3,7 +3,10 @@
 // prints "SCREENSHOTS-READY" (so a script can also capture the X window) and quits.
 #pragma once
 
+#include "widgets/EngineJob.h"
+
 #include <QObject>
+#include <QSet>
 #include <QString>
 
 namespace moodsteer::widgets {
@@ -31,6 +34,8 @@ class ScreenshotTour : public QObject {
     void finishClips();
     /// Runs the layer explorer on a few generated clips per genre, then plays and captures.
     void exploreLayers();
+    /// A prediction or the exploration ended (finished or failed).
+    void onJobEnded(widgets::JobId id);
 
     MainWindow* window_;
     widgets::EngineClient* engine_;
@@ -42,6 +47,8 @@ class ScreenshotTour : public QObject {
     int clips_ = 0;
     bool waitingForPrediction_ = false;
     bool explored_ = false;
+    QSet<widgets::JobId> predictions_;
+    widgets::JobId exploreJob_ = 0;
 };
 
 } // namespace moodsteer::studio

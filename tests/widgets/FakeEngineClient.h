@@ -1,10 +1,17 @@
-// A fake engine for widget tests: behaves like the threaded engine (asynchronous signals,
-// progress, streamed chunks, cancellation) and makes deterministic sine "music" whose pitch
-// depends on the seed, so a regenerated recipe gives the same audio.
+// A fake engine for widget tests: runs the submitted jobs like the threaded engine (one at a
+// time in submission order, asynchronous signals, progress, streamed chunks, per-job
+// cancellation) on a 1 ms timer, and simulates each kind: deterministic sine "music" whose
+// pitch depends on the seed (a regenerated recipe gives the same audio), predictions from a
+// list, a layer report given by the test, a benchmark whose prediction is the target shifted.
 #pragma once
 
 #include "core/AudioPlayer.h"
+#include "widgets/EmotionGridBenchmarkJob.h"
 #include "widgets/EngineClient.h"
+#include "widgets/ExploreLayersJob.h"
+#include "widgets/GenerateJob.h"
+#include "widgets/LoadModelJob.h"
+#include "widgets/PredictEmotionJob.h"
 
 #include <QList>
 #include <QPointF>
@@ -12,6 +19,7 @@
 #include <QTimer>
 
 #include <cmath>
+#include <deque>
 
 namespace moodsteer::test {
 
@@ -24,12 +32,12 @@ class FakeEngineClient : public widgets::EngineClient {
     bool failNextGeneration = false;
     int generateCalls = 0;
     Recipe lastRecipe;
-    /// Emotion prediction: "" = available; otherwise predictEmotion fails with this reason.
+    /// Emotion prediction: "" = available; otherwise prediction jobs fail with this reason.
     QString predictorReason;
     /// Predictions handed out in order (then a neutral 5, 5); windows are added per 5 s.
     QList<QPointF> predictions;
     QStringList predictedClips;
-    /// The layer explorer's answer (empty layers: it fails).
+    /// The layer explorer's answer (empty layers: it fails); one layer per tick.
     LayerAnalysisReport layerReport;
     QList<widgets::LayerExplorerRequest> exploreRequests;
     QList<EmotionBenchmarkOptions> benchmarkRequests;
@@ -38,149 +46,193 @@ class FakeEngineClient : public widgets::EngineClient {
         connect(&timer_, &QTimer::timeout, this, &FakeEngineClient::tick);
         timer_.setInterval(1);
     }
+    ~FakeEngineClient() override { cancelAll(); }
 
-    void loadModel(const QString& folder, int) override {
-        emit modelLoadStarted(folder);
-        QTimer::singleShot(0, this, [this, folder] {
-            if (folder.contains("broken")) {
-                info_.reset();
-                emit modelLoadFailed("cannot load " + folder + ": config.json is missing");
-                return;
-            }
-            ModelInfo info;
-            info.id = "fake";
-            info.folder = folder.toStdString();
-            info.hasTokenizer = true;
-            info.hasAvEncoder = true;
-            info.maxFrames = 1500;
-            info.frameRate = 50;
-            info_ = info;
-            emit modelLoaded(info);
-        });
-    }
-
-    void generate(const Recipe& recipe) override {
-        ++generateCalls;
-        lastRecipe = recipe;
-        busy_ = true;
-        cancel_ = false;
-        audio_ = {};
-        audio_.sampleRate = 32000;
-        total_ = static_cast<std::size_t>(recipe.seconds * 32000);
-        QTimer::singleShot(0, this, [this, recipe] {
-            if (failNextGeneration) {
-                failNextGeneration = false;
-                busy_ = false;
-                emit generationFailed("emotion conditioning needs an AV encoder");
-                return;
-            }
-            emit generationStarted(recipe, 32000);
-            timer_.start();
-        });
-    }
-    void cancel() override { cancel_ = true; }
-    bool isBusy() const override { return busy_; }
-    std::optional<ModelInfo> modelInfo() const override { return info_; }
     QString embeddedModelFolder() const override { return {}; }
     QString emotionPredictorUnavailableReason() const override { return predictorReason; }
-    void exploreLayers(const widgets::LayerExplorerRequest& request) override {
-        exploreRequests << request;
-        QTimer::singleShot(0, this, [this] {
-            const int n = static_cast<int>(layerReport.layers.size());
-            for (int i = 1; i <= n; ++i)
-                emit layerProgress(i, n, QString("Analysing layer %1").arg(i - 1));
-            if (n == 0)
-                emit layerExplorerFailed("no activations");
-            else
-                emit layerReportReady(layerReport);
-        });
-    }
-    /// A grid benchmark whose "prediction" is the target shifted by +0.5 valence.
-    void runEmotionBenchmark(const EmotionBenchmarkOptions& options) override {
-        benchmarkRequests << options;
-        QTimer::singleShot(0, this, [this, options] {
-            if (!predictorReason.isEmpty()) {
-                emit benchmarkFailed(predictorReason);
-                return;
-            }
-            EmotionBenchmarkReport report;
-            const auto vs = emotionGridValues(options.gridValence);
-            const auto as = emotionGridValues(options.gridArousal);
-            const int total = int(vs.size() * as.size());
-            for (double v : vs)
-                for (double a : as) {
-                    EmotionBenchmarkClip c;
-                    c.target = {v, a};
-                    c.prediction = {std::min(9.0, v + 0.5), a};
-                    c.predicted = true;
-                    report.clips.push_back(c);
-                    emit benchmarkProgress(int(report.clips.size()), total, c);
-                }
-            report.predictedClips = total;
-            emit benchmarkFinished(report);
-        });
-    }
-    void predictEmotion(const QString& clipId, const AudioBuffer& audio) override {
-        predictedClips << clipId;
-        const QPointF va = predictions.isEmpty() ? QPointF(5, 5) : predictions.takeFirst();
-        const double seconds =
-            audio.sampleRate > 0 ? double(audio.samples.size()) / audio.sampleRate : 0.0;
-        QTimer::singleShot(0, this, [this, clipId, va, seconds] {
-            if (!predictorReason.isEmpty()) {
-                emit emotionPredictionFailed(clipId, predictorReason);
-                return;
-            }
-            ClipPrediction p;
-            p.valence = va.x();
-            p.arousal = va.y();
-            for (double t = 0; t < seconds; t += 5.0) // windows wobble around the mean
-                p.windows.push_back({t, std::min(seconds, t + 5.0),
-                                     va.x() + (p.windows.size() % 2 ? 0.2 : -0.2), va.y()});
-            emit emotionPredicted(clipId, p);
-        });
-    }
 
     static float sample(std::uint64_t seed, std::size_t i) {
         const double hz = 220.0 + static_cast<double>(seed % 200);
         return 0.4f * static_cast<float>(std::sin(2 * M_PI * hz * double(i) / 32000.0));
     }
 
+  protected:
+    void enqueue(std::shared_ptr<widgets::EngineJob> job) override {
+        // What the tests inspect is recorded at submission, like the old direct calls.
+        if (auto* g = dynamic_cast<widgets::GenerateJob*>(job.get())) {
+            ++generateCalls;
+            lastRecipe = g->recipe();
+        } else if (auto* p = dynamic_cast<widgets::PredictEmotionJob*>(job.get())) {
+            predictedClips << p->clipId();
+        } else if (auto* e = dynamic_cast<widgets::ExploreLayersJob*>(job.get())) {
+            exploreRequests << e->request();
+        } else if (auto* b = dynamic_cast<widgets::EmotionGridBenchmarkJob*>(job.get())) {
+            benchmarkRequests << b->options();
+        }
+        queue_.push_back(std::move(job));
+        timer_.start();
+    }
+
   private:
+    /// One step of the running job (or starts the next one).
     void tick() {
-        const bool done = cancel_ || audio_.samples.size() >= total_;
-        if (!done) {
+        if (!current_) {
+            if (queue_.empty()) {
+                timer_.stop();
+                return;
+            }
+            current_ = queue_.front();
+            queue_.pop_front();
+            step_ = 0;
+            if (!current_->tryStart()) {
+                reportFailed(current_->id(), "Cancelled before it started.");
+                current_.reset();
+                return;
+            }
+            reportStarted(current_->id());
+            if (auto* g = dynamic_cast<widgets::GenerateJob*>(current_.get())) {
+                audio_ = {};
+                audio_.sampleRate = 32000;
+                total_ = static_cast<std::size_t>(g->recipe().seconds * 32000);
+            }
+            return;
+        }
+        const QString kind = current_->kind();
+        bool done = true;
+        if (kind == widgets::LoadModelJob::kKind)
+            simulateLoad();
+        else if (kind == widgets::GenerateJob::kKind)
+            done = generateStep();
+        else if (kind == widgets::PredictEmotionJob::kKind)
+            predict();
+        else if (kind == widgets::ExploreLayersJob::kKind)
+            done = exploreStep();
+        else if (kind == widgets::EmotionGridBenchmarkJob::kKind)
+            benchmark();
+        else
+            reportFailed(current_->id(), "the fake engine cannot run " + kind);
+        if (done) current_.reset();
+        ++step_;
+    }
+
+    void simulateLoad() {
+        const QString folder = static_cast<const widgets::LoadModelJob&>(*current_).folder();
+        if (folder.contains("broken")) {
+            reportFailed(current_->id(), "cannot load " + folder + ": config.json is missing");
+            return;
+        }
+        ModelInfo info;
+        info.id = "fake";
+        info.folder = folder.toStdString();
+        info.hasTokenizer = true;
+        info.hasAvEncoder = true;
+        info.maxFrames = 1500;
+        info.frameRate = 50;
+        reportFinished(current_->id(), QVariant::fromValue(info));
+    }
+
+    bool generateStep() {
+        const auto& job = static_cast<const widgets::GenerateJob&>(*current_);
+        if (failNextGeneration) {
+            failNextGeneration = false;
+            reportFailed(job.id(), "emotion conditioning needs an AV encoder");
+            return true;
+        }
+        if (!job.isCancelRequested() && audio_.samples.size() < total_) {
             const std::size_t n = std::min<std::size_t>(std::size_t(chunkSeconds * 32000),
                                                         total_ - audio_.samples.size());
             QVector<float> chunk(static_cast<int>(n));
             for (std::size_t i = 0; i < n; ++i)
-                chunk[int(i)] = sample(lastRecipe.seed, audio_.samples.size() + i);
+                chunk[int(i)] = sample(job.recipe().seed, audio_.samples.size() + i);
             audio_.samples.insert(audio_.samples.end(), chunk.begin(), chunk.end());
-            GenerationProgress p;
-            p.totalSteps = static_cast<int>(total_ / 640);
-            p.step = static_cast<int>(audio_.samples.size() / 640);
-            const double chunksLeft =
-                double(total_ - audio_.samples.size()) / (chunkSeconds * 32000);
-            p.etaSeconds = chunksLeft * etaPerChunk;
-            emit generationProgress(p);
-            emit audioChunk(chunk);
-            return;
+            widgets::JobProgress p;
+            p.total = static_cast<int>(total_ / 640);
+            p.done = static_cast<int>(audio_.samples.size() / 640);
+            p.etaSeconds =
+                double(total_ - audio_.samples.size()) / (chunkSeconds * 32000) * etaPerChunk;
+            reportProgress(job.id(), p);
+            reportAudio(job.id(), chunk, 32000);
+            return false;
         }
-        timer_.stop();
-        busy_ = false;
         GenerationResult r;
         r.audio = audio_;
-        r.recipe = lastRecipe;
-        r.cancelled = cancel_;
+        r.recipe = job.recipe();
+        r.cancelled = job.isCancelRequested();
         r.generationSeconds = 0.1;
-        emit generationFinished(r);
+        reportFinished(job.id(), QVariant::fromValue(r));
+        return true;
+    }
+
+    void predict() {
+        const auto& job = static_cast<const widgets::PredictEmotionJob&>(*current_);
+        if (!predictorReason.isEmpty()) {
+            reportFailed(job.id(), predictorReason);
+            return;
+        }
+        const QPointF va = predictions.isEmpty() ? QPointF(5, 5) : predictions.takeFirst();
+        const AudioBuffer& audio = job.audio();
+        const double seconds =
+            audio.sampleRate > 0 ? double(audio.samples.size()) / audio.sampleRate : 0.0;
+        ClipPrediction p;
+        p.valence = va.x();
+        p.arousal = va.y();
+        for (double t = 0; t < seconds; t += 5.0) // windows wobble around the mean
+            p.windows.push_back({t, std::min(seconds, t + 5.0),
+                                 va.x() + (p.windows.size() % 2 ? 0.2 : -0.2), va.y()});
+        reportFinished(job.id(), QVariant::fromValue(p));
+    }
+
+    bool exploreStep() {
+        const int n = static_cast<int>(layerReport.layers.size());
+        if (n == 0) {
+            reportFailed(current_->id(), "no activations");
+            return true;
+        }
+        if (current_->isCancelRequested()) {
+            reportFailed(current_->id(), "cancelled");
+            return true;
+        }
+        if (step_ < n) {
+            reportProgress(current_->id(),
+                           {step_ + 1, n, -1, QString("Analysing layer %1").arg(step_)});
+            return false;
+        }
+        reportFinished(current_->id(), QVariant::fromValue(layerReport));
+        return true;
+    }
+
+    /// A grid benchmark whose "prediction" is the target shifted by +0.5 valence.
+    void benchmark() {
+        const auto& job = static_cast<const widgets::EmotionGridBenchmarkJob&>(*current_);
+        if (!predictorReason.isEmpty()) {
+            reportFailed(job.id(), predictorReason);
+            return;
+        }
+        EmotionBenchmarkReport report;
+        const auto vs = emotionGridValues(job.options().gridValence);
+        const auto as = emotionGridValues(job.options().gridArousal);
+        const int total = int(vs.size() * as.size());
+        for (double v : vs)
+            for (double a : as) {
+                EmotionBenchmarkClip c;
+                c.target = {v, a};
+                c.prediction = {std::min(9.0, v + 0.5), a};
+                c.predicted = true;
+                report.clips.push_back(c);
+                const int done = int(report.clips.size());
+                reportPartial(job.id(), QVariant::fromValue(widgets::EmotionGridBenchmarkJob::Step{
+                                            done, total, c}));
+            }
+        report.predictedClips = total;
+        reportFinished(job.id(), QVariant::fromValue(report));
     }
 
     QTimer timer_;
-    bool busy_ = false;
-    bool cancel_ = false;
+    std::deque<std::shared_ptr<widgets::EngineJob>> queue_;
+    std::shared_ptr<widgets::EngineJob> current_;
+    int step_ = 0;
     std::size_t total_ = 0;
     AudioBuffer audio_;
-    std::optional<ModelInfo> info_;
 };
 
 /// An audio sink that opens but is never pumped (or reports no device at all).

@@ -1,7 +1,8 @@
 // GenerationController against the fake engine: streaming into the transport, playback
 // starting before the clip is finished, the clip filed in the library with its recipe,
-// cancellation, failures and refusing a second concurrent request.
+// cancellation, failures, and a second request queued behind the first.
 #include "FakeEngineClient.h"
+#include "JobSpy.h"
 #include "TestMain.h"
 
 #include "widgets/GeneratePanel.h"
@@ -49,11 +50,12 @@ class GenerationControllerTest : public QObject {
         Rig rig;
         QSignalSpy added(&rig.controller, &GenerationController::clipAdded);
         QSignalSpy busy(&rig.controller, &GenerationController::busyChanged);
-        QSignalSpy chunks(&rig.engine, &EngineClient::audioChunk);
-        QVERIFY(rig.controller.generate(recipe(3.0, 17)));
+        QSignalSpy chunks(&rig.engine, &EngineClient::jobAudio);
+        const JobId job = rig.controller.generate(recipe(3.0, 17));
+        QVERIFY(job != 0);
         QVERIFY(rig.controller.isBusy());
-        QVERIFY(!rig.controller.generate(recipe(1.0, 1))); // one at a time
         QVERIFY(added.wait(5000));
+        QCOMPARE(added[0][1].value<JobId>(), job);
         QCOMPARE(chunks.count(), 6);
         QVERIFY(rig.controller.playbackStartedWhileGenerating());
         QCOMPARE(busy.count(), 2);
@@ -75,12 +77,53 @@ class GenerationControllerTest : public QObject {
         QVERIFY2(maxDiff < 1e-4f, qPrintable(QString::number(maxDiff)));
     }
 
+    void aSecondGenerationQueuesBehindTheFirst() {
+        Rig rig;
+        QSignalSpy added(&rig.controller, &GenerationController::clipAdded);
+        QSignalSpy busy(&rig.controller, &GenerationController::busyChanged);
+        const JobId first = rig.controller.generate(recipe(2.0, 17));
+        const JobId second = rig.controller.generate(recipe(1.0, 1));
+        QCOMPARE(rig.controller.jobs(), (QList<JobId>{first, second}));
+        QCOMPARE(rig.engine.jobs().size(), 2);
+        QVERIFY(added.wait(5000));
+        if (added.count() < 2) QVERIFY(added.wait(5000));
+        QCOMPARE(added[0][1].value<JobId>(), first);
+        QCOMPARE(added[1][1].value<JobId>(), second);
+        QCOMPARE(rig.library.clips().size(), std::size_t(2));
+        QCOMPARE(rig.library.clips()[0].recipe.seed, std::uint64_t(17));
+        QCOMPARE(rig.library.clips()[1].recipe.seed, std::uint64_t(1));
+        QCOMPARE(rig.player.duration(), 1.0); // the transport holds the latest clip
+        QCOMPARE(busy.count(), 2);            // busy from the first request to the last clip
+        QVERIFY(!rig.controller.isBusy());
+    }
+
+    void generateWaitsBehindAnotherJobAndCancelTouchesOnlyItsOwn() {
+        Rig rig;
+        LayerMetrics m;
+        for (int l = 0; l < 4; ++l)
+            rig.engine.layerReport.layers.push_back(m);
+        QSignalSpy status(&rig.controller, &GenerationController::statusMessage);
+        QSignalSpy ended(&rig.controller, &GenerationController::ended);
+        test::JobSpy spy(&rig.engine);
+        const JobId explore = rig.engine.exploreLayers({});
+        const JobId job = rig.controller.generate(recipe(1.0, 2));
+        QVERIFY(job != 0);
+        QVERIFY(status.last()[0].toString().contains("Queued"));
+        rig.controller.cancel();
+        QCOMPARE(ended.count(), 1); // dropped from the queue at once
+        QVERIFY(!rig.controller.isBusy());
+        QVERIFY(spy.waitEnded(explore, 5000));
+        QVERIFY(spy.result(explore).isValid()); // the exploration was not touched
+        QVERIFY(!spy.started.contains(job));
+        QVERIFY(rig.library.clips().empty());
+    }
+
     void slowGeneratorDoesNotStartPlaybackEarly() {
         Rig rig;
         rig.engine.etaPerChunk = 5.0; // far slower than real time
         QSignalSpy added(&rig.controller, &GenerationController::clipAdded);
         QList<bool> playingAfterChunk;
-        connect(&rig.engine, &EngineClient::audioChunk, this,
+        connect(&rig.engine, &EngineClient::jobAudio, this,
                 [&] { playingAfterChunk << (rig.player.state() == AudioPlayer::State::Playing); });
         QVERIFY(rig.controller.generate(recipe(2.0, 3)));
         QVERIFY(added.wait(5000));
@@ -93,13 +136,13 @@ class GenerationControllerTest : public QObject {
     void cancelKeepsTheAudioButNotTheClip() {
         Rig rig;
         rig.controller.setAutoPlay(false);
-        QSignalSpy finished(&rig.engine, &EngineClient::generationFinished);
-        QSignalSpy chunks(&rig.engine, &EngineClient::audioChunk);
+        QSignalSpy finished(&rig.engine, &EngineClient::jobFinished);
+        QSignalSpy chunks(&rig.engine, &EngineClient::jobAudio);
         QVERIFY(rig.controller.generate(recipe(10.0, 5)));
         QVERIFY(chunks.wait(2000));
         rig.controller.cancel();
         QVERIFY(finished.wait(2000));
-        QVERIFY(finished[0][0].value<GenerationResult>().cancelled);
+        QVERIFY(finished[0][1].value<GenerationResult>().cancelled);
         QVERIFY(rig.library.clips().empty());
         QVERIFY(!rig.controller.isBusy());
         QVERIFY(rig.player.duration() > 0 && rig.player.duration() < 10.0);

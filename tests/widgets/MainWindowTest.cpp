@@ -3,12 +3,15 @@
 // stored recipe, a failed model load leaves Generate off with the reason shown.
 #include "MainWindow.h"
 #include "FakeEngineClient.h"
+#include "JobSpy.h"
 #include "TestMain.h"
 
 #include "widgets/ClipLibraryPanel.h"
 #include "widgets/EmotionView.h"
 #include "widgets/GeneratePanel.h"
+#include "widgets/GenerationController.h"
 #include "widgets/GenreSteeringPanel.h"
+#include "widgets/JobsStrip.h"
 #include "widgets/LayerExplorerPanel.h"
 #include "widgets/PromptPanel.h"
 #include "widgets/TransportPanel.h"
@@ -55,11 +58,11 @@ class MainWindowTest : public QObject {
         QPlainTextEdit* prompt = window.promptPanel()->promptEdit();
         prompt->setFocus();
         QTest::keyClicks(prompt, "slow ambient pad");
-        QSignalSpy finished(&engine, &EngineClient::generationFinished);
+        test::JobSpy generations(&engine, GenerateJob::kKind);
         QTest::keyClick(prompt, Qt::Key_Return, Qt::ControlModifier);
         QCOMPARE(engine.generateCalls, 1);
         QCOMPARE(prompt->toPlainText(), QString("slow ambient pad")); // no newline typed
-        QVERIFY(finished.wait(5000));
+        QVERIFY(generations.waitEndedCount(1, 5000));
         QTest::qWait(50);
         QCOMPARE(window.library()->clips().size(), std::size_t(1));
         QCOMPARE(window.libraryPanel()->selectedId(),
@@ -79,7 +82,7 @@ class MainWindowTest : public QObject {
             if (b->text() == "Regenerate") QTest::mouseClick(b, Qt::LeftButton);
         QCOMPARE(engine.generateCalls, 2);
         QCOMPARE(engine.lastRecipe.seed, seed);
-        QVERIFY(finished.wait(5000));
+        QVERIFY(generations.waitEndedCount(2, 5000));
     }
 
     void predictedEmotionReachesLibraryPadAndEmotionView() {
@@ -90,9 +93,9 @@ class MainWindowTest : public QObject {
         studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
         QVERIFY(loadModel(window, engine));
         window.promptPanel()->pad()->setTarget(7.0, 3.0);
-        QSignalSpy predicted(&engine, &EngineClient::emotionPredicted);
+        test::JobSpy predicted(&engine, PredictEmotionJob::kKind);
         window.generate();
-        QVERIFY(predicted.wait(5000));
+        QVERIFY(predicted.waitEndedCount(1, 5000));
         QCOMPARE(engine.predictedClips.size(), 1);
         const LibraryClip& clip = window.library()->clips()[0];
         QCOMPARE(engine.predictedClips[0], QString::fromStdString(clip.id));
@@ -112,7 +115,7 @@ class MainWindowTest : public QObject {
         // A second clip with a target: metrics appear.
         window.promptPanel()->pad()->setTarget(3.0, 7.0);
         window.generate();
-        QVERIFY(predicted.wait(5000));
+        QVERIFY(predicted.waitEndedCount(2, 5000));
         window.emotionView()->flush();
         QCOMPARE(window.emotionView()->pointCount(), 2);
         const auto m = window.emotionView()->metrics();
@@ -139,12 +142,12 @@ class MainWindowTest : public QObject {
         steer->setAlpha(0.8);
 
         // A/B: the same recipe and seed, first unsteered (A), then steered (B).
-        QSignalSpy finished(&engine, &EngineClient::generationFinished);
+        test::JobSpy finished(&engine, GenerateJob::kKind);
         QTest::mouseClick(steer->abButton(), Qt::LeftButton);
-        QVERIFY(finished.wait(5000));
-        if (finished.count() < 2) QVERIFY(finished.wait(5000));
+        QCOMPARE(engine.generateCalls, 2); // A and B queued at once
+        QCOMPARE(window.jobsStrip()->shownJobs().size(), 2);
+        QVERIFY(finished.waitEndedCount(2, 5000));
         QTest::qWait(50);
-        QCOMPARE(engine.generateCalls, 2);
         const auto& clips = window.library()->clips();
         QCOMPARE(clips.size(), std::size_t(2));
         QVERIFY(clips[0].recipe.steering.empty());
@@ -158,12 +161,12 @@ class MainWindowTest : public QObject {
         // A plain generate carries the panel's steering; off: none.
         window.generate();
         QCOMPARE(engine.lastRecipe.steering.size(), std::size_t(1));
-        QVERIFY(finished.wait(5000));
+        QVERIFY(finished.waitEndedCount(3, 5000));
         steer->enableBox()->setChecked(false);
         QTest::qWait(20);
         window.generate();
         QVERIFY(engine.lastRecipe.steering.empty());
-        QVERIFY(finished.wait(5000));
+        QVERIFY(finished.waitEndedCount(4, 5000));
     }
 
     void layerExplorerRunsOnTheEngineAndFeedsSteering() {
@@ -181,10 +184,11 @@ class MainWindowTest : public QObject {
         studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
         QVERIFY(loadModel(window, engine));
         window.explorerPanel()->setGenerate(4);
-        QSignalSpy ready(&engine, &EngineClient::layerReportReady);
+        test::JobSpy ready(&engine, ExploreLayersJob::kKind);
         QTest::mouseClick(window.explorerPanel()->runButton(), Qt::LeftButton);
         QVERIFY(!window.explorerPanel()->runButton()->isEnabled()); // running
-        QVERIFY(ready.wait(2000));
+        QVERIFY(ready.waitEndedCount(1, 2000));
+        QCOMPARE(ready.finished.size(), 1);
         QCOMPARE(engine.exploreRequests.size(), 1);
         QCOMPARE(engine.exploreRequests[0].perLabel, 4);
         QVERIFY(window.explorerPanel()->runButton()->isEnabled());
@@ -193,6 +197,62 @@ class MainWindowTest : public QObject {
         window.steeringPanel()->setVectors({{"jazz", "/v/jazz.safetensors", 1}});
         window.steeringPanel()->enableBox()->setChecked(true);
         QCOMPARE(window.steeringPanel()->steering()[0].layer, 5);
+    }
+
+    /// The cancel bug: Generate during a layer exploration was accepted and its Cancel
+    /// stopped the exploration. Now the generation is queued behind it (both in the jobs
+    /// strip) and each Cancel stops its own job only.
+    void generateDuringAnExplorationQueuesAndEachCancelStopsItsOwnJob() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        engine.layerReport.bestLayerByAccuracy = 4;
+        for (int l = 0; l < 6; ++l) {
+            LayerMetrics m;
+            m.layer = l;
+            m.probeAccuracy = l == 4 ? 0.9 : 0.5;
+            engine.layerReport.layers.push_back(m);
+        }
+        studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
+        QVERIFY(loadModel(window, engine));
+        LayerExplorerPanel* explorer = window.explorerPanel();
+        GeneratePanel* generate = window.generatePanel();
+        explorer->setGenerate(2);
+        test::JobSpy jobs(&engine);
+
+        // Generate's Cancel drops the queued generation; the exploration goes on.
+        QTest::mouseClick(explorer->runButton(), Qt::LeftButton);
+        QTest::mouseClick(generate->generateButton(), Qt::LeftButton);
+        QCOMPARE(engine.generateCalls, 1); // accepted: queued, not refused
+        QCOMPARE(window.jobsStrip()->shownJobs().size(), 2);
+        QVERIFY(!window.jobsStrip()->isHidden());
+        QVERIFY(generate->cancelButton()->isEnabled());
+        QTest::mouseClick(generate->cancelButton(), Qt::LeftButton);
+        QCOMPARE(window.jobsStrip()->shownJobs().size(), 1);
+        QVERIFY(!generate->cancelButton()->isEnabled());
+        QVERIFY(explorer->isRunning());
+        QVERIFY(jobs.waitEndedCount(2, 5000));
+        QCOMPARE(jobs.finished.size(), 1); // the exploration's report
+        QVERIFY(!explorer->isRunning());
+        QCOMPARE(explorer->bestLayer(), 4);
+        QVERIFY(window.library()->clips().empty());
+
+        // The explorer's Cancel stops the exploration; the generation queued behind it runs.
+        QTest::mouseClick(explorer->runButton(), Qt::LeftButton);
+        QTest::mouseClick(generate->generateButton(), Qt::LeftButton);
+        QCOMPARE(engine.generateCalls, 2);
+        QPushButton* cancelExplorer = nullptr;
+        for (auto* b : explorer->findChildren<QPushButton*>())
+            if (b->text() == "Cancel") cancelExplorer = b;
+        QVERIFY(cancelExplorer && cancelExplorer->isEnabled());
+        QTest::mouseClick(cancelExplorer, Qt::LeftButton);
+        QVERIFY(jobs.waitEndedCount(4, 5000));
+        QVERIFY(!explorer->isRunning());
+        QVERIFY2(explorer->statusText().contains("ancelled"), qPrintable(explorer->statusText()));
+        QTest::qWait(20);
+        QCOMPARE(window.library()->clips().size(), std::size_t(1));
+        QTRY_VERIFY_WITH_TIMEOUT(!engine.isBusy(), 2000); // the clip's emotion prediction
+        QVERIFY(window.jobsStrip()->isHidden());
     }
 
     void emotionBenchmarkOverAGridFillsTheView() {
@@ -204,9 +264,9 @@ class MainWindowTest : public QObject {
         EmotionView* view = window.emotionView();
         QVERIFY(view->benchmarkButton()->isEnabled());
         view->setBenchmarkGrid(3);
-        QSignalSpy done(&engine, &EngineClient::benchmarkFinished);
+        test::JobSpy done(&engine, EmotionGridBenchmarkJob::kKind);
         QTest::mouseClick(view->benchmarkButton(), Qt::LeftButton);
-        QVERIFY(done.wait(2000));
+        QVERIFY(done.waitEndedCount(1, 2000));
         QCOMPARE(engine.benchmarkRequests.size(), 1);
         QCOMPARE(engine.benchmarkRequests[0].gridValence, 3);
         QCOMPARE(engine.benchmarkRequests[0].gridArousal, 3);
@@ -225,9 +285,9 @@ class MainWindowTest : public QObject {
         engine.predictorReason = "Emotion prediction is off: the emotion head is not installed.";
         studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
         QVERIFY(loadModel(window, engine));
-        QSignalSpy finished(&engine, &EngineClient::generationFinished);
+        test::JobSpy finished(&engine, GenerateJob::kKind);
         window.generate();
-        QVERIFY(finished.wait(5000));
+        QVERIFY(finished.waitEndedCount(1, 5000));
         QTest::qWait(20);
         QCOMPARE(window.library()->clips().size(), std::size_t(1));
         QVERIFY(engine.predictedClips.isEmpty());

@@ -1,5 +1,14 @@
 #include "widgets/EngineClient.h"
 
+#include "widgets/EmotionGridBenchmarkJob.h"
+#include "widgets/GenerateJob.h"
+#include "widgets/LoadModelJob.h"
+#include "widgets/PredictEmotionJob.h"
+
+#include "core/DefaultEmotionHead.h"
+
+#include <QThread>
+
 namespace moodsteer::widgets {
 
 void registerEngineMetaTypes() {
@@ -13,8 +22,165 @@ void registerEngineMetaTypes() {
     qRegisterMetaType<moodsteer::EmotionBenchmarkOptions>();
     qRegisterMetaType<moodsteer::EmotionBenchmarkClip>();
     qRegisterMetaType<moodsteer::EmotionBenchmarkReport>();
-    qRegisterMetaType<moodsteer::widgets::LayerExplorerRequest>();
+    qRegisterMetaType<LayerExplorerRequest>();
+    qRegisterMetaType<JobId>("moodsteer::widgets::JobId");
+    qRegisterMetaType<JobProgress>();
+    qRegisterMetaType<EngineJobInfo>();
+    qRegisterMetaType<EmotionGridBenchmarkJob::Step>();
     qRegisterMetaType<QVector<float>>();
+}
+
+EngineClient::EngineClient(QObject* parent) : QObject(parent) {}
+
+EngineClient::~EngineClient() = default;
+
+JobId EngineClient::submit(std::shared_ptr<EngineJob> job) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    job->setId(nextId_++);
+    Entry entry{job, {}};
+    entry.info.id = job->id();
+    entry.info.kind = job->kind();
+    entry.info.title = job->title();
+    jobs_.append(entry);
+    emit jobQueued(entry.info);
+    if (jobs_.size() == 1) emit busyChanged(true);
+    enqueue(std::move(job));
+    return entry.info.id;
+}
+
+bool EngineClient::cancel(JobId id) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    const int i = indexOf(id);
+    if (i < 0) return false;
+    Entry& e = jobs_[i];
+    if (e.job->tryCancelQueued()) {
+        const QString kind = remove(i);
+        if (kind == LoadModelJob::kKind) {
+            info_ = loadedInfo_; // the model in the engine is still the one before
+            if (info_) emit modelLoaded(*info_);
+        }
+        emit jobFailed(id, tr("Cancelled before it started."));
+        return true;
+    }
+    e.job->requestCancel();
+    e.info.cancelRequested = true;
+    return true;
+}
+
+void EngineClient::cancelAll() {
+    const QList<Entry> all = jobs_; // cancel() edits the list
+    for (const Entry& e : all)
+        cancel(e.info.id);
+}
+
+QList<EngineJobInfo> EngineClient::jobs() const {
+    QList<EngineJobInfo> out;
+    out.reserve(jobs_.size());
+    for (const Entry& e : jobs_)
+        out.append(e.info);
+    return out;
+}
+
+std::optional<EngineJobInfo> EngineClient::job(JobId id) const {
+    const int i = indexOf(id);
+    if (i < 0) return std::nullopt;
+    return jobs_[i].info;
+}
+
+bool EngineClient::hasJob(const QString& kind) const {
+    for (const Entry& e : jobs_)
+        if (e.info.kind == kind) return true;
+    return false;
+}
+
+JobId EngineClient::loadModel(const QString& folder, int threads) {
+    info_.reset();
+    emit modelLoadStarted(folder);
+    return submit(std::make_shared<LoadModelJob>(folder, threads));
+}
+
+JobId EngineClient::generate(const Recipe& recipe) {
+    return submit(std::make_shared<GenerateJob>(recipe));
+}
+
+JobId EngineClient::predictEmotion(const QString& clipId, const AudioBuffer& audio) {
+    return submit(std::make_shared<PredictEmotionJob>(clipId, audio, emotionHeadPath()));
+}
+
+JobId EngineClient::exploreLayers(const LayerExplorerRequest& request) {
+    return submit(std::make_shared<ExploreLayersJob>(request));
+}
+
+JobId EngineClient::runEmotionBenchmark(const EmotionBenchmarkOptions& options) {
+    return submit(std::make_shared<EmotionGridBenchmarkJob>(options, emotionHeadPath()));
+}
+
+QString EngineClient::embeddedModelFolder() const {
+    return QString::fromStdString(MusicEngine::embeddedModelFolder());
+}
+
+QString EngineClient::emotionHeadPath() const {
+    return QString::fromStdString(moodsteer::defaultEmotionHeadPath());
+}
+
+QString EngineClient::emotionPredictorUnavailableReason() const {
+    return PredictEmotionJob::unavailableReason(emotionHeadPath());
+}
+
+int EngineClient::indexOf(JobId id) const {
+    for (int i = 0; i < jobs_.size(); ++i)
+        if (jobs_[i].info.id == id) return i;
+    return -1;
+}
+
+QString EngineClient::remove(int index) {
+    const QString kind = jobs_[index].info.kind;
+    jobs_.removeAt(index);
+    if (jobs_.isEmpty()) emit busyChanged(false);
+    return kind;
+}
+
+void EngineClient::reportStarted(JobId id) {
+    const int i = indexOf(id);
+    if (i < 0) return;
+    jobs_[i].info.state = EngineJobInfo::State::Running;
+    emit jobStarted(id);
+}
+
+void EngineClient::reportProgress(JobId id, const JobProgress& progress) {
+    const int i = indexOf(id);
+    if (i < 0) return;
+    jobs_[i].info.progress = progress;
+    emit jobProgress(id, progress);
+}
+
+void EngineClient::reportAudio(JobId id, const QVector<float>& samples, int sampleRate) {
+    if (indexOf(id) >= 0) emit jobAudio(id, samples, sampleRate);
+}
+
+void EngineClient::reportPartial(JobId id, const QVariant& value) {
+    if (indexOf(id) >= 0) emit jobPartial(id, value);
+}
+
+void EngineClient::reportFinished(JobId id, const QVariant& result) {
+    const int i = indexOf(id);
+    if (i < 0) return;
+    if (remove(i) == LoadModelJob::kKind) {
+        info_ = loadedInfo_ = result.value<ModelInfo>();
+        emit modelLoaded(*info_);
+    }
+    emit jobFinished(id, result);
+}
+
+void EngineClient::reportFailed(JobId id, const QString& message) {
+    const int i = indexOf(id);
+    if (i < 0) return;
+    if (remove(i) == LoadModelJob::kKind) {
+        info_.reset(); // the old model was freed before the load
+        loadedInfo_.reset();
+        emit modelLoadFailed(message);
+    }
+    emit jobFailed(id, message);
 }
 
 } // namespace moodsteer::widgets

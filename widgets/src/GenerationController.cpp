@@ -2,16 +2,18 @@
 
 #include "widgets/TransportPanel.h"
 
+#include <algorithm>
+
 namespace moodsteer::widgets {
 
 GenerationController::GenerationController(EngineClient* engine, TransportPanel* transport,
                                            ClipLibrary* library, QObject* parent)
     : QObject(parent), engine_(engine), transport_(transport), library_(library) {
-    connect(engine_, &EngineClient::generationStarted, this, &GenerationController::onStarted);
-    connect(engine_, &EngineClient::audioChunk, this, &GenerationController::onChunk);
-    connect(engine_, &EngineClient::generationProgress, this, &GenerationController::onProgress);
-    connect(engine_, &EngineClient::generationFinished, this, &GenerationController::onFinished);
-    connect(engine_, &EngineClient::generationFailed, this, &GenerationController::onFailed);
+    connect(engine_, &EngineClient::jobStarted, this, &GenerationController::onStarted);
+    connect(engine_, &EngineClient::jobAudio, this, &GenerationController::onChunk);
+    connect(engine_, &EngineClient::jobProgress, this, &GenerationController::onProgress);
+    connect(engine_, &EngineClient::jobFinished, this, &GenerationController::onFinished);
+    connect(engine_, &EngineClient::jobFailed, this, &GenerationController::onFailed);
 }
 
 bool GenerationController::safeToStartPlayback(double generatedSeconds, double etaSeconds) {
@@ -23,49 +25,66 @@ double GenerationController::streamedSeconds() const {
     return static_cast<double>(streamed_) / rate_;
 }
 
-bool GenerationController::generate(const Recipe& recipe) {
-    if (busy_ || engine_->isBusy()) {
-        emit statusMessage(tr("A generation is already running."));
-        return false;
-    }
+JobId GenerationController::generate(const Recipe& recipe) {
     if (!engine_->modelInfo()) {
         emit statusMessage(tr("No model is loaded yet."));
-        return false;
+        return 0;
     }
-    setBusy(true);
-    engine_->generate(recipe);
-    return true;
+    const bool waits = engine_->isBusy();
+    const JobId id = engine_->generate(recipe);
+    jobs_.append(id);
+    seconds_.insert(id, recipe.seconds);
+    if (jobs_.size() == 1) emit busyChanged(true);
+    if (waits) emit statusMessage(tr("Queued: the generation starts when the engine is free."));
+    return id;
 }
 
 void GenerationController::cancel() {
-    if (busy_) engine_->cancel();
+    for (JobId id : QList<JobId>(jobs_)) { // a queued job leaves the list at once
+        cancelling_.insert(id);
+        engine_->cancel(id);
+    }
 }
 
-void GenerationController::setBusy(bool busy) {
-    if (busy_ == busy) return;
-    busy_ = busy;
-    emit busyChanged(busy);
+void GenerationController::forget(JobId id) {
+    jobs_.removeAll(id);
+    seconds_.remove(id);
+    cancelling_.remove(id);
+    if (running_ == id) running_ = 0;
+    if (jobs_.isEmpty()) emit busyChanged(false);
 }
 
-void GenerationController::onStarted(const Recipe& recipe, int sampleRate) {
-    rate_ = sampleRate > 0 ? sampleRate : 32000;
+void GenerationController::onStarted(JobId id) {
+    if (!jobs_.contains(id)) return;
+    running_ = id;
+    streamOpen_ = false;
     streamed_ = 0;
     eta_ = 1e9;
     playStarted_ = playStartedEarly_ = false;
     lastClipId_.clear();
-    transport_->beginStream(rate_, recipe.seconds);
     emit statusMessage(tr("Generating…"));
 }
 
-void GenerationController::onChunk(const QVector<float>& samples) {
+void GenerationController::onChunk(JobId id, const QVector<float>& samples, int sampleRate) {
+    if (id != running_) return;
+    if (!streamOpen_) {
+        rate_ = sampleRate > 0 ? sampleRate : 32000;
+        transport_->beginStream(rate_, seconds_.value(id));
+        streamOpen_ = true;
+    }
     transport_->appendStream(samples);
     streamed_ += static_cast<std::size_t>(samples.size());
     maybeStartPlayback(false);
 }
 
-void GenerationController::onProgress(const GenerationProgress& p) {
-    if (p.step > 0) eta_ = p.etaSeconds;
-    emit progress(p);
+void GenerationController::onProgress(JobId id, const JobProgress& p) {
+    if (id != running_) return;
+    if (p.done > 0 && p.etaSeconds >= 0) eta_ = p.etaSeconds;
+    GenerationProgress g;
+    g.step = p.done;
+    g.totalSteps = p.total;
+    g.etaSeconds = std::max(0.0, p.etaSeconds);
+    emit progress(g);
     maybeStartPlayback(false);
 }
 
@@ -78,7 +97,9 @@ void GenerationController::maybeStartPlayback(bool finished) {
     }
 }
 
-void GenerationController::onFinished(const GenerationResult& result) {
+void GenerationController::onFinished(JobId id, const QVariant& value) {
+    if (!jobs_.contains(id)) return;
+    const auto result = value.value<GenerationResult>();
     // The streamed chunks are the clip; the final buffer is authoritative (EnCodec's
     // streaming is exact only within a tolerance), so swap it in at the same position.
     if (streamed_ == 0 || streamed_ != result.audio.samples.size()) {
@@ -86,19 +107,22 @@ void GenerationController::onFinished(const GenerationResult& result) {
     } else {
         transport_->endStream();
     }
+    streamOpen_ = false;
     streamed_ = result.audio.samples.size();
     rate_ = result.audio.sampleRate > 0 ? result.audio.sampleRate : rate_;
-    setBusy(false);
+    forget(id);
     if (result.cancelled) {
         emit statusMessage(tr("Cancelled: %1 s of audio kept for listening, not added to the "
                               "library.")
                                .arg(result.audio.seconds(), 0, 'f', 1));
+        emit ended(id);
         return;
     }
     maybeStartPlayback(true);
     if (!library_) {
         emit statusMessage(tr("Clip ready (%1 s); the library is unavailable.")
                                .arg(result.audio.seconds(), 0, 'f', 1));
+        emit ended(id);
         return;
     }
     try {
@@ -109,16 +133,24 @@ void GenerationController::onFinished(const GenerationResult& result) {
         emit statusMessage(tr("Clip ready: %1 s in %2 s.")
                                .arg(result.audio.seconds(), 0, 'f', 1)
                                .arg(result.generationSeconds, 0, 'f', 1));
-        emit clipAdded(lastClipId_);
+        emit clipAdded(lastClipId_, id);
     } catch (const std::exception& e) {
-        emit failed(tr("The clip could not be saved to the library: %1").arg(e.what()));
+        emit failed(tr("The clip could not be saved to the library: %1").arg(e.what()), id);
     }
 }
 
-void GenerationController::onFailed(const QString& message) {
-    transport_->endStream();
-    setBusy(false);
-    emit failed(message);
+void GenerationController::onFailed(JobId id, const QString& message) {
+    if (!jobs_.contains(id)) return;
+    if (id == running_ && streamOpen_) transport_->endStream();
+    if (id == running_) streamOpen_ = false;
+    const bool cancelled = cancelling_.contains(id);
+    forget(id);
+    if (cancelled) {
+        emit statusMessage(tr("Cancelled."));
+        emit ended(id);
+        return;
+    }
+    emit failed(message, id);
 }
 
 } // namespace moodsteer::widgets

@@ -3,6 +3,7 @@
 // regenerate gives the same audio -> export -> the file reads back. Also: a broken model
 // folder gives a clear error and the app keeps running.
 #include "FakeEngineClient.h" // SilentSink: a device that opens without a sound card
+#include "JobSpy.h"
 #include "TestPaths.h"
 #include "ThreadedEngineClient.h"
 
@@ -79,7 +80,7 @@ class StudioEndToEndTest : public QObject {
         GenerationController controller(&engine, &transport, &library);
         QSignalSpy added(&controller, &GenerationController::clipAdded);
         QSignalSpy failed(&controller, &GenerationController::failed);
-        QSignalSpy chunks(&engine, &EngineClient::audioChunk);
+        QSignalSpy chunks(&engine, &EngineClient::jobAudio);
 
         Recipe recipe;
         recipe.model = parity.toStdString();
@@ -160,15 +161,11 @@ class StudioEndToEndTest : public QObject {
         const QString id = added[0][0].toString();
         const AudioBuffer audio = library.audio(id.toStdString());
 
-        QSignalSpy predicted(&engine, &EngineClient::emotionPredicted);
-        QSignalSpy failed(&engine, &EngineClient::emotionPredictionFailed);
-        engine.predictEmotion(id, audio);
-        for (int i = 0; i < 6000 && predicted.isEmpty() && failed.isEmpty(); ++i)
-            QTest::qWait(50);
-        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed[0][1].toString()));
-        QCOMPARE(predicted.count(), 1);
-        QCOMPARE(predicted[0][0].toString(), id);
-        const auto p = predicted[0][1].value<ClipPrediction>();
+        test::JobSpy predicted(&engine, PredictEmotionJob::kKind);
+        const JobId job = engine.predictEmotion(id, audio);
+        QVERIFY(predicted.waitEnded(job, 300000));
+        QVERIFY2(predicted.error(job).isNull(), qPrintable(predicted.error(job)));
+        const auto p = predicted.result(job).value<ClipPrediction>();
         QCOMPARE(p.windows.size(), std::size_t(2));
         QVERIFY(p.valence >= 1 && p.valence <= 9 && p.arousal >= 1 && p.arousal <= 9);
         const ClipPrediction direct =
@@ -209,21 +206,17 @@ class StudioEndToEndTest : public QObject {
         rc.prompt = "calm jazz with piano";
         rc.seconds = 3.0;
         window.promptPanel()->setRecipe(rc);
-        QSignalSpy generated(&engine, &EngineClient::generationFinished);
-        QSignalSpy genFailed(&engine, &EngineClient::generationFailed);
-        QSignalSpy predicted(&engine, &EngineClient::emotionPredicted);
+        test::JobSpy generated(&engine, GenerateJob::kKind);
+        test::JobSpy predicted(&engine, PredictEmotionJob::kKind);
         window.generate();
-        for (int i = 0; i < 6000 && generated.isEmpty() && genFailed.isEmpty(); ++i)
-            QTest::qWait(50);
-        QVERIFY2(genFailed.isEmpty(), qPrintable(genFailed.value(0).value(0).toString()));
+        QVERIFY(generated.waitEndedCount(1, 300000));
+        QVERIFY2(generated.failed.isEmpty(), qPrintable(generated.failed.value(0).second));
         for (int i = 0; i < 100 && window.library()->clips().empty(); ++i)
             QTest::qWait(50);
         QCOMPARE(window.library()->clips().size(), std::size_t(1));
         // Its predicted emotion follows on the engine thread (before the benchmark's points).
-        for (int i = 0; i < 2000 && predicted.isEmpty() &&
-                        engine.emotionPredictorUnavailableReason().isEmpty();
-             ++i)
-            QTest::qWait(50);
+        if (engine.emotionPredictorUnavailableReason().isEmpty())
+            QVERIFY(predicted.waitEndedCount(1, 100000));
         const LibraryClip clip = window.library()->clips()[0];
         QCOMPARE(clip.recipe.prompt, std::string("calm jazz with piano"));
         const AudioBuffer audio = window.library()->audio(clip.id);
@@ -248,16 +241,13 @@ class StudioEndToEndTest : public QObject {
         LayerExplorerPanel* explorer = window.explorerPanel();
         explorer->setWorkFolder(dir.path());
         explorer->setGenerate(2);
-        QSignalSpy report(&engine, &EngineClient::layerReportReady);
-        QSignalSpy layerFailed(&engine, &EngineClient::layerExplorerFailed);
-        QSignalSpy layerProgress(&engine, &EngineClient::layerProgress);
+        test::JobSpy report(&engine, ExploreLayersJob::kKind);
         QTest::mouseClick(explorer->runButton(), Qt::LeftButton);
         QVERIFY(explorer->isRunning());
-        for (int i = 0; i < 6000 && report.isEmpty() && layerFailed.isEmpty(); ++i)
-            QTest::qWait(50);
-        QVERIFY2(layerFailed.isEmpty(), qPrintable(layerFailed.value(0).value(0).toString()));
-        QCOMPARE(report.count(), 1);
-        QVERIFY(layerProgress.count() >= 4);
+        QVERIFY(report.waitEndedCount(1, 300000));
+        QVERIFY2(report.failed.isEmpty(), qPrintable(report.failed.value(0).second));
+        QCOMPARE(report.finished.size(), 1);
+        QVERIFY(report.progressReports.value(report.queued.value(0)) >= 4);
         QVERIFY(!explorer->isRunning());
         const auto& r = *explorer->report();
         QCOMPARE(r.numClips, std::int64_t(8));
@@ -280,18 +270,15 @@ class StudioEndToEndTest : public QObject {
         EmotionView* view = window.emotionView();
         view->setBenchmarkGrid(2);
         const int before = view->pointCount();
-        QSignalSpy done(&engine, &EngineClient::benchmarkFinished);
-        QSignalSpy benchFailed(&engine, &EngineClient::benchmarkFailed);
-        QSignalSpy benchProgress(&engine, &EngineClient::benchmarkProgress);
+        test::JobSpy done(&engine, EmotionGridBenchmarkJob::kKind);
+        QSignalSpy benchClips(&engine, &EngineClient::jobPartial);
         QTest::mouseClick(view->benchmarkButton(), Qt::LeftButton);
-        for (int i = 0; i < 6000 && done.isEmpty() && benchFailed.isEmpty(); ++i)
-            QTest::qWait(50);
-        QVERIFY2(benchFailed.isEmpty(), qPrintable(benchFailed.value(0).value(0).toString()));
-        QCOMPARE(done.count(), 1);
-        const auto bench = done[0][0].value<EmotionBenchmarkReport>();
+        QVERIFY(done.waitEndedCount(1, 300000));
+        QVERIFY2(done.failed.isEmpty(), qPrintable(done.failed.value(0).second));
+        const auto bench = done.last<EmotionBenchmarkReport>();
         QCOMPARE(int(bench.clips.size()), 16);
         QCOMPARE(bench.predictedClips, 16);
-        QCOMPARE(benchProgress.count(), 16);
+        QCOMPARE(benchClips.count(), 16);
         for (const auto& c : bench.clips) {
             QVERIFY(std::abs(c.target.valence - 5) == 4 && std::abs(c.target.arousal - 5) == 4);
             QVERIFY(c.prediction.valence >= 1 && c.prediction.valence <= 9);

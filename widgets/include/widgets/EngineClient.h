@@ -1,85 +1,120 @@
-// The studio's view of the engine: requests go in as value structs, results come back as
-// queued signals. The real implementation (app/studio) runs MusicEngine on its own thread;
-// tests use a fake. Widgets never see LibTorch.
+// The studio's view of the engine: every operation is an EngineJob (widgets/EngineJob.h),
+// submitted here, queued, and run one at a time on the engine thread in submission order.
+// Results come back as the job signals below, each naming the job; cancelling a job touches
+// no other job. The real implementation (app/studio) runs the jobs on its own thread; tests
+// use a fake. Widgets never see LibTorch.
 //
-// Threading: all methods are called on the GUI thread and return at once; signals are
-// delivered on the GUI thread.
+// A job's signals, in order: jobQueued, then either jobFailed (cancelled before it started)
+// or jobStarted, jobProgress/jobAudio/jobPartial..., and jobFinished or jobFailed. `busy`
+// (isBusy, busyChanged) is derived from the list of queued and running jobs and from nothing
+// else. The model state (modelInfo, modelLoad* signals) follows the LoadModelJobs.
+//
+// Threading: all methods are called on the GUI thread; submit and cancel return at once;
+// signals are delivered on the GUI thread.
 #pragma once
 
 #include "widgets/CoreMetaTypes.h"
+#include "widgets/EngineJob.h"
+#include "widgets/ExploreLayersJob.h"
 
+#include <QList>
 #include <QObject>
 #include <QString>
-#include <QStringList>
 #include <QVector>
 
+#include <memory>
 #include <optional>
 
 namespace moodsteer::widgets {
 
-/// A layer-explorer run: collect activations (from a labelled folder, or from clips the model
-/// generates per genre), then analyse every layer.
-struct LayerExplorerRequest {
-    QString folder;     ///< folder with labels.csv; empty: generate
-    QStringList labels; ///< generate: genres (empty: the model's own)
-    int perLabel = 8;   ///< generate: clips per genre
-    double seconds = 5.0;
-    std::uint64_t seed = 1;
-    QString activationPath; ///< where the activation set is written (kept for re-analysis)
-};
-
-/// Registers the core value types for queued connections (call once before connecting).
+/// Registers the core value types and the job types for queued connections (call once
+/// before connecting).
 void registerEngineMetaTypes();
 
 class EngineClient : public QObject {
     Q_OBJECT
   public:
-    using QObject::QObject;
-    ~EngineClient() override = default;
+    explicit EngineClient(QObject* parent = nullptr);
+    ~EngineClient() override;
 
-    /// Loads a model folder in the background (modelLoaded or modelLoadFailed follows).
-    virtual void loadModel(const QString& folder, int threads) = 0;
-    /// Starts one generation (generationStarted, progress/audio, then finished or failed).
-    virtual void generate(const moodsteer::Recipe& recipe) = 0;
-    /// Asks the running generation to stop; it finishes with `cancelled` set.
-    virtual void cancel() = 0;
-    virtual bool isBusy() const = 0;
-    virtual std::optional<moodsteer::ModelInfo> modelInfo() const = 0;
+    /// Queues `job` and returns its id (jobQueued is emitted before this returns).
+    JobId submit(std::shared_ptr<EngineJob> job);
+    /// Cancels one job: a queued one is dropped at once (jobFailed before this returns), a
+    /// running one is asked to stop and ends as its kind says. False for an unknown or ended id.
+    bool cancel(JobId id);
+    /// Every queued and running job (at exit).
+    void cancelAll();
+
+    /// Queued and running jobs, in the order they run.
+    QList<EngineJobInfo> jobs() const;
+    std::optional<EngineJobInfo> job(JobId id) const;
+    /// True while any job is queued or running.
+    bool isBusy() const { return !jobs_.isEmpty(); }
+    /// True while a job of `kind` is queued or running.
+    bool hasJob(const QString& kind) const;
+
+    // ---- Submitting the studio's operations (each is one job) ---------------------------
+    /// `folder` empty: the embedded model. Clears modelInfo() until the job ends.
+    JobId loadModel(const QString& folder, int threads);
+    JobId generate(const moodsteer::Recipe& recipe);
+    /// Fails (as a job) when the emotion head is unavailable.
+    JobId predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio);
+    JobId exploreLayers(const LayerExplorerRequest& request);
+    JobId runEmotionBenchmark(const moodsteer::EmotionBenchmarkOptions& options);
+
+    std::optional<moodsteer::ModelInfo> modelInfo() const { return info_; }
     /// Where the embedded default model lives ("" when it is not installed).
-    virtual QString embeddedModelFolder() const = 0;
-
+    virtual QString embeddedModelFolder() const;
+    /// The emotion head the prediction and benchmark jobs use.
+    virtual QString emotionHeadPath() const;
     /// Why the emotion predictor cannot run ("" when it can: its head file is installed).
-    virtual QString emotionPredictorUnavailableReason() const = 0;
-    /// Predicts a clip's valence and arousal on the engine thread, after any running request
-    /// (emotionPredicted or emotionPredictionFailed follows, naming `clipId`).
-    virtual void predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio) = 0;
-    /// Runs the layer explorer on the engine thread (layerProgress..., then layerReportReady
-    /// or layerExplorerFailed); cancel() stops it.
-    virtual void exploreLayers(const LayerExplorerRequest& request) = 0;
-    /// Generates and predicts clips over a valence-arousal grid (core/EmotionBenchmark.h) on
-    /// the engine thread: benchmarkProgress per clip, then benchmarkFinished or
-    /// benchmarkFailed; cancel() stops it. Needs the emotion predictor.
-    virtual void runEmotionBenchmark(const moodsteer::EmotionBenchmarkOptions& options) = 0;
+    virtual QString emotionPredictorUnavailableReason() const;
 
   signals:
+    void jobQueued(const moodsteer::widgets::EngineJobInfo& job);
+    void jobStarted(moodsteer::widgets::JobId id);
+    void jobProgress(moodsteer::widgets::JobId id, const moodsteer::widgets::JobProgress& progress);
+    /// A running generation's audio so far (consecutive chunks).
+    void jobAudio(moodsteer::widgets::JobId id, const QVector<float>& samples, int sampleRate);
+    /// A typed intermediate result; the job's header names its type.
+    void jobPartial(moodsteer::widgets::JobId id, const QVariant& value);
+    /// The job's typed result (its class's `Result`).
+    void jobFinished(moodsteer::widgets::JobId id, const QVariant& result);
+    void jobFailed(moodsteer::widgets::JobId id, const QString& message);
+    void busyChanged(bool busy);
+
     void modelLoadStarted(const QString& folder);
     void modelLoaded(const moodsteer::ModelInfo& info);
     void modelLoadFailed(const QString& message);
-    void generationStarted(const moodsteer::Recipe& recipe, int sampleRate);
-    void generationProgress(const moodsteer::GenerationProgress& progress);
-    void audioChunk(const QVector<float>& samples);
-    void generationFinished(const moodsteer::GenerationResult& result);
-    void generationFailed(const QString& message);
-    void emotionPredicted(const QString& clipId, const moodsteer::ClipPrediction& prediction);
-    void emotionPredictionFailed(const QString& clipId, const QString& message);
-    void layerProgress(int done, int total, const QString& stage);
-    void layerReportReady(const moodsteer::LayerAnalysisReport& report);
-    void layerExplorerFailed(const QString& message);
-    void benchmarkProgress(int done, int total, const moodsteer::EmotionBenchmarkClip& clip);
-    void benchmarkFinished(const moodsteer::EmotionBenchmarkReport& report);
-    void benchmarkFailed(const QString& message);
+
+  protected:
+    /// Hands a submitted job to the engine (the real thread, or a simulation). Called once
+    /// per job, in submission order; the implementation reports back with the calls below.
+    virtual void enqueue(std::shared_ptr<EngineJob> job) = 0;
+
+    // Reports from the engine, on the GUI thread. Reports about a job that already ended
+    // (e.g. cancelled while queued) are ignored.
+    void reportStarted(JobId id);
+    void reportProgress(JobId id, const JobProgress& progress);
+    void reportAudio(JobId id, const QVector<float>& samples, int sampleRate);
+    void reportPartial(JobId id, const QVariant& value);
+    void reportFinished(JobId id, const QVariant& result);
+    void reportFailed(JobId id, const QString& message);
+
+  private:
+    struct Entry {
+        std::shared_ptr<EngineJob> job;
+        EngineJobInfo info;
+    };
+    int indexOf(JobId id) const;
+    /// Removes the job; emits busyChanged when the list became empty. Returns its kind.
+    QString remove(int index);
+
+    QList<Entry> jobs_;
+    JobId nextId_ = 1;
+    std::optional<moodsteer::ModelInfo> info_;
+    /// The model the engine holds (info_ is cleared while a load is pending).
+    std::optional<moodsteer::ModelInfo> loadedInfo_;
 };
 
 } // namespace moodsteer::widgets
-
-Q_DECLARE_METATYPE(moodsteer::widgets::LayerExplorerRequest)

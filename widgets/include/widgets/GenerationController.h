@@ -1,12 +1,17 @@
-// One generation from request to library: sends the recipe to the engine, streams the audio
-// chunks into the transport (playback starts as soon as the rest will arrive in time), and
-// files the finished clip in the library. Panels stay dumb; the main window only wires.
+// Generations from request to library: submits each recipe as a GenerateJob, streams the
+// running one's audio into the transport (playback starts as soon as the rest will arrive in
+// time), and files each finished clip in the library. It follows only its own jobs (by id):
+// other engine jobs, queued before or after, are never touched. Panels stay dumb; the main
+// window only wires.
 #pragma once
 
 #include "core/ClipLibrary.h"
 #include "widgets/EngineClient.h"
 
+#include <QHash>
+#include <QList>
 #include <QObject>
+#include <QSet>
 
 namespace moodsteer::widgets {
 
@@ -21,10 +26,15 @@ class GenerationController : public QObject {
 
     /// Start playback while generating, once the generator is far enough ahead.
     void setAutoPlay(bool on) { autoPlay_ = on; }
-    bool isBusy() const { return busy_; }
-    /// false (with a status message) when no model is loaded or a generation is running.
-    bool generate(const Recipe& recipe);
+    /// True while one of this controller's generations is queued or running.
+    bool isBusy() const { return !jobs_.isEmpty(); }
+    /// Queues a generation (behind any running engine job); 0 (with a status message) when
+    /// no model is loaded.
+    JobId generate(const Recipe& recipe);
+    /// Cancels this controller's generations (queued and running), no other job.
     void cancel();
+    /// This controller's queued and running generations, oldest first.
+    const QList<JobId>& jobs() const { return jobs_; }
     /// Seconds of audio received for the running (or last) generation.
     double streamedSeconds() const;
     bool playbackStartedWhileGenerating() const { return playStartedEarly_; }
@@ -37,24 +47,33 @@ class GenerationController : public QObject {
   signals:
     void busyChanged(bool busy);
     void progress(const moodsteer::GenerationProgress& progress);
-    void clipAdded(const QString& id);
+    /// The clip `id` made by generation `job` is in the library.
+    void clipAdded(const QString& id, moodsteer::widgets::JobId job);
+    /// Generation `job` ended without a clip: cancelled (the partial audio stays in the
+    /// transport for listening), or the library could not store it.
+    void ended(moodsteer::widgets::JobId job);
     void statusMessage(const QString& text);
-    void failed(const QString& message);
+    void failed(const QString& message, moodsteer::widgets::JobId job);
 
   private:
-    void onStarted(const Recipe& recipe, int sampleRate);
-    void onChunk(const QVector<float>& samples);
-    void onProgress(const GenerationProgress& p);
-    void onFinished(const GenerationResult& result);
-    void onFailed(const QString& message);
+    void onStarted(JobId id);
+    void onChunk(JobId id, const QVector<float>& samples, int sampleRate);
+    void onProgress(JobId id, const JobProgress& p);
+    void onFinished(JobId id, const QVariant& result);
+    void onFailed(JobId id, const QString& message);
     void maybeStartPlayback(bool finished);
-    void setBusy(bool busy);
+    /// Forgets `id`; emits busyChanged(false) when it was the last one.
+    void forget(JobId id);
 
     EngineClient* engine_;
     TransportPanel* transport_;
     ClipLibrary* library_;
     bool autoPlay_ = true;
-    bool busy_ = false;
+    QList<JobId> jobs_;
+    QHash<JobId, double> seconds_; ///< each generation's clip length
+    QSet<JobId> cancelling_;       ///< cancelled here (a queued one then "fails" quietly)
+    JobId running_ = 0;            ///< the generation streaming into the transport
+    bool streamOpen_ = false;
     bool playStarted_ = false;
     bool playStartedEarly_ = false;
     int rate_ = 32000;

@@ -1,0 +1,37 @@
+// What engine jobs share on the engine thread: the loaded model and the emotion predictor
+// (loaded on first use, once per head file). Plain C++ over core's torch-free headers.
+//
+// Threading: owned by the engine worker; every method runs on the engine thread only.
+#pragma once
+
+#include "core/EmotionPredictor.h"
+#include "core/MusicEngine.h"
+
+#include <memory>
+#include <string>
+
+namespace moodsteer::widgets {
+
+class EngineContext {
+  public:
+    EngineContext();
+    ~EngineContext();
+
+    /// The loaded model, or null.
+    MusicEngine* engine() const { return engine_.get(); }
+    /// The loaded model; throws EngineError("No model is loaded.") without one.
+    MusicEngine& requireEngine() const;
+    /// Frees the current model first (two models need not fit in memory together).
+    void setEngine(std::unique_ptr<MusicEngine> engine);
+    void unloadEngine() { engine_.reset(); }
+
+    /// The emotion head at `headPath`, loaded on first use; throws naming the file.
+    const EmotionPredictor& predictor(const std::string& headPath);
+
+  private:
+    std::unique_ptr<MusicEngine> engine_;
+    std::unique_ptr<EmotionPredictor> predictor_;
+    std::string predictorPath_;
+};
+
+} // namespace moodsteer::widgets
