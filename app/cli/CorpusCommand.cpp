@@ -1,6 +1,7 @@
 // moodsteer-cli corpus: writes a balanced, labelled corpus of procedural pieces (tokens,
 // MIDI, audio, labels.csv) for training the embedded model.
 #include "CliCommand.h"
+#include "CliSupport.h"
 #include "Interrupt.h"
 #include "OptionTable.h"
 
@@ -37,21 +38,6 @@ options:
   --arousal A      the balanced valence-arousal grid (for examples)
   --json           print a JSON summary on stdout
 )";
-
-std::string jsonString(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\')
-            out += '\\', out += c;
-        else if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else
-            out += c;
-    }
-    return out + "\"";
-}
 
 int runCorpus(const std::vector<std::string>& argv) {
     Args args(argv, {"tokens-only", "json", "help"});
@@ -112,11 +98,14 @@ int runCorpus(const std::vector<std::string>& argv) {
                  summary.pieces, summary.audioSeconds, summary.elapsedSeconds,
                  summary.piecesPerSecond);
     if (args.has("json")) {
-        std::printf("{\"pieces\": %d, \"seconds\": %.3f, \"pieces_per_second\": %.3f, "
-                    "\"audio_seconds\": %.1f, \"tokens_only\": %s, \"out\": %s, \"labels\": %s}\n",
-                    summary.pieces, summary.elapsedSeconds, summary.piecesPerSecond,
-                    summary.audioSeconds, options.tokensOnly ? "true" : "false",
-                    jsonString(options.outDir).c_str(), jsonString(summary.labelsPath).c_str());
+        const nlohmann::json j{{"pieces", summary.pieces},
+                               {"seconds", summary.elapsedSeconds},
+                               {"pieces_per_second", summary.piecesPerSecond},
+                               {"audio_seconds", summary.audioSeconds},
+                               {"tokens_only", options.tokensOnly},
+                               {"out", options.outDir},
+                               {"labels", summary.labelsPath}};
+        std::printf("%s\n", jsonText(j).c_str());
     } else {
         std::printf("%s\n", summary.labelsPath.c_str());
     }

@@ -187,10 +187,12 @@ static int runGenerate(const std::vector<std::string>& argv) {
     outputs.commit(force);
 
     if (args.has("json")) {
-        std::cout << "{\"out\":" << jsonString(out) << ",\"seconds\":" << result.audio.seconds()
-                  << ",\"frames\":" << result.frames
-                  << ",\"generation_seconds\":" << result.generationSeconds
-                  << ",\"recipe\":" << result.recipe.toJson(-1) << "}\n";
+        const nlohmann::json j{{"out", out},
+                               {"seconds", result.audio.seconds()},
+                               {"frames", result.frames},
+                               {"generation_seconds", result.generationSeconds},
+                               {"recipe", nlohmann::json::parse(result.recipe.toJson(-1))}};
+        std::cout << jsonText(j) << "\n";
     } else if (!quiet) {
         std::cerr << "wrote " << out << " (" << result.audio.seconds() << " s, " << result.frames
                   << " frames, generated in " << result.generationSeconds << " s) and "

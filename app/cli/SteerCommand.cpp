@@ -74,13 +74,15 @@ std::vector<std::uint64_t> parseSeeds(const std::string& text, const std::string
 
 void printVector(const SteeringVector& v, bool json) {
     if (json) {
-        std::cout << "{\"label\":" << jsonString(v.label) << ",\"layer\":" << v.layer
-                  << ",\"model_id\":" << jsonString(v.modelId)
-                  << ",\"method\":" << jsonString(v.method)
-                  << ",\"pooling\":" << jsonString(v.pooling)
-                  << ",\"hidden_size\":" << v.hiddenSize()
-                  << ",\"sign_projection\":" << v.signProjection
-                  << ",\"flipped\":" << (v.flipped ? "true" : "false") << "}\n";
+        const nlohmann::json j{{"label", v.label},
+                               {"layer", v.layer},
+                               {"model_id", v.modelId},
+                               {"method", v.method},
+                               {"pooling", v.pooling},
+                               {"hidden_size", v.hiddenSize()},
+                               {"sign_projection", v.signProjection},
+                               {"flipped", v.flipped}};
+        std::cout << jsonText(j) << "\n";
         return;
     }
     std::cout << "label " << v.label << ", layer " << v.layer << ", model " << v.modelId
