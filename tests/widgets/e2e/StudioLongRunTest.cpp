@@ -80,14 +80,16 @@ class StudioLongRunTest : public QObject {
         QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(0).toString()));
         QVERIFY(!engine.isBusy());
         QVERIFY2(cancelledRuns >= kCycles / 2,
-                 qPrintable(QString("only %1 of %2 runs were cancelled").arg(cancelledRuns).arg(kCycles)));
+                 qPrintable(
+                     QString("only %1 of %2 runs were cancelled").arg(cancelledRuns).arg(kCycles)));
         const double rssEnd = residentMb();
-        qInfo("RSS after 5 cycles %.1f MB, after %d cycles %.1f MB (%d cancelled)",
-              rssAfterWarmUp, kCycles, rssEnd, cancelledRuns);
+        qInfo("RSS after 5 cycles %.1f MB, after %d cycles %.1f MB (%d cancelled)", rssAfterWarmUp,
+              kCycles, rssEnd, cancelledRuns);
         // Flat: 45 more cycles may not add more than 40 MB (a leaked 8 s clip or KV cache per
         // cycle would add several hundred).
-        QVERIFY2(rssEnd - rssAfterWarmUp < 40.0,
-                 qPrintable(QString("RSS grew from %1 MB to %2 MB").arg(rssAfterWarmUp).arg(rssEnd)));
+        QVERIFY2(
+            rssEnd - rssAfterWarmUp < 40.0,
+            qPrintable(QString("RSS grew from %1 MB to %2 MB").arg(rssAfterWarmUp).arg(rssEnd)));
         // The engine still works after all that.
         const int endsBefore = finished.count();
         r.seconds = 1.0;
