@@ -46,7 +46,9 @@ run_tsan() {
     (cd "$root" && g++ -std=c++20 -O1 -g -fsanitize=thread -Icore/include -Itests/common \
         -DMOODSTEER_SHARED_DIR="\"$root/../shared\"" "${src[@]}" -o "$build/playback_tsan" \
         $(pkg-config --cflags --libs portaudio-2.0) -lgtest -lgtest_main -pthread)
-    export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+    # Thread leaks are not reported: after the JACK-server-killed test, libjack's client thread
+    # of the deliberately abandoned stream is never joined (AudioSink::close() explains why).
+    export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_thread_leaks=0
     "$build/playback_tsan"
 }
 

@@ -59,9 +59,8 @@ AudioBuffer readAudioFile(const std::string& path) {
                              std::to_string(kMinReadRate) + ".." + std::to_string(kMaxReadRate) +
                              " Hz");
     if (info.channels > kMaxReadChannels)
-        throw AudioFileError("audio file '" + path + "' declares " +
-                             std::to_string(info.channels) + " channels, more than " +
-                             std::to_string(kMaxReadChannels));
+        throw AudioFileError("audio file '" + path + "' declares " + std::to_string(info.channels) +
+                             " channels, more than " + std::to_string(kMaxReadChannels));
     // Read in blocks and mix as we go: the declared frame count is only a header field (it
     // may be huge, 0 or unknown), so it never sizes an allocation.
     AudioBuffer out;

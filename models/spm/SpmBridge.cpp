@@ -18,8 +18,8 @@
 #include <cstring>
 #include <exception>
 #include <memory>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {

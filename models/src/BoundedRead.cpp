@@ -51,14 +51,16 @@ std::string describeByteCount(std::uint64_t bytes) {
 }
 
 int openRegularFile(const std::string& path, const FileKind& kind, std::uint64_t* sizeOut) {
-    if (path.empty()) throw FileReadError(std::string("no ") + kind.name + " file given (empty path)");
+    if (path.empty())
+        throw FileReadError(std::string("no ") + kind.name + " file given (empty path)");
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
     // O_NOCTTY: a terminal device must never become our controlling terminal.
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         const int err = errno;
         if (err == ENOENT) throw FileReadError(quoted(kind, path) + " does not exist");
-        if (err == EACCES) throw FileReadError(quoted(kind, path) + " is not readable (permission denied)");
+        if (err == EACCES)
+            throw FileReadError(quoted(kind, path) + " is not readable (permission denied)");
         throw FileReadError("cannot open " + quoted(kind, path) + ": " + std::strerror(err));
     }
     Fd guard{fd};
@@ -93,8 +95,8 @@ std::string readFileBounded(const std::string& path, const FileKind& kind) {
     for (;;) {
         if (have == out.size()) {
             if (have > kind.maxBytes) throw tooLarge(kind.maxBytes, true);
-            out.resize(std::min<std::uint64_t>(std::max<std::size_t>(have * 2, 4096),
-                                               kind.maxBytes + 1));
+            out.resize(
+                std::min<std::uint64_t>(std::max<std::size_t>(have * 2, 4096), kind.maxBytes + 1));
         }
         const ssize_t n = ::read(fd.fd, out.data() + have, out.size() - have);
         if (n < 0) {

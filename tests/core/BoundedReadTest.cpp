@@ -95,7 +95,7 @@ TEST(BoundedRead, EveryReaderRefusesAFifoAtOnceNamingIt) {
 
 TEST(BoundedRead, DevicesAndFoldersAreRefusedNotRead) {
     Scratch s;
-    for (const std::string p : {std::string("/dev/zero"), std::string("/dev/urandom")}) {
+    for (const std::string& p : {std::string("/dev/zero"), std::string("/dev/urandom")}) {
         const std::string recipe = errorWithin([&] { readRecipeFile(p); });
         EXPECT_NE(recipe.find("character device"), std::string::npos) << recipe;
         const std::string csv = errorWithin([&] { CsvTable::read(p); });
@@ -106,7 +106,8 @@ TEST(BoundedRead, DevicesAndFoldersAreRefusedNotRead) {
     const std::string folder = errorWithin([&] { readRecipeFile(s.dir.string()); });
     EXPECT_NE(folder.find("is a folder"), std::string::npos) << folder;
     EXPECT_NE(folder.find("recipe '" + s.dir.string() + "'"), std::string::npos) << folder;
-    const std::string missing = errorWithin([&] { readRecipeFile((s.dir / "nope.json").string()); });
+    const std::string missing =
+        errorWithin([&] { readRecipeFile((s.dir / "nope.json").string()); });
     EXPECT_NE(missing.find("does not exist"), std::string::npos) << missing;
 }
 
@@ -115,7 +116,8 @@ TEST(BoundedRead, SizeLimitPerKindOfFile) {
     const fs::path big = s.dir / "big.recipe.json";
     writeFile(big, "{\"prompt\":\"" + std::string(models::kRecipeFile.maxBytes, 'a') + "\"}");
     const std::string error = errorWithin([&] { readRecipeFile(big.string()); });
-    EXPECT_NE(error.find("1048589 bytes, above the limit of 1 MB for a recipe"), std::string::npos) << error;
+    EXPECT_NE(error.find("1048589 bytes, above the limit of 1 MB for a recipe"), std::string::npos)
+        << error;
     EXPECT_NE(error.find(big.string()), std::string::npos) << error;
     // At the limit is fine; an empty file reads as empty.
     const fs::path exact = s.dir / "exact.json";
@@ -128,7 +130,8 @@ TEST(BoundedRead, SizeLimitPerKindOfFile) {
               std::string::npos);
     const std::string proc =
         errorWithin([&] { readBoundedTextFile("/proc/self/status", "status", 16); });
-    EXPECT_NE(proc.find("more than 16 bytes, above the limit of 16 bytes"), std::string::npos) << proc;
+    EXPECT_NE(proc.find("more than 16 bytes, above the limit of 16 bytes"), std::string::npos)
+        << proc;
 }
 
 TEST(BoundedRead, JsonNestingIsBoundedBeforeTheTreeIsBuilt) {
@@ -142,7 +145,8 @@ TEST(BoundedRead, JsonNestingIsBoundedBeforeTheTreeIsBuilt) {
     Scratch s;
     const fs::path config = s.dir / "config.json";
     writeFile(config, std::string(100000, '[') + std::string(100000, ']'));
-    const std::string error = errorWithin([&] { models::MusicgenConfig::fromFile(config.string()); });
+    const std::string error =
+        errorWithin([&] { models::MusicgenConfig::fromFile(config.string()); });
     EXPECT_NE(error.find(config.string()), std::string::npos) << error;
     EXPECT_NE(error.find("nests deeper"), std::string::npos) << error;
 }
@@ -179,7 +183,8 @@ TEST(BoundedRead, AudioHeadersCannotAskForAbsurdSizes) {
     const std::uint32_t absurdRate = 4000000;
     rate.replace(24, 4, reinterpret_cast<const char*>(&absurdRate), 4);
     writeFile(s.dir / "rate.wav", rate);
-    const std::string rateError = errorWithin([&] { readAudioFile((s.dir / "rate.wav").string()); });
+    const std::string rateError =
+        errorWithin([&] { readAudioFile((s.dir / "rate.wav").string()); });
     EXPECT_NE(rateError.find("sample rate of 4000000 Hz"), std::string::npos) << rateError;
 
     writeFile(s.dir / "zero.wav", wav(32000, 1, 0));

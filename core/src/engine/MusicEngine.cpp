@@ -7,9 +7,9 @@
 #include "engine/EncodecCodec.h"
 #include "engine/Generator.h"
 #include "engine/MusicEngineImpl.h"
+#include "engine/OneLineErrors.h"
 #include "engine/SteeringHook.h"
 #include "engine/SynthCodecFactory.h"
-#include "engine/OneLineErrors.h"
 #include "models/BoundedRead.h"
 #include "models/SentencePieceTokenizer.h"
 
@@ -56,8 +56,8 @@ double defaultGuidanceOf(const fs::path& folder) {
 std::vector<std::int64_t> tokenizeBounded(const models::SentencePieceTokenizer& tokenizer,
                                           const std::string& text) {
     if (text.size() > MusicEngine::kMaxPromptBytes)
-        throw EngineError("the prompt is " + std::to_string(text.size()) +
-                          " bytes long; at most " + std::to_string(MusicEngine::kMaxPromptBytes) +
+        throw EngineError("the prompt is " + std::to_string(text.size()) + " bytes long; at most " +
+                          std::to_string(MusicEngine::kMaxPromptBytes) +
                           " (the text encoder uses at most " +
                           std::to_string(MusicEngine::kMaxPromptTokens) + " tokens)");
     return tokenizer.encodeT5(text);

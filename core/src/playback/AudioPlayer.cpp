@@ -95,7 +95,8 @@ AudioPlayer::DeviceChange AudioPlayer::checkDevice() {
         return DeviceChange::Lost;
     }
     const auto now = std::chrono::steady_clock::now();
-    if (now - lastAttempt_ < std::chrono::duration<double>(retrySeconds_)) return DeviceChange::None;
+    if (now - lastAttempt_ < std::chrono::duration<double>(retrySeconds_))
+        return DeviceChange::None;
     const int wanted = wantedDevice_;
     try {
         sink_->rescan();

@@ -86,8 +86,9 @@ class StudioLongRunTest : public QObject {
               rssAfterWarmUp, kCycles, rssEnd, cancelledRuns, cancelledQueued);
         // Flat: 45 more cycles may not add more than 40 MB (a leaked 8 s clip or KV cache per
         // cycle would add several hundred).
-        QVERIFY2(rssEnd - rssAfterWarmUp < 40.0,
-                 qPrintable(QString("RSS grew from %1 MB to %2 MB").arg(rssAfterWarmUp).arg(rssEnd)));
+        QVERIFY2(
+            rssEnd - rssAfterWarmUp < 40.0,
+            qPrintable(QString("RSS grew from %1 MB to %2 MB").arg(rssAfterWarmUp).arg(rssEnd)));
         // The engine still works after all that.
         r.seconds = 1.0;
         const JobId last = engine.generate(r);
