@@ -60,7 +60,7 @@ class ModelsDialogTest : public QObject {
 
     void downloadsWithProgressAndUsesTheModel() {
         Hub hub;
-        hub.server->control(R"({"trickle": 8000000})"); // ~0.5 s: progress is visible
+        hub.server->control("{\"trickle\": 8000000}"); // ~0.5 s: progress is visible
         ModelsDialog dialog(hub.settings);
         QSignalSpy finished(&dialog, &ModelsDialog::downloadFinished);
         QVERIFY(dialog.download(repo));
@@ -84,7 +84,7 @@ class ModelsDialogTest : public QObject {
 
     void cancelStopsADownloadAndRemoveAsksFirst() {
         Hub hub;
-        hub.server->control(R"({"trickle": 100000})"); // 40 s for the weights
+        hub.server->control("{\"trickle\": 100000}"); // 40 s for the weights
         ModelsDialog dialog(hub.settings);
         QSignalSpy finished(&dialog, &ModelsDialog::downloadFinished);
         QVERIFY(dialog.download(repo));
