@@ -1,10 +1,10 @@
-// moodsteer-cli bench: decode speed against the memory-bandwidth floor (see core/Benchmark.h).
+// moodsteer-cli bench: decode speed against the memory-bandwidth floor (see core/bench/Benchmark.h).
 #include "CliCommand.h"
 #include "Interrupt.h"
 #include "OptionTable.h"
 
-#include "core/Benchmark.h"
-#include "core/Resources.h"
+#include "core/bench/Benchmark.h"
+#include "core/io/Resources.h"
 
 #include <filesystem>
 

@@ -7,13 +7,13 @@
 
 #include "CliSupport.h"
 
-#include "core/Composer.h"
-#include "core/DefaultEmotionHead.h"
-#include "core/EmotionBenchmark.h"
-#include "core/EmotionPredictor.h"
-#include "core/GenreClassifier.h"
-#include "core/MusicEngine.h"
-#include "core/Resources.h"
+#include "core/corpus/Composer.h"
+#include "core/emotion/DefaultEmotionHead.h"
+#include "core/emotion/EmotionBenchmark.h"
+#include "core/emotion/EmotionPredictor.h"
+#include "core/emotion/GenreClassifier.h"
+#include "core/engine/MusicEngine.h"
+#include "core/io/Resources.h"
 
 #include <nlohmann/json.hpp>
 

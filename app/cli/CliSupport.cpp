@@ -1,8 +1,8 @@
 #include "CliSupport.h"
 
 #include "CliCommand.h"
-#include "core/AtomicWrite.h"
-#include "core/FileInput.h"
+#include "core/io/AtomicWrite.h"
+#include "core/io/FileInput.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 // Small helpers shared by moodsteer-cli's sub-commands.
 #pragma once
 
-#include "core/EmotionMetrics.h"
+#include "core/emotion/EmotionMetrics.h"
 
 #include <nlohmann/json.hpp>
 

@@ -5,8 +5,8 @@
 #include "Interrupt.h"
 #include "OptionTable.h"
 
-#include "core/Composer.h"
-#include "core/CorpusWriter.h"
+#include "core/corpus/Composer.h"
+#include "core/corpus/CorpusWriter.h"
 
 #include <cstdio>
 #include <iostream>

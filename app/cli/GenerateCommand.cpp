@@ -6,14 +6,14 @@
 #include "OptionTable.h"
 #include "SteerSupport.h"
 
-#include "core/AudioFile.h"
-#include "core/ClipLibrary.h"
-#include "core/CodesFile.h"
-#include "core/HubDownloader.h"
-#include "core/MidiWriter.h"
-#include "core/ModelLocator.h"
-#include "core/MusicEngine.h"
-#include "core/RepoRef.h"
+#include "core/audio/AudioFile.h"
+#include "core/library/ClipLibrary.h"
+#include "core/io/CodesFile.h"
+#include "core/hub/HubDownloader.h"
+#include "core/synth/MidiWriter.h"
+#include "core/hub/ModelLocator.h"
+#include "core/engine/MusicEngine.h"
+#include "core/hub/RepoRef.h"
 
 #include <cstdio>
 #include <filesystem>

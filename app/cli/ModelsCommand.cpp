@@ -1,15 +1,15 @@
 // moodsteer-cli models: the model manager. Lists the catalogue, the Hugging Face cache and
 // added folders; pulls repos into the shared cache (resumable, verified, pinned); removes,
 // verifies and locates them. Network settings come from HF_ENDPOINT / HF_TOKEN /
-// HF_HUB_OFFLINE, the cache from HF_HUB_CACHE / HF_HOME (see core/HubSettings.h).
+// HF_HUB_OFFLINE, the cache from HF_HUB_CACHE / HF_HOME (see core/hub/HubSettings.h).
 #include "CliCommand.h"
 #include "CliSupport.h"
 
-#include "core/HubCache.h"
-#include "core/HubDownloader.h"
-#include "core/LocalModelList.h"
-#include "core/ModelCatalogue.h"
-#include "core/MusicEngine.h"
+#include "core/hub/HubCache.h"
+#include "core/hub/HubDownloader.h"
+#include "core/hub/LocalModelList.h"
+#include "core/hub/ModelCatalogue.h"
+#include "core/engine/MusicEngine.h"
 
 #include <nlohmann/json.hpp>
 

@@ -2,7 +2,7 @@
 
 #include "CliCommand.h"
 
-#include "core/ValueLimits.h"
+#include "core/engine/ValueLimits.h"
 
 #include <algorithm>
 #include <cctype>

@@ -5,9 +5,9 @@
 #include "Interrupt.h"
 #include "OptionTable.h"
 
-#include "core/AudioFile.h"
-#include "core/DefaultEmotionHead.h"
-#include "core/EmotionPredictor.h"
+#include "core/audio/AudioFile.h"
+#include "core/emotion/DefaultEmotionHead.h"
+#include "core/emotion/EmotionPredictor.h"
 
 #include <nlohmann/json.hpp>
 

@@ -8,9 +8,9 @@
 #include "OptionTable.h"
 #include "SteerSupport.h"
 
-#include "core/ActivationCollector.h"
-#include "core/AtomicWrite.h"
-#include "core/LayerAnalysis.h"
+#include "core/probing/ActivationCollector.h"
+#include "core/io/AtomicWrite.h"
+#include "core/probing/LayerAnalysis.h"
 
 #include <cstdio>
 #include <filesystem>

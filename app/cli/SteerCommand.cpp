@@ -7,11 +7,11 @@
 #include "OptionTable.h"
 #include "SteerSupport.h"
 
-#include "core/ValueLimits.h"
+#include "core/engine/ValueLimits.h"
 
-#include "core/GenreClassifier.h"
-#include "core/SteeringBenchmark.h"
-#include "core/SteeringMaker.h"
+#include "core/emotion/GenreClassifier.h"
+#include "core/steering/SteeringBenchmark.h"
+#include "core/steering/SteeringMaker.h"
 
 #include <algorithm>
 #include <cmath>

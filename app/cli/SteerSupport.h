@@ -1,8 +1,8 @@
 // Helpers shared by the probing and steering sub-commands (probe, steer, generate --steer).
 #pragma once
 
-#include "core/MusicEngine.h"
-#include "core/Recipe.h"
+#include "core/engine/MusicEngine.h"
+#include "core/engine/Recipe.h"
 
 #include <memory>
 #include <string>

@@ -4,7 +4,7 @@
 #include "Interrupt.h"
 #include "OptionTable.h"
 
-#include "core/Training.h"
+#include "core/training/Training.h"
 
 #include <cmath>
 #include <cstdio>

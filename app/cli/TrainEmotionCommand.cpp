@@ -5,8 +5,8 @@
 #include "Interrupt.h"
 #include "OptionTable.h"
 
-#include "core/AudioFile.h"
-#include "core/EmotionPredictor.h"
+#include "core/audio/AudioFile.h"
+#include "core/emotion/EmotionPredictor.h"
 
 #include <nlohmann/json.hpp>
 

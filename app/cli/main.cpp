@@ -3,8 +3,8 @@
 #include "CliCommand.h"
 #include "Interrupt.h"
 
-#include "core/AtomicWrite.h"
-#include "core/ErrorText.h"
+#include "core/io/AtomicWrite.h"
+#include "core/io/ErrorText.h"
 
 #include <cstdio>
 #include <exception>

@@ -1,6 +1,6 @@
 #include "MainWindow.h"
 
-#include "core/Resources.h"
+#include "core/io/Resources.h"
 
 #include "widgets/AboutDialog.h"
 #include "widgets/ClipLibraryPanel.h"

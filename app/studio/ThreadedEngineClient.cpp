@@ -2,7 +2,7 @@
 
 #include "EngineWorker.h"
 
-#include "core/DefaultEmotionHead.h"
+#include "core/emotion/DefaultEmotionHead.h"
 
 namespace moodsteer::studio {
 

@@ -4,7 +4,7 @@
 #include "ScreenshotTour.h"
 #include "ThreadedEngineClient.h"
 
-#include "core/Version.h"
+#include "core/io/Version.h"
 #include "widgets/PromptPanel.h"
 
 #include <QApplication>

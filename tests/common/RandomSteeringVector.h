@@ -1,8 +1,8 @@
 // A random unit steering vector for tests (Gaussian direction, normalised), so steering tests
-// need no trained probe. Core tests only (includes core/SteeringVector.h).
+// need no trained probe. Core tests only (includes core/steering/SteeringVector.h).
 #pragma once
 
-#include "core/SteeringVector.h"
+#include "core/steering/SteeringVector.h"
 
 #include <cmath>
 #include <cstdint>

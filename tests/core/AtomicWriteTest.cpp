@@ -1,8 +1,8 @@
-// The one atomic-write helper (core/AtomicWrite.h over models/AtomicFile.h): a transaction of
+// The one atomic-write helper (core/io/AtomicWrite.h over models/AtomicFile.h): a transaction of
 // several files is all-or-nothing and never harms the user's previous files, temporary names
 // are ours and unique, stale temporaries of dead processes are swept, concurrent writers of
 // the same targets never mix their files, and a full disk gives an error naming the path.
-#include "core/AtomicWrite.h"
+#include "core/io/AtomicWrite.h"
 
 #include "TestPaths.h"
 

@@ -1,4 +1,4 @@
-#include "core/AudioFile.h"
+#include "core/audio/AudioFile.h"
 #include "TestPaths.h"
 
 #include <gtest/gtest.h>

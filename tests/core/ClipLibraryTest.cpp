@@ -2,10 +2,10 @@
 // back within 16-bit quantisation, a corrupt index is backed up and rebuilt, several writers
 // lose nothing, exports never
 // overwrite silently and carry the recipe in a sidecar.
-#include "core/ClipLibrary.h"
+#include "core/library/ClipLibrary.h"
 
 #include "TestPaths.h"
-#include "core/AudioFile.h"
+#include "core/audio/AudioFile.h"
 
 #include <gtest/gtest.h>
 

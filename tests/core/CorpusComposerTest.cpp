@@ -1,7 +1,7 @@
 // Composer: determinism, genre idioms measured from the tokens, monotone valence/arousal
 // mapping over many seeds, prompts, and the tokens -> MIDI -> parse-back round trip.
-#include "core/Composer.h"
-#include "core/MidiWriter.h"
+#include "core/corpus/Composer.h"
+#include "core/synth/MidiWriter.h"
 #include "synth/SynthTokens.h"
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 // CorpusWriter: a balanced plan, the files it writes (tokens, MIDI, audio, labels.csv) and
 // clear errors for bad options.
-#include "core/CorpusWriter.h"
+#include "core/corpus/CorpusWriter.h"
 #include "TestPaths.h"
-#include "core/AudioFile.h"
+#include "core/audio/AudioFile.h"
 #include "models/Safetensors.h"
 
 #include <gtest/gtest.h>

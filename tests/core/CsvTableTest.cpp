@@ -1,4 +1,4 @@
-#include "CsvTable.h"
+#include "io/CsvTable.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // `moodsteer-cli bench` on the tiny parity architecture: the rounds are recorded and the
 // reported figures are their medians (no speed is asserted: benchmarks, not timed tests).
-#include "core/Benchmark.h"
+#include "core/bench/Benchmark.h"
 #include "TestPaths.h"
 
 #include <gtest/gtest.h>

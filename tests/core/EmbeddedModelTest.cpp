@@ -1,6 +1,6 @@
 // The model shipped in resources/model: it loads through the same engine as MusicGen
 // checkpoints, generates with and without valence/arousal, and decodes to sane audio.
-#include "core/MusicEngine.h"
+#include "core/engine/MusicEngine.h"
 
 #include <gtest/gtest.h>
 

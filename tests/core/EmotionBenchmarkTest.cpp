@@ -1,13 +1,13 @@
 // bench-emotion's core: grid, prompts, bar repetition, planning errors, the metric/scatter
 // plumbing on the parity MusicGen with a scripted predictor, the genre classifier on held-out
 // Composer pieces, and the embedded emotion head.
-#include "core/EmotionBenchmark.h"
-#include "core/Composer.h"
-#include "core/DefaultEmotionHead.h"
-#include "core/EmotionPredictor.h"
-#include "core/GenreClassifier.h"
-#include "core/MusicEngine.h"
-#include "core/SynthCodec.h"
+#include "core/emotion/EmotionBenchmark.h"
+#include "core/corpus/Composer.h"
+#include "core/emotion/DefaultEmotionHead.h"
+#include "core/emotion/EmotionPredictor.h"
+#include "core/emotion/GenreClassifier.h"
+#include "core/engine/MusicEngine.h"
+#include "core/synth/SynthCodec.h"
 
 #include "../common/TestPaths.h"
 

@@ -1,5 +1,5 @@
 // labels.csv parsing: column order, extra columns, quoting, line endings and clear errors.
-#include "core/EmotionPredictor.h"
+#include "core/emotion/EmotionPredictor.h"
 
 #include "TestPaths.h"
 

@@ -1,5 +1,5 @@
 // EmotionLexicon: loading the Glasgow Norms word list, nearest-word queries, clear errors.
-#include "core/EmotionLexicon.h"
+#include "core/emotion/EmotionLexicon.h"
 #include "TestPaths.h"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // The "mert" feature encoder (core) on the parity model: layer selection, the mean of
 // layers, resampling of other rates, and a MERT-based head that refuses the dsp encoder.
-#include "core/AudioFeatureEncoder.h"
-#include "core/EmotionPredictor.h"
+#include "core/emotion/AudioFeatureEncoder.h"
+#include "core/emotion/EmotionPredictor.h"
 
 #include "models/Safetensors.h"
 #include "models/StateDict.h"

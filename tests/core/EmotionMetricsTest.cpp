@@ -1,5 +1,5 @@
 // Emotion metrics against values computed by hand, and their edge cases.
-#include "core/EmotionMetrics.h"
+#include "core/emotion/EmotionMetrics.h"
 
 #include <gtest/gtest.h>
 

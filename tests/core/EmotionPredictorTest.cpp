@@ -1,6 +1,6 @@
 // Emotion Predictor: windowing, training on a synthetic labelled set whose tempo, loudness,
 // brightness, mode and roughness follow known (v, a), save/load round trip, encoder checks.
-#include "core/EmotionPredictor.h"
+#include "core/emotion/EmotionPredictor.h"
 
 #include "emotion/DspFeatureEncoder.h"
 

@@ -1,5 +1,5 @@
 // Scatter export: CSV content (quoting, values) and the SVG's points, lines and metrics.
-#include "core/EmotionMetrics.h"
+#include "core/emotion/EmotionMetrics.h"
 
 #include "TestPaths.h"
 

@@ -1,6 +1,6 @@
 // End-to-end parity of generation with transformers 4.35 on the tiny random MusicGen in
 // ../shared/parity: T5 -> projection -> CFG decode loop (delay pattern, greedy) -> EnCodec.
-#include "core/MusicEngine.h"
+#include "core/engine/MusicEngine.h"
 #include "engine/Generator.h"
 #include "engine/MusicEngineImpl.h"
 #include "models/StateDict.h"

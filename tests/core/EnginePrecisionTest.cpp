@@ -1,7 +1,7 @@
 // Greedy CFG generation on the parity model with reduced-precision LM weights (bf16, int8)
 // against transformers' f32 reference: codes, and the error of the guided scores.
 #include "TestPaths.h"
-#include "core/MusicEngine.h"
+#include "core/engine/MusicEngine.h"
 #include "engine/Generator.h"
 #include "models/MusicgenModel.h"
 #include "models/StateDict.h"

@@ -3,7 +3,7 @@
 // line shows it), keep the clip and position so generation and export go on, and reopen by
 // itself once a device is back. A scripted sink covers the logic exactly; PortAudio on JACK's
 // dummy backend (killed during playback) covers the real sink.
-#include "core/AudioPlayer.h"
+#include "core/playback/AudioPlayer.h"
 
 #include <gtest/gtest.h>
 

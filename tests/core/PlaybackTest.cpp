@@ -2,7 +2,7 @@
 // itself, so the realtime path (ring reads, flushes, end detection, underrun counting) is
 // exercised exactly. operator new is replaced in this binary to prove that the callback
 // path never allocates. An optional run on JACK's dummy backend covers the PortAudio sink.
-#include "core/AudioPlayer.h"
+#include "core/playback/AudioPlayer.h"
 
 #include "TestPaths.h"
 

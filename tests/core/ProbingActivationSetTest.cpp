@@ -1,8 +1,8 @@
 // Activation sets: file round trip, the streaming writer (same bytes as save()), the
 // delay-aware pooler, and error reporting.
-#include "core/ActivationPooler.h"
-#include "core/ActivationSet.h"
-#include "core/ActivationSetWriter.h"
+#include "core/probing/ActivationPooler.h"
+#include "core/probing/ActivationSet.h"
+#include "core/probing/ActivationSetWriter.h"
 
 #include "TestPaths.h"
 #include "models/Safetensors.h"

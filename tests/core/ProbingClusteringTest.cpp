@@ -1,6 +1,6 @@
 // Clustering scores against scikit-learn (../shared/parity/metrics.json) and k-means on
 // well-separated blobs.
-#include "core/Clustering.h"
+#include "core/probing/Clustering.h"
 
 #include "TestPaths.h"
 

@@ -3,12 +3,12 @@
 // recording while generating equals teacher-forcing the generated codes with the same prompt;
 // the layer analysis runs on the result; bad folders and settings fail with clear messages.
 #include "TestPaths.h"
-#include "core/ActivationCollector.h"
-#include "core/ActivationSet.h"
-#include "core/AudioFile.h"
-#include "core/CodesFile.h"
-#include "core/LayerAnalysis.h"
-#include "core/SteeringMaker.h"
+#include "core/probing/ActivationCollector.h"
+#include "core/probing/ActivationSet.h"
+#include "core/audio/AudioFile.h"
+#include "core/io/CodesFile.h"
+#include "core/probing/LayerAnalysis.h"
+#include "core/steering/SteeringMaker.h"
 #include "engine/DelayPattern.h"
 #include "engine/MusicEngineImpl.h"
 

@@ -1,5 +1,5 @@
 // labels.csv parsing for labelled probing folders.
-#include "core/LabelledClips.h"
+#include "core/probing/LabelledClips.h"
 
 #include "TestPaths.h"
 

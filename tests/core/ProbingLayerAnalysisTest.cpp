@@ -1,5 +1,5 @@
 // The per-layer analysis driver on a synthetic set whose genre lives in one layer.
-#include "core/LayerAnalysis.h"
+#include "core/probing/LayerAnalysis.h"
 
 #include "TestPaths.h"
 

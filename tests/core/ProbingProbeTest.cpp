@@ -1,6 +1,6 @@
 // Linear probes (softmax and MSE-on-one-hot), ridge regression probes, splits and scores.
-#include "core/LinearProbe.h"
-#include "core/RegressionProbe.h"
+#include "core/probing/LinearProbe.h"
+#include "core/probing/RegressionProbe.h"
 
 #include "probing/ProbingMath.h"
 

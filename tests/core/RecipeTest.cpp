@@ -1,4 +1,4 @@
-#include "core/Recipe.h"
+#include "core/engine/Recipe.h"
 
 #include <gtest/gtest.h>
 
@@ -51,7 +51,7 @@ TEST(Recipe, MalformedInputNamesTheProblem) {
     EXPECT_THROW(Recipe::fromJson(R"({"steering":[{"schedule":"zigzag"}]})"), std::runtime_error);
 }
 
-// Every numeric recipe field is checked at full width against core/ValueLimits.h, and the
+// Every numeric recipe field is checked at full width against core/engine/ValueLimits.h, and the
 // error names the file and the field: no wrap (steps 2^40 used to become 0), no truncation
 // (seed 1.5 became 1, a layer of 1e12 became INT_MIN), no silently useless value (alpha 1e308).
 TEST(Recipe, FieldValidationTable) {

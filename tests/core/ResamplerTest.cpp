@@ -1,6 +1,6 @@
 // Windowed-sinc resampler against known signals: sines keep amplitude and frequency,
 // content above the new Nyquist is rejected, lengths follow the documented rule.
-#include "core/Resampler.h"
+#include "core/audio/Resampler.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // SpscRingBuffer: capacity rounding, wraparound, partial reads/writes, and a two-thread
 // stress run whose consumer checks every value of a counting sequence.
-#include "core/SpscRingBuffer.h"
+#include "core/playback/SpscRingBuffer.h"
 
 #include <gtest/gtest.h>
 

@@ -2,13 +2,13 @@
 // pieces, and a benchmark run on the parity model (numbers meaningless: random weights) has
 // the expected shape: alpha 0 rows are the baseline (no gain, tempo ratio 1, no code changed),
 // steered rows change codes, and a vector whose label is not the target is refused.
-#include "core/SteeringBenchmark.h"
+#include "core/steering/SteeringBenchmark.h"
 #include "RandomSteeringVector.h"
 #include "TestPaths.h"
-#include "core/Composer.h"
-#include "core/GenreClassifier.h"
-#include "core/SteeringVector.h"
-#include "core/SynthCodec.h"
+#include "core/corpus/Composer.h"
+#include "core/emotion/GenreClassifier.h"
+#include "core/steering/SteeringVector.h"
+#include "core/synth/SynthCodec.h"
 
 #include <gtest/gtest.h>
 

@@ -4,12 +4,12 @@
 // the CFG batch are touched (at the tensor level and inside a real generation).
 #include "RandomSteeringVector.h"
 #include "TestPaths.h"
-#include "core/MusicEngine.h"
-#include "core/SteeringMaker.h"
-#include "core/SteeringPlan.h"
-#include "core/SteeringVector.h"
+#include "core/engine/MusicEngine.h"
+#include "core/steering/SteeringMaker.h"
+#include "core/steering/SteeringPlan.h"
+#include "core/steering/SteeringVector.h"
 #include "engine/MusicEngineImpl.h"
-#include "engine/SteeringHook.h"
+#include "steering/SteeringHook.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

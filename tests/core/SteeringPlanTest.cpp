@@ -1,6 +1,6 @@
 // A generation's steering plan: per-layer grouping, schedules and transitions, and loading
 // from a recipe's steering list with the model checks.
-#include "core/SteeringPlan.h"
+#include "core/steering/SteeringPlan.h"
 
 #include "RandomSteeringVector.h"
 #include "TestPaths.h"

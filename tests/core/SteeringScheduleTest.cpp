@@ -1,5 +1,5 @@
 // Steering strength over the clip: schedule endpoints, windows and the cross-fade.
-#include "core/SteeringSchedule.h"
+#include "core/steering/SteeringSchedule.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Steering arithmetic (norm kept exactly), steering vectors (probe row, class means,
 // regression), their sign check and their files.
-#include "core/SteeringVector.h"
+#include "core/steering/SteeringVector.h"
 
 #include "TestPaths.h"
 #include "models/Safetensors.h"

@@ -1,7 +1,7 @@
 // SynthCodec: token layout round trips, interface numbers, determinism, streaming == one-shot
 // (bit for bit), audio sanity (finite, bounded, no DC, no clicks), bad codes -> CodecError.
-#include "core/SynthCodec.h"
-#include "core/Composer.h"
+#include "core/synth/SynthCodec.h"
+#include "core/corpus/Composer.h"
 #include "synth/SynthTokens.h"
 
 #include <gtest/gtest.h>

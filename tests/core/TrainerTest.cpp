@@ -3,9 +3,9 @@
 // the ablation switches reach the saved config, and bad options fail with a clear message.
 #include "TestPaths.h"
 
-#include "core/CorpusWriter.h"
-#include "core/MusicEngine.h"
-#include "core/Training.h"
+#include "core/corpus/CorpusWriter.h"
+#include "core/engine/MusicEngine.h"
+#include "core/training/Training.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -4,7 +4,7 @@
 // none may size an allocation beyond the documented limits or crash the reader.
 #include "FuzzFile.h"
 
-#include "core/AudioFile.h"
+#include "core/audio/AudioFile.h"
 
 #include <cmath>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // libFuzzer target for the CSV reader behind label files, emotion word lists and corpora:
 // any text parses or throws std::runtime_error; every cell of a parsed table can be read and
 // converted (number() throws std::runtime_error for a non-number, never anything else).
-#include "CsvTable.h"
+#include "io/CsvTable.h"
 
 #include <cstdint>
 #include <cstdlib>

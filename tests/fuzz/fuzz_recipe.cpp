@@ -1,7 +1,7 @@
 // libFuzzer target for recipe JSON (sidecars, --recipe files, library entries): any text must
 // parse into a Recipe or throw std::runtime_error naming the problem; a parsed recipe must
 // survive toJson() -> fromJson() unchanged. Another exception type or a crash is a finding.
-#include "core/Recipe.h"
+#include "core/engine/Recipe.h"
 
 #include <cstdint>
 #include <cstdlib>

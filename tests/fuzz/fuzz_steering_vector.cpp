@@ -2,7 +2,7 @@
 // into a unit-length direction with its metadata, or throw SteeringError naming the file.
 #include "FuzzFile.h"
 
-#include "core/SteeringVector.h"
+#include "core/steering/SteeringVector.h"
 
 #include <cmath>
 #include <cstdint>

@@ -1,8 +1,8 @@
 // Unloading a model gives its memory back: RSS before load, loaded (after a generation) and
 // after unload, printed so the figures can be quoted.
-#include "core/ModelUnload.h"
-#include "core/Benchmark.h"
-#include "core/MusicEngine.h"
+#include "core/hub/ModelUnload.h"
+#include "core/bench/Benchmark.h"
+#include "core/engine/MusicEngine.h"
 
 #include <gtest/gtest.h>
 

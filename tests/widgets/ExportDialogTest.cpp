@@ -2,8 +2,8 @@
 // never overwriting without asking.
 #include "TestMain.h"
 
-#include "core/AudioFile.h"
-#include "core/ClipLibrary.h"
+#include "core/audio/AudioFile.h"
+#include "core/library/ClipLibrary.h"
 #include "widgets/ExportDialog.h"
 
 #include <QComboBox>

@@ -5,7 +5,7 @@
 // list, a layer report given by the test, a benchmark whose prediction is the target shifted.
 #pragma once
 
-#include "core/AudioPlayer.h"
+#include "core/playback/AudioPlayer.h"
 #include "widgets/EmotionGridBenchmarkJob.h"
 #include "widgets/EngineClient.h"
 #include "widgets/ExploreLayersJob.h"

@@ -4,7 +4,7 @@
 
 #include "widgets/GenreSteeringPanel.h"
 
-#include "core/SteeringVector.h"
+#include "core/steering/SteeringVector.h"
 
 #include <QFile>
 #include <QGroupBox>

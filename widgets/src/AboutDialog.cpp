@@ -1,7 +1,7 @@
 #include "widgets/AboutDialog.h"
 
-#include "core/AudioPlayer.h"
-#include "core/Version.h"
+#include "core/playback/AudioPlayer.h"
+#include "core/io/Version.h"
 
 #include <QApplication>
 #include <QDialogButtonBox>

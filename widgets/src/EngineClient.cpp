@@ -5,7 +5,7 @@
 #include "widgets/LoadModelJob.h"
 #include "widgets/PredictEmotionJob.h"
 
-#include "core/DefaultEmotionHead.h"
+#include "core/emotion/DefaultEmotionHead.h"
 
 #include <QThread>
 

@@ -2,7 +2,7 @@
 
 #include "widgets/EngineContext.h"
 
-#include "core/ActivationCollector.h"
+#include "core/probing/ActivationCollector.h"
 
 #include <QObject>
 

@@ -1,9 +1,9 @@
 #include "widgets/ExportDialog.h"
 
-#include "core/AtomicWrite.h"
-#include "core/MidiWriter.h"
+#include "core/io/AtomicWrite.h"
+#include "core/synth/MidiWriter.h"
 
-#include "core/ClipLibrary.h"
+#include "core/library/ClipLibrary.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>

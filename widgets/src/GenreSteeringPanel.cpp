@@ -1,6 +1,6 @@
 #include "widgets/GenreSteeringPanel.h"
 
-#include "core/SteeringVector.h"
+#include "core/steering/SteeringVector.h"
 
 #include <QComboBox>
 #include <QDir>

@@ -1,6 +1,6 @@
 #include "widgets/LayerExplorerPanel.h"
 
-#include "core/AtomicWrite.h"
+#include "core/io/AtomicWrite.h"
 
 #include <qcustomplot.h>
 
@@ -29,7 +29,7 @@ namespace moodsteer::widgets {
 
 namespace {
 /// QCustomPlot writes in place: each plot is staged under a unique temporary name of ours
-/// (core/AtomicWrite.h) and both are renamed together, so a failed export never leaves half a
+/// (core/io/AtomicWrite.h) and both are renamed together, so a failed export never leaves half a
 /// file, or one plot of the pair, under the chosen names.
 void stagePlot(WriteTransaction& t, const QString& path,
                const std::function<bool(const QString&)>& save) {

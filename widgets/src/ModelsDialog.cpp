@@ -1,10 +1,10 @@
 #include "widgets/ModelsDialog.h"
 
-#include "core/HubCache.h"
-#include "core/LocalModelList.h"
-#include "core/ModelCatalogue.h"
-#include "core/MusicEngine.h"
-#include "core/RepoRef.h"
+#include "core/hub/HubCache.h"
+#include "core/hub/LocalModelList.h"
+#include "core/hub/ModelCatalogue.h"
+#include "core/engine/MusicEngine.h"
+#include "core/hub/RepoRef.h"
 
 #include <QDialogButtonBox>
 #include <QDir>

@@ -1,8 +1,8 @@
 #include "widgets/VaWordList.h"
 
-#include "core/EmotionLexicon.h"
+#include "core/emotion/EmotionLexicon.h"
 
-#include "core/Resources.h"
+#include "core/io/Resources.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,4 +1,4 @@
-#include "core/Benchmark.h"
+#include "core/bench/Benchmark.h"
 
 #include "bench/EmbeddedBenchmark.h"
 

@@ -1,6 +1,6 @@
 #include "bench/EmbeddedBenchmark.h"
 
-#include "core/MusicEngine.h"
+#include "core/engine/MusicEngine.h"
 
 #include <algorithm>
 #include <chrono>

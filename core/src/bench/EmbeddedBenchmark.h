@@ -1,7 +1,7 @@
-// The embedded-model part of `moodsteer-cli bench` (see core/Benchmark.h).
+// The embedded-model part of `moodsteer-cli bench` (see core/bench/Benchmark.h).
 #pragma once
 
-#include "core/Benchmark.h"
+#include "core/bench/Benchmark.h"
 
 namespace moodsteer {
 

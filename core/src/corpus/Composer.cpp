@@ -1,4 +1,4 @@
-#include "core/Composer.h"
+#include "core/corpus/Composer.h"
 
 #include "../synth/Band.h"
 #include "../synth/SynthTokens.h"

@@ -1,9 +1,9 @@
-#include "core/CorpusWriter.h"
+#include "core/corpus/CorpusWriter.h"
 
 #include "Rng.h"
-#include "core/AudioFile.h"
-#include "core/MidiWriter.h"
-#include "core/SynthCodec.h"
+#include "core/audio/AudioFile.h"
+#include "core/synth/MidiWriter.h"
+#include "core/synth/SynthCodec.h"
 #include "models/AtomicFile.h"
 #include "models/Safetensors.h"
 

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "Rng.h"
-#include "core/Composer.h"
-#include "core/EmotionLexicon.h"
+#include "core/corpus/Composer.h"
+#include "core/emotion/EmotionLexicon.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "core/AudioFeatureEncoder.h"
+#include "core/emotion/AudioFeatureEncoder.h"
 
 #include "emotion/DspFeatureEncoder.h"
 #include "emotion/MertFeatureEncoder.h"

@@ -1,6 +1,6 @@
-#include "core/DefaultEmotionHead.h"
+#include "core/emotion/DefaultEmotionHead.h"
 
-#include "core/Resources.h"
+#include "core/io/Resources.h"
 
 #include <filesystem>
 #include <stdexcept>

@@ -1,6 +1,6 @@
 #include "emotion/DspFeatureEncoder.h"
 
-#include "core/Resampler.h"
+#include "core/audio/Resampler.h"
 
 #include <kiss_fftr.h>
 

@@ -8,7 +8,7 @@
 // (BPM, onset-strength autocorrelation) and pulse clarity.
 #pragma once
 
-#include "core/AudioFeatureEncoder.h"
+#include "core/emotion/AudioFeatureEncoder.h"
 
 namespace moodsteer {
 

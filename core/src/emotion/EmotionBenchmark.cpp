@@ -1,11 +1,11 @@
 // bench-emotion's core: grid planning, generation, prediction, metrics and sanity measures.
-#include "core/EmotionBenchmark.h"
+#include "core/emotion/EmotionBenchmark.h"
 
 #include "../corpus/Rng.h"
-#include "core/Composer.h"
-#include "core/EmotionLexicon.h"
-#include "core/EmotionPredictor.h"
-#include "core/GenreClassifier.h"
+#include "core/corpus/Composer.h"
+#include "core/emotion/EmotionLexicon.h"
+#include "core/emotion/EmotionPredictor.h"
+#include "core/emotion/GenreClassifier.h"
 
 #include <cmath>
 #include <cstdio>

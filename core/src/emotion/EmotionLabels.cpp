@@ -1,8 +1,8 @@
 // labels.csv for emotion training/evaluation: RFC 4180 CSV (quoted fields with commas,
 // doubled quotes and line breaks), a header naming file, valence and arousal in any order.
-#include "core/EmotionPredictor.h"
+#include "core/emotion/EmotionPredictor.h"
 
-#include "CsvTable.h"
+#include "io/CsvTable.h"
 
 #include <algorithm>
 #include <cctype>

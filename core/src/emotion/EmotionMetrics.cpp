@@ -1,4 +1,4 @@
-#include "core/EmotionMetrics.h"
+#include "core/emotion/EmotionMetrics.h"
 
 #include <cmath>
 #include <stdexcept>

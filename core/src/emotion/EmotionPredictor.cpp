@@ -1,4 +1,4 @@
-#include "core/EmotionPredictor.h"
+#include "core/emotion/EmotionPredictor.h"
 
 #include "emotion/EmotionPredictorImpl.h"
 

@@ -1,7 +1,7 @@
 // EmotionPredictor's private state (LibTorch), shared by the predictor and its trainer.
 #pragma once
 
-#include "core/EmotionPredictor.h"
+#include "core/emotion/EmotionPredictor.h"
 #include "models/EmotionHead.h"
 
 namespace moodsteer {

@@ -1,6 +1,6 @@
 // Predicted-vs-target scatter export: CSV for any plotting tool and a hand-written SVG (the
 // CLI is Qt-free, so QCustomPlot's renderer is not available there).
-#include "core/EmotionMetrics.h"
+#include "core/emotion/EmotionMetrics.h"
 
 #include "models/AtomicFile.h"
 

@@ -1,7 +1,7 @@
 // Training of the Emotion Predictor's head: windows inherit their clip's label, the loss is
 // 1 - CCC averaged over valence and arousal (LARA-Gen), AdamW, early stopping on the
 // clip-level CCC of a held-out validation split, k-fold cross-validation for the report.
-#include "core/EmotionPredictor.h"
+#include "core/emotion/EmotionPredictor.h"
 
 #include "emotion/EmotionPredictorImpl.h"
 

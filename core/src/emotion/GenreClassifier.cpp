@@ -1,13 +1,13 @@
 // GenreClassifier: a softmax LinearProbe on clip-level DSP features, trained on rendered
 // Composer pieces; stored as plain JSON (mean, scale, weights, bias) so it can be cached.
-#include "core/GenreClassifier.h"
+#include "core/emotion/GenreClassifier.h"
 
 #include "../corpus/Rng.h"
-#include "core/AtomicWrite.h"
-#include "core/Composer.h"
-#include "core/FeatureMatrix.h"
-#include "core/LinearProbe.h"
-#include "core/SynthCodec.h"
+#include "core/io/AtomicWrite.h"
+#include "core/corpus/Composer.h"
+#include "core/probing/FeatureMatrix.h"
+#include "core/probing/LinearProbe.h"
+#include "core/synth/SynthCodec.h"
 #include "models/BoundedRead.h"
 
 #include <nlohmann/json.hpp>

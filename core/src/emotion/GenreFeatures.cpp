@@ -1,7 +1,7 @@
 // genreFeatureVector: a clip-level summary of the DSP encoder's frames (means and spreads),
 // and the clip's tempo from the same encoder.
-#include "core/AudioFeatureEncoder.h"
-#include "core/GenreClassifier.h"
+#include "core/emotion/AudioFeatureEncoder.h"
+#include "core/emotion/GenreClassifier.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 #include "emotion/MertFeatureEncoder.h"
 
-#include "core/Resampler.h"
+#include "core/audio/Resampler.h"
 #include "models/Mert.h"
 
 #include <torch/torch.h>

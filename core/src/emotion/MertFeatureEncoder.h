@@ -4,7 +4,7 @@
 // layer, or the mean of the transformer layers' outputs, is returned at 75 frames/s.
 #pragma once
 
-#include "core/AudioFeatureEncoder.h"
+#include "core/emotion/AudioFeatureEncoder.h"
 
 #include <memory>
 

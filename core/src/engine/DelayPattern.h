@@ -4,7 +4,7 @@
 // takes F+K positions (one start column plus F+K-1 generated columns).
 #pragma once
 
-#include "core/AudioCodec.h"
+#include "core/audio/AudioCodec.h"
 
 #include <cstdint>
 #include <vector>

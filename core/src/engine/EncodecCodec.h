@@ -1,7 +1,7 @@
 // AudioCodec over the EnCodec 32 kHz model of a MusicGen checkpoint.
 #pragma once
 
-#include "core/AudioCodec.h"
+#include "core/audio/AudioCodec.h"
 #include "models/Encodec.h"
 
 namespace moodsteer {

@@ -3,7 +3,7 @@
 // steps, and completed frames handed out as soon as all K codebooks have them (streaming).
 #pragma once
 
-#include "core/AudioCodec.h"
+#include "core/audio/AudioCodec.h"
 #include "engine/Sampler.h"
 #include "models/MusicgenDecoder.h"
 

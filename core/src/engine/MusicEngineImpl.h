@@ -2,8 +2,8 @@
 // that need the LibTorch model directly.
 #pragma once
 
-#include "core/AudioCodec.h"
-#include "core/MusicEngine.h"
+#include "core/audio/AudioCodec.h"
+#include "core/engine/MusicEngine.h"
 #include "models/MusicgenDecoder.h"
 #include "models/MusicgenModel.h"
 #include "models/SentencePieceTokenizer.h"

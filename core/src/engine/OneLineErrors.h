@@ -1,9 +1,9 @@
 // Runs engine work so that LibTorch errors and allocation failures leave as one-line
-// EngineErrors (see core/ErrorText.h) instead of a stack trace or a bare "std::bad_alloc".
+// EngineErrors (see core/io/ErrorText.h) instead of a stack trace or a bare "std::bad_alloc".
 #pragma once
 
-#include "core/ErrorText.h"
-#include "core/MusicEngine.h"
+#include "core/io/ErrorText.h"
+#include "core/engine/MusicEngine.h"
 
 #include <c10/util/Exception.h>
 

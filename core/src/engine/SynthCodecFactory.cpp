@@ -1,7 +1,7 @@
 #include "engine/SynthCodecFactory.h"
 
-#include "core/MusicEngine.h"
-#include "core/SynthCodec.h"
+#include "core/engine/MusicEngine.h"
+#include "core/synth/SynthCodec.h"
 
 namespace moodsteer {
 

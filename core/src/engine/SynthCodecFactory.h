@@ -1,7 +1,7 @@
 // Builds the symbolic codec named in an embedded model's config ("moodsteer.codec").
 #pragma once
 
-#include "core/AudioCodec.h"
+#include "core/audio/AudioCodec.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 #include "hub/FileLock.h"
 
-#include "core/HubDownloader.h"
+#include "core/hub/HubDownloader.h"
 
 #include <cerrno>
 #include <chrono>

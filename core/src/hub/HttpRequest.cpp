@@ -1,6 +1,6 @@
 #include "hub/HttpRequest.h"
 
-#include "core/HubDownloader.h"
+#include "core/hub/HubDownloader.h"
 
 #include <curl/curl.h>
 

@@ -1,4 +1,4 @@
-#include "core/HubCache.h"
+#include "core/hub/HubCache.h"
 
 #include "hub/ContentHash.h"
 

@@ -1,6 +1,6 @@
-#include "core/HubDownloader.h"
+#include "core/hub/HubDownloader.h"
 
-#include "core/HubCache.h"
+#include "core/hub/HubCache.h"
 #include "hub/ContentHash.h"
 #include "hub/FileLock.h"
 #include "hub/HttpRequest.h"

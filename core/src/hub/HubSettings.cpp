@@ -1,4 +1,4 @@
-#include "core/HubSettings.h"
+#include "core/hub/HubSettings.h"
 
 #include <cstdlib>
 #include <fstream>

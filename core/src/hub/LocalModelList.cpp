@@ -1,6 +1,6 @@
-#include "core/LocalModelList.h"
+#include "core/hub/LocalModelList.h"
 
-#include "core/AtomicWrite.h"
+#include "core/io/AtomicWrite.h"
 
 #include <nlohmann/json.hpp>
 

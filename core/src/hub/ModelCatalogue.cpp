@@ -1,4 +1,4 @@
-#include "core/ModelCatalogue.h"
+#include "core/hub/ModelCatalogue.h"
 
 namespace moodsteer {
 

@@ -1,10 +1,10 @@
-#include "core/ModelLocator.h"
+#include "core/hub/ModelLocator.h"
 
-#include "core/HubCache.h"
-#include "core/HubDownloader.h"
-#include "core/ModelCatalogue.h"
-#include "core/MusicEngine.h"
-#include "core/RepoRef.h"
+#include "core/hub/HubCache.h"
+#include "core/hub/HubDownloader.h"
+#include "core/hub/ModelCatalogue.h"
+#include "core/engine/MusicEngine.h"
+#include "core/hub/RepoRef.h"
 #include "hub/ContentHash.h"
 
 #include <filesystem>

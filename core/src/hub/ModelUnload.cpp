@@ -1,6 +1,6 @@
-#include "core/ModelUnload.h"
+#include "core/hub/ModelUnload.h"
 
-#include "core/Benchmark.h"
+#include "core/bench/Benchmark.h"
 
 #include <malloc.h>
 

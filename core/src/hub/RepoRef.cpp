@@ -1,4 +1,4 @@
-#include "core/RepoRef.h"
+#include "core/hub/RepoRef.h"
 
 #include <stdexcept>
 

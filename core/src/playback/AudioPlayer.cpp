@@ -1,4 +1,4 @@
-#include "core/AudioPlayer.h"
+#include "core/playback/AudioPlayer.h"
 
 #include <algorithm>
 #include <cassert>

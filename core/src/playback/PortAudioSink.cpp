@@ -1,6 +1,6 @@
 // The PortAudio output. The stream callback hands the sample block to the AudioRenderer and
 // does nothing else (stereo devices get the mono block duplicated from a preallocated buffer).
-#include "core/AudioPlayer.h"
+#include "core/playback/AudioPlayer.h"
 
 #include <portaudio.h>
 

@@ -2,7 +2,7 @@
 // ActivationSetWriter so that both write exactly the same format.
 #pragma once
 
-#include "core/ActivationSet.h"
+#include "core/probing/ActivationSet.h"
 
 #include <map>
 #include <string>

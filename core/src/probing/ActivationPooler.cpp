@@ -1,4 +1,4 @@
-#include "core/ActivationPooler.h"
+#include "core/probing/ActivationPooler.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "core/ActivationSet.h"
+#include "core/probing/ActivationSet.h"
 
 #include "probing/ActivationFormat.h"
 #include "probing/StreamedSafetensors.h"

@@ -1,4 +1,4 @@
-#include "core/ActivationSetWriter.h"
+#include "core/probing/ActivationSetWriter.h"
 
 #include "probing/ActivationFormat.h"
 #include "probing/StreamedSafetensors.h"

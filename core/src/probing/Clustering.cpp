@@ -1,6 +1,6 @@
 // Clustering scores follow scikit-learn 1.2.1's code paths (sklearn/metrics/cluster/
 // _supervised.py) so that edge cases and rounding agree with the parity fixtures.
-#include "core/Clustering.h"
+#include "core/probing/Clustering.h"
 
 #include "probing/ProbingMath.h"
 

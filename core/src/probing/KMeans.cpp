@@ -3,7 +3,7 @@
 // iterations until the labels stop changing or the centres move less than tol x mean feature
 // variance, several restarts with the lowest inertia kept. Empty clusters are re-seeded with
 // the point farthest from its centre.
-#include "core/Clustering.h"
+#include "core/probing/Clustering.h"
 
 #include "probing/ProbingMath.h"
 

@@ -1,6 +1,6 @@
-#include "core/LabelledClips.h"
+#include "core/probing/LabelledClips.h"
 
-#include "CsvTable.h"
+#include "io/CsvTable.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "core/LayerAnalysis.h"
+#include "core/probing/LayerAnalysis.h"
 
 #include "probing/ProbingMath.h"
 

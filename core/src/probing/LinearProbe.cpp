@@ -1,4 +1,4 @@
-#include "core/LinearProbe.h"
+#include "core/probing/LinearProbe.h"
 
 #include "probing/ProbingMath.h"
 

@@ -90,7 +90,7 @@ void solveSpd(std::vector<double>& a, std::vector<double>& b, std::int64_t n, st
 
 } // namespace moodsteer::probing
 
-#include "core/FeatureMatrix.h"
+#include "core/probing/FeatureMatrix.h"
 
 #include <functional>
 

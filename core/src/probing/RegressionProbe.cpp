@@ -1,4 +1,4 @@
-#include "core/RegressionProbe.h"
+#include "core/probing/RegressionProbe.h"
 
 #include "probing/ProbingMath.h"
 

@@ -1,6 +1,6 @@
-#include "core/SteeringBenchmark.h"
+#include "core/steering/SteeringBenchmark.h"
 
-#include "core/SteeringVector.h"
+#include "core/steering/SteeringVector.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
-#include "core/SteeringMaker.h"
+#include "core/steering/SteeringMaker.h"
 
-#include "core/ActivationSet.h"
+#include "core/probing/ActivationSet.h"
 
 namespace moodsteer {
 

@@ -1,8 +1,8 @@
-#include "core/MidiWriter.h"
+#include "core/synth/MidiWriter.h"
 
 #include "Band.h"
 #include "SynthTokens.h"
-#include "core/SynthCodec.h"
+#include "core/synth/SynthCodec.h"
 #include "models/AtomicFile.h"
 
 #include <algorithm>

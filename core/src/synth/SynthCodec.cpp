@@ -1,4 +1,4 @@
-#include "core/SynthCodec.h"
+#include "core/synth/SynthCodec.h"
 
 #include "SynthEngine.h"
 

@@ -1,6 +1,6 @@
 #include "training/LaraTargets.h"
 
-#include "core/AudioFeatureEncoder.h"
+#include "core/emotion/AudioFeatureEncoder.h"
 
 #include <algorithm>
 

@@ -2,7 +2,7 @@
 // DSP feature encoder's frames mean-pooled over consecutive windows.
 #pragma once
 
-#include "core/AudioBuffer.h"
+#include "core/audio/AudioBuffer.h"
 
 #include <vector>
 

@@ -1,6 +1,6 @@
-#include "core/Training.h"
+#include "core/training/Training.h"
 
-#include "core/SynthCodec.h"
+#include "core/synth/SynthCodec.h"
 #include "engine/ComputeThreads.h"
 #include "engine/DelayPattern.h"
 #include "models/AtomicFile.h"

@@ -1,7 +1,7 @@
 #include "training/TrainingCorpus.h"
 
-#include "CsvTable.h"
-#include "core/CodesFile.h"
+#include "io/CsvTable.h"
+#include "core/io/CodesFile.h"
 #include "models/Safetensors.h"
 #include "training/LaraTargets.h"
 

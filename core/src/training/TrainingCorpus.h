@@ -3,7 +3,7 @@
 // each piece's rendered audio), cached next to the corpus.
 #pragma once
 
-#include "core/AudioCodec.h"
+#include "core/audio/AudioCodec.h"
 
 #include <cstdint>
 #include <string>

@@ -9,9 +9,9 @@
 
 #include "MainWindow.h"
 
-#include "core/AudioFile.h"
-#include "core/DefaultEmotionHead.h"
-#include "core/EmotionPredictor.h"
+#include "core/audio/AudioFile.h"
+#include "core/emotion/DefaultEmotionHead.h"
+#include "core/emotion/EmotionPredictor.h"
 #include "widgets/EmotionView.h"
 #include "widgets/ExportDialog.h"
 #include "widgets/GenerationController.h"

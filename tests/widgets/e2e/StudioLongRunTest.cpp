@@ -6,7 +6,7 @@
 #include "JobSpy.h"
 #include "ThreadedEngineClient.h"
 
-#include "core/Recipe.h"
+#include "core/engine/Recipe.h"
 
 #include <QApplication>
 #include <QFile>

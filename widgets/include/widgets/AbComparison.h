@@ -7,7 +7,7 @@
 // Threading: GUI thread (not thread-safe).
 #pragma once
 
-#include "core/Recipe.h"
+#include "core/engine/Recipe.h"
 
 #include <cstdint>
 #include <string>

@@ -3,7 +3,7 @@
 // at the same position with an instant switch.
 #pragma once
 
-#include "core/ClipLibrary.h"
+#include "core/library/ClipLibrary.h"
 #include "widgets/CoreMetaTypes.h"
 
 #include <QWidget>

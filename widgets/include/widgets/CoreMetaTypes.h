@@ -2,12 +2,12 @@
 // signals. Every widgets header that uses them in a signal includes this first.
 #pragma once
 
-#include "core/AudioBuffer.h"
-#include "core/EmotionBenchmark.h"
-#include "core/EmotionPredictor.h"
-#include "core/LayerAnalysis.h"
-#include "core/MusicEngine.h"
-#include "core/Recipe.h"
+#include "core/audio/AudioBuffer.h"
+#include "core/emotion/EmotionBenchmark.h"
+#include "core/emotion/EmotionPredictor.h"
+#include "core/probing/LayerAnalysis.h"
+#include "core/engine/MusicEngine.h"
+#include "core/engine/Recipe.h"
 
 #include <QMetaType>
 

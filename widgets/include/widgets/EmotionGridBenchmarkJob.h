@@ -1,4 +1,4 @@
-// Generates and predicts clips over a valence-arousal grid (core/EmotionBenchmark.h). Each
+// Generates and predicts clips over a valence-arousal grid (core/emotion/EmotionBenchmark.h). Each
 // clip goes out as a partial result (Step) as soon as it is predicted. Result:
 // EmotionBenchmarkReport; a cancelled run finishes early with `cancelled` set.
 #pragma once

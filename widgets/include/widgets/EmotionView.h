@@ -7,9 +7,9 @@
 // dirty; the plots and metrics are rebuilt at most once per kRepaintIntervalMs.
 #pragma once
 
-#include "core/EmotionBenchmark.h"
-#include "core/EmotionMetrics.h"
-#include "core/EmotionPredictor.h"
+#include "core/emotion/EmotionBenchmark.h"
+#include "core/emotion/EmotionMetrics.h"
+#include "core/emotion/EmotionPredictor.h"
 
 #include <QString>
 #include <QTimer>
@@ -61,7 +61,7 @@ class EmotionView : public QWidget {
 
     QSize sizeHint() const override { return {520, 520}; }
 
-    // ---- Benchmark over a valence-arousal grid (core/EmotionBenchmark.h) -----------------
+    // ---- Benchmark over a valence-arousal grid (core/emotion/EmotionBenchmark.h) -----------------
     /// "" enables the benchmark button; otherwise it is disabled with `reason` as tooltip.
     void setBenchmarkUnavailable(const QString& reason);
     void setBenchmarkRunning(bool running);

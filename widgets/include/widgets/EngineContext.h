@@ -4,8 +4,8 @@
 // Threading: owned by the engine worker; every method runs on the engine thread only.
 #pragma once
 
-#include "core/EmotionPredictor.h"
-#include "core/MusicEngine.h"
+#include "core/emotion/EmotionPredictor.h"
+#include "core/engine/MusicEngine.h"
 
 #include <memory>
 #include <string>

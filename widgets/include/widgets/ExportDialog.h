@@ -2,9 +2,9 @@
 // a JSON sidecar. Suggests a name that does not exist yet and never overwrites silently.
 #pragma once
 
-#include "core/AudioBuffer.h"
-#include "core/AudioCodec.h"
-#include "core/Recipe.h"
+#include "core/audio/AudioBuffer.h"
+#include "core/audio/AudioCodec.h"
+#include "core/engine/Recipe.h"
 
 #include <QDialog>
 

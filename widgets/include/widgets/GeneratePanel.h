@@ -2,7 +2,7 @@
 // user always knows why Generate is (not) available.
 #pragma once
 
-#include "core/MusicEngine.h"
+#include "core/engine/MusicEngine.h"
 #include "widgets/CoreMetaTypes.h"
 
 #include <QWidget>

@@ -5,7 +5,7 @@
 // window only wires.
 #pragma once
 
-#include "core/ClipLibrary.h"
+#include "core/library/ClipLibrary.h"
 #include "widgets/EngineClient.h"
 
 #include <QHash>

@@ -8,7 +8,7 @@
 // "A/B vs unsteered" asks for the same recipe and seed with and without steering.
 #pragma once
 
-#include "core/Recipe.h"
+#include "core/engine/Recipe.h"
 
 #include <QString>
 #include <QVector>

@@ -9,8 +9,8 @@
 // running download and joins its thread (the partial file stays and resumes next time).
 #pragma once
 
-#include "core/HubDownloader.h"
-#include "core/HubSettings.h"
+#include "core/hub/HubDownloader.h"
+#include "core/hub/HubSettings.h"
 
 #include <QDialog>
 

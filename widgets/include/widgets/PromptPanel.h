@@ -2,8 +2,8 @@
 // the emotion target (valence-arousal pad) with its conditioning mode. Produces a Recipe.
 #pragma once
 
-#include "core/MusicEngine.h"
-#include "core/Recipe.h"
+#include "core/engine/MusicEngine.h"
+#include "core/engine/Recipe.h"
 #include "widgets/CoreMetaTypes.h"
 #include "widgets/VaPad.h"
 

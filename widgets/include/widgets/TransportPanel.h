@@ -3,8 +3,8 @@
 // it ~30 times a second (the audio thread never signals the GUI).
 #pragma once
 
-#include "core/AudioBuffer.h"
-#include "core/AudioPlayer.h"
+#include "core/audio/AudioBuffer.h"
+#include "core/playback/AudioPlayer.h"
 
 #include <QVector>
 #include <QWidget>

@@ -1,0 +1,63 @@
+// Audio -> frame features, the input of the Emotion Predictor (and of LARA-Gen's proxy target).
+// Two implementations behind one interface: "dsp" (embedded, no weights: log-mel, loudness,
+// spectral shape, onsets, chroma/key/mode, roughness, tempo) and "mert" (MERT-v1-95M from a
+// Hugging Face folder, any layer or the mean of layers). Torch-free (pimpl).
+#pragma once
+
+#include "core/audio/AudioBuffer.h"
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace moodsteer {
+
+/// Row-major frames x dims matrix of float features.
+struct FrameFeatures {
+    int frames = 0;
+    int dims = 0;
+    std::vector<float> data; ///< frames * dims values
+
+    std::span<const float> row(int frame) const {
+        return {data.data() + static_cast<std::size_t>(frame) * dims,
+                static_cast<std::size_t>(dims)};
+    }
+    float at(int frame, int dim) const {
+        return data[static_cast<std::size_t>(frame) * dims + dim];
+    }
+    /// Mean over frames (a dims-long vector); throws std::invalid_argument when empty.
+    std::vector<float> meanOverFrames() const;
+};
+
+class AudioFeatureEncoder {
+  public:
+    virtual ~AudioFeatureEncoder() = default;
+
+    /// "dsp" or "mert": recorded in emotion heads so a head is never fed another encoder.
+    virtual std::string name() const = 0;
+    /// Layer selection (MERT: 0..num_hidden_layers, -1 = mean of layers 1..N); dsp: -1.
+    virtual int layer() const { return -1; }
+    /// Sample rate the encoder works at; encode() resamples other rates itself.
+    virtual int sampleRate() const = 0;
+    /// Frames per second of encode()'s output.
+    virtual double frameRate() const = 0;
+    virtual int featureSize() const = 0;
+    /// Shortest input (seconds) that yields at least one frame.
+    virtual double minimumSeconds() const = 0;
+    /// Names of the features (size featureSize()), for reports and docs.
+    virtual std::vector<std::string> featureNames() const;
+
+    /// Frame features of a mono clip at any sample rate. Throws std::invalid_argument for an
+    /// empty, too short or non-finite clip. Deterministic. Not thread-safe for one instance
+    /// (MERT keeps state); use one encoder per thread.
+    virtual FrameFeatures encode(const AudioBuffer& audio) const = 0;
+};
+
+/// `kind` "dsp" (modelDir and layer ignored) or "mert" (modelDir = Hugging Face folder with
+/// config.json + model.safetensors; layer as above). Throws std::invalid_argument for an
+/// unknown kind, and the loader's error for a bad folder.
+std::unique_ptr<AudioFeatureEncoder>
+makeFeatureEncoder(const std::string& kind, const std::string& modelDir = "", int layer = -1);
+
+} // namespace moodsteer

@@ -1,0 +1,122 @@
+// The engine's public face: load a model folder (a Hugging Face MusicGen checkpoint or the
+// embedded model), generate clips from recipes with progress, streaming audio and
+// cancellation. Torch-free (pimpl) so that widgets/ and app/ can use it.
+//
+// Threading: a MusicEngine is used by one thread at a time (the engine thread). Callbacks run
+// on that thread; `cancel` may be set from any thread and is checked between decode steps.
+#pragma once
+
+#include "core/audio/AudioBuffer.h"
+#include "core/engine/Recipe.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace moodsteer {
+
+class EngineError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ModelInfo {
+    std::string id;        ///< e.g. "musicgen (facebook/musicgen-small layout)" or "embedded"
+    std::string folder;    ///< where it was loaded from
+    std::string codecName; ///< "encodec_32khz" or "synthcodec"
+    int sampleRate = 32000;
+    double frameRate = 50.0;
+    int numCodebooks = 4;
+    int cardinality = 2048;
+    int numLayers = 0;
+    int hiddenSize = 0;
+    int maxFrames = 0;               ///< longest clip the positions allow
+    bool hasTokenizer = false;       ///< spiece.model present (else prompts must be token ids)
+    bool hasAvEncoder = false;       ///< valence/arousal conditioning available
+    bool canEncodeAudio = false;     ///< the codec has an encoder for recordings (EnCodec)
+    std::vector<std::string> genres; ///< genres the model was trained on (embedded model)
+    /// The guidance a recipe gets unless the user sets one: generation_config.json's
+    /// `guidance_scale` (as in the Hugging Face layout), else MusicGen's 3.
+    double defaultGuidance = 3.0;
+    std::int64_t parameterCount = 0;
+};
+
+struct LoadOptions {
+    int threads = 0;               ///< 0: cores - 1 (at least 1): a core stays free for GUI/audio
+    std::string precision = "f32"; ///< "f32" | "bf16" | "int8" (weights of the LM)
+};
+
+struct GenerationProgress {
+    int step = 0;
+    int totalSteps = 0;
+    double elapsedSeconds = 0;
+    double etaSeconds = 0;
+};
+
+struct GenerationCallbacks {
+    std::function<void(const GenerationProgress&)> onProgress;
+    /// Streaming audio: consecutive chunks whose concatenation is the clip's audio (within the
+    /// stated streaming tolerance for EnCodec; exactly for the embedded codec).
+    std::function<void(const float* samples, std::size_t count)> onAudio;
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+struct GenerationResult {
+    AudioBuffer audio;
+    int numCodebooks = 0;
+    int frames = 0;
+    std::vector<std::int64_t> codes; ///< K x frames, row-major, delay already reverted
+    Recipe recipe;                   ///< as resolved (model, seed, steps, engine version)
+    bool cancelled = false;
+    double generationSeconds = 0;
+};
+
+class MusicEngine {
+  public:
+    /// Prompt limits. T5's tokenizer has model_max_length 512; a longer prompt only costs
+    /// memory (the encoder's attention grows with its square: 15,000 characters took 13.6 GB),
+    /// so it is refused with a one-line EngineError rather than silently truncated, which
+    /// would change what the recipe records. The byte limit stops absurd texts before the
+    /// tokenizer sees them.
+    static constexpr std::size_t kMaxPromptTokens = 512;
+    static constexpr std::size_t kMaxPromptBytes = 16384;
+
+    /// Loads `folder` (config.json, model.safetensors, optional spiece.model). Throws
+    /// EngineError with a one-line reason for a missing folder/file or a mismatched checkpoint.
+    static std::unique_ptr<MusicEngine> load(const std::string& folder,
+                                             const LoadOptions& options = {});
+    /// The folder of the model shipped in resources/ ("" if absent).
+    static std::string embeddedModelFolder();
+
+    ~MusicEngine();
+    MusicEngine(const MusicEngine&) = delete;
+    MusicEngine& operator=(const MusicEngine&) = delete;
+
+    const ModelInfo& info() const;
+
+    /// Generates one clip. Throws EngineError for an invalid recipe (length beyond the
+    /// positions, emotion without an AV encoder, a prompt beyond the limits above, ...) and
+    /// for running out of memory (one line, never LibTorch's stack trace). A cancelled run
+    /// returns the frames made so far with `cancelled` set.
+    GenerationResult generate(const Recipe& recipe, const GenerationCallbacks& callbacks = {});
+
+    /// Token ids for a prompt (with </s>), as the text encoder sees them.
+    std::vector<std::int64_t> tokenize(const std::string& text) const;
+
+    /// Decodes K x frames codes (row-major) to audio with the model's codec.
+    AudioBuffer decode(const std::vector<std::int64_t>& codes, int frames) const;
+
+    struct Impl;
+    /// Engine internals for other core/ components (probing, steering, training).
+    Impl& impl() { return *impl_; }
+
+  private:
+    explicit MusicEngine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace moodsteer

@@ -1,0 +1,56 @@
+// A clip's full recipe: everything needed to regenerate it exactly (model, prompt, emotion
+// target, seed, sampling settings, length, steering). Serialised as JSON in sidecars, file
+// tags and the clip library.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moodsteer {
+
+/// How a steering strength evolves over the clip.
+enum class SteeringSchedule { Constant, RampUp, RampDown };
+
+struct SteeringSpec {
+    std::string vectorPath; ///< steering-vector file (safetensors), "" for built-in ones
+    std::string label;      ///< class the vector points to (e.g. "jazz")
+    int layer = -1;         ///< -1: the layer stored with the vector
+    double alpha = 0.5;     ///< strength; negative values push away from the class
+    SteeringSchedule schedule = SteeringSchedule::Constant;
+};
+
+struct Recipe {
+    std::string model;              ///< model folder, or "embedded"
+    std::string prompt;             ///< text; empty = unconditional
+    std::vector<int64_t> promptIds; ///< token ids instead of text (no tokenizer file)
+    std::optional<double> valence;  ///< 1..9; absent = no emotion conditioning
+    std::optional<double> arousal;  ///< 1..9
+    std::uint64_t seed = 0;
+    double guidance = 3.0;
+    double temperature = 1.0;
+    int topK = 250;
+    double topP = 0.0; ///< 0 disables nucleus sampling
+    bool greedy = false;
+    double seconds = 10.0;
+    int steps = 0; ///< decode steps; when > 0 it overrides seconds
+    std::vector<SteeringSpec> steering;
+    std::string engineVersion;
+    // Provenance, so that "regenerate exactly" can refuse a different model or precision.
+    // `model` is "embedded", a hub repo id or an absolute folder (never a relative path).
+    std::string precision;     ///< "f32" | "bf16" | "int8"; "" in recipes from before it was kept
+    std::string modelRevision; ///< hub commit the weights came from (repo-id models)
+    std::string modelHash;     ///< content hash of a local folder / the embedded model
+
+    std::string toJson(int indent = 2) const;
+    /// Throws std::runtime_error with the offending field on malformed input.
+    static Recipe fromJson(const std::string& json);
+    /// As above; errors start with `source` (the file name): `r.json: "seed" must be ...`.
+    /// Every numeric field is checked at full width against core/engine/ValueLimits.h.
+    static Recipe fromJson(const std::string& json, const std::string& source);
+    /// Reads and parses a recipe file (a regular file of at most 16 MiB).
+    static Recipe fromFile(const std::string& path);
+};
+
+} // namespace moodsteer

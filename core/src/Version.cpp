@@ -1,9 +1,0 @@
-#include "core/Version.h"
-
-namespace moodsteer {
-
-std::string engineVersion() {
-    return MOODSTEER_VERSION;
-}
-
-} // namespace moodsteer
