@@ -28,7 +28,7 @@ std::vector<const char*> activeIsas() {
             k.gemvInt8.isa, k.moments.isa,   k.attendF32.isa, k.attendBf16.isa};
 }
 
-bool environmentForcesPortable() {
+[[maybe_unused]] bool environmentForcesPortable() { // unused when forced at build time
     const char* v = std::getenv("MOODSTEER_KERNELS");
     return v && std::string(v) == "portable";
 }
