@@ -93,7 +93,7 @@ class MainWindow : public QMainWindow {
     bool abRunning_ = false;
     QLabel* modelLabel_;
     /// Per-window predictions of the clips predicted in this session (not persisted).
-    QHash<QString, std::vector<WindowPrediction>> windows_;
+    QHash<QString, ClipPrediction> predictions_; ///< with uncertainty, flags and judge
     QSet<QString> predicting_;
     bool predictorWarned_ = false;
     QString libraryError_;

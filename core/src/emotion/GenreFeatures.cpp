@@ -1,7 +1,9 @@
 // genreFeatureVector: a clip-level summary of the DSP encoder's frames (means and spreads).
 #include "core/AudioFeatureEncoder.h"
 #include "core/GenreClassifier.h"
+#include "emotion/DspFeatureEncoder.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace moodsteer {
@@ -10,7 +12,9 @@ std::vector<float> genreFeatureVector(const AudioBuffer& audio) {
     // One encoder per thread: encode() is not thread-safe for one instance.
     thread_local const auto encoder = makeFeatureEncoder("dsp");
     const auto m = encoder->encode(audio);
-    const int d = m.dims;
+    // The classifier (and its cached JSON) was built on the first 55 columns; the later
+    // window-level texture columns are for the emotion head.
+    const int d = std::min(m.dims, DspFeatureEncoder::kPulseClarity + 1);
     std::vector<double> sum(d, 0.0), sq(d, 0.0);
     for (int f = 0; f < m.frames; ++f)
         for (int j = 0; j < d; ++j) {
