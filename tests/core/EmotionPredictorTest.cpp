@@ -51,11 +51,13 @@ class MeanEncoder : public AudioFeatureEncoder {
     int size_;
 };
 
+// value = time in s, plus a 1 kHz square of +-0.5 that averages out over a frame but makes the
+// clip audible to the loudness meter (a bare ramp is almost all below its 38 Hz high-pass).
 AudioBuffer ramp(double seconds) {
     AudioBuffer a;
-    a.sampleRate = 1000;
-    for (int i = 0; i < static_cast<int>(seconds * 1000); ++i)
-        a.samples.push_back(static_cast<float>(i / 1000.0)); // value = time in s
+    a.sampleRate = 8000;
+    for (int i = 0; i < static_cast<int>(seconds * 8000); ++i)
+        a.samples.push_back(static_cast<float>(i / 8000.0 + (i % 8 < 4 ? 0.5 : -0.5)));
     return a;
 }
 
@@ -101,8 +103,26 @@ TEST(EmotionPredictorTest, WindowingRule) {
     ASSERT_EQ(w.features.size(), 2u);
     EXPECT_DOUBLE_EQ(w.startSeconds[1], 5.0);
     EXPECT_DOUBLE_EQ(w.endSeconds[1], 10.0);
-    EXPECT_NEAR(w.features[0][0], 2.4995, 1e-3); // mean of the first window's ramp
-    EXPECT_NEAR(w.features[1][0], 7.4995, 1e-3);
+    // Means of the windows' ramps, times the loudness normalisation's gain (one per clip).
+    EXPECT_NEAR(w.features[1][0] / w.features[0][0], 7.5 / 2.5, 2e-3);
+    EXPECT_GT(w.features[0][0], 0.0f);
+    const auto louder = poolWindows(enc, [] {
+        auto a = ramp(11.0);
+        for (float& s : a.samples)
+            s *= 10;
+        return a;
+    }(), 5.0);
+    EXPECT_NEAR(louder.features[1][0], w.features[1][0], 1e-3 * w.features[1][0]); // level-free
+    EXPECT_NEAR(louder.integratedLufs, w.integratedLufs + 20.0, 0.01);
+    // Overlapping windows: starts every 2 s while a full 5 s window fits (0, 2, 4, 6), then
+    // a full window ending at the clip's end when >= hop / 2 is left (12 - 11 = 1 s).
+    w = poolWindows(enc, ramp(12.0), 5.0, 2.0);
+    ASSERT_EQ(w.features.size(), 5u);
+    EXPECT_DOUBLE_EQ(w.startSeconds[3], 6.0);
+    EXPECT_DOUBLE_EQ(w.startSeconds[4], 7.0);
+    EXPECT_DOUBLE_EQ(w.endSeconds[4], 12.0);
+    EXPECT_EQ(poolWindows(enc, ramp(11.9), 5.0, 2.0).features.size(), 4u); // 0.9 s < 1 s
+    EXPECT_THROW(poolWindows(enc, ramp(11.0), 5.0, 6.0), std::invalid_argument); // hop > window
     w = poolWindows(enc, ramp(13.0), 5.0); // remainder 3 s >= 2.5 s: kept
     ASSERT_EQ(w.features.size(), 3u);
     EXPECT_DOUBLE_EQ(w.endSeconds[2], 13.0);
