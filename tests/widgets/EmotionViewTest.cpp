@@ -141,7 +141,7 @@ class EmotionViewTest : public QObject {
         QVERIFY(view.timelineTitle().contains("valence 6.20 ± 0.70"));
         QVERIFY(view.timelineTitle().contains("arousal 3.10 ± 0.90"));
         QVERIFY(!view.timelineTitle().contains("⚠"));
-        auto* bars = qobject_cast<QCPErrorBars*>(view.timelinePlot()->plottable(2));
+        auto* bars = qobject_cast<QCPErrorBars*>(view.timelinePlot()->plottable(1)); // valence bars
         QVERIFY(bars);
         QCOMPARE(bars->dataCount(), 2);
         QCOMPARE(bars->data()->at(1).errorPlus, 0.8); // valence sd of the second window
