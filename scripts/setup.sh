@@ -16,7 +16,7 @@ packages=(
     libtorch-dev libgloo-dev libopenblas0-pthread
     qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
     portaudio19-dev libsndfile1-dev libsentencepiece-dev sentencepiece
-    libkissfft-dev libsamplerate0-dev nlohmann-json3-dev libgtest-dev
+    libkissfft-dev libsamplerate0-dev libebur128-dev nlohmann-json3-dev libgtest-dev
     xvfb xauth x11-apps jackd2 clang-format
     libcurl4-openssl-dev libssl-dev python3
 )

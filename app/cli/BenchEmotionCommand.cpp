@@ -151,6 +151,9 @@ int run(const std::vector<std::string>& argv) {
     };
     hooks.predict = [&](const AudioBuffer& audio) {
         const auto p = predictor.predict(audio);
+        // A silent clip gets a flagged placeholder, not a judgement: keep it out of the metrics.
+        if (std::find(p.flags.begin(), p.flags.end(), kFlagSilent) != p.flags.end())
+            throw std::runtime_error("the clip is silent");
         return VaPoint{p.valence, p.arousal};
     };
     if (classifier)

@@ -49,12 +49,15 @@ int run(const std::vector<std::string>& argv) {
 
     std::vector<EmotionScatterPoint> points;
     std::vector<VaPoint> targets, predictions;
-    int failed = 0;
+    int failed = 0, ood = 0;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         std::cerr << "\rpredicting " << i + 1 << "/" << labels.size() << std::flush;
         try {
             const auto path = std::filesystem::path(dir) / labels[i].file;
             const auto p = predictor.predict(readAudioFile(path.string()));
+            if (!p.flags.empty() && p.flags[0] == kFlagSilent)
+                throw std::runtime_error("the clip is silent");
+            ood += p.outOfDistribution;
             points.push_back({labels[i].file, labels[i].target, {p.valence, p.arousal}});
             targets.push_back(labels[i].target);
             predictions.push_back({p.valence, p.arousal});
@@ -79,13 +82,17 @@ int run(const std::vector<std::string>& argv) {
                                     {"data", dir},
                                     {"clips", points.size()},
                                     {"failed", failed},
+                                    {"out_of_distribution", ood},
+                                    {"head_description",
+                                     EmotionPredictor::describe(predictor.info())},
                                     {"arousal", metricsJson(m.arousal)},
                                     {"valence", metricsJson(m.valence)}}
                          .dump(2)
                   << "\n";
     } else {
-        std::printf("%zu clips (%d failed), head %s (%s encoder)\n", points.size(), failed,
-                    headPath.c_str(), predictor.info().encoder.c_str());
+        std::printf("%zu clips (%d failed, %d flagged out of distribution), head %s\n  %s\n",
+                    points.size(), failed, ood, headPath.c_str(),
+                    EmotionPredictor::describe(predictor.info()).c_str());
         std::printf("  %7s %7s %7s %7s %7s %7s\n", "CCC_A", "CCC_V", "PCC_A", "PCC_V", "RMSE_A",
                     "RMSE_V");
         std::printf("  %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f\n", m.arousal.ccc, m.valence.ccc,

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <iostream>
 
 namespace moodsteer::cli {
@@ -21,9 +22,13 @@ const char* kHelp =
                                       [--json]
 
 Predicts valence and arousal (1..9) for each file: the clip's value (mean over windows) and
-each window's value. The head records its encoder, layer and window length; a MERT head
-needs the MERT folder (--model-dir). Files that cannot be read, are silent, or contain
-NaN/Inf are reported and skipped; the exit status is then 1.
+each (overlapping, smoothed) window's value, each with an uncertainty (one standard deviation
+of the expected error: the ensemble's spread plus the cross-validated error, widened out of
+distribution) and flags: silent, out-of-distribution (features far from the training data),
+shorter-than-window. A dimension on which the head does not beat its baselines is reported
+as not predictable. The head records its encoder, layer and windows; a MERT head needs the
+MERT folder (--model-dir). Files that cannot be read or contain NaN/Inf are reported and
+skipped; the exit status is then 1.
 
   --head FILE      a head written by train-emotion (default: the embedded dsp head,
                    resources/emotion/emotion_head_dsp.safetensors)
@@ -54,18 +59,45 @@ int run(const std::vector<std::string>& argv) {
                     w.push_back({{"start", win.startSeconds},
                                  {"end", win.endSeconds},
                                  {"valence", win.valence},
-                                 {"arousal", win.arousal}});
-                clips.push_back({{"file", file},
-                                 {"valence", p.valence},
-                                 {"arousal", p.arousal},
-                                 {"windows", w}});
+                                 {"arousal", win.arousal},
+                                 {"valence_sd", win.valenceSd},
+                                 {"arousal_sd", win.arousalSd},
+                                 {"ood_score", win.oodScore}});
+                clips.push_back(
+                    {{"file", file},
+                     {"valence", p.valence},
+                     {"arousal", p.arousal},
+                     {"valence_sd", p.valenceSd},
+                     {"arousal_sd", p.arousalSd},
+                     {"valence_predictable", p.valencePredictable},
+                     {"arousal_predictable", p.arousalPredictable},
+                     {"out_of_distribution", p.outOfDistribution},
+                     {"ood_score", std::isfinite(p.oodScore) ? nlohmann::json(p.oodScore)
+                                                             : nlohmann::json(nullptr)},
+                     {"flags", p.flags},
+                     {"windows", w}});
             } else {
-                std::printf("%s: valence %.2f, arousal %.2f (%zu window%s)\n", file.c_str(),
-                            p.valence, p.arousal, p.windows.size(),
-                            p.windows.size() == 1 ? "" : "s");
+                std::string flags;
+                for (const auto& f : p.flags)
+                    flags += (flags.empty() ? " [" : ", ") + f;
+                if (!flags.empty()) flags += "]";
+                auto dim = [](bool ok, double v, double sd) {
+                    char buf[64];
+                    if (ok)
+                        std::snprintf(buf, sizeof buf, "%.2f +- %.2f", v, sd);
+                    else
+                        std::snprintf(buf, sizeof buf, "cannot predict (%.2f)", v);
+                    return std::string(buf);
+                };
+                std::printf("%s: valence %s, arousal %s (%zu window%s)%s\n", file.c_str(),
+                            dim(p.valencePredictable, p.valence, p.valenceSd).c_str(),
+                            dim(p.arousalPredictable, p.arousal, p.arousalSd).c_str(),
+                            p.windows.size(), p.windows.size() == 1 ? "" : "s", flags.c_str());
                 for (const auto& win : p.windows)
-                    std::printf("  %7.2f - %7.2f s: valence %.2f, arousal %.2f\n", win.startSeconds,
-                                win.endSeconds, win.valence, win.arousal);
+                    std::printf("  %7.2f - %7.2f s: valence %.2f +- %.2f, arousal %.2f +- %.2f%s\n",
+                                win.startSeconds, win.endSeconds, win.valence, win.valenceSd,
+                                win.arousal, win.arousalSd,
+                                win.oodScore > 1 ? " (out of distribution)" : "");
             }
         } catch (const std::exception& e) {
             ++failed;
@@ -75,9 +107,15 @@ int run(const std::vector<std::string>& argv) {
     }
     if (json) {
         const auto& info = predictor.info();
-        std::cout << nlohmann::json{{"head", headPath},    {"encoder", info.encoder},
-                                    {"layer", info.layer}, {"window_seconds", info.windowSeconds},
-                                    {"clips", clips},      {"failed", failed}}
+        std::cout << nlohmann::json{{"head", headPath},
+                                    {"head_description", EmotionPredictor::describe(info)},
+                                    {"kind", info.kind},
+                                    {"encoder", info.encoder},
+                                    {"layer", info.layer},
+                                    {"window_seconds", info.windowSeconds},
+                                    {"hop_seconds", info.hopSeconds},
+                                    {"clips", clips},
+                                    {"failed", failed}}
                          .dump(2)
                   << "\n";
     }

@@ -216,7 +216,7 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     connect(libraryPanel_, &ClipLibraryPanel::selectionChanged, this, [this](const QString& id) {
         showClipEmotion(id);
         // Clips predicted in an earlier session have no per-window data: predict again.
-        if (!id.isEmpty() && !windows_.contains(id)) predictEmotion(id);
+        if (!id.isEmpty() && !predictions_.contains(id)) predictEmotion(id);
     });
     connect(transport_, &TransportPanel::deviceChanged, this, [this](const QString& name) {
         studio_.audioDevice = name;
@@ -476,7 +476,9 @@ void MainWindow::onEmotionPredicted(const QString& id, const ClipPrediction& pre
         showError(QString::fromUtf8(e.what()));
         return;
     }
-    windows_.insert(id, prediction.windows);
+    predictions_.insert(id, prediction);
+    emotion_->setJudge(QString::fromStdString(prediction.head), prediction.valencePredictable,
+                       prediction.arousalPredictable);
     if (c->recipe.valence && c->recipe.arousal)
         emotion_->addPoint(id, {*c->recipe.valence, *c->recipe.arousal},
                            {prediction.valence, prediction.arousal});
@@ -491,9 +493,11 @@ void MainWindow::showClipEmotion(const QString& id) {
             ? std::optional<QPointF>(QPointF(*c->predictedValence, *c->predictedArousal))
             : std::nullopt);
     emotion_->highlight(c ? id : QString());
-    const auto w = windows_.constFind(id);
-    emotion_->showWindows(c ? QString::fromStdString(c->name) : QString(),
-                          w != windows_.constEnd() ? *w : std::vector<WindowPrediction>{});
+    const auto p = predictions_.constFind(id);
+    if (c && p != predictions_.constEnd())
+        emotion_->showPrediction(QString::fromStdString(c->name), *p);
+    else
+        emotion_->showWindows(c ? QString::fromStdString(c->name) : QString(), {});
 }
 
 void MainWindow::showError(const QString& message) {

@@ -108,7 +108,7 @@ class MainWindow : public QMainWindow {
     widgets::JobId benchmarkJob_ = 0;
     QLabel* modelLabel_;
     /// Per-window predictions of the clips predicted in this session (not persisted).
-    QHash<QString, std::vector<WindowPrediction>> windows_;
+    QHash<QString, ClipPrediction> predictions_; ///< with uncertainty, flags and judge
     /// Prediction jobs and their clips (a clip is predicted once at a time).
     QHash<widgets::JobId, QString> predicting_;
     bool predictorWarned_ = false;

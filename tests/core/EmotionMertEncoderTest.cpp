@@ -101,6 +101,7 @@ TEST(EmotionMertEncoderTest, MertHeadRoundTripAndEncoderCheck) {
     EXPECT_EQ(info.encoder, "mert");
     EXPECT_EQ(info.layer, 1);
     EXPECT_EQ(info.featureSize, 32);
+    EXPECT_EQ(info.kind, "ridge"); // the default head: the same trainer as for dsp
     auto loaded = EmotionPredictor::load(path, mertDir());
     AudioBuffer a;
     a.sampleRate = 24000;

@@ -115,15 +115,49 @@ class EmotionViewTest : public QObject {
         QVERIFY(view.timelineTitle().contains("3 windows of 5 s"));
         QCPGraph* valence = view.timelinePlot()->graph(0);
         QCPGraph* arousal = view.timelinePlot()->graph(1);
-        QCOMPARE(valence->dataCount(), 4); // a step per window, closed at the last end
-        QCOMPARE(valence->data()->at(1)->key, 5.0);
+        QCOMPARE(valence->dataCount(), 3); // a point at each (possibly overlapping) window's centre
+        QCOMPARE(valence->data()->at(1)->key, 7.5);
         QCOMPARE(valence->data()->at(1)->value, 6.5);
-        QCOMPARE(valence->data()->at(3)->key, 12.5);
+        QCOMPARE(valence->data()->at(2)->key, 11.25);
         QCOMPARE(arousal->data()->at(2)->value, 4.0);
         QCOMPARE(view.timelinePlot()->xAxis->range().upper, 12.5);
         view.showWindows("old clip", {});
         QCOMPARE(valence->dataCount(), 0);
         QVERIFY(view.timelineTitle().contains("none yet"));
+    }
+
+    void predictionShowsUncertaintyFlagsAndJudge() {
+        EmotionView view;
+        QVERIFY(view.judgeText().contains("no prediction yet"));
+        ClipPrediction p;
+        p.valence = 6.2;
+        p.arousal = 3.1;
+        p.valenceSd = 0.7;
+        p.arousalSd = 0.9;
+        p.head = "ridge head on dsp features; trained on musifeast17 (237 clips)";
+        p.windows = {{0, 5, 6.0, 3.0, 0.6, 0.8, 0.2}, {2.5, 7.5, 6.4, 3.2, 0.8, 1.0, 0.3}};
+        view.showPrediction("rainy day", p);
+        QVERIFY(view.judgeText().contains("musifeast17"));
+        QVERIFY(view.timelineTitle().contains("valence 6.20 ± 0.70"));
+        QVERIFY(view.timelineTitle().contains("arousal 3.10 ± 0.90"));
+        QVERIFY(!view.timelineTitle().contains("⚠"));
+        auto* bars = qobject_cast<QCPErrorBars*>(view.timelinePlot()->plottable(1)); // valence bars
+        QVERIFY(bars);
+        QCOMPARE(bars->dataCount(), 2);
+        QCOMPARE(bars->data()->at(1).errorPlus, 0.8); // valence sd of the second window
+
+        // Out of distribution and a dimension the head cannot predict.
+        p.outOfDistribution = true;
+        p.flags = {kFlagOutOfDistribution};
+        p.valencePredictable = false;
+        view.showPrediction("sine", p);
+        QVERIFY(view.timelineTitle().contains("out-of-distribution"));
+        QVERIFY(view.timelineTitle().contains("valence: cannot predict this dimension"));
+        QVERIFY(!view.timelineTitle().contains("6.20"));
+        QCOMPARE(view.timelinePlot()->graph(0)->dataCount(), 0); // no valence line
+        view.flush();
+        QVERIFY(view.valenceText().contains("cannot predict this dimension"));
+        QVERIFY(!view.arousalText().contains("cannot predict"));
     }
 
     void benchmarkClipsJoinTheScatter() {

@@ -27,7 +27,11 @@ void styleAxes(QCPAxis* x, QCPAxis* y, double lo, double hi) {
 }
 
 QString dimensionText(const QString& name, const std::optional<EmotionMetrics>& m, bool valence,
-                      int points) {
+                      int points, bool predictable) {
+    if (!predictable)
+        return QObject::tr("%1: cannot predict this dimension (the judging head does not beat "
+                           "its baselines on it)")
+            .arg(name);
     if (!m) return QObject::tr("%1: needs 2 clips with a target (%2 so far)").arg(name).arg(points);
     const DimensionMetrics& d = valence ? m->valence : m->arousal;
     return QObject::tr("%1: CCC %2 · PCC %3 · RMSE %4 · error %5 ± σ %6  (n = %7)")
@@ -81,7 +85,12 @@ EmotionView::EmotionView(QWidget* parent) : QWidget(parent) {
         QCPGraph* g = timeline_->addGraph();
         g->setName(names[d]);
         g->setPen(QPen(colors[d], 2));
-        g->setLineStyle(QCPGraph::lsStepLeft);
+        g->setLineStyle(QCPGraph::lsLine); // windows overlap: one point at each window's centre
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colors[d], colors[d], 5));
+        timelineErrors_[d] = new QCPErrorBars(timeline_->xAxis, timeline_->yAxis);
+        timelineErrors_[d]->removeFromLegend();
+        timelineErrors_[d]->setDataPlottable(g);
+        timelineErrors_[d]->setPen(QPen(colors[d].lighter(140), 1));
     }
     timeline_->xAxis->setLabel(tr("time (s)"));
     timeline_->yAxis->setLabel(tr("predicted"));
@@ -96,7 +105,9 @@ EmotionView::EmotionView(QWidget* parent) : QWidget(parent) {
     valenceLabel_ = new QLabel;
     arousalLabel_ = new QLabel;
     timelineLabel_ = new QLabel;
-    for (QLabel* l : {valenceLabel_, arousalLabel_, timelineLabel_}) {
+    judgeLabel_ = new QLabel(tr("Judged by: no prediction yet"));
+    judgeLabel_->setStyleSheet("color: palette(mid)");
+    for (QLabel* l : {valenceLabel_, arousalLabel_, timelineLabel_, judgeLabel_}) {
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
         l->setWordWrap(true); // the dock may be narrow: wrap instead of widening the window
     }
@@ -130,6 +141,7 @@ EmotionView::EmotionView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(scatter_, 3);
     layout->addWidget(valenceLabel_);
     layout->addWidget(arousalLabel_);
+    layout->addWidget(judgeLabel_);
     layout->addWidget(timelineLabel_);
     layout->addWidget(timeline_, 2);
 
@@ -270,38 +282,82 @@ void EmotionView::rebuild() {
             bandHigh_[d]->data()->clear();
         }
     }
-    valenceLabel_->setText(dimensionText(tr("Valence"), m, true, pointCount()));
-    arousalLabel_->setText(dimensionText(tr("Arousal"), m, false, pointCount()));
+    valenceLabel_->setText(dimensionText(tr("Valence"), m, true, pointCount(), predictable_[0]));
+    arousalLabel_->setText(dimensionText(tr("Arousal"), m, false, pointCount(), predictable_[1]));
     scatter_->replot();
 }
 
-void EmotionView::showWindows(const QString& name, const std::vector<WindowPrediction>& windows) {
-    for (int d = 0; d < 2; ++d) {
-        QVector<double> x, y;
-        for (const WindowPrediction& w : windows) {
-            x << w.startSeconds;
-            y << (d == 0 ? w.valence : w.arousal);
-        }
-        if (!windows.empty()) { // close the last step at the window's end
-            x << windows.back().endSeconds;
-            y << (d == 0 ? windows.back().valence : windows.back().arousal);
-        }
-        timeline_->graph(d)->setData(x, y);
+void EmotionView::setJudge(const QString& head, bool valencePredictable, bool arousalPredictable) {
+    judgeLabel_->setText(tr("Judged by: %1").arg(head.isEmpty() ? tr("unknown head") : head));
+    judgeLabel_->setToolTip(judgeLabel_->text());
+    if (predictable_[0] != valencePredictable || predictable_[1] != arousalPredictable) {
+        predictable_[0] = valencePredictable;
+        predictable_[1] = arousalPredictable;
+        scheduleReplot();
     }
+}
+
+QString EmotionView::judgeText() const {
+    return judgeLabel_->text();
+}
+
+void EmotionView::drawTimeline(const std::vector<WindowPrediction>& windows, bool withErrors) {
+    for (int d = 0; d < 2; ++d) {
+        QVector<double> x, y, err;
+        if (predictable_[d])
+            for (const WindowPrediction& w : windows) {
+                x << 0.5 * (w.startSeconds + w.endSeconds);
+                y << (d == 0 ? w.valence : w.arousal);
+                err << (withErrors ? (d == 0 ? w.valenceSd : w.arousalSd) : 0.0);
+            }
+        timeline_->graph(d)->setData(x, y);
+        timelineErrors_[d]->setData(err);
+        timelineErrors_[d]->setVisible(withErrors);
+    }
+    timeline_->xAxis->setRange(0, windows.empty() ? 10 : std::max(1e-3, windows.back().endSeconds));
+    timeline_->replot();
+}
+
+void EmotionView::showWindows(const QString& name, const std::vector<WindowPrediction>& windows) {
+    drawTimeline(windows, false);
     if (windows.empty()) {
         timelineLabel_->setText(name.isEmpty()
                                     ? tr("Per-window predictions: select a predicted clip")
                                     : tr("Per-window predictions of “%1”: none yet").arg(name));
-        timeline_->xAxis->setRange(0, 10);
     } else {
         timelineLabel_->setText(
             tr("Per-window predictions of “%1” (%2 windows of %3 s)")
                 .arg(name)
                 .arg(windows.size())
                 .arg(windows.front().endSeconds - windows.front().startSeconds, 0, 'g', 3));
-        timeline_->xAxis->setRange(0, std::max(1e-3, windows.back().endSeconds));
     }
-    timeline_->replot();
+}
+
+void EmotionView::showPrediction(const QString& name, const ClipPrediction& p) {
+    setJudge(QString::fromStdString(p.head), p.valencePredictable, p.arousalPredictable);
+    drawTimeline(p.windows, true);
+    auto dim = [&](const QString& label, bool ok, double v, double sd) {
+        return ok ? tr("%1 %2 ± %3").arg(label).arg(v, 0, 'f', 2).arg(sd, 0, 'f', 2)
+                  : tr("%1: cannot predict this dimension").arg(label);
+    };
+    QString text = tr("“%1”: %2, %3")
+                       .arg(name)
+                       .arg(dim(tr("valence"), p.valencePredictable, p.valence, p.valenceSd))
+                       .arg(dim(tr("arousal"), p.arousalPredictable, p.arousal, p.arousalSd));
+    if (!p.windows.empty())
+        text += tr(" · %1 windows of %2 s, error bars ±1 σ")
+                    .arg(p.windows.size())
+                    .arg(p.windows.front().endSeconds - p.windows.front().startSeconds, 0, 'g', 3);
+    QStringList flags;
+    for (const auto& f : p.flags)
+        flags << QString::fromStdString(f);
+    if (!flags.isEmpty())
+        text += tr(" · ⚠ %1%2")
+                    .arg(flags.join(", "))
+                    .arg(p.outOfDistribution ? tr(" (unlike anything the head was trained on: "
+                                                  "do not trust these numbers)")
+                                             : QString());
+    timelineLabel_->setText(text);
 }
 
 } // namespace moodsteer::widgets

@@ -20,6 +20,11 @@ std::vector<float> FrameFeatures::meanOverFrames() const {
     return out;
 }
 
+std::string AudioFeatureEncoder::signature() const {
+    return name() + "|layer " + std::to_string(layer()) + "|" + std::to_string(featureSize()) +
+           " features|" + std::to_string(sampleRate()) + " Hz";
+}
+
 std::vector<std::string> AudioFeatureEncoder::featureNames() const {
     std::vector<std::string> names;
     for (int i = 0; i < featureSize(); ++i)

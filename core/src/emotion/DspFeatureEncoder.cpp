@@ -171,6 +171,154 @@ Tempo estimateTempo(const std::vector<double>& onset, double frameRate) {
     return t;
 }
 
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0.0;
+    const std::size_t k = std::min(v.size() - 1, static_cast<std::size_t>(q * (v.size() - 1)));
+    std::nth_element(v.begin(), v.begin() + k, v.end());
+    return v[k];
+}
+
+double meanOf(const std::vector<double>& v) {
+    return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+}
+
+double sdOf(const std::vector<double>& v) {
+    const double m = meanOf(v);
+    double s = 0;
+    for (double x : v)
+        s += (x - m) * (x - m);
+    return v.empty() ? 0.0 : std::sqrt(s / v.size());
+}
+
+double median(std::vector<double>& v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+}
+
+// Window-level dynamics and texture, written to every frame (like tempo). Everything here is
+// a ratio or a level difference, so the clip's gain cancels.
+void fillWindowTexture(const std::vector<float>& x, const std::vector<double>& onset,
+                       double brightness, FrameFeatures& out) {
+    using E = DspFeatureEncoder;
+    const int frames = out.frames;
+    const double rate = static_cast<double>(E::kSampleRate) / E::kHop;
+    // Dynamics over frames within 60 dB of the loudest, so a fade to digital silence does
+    // not dominate.
+    double top = -100;
+    for (int t = 0; t < frames; ++t)
+        top = std::max(top, static_cast<double>(out.at(t, E::kLoudness)));
+    std::vector<double> db, centroid;
+    double meanPower = 0;
+    for (int t = 0; t < frames; ++t) {
+        db.push_back(std::max(top - 60.0, static_cast<double>(out.at(t, E::kLoudness))));
+        centroid.push_back(out.at(t, E::kCentroid));
+        meanPower += std::pow(10.0, out.at(t, E::kLoudness) / 10.0) / frames;
+    }
+    int low = 0;
+    for (int t = 0; t < frames; ++t)
+        low += std::pow(10.0, out.at(t, E::kLoudness) / 10.0) < meanPower;
+    double peak = 0, sumSq = 0;
+    for (float s : x)
+        peak = std::max(peak, static_cast<double>(std::abs(s))), sumSq += double(s) * s;
+    const double rms = std::sqrt(sumSq / std::max<std::size_t>(1, x.size()));
+    const double crest = rms > kEps ? 20.0 * std::log10(peak / rms) : 0.0;
+
+    // Onsets: local maxima (+-3 frames, ~50 ms) above the envelope's mean + half its sd.
+    const double thr = meanOf(onset) + 0.5 * sdOf(onset);
+    int onsets = 0;
+    for (int t = 1; t + 1 < frames; ++t) {
+        bool isPeak = onset[t] > thr;
+        for (int d = -3; d <= 3 && isPeak; ++d)
+            if (d != 0 && t + d >= 0 && t + d < frames && onset[t + d] > onset[t]) isPeak = false;
+        onsets += isPeak;
+    }
+    const double onsetRate = onsets / (frames / rate);
+
+    // Harmonic change: cosine distance between the chroma of consecutive 0.5 s blocks.
+    const int block = std::max(1, static_cast<int>(std::lround(0.5 * rate)));
+    std::vector<std::array<double, 12>> blocks;
+    for (int b = 0; b + block <= frames; b += block) {
+        std::array<double, 12> c{};
+        for (int t = b; t < b + block; ++t)
+            for (int k = 0; k < 12; ++k)
+                c[k] += out.at(t, E::kChroma + k);
+        blocks.push_back(c);
+    }
+    double change = 0;
+    for (std::size_t i = 1; i < blocks.size(); ++i) {
+        double dot = 0, na = 0, nb = 0;
+        for (int k = 0; k < 12; ++k)
+            dot += blocks[i][k] * blocks[i - 1][k], na += blocks[i][k] * blocks[i][k],
+                nb += blocks[i - 1][k] * blocks[i - 1][k];
+        change += na > 0 && nb > 0 ? 1.0 - dot / std::sqrt(na * nb) : 0.0;
+    }
+    change = blocks.size() > 1 ? change / (blocks.size() - 1) : 0.0;
+
+    // Percussiveness (Fitzgerald's median-filter separation on the mel power): harmonic =
+    // median over +-8 frames in a band, percussive = median over +-4 bands in a frame.
+    const int nb = E::kMelBands;
+    std::vector<double> melPower(static_cast<std::size_t>(frames) * nb);
+    for (int t = 0; t < frames; ++t)
+        for (int b = 0; b < nb; ++b)
+            melPower[t * nb + b] = std::pow(10.0, out.at(t, b));
+    double percussive = 0, total = 0;
+    std::vector<double> tmp;
+    for (int t = 0; t < frames; ++t)
+        for (int b = 0; b < nb; ++b) {
+            tmp.clear();
+            for (int u = std::max(0, t - 8); u <= std::min(frames - 1, t + 8); ++u)
+                tmp.push_back(melPower[u * nb + b]);
+            const double h = median(tmp);
+            tmp.clear();
+            for (int c = std::max(0, b - 4); c <= std::min(nb - 1, b + 4); ++c)
+                tmp.push_back(melPower[t * nb + c]);
+            const double p = median(tmp);
+            const double e = melPower[t * nb + b];
+            percussive += e * p * p / std::max(1e-30, h * h + p * p);
+            total += e;
+        }
+
+    // Vocal presence proxy: share of the 300-3400 Hz band envelope's modulation power that
+    // lies at syllable rates (3-8 Hz) among 0.5-12 Hz.
+    std::vector<double> env(frames, 0.0);
+    const double lo = hzToMel(40.0), hi = hzToMel(14000.0);
+    for (int b = 0; b < nb; ++b) {
+        const double centre = melToHz(lo + (hi - lo) * (b + 1) / (nb + 1));
+        if (centre < 300.0 || centre > 3400.0) continue;
+        for (int t = 0; t < frames; ++t)
+            env[t] += melPower[t * nb + b];
+    }
+    for (double& v : env)
+        v = 10.0 * std::log10(v + kEps);
+    const double envMean = meanOf(env);
+    double syllabic = 0, broad = 0;
+    for (double f = 0.5; f <= 12.0; f += 0.25) {
+        double re = 0, im = 0;
+        for (int t = 0; t < frames; ++t) {
+            const double ph = 2 * kPi * f * t / rate;
+            re += (env[t] - envMean) * std::cos(ph), im += (env[t] - envMean) * std::sin(ph);
+        }
+        const double p = re * re + im * im;
+        broad += p;
+        if (f >= 3.0 && f <= 8.0) syllabic += p;
+    }
+
+    const float values[] = {static_cast<float>(sdOf(db)),
+                            static_cast<float>(percentile(db, 0.95) - percentile(db, 0.10)),
+                            static_cast<float>(crest),
+                            static_cast<float>(static_cast<double>(low) / frames),
+                            static_cast<float>(brightness),
+                            static_cast<float>(sdOf(centroid)),
+                            static_cast<float>(onsetRate),
+                            static_cast<float>(change),
+                            static_cast<float>(total > 0 ? percussive / total : 0.0),
+                            static_cast<float>(broad > 0 ? syllabic / broad : 0.0)};
+    for (int t = 0; t < frames; ++t)
+        for (int i = 0; i < 10; ++i)
+            out.data[static_cast<std::size_t>(t) * E::kFeatureSize + E::kLoudnessSd + i] =
+                values[i];
+}
+
 struct KissDeleter {
     void operator()(kiss_fftr_cfg c) const { kiss_fftr_free(c); }
 };
@@ -186,9 +334,27 @@ std::vector<std::string> DspFeatureEncoder::featureNames() const {
         names.emplace_back(n);
     for (const char* n : {"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"})
         names.push_back(std::string("chroma_") + n);
-    for (const char* n : {"key_clarity", "mode", "tempo_bpm", "pulse_clarity"})
+    for (const char* n :
+         {"key_clarity", "mode", "tempo_bpm", "pulse_clarity", "loudness_sd_db",
+          "loudness_range_db", "crest_db", "low_energy", "brightness", "centroid_sd_khz",
+          "onset_rate", "harmonic_change", "percussiveness", "syllabic_modulation"})
         names.emplace_back(n);
     return names;
+}
+
+std::vector<std::pair<std::string, std::vector<int>>> DspFeatureEncoder::featureFamilies() const {
+    std::vector<int> mel(kMelBands), chroma(12);
+    std::iota(mel.begin(), mel.end(), 0);
+    std::iota(chroma.begin(), chroma.end(), kChroma);
+    return {{"mel", mel},
+            {"dynamics", {kLoudness, kLoudnessSd, kLoudnessRange, kCrest, kLowEnergy}},
+            {"spectral-shape", {kCentroid, kRolloff, kFlatness, kBrightness, kCentroidSd}},
+            {"onsets-tempo", {kFlux, kOnset, kTempo, kPulseClarity, kOnsetRate}},
+            {"roughness", {kRoughness}},
+            {"chroma", chroma},
+            {"key-mode", {kKeyClarity, kMode, kHarmonicChange}},
+            {"percussiveness", {kPercussiveness}},
+            {"vocal", {kSyllabicModulation}}};
 }
 
 FrameFeatures DspFeatureEncoder::encode(const AudioBuffer& input) const {
@@ -217,6 +383,8 @@ FrameFeatures DspFeatureEncoder::encode(const AudioBuffer& input) const {
     std::vector<double> logMel(kMelBands), onset(frames, 0.0);
     std::array<double, 12> chromaSum{};
     const auto& bank = melBank();
+    const int brightBin = static_cast<int>(std::ceil(1500.0 / kBinHz));
+    double brightEnergy = 0, darkEnergy = 0;
 
     FrameFeatures out;
     out.frames = frames;
@@ -234,6 +402,7 @@ FrameFeatures DspFeatureEncoder::encode(const AudioBuffer& input) const {
         double magSum = 0, powSum = 0, centroid = 0, logPowSum = 0;
         for (int k = 0; k < kBins; ++k) {
             power[k] = spec[k].r * spec[k].r + spec[k].i * spec[k].i;
+            (k >= brightBin ? brightEnergy : darkEnergy) += power[k];
             mag[k] = std::sqrt(power[k]);
             magSum += mag[k];
             powSum += power[k];
@@ -327,6 +496,7 @@ FrameFeatures DspFeatureEncoder::encode(const AudioBuffer& input) const {
         row[kTempo] = static_cast<float>(tempo.bpm);
         row[kPulseClarity] = static_cast<float>(tempo.clarity);
     }
+    fillWindowTexture(x, onset, brightEnergy / std::max(kEps, brightEnergy + darkEnergy), out);
     return out;
 }
 

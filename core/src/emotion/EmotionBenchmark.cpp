@@ -7,6 +7,7 @@
 #include "core/emotion/EmotionPredictor.h"
 #include "core/emotion/GenreClassifier.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -292,6 +293,9 @@ runEmotionBenchmark(MusicEngine& engine, const EmotionPredictor& predictor,
     };
     hooks.predict = [&predictor](const AudioBuffer& audio) {
         const auto p = predictor.predict(audio);
+        // A silent clip gets a flagged placeholder, not a judgement: keep it out of the metrics.
+        if (std::find(p.flags.begin(), p.flags.end(), kFlagSilent) != p.flags.end())
+            throw std::runtime_error("the clip is silent");
         return VaPoint{p.valence, p.arousal};
     };
     if (classifier)

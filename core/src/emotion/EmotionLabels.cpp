@@ -31,7 +31,7 @@ std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath) {
     if (records.empty())
         throw std::runtime_error("'" + csvPath + "' is empty (expected a header with file, " +
                                  "valence, arousal)");
-    int colFile = -1, colV = -1, colA = -1;
+    int colFile = -1, colV = -1, colA = -1, colGenre = -1, colArtist = -1;
     const auto& header = records[0].fields;
     for (std::size_t c = 0; c < header.size(); ++c) {
         const std::string h = lower(trimCsvField(header[c]));
@@ -41,6 +41,10 @@ std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath) {
             colV = static_cast<int>(c);
         else if (h == "arousal")
             colA = static_cast<int>(c);
+        else if (h == "genre")
+            colGenre = static_cast<int>(c);
+        else if (h == "artist")
+            colArtist = static_cast<int>(c);
     }
     if (colFile < 0 || colV < 0 || colA < 0)
         throw std::runtime_error("'" + csvPath + "': the header must name the columns file, " +
@@ -74,6 +78,10 @@ std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath) {
         if (l.file.empty()) throw std::runtime_error(where + ": empty file name");
         l.target.valence = value(colV, "valence");
         l.target.arousal = value(colA, "arousal");
+        if (colGenre >= 0 && colGenre < static_cast<int>(f.size()))
+            l.genre = trimCsvField(f[colGenre]);
+        if (colArtist >= 0 && colArtist < static_cast<int>(f.size()))
+            l.artist = trimCsvField(f[colArtist]);
         out.push_back(l);
     }
     if (out.empty()) throw std::runtime_error("'" + csvPath + "' has a header but no rows");

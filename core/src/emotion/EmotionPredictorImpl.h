@@ -2,12 +2,16 @@
 #pragma once
 
 #include "core/emotion/EmotionPredictor.h"
+#include "emotion/RidgeEmotionHead.h"
 #include "models/EmotionHead.h"
+
+#include <optional>
 
 namespace moodsteer {
 
 struct EmotionPredictor::Impl {
-    models::EmotionHead head{nullptr};
+    models::EmotionHead head{nullptr};     ///< kind "mlp"
+    std::optional<RidgeEmotionHead> ridge; ///< kind "ridge"
     EmotionHeadInfo info;
     std::shared_ptr<const AudioFeatureEncoder> encoder;
 };

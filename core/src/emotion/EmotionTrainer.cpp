@@ -3,7 +3,9 @@
 // clip-level CCC of a held-out validation split, k-fold cross-validation for the report.
 #include "core/emotion/EmotionPredictor.h"
 
+#include "emotion/DspFeatureEncoder.h"
 #include "emotion/EmotionPredictorImpl.h"
+#include "emotion/RidgeEmotionTrainer.h"
 
 #include <torch/torch.h>
 
@@ -172,11 +174,22 @@ EmotionTrainer::EmotionTrainer(std::shared_ptr<const AudioFeatureEncoder> encode
     const auto& o = options_;
     if (!(o.windowSeconds > 0) || !(o.learningRate > 0) || o.weightDecay < 0 || o.epochs < 1 ||
         o.patience < 1 || o.batchSize < 2 || o.hiddenSize < 1 || o.dropout < 0 || o.dropout >= 1 ||
-        o.validationFraction < 0 || o.validationFraction >= 1 || o.folds < 0)
+        o.validationFraction < 0 || o.validationFraction >= 1 || o.folds < 0 || o.hopSeconds < 0 ||
+        o.hopSeconds > o.windowSeconds)
         throw std::invalid_argument(
-            "emotion trainer: invalid options (need window > 0, lr > 0, weight decay >= 0, "
-            "epochs >= 1, patience >= 1, batch >= 2, 0 <= dropout < 1, 0 <= validation < 1, "
-            "folds >= 0)");
+            "emotion trainer: invalid options (need window > 0, 0 <= hop <= window, lr > 0, "
+            "weight decay >= 0, epochs >= 1, patience >= 1, batch >= 2, 0 <= dropout < 1, "
+            "0 <= validation < 1, folds >= 0)");
+    if (o.head != "ridge" && o.head != "mlp")
+        throw std::invalid_argument("emotion trainer: head must be ridge or mlp, got '" + o.head +
+                                    "'");
+    if (o.calibration != "balanced" && o.calibration != "ccc" && o.calibration != "rmse" &&
+        o.calibration != "none")
+        throw std::invalid_argument("emotion trainer: calibration must be balanced, ccc, rmse "
+                                    "or none, got '" +
+                                    o.calibration + "'");
+    if (options_.hopSeconds == 0)
+        options_.hopSeconds = o.head == "ridge" ? o.windowSeconds / 2 : o.windowSeconds;
 }
 
 EmotionExample EmotionTrainer::prepare(const std::string& name, const AudioBuffer& audio,
@@ -185,7 +198,18 @@ EmotionExample EmotionTrainer::prepare(const std::string& name, const AudioBuffe
     e.name = name;
     e.target = target;
     try {
-        e.features = poolWindows(*encoder_, audio, options_.windowSeconds);
+        e.features = poolWindows(*encoder_, audio, options_.windowSeconds, options_.hopSeconds);
+        // Tempo for the loudness + tempo baseline: the dsp windows already carry it.
+        if (encoder_->name() == "dsp" &&
+            encoder_->featureSize() == DspFeatureEncoder::kFeatureSize) {
+            double t = 0;
+            for (const auto& w : e.features.features)
+                t += w[DspFeatureEncoder::kTempo] / e.features.features.size();
+            e.features.tempoBpm = t;
+        } else {
+            e.features.tempoBpm =
+                DspFeatureEncoder().encode(audio).at(0, DspFeatureEncoder::kTempo);
+        }
     } catch (const std::exception& err) {
         throw std::invalid_argument("'" + name + "': " + err.what());
     }
@@ -213,6 +237,7 @@ EmotionPredictor EmotionTrainer::train(const std::vector<EmotionExample>& ex,
     EmotionTrainingReport rep;
     std::vector<int> all(ex.size());
     std::iota(all.begin(), all.end(), 0);
+    if (o.head == "ridge") return trainRidge(ex, report);
 
     if (o.folds >= 2) {
         if (ex.size() < 2 * static_cast<std::size_t>(o.folds))
@@ -267,6 +292,8 @@ EmotionPredictor EmotionTrainer::train(const std::vector<EmotionExample>& ex,
     info.windowSeconds = o.windowSeconds;
     info.featureSize = f;
     info.hiddenSize = o.hiddenSize;
+    info.kind = "mlp";
+    info.hopSeconds = o.hopSeconds;
     char buf[64];
     auto put = [&](const std::string& k, double v) {
         std::snprintf(buf, sizeof buf, "%.6g", v);
@@ -286,6 +313,72 @@ EmotionPredictor EmotionTrainer::train(const std::vector<EmotionExample>& ex,
         put("cv_rmse_valence", rep.crossValidated.valence.rmse);
         put("cv_rmse_arousal", rep.crossValidated.arousal.rmse);
     }
+    return EmotionPredictor(std::move(impl));
+}
+
+EmotionPredictor EmotionTrainer::trainRidge(const std::vector<EmotionExample>& ex,
+                                            EmotionTrainingReport* report) const {
+    const auto& o = options_;
+    if (o.folds >= 2 && ex.size() < 2 * static_cast<std::size_t>(o.folds))
+        throw std::invalid_argument(std::to_string(o.folds) + "-fold cross-validation needs " +
+                                    "at least " + std::to_string(2 * o.folds) + " clips, got " +
+                                    std::to_string(ex.size()) + " (lower --folds)");
+    EmotionTrainingReport rep;
+    RidgeEmotionTrainer trainer(ex, o, encoder_->featureSize());
+    auto head = trainer.train(rep);
+    auto impl = std::make_unique<EmotionPredictor::Impl>();
+    impl->ridge = std::move(head);
+    impl->encoder = encoder_;
+    auto& info = impl->info;
+    info.kind = "ridge";
+    info.encoder = encoder_->name();
+    info.layer = encoder_->layer();
+    info.windowSeconds = o.windowSeconds;
+    info.hopSeconds = o.hopSeconds;
+    info.featureSize = encoder_->featureSize();
+    info.hiddenSize = 0;
+    info.members = static_cast<int>(impl->ridge->members.size());
+    char buf[64];
+    auto put = [&](const std::string& k, double v) {
+        std::snprintf(buf, sizeof buf, "%.4g", v);
+        info.metadata[k] = buf;
+    };
+    info.metadata["train_clips"] = std::to_string(ex.size());
+    info.metadata["train_seed"] = std::to_string(o.seed);
+    info.metadata["train_calibration"] = o.calibration;
+    std::map<std::string, int> perDataset;
+    std::vector<std::string> order;
+    for (const auto& e : ex)
+        if (perDataset[e.dataset]++ == 0) order.push_back(e.dataset);
+    std::string ds;
+    for (const auto& d : order)
+        ds += (ds.empty() ? "" : " + ") + d + " (" + std::to_string(perDataset[d]) + " clips)";
+    info.metadata["train_datasets"] = ds;
+    if (!rep.protocols.empty() && !rep.protocols[0].datasets.empty()) {
+        const auto& pr = rep.protocols[0];
+        const auto& sc = pr.datasets[0];
+        info.metadata["cv_protocol"] = pr.name;
+        info.metadata["cv_dataset"] = sc.dataset;
+        info.metadata["cv_folds"] = std::to_string(pr.folds);
+        put("cv_ccc_valence", sc.model.valence.ccc);
+        put("cv_ccc_arousal", sc.model.arousal.ccc);
+        put("cv_pcc_valence", sc.model.valence.pcc);
+        put("cv_pcc_arousal", sc.model.arousal.pcc);
+        put("cv_rmse_valence", sc.model.valence.rmse);
+        put("cv_rmse_arousal", sc.model.arousal.rmse);
+        // A dimension is "predictable" only when it beats both baselines on CCC and RMSE.
+        auto beats = [](const DimensionMetrics& m, const DimensionMetrics& b1,
+                        const DimensionMetrics& b2) {
+            return m.ccc > std::max(b1.ccc, b2.ccc) && m.rmse < std::min(b1.rmse, b2.rmse);
+        };
+        info.valencePredictable =
+            beats(sc.model.valence, sc.meanBaseline.valence, sc.loudnessTempoBaseline.valence);
+        info.arousalPredictable =
+            beats(sc.model.arousal, sc.meanBaseline.arousal, sc.loudnessTempoBaseline.arousal);
+        info.metadata["valence_predictable"] = info.valencePredictable ? "true" : "false";
+        info.metadata["arousal_predictable"] = info.arousalPredictable ? "true" : "false";
+    }
+    if (report) *report = rep;
     return EmotionPredictor(std::move(impl));
 }
 

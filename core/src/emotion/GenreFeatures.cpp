@@ -2,6 +2,7 @@
 // and the clip's tempo from the same encoder.
 #include "core/emotion/AudioFeatureEncoder.h"
 #include "core/emotion/GenreClassifier.h"
+#include "emotion/DspFeatureEncoder.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,7 +31,9 @@ int tempoIndex() {
 
 std::vector<float> genreFeatureVector(const AudioBuffer& audio, bool excludeTempo) {
     const auto m = dspEncoder().encode(audio);
-    const int d = m.dims;
+    // The classifier (and its cached JSON) was built on the first 55 columns; the later
+    // window-level texture columns are for the emotion head.
+    const int d = std::min(m.dims, DspFeatureEncoder::kPulseClarity + 1);
     const int skip = excludeTempo ? tempoIndex() : -1;
     std::vector<double> sum(d, 0.0), sq(d, 0.0);
     for (int f = 0; f < m.frames; ++f)

@@ -1,18 +1,21 @@
 #include "emotion/MertFeatureEncoder.h"
 
 #include "core/audio/Resampler.h"
+#include "core/emotion/EmotionFeatureCache.h"
 #include "models/Mert.h"
 
 #include <torch/torch.h>
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 namespace moodsteer {
 
 struct MertFeatureEncoder::Impl {
     models::MertModel model{nullptr};
+    std::string weights; ///< identifies the checkpoint, for the feature cache
 };
 
 MertFeatureEncoder::MertFeatureEncoder(const std::string& modelDir, int layer)
@@ -20,6 +23,13 @@ MertFeatureEncoder::MertFeatureEncoder(const std::string& modelDir, int layer)
     if (modelDir.empty())
         throw std::invalid_argument("mert encoder: a model folder is needed (--model-dir)");
     impl_->model = models::loadMert(modelDir);
+    // Config hash + weight file size: cheap, and a different checkpoint changes one of them.
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto bytes = fs::file_size(fs::path(modelDir) / "model.safetensors", ec);
+    impl_->weights =
+        EmotionFeatureCache::contentHash((fs::path(modelDir) / "config.json").string()) + "|" +
+        std::to_string(ec ? 0 : bytes);
     const int layers = static_cast<int>(impl_->model->config().num_hidden_layers);
     if (layer < -1 || layer > layers)
         throw std::invalid_argument("mert encoder: layer " + std::to_string(layer) +
@@ -29,6 +39,10 @@ MertFeatureEncoder::MertFeatureEncoder(const std::string& modelDir, int layer)
 }
 
 MertFeatureEncoder::~MertFeatureEncoder() = default;
+
+std::string MertFeatureEncoder::signature() const {
+    return AudioFeatureEncoder::signature() + "|mert " + impl_->weights;
+}
 
 int MertFeatureEncoder::sampleRate() const {
     return impl_->model->config().sample_rate;

@@ -24,6 +24,7 @@ class MertFeatureEncoder : public AudioFeatureEncoder {
     int featureSize() const override;
     double minimumSeconds() const override;
     FrameFeatures encode(const AudioBuffer& audio) const override;
+    std::string signature() const override;
 
   private:
     struct Impl;

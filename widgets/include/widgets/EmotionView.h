@@ -23,6 +23,7 @@ class QCustomPlot;
 class QPushButton;
 class QSpinBox;
 class QCPGraph;
+class QCPErrorBars;
 class QLabel;
 
 namespace moodsteer::widgets {
@@ -44,6 +45,13 @@ class EmotionView : public QWidget {
 
     /// The timeline: `windows` of the clip called `name` (empty: the timeline is cleared).
     void showWindows(const QString& name, const std::vector<WindowPrediction>& windows);
+    /// The timeline with error bars (one sd), the clip's value +- sd, its flags, and which
+    /// head judged; a dimension the head cannot predict shows no number.
+    void showPrediction(const QString& name, const ClipPrediction& prediction);
+    /// Which head judges (ClipPrediction::head) and which dimensions it can predict: the
+    /// scatter's metric lines say "cannot predict" instead of a number for the others.
+    void setJudge(const QString& head, bool valencePredictable, bool arousalPredictable);
+    QString judgeText() const;
     /// Marks one clip's point (id "" or unknown: none).
     void highlight(const QString& id);
 
@@ -85,6 +93,7 @@ class EmotionView : public QWidget {
     };
     void scheduleReplot();
     void rebuild();
+    void drawTimeline(const std::vector<WindowPrediction>& windows, bool withErrors);
 
     std::vector<Point> points_;
     QString highlighted_;
@@ -98,6 +107,9 @@ class EmotionView : public QWidget {
     QLabel* valenceLabel_;
     QLabel* arousalLabel_;
     QLabel* timelineLabel_;
+    QLabel* judgeLabel_;
+    QCPErrorBars* timelineErrors_[2]{};
+    bool predictable_[2]{true, true};
     QSpinBox* grid_;
     QPushButton* benchmark_;
     QPushButton* cancelBenchmark_;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moodsteer {
@@ -47,6 +48,13 @@ class AudioFeatureEncoder {
     virtual double minimumSeconds() const = 0;
     /// Names of the features (size featureSize()), for reports and docs.
     virtual std::vector<std::string> featureNames() const;
+    /// Named groups of feature columns, for ablation (`train-emotion --exclude`); may be empty.
+    virtual std::vector<std::pair<std::string, std::vector<int>>> featureFamilies() const {
+        return {};
+    }
+    /// Identifies what encode() computes (kind, layer, sizes, feature version): the feature
+    /// cache's key. Encoders with weights add what identifies their weights.
+    virtual std::string signature() const;
 
     /// Frame features of a mono clip at any sample rate. Throws std::invalid_argument for an
     /// empty, too short or non-finite clip. Deterministic. Not thread-safe for one instance

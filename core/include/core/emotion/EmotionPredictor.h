@@ -1,8 +1,12 @@
-// LARA-Gen's Emotion Predictor: audio -> non-overlapping windows of W seconds -> encoder
-// features mean-pooled per window -> 3-layer MLP head -> (valence, arousal) per window on the
-// 1..9 scale; the clip's prediction is the mean over its windows. Also its training (CCC loss,
-// AdamW, validation split with early stopping, k-fold cross-validation) and the labels.csv
-// reader. Torch-free (pimpl); the LibTorch head lives in models/EmotionHead.h.
+// LARA-Gen's Emotion Predictor: audio -> integrated-loudness normalisation (EBU R128, so the
+// volume knob cannot change a prediction) -> overlapping windows of W seconds (hop H) ->
+// encoder features mean-pooled per window -> head -> (valence, arousal) per window on the 1..9
+// scale, smoothed over neighbouring windows; the clip's prediction is the mean of its windows.
+// Two heads: "ridge" (default: an ensemble of ridge regressions, the final one and the
+// cross-validation fold heads, calibrated, with an uncertainty per prediction and an
+// out-of-distribution score) and LARA-Gen's "mlp" (3-layer MLP, CCC loss). Also the training
+// (grouped cross-validation, leave-one-genre-out, baselines) and the labels.csv reader.
+// Torch-free (pimpl); the LibTorch MLP lives in models/EmotionHead.h.
 #pragma once
 
 #include "core/audio/AudioBuffer.h"
@@ -21,13 +25,29 @@ namespace moodsteer {
 struct WindowPrediction {
     double startSeconds = 0;
     double endSeconds = 0;
-    double valence = 5;
+    double valence = 5; ///< smoothed over the neighbouring windows (1-2-1)
     double arousal = 5;
+    double valenceSd = 0; ///< one standard deviation of the expected error (0: unknown)
+    double arousalSd = 0;
+    double oodScore = 0; ///< distance from the training windows (1 = the flag's threshold)
 };
+
+/// Flags a prediction may carry (ClipPrediction::flags).
+inline constexpr const char* kFlagSilent = "silent";
+inline constexpr const char* kFlagOutOfDistribution = "out-of-distribution";
+inline constexpr const char* kFlagShort = "shorter-than-window";
 
 struct ClipPrediction {
     double valence = 5; ///< mean over windows
     double arousal = 5;
+    double valenceSd = 0; ///< one standard deviation of the expected error (0: unknown)
+    double arousalSd = 0;
+    double oodScore = 0;                   ///< median over windows; > 1 means out of distribution
+    bool outOfDistribution = false;        ///< features far from anything the head was trained on
+    bool valencePredictable = true;        ///< false: the head does not beat the mean baseline
+    bool arousalPredictable = true;        ///< on this dimension; show no number for it
+    std::vector<std::string> flags;        ///< kFlag... values
+    std::string head;                      ///< which head judged (one line)
     std::vector<WindowPrediction> windows; ///< for a timeline plot
 };
 
@@ -35,20 +55,33 @@ struct ClipPrediction {
 struct WindowedFeatures {
     std::vector<std::vector<float>> features;
     std::vector<double> startSeconds, endSeconds;
+    /// The clip's integrated loudness before normalisation (LUFS; the only absolute level
+    /// known, used by the loudness + tempo baseline, never a feature) and its tempo (BPM).
+    double integratedLufs = 0;
+    double tempoBpm = 0;
 };
 
-/// Splits `audio` into non-overlapping windows of `windowSeconds`: floor(d / W) full windows,
-/// plus the remainder when it is at least W / 2; a clip shorter than W is one window. Each
-/// window is encoded on its own and mean-pooled. Throws std::invalid_argument for a silent
-/// clip (peak below -100 dBFS), non-finite samples, or a clip too short for the encoder.
+/// Normalises `audio` to LoudnessMeter::kReferenceLufs, then cuts windows of `windowSeconds`
+/// every `hopSeconds` (0: hop = window): starts 0, H, 2H, ... while a full window fits, plus a
+/// last window ending at the clip's end when at least H / 2 is left over; a clip shorter than
+/// W is one window. Each window is encoded on its own and mean-pooled. Throws
+/// std::invalid_argument for a silent clip (peak below -100 dBFS or loudness below -70 LUFS),
+/// non-finite samples, or a clip too short for the encoder.
 WindowedFeatures poolWindows(const AudioFeatureEncoder& encoder, const AudioBuffer& audio,
-                             double windowSeconds);
+                             double windowSeconds, double hopSeconds = 0);
+
+/// True when `audio` is silent in poolWindows' sense.
+bool isSilent(const AudioBuffer& audio);
 
 /// What a head file expects (from its metadata).
 struct EmotionHeadInfo {
-    std::string encoder; ///< "dsp" | "mert"
+    std::string kind = "mlp"; ///< "ridge" | "mlp"
+    std::string encoder;      ///< "dsp" | "mert"
     int layer = -1;
     double windowSeconds = 5;
+    double hopSeconds = 5;
+    int members = 1; ///< ensemble size (ridge: the final head + the fold heads)
+    bool valencePredictable = true, arousalPredictable = true;
     int featureSize = 0;
     int hiddenSize = 0;
     std::map<std::string, std::string> metadata; ///< everything, training summary included
@@ -65,12 +98,16 @@ class EmotionPredictor {
                                  std::shared_ptr<const AudioFeatureEncoder> encoder);
     /// Reads only a head file's expectations (encoder, layer, window, sizes).
     static EmotionHeadInfo readInfo(const std::string& headPath);
+    /// One line naming the head: kind, encoder, data, cross-validated figures.
+    static std::string describe(const EmotionHeadInfo& info);
 
     EmotionPredictor(EmotionPredictor&&) noexcept;
     EmotionPredictor& operator=(EmotionPredictor&&) noexcept;
     ~EmotionPredictor();
 
-    /// Clip and per-window predictions (see poolWindows for the windowing and the errors).
+    /// Clip and per-window predictions (see poolWindows for the windowing and the errors). A
+    /// silent clip is not an error here: it gets the training mean, flags silent and
+    /// out-of-distribution and an uncertainty spanning the scale.
     ClipPrediction predict(const AudioBuffer& audio) const;
     /// Predictions from already pooled features (for training, evaluation, benchmarks).
     ClipPrediction predict(const WindowedFeatures& features) const;
@@ -94,21 +131,38 @@ class EmotionPredictor {
 struct EmotionLabel {
     std::string file; ///< as written in the CSV (relative to the CSV's folder)
     VaPoint target;
+    std::string genre;  ///< optional column "genre" (leave-one-genre-out)
+    std::string artist; ///< optional column "artist" (grouped cross-validation)
 };
 
 /// Reads `csvPath`: a header row naming at least the columns file, valence and arousal (any
-/// order, case-insensitive, other columns ignored); RFC 4180 quoting allowed. Values must be
-/// finite and within 1..9. Throws std::runtime_error naming the file and line.
+/// order, case-insensitive, other columns ignored except the optional genre and artist); RFC
+/// 4180 quoting allowed. Values must be finite and within 1..9. Throws std::runtime_error
+/// naming the file and line.
 std::vector<EmotionLabel> readEmotionLabels(const std::string& csvPath);
 
 struct EmotionExample {
     std::string name;
     WindowedFeatures features;
     VaPoint target;
+    std::string dataset = "data"; ///< figures are reported per dataset
+    std::string group;            ///< clips of one group (artist) stay in one fold; "" = own
+    std::string genre;            ///< leave-one-genre-out folds; "" = always trained on
+    double weight = 1;            ///< per-dataset weight of the clip in training
 };
 
 struct EmotionTrainingOptions {
+    std::string head = "ridge"; ///< "ridge" (ensemble, calibrated, uncertainty) or "mlp"
     double windowSeconds = 5.0;
+    double hopSeconds = 0; ///< 0: half the window (ridge) / the window (mlp)
+    /// Ridge: penalties tried by the inner grouped cross-validation (per dimension).
+    std::vector<double> ridgeLambdas{0.3, 1, 3, 10, 30, 100, 300, 1000, 3000};
+    /// Ridge calibration of the output scale: "ccc" (spread matched to the targets', the
+    /// CCC-optimal slope), "rmse" (least squares, shrinks toward the mean), "balanced"
+    /// (geometric mean of the two slopes) or "none".
+    std::string calibration = "balanced";
+    bool leaveOneGenreOut = true;      ///< ridge: also report leave-one-genre-out
+    std::vector<int> excludedFeatures; ///< ridge: columns left out (ablation)
     double learningRate = 1e-4; ///< AdamW, as in LARA-Gen
     double weightDecay = 1e-5;
     int epochs = 300;   ///< upper bound; early stopping usually ends sooner
@@ -130,7 +184,23 @@ struct EmotionFoldResult {
     EmotionMetrics metrics; ///< clip level, on the held-out fold
 };
 
+/// Clip-level figures on one dataset under one protocol, beside the two baselines (trained on
+/// the same training folds): the mean of the dataset's training targets, and ridge on the
+/// clip's absolute integrated loudness + tempo.
+struct EmotionDatasetScore {
+    std::string dataset;
+    int clips = 0;
+    EmotionMetrics model, meanBaseline, loudnessTempoBaseline;
+};
+
+struct EmotionProtocolResult {
+    std::string name; ///< "grouped-5-fold", "leave-one-genre-out"
+    int folds = 0;
+    std::vector<EmotionDatasetScore> datasets;
+};
+
 struct EmotionTrainingReport {
+    std::vector<EmotionProtocolResult> protocols; ///< ridge only
     std::vector<EmotionFoldResult> folds;
     /// Pooled over every held-out clip of the k folds (valid when folds is non-empty).
     EmotionMetrics crossValidated;
@@ -160,6 +230,9 @@ class EmotionTrainer {
     const EmotionTrainingOptions& options() const { return options_; }
 
   private:
+    EmotionPredictor trainRidge(const std::vector<EmotionExample>& examples,
+                                EmotionTrainingReport* report) const;
+
     std::shared_ptr<const AudioFeatureEncoder> encoder_;
     EmotionTrainingOptions options_;
 };
