@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace moodsteer::cli {
@@ -49,6 +50,9 @@ static int runTrain(const std::vector<std::string>& argv) {
     TrainOptions o;
     o.corpusDir = args.require("corpus");
     o.outDir = args.require("out");
+    // Checked before the trainer creates the output folder: a bad corpus leaves nothing.
+    if (!std::filesystem::is_directory(o.corpusDir))
+        throw std::runtime_error("corpus folder '" + o.corpusDir + "' does not exist");
     o.steps = static_cast<int>(args.getInt("steps", o.steps));
     o.maxMinutes = args.getDouble("minutes", 0);
     o.batchSize = static_cast<int>(args.getInt("batch", o.batchSize));

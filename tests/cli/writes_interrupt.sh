@@ -74,7 +74,8 @@ for sig in INT TERM; do
     pid=$!
     for _ in $(seq 100); do grep -q "step" "$t/err" 2>/dev/null && break; sleep 0.1; done
     kill -$sig $pid; wait $pid; rc=$?
-    last=$(tr '\r' '\n' < "$t/err" | grep -v "^generating" | grep .)
+    # The line may follow the "\rgenerating: step …" progress text on the same line.
+    last=$(tr '\r' '\n' < "$t/err" | grep -o "moodsteer-cli generate:.*")
     want=$([ $sig = INT ] && echo 130 || echo 143)
     check "SIG$sig: exit $want (got $rc: $last)" '[ $rc -eq $want ]'
     check "SIG$sig: one line saying interrupted" '[ "$(printf "%s\n" "$last" | grep -c .)" -eq 1 ] && [[ "$last" == *interrupted* ]]'

@@ -107,7 +107,13 @@ TEST(ProbingActivationSet, StreamingWriterMatchesSave) {
     s.save(saved);
     {
         ActivationSetWriter w(streamed, s.settings);
-        EXPECT_TRUE(std::filesystem::exists(streamed + ".spool"));
+        // The spool is a folder of our own (never a user's "<path>.spool").
+        int spools = 0;
+        for (const auto& e : std::filesystem::directory_iterator(dir))
+            spools += e.is_directory() &&
+                      e.path().filename().string().rfind(".streamed.safetensors.spool.moodsteer-tmp-",
+                                                         0) == 0;
+        EXPECT_EQ(1, spools);
         for (int i = 0; i < 7; ++i) {
             std::vector<float> rows;
             for (int l = 0; l < 3; ++l)

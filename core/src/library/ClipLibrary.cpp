@@ -312,7 +312,9 @@ AudioBuffer ClipLibrary::audio(const std::string& id) const {
     return readAudioFile(audioPath(id));
 }
 
-void ClipLibrary::rename(const std::string& id, const std::string& name) {
+void ClipLibrary::rename(const std::string& idRef, const std::string& name) {
+    // A copy: callers pass clips()[i].id, which load() below replaces.
+    const std::string id = idRef;
     Lock lock(*this);
     load();
     LibraryClip& c = get(id);
@@ -326,7 +328,9 @@ void ClipLibrary::rename(const std::string& id, const std::string& name) {
     }
 }
 
-void ClipLibrary::setPredictedEmotion(const std::string& id, double valence, double arousal) {
+void ClipLibrary::setPredictedEmotion(const std::string& idRef, double valence, double arousal) {
+    // A copy: callers pass clips()[i].id, which load() below replaces.
+    const std::string id = idRef;
     Lock lock(*this);
     load();
     LibraryClip& c = get(id);
@@ -342,7 +346,9 @@ void ClipLibrary::setPredictedEmotion(const std::string& id, double valence, dou
     }
 }
 
-void ClipLibrary::remove(const std::string& id) {
+void ClipLibrary::remove(const std::string& idRef) {
+    // A copy: callers pass clips()[i].id, which load() below replaces.
+    const std::string id = idRef;
     Lock lock(*this);
     load();
     get(id);
