@@ -30,6 +30,9 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
                        else 3; 1 disables)
   --top-k K (250)  --top-p P (0: off)  --temperature T (1)
   --recipe FILE        start from a clip's JSON sidecar (options given here override it)
+  --continue FILE      continue a codes file (.safetensors), a clip's recipe (.json) or a
+                       recording (.wav/.flac/.ogg, MusicGen models): OUT holds the prompt then
+                       --seconds of new music, generated in windows when longer than one
   --codes-out FILE     also write the codes (safetensors, int64 [K, frames], tensor "codes")
   --steer VEC.safetensors:ALPHA[:LAYER]   steer towards a vector (repeatable; negative ALPHA
                        pushes away; valence/arousal vectors take signed alphas)
@@ -48,6 +51,7 @@ static int runGenerate(const std::vector<std::string>& argv) {
     args.allowOnly({"model",       "prompt", "prompt-ids", "valence",  "arousal",    "seconds",
                     "steps",       "seed",   "greedy",     "guidance", "top-k",      "top-p",
                     "temperature", "recipe", "codes-out",  "steer",    "transition", "threads",
+                    "continue",
                     "precision",   "json",   "quiet",      "out",      "help"});
     const std::string out = args.require("out");
     if (!isSupportedAudioExtension(out))
@@ -66,6 +70,10 @@ static int runGenerate(const std::vector<std::string>& argv) {
         r.arousal = args.getDouble("arousal", r.arousal.value_or(5.0));
     }
     r.seconds = args.getDouble("seconds", r.seconds);
+    if (args.has("continue")) {
+        r.continueFrom = args.get("continue");
+        r.incomplete = false;
+    }
     r.steps = static_cast<int>(args.getInt("steps", r.steps));
     r.seed = static_cast<std::uint64_t>(args.getInt("seed", static_cast<long long>(r.seed)));
     r.greedy = args.has("greedy") || r.greedy;
