@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 using namespace moodsteer;
 
