@@ -48,11 +48,10 @@ static int runGenerate(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n";
         return 0;
     }
-    args.allowOnly({"model",       "prompt", "prompt-ids", "valence",  "arousal",    "seconds",
-                    "steps",       "seed",   "greedy",     "guidance", "top-k",      "top-p",
-                    "temperature", "recipe", "codes-out",  "steer",    "transition", "threads",
-                    "continue",
-                    "precision",   "json",   "quiet",      "out",      "help"});
+    args.allowOnly({"model",       "prompt",    "prompt-ids", "valence",  "arousal",    "seconds",
+                    "steps",       "seed",      "greedy",     "guidance", "top-k",      "top-p",
+                    "temperature", "recipe",    "codes-out",  "steer",    "transition", "threads",
+                    "continue",    "precision", "json",       "quiet",    "out",        "help"});
     const std::string out = args.require("out");
     if (!isSupportedAudioExtension(out))
         throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");

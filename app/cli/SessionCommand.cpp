@@ -20,7 +20,8 @@
 namespace moodsteer::cli {
 namespace {
 
-const char* kHelp = R"(usage: moodsteer-cli session --minutes M (--path PATH | --preset NAME) --out F.wav|.flac|.ogg
+const char* kHelp =
+    R"(usage: moodsteer-cli session --minutes M (--path PATH | --preset NAME) --out F.wav|.flac|.ogg
 
   --minutes M          session length (> 0)
   --path "0:3,3 300:7,6 600:7,6"   emotion keyframes TIME_S:VALENCE,AROUSAL (held after the last)
@@ -41,11 +42,14 @@ finished windows (recipe marked "incomplete"; exit code 130).)";
 
 std::atomic<bool> gCancel{false};
 
-extern "C" void onInterrupt(int) { gCancel.store(true); }
+extern "C" void onInterrupt(int) {
+    gCancel.store(true);
+}
 
 std::pair<double, double> parsePoint(const std::string& text, const std::string& option) {
     const auto parts = splitList(text, ',', option);
-    if (parts.size() != 2) throw UsageError(option + " expects VALENCE,AROUSAL, got '" + text + "'");
+    if (parts.size() != 2)
+        throw UsageError(option + " expects VALENCE,AROUSAL, got '" + text + "'");
     try {
         std::size_t a = 0, b = 0;
         const double v = std::stod(parts[0], &a), ar = std::stod(parts[1], &b);
@@ -86,10 +90,11 @@ static int runSession(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n";
         return 0;
     }
-    args.allowOnly({"minutes", "path", "smooth", "preset", "from", "to", "hold-minutes", "prompt",
-                    "prompt-ids", "model", "window", "stride", "continue", "steer", "seed",
-                    "greedy", "guidance", "temperature", "top-k", "top-p", "codes-out", "threads",
-                    "precision", "json", "quiet", "out", "help"});
+    args.allowOnly({"minutes",      "path",   "smooth",     "preset",  "from",      "to",
+                    "hold-minutes", "prompt", "prompt-ids", "model",   "window",    "stride",
+                    "continue",     "steer",  "seed",       "greedy",  "guidance",  "temperature",
+                    "top-k",        "top-p",  "codes-out",  "threads", "precision", "json",
+                    "quiet",        "out",    "help"});
     const std::string out = args.require("out");
     if (!isSupportedAudioExtension(out))
         throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");
@@ -103,9 +108,9 @@ static int runSession(const std::vector<std::string>& argv) {
     const double seconds = minutes * 60;
     Recipe r;
     r.seconds = seconds;
-    const auto interpolation = args.has("smooth") ? PathInterpolation::Smooth : PathInterpolation::Linear;
-    if (args.has("path") == args.has("preset"))
-        throw UsageError("give either --path or --preset");
+    const auto interpolation =
+        args.has("smooth") ? PathInterpolation::Smooth : PathInterpolation::Linear;
+    if (args.has("path") == args.has("preset")) throw UsageError("give either --path or --preset");
     try {
         if (args.has("path")) {
             if (args.has("from") || args.has("to") || args.has("hold-minutes"))
@@ -186,7 +191,8 @@ static int runSession(const std::vector<std::string>& argv) {
     const std::string recipeJson = result.recipe.toJson();
     OutputSet outputs;
     outputs.add(out, [&](const std::string& path) {
-        writeAudioFile(path, result.audio, {"MoodSteer session", result.recipe.toJson(-1), ""}, true);
+        writeAudioFile(path, result.audio, {"MoodSteer session", result.recipe.toJson(-1), ""},
+                       true);
     });
     outputs.add(ClipLibrary::sidecarPath(out),
                 [&](const std::string& path) { writeTextFileAtomically(path, recipeJson + "\n"); });

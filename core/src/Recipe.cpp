@@ -12,7 +12,8 @@ namespace {
 
 double finiteField(const nlohmann::json& j, const char* key) {
     if (!j.is_number() || !std::isfinite(j.get<double>()))
-        throw std::runtime_error(std::string("recipe: field '") + key + "' must be a finite number");
+        throw std::runtime_error(std::string("recipe: field '") + key +
+                                 "' must be a finite number");
     return j.get<double>();
 }
 
@@ -60,8 +61,9 @@ std::string Recipe::toJson(int indent) const {
         auto keys = nlohmann::ordered_json::array();
         for (const auto& k : emotionPath.keyframes())
             keys.push_back({k.time, k.valence, k.arousal});
-        j["emotion_path"] = {{"interpolation", VaPath::interpolationName(emotionPath.interpolation())},
-                             {"keyframes", keys}};
+        j["emotion_path"] = {
+            {"interpolation", VaPath::interpolationName(emotionPath.interpolation())},
+            {"keyframes", keys}};
     }
     if (windowSeconds > 0) {
         j["window_seconds"] = windowSeconds;
@@ -122,10 +124,13 @@ Recipe Recipe::fromJson(const std::string& text) {
             } catch (const std::invalid_argument& e) {
                 throw std::runtime_error(std::string("recipe: ") + e.what());
             }
-            if (s.contains("from_seconds")) spec.fromSeconds = finiteField(s["from_seconds"], "from_seconds");
-            if (s.contains("to_seconds")) spec.toSeconds = finiteField(s["to_seconds"], "to_seconds");
-            if (spec.hasRange() && !(spec.fromSeconds.value_or(0) >= 0 &&
-                                     spec.fromSeconds.value_or(0) < spec.toSeconds.value_or(INFINITY)))
+            if (s.contains("from_seconds"))
+                spec.fromSeconds = finiteField(s["from_seconds"], "from_seconds");
+            if (s.contains("to_seconds"))
+                spec.toSeconds = finiteField(s["to_seconds"], "to_seconds");
+            if (spec.hasRange() &&
+                !(spec.fromSeconds.value_or(0) >= 0 &&
+                  spec.fromSeconds.value_or(0) < spec.toSeconds.value_or(INFINITY)))
                 throw std::runtime_error("recipe: steering '" + spec.label +
                                          "' needs 0 <= from_seconds < to_seconds");
             r.steering.push_back(spec);
@@ -137,7 +142,8 @@ Recipe Recipe::fromJson(const std::string& text) {
         std::vector<VaKeyframe> keys;
         for (const auto& k : (*it)["keyframes"]) {
             if (!k.is_array() || k.size() != 3)
-                throw std::runtime_error("recipe: each emotion_path keyframe is [time, valence, arousal]");
+                throw std::runtime_error(
+                    "recipe: each emotion_path keyframe is [time, valence, arousal]");
             keys.push_back({finiteField(k[0], "emotion_path"), finiteField(k[1], "emotion_path"),
                             finiteField(k[2], "emotion_path")});
         }
@@ -153,7 +159,8 @@ Recipe Recipe::fromJson(const std::string& text) {
     read(j, "stride_seconds", r.strideSeconds);
     if (!std::isfinite(r.windowSeconds) || r.windowSeconds < 0 || !std::isfinite(r.strideSeconds) ||
         r.strideSeconds < 0 || (r.windowSeconds > 0 && r.strideSeconds >= r.windowSeconds))
-        throw std::runtime_error("recipe: need window_seconds >= 0 and 0 <= stride_seconds < window_seconds");
+        throw std::runtime_error(
+            "recipe: need window_seconds >= 0 and 0 <= stride_seconds < window_seconds");
     if (auto it = j.find("reseeds"); it != j.end() && !it->is_null()) {
         if (!it->is_array()) throw std::runtime_error("recipe: 'reseeds' must be an array");
         for (const auto& e : *it) {

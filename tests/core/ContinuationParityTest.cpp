@@ -3,12 +3,12 @@
 // the fixture's tensors, so another fixture of the same kind (another tiny model) runs
 // unchanged: point MOODSTEER_CONTINUATION at its folder (its model and text inputs one
 // folder up, as in the shipped one).
+#include "TestPaths.h"
 #include "core/CodesFile.h"
 #include "core/MusicEngine.h"
 #include "engine/Generator.h"
 #include "engine/MusicEngineImpl.h"
 #include "models/StateDict.h"
-#include "TestPaths.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -25,7 +25,9 @@ std::string fixtureDir() {
     if (const char* env = std::getenv("MOODSTEER_CONTINUATION")) return env;
     return test::parityDir() + "/continuation";
 }
-std::string modelDir() { return (fs::path(fixtureDir()) / "..").lexically_normal().string(); }
+std::string modelDir() {
+    return (fs::path(fixtureDir()) / "..").lexically_normal().string();
+}
 
 struct Fixture {
     std::shared_ptr<models::SafetensorsReader> file, text;
@@ -35,10 +37,10 @@ struct Fixture {
 };
 
 const Fixture& fixture() {
-    static Fixture f{std::make_shared<models::SafetensorsReader>(models::SafetensorsReader::open(
-                         fixtureDir() + "/reference.safetensors")),
-                     std::make_shared<models::SafetensorsReader>(models::SafetensorsReader::open(
-                         modelDir() + "/reference.safetensors"))};
+    static Fixture f{std::make_shared<models::SafetensorsReader>(
+                         models::SafetensorsReader::open(fixtureDir() + "/reference.safetensors")),
+                     std::make_shared<models::SafetensorsReader>(
+                         models::SafetensorsReader::open(modelDir() + "/reference.safetensors"))};
     return f;
 }
 
@@ -53,13 +55,15 @@ CodeGrid grid(const torch::Tensor& kt) { // [K, T] int64
     return g;
 }
 
-bool haveFixture() { return fs::exists(fixtureDir() + "/reference.safetensors"); }
+bool haveFixture() {
+    return fs::exists(fixtureDir() + "/reference.safetensors");
+}
 
-#define REQUIRE_CONTINUATION()                                                                 \
-    do {                                                                                       \
-        if (!haveFixture())                                                                    \
-            GTEST_SKIP() << "\n*** CONTINUATION FIXTURE NOT FOUND at " << fixtureDir()         \
-                         << " — continuation parity NOT checked ***";                          \
+#define REQUIRE_CONTINUATION()                                                                     \
+    do {                                                                                           \
+        if (!haveFixture())                                                                        \
+            GTEST_SKIP() << "\n*** CONTINUATION FIXTURE NOT FOUND at " << fixtureDir()             \
+                         << " — continuation parity NOT checked ***";                              \
     } while (0)
 
 /// The prompts of a case, one [K, T] grid per item.
@@ -86,7 +90,7 @@ TEST(ContinuationParity, EncodingTheAudioPromptGivesTheReferenceCodes) {
     auto& d = engine->impl();
     const auto& f = fixture();
     auto wave = f.get("aprompt_input_values"); // [B, 1, S]
-    auto expected = f.get("aprompt_codes")[0];  // [B, K, T]
+    auto expected = f.get("aprompt_codes")[0]; // [B, K, T]
     for (int b = 0; b < wave.size(0); ++b) {
         AudioBuffer audio;
         audio.sampleRate = d.codec->sampleRate();
@@ -173,7 +177,9 @@ TEST(ContinuationParityFacade, ContinuingACodesFileMatchesTheReference) {
         r.continueFrom = codesPath;
         std::vector<float> streamed;
         GenerationCallbacks cb;
-        cb.onAudio = [&](const float* s, std::size_t n) { streamed.insert(streamed.end(), s, s + n); };
+        cb.onAudio = [&](const float* s, std::size_t n) {
+            streamed.insert(streamed.end(), s, s + n);
+        };
         auto res = engine->generate(r, cb);
         EXPECT_EQ(prompts[b].frames, res.promptFrames);
         EXPECT_EQ(res.codes, grid(expectedCodes[b]).data) << "item " << b;

@@ -1,12 +1,12 @@
 // Prefilling a window with T frames of context in one batched forward pass gives the same
 // next-step logits (and the same greedy continuation) as having generated those frames step
 // by step — for the tiny MusicGen of ../shared/parity and for the embedded model.
+#include "TestPaths.h"
 #include "core/MusicEngine.h"
 #include "engine/Generator.h"
 #include "engine/MusicEngineImpl.h"
 #include "engine/MusicgenFamily.h"
 #include "engine/MusicgenWindow.h"
-#include "TestPaths.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

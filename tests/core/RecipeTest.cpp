@@ -95,9 +95,7 @@ TEST(Recipe, OldRecipesReadAndWriteUnchanged) {
 }
 
 TEST(Recipe, RejectsBadTimeVaryingFields) {
-    const auto bad = [](const std::string& extra) {
-        return R"({"prompt":"x",)" + extra + "}";
-    };
+    const auto bad = [](const std::string& extra) { return R"({"prompt":"x",)" + extra + "}"; };
     for (const std::string& extra :
          {std::string(R"("emotion_path":{"keyframes":[[0,3,3],[0,4,4]]})"),
           std::string(R"("emotion_path":{"keyframes":[[0,3]]})"),

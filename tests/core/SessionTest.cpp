@@ -1,9 +1,9 @@
 // Long sessions on the embedded model: windowed continuation through the model-family seam,
 // an emotion path followed inside windows, the guard, cancellation and exact regeneration.
 #include "core/MusicEngine.h"
+#include "engine/MusicEngineImpl.h"
 #include "session/WindowGuard.h"
 #include "session/WindowedGeneration.h"
-#include "engine/MusicEngineImpl.h"
 
 #include <gtest/gtest.h>
 
@@ -66,8 +66,7 @@ TEST(Session, ThreeMinutesFollowAPathInWindowsWithoutSilence) {
     const WindowPlan plan = WindowPlan::of(*engine.impl().family, r);
     EXPECT_EQ(plan.window - plan.context(), plan.stride);
     EXPECT_GE(plan.context() * 3, plan.window - 1); // at least a third of a window is context
-    const int expectedWindows =
-        1 + (res.frames - plan.window + plan.stride - 1) / plan.stride;
+    const int expectedWindows = 1 + (res.frames - plan.window + plan.stride - 1) / plan.stride;
     EXPECT_EQ(expectedWindows, windows);
     EXPECT_EQ(static_cast<std::size_t>(expectedWindows), res.windowLevels.size());
     for (double level : res.windowLevels)

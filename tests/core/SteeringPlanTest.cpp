@@ -93,7 +93,7 @@ TEST(SteeringPlan, TimeRangesSwitchAnEntryOnlyInsideTheirSeconds) {
     plan.add(vec("jazz", 2, d, 1), 0.5, SteeringSchedule::RampUp);
     plan.setRange(0, 60, 120);
     plan.add(vec("rock", 2, d, 2), 0.4);
-    plan.setRange(1, 100, INFINITY); // open end
+    plan.setRange(1, 100, INFINITY);     // open end
     plan.add(vec("jazz", 2, d, 3), 0.3); // unranged: the clip position as before
     EXPECT_DOUBLE_EQ(0.0, plan.alphaAt(0, SteeringTime{0.5, 59.9}));
     EXPECT_DOUBLE_EQ(0.0, plan.alphaAt(0, SteeringTime{0.5, 60.0})); // ramp starts at 0

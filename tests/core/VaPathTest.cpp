@@ -9,7 +9,7 @@ using namespace moodsteer;
 
 TEST(VaPath, LinearInterpolatesAndHoldsTheEnds) {
     VaPath p({{10, 3, 8}, {70, 6, 2}});
-    EXPECT_EQ(std::make_pair(3.0, 8.0), p.at(0));   // before the first keyframe: held
+    EXPECT_EQ(std::make_pair(3.0, 8.0), p.at(0)); // before the first keyframe: held
     EXPECT_EQ(std::make_pair(3.0, 8.0), p.at(10));
     const auto mid = p.at(40);
     EXPECT_DOUBLE_EQ(4.5, mid.first);
@@ -62,8 +62,8 @@ TEST(VaPath, ParsesTheCommandLineForm) {
 }
 
 TEST(VaPath, RejectsBadKeyframesWithOneLine) {
-    for (const char* bad : {"", "0:3", "0:3,x", "x:3,3", "0:3,3 0:4,4", "10:3,3 5:4,4",
-                            "0:0.5,3", "0:3,9.5", "-1:3,3", "0:3,3junk", "nan:3,3"}) {
+    for (const char* bad : {"", "0:3", "0:3,x", "x:3,3", "0:3,3 0:4,4", "10:3,3 5:4,4", "0:0.5,3",
+                            "0:3,9.5", "-1:3,3", "0:3,3junk", "nan:3,3"}) {
         try {
             VaPath::parse(bad);
             ADD_FAILURE() << "accepted '" << bad << "'";
@@ -90,7 +90,8 @@ TEST(VaPath, IsoPresetsMoveThenHold) {
     }
     EXPECT_LT(VaPath::presetEndpoints("activate").first.second,
               VaPath::presetEndpoints("activate").second.second);
-    EXPECT_LT(VaPath::presetEndpoints("lift").first.first, VaPath::presetEndpoints("lift").second.first);
+    EXPECT_LT(VaPath::presetEndpoints("lift").first.first,
+              VaPath::presetEndpoints("lift").second.first);
     EXPECT_THROW(VaPath::presetEndpoints("sleep"), std::invalid_argument);
     EXPECT_THROW(VaPath::iso(from, to, 0, 10), std::invalid_argument);
 }

@@ -26,8 +26,8 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
                                      " codebooks of the same length");
     pattern_.emplace(k_, promptFrames_ + o_.frames, cfg.pad_token_id);
     if (pattern_->length() > cfg.max_position_embeddings)
-        throw std::runtime_error("clip of " + std::to_string(pattern_->frames()) + " frames needs " +
-                                 std::to_string(pattern_->length()) +
+        throw std::runtime_error("clip of " + std::to_string(pattern_->frames()) +
+                                 " frames needs " + std::to_string(pattern_->length()) +
                                  " positions; the model has " +
                                  std::to_string(cfg.max_position_embeddings));
     cfgOn_ = o_.guidance > 1.0;
@@ -37,8 +37,9 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
     rows_ = static_cast<int>(mem.size(0));
     cross_ = lm_->precomputeCross(mem, msk);
     cache_ = lm_->makeCache(rows_, pattern_->length());
-    delayed_.assign(batch_, std::vector<std::int64_t>(
-                                static_cast<std::size_t>(k_) * pattern_->length(), cfg.pad_token_id));
+    delayed_.assign(batch_,
+                    std::vector<std::int64_t>(static_cast<std::size_t>(k_) * pattern_->length(),
+                                              cfg.pad_token_id));
     // The prompt's forced positions: codebook k carries frame t-k-1 at t in [k+1, k+T].
     for (int b = 0; b < static_cast<int>(o_.prompt.size()); ++b)
         for (int k = 0; k < k_; ++k)

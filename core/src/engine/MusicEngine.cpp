@@ -10,8 +10,8 @@
 #include "engine/MusicEngineImpl.h"
 #include "engine/MusicgenFamily.h"
 #include "engine/MusicgenWindow.h"
-#include "session/WindowedGeneration.h"
 #include "engine/SynthCodecFactory.h"
+#include "session/WindowedGeneration.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -253,7 +253,9 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
     return result;
 }
 
-CodeGrid MusicEngine::promptCodes(const std::string& path) { return impl_->promptCodes(path); }
+CodeGrid MusicEngine::promptCodes(const std::string& path) {
+    return impl_->promptCodes(path);
+}
 
 CodeGrid MusicEngine::Impl::promptCodes(const std::string& path) {
     const auto ext = fs::path(path).extension().string();

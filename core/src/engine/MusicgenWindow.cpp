@@ -46,8 +46,8 @@ MusicgenWindow::MusicgenWindow(MusicEngine::Impl& engine, const WindowRequest& r
     }
     if (!r.steering.empty()) {
         try {
-            plan_ = std::make_shared<const SteeringPlan>(SteeringPlan::fromRecipe(
-                r.steering, info.id, info.hiddenSize, info.numLayers));
+            plan_ = std::make_shared<const SteeringPlan>(
+                SteeringPlan::fromRecipe(r.steering, info.id, info.hiddenSize, info.numLayers));
         } catch (const std::exception& e) {
             throw EngineError(e.what());
         }
@@ -91,8 +91,8 @@ void MusicgenWindow::prepareStep(int step) {
         if (va != *emotion_) setEmotion(va);
     }
     const int globalStep = request_.startFrame + step;
-    steer_->setTime({clipPosition(globalStep, request_.totalFrames + engine_.info.numCodebooks - 1),
-                     seconds});
+    steer_->setTime(
+        {clipPosition(globalStep, request_.totalFrames + engine_.info.numCodebooks - 1), seconds});
     if (beforeStep_) beforeStep_(step);
 }
 

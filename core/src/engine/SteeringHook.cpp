@@ -25,7 +25,9 @@ SteeringHook::SteeringHook(std::shared_ptr<const SteeringPlan> plan, int conditi
     }
 }
 
-void SteeringHook::setStep(int step) { time_ = {clipPosition(step, totalSteps_), NAN}; }
+void SteeringHook::setStep(int step) {
+    time_ = {clipPosition(step, totalSteps_), NAN};
+}
 
 void SteeringHook::steerRows(const SteeringPlan& plan, int layer, double t, torch::Tensor& residual,
                              int conditionalRows) {

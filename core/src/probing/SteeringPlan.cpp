@@ -120,7 +120,8 @@ void SteeringPlan::apply(int layer, double t, float* rows, std::int64_t count, i
     apply(layer, SteeringTime{t, NAN}, rows, count, dim);
 }
 
-void SteeringPlan::apply(int layer, SteeringTime t, float* rows, std::int64_t count, int dim) const {
+void SteeringPlan::apply(int layer, SteeringTime t, float* rows, std::int64_t count,
+                         int dim) const {
     // A fixed-size batch keeps the hook allocation-free; more vectors on one layer than fit
     // are applied in further batches (each batch renormalises).
     std::array<SteeringTerm, 16> terms;

@@ -119,7 +119,8 @@ VaPath VaPath::parse(const std::string& text, PathInterpolation interpolation) {
         const auto colon = item.find(':');
         const auto comma = item.find(',', colon == std::string::npos ? 0 : colon);
         const std::string bad = "emotion path: '" + item + "' is not TIME:VALENCE,AROUSAL";
-        if (colon == std::string::npos || comma == std::string::npos) throw std::invalid_argument(bad);
+        if (colon == std::string::npos || comma == std::string::npos)
+            throw std::invalid_argument(bad);
         VaKeyframe k;
         try {
             std::size_t used = 0;
@@ -136,12 +137,13 @@ VaPath VaPath::parse(const std::string& text, PathInterpolation interpolation) {
         }
         keys.push_back(k);
     }
-    if (keys.empty()) throw std::invalid_argument("emotion path is empty: give TIME:VALENCE,AROUSAL");
+    if (keys.empty())
+        throw std::invalid_argument("emotion path is empty: give TIME:VALENCE,AROUSAL");
     return VaPath(std::move(keys), interpolation);
 }
 
-VaPath VaPath::iso(std::pair<double, double> from, std::pair<double, double> to,
-                   double moveSeconds, double holdSeconds, PathInterpolation interpolation) {
+VaPath VaPath::iso(std::pair<double, double> from, std::pair<double, double> to, double moveSeconds,
+                   double holdSeconds, PathInterpolation interpolation) {
     if (!(moveSeconds > 0) || !std::isfinite(moveSeconds))
         throw std::invalid_argument("iso path: the move must last > 0 seconds");
     if (!(holdSeconds >= 0) || !std::isfinite(holdSeconds))

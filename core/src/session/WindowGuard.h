@@ -23,14 +23,13 @@ struct WindowVerdict {
 
 class WindowGuard {
   public:
-    static constexpr double kSilenceDbfs = -50.0;  ///< the issue's bar: no window below it
-    static constexpr double kLoopFraction = 0.95;  ///< periodic this much = one looped bar
-    static constexpr double kShortestBar = 0.5;    ///< seconds
-    static constexpr double kLongestBar = 4.0;     ///< seconds
+    static constexpr double kSilenceDbfs = -50.0; ///< the issue's bar: no window below it
+    static constexpr double kLoopFraction = 0.95; ///< periodic this much = one looped bar
+    static constexpr double kShortestBar = 0.5;   ///< seconds
+    static constexpr double kLongestBar = 4.0;    ///< seconds
 
     /// `codes`: the window's new frames; `audio`: their decoded audio.
-    static WindowVerdict inspect(const CodeGrid& codes, const AudioBuffer& audio,
-                                 double frameRate);
+    static WindowVerdict inspect(const CodeGrid& codes, const AudioBuffer& audio, double frameRate);
     static double levelDbfs(const float* samples, std::size_t count);
 };
 

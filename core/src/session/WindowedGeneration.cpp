@@ -33,8 +33,9 @@ WindowPlan WindowPlan::of(const ModelFamily& family, const Recipe& r) {
     const int longest = family.windowFrames();
     p.window = r.windowSeconds > 0 ? static_cast<int>(std::lround(r.windowSeconds * fr)) : longest;
     if (p.window > longest)
-        throw EngineError("window of " + std::to_string(r.windowSeconds) + " s is longer than the " +
-                          std::to_string(longest / fr) + " s this model's positions allow");
+        throw EngineError("window of " + std::to_string(r.windowSeconds) +
+                          " s is longer than the " + std::to_string(longest / fr) +
+                          " s this model's positions allow");
     if (p.window < 2) throw EngineError("the window must be at least two frames long");
     p.stride = r.strideSeconds > 0 ? static_cast<int>(std::lround(r.strideSeconds * fr))
                                    : (2 * p.window) / 3; // audiocraft: 30 s window, 18-20 s stride
@@ -60,8 +61,8 @@ std::uint64_t windowSeed(std::uint64_t seed, int index) {
     return z ^ (z >> 31);
 }
 
-GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe,
-                                  const CodeGrid& prompt, const GenerationCallbacks& cb) {
+GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, const CodeGrid& prompt,
+                                  const GenerationCallbacks& cb) {
     const auto start = std::chrono::steady_clock::now();
     const ModelInfo& info = family.info();
     const AudioCodec& codec = family.codec();
@@ -87,14 +88,15 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe,
     const auto emit = [&](const std::vector<float>& chunk) {
         if (chunk.empty()) return;
         audioSeconds += double(chunk.size()) / codec.sampleRate();
-        if (cb.keepAudio) result.audio.samples.insert(result.audio.samples.end(), chunk.begin(), chunk.end());
+        if (cb.keepAudio)
+            result.audio.samples.insert(result.audio.samples.end(), chunk.begin(), chunk.end());
         if (cb.onAudio) cb.onAudio(chunk.data(), chunk.size());
     };
     try {
         // The prompt is part of the returned clip (as transformers returns it): its audio first.
         if (prompt.frames > 0) emit(decoder->push(prompt));
-        const int firstNew = std::min(plan.window - std::min(prompt.frames, plan.context()),
-                                      plan.totalNewFrames);
+        const int firstNew =
+            std::min(plan.window - std::min(prompt.frames, plan.context()), plan.totalNewFrames);
         const int windows =
             1 + std::max(0, (plan.totalNewFrames - firstNew + plan.stride - 1) / plan.stride);
         int made = 0;
@@ -123,9 +125,9 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe,
                     }
                     window->step();
                     if (cb.onProgress) {
-                        const double elapsed = std::chrono::duration<double>(
-                                                   std::chrono::steady_clock::now() - start)
-                                                   .count();
+                        const double elapsed =
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                                .count();
                         const double done = made + double(window->stepsDone()) /
                                                        window->totalSteps() * req.newFrames;
                         GenerationProgress p;

@@ -32,7 +32,7 @@ struct WindowPlan {
 std::uint64_t windowSeed(std::uint64_t seed, int index);
 
 /// `prompt`: frames the generation continues (may be empty).
-GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe,
-                                  const CodeGrid& prompt, const GenerationCallbacks& callbacks);
+GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, const CodeGrid& prompt,
+                                  const GenerationCallbacks& callbacks);
 
 } // namespace moodsteer
