@@ -39,6 +39,9 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
                        else 3; 1 disables)
   --top-k K (250)  --top-p P (0: off)  --temperature T (1)
   --recipe FILE        start from a clip's JSON sidecar (options given here override it)
+  --continue FILE      continue a codes file (.safetensors), a clip's recipe (.json) or a
+                       recording (.wav/.flac/.ogg, MusicGen models): OUT holds the prompt then
+                       --seconds of new music, generated in windows when longer than one
   --codes-out FILE     also write the codes (safetensors, int64 [K, frames], tensor "codes")
   --midi-out FILE.mid  also write the clip as a Standard MIDI File (the embedded model, whose
                        tokens are notes)
@@ -59,7 +62,7 @@ const std::vector<std::string> kKnown = {
     "steps",       "seed",   "greedy",     "guidance", "top-k",      "top-p",
     "temperature", "recipe", "codes-out",  "steer",    "transition", "threads",
     "precision",   "json",   "quiet",      "out",      "force",      "midi-out",
-    "help"};
+    "continue",    "help"};
 
 } // namespace
 
@@ -103,6 +106,10 @@ static int runGenerate(const std::vector<std::string>& argv) {
         r.arousal = args.getDouble("arousal", 5.0);
     }
     r.seconds = args.getDouble("seconds", r.seconds);
+    if (args.has("continue")) {
+        r.continueFrom = args.get("continue");
+        r.incomplete = false;
+    }
     r.steps = static_cast<int>(args.getInt("steps", r.steps));
     r.seed = args.getU64("seed", r.seed);
     r.greedy = args.has("greedy") || r.greedy;

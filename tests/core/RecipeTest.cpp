@@ -1,5 +1,7 @@
 #include "core/engine/Recipe.h"
 
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -131,4 +133,62 @@ TEST(Recipe, NonUtf8TextNeverThrowsFromTheWriter) {
     std::string text;
     ASSERT_NO_THROW(text = r.toJson(-1));
     EXPECT_NO_THROW(Recipe::fromJson(text));
+}
+
+TEST(Recipe, RoundTripsTimeVaryingAndSessionFields) {
+    Recipe r;
+    r.prompt = "a session";
+    r.emotionPath = VaPath({{0, 3, 8}, {480, 6, 2}, {600, 6, 2}}, PathInterpolation::Smooth);
+    SteeringSpec s{"jazz.safetensors", "jazz", 2, 0.3, SteeringSchedule::RampUp};
+    s.fromSeconds = 60;
+    s.toSeconds = 120.5;
+    r.steering.push_back(s);
+    SteeringSpec open{"rock.safetensors", "rock", 1, 0.2, SteeringSchedule::Constant};
+    open.fromSeconds = 300;
+    r.steering.push_back(open);
+    r.windowSeconds = 40.8;
+    r.strideSeconds = 27.2;
+    r.reseeds = {{3, 12345}, {7, 18446744073709551615ull}};
+    r.continueFrom = "clip.codes.safetensors";
+    r.incomplete = true;
+    const Recipe back = Recipe::fromJson(r.toJson());
+    EXPECT_EQ(r.toJson(), back.toJson());
+    ASSERT_EQ(3u, back.emotionPath.keyframes().size());
+    EXPECT_EQ(PathInterpolation::Smooth, back.emotionPath.interpolation());
+    EXPECT_DOUBLE_EQ(480, back.emotionPath.keyframes()[1].time);
+    EXPECT_DOUBLE_EQ(120.5, *back.steering[0].toSeconds);
+    EXPECT_FALSE(back.steering[1].toSeconds.has_value());
+    EXPECT_DOUBLE_EQ(300, *back.steering[1].fromSeconds);
+    EXPECT_EQ(18446744073709551615ull, back.reseeds[1].seed);
+    EXPECT_TRUE(back.incomplete);
+    EXPECT_TRUE(back.hasEmotion());
+}
+
+TEST(Recipe, OldRecipesReadAndWriteUnchanged) {
+    // A recipe written before paths, ranges and sessions existed: no new field appears.
+    const std::string old =
+        R"({"model":"embedded","prompt":"calm","valence":7.0,"arousal":3.0,"seed":4,)"
+        R"("guidance":2.0,"temperature":1.0,"top_k":250,"top_p":0.0,"greedy":false,)"
+        R"("seconds":10.0,"steps":0,"steering":[{"vector":"v.safetensors","label":"jazz",)"
+        R"("layer":2,"alpha":0.5,"schedule":"constant"}],"engine_version":"0.1.0"})";
+    const Recipe r = Recipe::fromJson(old);
+    EXPECT_TRUE(r.emotionPath.empty());
+    EXPECT_FALSE(r.steering[0].hasRange());
+    EXPECT_EQ(0, r.windowSeconds);
+    EXPECT_FALSE(r.incomplete);
+    EXPECT_EQ(nlohmann::json::parse(old), nlohmann::json::parse(r.toJson()));
+}
+
+TEST(Recipe, RejectsBadTimeVaryingFields) {
+    const auto bad = [](const std::string& extra) { return R"({"prompt":"x",)" + extra + "}"; };
+    for (const std::string& extra :
+         {std::string(R"("emotion_path":{"keyframes":[[0,3,3],[0,4,4]]})"),
+          std::string(R"("emotion_path":{"keyframes":[[0,3]]})"),
+          std::string(R"("emotion_path":{"keyframes":[[0,3,10]]})"),
+          std::string(R"("emotion_path":{"interpolation":"cubic","keyframes":[[0,3,3]]})"),
+          std::string(R"("window_seconds":10,"stride_seconds":10)"),
+          std::string(R"("window_seconds":-1)"),
+          std::string(R"("steering":[{"label":"a","from_seconds":5,"to_seconds":5}])"),
+          std::string(R"("steering":[{"label":"a","from_seconds":"x"}])")})
+        EXPECT_THROW(Recipe::fromJson(bad(extra)), std::runtime_error) << extra;
 }

@@ -86,3 +86,32 @@ TEST(SteeringPlan, FromRecipeLoadsAndChecksVectors) {
     EXPECT_THROW(bad.add(vec("x", 1, 8, 8), 0.5, SteeringSchedule::RampUp, -1, 0.7, 0.2),
                  SteeringError);
 }
+
+TEST(SteeringPlan, TimeRangesSwitchAnEntryOnlyInsideTheirSeconds) {
+    const int d = 16;
+    SteeringPlan plan;
+    plan.add(vec("jazz", 2, d, 1), 0.5, SteeringSchedule::RampUp);
+    plan.setRange(0, 60, 120);
+    plan.add(vec("rock", 2, d, 2), 0.4);
+    plan.setRange(1, 100, INFINITY);     // open end
+    plan.add(vec("jazz", 2, d, 3), 0.3); // unranged: the clip position as before
+    EXPECT_DOUBLE_EQ(0.0, plan.alphaAt(0, SteeringTime{0.5, 59.9}));
+    EXPECT_DOUBLE_EQ(0.0, plan.alphaAt(0, SteeringTime{0.5, 60.0})); // ramp starts at 0
+    EXPECT_DOUBLE_EQ(0.25, plan.alphaAt(0, SteeringTime{0.5, 90.0}));
+    EXPECT_DOUBLE_EQ(0.0, plan.alphaAt(0, SteeringTime{0.5, 120.0})); // [from, to)
+    EXPECT_DOUBLE_EQ(0.0, plan.alphaAt(1, SteeringTime{0.1, 99.0}));
+    EXPECT_DOUBLE_EQ(0.4, plan.alphaAt(1, SteeringTime{0.9, 1e5}));
+    EXPECT_DOUBLE_EQ(0.3, plan.alphaAt(2, SteeringTime{0.2, 5.0}));
+    // Without a clock (the clip-position API) ranged entries are off, unranged unchanged.
+    EXPECT_DOUBLE_EQ(0.0, plan.alphaAt(0, 0.5));
+    EXPECT_DOUBLE_EQ(0.3, plan.alphaAt(2, 0.5));
+    // Only the entries active at that second move the rows.
+    auto a = rowsOf(3, d), b = rowsOf(3, d);
+    plan.apply(2, SteeringTime{0.5, 30.0}, a.data(), 3, d);
+    SteeringPlan unranged;
+    unranged.add(vec("jazz", 2, d, 3), 0.3);
+    unranged.apply(2, 0.5, b.data(), 3, d);
+    EXPECT_EQ(a, b);
+    EXPECT_THROW(plan.setRange(0, 10, 10), SteeringError);
+    EXPECT_THROW(plan.setRange(0, -1, 10), SteeringError);
+}

@@ -1,120 +1,189 @@
 #include "engine/Generator.h"
 
-#include "engine/DelayPattern.h"
-
 #include <torch/torch.h>
 
 namespace moodsteer {
 
 Generator::Generator(models::MusicgenForCausalLM lm) : lm_(std::move(lm)) {}
 
-GeneratorOutput Generator::run(const torch::Tensor& memory, const torch::Tensor& mask,
-                               const GeneratorOptions& o) {
+std::int64_t& Generator::delayedAt(int b, int k, int t) {
+    return delayed_[b][static_cast<std::size_t>(k) * pattern_->length() + t];
+}
+
+void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, GeneratorOptions o) {
     torch::NoGradGuard noGrad;
     const auto& cfg = lm_->config();
-    const int K = static_cast<int>(cfg.num_codebooks);
-    const int V = static_cast<int>(cfg.vocab_size);
-    const std::int64_t pad = cfg.pad_token_id;
-    const int B = static_cast<int>(memory.size(0));
-    const DelayPattern pattern(K, o.frames, pad);
-    if (pattern.length() > cfg.max_position_embeddings)
-        throw std::runtime_error("clip of " + std::to_string(o.frames) + " frames needs " +
-                                 std::to_string(pattern.length()) + " positions; the model has " +
+    o_ = std::move(o);
+    k_ = static_cast<int>(cfg.num_codebooks);
+    v_ = static_cast<int>(cfg.vocab_size);
+    batch_ = static_cast<int>(memory.size(0));
+    promptFrames_ = o_.prompt.empty() ? 0 : o_.prompt.front().frames;
+    if (!o_.prompt.empty() && static_cast<int>(o_.prompt.size()) != batch_)
+        throw std::runtime_error("prompt: one code grid per batch item expected");
+    for (const auto& p : o_.prompt)
+        if (p.numCodebooks != k_ || p.frames != promptFrames_)
+            throw std::runtime_error("prompt: every item needs " + std::to_string(k_) +
+                                     " codebooks of the same length");
+    pattern_.emplace(k_, promptFrames_ + o_.frames, cfg.pad_token_id);
+    if (pattern_->length() > cfg.max_position_embeddings)
+        throw std::runtime_error("clip of " + std::to_string(pattern_->frames()) +
+                                 " frames needs " + std::to_string(pattern_->length()) +
+                                 " positions; the model has " +
                                  std::to_string(cfg.max_position_embeddings));
-    const bool cfgOn = o.guidance > 1.0;
+    cfgOn_ = o_.guidance > 1.0;
     // Unconditional branch: zero states and an all-zero mask (cross-attention outputs 0).
-    auto mem = cfgOn ? torch::cat({memory, torch::zeros_like(memory)}, 0) : memory;
-    auto msk = cfgOn ? torch::cat({mask, torch::zeros_like(mask)}, 0) : mask;
-    const int rows = static_cast<int>(mem.size(0));
+    auto mem = cfgOn_ ? torch::cat({memory, torch::zeros_like(memory)}, 0) : memory;
+    auto msk = cfgOn_ ? torch::cat({mask, torch::zeros_like(mask)}, 0) : mask;
+    rows_ = static_cast<int>(mem.size(0));
+    cross_ = lm_->precomputeCross(mem, msk);
+    cache_ = lm_->makeCache(rows_, pattern_->length());
+    delayed_.assign(batch_,
+                    std::vector<std::int64_t>(static_cast<std::size_t>(k_) * pattern_->length(),
+                                              cfg.pad_token_id));
+    // The prompt's forced positions: codebook k carries frame t-k-1 at t in [k+1, k+T].
+    for (int b = 0; b < static_cast<int>(o_.prompt.size()); ++b)
+        for (int k = 0; k < k_; ++k)
+            for (int f = 0; f < promptFrames_; ++f) {
+                const auto code = o_.prompt[b].at(k, f);
+                if (code < 0 || code >= v_)
+                    throw std::runtime_error("prompt code " + std::to_string(code) +
+                                             " outside [0, " + std::to_string(v_) + ")");
+                delayedAt(b, k, f + k + 1) = code;
+            }
+    sampler_.emplace(o_.sampling, o_.seed);
+    column_ = torch::full({rows_ * k_, 1}, cfg.pad_token_id, torch::kInt64);
+    guided_.assign(static_cast<std::size_t>(batch_) * k_ * v_, 0.0f);
+    stepsDone_ = 0;
+    framesOut_ = promptFrames_;
+    prefilled_ = false;
+    logitsReady_ = false;
+}
 
-    auto cross = lm_->precomputeCross(mem, msk);
-    auto cache = lm_->makeCache(rows, pattern.length());
-    GeneratorOutput out;
-    out.delayed.assign(B, std::vector<std::int64_t>(static_cast<std::size_t>(K) * pattern.length(), pad));
-    Sampler sampler(o.sampling, o.seed);
-    auto column = torch::full({rows * K, 1}, pad, torch::kInt64);
-    // The next input column, written in place each step; the guided logits of one step.
-    std::vector<float> guided(static_cast<std::size_t>(B) * K * V);
-    int framesOut = 0;
-    const int steps = pattern.steps();
-    for (int s = 0; s < steps; ++s) {
-        if (o.cancel && o.cancel->load(std::memory_order_relaxed)) {
-            out.cancelled = true;
-            break;
-        }
-        if (o.beforeStep)
-            o.beforeStep(s);
-        auto logits = lm_->forward(column, cross, &cache, o.hooks); // [rows, K, 1, V]
-        const float* data = nullptr;
-        if (logits.scalar_type() == torch::kFloat32 && logits.is_contiguous()) {
-            // The usual case: combine the CFG halves in one pass over the logits, into a
-            // buffer reused every step (no tensor allocations or dispatches).
-            const float* l = logits.data_ptr<float>();
-            if (cfgOn) {
-                const std::size_t half = static_cast<std::size_t>(B) * K * V;
-                const float g = static_cast<float>(o.guidance);
-                for (std::size_t i = 0; i < half; ++i)
-                    guided[i] = l[half + i] + (l[i] - l[half + i]) * g;
-                data = guided.data();
-            } else {
-                data = l;
-            }
+void Generator::forwardAndGuide(const torch::Tensor& ids) {
+    const int B = batch_, K = k_, V = v_;
+    auto logits = lm_->forward(ids, cross_, &cache_, o_.hooks); // [rows, K, T, V]
+    if (logits.size(2) == 1 && logits.scalar_type() == torch::kFloat32 && logits.is_contiguous()) {
+        // The usual case: combine the CFG halves in one pass over the logits, into a
+        // buffer reused every step (no tensor allocations or dispatches).
+        const float* l = logits.data_ptr<float>();
+        const std::size_t half = static_cast<std::size_t>(B) * K * V;
+        if (cfgOn_) {
+            const float g = static_cast<float>(o_.guidance);
+            for (std::size_t i = 0; i < half; ++i)
+                guided_[i] = l[half + i] + (l[i] - l[half + i]) * g;
         } else {
-            auto last = logits.select(2, logits.size(2) - 1); // [rows, K, V]
-            if (cfgOn) {
-                auto cond = last.narrow(0, 0, B);
-                auto uncond = last.narrow(0, B, B);
-                last = uncond + (cond - uncond) * o.guidance;
-            }
-            last = last.contiguous().to(torch::kFloat32);
-            std::copy_n(last.data_ptr<float>(), guided.size(), guided.begin());
-            data = guided.data();
+            std::copy_n(l, half, guided_.begin());
         }
-        if (o.scores)
-            o.scores->push_back(
-                torch::from_blob(const_cast<float*>(data), {B * K, V}, torch::kFloat32).clone());
-        const int t = s + 1;
-        std::int64_t* col = column.data_ptr<std::int64_t>();
-        for (int b = 0; b < B; ++b)
-            for (int k = 0; k < K; ++k) {
-                const std::size_t row = static_cast<std::size_t>(b) * K + k;
-                std::int64_t id = sampler.sample(data + row * V, V);
-                if (pattern.isForced(k, t))
-                    id = pad;
-                // Both CFG halves see the same ids (transformers repeats the decoder ids).
-                col[row] = id;
-                if (cfgOn)
-                    col[static_cast<std::size_t>(B) * K + row] = id;
-                out.delayed[b][static_cast<std::size_t>(k) * pattern.length() + t] = id;
-            }
-        out.stepsDone = s + 1;
-        if (o.onStep)
-            o.onStep(s + 1, steps);
-        const int complete = pattern.completeFrames(t);
-        if (o.onFrames && complete > framesOut) {
-            CodeGrid fresh(K, complete - framesOut);
-            for (int k = 0; k < K; ++k)
-                for (int f = framesOut; f < complete; ++f)
-                    fresh.at(k, f - framesOut) =
-                        out.delayed[0][static_cast<std::size_t>(k) * pattern.length() + f + k + 1];
-            o.onFrames(fresh);
-        }
-        framesOut = complete;
+        return;
     }
-    for (int b = 0; b < B; ++b) {
-        if (out.cancelled) {
+    auto last = logits.select(2, logits.size(2) - 1); // [rows, K, V]
+    if (cfgOn_) {
+        auto cond = last.narrow(0, 0, B);
+        auto uncond = last.narrow(0, B, B);
+        last = uncond + (cond - uncond) * o_.guidance;
+    }
+    last = last.contiguous().to(torch::kFloat32);
+    std::copy_n(last.data_ptr<float>(), guided_.size(), guided_.begin());
+}
+
+void Generator::prefill() {
+    torch::NoGradGuard noGrad;
+    if (prefilled_) return;
+    if (o_.beforeStep) o_.beforeStep(0);
+    // The start column and the T prompt columns, rows b*K+k, repeated for the CFG half.
+    const int cols = promptFrames_ + 1;
+    auto ids = torch::empty({rows_ * k_, cols}, torch::kInt64);
+    auto* p = ids.data_ptr<std::int64_t>();
+    for (int r = 0; r < rows_; ++r)
+        for (int k = 0; k < k_; ++k)
+            for (int t = 0; t < cols; ++t)
+                p[(static_cast<std::size_t>(r) * k_ + k) * cols + t] = delayedAt(r % batch_, k, t);
+    forwardAndGuide(ids);
+    prefilled_ = true;
+    logitsReady_ = true;
+}
+
+bool Generator::step() {
+    torch::NoGradGuard noGrad;
+    if (done()) return true;
+    if (o_.cancel && o_.cancel->load(std::memory_order_relaxed)) return false;
+    const int s = stepsDone_;
+    if (!prefilled_) {
+        prefill();
+    } else if (!logitsReady_) {
+        if (o_.beforeStep) o_.beforeStep(s);
+        forwardAndGuide(column_);
+    }
+    logitsReady_ = false; // consumed by this step's sampling
+    const int B = batch_, K = k_, V = v_;
+    const float* data = guided_.data();
+    if (o_.scores)
+        o_.scores->push_back(
+            torch::from_blob(const_cast<float*>(data), {B * K, V}, torch::kFloat32).clone());
+    const int t = promptFrames_ + 1 + s; // the column this step writes
+    std::int64_t* col = column_.data_ptr<std::int64_t>();
+    for (int b = 0; b < B; ++b)
+        for (int k = 0; k < K; ++k) {
+            const std::size_t row = static_cast<std::size_t>(b) * K + k;
+            // Drawn even where the pattern forces the id, as transformers does: the random
+            // stream (and so a seeded clip) does not depend on the prompt's length.
+            std::int64_t id = sampler_->sample(data + row * V, V);
+            if (pattern_->isForced(k, t))
+                id = pattern_->padId();
+            else if (t <= k + promptFrames_)
+                id = delayedAt(b, k, t); // a prompt frame of a delayed codebook
+            // Both CFG halves see the same ids (transformers repeats the decoder ids).
+            col[row] = id;
+            if (cfgOn_) col[static_cast<std::size_t>(B) * K + row] = id;
+            delayedAt(b, k, t) = id;
+        }
+    stepsDone_ = s + 1;
+    if (o_.onStep) o_.onStep(stepsDone_, totalSteps());
+    const int complete = std::max(promptFrames_, pattern_->completeFrames(t));
+    if (o_.onFrames && complete > framesOut_) {
+        CodeGrid fresh(K, complete - framesOut_);
+        for (int k = 0; k < K; ++k)
+            for (int f = framesOut_; f < complete; ++f)
+                fresh.at(k, f - framesOut_) = delayedAt(0, k, f + k + 1);
+        o_.onFrames(fresh);
+    }
+    framesOut_ = std::max(framesOut_, complete);
+    return true;
+}
+
+GeneratorOutput Generator::finish(bool cancelled) {
+    GeneratorOutput out;
+    out.cancelled = cancelled;
+    out.stepsDone = stepsDone_;
+    for (int b = 0; b < batch_; ++b) {
+        if (cancelled || !done()) {
             // Keep the frames that are complete in every codebook.
-            const int done = pattern.completeFrames(out.stepsDone);
-            CodeGrid partial(K, done);
-            for (int k = 0; k < K; ++k)
-                for (int f = 0; f < done; ++f)
-                    partial.at(k, f) = out.delayed[b][static_cast<std::size_t>(k) * pattern.length() + f + k + 1];
+            const int t = promptFrames_ + stepsDone_;
+            const int complete = std::max(promptFrames_, pattern_->completeFrames(t));
+            CodeGrid partial(k_, complete);
+            for (int k = 0; k < k_; ++k)
+                for (int f = 0; f < complete; ++f)
+                    partial.at(k, f) = delayedAt(b, k, f + k + 1);
             out.codes.push_back(std::move(partial));
         } else {
-            out.codes.push_back(pattern.revert(out.delayed[b]));
+            out.codes.push_back(pattern_->revert(delayed_[b]));
         }
     }
+    out.delayed = std::move(delayed_);
+    delayed_.clear();
     return out;
+}
+
+GeneratorOutput Generator::run(const torch::Tensor& memory, const torch::Tensor& mask,
+                               const GeneratorOptions& o) {
+    start(memory, mask, o);
+    bool cancelled = false;
+    while (!done())
+        if (!step()) {
+            cancelled = true;
+            break;
+        }
+    return finish(cancelled);
 }
 
 } // namespace moodsteer

@@ -1,28 +1,43 @@
 // The MusicGen decode loop: classifier-free guidance batched as [cond; uncond], the delay
 // pattern, sampling, KV-cached incremental decoding, per-step progress, cancellation between
 // steps, and completed frames handed out as soon as all K codebooks have them (streaming).
+//
+// A generation may continue a prompt of T frames (an audio prompt's codes, or the tail of the
+// previous window of a long session), exactly as transformers' generate(decoder_input_ids=…):
+// the prompt enters the delay pattern as forced positions, the start column and the first T
+// columns are read in ONE batched forward pass (prefill), and the forced prompt codes of the
+// higher codebooks replace the predictions of the first K-1 steps. The returned codes are the
+// prompt followed by the new frames; streaming hands out only the new frames.
+//
+// Use run() for a whole generation, or start() / prefill() / step() to drive it step by step
+// (the model-family seam does, to change the conditioning between steps). One thread.
 #pragma once
 
 #include "core/audio/AudioCodec.h"
+#include "engine/DelayPattern.h"
 #include "engine/Sampler.h"
 #include "models/MusicgenDecoder.h"
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace moodsteer {
 
 struct GeneratorOptions {
-    int frames = 0;
+    int frames = 0;        ///< NEW frames to generate (after the prompt)
     double guidance = 3.0; ///< > 1 enables classifier-free guidance (doubles the batch)
     SamplingSettings sampling;
     std::uint64_t seed = 0;
+    /// Frames to continue, one grid per batch item (all the same length) or none.
+    std::vector<CodeGrid> prompt;
     /// Probing/steering hooks; rows [0, B) are the conditional branch.
     const models::DecoderHooks* hooks = nullptr;
+    /// Called before the forward pass of each step (step 0: before the prefill).
     std::function<void(int step)> beforeStep;
     std::function<void(int step, int totalSteps)> onStep;
-    /// New complete frames of batch item 0 (streaming).
+    /// New complete frames of batch item 0 (streaming; prompt frames are not repeated).
     std::function<void(const CodeGrid& newFrames)> onFrames;
     const std::atomic<bool>* cancel = nullptr;
     std::vector<torch::Tensor>* scores = nullptr; ///< per-step guided logits [B*K, V] (tests)
@@ -30,21 +45,54 @@ struct GeneratorOptions {
 
 struct GeneratorOutput {
     std::vector<std::vector<std::int64_t>> delayed; ///< per batch item: K x length ids
-    std::vector<CodeGrid> codes;                    ///< per batch item, delay reverted
+    std::vector<CodeGrid> codes; ///< per batch item, delay reverted: prompt + new frames
     bool cancelled = false;
     int stepsDone = 0;
 };
 
 class Generator {
-public:
+  public:
     explicit Generator(models::MusicgenForCausalLM lm);
 
     /// memory [B, S, D] (already projected and masked) with mask [B, S].
     GeneratorOutput run(const torch::Tensor& memory, const torch::Tensor& mask,
                         const GeneratorOptions& options);
 
-private:
+    /// Sets up one generation (cross-attention keys/values, cache, delay pattern with the
+    /// prompt). Throws std::runtime_error when prompt + frames exceed the positions.
+    void start(const torch::Tensor& memory, const torch::Tensor& mask, GeneratorOptions options);
+    /// Runs step 0's forward pass over the start column and the prompt at once.
+    void prefill();
+    /// One decode step (prefills first if needed). Returns false when cancelled.
+    bool step();
+    bool done() const { return stepsDone_ >= pattern_->steps() - promptFrames_; }
+    int totalSteps() const { return pattern_->steps() - promptFrames_; }
+    int stepsDone() const { return stepsDone_; }
+    int promptFrames() const { return promptFrames_; }
+    /// Finishes: the codes per item (prompt + the frames complete so far).
+    GeneratorOutput finish(bool cancelled);
+
+    /// The cross-attention memory in use (the family seam rewrites the AV row in place).
+    models::CrossAttentionCache& cross() { return cross_; }
+    int batch() const { return batch_; }
+
+  private:
+    /// Forward over `ids` ([rows*K, T]) and the guided last-position logits into guided_.
+    void forwardAndGuide(const torch::Tensor& ids);
+    std::int64_t& delayedAt(int b, int k, int t);
+
     models::MusicgenForCausalLM lm_;
+    GeneratorOptions o_;
+    std::optional<DelayPattern> pattern_;
+    models::CrossAttentionCache cross_;
+    models::SelfAttentionCache cache_;
+    std::optional<Sampler> sampler_;
+    std::vector<std::vector<std::int64_t>> delayed_;
+    std::vector<float> guided_;
+    torch::Tensor column_;
+    int batch_ = 0, rows_ = 0, k_ = 0, v_ = 0, promptFrames_ = 0, stepsDone_ = 0, framesOut_ = 0;
+    bool cfgOn_ = false, prefilled_ = false;
+    bool logitsReady_ = false; ///< the prefill's logits wait for step 0
 };
 
 } // namespace moodsteer

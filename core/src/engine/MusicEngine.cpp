@@ -3,15 +3,23 @@
 #include "core/io/Resources.h"
 #include "core/steering/SteeringPlan.h"
 #include "core/io/Version.h"
+#include "core/audio/AudioFile.h"
+#include "core/io/CodesFile.h"
+#include "core/audio/Resampler.h"
+#include "core/io/Resources.h"
+#include "core/io/Version.h"
 #include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
-#include "engine/Generator.h"
 #include "engine/MusicEngineImpl.h"
 #include "engine/OneLineErrors.h"
 #include "steering/SteeringHook.h"
 #include "engine/SynthCodecFactory.h"
 #include "models/BoundedRead.h"
 #include "models/SentencePieceTokenizer.h"
+#include "engine/MusicgenFamily.h"
+#include "engine/MusicgenWindow.h"
+#include "engine/SynthCodecFactory.h"
+#include "session/WindowedGeneration.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -20,6 +28,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace moodsteer {
@@ -127,6 +136,7 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
     info.defaultGuidance = defaultGuidanceOf(folder);
     for (const auto& p : impl->model->parameters())
         info.parameterCount += p.numel();
+    impl->family = std::make_unique<MusicgenFamily>(*impl);
     return std::unique_ptr<MusicEngine>(new MusicEngine(std::move(impl)));
 }
 
@@ -151,6 +161,18 @@ int MusicEngine::Impl::framesFor(const Recipe& r) const {
 }
 
 Conditioning MusicEngine::Impl::condition(const Recipe& r) {
+    if (r.valence.has_value() != r.arousal.has_value())
+        throw EngineError("give both valence and arousal, or neither");
+    std::optional<std::pair<double, double>> va;
+    if (!r.emotionPath.empty())
+        va = r.emotionPath.at(0.0);
+    else if (r.valence)
+        va = std::pair{*r.valence, *r.arousal};
+    return condition(r, va);
+}
+
+Conditioning MusicEngine::Impl::condition(const Recipe& r,
+                                          std::optional<std::pair<double, double>> emotion) {
     torch::NoGradGuard g;
     std::vector<std::int64_t> ids = r.promptIds;
     if (ids.empty() && !r.prompt.empty()) {
@@ -175,14 +197,14 @@ Conditioning MusicEngine::Impl::condition(const Recipe& r) {
     torch::Tensor va, avMask;
     if (r.valence.has_value() != r.arousal.has_value())
         throw EngineError("give both valence and arousal, or neither");
-    if (r.valence) {
+    if (emotion) {
         if (!info.hasAvEncoder)
             throw EngineError("this model has no valence/arousal encoder: use the text baseline "
                               "(an emotion word in the prompt)");
-        for (double x : {*r.valence, *r.arousal})
+        for (double x : {emotion->first, emotion->second})
             if (!(x >= 1.0 && x <= 9.0))
                 throw EngineError("valence and arousal must lie in [1, 9]");
-        va = torch::tensor({*r.valence, *r.arousal}, torch::kFloat32).view({1, 2});
+        va = torch::tensor({emotion->first, emotion->second}, torch::kFloat32).view({1, 2});
         avMask = torch::ones({1});
     }
     auto [memory, m] = model->encodeConditions(idT, mask, va, avMask);
@@ -196,82 +218,119 @@ GenerationResult MusicEngine::generate(const Recipe& recipe, const GenerationCal
 GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const GenerationCallbacks& cb,
                                              const models::DecoderHooks* observer,
                                              const std::function<void(int)>& beforeStep) {
+    if (recipe.windowSeconds > 0 || !recipe.continueFrom.empty()) {
+        if (observer || beforeStep)
+            throw EngineError("activation collection works on single clips, not windowed ones");
+        const CodeGrid prompt =
+            recipe.continueFrom.empty() ? CodeGrid() : promptCodes(recipe.continueFrom);
+        return generateWindowed(*family, recipe, prompt, cb);
+    }
     torch::NoGradGuard g;
-    Impl& d = *this;
     const auto start = std::chrono::steady_clock::now();
-    const int frames = d.framesFor(recipe);
-    if (!recipe.greedy && !(recipe.temperature > 0))
-        throw EngineError("temperature must be > 0");
-    if (!(recipe.guidance >= 0) || !std::isfinite(recipe.guidance))
-        throw EngineError("guidance must be a finite number >= 0");
-    Conditioning c = d.condition(recipe);
-    // Steering: vectors checked against this model (id, width, layers) before any decoding.
-    std::shared_ptr<const SteeringPlan> plan;
-    if (!recipe.steering.empty()) {
-        try {
-            plan = std::make_shared<const SteeringPlan>(SteeringPlan::fromRecipe(
-                recipe.steering, d.info.id, d.info.hiddenSize, d.info.numLayers));
-        } catch (const std::exception& e) {
-            throw EngineError(e.what());
-        }
-    }
-    SteeringHook steer(plan, 1, frames + d.info.numCodebooks - 1, observer);
-
-    GeneratorOptions o;
-    o.frames = frames;
-    o.guidance = recipe.guidance;
-    o.sampling = {recipe.greedy, recipe.temperature, recipe.topK, recipe.topP};
-    o.seed = recipe.seed;
-    o.cancel = cb.cancel;
-    o.hooks = steer.hooks();
-    if (o.hooks || beforeStep)
-        o.beforeStep = [&](int step) {
-            steer.setStep(step);
-            if (beforeStep)
-                beforeStep(step);
-        };
-    o.onStep = [&](int step, int total) {
-        if (!cb.onProgress)
-            return;
-        const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        cb.onProgress({step, total, elapsed, elapsed / step * (total - step)});
-    };
+    WindowRequest request;
+    request.recipe = &recipe;
+    request.newFrames = framesFor(recipe);
+    request.totalFrames = request.newFrames;
+    request.seed = recipe.seed;
+    auto window = static_cast<MusicgenFamily&>(*family).beginWindow(request, observer, beforeStep);
     std::unique_ptr<StreamDecoder> stream;
-    if (cb.onAudio) {
-        stream = d.codec->streamDecoder();
-        o.onFrames = [&](const CodeGrid& fresh) {
-            auto chunk = stream->push(fresh);
-            if (!chunk.empty())
-                cb.onAudio(chunk.data(), chunk.size());
-        };
-    }
-    Generator gen(d.model->decoder);
-    GeneratorOutput out;
+    if (cb.onAudio) stream = codec->streamDecoder();
+    bool cancelled = false;
     try {
-        out = gen.run(c.memory, c.mask, o);
+        while (!window->done()) {
+            if (cb.cancel && cb.cancel->load(std::memory_order_relaxed)) {
+                cancelled = true;
+                break;
+            }
+            const CodeGrid fresh = window->step();
+            if (cb.onProgress) {
+                const double elapsed =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                const int step = window->stepsDone(), total = window->totalSteps();
+                cb.onProgress({step, total, elapsed, elapsed / step * (total - step)});
+            }
+            if (stream && fresh.frames > 0) {
+                auto chunk = stream->push(fresh);
+                if (!chunk.empty()) cb.onAudio(chunk.data(), chunk.size());
+            }
+        }
+        if (stream) {
+            auto tail = stream->finish();
+            if (!tail.empty()) cb.onAudio(tail.data(), tail.size());
+        }
     } catch (const CodecError& e) {
         throw EngineError(e.what());
     }
-    if (stream) {
-        auto tail = stream->finish();
-        if (!tail.empty())
-            cb.onAudio(tail.data(), tail.size());
-    }
     GenerationResult result;
-    result.cancelled = out.cancelled;
-    const CodeGrid& codes = out.codes.at(0);
+    result.cancelled = cancelled;
+    const CodeGrid codes = window->newCodes();
     result.numCodebooks = codes.numCodebooks;
     result.frames = codes.frames;
     result.codes = codes.data;
-    result.audio = d.codec->decode(codes);
+    try {
+        result.audio = codec->decode(codes);
+    } catch (const CodecError& e) {
+        throw EngineError(e.what());
+    }
     result.recipe = recipe;
-    result.recipe.model = recipe.model.empty() ? d.info.folder : recipe.model;
+    result.recipe.model = recipe.model.empty() ? info.folder : recipe.model;
     result.recipe.steps = recipe.steps > 0 ? recipe.steps : 0;
     result.recipe.engineVersion = engineVersion();
     result.generationSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
+}
+
+CodeGrid MusicEngine::promptCodes(const std::string& path) {
+    return impl_->promptCodes(path);
+}
+
+CodeGrid MusicEngine::Impl::promptCodes(const std::string& path) {
+    const auto ext = fs::path(path).extension().string();
+    if (!fs::exists(path)) throw EngineError("cannot continue '" + path + "': no such file");
+    try {
+        if (ext == ".safetensors") return readCodesFile(path);
+        if (ext == ".json") {
+            // A recipe regenerates its clip exactly, so its codes are the clip's codes.
+            std::ifstream in(path);
+            std::stringstream text;
+            text << in.rdbuf();
+            Recipe r = Recipe::fromJson(text.str());
+            r.incomplete = false;
+            // A chain of continuations is fine; a recipe that (indirectly) continues itself
+            // would never end.
+            static thread_local int depth = 0;
+            if (depth >= 16)
+                throw EngineError("cannot continue '" + path +
+                                  "': its recipes continue each other in a loop");
+            ++depth;
+            GenerationResult clip;
+            try {
+                clip = generate(r, {}, nullptr, {});
+            } catch (...) {
+                --depth;
+                throw;
+            }
+            --depth;
+            CodeGrid g(clip.numCodebooks, clip.frames);
+            g.data = clip.codes;
+            return g;
+        }
+        if (!isSupportedAudioExtension(path))
+            throw EngineError("cannot continue '" + path +
+                              "': expected a codes file (.safetensors), a recipe (.json) or "
+                              "audio (.wav, .flac, .ogg)");
+        if (!codec->canEncode())
+            throw EngineError("cannot continue the recording '" + path + "': the " + codec->name() +
+                              " codec of this model cannot encode audio (continue its codes or "
+                              "recipe instead)");
+        // Mono (readAudioFile mixes down), at the codec's rate, then encoded.
+        return codec->encode(Resampler::resample(readAudioFile(path), codec->sampleRate()));
+    } catch (const EngineError&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw EngineError("cannot continue '" + path + "': " + e.what());
+    }
 }
 
 std::vector<std::int64_t> MusicEngine::tokenize(const std::string& text) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/audio/AudioCodec.h"
+#include "core/engine/ModelFamily.h"
 #include "core/engine/MusicEngine.h"
 #include "models/MusicgenDecoder.h"
 #include "models/MusicgenModel.h"
@@ -10,6 +11,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 
 namespace moodsteer {
 
@@ -24,11 +27,18 @@ struct MusicEngine::Impl {
     models::MusicgenModel model{nullptr};
     std::unique_ptr<models::SentencePieceTokenizer> tokenizer;
     std::unique_ptr<AudioCodec> codec;
+    /// The seam every generation goes through (MusicgenFamily over the parts above).
+    std::unique_ptr<ModelFamily> family;
 
     /// Text (or ids) + optional valence/arousal -> cross-attention memory. Throws EngineError.
+    /// An emotion path is read at its start.
     Conditioning condition(const Recipe& recipe);
+    /// The same with the emotion given explicitly (nullopt: none, whatever the recipe says).
+    Conditioning condition(const Recipe& recipe, std::optional<std::pair<double, double>> va);
     /// Frames for a recipe (steps or seconds), validated against the positions.
     int framesFor(const Recipe& recipe) const;
+    /// MusicEngine::promptCodes.
+    CodeGrid promptCodes(const std::string& path);
     /// MusicEngine::generate with the recipe's steering applied (SteeringPlan on the
     /// conditional rows, schedule evaluated per step), plus an optional observer of the
     /// decoder (onResidual/onAttention, after the steering) and a per-step callback (decode

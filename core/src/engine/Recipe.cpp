@@ -88,14 +88,39 @@ std::string Recipe::toJson(int indent) const {
     j["seconds"] = seconds;
     j["steps"] = steps;
     auto steer = nlohmann::ordered_json::array();
-    for (const auto& s : steering)
-        steer.push_back({{"vector", s.vectorPath},
-                         {"label", s.label},
-                         {"layer", s.layer},
-                         {"alpha", s.alpha},
-                         {"schedule", steeringScheduleName(s.schedule)}});
+    for (const auto& s : steering) {
+        nlohmann::ordered_json e{{"vector", s.vectorPath},
+                                 {"label", s.label},
+                                 {"layer", s.layer},
+                                 {"alpha", s.alpha},
+                                 {"schedule", steeringScheduleName(s.schedule)}};
+        if (s.fromSeconds) e["from_seconds"] = *s.fromSeconds;
+        if (s.toSeconds) e["to_seconds"] = *s.toSeconds;
+        steer.push_back(e);
+    }
     j["steering"] = steer;
     j["engine_version"] = engineVersion;
+    // Written only when set, so that recipes from before paths and sessions stay unchanged.
+    if (!emotionPath.empty()) {
+        auto keys = nlohmann::ordered_json::array();
+        for (const auto& k : emotionPath.keyframes())
+            keys.push_back({k.time, k.valence, k.arousal});
+        j["emotion_path"] = {
+            {"interpolation", VaPath::interpolationName(emotionPath.interpolation())},
+            {"keyframes", keys}};
+    }
+    if (windowSeconds > 0) {
+        j["window_seconds"] = windowSeconds;
+        j["stride_seconds"] = strideSeconds;
+    }
+    if (!reseeds.empty()) {
+        auto rs = nlohmann::ordered_json::array();
+        for (const auto& r : reseeds)
+            rs.push_back({{"window", r.window}, {"seed", r.seed}});
+        j["reseeds"] = rs;
+    }
+    if (!continueFrom.empty()) j["continue_from"] = continueFrom;
+    if (incomplete) j["incomplete"] = true;
     if (!precision.empty()) j["precision"] = precision;
     if (!modelRevision.empty()) j["model_revision"] = modelRevision;
     if (!modelHash.empty()) j["model_hash"] = modelHash;
@@ -171,9 +196,64 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
             } catch (const std::invalid_argument& e) {
                 throw std::runtime_error(where + ": " + e.what());
             }
+            double t = 0;
+            if (g.find("from_seconds")) {
+                g.real("from_seconds", t, 0.0, false, L::kMaxSeconds);
+                spec.fromSeconds = t;
+            }
+            if (g.find("to_seconds")) {
+                g.real("to_seconds", t, 0.0, true, L::kMaxSeconds);
+                spec.toSeconds = t;
+            }
+            if (spec.fromSeconds && spec.toSeconds && !(*spec.fromSeconds < *spec.toSeconds))
+                throw std::runtime_error(where + ": needs from_seconds < to_seconds");
             r.steering.push_back(spec);
         }
     }
+    if (const json* path = f.find("emotion_path")) {
+        const std::string where = source + ": emotion_path";
+        if (!path->is_object() || !path->contains("keyframes") ||
+            !(*path)["keyframes"].is_array())
+            throw std::runtime_error(where + " needs a \"keyframes\" list");
+        std::vector<VaKeyframe> keys;
+        for (const auto& k : (*path)["keyframes"]) {
+            if (!k.is_array() || k.size() != 3 || !k[0].is_number() || !k[1].is_number() ||
+                !k[2].is_number())
+                throw std::runtime_error(where + ": each keyframe is [time, valence, arousal]");
+            keys.push_back({k[0].get<double>(), k[1].get<double>(), k[2].get<double>()});
+        }
+        std::string interp = "linear";
+        Fields{*path, where}.read("interpolation", interp, "a string");
+        try {
+            r.emotionPath = VaPath(std::move(keys), VaPath::interpolationFromName(interp));
+        } catch (const std::invalid_argument& e) {
+            throw std::runtime_error(where + ": " + e.what());
+        }
+    }
+    f.real("window_seconds", r.windowSeconds, 0.0, false, L::kMaxSeconds);
+    f.real("stride_seconds", r.strideSeconds, 0.0, false, L::kMaxSeconds);
+    if (r.windowSeconds > 0 && !(r.strideSeconds < r.windowSeconds))
+        throw std::runtime_error(source +
+                                 ": needs 0 <= stride_seconds < window_seconds (got " +
+                                 std::to_string(r.strideSeconds) + " and " +
+                                 std::to_string(r.windowSeconds) + ")");
+    if (const json* rs = f.find("reseeds")) {
+        if (!rs->is_array()) f.fail("reseeds", "a list", *rs);
+        for (std::size_t i = 0; i < rs->size(); ++i) {
+            const std::string where = source + ": reseeds[" + std::to_string(i) + "]";
+            if (!(*rs)[i].is_object()) throw std::runtime_error(where + " must be an object");
+            const Fields g{(*rs)[i], where};
+            WindowReseed w;
+            g.integer("window", w.window, 0, L::kMaxInt);
+            if (const json* sd = g.find("seed")) {
+                if (!sd->is_number_unsigned()) g.fail("seed", "an unsigned 64-bit integer", *sd);
+                w.seed = sd->get<std::uint64_t>();
+            }
+            r.reseeds.push_back(w);
+        }
+    }
+    f.read("continue_from", r.continueFrom, "a string");
+    f.read("incomplete", r.incomplete, "true or false");
     return r;
 }
 

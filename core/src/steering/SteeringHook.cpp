@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
+
 namespace moodsteer {
 
 SteeringHook::SteeringHook(std::shared_ptr<const SteeringPlan> plan, int conditionalRows,
@@ -13,7 +15,7 @@ SteeringHook::SteeringHook(std::shared_ptr<const SteeringPlan> plan, int conditi
         active_ = true;
         hooks_.intervene = [this](int layer, torch::Tensor& residual) {
             if (layer < 0 || !plan_->steersLayer(layer)) return;
-            steerRows(*plan_, layer, clipPosition(step_, totalSteps_), residual, conditionalRows_);
+            steerRows(*plan_, layer, time_, residual, conditionalRows_);
         };
     }
     if (observer) {
@@ -23,8 +25,17 @@ SteeringHook::SteeringHook(std::shared_ptr<const SteeringPlan> plan, int conditi
     }
 }
 
+void SteeringHook::setStep(int step) {
+    time_ = {clipPosition(step, totalSteps_), NAN};
+}
+
 void SteeringHook::steerRows(const SteeringPlan& plan, int layer, double t, torch::Tensor& residual,
                              int conditionalRows) {
+    steerRows(plan, layer, SteeringTime{t, NAN}, residual, conditionalRows);
+}
+
+void SteeringHook::steerRows(const SteeringPlan& plan, int layer, SteeringTime t,
+                             torch::Tensor& residual, int conditionalRows) {
     const auto dim = residual.size(-1);
     auto cond = residual.narrow(0, 0, conditionalRows); // a view: narrowing dim 0 stays contiguous
     if (cond.scalar_type() == at::kFloat && cond.is_contiguous()) {

@@ -19,7 +19,10 @@ class SteeringHook {
     SteeringHook(std::shared_ptr<const SteeringPlan> plan, int conditionalRows, int totalSteps,
                  const models::DecoderHooks* observer = nullptr);
 
-    void setStep(int step) { step_ = step; }
+    /// Clip position of decode step `step` of this clip (ranged entries off: no clock).
+    void setStep(int step);
+    /// The step's place on the session clock (windowed and time-ranged steering).
+    void setTime(SteeringTime time) { time_ = time; }
     /// null when neither steering nor observation is requested.
     const models::DecoderHooks* hooks() const { return active_ ? &hooks_ : nullptr; }
 
@@ -27,12 +30,14 @@ class SteeringHook {
     /// at clip position t. Any floating dtype (non-f32 residuals round-trip through f32).
     static void steerRows(const SteeringPlan& plan, int layer, double t, torch::Tensor& residual,
                           int conditionalRows);
+    static void steerRows(const SteeringPlan& plan, int layer, SteeringTime t,
+                          torch::Tensor& residual, int conditionalRows);
 
   private:
     std::shared_ptr<const SteeringPlan> plan_;
     int conditionalRows_;
     int totalSteps_;
-    int step_ = 0;
+    SteeringTime time_{0.0, NAN};
     bool active_ = false;
     models::DecoderHooks hooks_;
 };

@@ -48,6 +48,9 @@ SteeringPlan::fromRecipe(const std::vector<SteeringSpec>& specs, const std::stri
             v = resolveBuiltIn(spec);
         }
         plan.add(std::move(v), spec.alpha, spec.schedule, spec.layer);
+        if (spec.hasRange())
+            plan.setRange(plan.entries_.size() - 1, spec.fromSeconds.value_or(0.0),
+                          spec.toSeconds.value_or(INFINITY));
     }
     plan.checkCompatible(modelId, hiddenSize, numLayers);
     return plan;
@@ -78,12 +81,47 @@ bool SteeringPlan::steersLayer(int layer) const {
                        [layer](const Entry& e) { return e.layer == layer; });
 }
 
+void SteeringPlan::setRange(std::size_t i, double fromSeconds, double toSeconds) {
+    Entry& e = entries_.at(i);
+    if (!(fromSeconds >= 0 && fromSeconds < toSeconds) || std::isnan(toSeconds))
+        throw SteeringError("steering '" + e.vector.label + "': time range [" +
+                            std::to_string(fromSeconds) + ", " + std::to_string(toSeconds) +
+                            ") s must satisfy 0 <= from < to");
+    e.fromSeconds = fromSeconds;
+    e.toSeconds = toSeconds;
+}
+
 double SteeringPlan::alphaAt(std::size_t i, double t) const {
     const Entry& e = entries_.at(i);
+    if (e.ranged()) return 0.0;
     return scheduledAlpha(e.schedule, e.alpha, t, e.start, e.end);
 }
 
+namespace {
+
+// Validated in add()/setRange(), so scheduledAlpha cannot throw here.
+double entryAlpha(const SteeringPlan::Entry& e, SteeringTime t) {
+    if (!e.ranged()) return scheduledAlpha(e.schedule, e.alpha, t.clip, e.start, e.end);
+    if (!(t.seconds >= e.fromSeconds && t.seconds < e.toSeconds)) return 0.0;
+    const double u = std::isfinite(e.toSeconds)
+                         ? (t.seconds - e.fromSeconds) / (e.toSeconds - e.fromSeconds)
+                         : t.clip;
+    return scheduledAlpha(e.schedule, e.alpha, u, e.start, e.end);
+}
+
+} // namespace
+
+double SteeringPlan::alphaAt(std::size_t i, SteeringTime t) const {
+    return entryAlpha(entries_.at(i), t);
+}
+
 void SteeringPlan::apply(int layer, double t, float* rows, std::int64_t count, int dim) const {
+    // Unranged entries only, as before ranges existed (seconds NaN switches ranged ones off).
+    apply(layer, SteeringTime{t, NAN}, rows, count, dim);
+}
+
+void SteeringPlan::apply(int layer, SteeringTime t, float* rows, std::int64_t count,
+                         int dim) const {
     // A fixed-size batch keeps the hook allocation-free; more vectors on one layer than fit
     // are applied in further batches (each batch renormalises).
     std::array<SteeringTerm, 16> terms;
@@ -96,8 +134,7 @@ void SteeringPlan::apply(int layer, double t, float* rows, std::int64_t count, i
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         const Entry& e = entries_[i];
         if (e.layer != layer || e.vector.hiddenSize() != dim) continue;
-        // Windows were validated in add(), so scheduledAlpha cannot throw here.
-        const double a = scheduledAlpha(e.schedule, e.alpha, t, e.start, e.end);
+        const double a = entryAlpha(e, t);
         if (a == 0.0) continue;
         terms[n++] = {e.vector.direction.data(), a};
         if (n == terms.size()) flush();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "core/audio/AudioBuffer.h"
+#include "core/audio/AudioCodec.h"
 #include "core/engine/Recipe.h"
 
 #include <atomic>
@@ -55,6 +56,10 @@ struct GenerationProgress {
     int totalSteps = 0;
     double elapsedSeconds = 0;
     double etaSeconds = 0;
+    // Windowed generation (sessions, continuations); 0 for a single clip.
+    double audioSeconds = 0; ///< audio finished (accepted windows)
+    int window = 0;          ///< the window being generated (0-based)
+    int windows = 0;         ///< windows in the whole run
 };
 
 struct GenerationCallbacks {
@@ -63,6 +68,9 @@ struct GenerationCallbacks {
     /// stated streaming tolerance for EnCodec; exactly for the embedded codec).
     std::function<void(const float* samples, std::size_t count)> onAudio;
     const std::atomic<bool>* cancel = nullptr;
+    /// false: GenerationResult::audio stays empty and the audio only goes to onAudio (a long
+    /// session then holds no audio in memory; the caller writes it as it comes).
+    bool keepAudio = true;
 };
 
 struct GenerationResult {
@@ -73,6 +81,10 @@ struct GenerationResult {
     Recipe recipe;                   ///< as resolved (model, seed, steps, engine version)
     bool cancelled = false;
     double generationSeconds = 0;
+    /// Windowed generation: frames of the prompt at the start of `codes` (continuations), and
+    /// the level of each accepted window in dBFS (the guard's measure).
+    int promptFrames = 0;
+    std::vector<double> windowLevels;
 };
 
 class MusicEngine {
@@ -102,10 +114,18 @@ class MusicEngine {
     /// positions, emotion without an AV encoder, a prompt beyond the limits above, ...) and
     /// for running out of memory (one line, never LibTorch's stack trace). A cancelled run
     /// returns the frames made so far with `cancelled` set.
+    /// A recipe with `windowSeconds` > 0 or `continueFrom` is generated window by window (any
+    /// length; see core/engine/ModelFamily.h and docs/model-families.md): a cancelled one keeps
+    /// the finished windows and its recipe is marked `incomplete`.
     GenerationResult generate(const Recipe& recipe, const GenerationCallbacks& callbacks = {});
 
     /// Token ids for a prompt (with </s>), as the text encoder sees them.
     std::vector<std::int64_t> tokenize(const std::string& text) const;
+
+    /// The codes a continuation starts from: a codes file (.safetensors), a clip's recipe
+    /// (.json: regenerated, it is exact) or a recording (.wav/.flac/.ogg: mixed to mono,
+    /// resampled and encoded; MusicGen checkpoints only). Throws EngineError naming the file.
+    CodeGrid promptCodes(const std::string& path);
 
     /// Decodes K x frames codes (row-major) to audio with the model's codec.
     AudioBuffer decode(const std::vector<std::int64_t>& codes, int frames) const;

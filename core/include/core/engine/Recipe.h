@@ -3,6 +3,8 @@
 // tags and the clip library.
 #pragma once
 
+#include "core/session/VaPath.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +21,19 @@ struct SteeringSpec {
     int layer = -1;         ///< -1: the layer stored with the vector
     double alpha = 0.5;     ///< strength; negative values push away from the class
     SteeringSchedule schedule = SteeringSchedule::Constant;
+    /// Time range in seconds (from the start of the clip or session) where the vector acts;
+    /// the schedule then runs over this range. Neither set: the whole clip (as before ranges
+    /// existed). Only `from`: to the end; only `to`: from the start.
+    std::optional<double> fromSeconds;
+    std::optional<double> toSeconds;
+
+    bool hasRange() const { return fromSeconds.has_value() || toSeconds.has_value(); }
+};
+
+/// A window the long-form guard resampled (silence or a repeated bar): the seed it used.
+struct WindowReseed {
+    int window = 0;
+    std::uint64_t seed = 0;
 };
 
 struct Recipe {
@@ -42,6 +57,24 @@ struct Recipe {
     std::string precision;     ///< "f32" | "bf16" | "int8"; "" in recipes from before it was kept
     std::string modelRevision; ///< hub commit the weights came from (repo-id models)
     std::string modelHash;     ///< content hash of a local folder / the embedded model
+
+    // Time-varying conditioning and long-form generation. Each field is written to JSON only
+    // when set, so recipes made before they existed read and regenerate unchanged.
+    /// Valence/arousal over time; when non-empty it replaces `valence`/`arousal`.
+    VaPath emotionPath;
+    /// > 0: windowed generation (a session or a continuation longer than one window): windows
+    /// of `windowSeconds`, each re-prompted with its last (window - stride) seconds of codes.
+    double windowSeconds = 0;
+    double strideSeconds = 0; ///< 0: two thirds of the window (a third stays context)
+    /// Windows the guard resampled, with the seed each finally used (regeneration replays them).
+    std::vector<WindowReseed> reseeds;
+    /// Codes (.safetensors codes file) or a clip's recipe this generation continues; "" none.
+    std::string continueFrom;
+    /// Cancelled before the end: the audio holds the windows finished so far.
+    bool incomplete = false;
+
+    /// true when the emotion target is given (a value or a path).
+    bool hasEmotion() const { return !emotionPath.empty() || valence.has_value(); }
 
     std::string toJson(int indent = 2) const;
     /// Throws std::runtime_error with the offending field on malformed input.

@@ -11,12 +11,20 @@
 #include "core/steering/SteeringSchedule.h"
 #include "core/steering/SteeringVector.h"
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace moodsteer {
+
+/// Where a decode step is: `clip` in [0, 1] over the whole clip or session (what unranged
+/// schedules follow) and `seconds` from its start (what ranged entries follow).
+struct SteeringTime {
+    double clip = 0;
+    double seconds = 0;
+};
 
 class SteeringPlan {
   public:
@@ -27,6 +35,12 @@ class SteeringPlan {
         SteeringSchedule schedule = SteeringSchedule::Constant;
         double start = 0.0; ///< ramp window (fractions of the clip)
         double end = 1.0;
+        /// Time range in seconds (SteeringSpec::fromSeconds/toSeconds): outside it the entry
+        /// is off; inside, its schedule runs from `fromSeconds` to `toSeconds` (or, with an
+        /// open end, over the clip position). Unranged: [0, inf).
+        double fromSeconds = 0.0;
+        double toSeconds = INFINITY;
+        bool ranged() const { return fromSeconds > 0 || toSeconds < INFINITY; }
     };
 
     /// `layer` < 0 uses the layer stored with the vector.
@@ -55,12 +69,19 @@ class SteeringPlan {
     std::vector<int> layers() const;
     bool steersLayer(int layer) const;
 
-    /// Strength of entry `i` at clip position t in [0, 1].
+    /// Limits entry `i` to [fromSeconds, toSeconds). Throws SteeringError unless
+    /// 0 <= from < to.
+    void setRange(std::size_t i, double fromSeconds, double toSeconds);
+
+    /// Strength of entry `i` at clip position t in [0, 1] (ranged entries: off).
     double alphaAt(std::size_t i, double t) const;
+    double alphaAt(std::size_t i, SteeringTime t) const;
     /// Steers `count` rows of width `dim` (the conditional branch's positions at `layer`) at
     /// clip position t: applySteering with every vector of that layer at its scheduled alpha.
     /// No-op for layers without vectors.
     void apply(int layer, double t, float* rows, std::int64_t count, int dim) const;
+    /// The same at a step's clip position and time (ranged entries follow the seconds).
+    void apply(int layer, SteeringTime t, float* rows, std::int64_t count, int dim) const;
 
   private:
     std::vector<Entry> entries_;

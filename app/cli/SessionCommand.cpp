@@ -1,0 +1,239 @@
+// moodsteer-cli session: minutes of music that follow an emotion path (the iso principle),
+// generated window by window by the engine, with progress; Ctrl-C keeps the finished windows
+// as a valid file and a recipe marked incomplete.
+#include "CliCommand.h"
+#include "CliSupport.h"
+#include "SteerSupport.h"
+
+#include "core/audio/AudioFile.h"
+#include "core/library/ClipLibrary.h"
+#include "core/io/CodesFile.h"
+#include "core/engine/MusicEngine.h"
+#include "core/session/VaPath.h"
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace moodsteer::cli {
+namespace {
+
+const char* kHelp =
+    R"(usage: moodsteer-cli session --minutes M (--path PATH | --preset NAME) --out F.wav|.flac|.ogg
+
+  --minutes M          session length (> 0)
+  --path "0:3,3 300:7,6 600:7,6"   emotion keyframes TIME_S:VALENCE,AROUSAL (held after the last)
+  --smooth             monotone-cubic interpolation between keyframes (default: linear)
+  --preset calm|activate|lift   the iso principle: start -> target over the session, then hold
+      --from V,A  --to V,A       override the preset's start / target
+      --hold-minutes H           hold the target this long at the end (default: a fifth)
+  --prompt TEXT  --prompt-ids 3,17,1   text conditioning (constant over the session)
+  --model DIR          model folder; default: the embedded model
+  --window S  --stride S   window and stride in seconds (default: the model's positions, 2/3)
+  --continue FILE      start from a codes file, a clip's recipe, or a recording (MusicGen)
+  --steer VEC.safetensors:ALPHA[:LAYER][@FROM-TO]   steering, optionally from FROM to TO seconds
+  --seed N (0)  --greedy  --guidance G  --temperature T  --top-k K  --top-p P
+  --codes-out FILE     also write the codes (safetensors)
+  --threads N  --precision f32|bf16|int8  --json  --quiet
+Writes OUT and OUT-stem.recipe.json. Ctrl-C stops after the current step and keeps the
+finished windows (recipe marked "incomplete"; exit code 130).)";
+
+std::atomic<bool> gCancel{false};
+
+extern "C" void onInterrupt(int) {
+    gCancel.store(true);
+}
+
+std::pair<double, double> parsePoint(const std::string& text, const std::string& option) {
+    const auto parts = splitList(text, ',', option);
+    if (parts.size() != 2)
+        throw UsageError(option + " expects VALENCE,AROUSAL, got '" + text + "'");
+    try {
+        std::size_t a = 0, b = 0;
+        const double v = std::stod(parts[0], &a), ar = std::stod(parts[1], &b);
+        if (a != parts[0].size() || b != parts[1].size()) throw std::invalid_argument(text);
+        return {v, ar};
+    } catch (const std::logic_error&) {
+        throw UsageError(option + " expects VALENCE,AROUSAL, got '" + text + "'");
+    }
+}
+
+/// "vec:alpha[:layer][@from-to]" -> a spec with an optional time range in seconds.
+SteeringSpec parseRangedSteer(const std::string& text) {
+    const auto at = text.rfind('@');
+    SteeringSpec spec = parseSteerArg(text.substr(0, at));
+    if (at == std::string::npos) return spec;
+    const std::string range = text.substr(at + 1);
+    const auto dash = range.find('-');
+    try {
+        std::size_t a = 0, b = 0;
+        if (dash == std::string::npos) throw std::invalid_argument(range);
+        const std::string from = range.substr(0, dash), to = range.substr(dash + 1);
+        spec.fromSeconds = std::stod(from, &a);
+        spec.toSeconds = std::stod(to, &b);
+        if (a != from.size() || b != to.size()) throw std::invalid_argument(range);
+    } catch (const std::logic_error&) {
+        throw UsageError("--steer: '@" + range + "' is not @FROM-TO (seconds)");
+    }
+    if (!(*spec.fromSeconds >= 0 && *spec.fromSeconds < *spec.toSeconds))
+        throw UsageError("--steer: the range @" + range + " needs 0 <= FROM < TO");
+    return spec;
+}
+
+} // namespace
+
+static int runSession(const std::vector<std::string>& argv) {
+    Args args(argv, {"greedy", "json", "quiet", "help", "smooth"});
+    if (args.has("help")) {
+        std::cout << kHelp << "\n";
+        return 0;
+    }
+    args.allowOnly({"minutes",      "path",   "smooth",     "preset",  "from",      "to",
+                    "hold-minutes", "prompt", "prompt-ids", "model",   "window",    "stride",
+                    "continue",     "steer",  "seed",       "greedy",  "guidance",  "temperature",
+                    "top-k",        "top-p",  "codes-out",  "threads", "precision", "json",
+                    "quiet",        "out",    "help"});
+    const std::string out = args.require("out");
+    if (!isSupportedAudioExtension(out))
+        throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");
+    checkWritableTarget(out);
+    const std::string codesOut = args.get("codes-out");
+    if (!codesOut.empty()) checkWritableTarget(codesOut);
+
+    const double minutes = args.getDouble("minutes", 0);
+    if (!(minutes > 0) || !std::isfinite(minutes))
+        throw UsageError("--minutes must be a number > 0");
+    const double seconds = minutes * 60;
+    Recipe r;
+    r.seconds = seconds;
+    const auto interpolation =
+        args.has("smooth") ? PathInterpolation::Smooth : PathInterpolation::Linear;
+    if (args.has("path") == args.has("preset")) throw UsageError("give either --path or --preset");
+    try {
+        if (args.has("path")) {
+            if (args.has("from") || args.has("to") || args.has("hold-minutes"))
+                throw UsageError("--from, --to and --hold-minutes go with --preset");
+            r.emotionPath = VaPath::parse(args.get("path"), interpolation);
+        } else {
+            auto [from, to] = VaPath::presetEndpoints(args.get("preset"));
+            if (args.has("from")) from = parsePoint(args.get("from"), "--from");
+            if (args.has("to")) to = parsePoint(args.get("to"), "--to");
+            const double hold = args.getDouble("hold-minutes", minutes / 5) * 60;
+            if (!(hold >= 0) || !(hold < seconds))
+                throw UsageError("--hold-minutes must be >= 0 and shorter than the session");
+            r.emotionPath = VaPath::iso(from, to, seconds - hold, hold,
+                                        args.has("smooth") ? PathInterpolation::Smooth
+                                                           : PathInterpolation::Linear);
+        }
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    r.model = args.get("model", "");
+    r.prompt = args.get("prompt", "");
+    if (args.has("prompt-ids")) r.promptIds = parseIdList(args.get("prompt-ids"));
+    r.seed = static_cast<std::uint64_t>(args.getInt("seed", 0));
+    r.greedy = args.has("greedy");
+    r.topK = static_cast<int>(args.getInt("top-k", r.topK));
+    r.topP = args.getDouble("top-p", r.topP);
+    r.temperature = args.getDouble("temperature", r.temperature);
+    r.continueFrom = args.get("continue", "");
+    for (const auto& s : args.all("steer"))
+        r.steering.push_back(parseRangedSteer(s));
+
+    std::string folder =
+        r.model.empty() || r.model == "embedded" ? MusicEngine::embeddedModelFolder() : r.model;
+    if (folder.empty())
+        throw std::runtime_error("no --model given and the embedded model is not installed");
+    LoadOptions lo;
+    lo.threads = static_cast<int>(args.getInt("threads", 0));
+    lo.precision = args.get("precision", "f32");
+    auto engine = MusicEngine::load(folder, lo);
+    if (r.model.empty()) r.model = "embedded";
+    r.guidance = args.getDouble("guidance", engine->info().defaultGuidance);
+    r.windowSeconds = args.getDouble("window", engine->info().maxFrames / engine->info().frameRate);
+    r.strideSeconds = args.getDouble("stride", 0);
+    if (!(r.windowSeconds > 0)) throw UsageError("--window must be > 0 seconds");
+    if (r.strideSeconds < 0 || (r.strideSeconds > 0 && r.strideSeconds >= r.windowSeconds))
+        throw UsageError("--stride must be > 0 and shorter than the window");
+
+    const bool quiet = args.has("quiet");
+    GenerationCallbacks cb;
+    cb.cancel = &gCancel;
+    double lastPrint = -1;
+    if (!quiet)
+        cb.onProgress = [&lastPrint](const GenerationProgress& p) {
+            if (p.elapsedSeconds - lastPrint < 0.25) return; // a few lines a second
+            lastPrint = p.elapsedSeconds;
+            const double rtf = p.elapsedSeconds > 0 ? p.audioSeconds / p.elapsedSeconds : 0;
+            std::fprintf(stderr,
+                         "\rsession: window %d/%d  %.0f s of audio  %.1f s elapsed  %.1fx real "
+                         "time  ~%.0f s left   ",
+                         p.window + 1, p.windows, p.audioSeconds, p.elapsedSeconds, rtf,
+                         p.etaSeconds);
+        };
+    gCancel.store(false);
+    auto previous = std::signal(SIGINT, onInterrupt);
+    GenerationResult result;
+    try {
+        result = engine->generate(r, cb);
+    } catch (...) {
+        std::signal(SIGINT, previous);
+        throw;
+    }
+    std::signal(SIGINT, previous);
+    if (!quiet) std::fprintf(stderr, "\n");
+    result.recipe.model = r.model;
+    if (result.audio.samples.empty())
+        throw std::runtime_error("cancelled before the first window was finished: nothing written");
+
+    const std::string recipeJson = result.recipe.toJson();
+    OutputSet outputs;
+    outputs.add(out, [&](const std::string& path) {
+        writeAudioFile(path, result.audio, {"MoodSteer session", result.recipe.toJson(-1), ""},
+                       true);
+    });
+    outputs.add(ClipLibrary::sidecarPath(out),
+                [&](const std::string& path) { writeTextFileAtomically(path, recipeJson + "\n"); });
+    if (!codesOut.empty())
+        outputs.add(codesOut, [&](const std::string& path) {
+            CodeGrid g(result.numCodebooks, result.frames);
+            g.data = result.codes;
+            writeCodesFile(path, g, {{"recipe", result.recipe.toJson(-1)}});
+        });
+    outputs.commit();
+
+    const double audioSeconds = result.audio.seconds();
+    const double rtf = result.generationSeconds > 0 ? audioSeconds / result.generationSeconds : 0;
+    int silent = 0;
+    for (double level : result.windowLevels)
+        silent += level < -50.0;
+    if (args.has("json")) {
+        nlohmann::json j{{"out", out},
+                         {"seconds", audioSeconds},
+                         {"frames", result.frames},
+                         {"windows", result.windowLevels.size()},
+                         {"window_levels_dbfs", result.windowLevels},
+                         {"silent_windows", silent},
+                         {"reseeded_windows", result.recipe.reseeds.size()},
+                         {"generation_seconds", result.generationSeconds},
+                         {"real_time_factor", rtf},
+                         {"incomplete", result.cancelled},
+                         {"recipe", nlohmann::json::parse(result.recipe.toJson(-1))}};
+        std::cout << j.dump() << "\n";
+    } else if (!quiet) {
+        std::cerr << (result.cancelled ? "cancelled: kept " : "wrote ") << out << " ("
+                  << audioSeconds << " s in " << result.windowLevels.size() << " windows, "
+                  << result.generationSeconds << " s, " << rtf << "x real time, "
+                  << result.recipe.reseeds.size() << " window(s) reseeded) and "
+                  << ClipLibrary::sidecarPath(out) << "\n";
+    }
+    return result.cancelled ? 130 : 0;
+}
+
+static CliCommand sessionCommand("session",
+                                 "minutes of music following an emotion path (iso principle)",
+                                 runSession);
+
+} // namespace moodsteer::cli

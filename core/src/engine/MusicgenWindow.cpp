@@ -1,0 +1,148 @@
+#include "engine/MusicgenWindow.h"
+
+#include "core/steering/SteeringSchedule.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace moodsteer {
+
+MusicgenWindow::MusicgenWindow(MusicEngine::Impl& engine, const WindowRequest& request,
+                               const models::DecoderHooks* observer,
+                               std::function<void(int)> beforeStep,
+                               std::vector<torch::Tensor>* scores)
+    : engine_(engine), recipe_(*request.recipe), request_(request),
+      beforeStep_(std::move(beforeStep)), gen_(engine.model->decoder) {
+    torch::NoGradGuard g;
+    const Recipe& r = recipe_;
+    const ModelInfo& info = engine_.info;
+    if (request_.newFrames < 1) throw EngineError("a window needs at least one new frame");
+    if (request_.context.frames > 0 && request_.context.numCodebooks != info.numCodebooks)
+        throw EngineError("the prompt has " + std::to_string(request_.context.numCodebooks) +
+                          " code streams; this model uses " + std::to_string(info.numCodebooks));
+    if (request_.context.frames + request_.newFrames > info.maxFrames)
+        throw EngineError("at most " + std::to_string(info.maxFrames) + " frames (" +
+                          std::to_string(info.maxFrames / info.frameRate) +
+                          " s) fit this model's positions; the window asks for " +
+                          std::to_string(request_.context.frames) + " prompt + " +
+                          std::to_string(request_.newFrames) + " new");
+    if (request_.totalFrames < request_.startFrame + request_.newFrames)
+        request_.totalFrames = request_.startFrame + request_.newFrames;
+    if (!r.greedy && !(r.temperature > 0)) throw EngineError("temperature must be > 0");
+    if (!(r.guidance >= 0) || !std::isfinite(r.guidance))
+        throw EngineError("guidance must be a finite number >= 0");
+
+    std::optional<std::pair<double, double>> va;
+    if (!r.emotionPath.empty())
+        va = r.emotionPath.at(secondsOfStep(0));
+    else if (r.valence && r.arousal)
+        va = std::pair{*r.valence, *r.arousal};
+    Conditioning c = engine_.condition(r, va);
+    if (va) {
+        emotion_ = va;
+        avRow_ = c.memory.size(1) - 1; // the AV token is appended after the text
+    }
+    if (!r.steering.empty()) {
+        try {
+            plan_ = std::make_shared<const SteeringPlan>(
+                SteeringPlan::fromRecipe(r.steering, info.id, info.hiddenSize, info.numLayers));
+        } catch (const std::exception& e) {
+            throw EngineError(e.what());
+        }
+    }
+    const int K = info.numCodebooks;
+    steer_ = std::make_unique<SteeringHook>(plan_, 1, request_.totalFrames + K - 1, observer);
+
+    GeneratorOptions o;
+    o.frames = request_.newFrames;
+    o.guidance = r.guidance;
+    o.sampling = {r.greedy, r.temperature, r.topK, r.topP};
+    o.seed = request_.seed;
+    if (request_.context.frames > 0) o.prompt = {request_.context};
+    o.hooks = steer_->hooks();
+    o.scores = scores;
+    o.beforeStep = [this](int step) { prepareStep(step); };
+    o.onFrames = [this](const CodeGrid& fresh) {
+        pending_ = fresh;
+        chunks_.push_back(fresh);
+    };
+    try {
+        gen_.start(c.memory, c.mask, std::move(o));
+    } catch (const CodecError& e) {
+        throw EngineError(e.what());
+    } catch (const std::runtime_error& e) {
+        throw EngineError(e.what());
+    }
+}
+
+double MusicgenWindow::secondsOfStep(int step) const {
+    // Step s samples new frame s of codebook 0; the K-1 closing steps only finish the
+    // delayed codebooks of the last frames, so they keep the last frame's time.
+    const int frame = request_.startFrame + std::min(step, request_.newFrames - 1);
+    return frame / engine_.info.frameRate;
+}
+
+void MusicgenWindow::prepareStep(int step) {
+    const double seconds = secondsOfStep(step);
+    if (emotion_ && !recipe_.emotionPath.empty()) {
+        const auto va = recipe_.emotionPath.at(seconds);
+        if (va != *emotion_) setEmotion(va);
+    }
+    const int globalStep = request_.startFrame + step;
+    steer_->setTime(
+        {clipPosition(globalStep, request_.totalFrames + engine_.info.numCodebooks - 1), seconds});
+    if (beforeStep_) beforeStep_(step);
+}
+
+void MusicgenWindow::setEmotion(std::pair<double, double> va) {
+    torch::NoGradGuard g;
+    auto& model = engine_.model;
+    auto v = torch::tensor({va.first, va.second}, torch::kFloat32).view({1, 2});
+    auto one = torch::ones({1, 1}, torch::kInt64);
+    auto token = model->project(model->av_encoder->forward(v), one); // [1, 1, D]
+    auto fresh = model->decoder->precomputeCross(token, one);
+    auto& cross = gen_.cross();
+    // Only the conditional rows: the unconditional half is fully masked and stays 0.
+    for (std::size_t l = 0; l < cross.k.size(); ++l) {
+        cross.k[l].narrow(0, 0, gen_.batch()).narrow(2, avRow_, 1).copy_(fresh.k[l]);
+        cross.v[l].narrow(0, 0, gen_.batch()).narrow(2, avRow_, 1).copy_(fresh.v[l]);
+    }
+    emotion_ = va;
+}
+
+void MusicgenWindow::prefill() {
+    try {
+        gen_.prefill();
+    } catch (const CodecError& e) {
+        throw EngineError(e.what());
+    }
+}
+
+CodeGrid MusicgenWindow::step() {
+    pending_ = CodeGrid(engine_.info.numCodebooks, 0);
+    try {
+        gen_.step();
+    } catch (const CodecError& e) {
+        throw EngineError(e.what());
+    }
+    return std::move(pending_);
+}
+
+CodeGrid MusicgenWindow::newCodes() const {
+    int frames = 0;
+    for (const auto& c : chunks_)
+        frames += c.frames;
+    CodeGrid out(engine_.info.numCodebooks, frames);
+    int at = 0;
+    for (const auto& c : chunks_) {
+        for (int k = 0; k < c.numCodebooks; ++k)
+            for (int f = 0; f < c.frames; ++f)
+                out.at(k, at + f) = c.at(k, f);
+        at += c.frames;
+    }
+    return out;
+}
+
+} // namespace moodsteer

@@ -1,0 +1,178 @@
+#include "session/WindowedGeneration.h"
+
+#include "core/io/Version.h"
+#include "session/WindowGuard.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+namespace moodsteer {
+namespace {
+
+constexpr int kMaxTries = 4; // a window and up to three reseeds
+
+void append(CodeGrid& to, const CodeGrid& more) {
+    CodeGrid out(more.numCodebooks, to.frames + more.frames);
+    for (int k = 0; k < more.numCodebooks; ++k) {
+        for (int f = 0; f < to.frames; ++f)
+            out.at(k, f) = to.at(k, f);
+        for (int f = 0; f < more.frames; ++f)
+            out.at(k, to.frames + f) = more.at(k, f);
+    }
+    to = std::move(out);
+}
+
+} // namespace
+
+WindowPlan WindowPlan::of(const ModelFamily& family, const Recipe& r) {
+    const ModelInfo& info = family.info();
+    const double fr = info.frameRate;
+    WindowPlan p;
+    const int longest = family.windowFrames();
+    p.window = r.windowSeconds > 0 ? static_cast<int>(std::lround(r.windowSeconds * fr)) : longest;
+    if (p.window > longest)
+        throw EngineError("window of " + std::to_string(r.windowSeconds) +
+                          " s is longer than the " + std::to_string(longest / fr) +
+                          " s this model's positions allow");
+    if (p.window < 2) throw EngineError("the window must be at least two frames long");
+    p.stride = r.strideSeconds > 0 ? static_cast<int>(std::lround(r.strideSeconds * fr))
+                                   : (2 * p.window) / 3; // audiocraft: 30 s window, 18-20 s stride
+    if (p.stride < 1 || p.stride >= p.window)
+        throw EngineError("the stride must be > 0 and shorter than the window");
+    if (r.steps > 0) {
+        p.totalNewFrames = r.steps;
+    } else {
+        if (!(r.seconds > 0) || !std::isfinite(r.seconds))
+            throw EngineError("duration must be > 0 seconds");
+        p.totalNewFrames = static_cast<int>(std::lround(r.seconds * fr));
+    }
+    if (p.totalNewFrames < 1) throw EngineError("the clip must be at least one frame long");
+    return p;
+}
+
+std::uint64_t windowSeed(std::uint64_t seed, int index) {
+    if (index == 0) return seed;
+    // splitmix64 of (seed, index): neighbouring windows get unrelated streams.
+    std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(index);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, const CodeGrid& prompt,
+                                  const GenerationCallbacks& cb) {
+    const auto start = std::chrono::steady_clock::now();
+    const ModelInfo& info = family.info();
+    const AudioCodec& codec = family.codec();
+    const WindowPlan plan = WindowPlan::of(family, recipe);
+    const int K = info.numCodebooks;
+    if (prompt.frames > 0 && prompt.numCodebooks != K)
+        throw EngineError("the prompt has " + std::to_string(prompt.numCodebooks) +
+                          " code streams; this model uses " + std::to_string(K));
+    std::map<int, std::uint64_t> recorded;
+    for (const auto& r : recipe.reseeds)
+        recorded[r.window] = r.seed;
+
+    CodeGrid stream = prompt.frames > 0 ? prompt : CodeGrid(K, 0);
+    auto decoder = codec.streamDecoder();
+    GenerationResult result;
+    result.promptFrames = prompt.frames;
+    result.audio.sampleRate = codec.sampleRate();
+    result.recipe = recipe;
+    result.recipe.windowSeconds = plan.window / info.frameRate;
+    result.recipe.strideSeconds = plan.stride / info.frameRate;
+    result.recipe.reseeds.clear();
+    double audioSeconds = 0;
+    const auto emit = [&](const std::vector<float>& chunk) {
+        if (chunk.empty()) return;
+        audioSeconds += double(chunk.size()) / codec.sampleRate();
+        if (cb.keepAudio)
+            result.audio.samples.insert(result.audio.samples.end(), chunk.begin(), chunk.end());
+        if (cb.onAudio) cb.onAudio(chunk.data(), chunk.size());
+    };
+    try {
+        // The prompt is part of the returned clip (as transformers returns it): its audio first.
+        if (prompt.frames > 0) emit(decoder->push(prompt));
+        const int firstNew =
+            std::min(plan.window - std::min(prompt.frames, plan.context()), plan.totalNewFrames);
+        const int windows =
+            1 + std::max(0, (plan.totalNewFrames - firstNew + plan.stride - 1) / plan.stride);
+        int made = 0;
+        bool cancelled = false;
+        for (int w = 0; made < plan.totalNewFrames && !cancelled; ++w) {
+            const int ctx = std::min(stream.frames, plan.context());
+            WindowRequest req;
+            req.recipe = &recipe;
+            req.context = stream.slice(stream.frames - ctx, stream.frames);
+            req.newFrames = std::min(plan.window - ctx, plan.totalNewFrames - made);
+            req.startFrame = made;
+            req.totalFrames = plan.totalNewFrames;
+            const bool replay = recorded.count(w) > 0;
+            const std::uint64_t first = replay ? recorded[w] : windowSeed(recipe.seed, w);
+            std::uint64_t seed = first;
+            CodeGrid accepted;
+            for (int attempt = 0; attempt < kMaxTries; ++attempt) {
+                seed = first + static_cast<std::uint64_t>(attempt); // "the next seed"
+                req.seed = seed;
+                auto window = family.begin(req);
+                window->prefill();
+                while (!window->done()) {
+                    if (cb.cancel && cb.cancel->load(std::memory_order_relaxed)) {
+                        cancelled = true;
+                        break;
+                    }
+                    window->step();
+                    if (cb.onProgress) {
+                        const double elapsed =
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                                .count();
+                        const double done = made + double(window->stepsDone()) /
+                                                       window->totalSteps() * req.newFrames;
+                        GenerationProgress p;
+                        p.step = static_cast<int>(done);
+                        p.totalSteps = plan.totalNewFrames;
+                        p.elapsedSeconds = elapsed;
+                        p.etaSeconds = done > 0 ? elapsed / done * (plan.totalNewFrames - done) : 0;
+                        p.audioSeconds = audioSeconds;
+                        p.window = w;
+                        p.windows = windows;
+                        cb.onProgress(p);
+                    }
+                }
+                if (cancelled) break; // an unfinished window is dropped: finished ones stay
+                accepted = window->newCodes();
+                window.reset(); // its KV cache goes before the next window's is made
+                // A replayed window was accepted when it was made: the recipe says so.
+                if (replay) break;
+                if (WindowGuard::inspect(accepted, codec.decode(accepted), info.frameRate).ok())
+                    break;
+                // After the last try the window is kept as it is (and recorded).
+            }
+            if (cancelled) break;
+            if (seed != windowSeed(recipe.seed, w) || replay)
+                result.recipe.reseeds.push_back({w, seed});
+            append(stream, accepted);
+            made += accepted.frames;
+            const auto chunk = decoder->push(accepted);
+            result.windowLevels.push_back(WindowGuard::levelDbfs(chunk.data(), chunk.size()));
+            emit(chunk);
+        }
+        emit(decoder->finish());
+        result.cancelled = cancelled;
+    } catch (const CodecError& e) {
+        throw EngineError(e.what());
+    }
+    result.numCodebooks = K;
+    result.frames = stream.frames;
+    result.codes = std::move(stream.data);
+    result.recipe.incomplete = result.cancelled;
+    result.recipe.model = recipe.model.empty() ? info.folder : recipe.model;
+    result.recipe.engineVersion = engineVersion();
+    result.generationSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+} // namespace moodsteer

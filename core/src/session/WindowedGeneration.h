@@ -1,0 +1,38 @@
+// Generation of any length over any ModelFamily (core/engine/ModelFamily.h): windows of W frames,
+// each re-prompted with the last W - S frames of the code stream (prefilled in one batched
+// pass) and adding S new frames. The new frames of all windows form one continuous code
+// stream, decoded once by the codec's streaming decoder (state carried across windows): no
+// re-rendered overlap, no crossfade. Each window is held until the guard (WindowGuard)
+// accepts it; a silent or looped window is resampled with the next seed (recorded in the
+// recipe). Memory stays flat: one window's decoder (KV cache) at a time, the stream
+// decoder's state, and the codes (a few MB for 30 minutes); audio only if the caller keeps it.
+//
+// Threading: the engine thread; `cancel` may be set from any thread and is checked between
+// decode steps. A cancelled run keeps the windows accepted so far.
+#pragma once
+
+#include "core/engine/ModelFamily.h"
+#include "core/engine/MusicEngine.h"
+
+#include <functional>
+
+namespace moodsteer {
+
+/// Window and stride in frames for a recipe on a family (stride 0: two thirds of the window).
+/// Throws EngineError for a window beyond the family's or a stride not below the window.
+struct WindowPlan {
+    int window = 0;
+    int stride = 0;
+    int totalNewFrames = 0;
+    int context() const { return window - stride; }
+    static WindowPlan of(const ModelFamily& family, const Recipe& recipe);
+};
+
+/// The seed window `index` starts with: the recipe's seed for window 0, then a fixed mix.
+std::uint64_t windowSeed(std::uint64_t seed, int index);
+
+/// `prompt`: frames the generation continues (may be empty).
+GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, const CodeGrid& prompt,
+                                  const GenerationCallbacks& callbacks);
+
+} // namespace moodsteer

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# moodsteer-cli session and generate --continue on the embedded model: a session following a
+# path, its recipe regenerating it, Ctrl-C keeping finished windows as a valid file with an
+# incomplete recipe, continuation of a clip's codes, and one-line failures leaving no files.
+set -uo pipefail
+cli=$1
+dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
+fail=0
+check() { if ! eval "$1"; then echo "FAIL: $2"; fail=1; else echo "ok: $2"; fi; }
+
+# A one-minute calming session (two windows of the embedded model's 40.8 s).
+"$cli" session --minutes 1 --preset calm --prompt "calm piano" --seed 3 --quiet --json \
+    --out "$dir/s.wav" --codes-out "$dir/s.codes.safetensors" > "$dir/s.json"
+check '[ $? -eq 0 ] && [ -s "$dir/s.wav" ] && [ -s "$dir/s.recipe.json" ]' "session writes audio and recipe"
+check 'python3 -c "import json,sys; j=json.load(open(sys.argv[1])); assert 60<=j[\"seconds\"]<60.5, j; assert j[\"silent_windows\"]==0; assert j[\"windows\"]==2, j; assert j[\"recipe\"][\"emotion_path\"][\"keyframes\"][0][2]==8" "$dir/s.json"' "session json: 60 s, 2 windows, none silent, the preset path"
+"$cli" generate --recipe "$dir/s.recipe.json" --quiet --out "$dir/again.wav" --codes-out "$dir/again.codes.safetensors"
+check 'cmp -s "$dir/s.codes.safetensors" "$dir/again.codes.safetensors" || python3 - "$dir" <<PY
+import sys, json, struct
+def codes(p):
+    b = open(p, "rb").read(); n = struct.unpack("<Q", b[:8])[0]; h = json.loads(b[8:8+n])
+    o = h["codes"]["data_offsets"]; return b[8+n+o[0]:8+n+o[1]]
+d = sys.argv[1]; sys.exit(0 if codes(d + "/s.codes.safetensors") == codes(d + "/again.codes.safetensors") else 1)
+PY' "the session recipe regenerates the same codes"
+
+# Ctrl-C: a long session interrupted keeps the finished windows and marks the recipe.
+"$cli" session --minutes 30 --path "0:3,3 600:7,6" --quiet --out "$dir/cut.flac" &
+pid=$!
+sleep 4
+kill -INT $pid
+wait $pid; rc=$?
+check '[ $rc -eq 130 ]' "interrupted session exits 130 (got $rc)"
+check '[ -s "$dir/cut.flac" ] && python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r[\"incomplete\"] is True" "$dir/cut.recipe.json"' "interrupted session keeps a file and an incomplete recipe"
+
+# generate --continue a clip's codes: the output is the clip then the continuation.
+"$cli" generate --prompt "jazz" --seconds 4 --seed 1 --quiet --out "$dir/c.wav" --codes-out "$dir/c.codes.safetensors"
+"$cli" generate --continue "$dir/c.codes.safetensors" --prompt "jazz" --seconds 6 --seed 1 --json --quiet --out "$dir/more.wav" > "$dir/more.json"
+check 'python3 -c "import json,sys; j=json.load(open(sys.argv[1])); assert 10<=j[\"seconds\"]<10.5, j; assert j[\"recipe\"][\"continue_from\"].endswith(\"c.codes.safetensors\")" "$dir/more.json"' "generate --continue: 4 s prompt + 6 s new"
+
+# Failures: one line, no files.
+bad=$(mktemp -d)
+expect_failure() {
+    local what=$1; shift
+    local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
+    local lines; lines=$(printf '%s\n' "$err" | grep -c .)
+    if [ $rc -eq 0 ] || [ "$lines" -ne 1 ] || [ -n "$(ls -A "$bad")" ]; then
+        echo "FAIL ($what): rc $rc, $err, files: $(ls -A "$bad")"; fail=1; rm -rf "${bad:?}"/*
+    else echo "ok ($what): $err"; fi
+}
+expect_failure "no path or preset" "$cli" session --minutes 1 --out "$bad/x.wav"
+expect_failure "both path and preset" "$cli" session --minutes 1 --path "0:3,3" --preset calm --out "$bad/x.wav"
+expect_failure "bad path" "$cli" session --minutes 1 --path "0:3,3 0:4,4" --out "$bad/x.wav"
+expect_failure "valence out of range" "$cli" session --minutes 1 --path "0:0,3" --out "$bad/x.wav"
+expect_failure "unknown preset" "$cli" session --minutes 1 --preset sleepy --out "$bad/x.wav"
+expect_failure "zero minutes" "$cli" session --minutes 0 --preset calm --out "$bad/x.wav"
+expect_failure "stride >= window" "$cli" session --minutes 1 --preset calm --window 20 --stride 20 --out "$bad/x.wav"
+expect_failure "window too long" "$cli" session --minutes 1 --preset calm --window 1000 --out "$bad/x.wav"
+expect_failure "continue a missing file" "$cli" generate --continue "$bad/none.safetensors" --out "$bad/x.wav"
+expect_failure "continue a recording on a symbolic codec" "$cli" generate --continue "$dir/c.wav" --out "$bad/x.wav"
+rm -rf "$bad"
+exit $fail
