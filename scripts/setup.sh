@@ -40,6 +40,9 @@ fi
 build=${MOODSTEER_BUILD_DIR:-$root/build}
 # Paths relative to the checkout, so clones and worktrees share ccache hits.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
+# The tests include the formatting check: a change that is not clang-formatted fails at once.
+if [ "$mode" = test ]; then scripts/check-format.sh; fi
+
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j"$(nproc)"
 

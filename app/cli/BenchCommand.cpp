@@ -1,4 +1,5 @@
-// moodsteer-cli bench: decode speed against the memory-bandwidth floor (see core/bench/Benchmark.h).
+// moodsteer-cli bench: decode speed against the memory-bandwidth floor (see
+// core/bench/Benchmark.h).
 #include "CliCommand.h"
 #include "Interrupt.h"
 #include "OptionTable.h"
@@ -54,10 +55,8 @@ static int runBench(const std::vector<std::string>& argv) {
     o.threads = static_cast<int>(args.getInt("threads", 0));
     o.audioSeconds = args.getDouble("seconds", o.audioSeconds);
     o.rounds = static_cast<int>(args.getInt("rounds", o.rounds));
-    if (o.steps < 8)
-        throw UsageError("--steps must be at least 8");
-    if (o.rounds < 1)
-        throw UsageError("--rounds must be at least 1");
+    if (o.steps < 8) throw UsageError("--steps must be at least 8");
+    if (o.rounds < 1) throw UsageError("--rounds must be at least 1");
     if (args.has("precision")) {
         o.precisions.clear();
         std::stringstream ss(args.get("precision"));

@@ -87,9 +87,26 @@ int run(const std::vector<std::string>& argv) {
         std::cout << kHelp << optionRangesHelp(kHelp);
         return 0;
     }
-    args.allowOnly({"json", "help", "text-baseline", "no-genre-check", "model", "grid", "genres",
-                    "prompt-template", "clips-per-point", "seconds", "seed", "guidance", "top-k", "temperature", "head",
-                    "model-dir", "genre-cache", "csv", "svg", "clips-csv"});
+    args.allowOnly({"json",
+                    "help",
+                    "text-baseline",
+                    "no-genre-check",
+                    "model",
+                    "grid",
+                    "genres",
+                    "prompt-template",
+                    "clips-per-point",
+                    "seconds",
+                    "seed",
+                    "guidance",
+                    "top-k",
+                    "temperature",
+                    "head",
+                    "model-dir",
+                    "genre-cache",
+                    "csv",
+                    "svg",
+                    "clips-csv"});
     if (!args.positional().empty())
         throw UsageError("unexpected argument '" + args.positional()[0] + "'");
     const bool json = args.has("json");

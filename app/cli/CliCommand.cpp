@@ -45,7 +45,9 @@ Args::Args(const std::vector<std::string>& args, const std::vector<std::string>&
     }
 }
 
-bool Args::has(const std::string& name) const { return values_.count(name) > 0; }
+bool Args::has(const std::string& name) const {
+    return values_.count(name) > 0;
+}
 
 const std::string* Args::single(const std::string& name) const {
     auto [b, e] = values_.equal_range(name);

@@ -40,7 +40,7 @@ struct UsageError : std::runtime_error {
 ///  - "unexpected argument 'y'" (allowOnly with maxPositional),
 ///  - numeric options are parsed at full width and checked against OptionTable.h's ranges.
 class Args {
-public:
+  public:
     Args(const std::vector<std::string>& args, const std::vector<std::string>& flags);
     bool has(const std::string& name) const;
     std::string get(const std::string& name, const std::string& fallback = "") const;

@@ -17,14 +17,12 @@ namespace fs = std::filesystem;
 
 void checkWritableTarget(const std::string& path) {
     fs::path dir = fs::path(path).parent_path();
-    if (dir.empty())
-        dir = ".";
+    if (dir.empty()) dir = ".";
     if (!fs::is_directory(dir))
         throw UsageError("output folder '" + dir.string() + "' does not exist");
     if (::access(dir.c_str(), W_OK) != 0)
         throw UsageError("output folder '" + dir.string() + "' is not writable");
-    if (fs::is_directory(path))
-        throw UsageError("'" + path + "' is a folder");
+    if (fs::is_directory(path)) throw UsageError("'" + path + "' is a folder");
     // A device or FIFO as output would be replaced by the rename (as root even /dev/full).
     std::error_code ec;
     const auto st = fs::symlink_status(path, ec);
@@ -93,7 +91,6 @@ nlohmann::json metricsJson(const DimensionMetrics& m) {
             {"error_sigma", m.errorSigma},
             {"n", m.n}};
 }
-
 
 void writeTextFileAtomically(const std::string& path, const std::string& text) {
     moodsteer::writeTextFileAtomically(path, text);

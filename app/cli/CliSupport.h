@@ -28,7 +28,7 @@ void writeTextFileAtomically(const std::string& path, const std::string& text);
 /// them together under a lock on the folder; if anything fails, the user's previous files are
 /// left exactly as they were. With `overwrite` false an existing target is an error.
 class OutputSet {
-public:
+  public:
     void add(const std::string& path, std::function<void(const std::string& path)> write);
     void commit(bool overwrite = true);
 

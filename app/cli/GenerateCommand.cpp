@@ -7,13 +7,13 @@
 #include "SteerSupport.h"
 
 #include "core/audio/AudioFile.h"
-#include "core/library/ClipLibrary.h"
-#include "core/io/CodesFile.h"
-#include "core/hub/HubDownloader.h"
-#include "core/synth/MidiWriter.h"
-#include "core/hub/ModelLocator.h"
 #include "core/engine/MusicEngine.h"
+#include "core/hub/HubDownloader.h"
+#include "core/hub/ModelLocator.h"
 #include "core/hub/RepoRef.h"
+#include "core/io/CodesFile.h"
+#include "core/library/ClipLibrary.h"
+#include "core/synth/MidiWriter.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -58,11 +58,10 @@ model that is not the recipe's is refused. Exit code != 0 with one line on failu
 when interrupted (nothing written).)";
 
 const std::vector<std::string> kKnown = {
-    "model",       "prompt", "prompt-ids", "valence",  "arousal",    "seconds",
-    "steps",       "seed",   "greedy",     "guidance", "top-k",      "top-p",
-    "temperature", "recipe", "codes-out",  "steer",    "transition", "threads",
-    "precision",   "json",   "quiet",      "out",      "force",      "midi-out",
-    "continue",    "help"};
+    "model",     "prompt", "prompt-ids", "valence",  "arousal",   "seconds",     "steps",
+    "seed",      "greedy", "guidance",   "top-k",    "top-p",     "temperature", "recipe",
+    "codes-out", "steer",  "transition", "threads",  "precision", "json",        "quiet",
+    "out",       "force",  "midi-out",   "continue", "help"};
 
 } // namespace
 
@@ -155,8 +154,8 @@ static int runGenerate(const std::vector<std::string>& argv) {
         throw UsageError("--midi-out needs a model whose tokens are notes (the embedded model); " +
                          source.model + " uses " + engine->info().codecName);
     // A recipe file keeps its own guidance; otherwise the model's default applies.
-    r.guidance =
-        args.getDouble("guidance", args.has("recipe") ? r.guidance : engine->info().defaultGuidance);
+    r.guidance = args.getDouble("guidance",
+                                args.has("recipe") ? r.guidance : engine->info().defaultGuidance);
 
     GenerationCallbacks cb;
     cb.cancel = interruptFlag();

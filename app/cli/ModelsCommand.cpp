@@ -5,11 +5,11 @@
 #include "CliCommand.h"
 #include "CliSupport.h"
 
+#include "core/engine/MusicEngine.h"
 #include "core/hub/HubCache.h"
 #include "core/hub/HubDownloader.h"
 #include "core/hub/LocalModelList.h"
 #include "core/hub/ModelCatalogue.h"
-#include "core/engine/MusicEngine.h"
 
 #include <nlohmann/json.hpp>
 

@@ -8,8 +8,8 @@
 #include "OptionTable.h"
 #include "SteerSupport.h"
 
-#include "core/probing/ActivationCollector.h"
 #include "core/io/AtomicWrite.h"
+#include "core/probing/ActivationCollector.h"
 #include "core/probing/LayerAnalysis.h"
 
 #include <cstdio>

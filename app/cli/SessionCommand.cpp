@@ -6,9 +6,9 @@
 #include "SteerSupport.h"
 
 #include "core/audio/AudioFile.h"
-#include "core/library/ClipLibrary.h"
-#include "core/io/CodesFile.h"
 #include "core/engine/MusicEngine.h"
+#include "core/io/CodesFile.h"
+#include "core/library/ClipLibrary.h"
 #include "core/session/VaPath.h"
 
 #include <atomic>

@@ -3,8 +3,8 @@
 #include "CliCommand.h"
 #include "CliSupport.h"
 
-#include "core/steering/SteeringVector.h"
 #include "core/engine/ValueLimits.h"
+#include "core/steering/SteeringVector.h"
 
 #include <cmath>
 #include <sstream>

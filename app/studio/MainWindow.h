@@ -2,8 +2,8 @@
 // audio player and the clip library. No domain logic lives here (see widgets/).
 #pragma once
 
-#include "core/playback/AudioPlayer.h"
 #include "core/library/ClipLibrary.h"
+#include "core/playback/AudioPlayer.h"
 #include "widgets/AbComparison.h"
 #include "widgets/EngineClient.h"
 #include "widgets/StudioSettings.h"

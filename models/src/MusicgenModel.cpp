@@ -26,8 +26,7 @@ MusicgenConfig MusicgenConfig::fromFile(const std::string& path) {
 }
 
 MusicgenConfig MusicgenConfig::fromJson(const nlohmann::json& j) {
-    if (!j.is_object())
-        throw std::runtime_error("config is not a JSON object");
+    if (!j.is_object()) throw std::runtime_error("config is not a JSON object");
     const std::string type = j.value("model_type", "");
     if (type != "musicgen")
         throw std::runtime_error("unsupported model_type '" + type + "' (expected 'musicgen')");
@@ -41,24 +40,21 @@ MusicgenConfig MusicgenConfig::fromJson(const nlohmann::json& j) {
     c.nameOrPath = j.value("_name_or_path", "");
     if (j.contains("moodsteer")) {
         const auto& ms = j["moodsteer"];
-        if (ms.contains("av_encoder"))
-            c.avEncoder = AvEncoderConfig::fromJson(ms["av_encoder"]);
+        if (ms.contains("av_encoder")) c.avEncoder = AvEncoderConfig::fromJson(ms["av_encoder"]);
         if (ms.contains("codec")) {
             c.codecConfig = ms["codec"];
             c.codec = c.codecConfig.value("name", "");
         }
-        if (ms.contains("genres"))
-            c.genres = ms["genres"].get<std::vector<std::string>>();
+        if (ms.contains("genres")) c.genres = ms["genres"].get<std::vector<std::string>>();
     }
     if (c.codec == "encodec_32khz") {
         if (!j.contains("audio_encoder") || !j["audio_encoder"].is_object())
             throw std::runtime_error("config has no 'audio_encoder' section");
         c.audioEncoder = EncodecConfig::fromJson(j["audio_encoder"]);
         if (c.audioEncoder->codebook_size != c.decoder.vocab_size)
-            throw std::runtime_error("audio_encoder.codebook_size " +
-                                     std::to_string(c.audioEncoder->codebook_size) +
-                                     " differs from decoder.vocab_size " +
-                                     std::to_string(c.decoder.vocab_size));
+            throw std::runtime_error(
+                "audio_encoder.codebook_size " + std::to_string(c.audioEncoder->codebook_size) +
+                " differs from decoder.vocab_size " + std::to_string(c.decoder.vocab_size));
     }
     if (c.avEncoder && c.avEncoder->output_size != c.textEncoder.d_model)
         throw std::runtime_error("av_encoder.output_size must equal text_encoder.d_model");
@@ -69,14 +65,13 @@ MusicgenModelImpl::MusicgenModelImpl(const MusicgenConfig& config) : config_(con
     text_encoder = register_module("text_encoder", T5EncoderModel(config.textEncoder));
     // transformers creates the projection only when the widths differ.
     if (config.textEncoder.d_model != config.decoder.hidden_size)
-        enc_to_dec_proj = register_module(
-            "enc_to_dec_proj",
-            torch::nn::Linear(config.textEncoder.d_model, config.decoder.hidden_size));
+        enc_to_dec_proj =
+            register_module("enc_to_dec_proj", torch::nn::Linear(config.textEncoder.d_model,
+                                                                 config.decoder.hidden_size));
     decoder = register_module("decoder", MusicgenForCausalLM(config.decoder));
     if (config.audioEncoder)
         audio_encoder = register_module("audio_encoder", EncodecModel(*config.audioEncoder));
-    if (config.avEncoder)
-        av_encoder = register_module("av_encoder", AvEncoder(*config.avEncoder));
+    if (config.avEncoder) av_encoder = register_module("av_encoder", AvEncoder(*config.avEncoder));
 }
 
 std::shared_ptr<MusicgenModelImpl> MusicgenModelImpl::load(const std::string& folder) {
@@ -130,9 +125,9 @@ torch::Tensor MusicgenModelImpl::project(const torch::Tensor& states, const torc
     return h * mask.to(h.dtype()).unsqueeze(-1);
 }
 
-std::pair<torch::Tensor, torch::Tensor> MusicgenModelImpl::encodeConditions(
-    const torch::Tensor& ids, const torch::Tensor& mask, const torch::Tensor& va,
-    const torch::Tensor& avMask) {
+std::pair<torch::Tensor, torch::Tensor>
+MusicgenModelImpl::encodeConditions(const torch::Tensor& ids, const torch::Tensor& mask,
+                                    const torch::Tensor& va, const torch::Tensor& avMask) {
     auto [states, m] = textStates(ids, mask, va, avMask);
     return {project(states, m), m};
 }

@@ -26,9 +26,9 @@ struct DTypeEntry {
     std::size_t size;
 };
 constexpr DTypeEntry kDTypes[] = {
-    {DType::F64, "F64", 8}, {DType::F32, "F32", 4}, {DType::F16, "F16", 2},
+    {DType::F64, "F64", 8},   {DType::F32, "F32", 4}, {DType::F16, "F16", 2},
     {DType::BF16, "BF16", 2}, {DType::I64, "I64", 8}, {DType::I32, "I32", 4},
-    {DType::I16, "I16", 2}, {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
+    {DType::I16, "I16", 2},   {DType::I8, "I8", 1},   {DType::U8, "U8", 1},
     {DType::BOOL, "BOOL", 1},
 };
 
@@ -40,15 +40,13 @@ constexpr DTypeEntry kDTypes[] = {
 
 std::size_t dtypeSize(DType dtype) {
     for (const auto& e : kDTypes)
-        if (e.dtype == dtype)
-            return e.size;
+        if (e.dtype == dtype) return e.size;
     return 0;
 }
 
 const char* dtypeName(DType dtype) {
     for (const auto& e : kDTypes)
-        if (e.dtype == dtype)
-            return e.name;
+        if (e.dtype == dtype) return e.name;
     return "?";
 }
 
@@ -66,8 +64,7 @@ struct SafetensorsReader::Storage {
     std::vector<std::byte> owned;
 
     ~Storage() {
-        if (mapping)
-            ::munmap(mapping, size);
+        if (mapping) ::munmap(mapping, size);
     }
 };
 
@@ -119,8 +116,7 @@ SafetensorsReader SafetensorsReader::parse(std::shared_ptr<Storage> storage,
         fail(label, "header length " + std::to_string(headerLen) + " runs past the end of the " +
                         std::to_string(storage->size) + "-byte file");
     const char* headerBegin = reinterpret_cast<const char*>(storage->base + 8);
-    if (headerLen == 0 || headerBegin[0] != '{')
-        fail(label, "header is not a JSON object");
+    if (headerLen == 0 || headerBegin[0] != '{') fail(label, "header is not a JSON object");
 
     // Real headers nest 3 levels ({name: {shape: [...]}}). Without a limit a 100 MB header of
     // "[[[[..." builds ~50 M nested arrays (several GB) before any other check runs.
@@ -136,8 +132,7 @@ SafetensorsReader SafetensorsReader::parse(std::shared_ptr<Storage> storage,
     } catch (const nlohmann::json::exception& e) {
         fail(label, std::string("header is not valid JSON: ") + e.what());
     }
-    if (!header.is_object())
-        fail(label, "header is not a JSON object");
+    if (!header.is_object()) fail(label, "header is not a JSON object");
 
     SafetensorsReader r;
     r.label_ = label;
@@ -146,8 +141,7 @@ SafetensorsReader SafetensorsReader::parse(std::shared_ptr<Storage> storage,
         const std::string& name = it.key();
         const auto& v = it.value();
         if (name == "__metadata__") {
-            if (!v.is_object())
-                fail(label, "__metadata__ is not an object");
+            if (!v.is_object()) fail(label, "__metadata__ is not an object");
             for (auto m = v.begin(); m != v.end(); ++m) {
                 if (!m.value().is_string())
                     fail(label, "__metadata__ value '" + m.key() + "' is not a string");
@@ -155,13 +149,11 @@ SafetensorsReader SafetensorsReader::parse(std::shared_ptr<Storage> storage,
             }
             continue;
         }
-        if (!v.is_object())
-            fail(label, "tensor '" + name + "': entry is not an object");
+        if (!v.is_object()) fail(label, "tensor '" + name + "': entry is not an object");
         TensorInfo info;
         info.name = name;
         const auto dt = v.find("dtype");
-        if (dt == v.end() || !dt->is_string())
-            fail(label, "tensor '" + name + "': missing dtype");
+        if (dt == v.end() || !dt->is_string()) fail(label, "tensor '" + name + "': missing dtype");
         const std::string dtName = dt->get<std::string>();
         std::size_t elemSize = 0;
         for (const auto& e : kDTypes)
@@ -169,11 +161,9 @@ SafetensorsReader SafetensorsReader::parse(std::shared_ptr<Storage> storage,
                 info.dtype = e.dtype;
                 elemSize = e.size;
             }
-        if (elemSize == 0)
-            fail(label, "tensor '" + name + "': unsupported dtype '" + dtName + "'");
+        if (elemSize == 0) fail(label, "tensor '" + name + "': unsupported dtype '" + dtName + "'");
         const auto sh = v.find("shape");
-        if (sh == v.end() || !sh->is_array())
-            fail(label, "tensor '" + name + "': missing shape");
+        if (sh == v.end() || !sh->is_array()) fail(label, "tensor '" + name + "': missing shape");
         // Shapes are int64 downstream (TensorInfo::numel(), torch sizes and strides). The
         // product of max(dim, 1) must fit int64: it bounds every partial product, so numel()
         // cannot overflow even when a zero dim makes the byte count 0 (docs/fuzzing.md:
@@ -214,14 +204,13 @@ SafetensorsReader SafetensorsReader::parse(std::shared_ptr<Storage> storage,
     // No two tensors may share bytes.
     std::vector<const TensorInfo*> byOffset;
     for (const auto& t : r.tensors_)
-        if (t.nbytes > 0)
-            byOffset.push_back(&t);
+        if (t.nbytes > 0) byOffset.push_back(&t);
     std::sort(byOffset.begin(), byOffset.end(),
               [](const TensorInfo* a, const TensorInfo* b) { return a->begin < b->begin; });
     for (std::size_t i = 1; i < byOffset.size(); ++i)
         if (byOffset[i]->begin < byOffset[i - 1]->begin + byOffset[i - 1]->nbytes)
-            fail(label, "tensors '" + byOffset[i - 1]->name + "' and '" + byOffset[i]->name +
-                            "' overlap");
+            fail(label,
+                 "tensors '" + byOffset[i - 1]->name + "' and '" + byOffset[i]->name + "' overlap");
     r.dataBase_ = storage->base + 8 + headerLen;
     r.storage_ = std::move(storage);
     return r;
@@ -234,8 +223,7 @@ const TensorInfo* SafetensorsReader::find(const std::string& name) const {
 
 const TensorInfo& SafetensorsReader::at(const std::string& name) const {
     const TensorInfo* t = find(name);
-    if (!t)
-        fail(label_, "has no tensor '" + name + "'");
+    if (!t) fail(label_, "has no tensor '" + name + "'");
     return *t;
 }
 
@@ -248,12 +236,10 @@ void SafetensorsWriter::add(const std::string& name, DType dtype, std::vector<in
     if (name.empty() || name == "__metadata__")
         throw SafetensorsError("invalid tensor name '" + name + "'");
     for (const auto& e : entries_)
-        if (e.name == name)
-            throw SafetensorsError("tensor '" + name + "' added twice");
+        if (e.name == name) throw SafetensorsError("tensor '" + name + "' added twice");
     int64_t numel = 1;
     for (int64_t d : shape) {
-        if (d < 0)
-            throw SafetensorsError("tensor '" + name + "': negative dimension");
+        if (d < 0) throw SafetensorsError("tensor '" + name + "': negative dimension");
         numel *= d;
     }
     if (static_cast<std::size_t>(numel) * dtypeSize(dtype) != nbytes)
@@ -271,8 +257,7 @@ void SafetensorsWriter::setMetadata(const std::string& key, const std::string& v
 
 std::vector<std::byte> SafetensorsWriter::serialize() const {
     nlohmann::ordered_json header = nlohmann::ordered_json::object();
-    if (!metadata_.empty())
-        header["__metadata__"] = metadata_;
+    if (!metadata_.empty()) header["__metadata__"] = metadata_;
     std::size_t offset = 0;
     for (const auto& e : entries_) {
         header[e.name] = {{"dtype", dtypeName(e.dtype)},
@@ -290,8 +275,7 @@ std::vector<std::byte> SafetensorsWriter::serialize() const {
     std::memcpy(out.data() + 8, text.data(), text.size());
     std::size_t pos = 8 + text.size();
     for (const auto& e : entries_) {
-        if (!e.bytes.empty())
-            std::memcpy(out.data() + pos, e.bytes.data(), e.bytes.size());
+        if (!e.bytes.empty()) std::memcpy(out.data() + pos, e.bytes.data(), e.bytes.size());
         pos += e.bytes.size();
     }
     return out;

@@ -10,33 +10,54 @@ namespace {
 
 torch::ScalarType scalarType(DType d) {
     switch (d) {
-    case DType::F64: return torch::kFloat64;
-    case DType::F32: return torch::kFloat32;
-    case DType::F16: return torch::kFloat16;
-    case DType::BF16: return torch::kBFloat16;
-    case DType::I64: return torch::kInt64;
-    case DType::I32: return torch::kInt32;
-    case DType::I16: return torch::kInt16;
-    case DType::I8: return torch::kInt8;
-    case DType::U8: return torch::kUInt8;
-    case DType::BOOL: return torch::kBool;
+    case DType::F64:
+        return torch::kFloat64;
+    case DType::F32:
+        return torch::kFloat32;
+    case DType::F16:
+        return torch::kFloat16;
+    case DType::BF16:
+        return torch::kBFloat16;
+    case DType::I64:
+        return torch::kInt64;
+    case DType::I32:
+        return torch::kInt32;
+    case DType::I16:
+        return torch::kInt16;
+    case DType::I8:
+        return torch::kInt8;
+    case DType::U8:
+        return torch::kUInt8;
+    case DType::BOOL:
+        return torch::kBool;
     }
     return torch::kFloat32;
 }
 
 DType fileType(torch::ScalarType s) {
     switch (s) {
-    case torch::kFloat64: return DType::F64;
-    case torch::kFloat32: return DType::F32;
-    case torch::kFloat16: return DType::F16;
-    case torch::kBFloat16: return DType::BF16;
-    case torch::kInt64: return DType::I64;
-    case torch::kInt32: return DType::I32;
-    case torch::kInt16: return DType::I16;
-    case torch::kInt8: return DType::I8;
-    case torch::kUInt8: return DType::U8;
-    case torch::kBool: return DType::BOOL;
-    default: throw SafetensorsError("cannot store tensors of type " + std::string(c10::toString(s)));
+    case torch::kFloat64:
+        return DType::F64;
+    case torch::kFloat32:
+        return DType::F32;
+    case torch::kFloat16:
+        return DType::F16;
+    case torch::kBFloat16:
+        return DType::BF16;
+    case torch::kInt64:
+        return DType::I64;
+    case torch::kInt32:
+        return DType::I32;
+    case torch::kInt16:
+        return DType::I16;
+    case torch::kInt8:
+        return DType::I8;
+    case torch::kUInt8:
+        return DType::U8;
+    case torch::kBool:
+        return DType::BOOL;
+    default:
+        throw SafetensorsError("cannot store tensors of type " + std::string(c10::toString(s)));
     }
 }
 
@@ -52,7 +73,8 @@ torch::Tensor toTensor(const SafetensorsReader& file, const TensorInfo& info) {
     auto t = torch::empty(info.shape, torch::TensorOptions().dtype(scalarType(info.dtype)));
     auto bytes = file.data(info);
     if (!bytes.empty())
-        std::memcpy(t.data_ptr(), bytes.data(), bytes.size()); // copy: file offsets may be unaligned
+        std::memcpy(t.data_ptr(), bytes.data(),
+                    bytes.size()); // copy: file offsets may be unaligned
     return t;
 }
 
@@ -106,8 +128,8 @@ torch::Tensor StateDictLoader::fetch(const std::string& key, const torch::Tensor
                 try {
                     value = foldWeightNorm(g, v);
                 } catch (const std::exception& e) {
-                    throw SafetensorsError("'" + file_->path() + "': tensor '" + key + "': " +
-                                           e.what());
+                    throw SafetensorsError("'" + file_->path() + "': tensor '" + key +
+                                           "': " + e.what());
                 }
                 used_.insert(gName);
                 used_.insert(vName);
@@ -124,15 +146,13 @@ torch::Tensor StateDictLoader::fetch(const std::string& key, const torch::Tensor
                                shapeText(target.sizes()));
     const bool fileFloat = value.is_floating_point();
     const bool targetFloat = target.is_floating_point();
-    if (fileFloat != targetFloat ||
-        (!fileFloat && value.scalar_type() != target.scalar_type()))
+    if (fileFloat != targetFloat || (!fileFloat && value.scalar_type() != target.scalar_type()))
         throw SafetensorsError("'" + file_->path() + "': tensor '" + key + "' has dtype " +
                                std::string(c10::toString(value.scalar_type())) +
                                ", the model expects " +
                                std::string(c10::toString(target.scalar_type())));
     if (fileFloat && !torch::isfinite(value).all().item<bool>())
-        throw SafetensorsError("'" + file_->path() + "': tensor '" + key +
-                               "' contains NaN or Inf");
+        throw SafetensorsError("'" + file_->path() + "': tensor '" + key + "' contains NaN or Inf");
     return value.to(target.scalar_type());
 }
 
@@ -167,25 +187,21 @@ void StateDictLoader::allowUnused(const std::string& pattern) {
 void StateDictLoader::finish() const {
     std::vector<std::string> unused;
     for (const auto& t : file_->tensors()) {
-        if (used_.count(t.name))
-            continue;
+        if (used_.count(t.name)) continue;
         bool ok = false;
         for (const auto& re : allowed_)
             if (std::regex_match(t.name, re)) {
                 ok = true;
                 break;
             }
-        if (!ok)
-            unused.push_back(t.name);
+        if (!ok) unused.push_back(t.name);
     }
-    if (unused.empty())
-        return;
+    if (unused.empty()) return;
     std::string msg = "'" + file_->path() + "' has " + std::to_string(unused.size()) +
                       " tensor(s) the model does not use: ";
     for (std::size_t i = 0; i < unused.size() && i < 8; ++i)
         msg += (i ? ", '" : "'") + unused[i] + "'";
-    if (unused.size() > 8)
-        msg += ", ...";
+    if (unused.size() > 8) msg += ", ...";
     throw SafetensorsError(msg);
 }
 

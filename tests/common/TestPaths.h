@@ -9,14 +9,17 @@ namespace moodsteer::test {
 
 /// ../shared, or $MOODSTEER_SHARED when set.
 inline std::string sharedDir() {
-    if (const char* env = std::getenv("MOODSTEER_SHARED"))
-        return env;
+    if (const char* env = std::getenv("MOODSTEER_SHARED")) return env;
     return MOODSTEER_SHARED_DIR;
 }
 
-inline std::string parityDir() { return sharedDir() + "/parity"; }
+inline std::string parityDir() {
+    return sharedDir() + "/parity";
+}
 
-inline bool haveParity() { return std::filesystem::exists(parityDir() + "/model.safetensors"); }
+inline bool haveParity() {
+    return std::filesystem::exists(parityDir() + "/model.safetensors");
+}
 
 /// A fresh scratch folder for one test.
 inline std::filesystem::path scratchDir(const std::string& name) {
@@ -29,9 +32,9 @@ inline std::filesystem::path scratchDir(const std::string& name) {
 } // namespace moodsteer::test
 
 // Parity tests skip loudly (never silently pass) when the fixtures are absent.
-#define MOODSTEER_REQUIRE_PARITY()                                                             \
-    do {                                                                                       \
-        if (!::moodsteer::test::haveParity())                                                  \
-            GTEST_SKIP() << "\n*** PARITY FIXTURES NOT FOUND at "                              \
-                         << ::moodsteer::test::parityDir() << " — parity NOT checked ***";     \
+#define MOODSTEER_REQUIRE_PARITY()                                                                 \
+    do {                                                                                           \
+        if (!::moodsteer::test::haveParity())                                                      \
+            GTEST_SKIP() << "\n*** PARITY FIXTURES NOT FOUND at "                                  \
+                         << ::moodsteer::test::parityDir() << " — parity NOT checked ***";         \
     } while (0)

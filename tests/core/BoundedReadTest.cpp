@@ -3,16 +3,16 @@
 // file in one line. Also: prompts are bounded before the text encoder, LibTorch errors and
 // allocation failures become one line. Each case here hung, grew or gave a stack trace on
 // main before the bounded readers (docs/reliability.md).
-#include "io/CsvTable.h"
 #include "TestPaths.h"
 #include "engine/OneLineErrors.h"
+#include "io/CsvTable.h"
 
 #include "core/audio/AudioFile.h"
-#include "core/io/ErrorText.h"
-#include "core/io/FileInput.h"
 #include "core/emotion/GenreClassifier.h"
 #include "core/engine/MusicEngine.h"
 #include "core/engine/Recipe.h"
+#include "core/io/ErrorText.h"
+#include "core/io/FileInput.h"
 #include "core/steering/SteeringVector.h"
 #include "models/BoundedRead.h"
 #include "models/MusicgenModel.h"

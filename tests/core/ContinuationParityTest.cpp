@@ -4,8 +4,8 @@
 // unchanged: point MOODSTEER_CONTINUATION at its folder (its model and text inputs one
 // folder up, as in the shipped one).
 #include "TestPaths.h"
-#include "core/io/CodesFile.h"
 #include "core/engine/MusicEngine.h"
+#include "core/io/CodesFile.h"
 #include "engine/Generator.h"
 #include "engine/MusicEngineImpl.h"
 #include "models/StateDict.h"

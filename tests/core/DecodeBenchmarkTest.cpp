@@ -1,7 +1,7 @@
 // `moodsteer-cli bench` on the tiny parity architecture: the rounds are recorded and the
 // reported figures are their medians (no speed is asserted: benchmarks, not timed tests).
-#include "core/bench/Benchmark.h"
 #include "TestPaths.h"
+#include "core/bench/Benchmark.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -113,10 +113,11 @@ TEST(EmotionBenchRun, MetricsScatterAndSanityOnParityMusicgen) {
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         EXPECT_EQ(40u + i, jobs[i].recipe.seed);
         EXPECT_FALSE(jobs[i].recipe.valence.has_value()); // text baseline: no AV
-        const auto word = EmotionLexicon::builtin()
-                              .nearestMood(jobs[i].clip.target.valence, jobs[i].clip.target.arousal, 1)
-                              .at(0)
-                              .word;
+        const auto word =
+            EmotionLexicon::builtin()
+                .nearestMood(jobs[i].clip.target.valence, jobs[i].clip.target.arousal, 1)
+                .at(0)
+                .word;
         EXPECT_EQ(textBaselinePrompt(word, jobs[i].clip.genre), jobs[i].recipe.prompt);
     }
 

@@ -106,12 +106,15 @@ TEST(EmotionPredictorTest, WindowingRule) {
     // Means of the windows' ramps, times the loudness normalisation's gain (one per clip).
     EXPECT_NEAR(w.features[1][0] / w.features[0][0], 7.5 / 2.5, 2e-3);
     EXPECT_GT(w.features[0][0], 0.0f);
-    const auto louder = poolWindows(enc, [] {
-        auto a = ramp(11.0);
-        for (float& s : a.samples)
-            s *= 10;
-        return a;
-    }(), 5.0);
+    const auto louder = poolWindows(
+        enc,
+        [] {
+            auto a = ramp(11.0);
+            for (float& s : a.samples)
+                s *= 10;
+            return a;
+        }(),
+        5.0);
     EXPECT_NEAR(louder.features[1][0], w.features[1][0], 1e-3 * w.features[1][0]); // level-free
     EXPECT_NEAR(louder.integratedLufs, w.integratedLufs + 20.0, 0.01);
     // Overlapping windows: starts every 2 s while a full 5 s window fits (0, 2, 4, 6), then
@@ -121,7 +124,7 @@ TEST(EmotionPredictorTest, WindowingRule) {
     EXPECT_DOUBLE_EQ(w.startSeconds[3], 6.0);
     EXPECT_DOUBLE_EQ(w.startSeconds[4], 7.0);
     EXPECT_DOUBLE_EQ(w.endSeconds[4], 12.0);
-    EXPECT_EQ(poolWindows(enc, ramp(11.9), 5.0, 2.0).features.size(), 4u); // 0.9 s < 1 s
+    EXPECT_EQ(poolWindows(enc, ramp(11.9), 5.0, 2.0).features.size(), 4u);       // 0.9 s < 1 s
     EXPECT_THROW(poolWindows(enc, ramp(11.0), 5.0, 6.0), std::invalid_argument); // hop > window
     w = poolWindows(enc, ramp(13.0), 5.0); // remainder 3 s >= 2.5 s: kept
     ASSERT_EQ(w.features.size(), 3u);

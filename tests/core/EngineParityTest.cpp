@@ -1,10 +1,10 @@
 // End-to-end parity of generation with transformers 4.35 on the tiny random MusicGen in
 // ../shared/parity: T5 -> projection -> CFG decode loop (delay pattern, greedy) -> EnCodec.
+#include "TestPaths.h"
 #include "core/engine/MusicEngine.h"
 #include "engine/Generator.h"
 #include "engine/MusicEngineImpl.h"
 #include "models/StateDict.h"
-#include "TestPaths.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -41,7 +41,8 @@ TEST_P(EngineParity, GreedyBatchOfTwoMatchesTheReference) {
     const std::string tag = guidance > 1 ? "gen_cfg3_" : "gen_cfg1_";
     auto model = models::MusicgenModelImpl::load(test::parityDir());
     const auto& ref = reference();
-    auto [memory, mask] = model->encodeConditions(ref.get("text_input_ids"), ref.get("text_attention_mask"));
+    auto [memory, mask] =
+        model->encodeConditions(ref.get("text_input_ids"), ref.get("text_attention_mask"));
     EXPECT_LT(maxDiff(memory, ref.get("encoder_hidden_states_for_decoder")), 1e-5);
 
     Generator gen(model->decoder);
@@ -79,8 +80,8 @@ TEST(EngineParityFacade, GenerateThroughTheFacadeMatchesCodesAndAudio) {
     const auto& ref = reference();
     auto ids = ref.get("text_input_ids");
     auto mask = ref.get("text_attention_mask");
-    auto audioRef = ref.get("gen_cfg3_audio");   // (2, 1, 14080)
-    auto codesRef = ref.get("gen_cfg3_codes");   // (1, 2, 4, 22)
+    auto audioRef = ref.get("gen_cfg3_audio"); // (2, 1, 14080)
+    auto codesRef = ref.get("gen_cfg3_codes"); // (1, 2, 4, 22)
     for (int b = 0; b < 2; ++b) {
         Recipe r;
         const int len = mask[b].sum().item<int>();
@@ -93,7 +94,9 @@ TEST(EngineParityFacade, GenerateThroughTheFacadeMatchesCodesAndAudio) {
         GenerationCallbacks cb;
         int lastStep = 0;
         cb.onProgress = [&](const GenerationProgress& p) { lastStep = p.step; };
-        cb.onAudio = [&](const float* s, std::size_t n) { streamed.insert(streamed.end(), s, s + n); };
+        cb.onAudio = [&](const float* s, std::size_t n) {
+            streamed.insert(streamed.end(), s, s + n);
+        };
         auto res = engine->generate(r, cb);
         EXPECT_EQ(25, lastStep);
         auto codes = torch::tensor(res.codes, torch::kInt64).view({4, 22});
@@ -129,8 +132,7 @@ TEST(EngineParityFacade, SeedsReproduceAndCancellationStops) {
     GenerationCallbacks cb;
     cb.cancel = &cancel;
     cb.onProgress = [&](const GenerationProgress& p) {
-        if (p.step == 10)
-            cancel = true;
+        if (p.step == 10) cancel = true;
     };
     auto d = engine->generate(r, cb);
     EXPECT_TRUE(d.cancelled);
@@ -176,8 +178,8 @@ TEST(EngineParityFacade, GenerationConfigSetsTheDefaultGuidance) {
     EXPECT_EQ(1.5, MusicEngine::load(dir.string())->info().defaultGuidance);
     write(R"({"do_sample": true})");
     EXPECT_EQ(3.0, MusicEngine::load(dir.string())->info().defaultGuidance);
-    for (const char* bad : {R"({"guidance_scale": -1})", R"({"guidance_scale": "high"})",
-                            R"({"guidance_scale": )"}) {
+    for (const char* bad :
+         {R"({"guidance_scale": -1})", R"({"guidance_scale": "high"})", R"({"guidance_scale": )"}) {
         write(bad);
         try {
             MusicEngine::load(dir.string());

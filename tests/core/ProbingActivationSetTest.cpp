@@ -110,9 +110,8 @@ TEST(ProbingActivationSet, StreamingWriterMatchesSave) {
         // The spool is a folder of our own (never a user's "<path>.spool").
         int spools = 0;
         for (const auto& e : std::filesystem::directory_iterator(dir))
-            spools += e.is_directory() &&
-                      e.path().filename().string().rfind(".streamed.safetensors.spool.moodsteer-tmp-",
-                                                         0) == 0;
+            spools += e.is_directory() && e.path().filename().string().rfind(
+                                              ".streamed.safetensors.spool.moodsteer-tmp-", 0) == 0;
         EXPECT_EQ(1, spools);
         for (int i = 0; i < 7; ++i) {
             std::vector<float> rows;

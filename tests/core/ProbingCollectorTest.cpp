@@ -3,10 +3,10 @@
 // recording while generating equals teacher-forcing the generated codes with the same prompt;
 // the layer analysis runs on the result; bad folders and settings fail with clear messages.
 #include "TestPaths.h"
-#include "core/probing/ActivationCollector.h"
-#include "core/probing/ActivationSet.h"
 #include "core/audio/AudioFile.h"
 #include "core/io/CodesFile.h"
+#include "core/probing/ActivationCollector.h"
+#include "core/probing/ActivationSet.h"
 #include "core/probing/LayerAnalysis.h"
 #include "core/steering/SteeringMaker.h"
 #include "engine/DelayPattern.h"

@@ -14,7 +14,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-
 using namespace moodsteer;
 namespace fs = std::filesystem;
 

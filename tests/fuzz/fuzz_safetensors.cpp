@@ -16,8 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 acc ^= std::to_integer<unsigned>(b);
             volatile unsigned sink = acc; // keeps the loads from being optimised away
             (void)sink;
-            if (bytes.size() != static_cast<size_t>(t.numel()) * dtypeSize(t.dtype))
-                std::abort();
+            if (bytes.size() != static_cast<size_t>(t.numel()) * dtypeSize(t.dtype)) std::abort();
         }
     } catch (const SafetensorsError&) {
     }

@@ -4,10 +4,10 @@
 #include "HubTestServer.h"
 #include "TestPaths.h"
 
+#include "core/engine/MusicEngine.h"
 #include "core/hub/HubCache.h"
 #include "core/hub/HubDownloader.h"
 #include "core/hub/ModelLocator.h"
-#include "core/engine/MusicEngine.h"
 #include "hub/ContentHash.h"
 
 #include <gtest/gtest.h>

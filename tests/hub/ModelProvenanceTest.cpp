@@ -3,12 +3,12 @@
 // environment, and labels.csv's label column (label, else genre, or named).
 #include "TestPaths.h"
 
+#include "core/engine/Recipe.h"
 #include "core/hub/HubCache.h"
 #include "core/hub/HubSettings.h"
-#include "core/probing/LabelledClips.h"
 #include "core/hub/ModelLocator.h"
-#include "core/engine/Recipe.h"
 #include "core/hub/RepoRef.h"
+#include "core/probing/LabelledClips.h"
 
 #include <gtest/gtest.h>
 

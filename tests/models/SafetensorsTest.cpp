@@ -1,7 +1,7 @@
-#include "models/AtomicFile.h"
 #include "models/Safetensors.h"
-#include "models/StateDict.h"
 #include "TestPaths.h"
+#include "models/AtomicFile.h"
+#include "models/StateDict.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -118,30 +118,41 @@ static std::vector<MalformedCase> malformedCases() {
                  "unsupported dtype 'Q7'"});
     c.push_back({"missing shape", image(R"({"t":{"dtype":"F32","data_offsets":[0,4]}})", 4),
                  "missing shape"});
-    c.push_back({"negative dim", image(R"({"t":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4),
+    c.push_back({"negative dim",
+                 image(R"({"t":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4),
                  "non-negative integers"});
-    c.push_back({"offsets outside", image(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4),
+    c.push_back({"offsets outside",
+                 image(R"({"t":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4),
                  "outside the 4-byte data area"});
-    c.push_back({"reversed offsets", image(R"({"t":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}})", 4),
-                 "outside"});
-    c.push_back({"size mismatch", image(R"({"t":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8),
+    c.push_back({"reversed offsets",
+                 image(R"({"t":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}})", 4), "outside"});
+    c.push_back({"size mismatch",
+                 image(R"({"t":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8),
                  "do not match shape"});
-    c.push_back({"overlap",
-                 image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 12),
-                 "overlap"});
-    c.push_back({"shape overflow",
-                 image(R"({"t":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}})", 4),
-                 "overflows"});
+    c.push_back(
+        {"overlap",
+         image(
+             R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+             12),
+         "overlap"});
+    c.push_back(
+        {"shape overflow",
+         image(R"({"t":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}})",
+               4),
+         "overflows"});
     // Found while fuzzing (docs/fuzzing.md): int64 overflow hidden by a zero dimension, and
     // unbounded JSON nesting.
-    c.push_back({"overflow behind a zero dim",
-                 image(R"({"t":{"dtype":"F32","shape":[2,4611686018427387904,0],"data_offsets":[0,0]}})", 0),
-                 "overflows"});
+    c.push_back(
+        {"overflow behind a zero dim",
+         image(R"({"t":{"dtype":"F32","shape":[2,4611686018427387904,0],"data_offsets":[0,0]}})",
+               0),
+         "overflows"});
     c.push_back({"deep nesting",
                  image("{\"a\":" + std::string(17, '[') + std::string(17, ']') + "}", 0),
                  "nests deeper"});
     c.push_back({"bad metadata", image(R"({"__metadata__":{"k":1}})", 0), "not a string"});
-    c.push_back({"offsets not pair", image(R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[0]}})", 1),
+    c.push_back({"offsets not pair",
+                 image(R"({"t":{"dtype":"U8","shape":[1],"data_offsets":[0]}})", 1),
                  "data_offsets must be"});
     return c;
 }
@@ -210,7 +221,8 @@ TEST(StateDictLoader, LoadsChecksShapesFoldsWeightNormAndFindsUnused) {
 
     SafetensorsWriter bad;
     addTensor(bad, "lin.weight", torch::randn({3, 3}));
-    auto badFile = std::make_shared<SafetensorsReader>(SafetensorsReader::fromBytes(bad.serialize()));
+    auto badFile =
+        std::make_shared<SafetensorsReader>(SafetensorsReader::fromBytes(bad.serialize()));
     StateDictLoader badLoader(badFile);
     try {
         badLoader.load(*tiny.lin, "lin.");

@@ -1,7 +1,7 @@
 #include "widgets/AboutDialog.h"
 
-#include "core/playback/AudioPlayer.h"
 #include "core/io/Version.h"
+#include "core/playback/AudioPlayer.h"
 
 #include <QApplication>
 #include <QDialogButtonBox>

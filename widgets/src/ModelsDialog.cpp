@@ -1,9 +1,9 @@
 #include "widgets/ModelsDialog.h"
 
+#include "core/engine/MusicEngine.h"
 #include "core/hub/HubCache.h"
 #include "core/hub/LocalModelList.h"
 #include "core/hub/ModelCatalogue.h"
-#include "core/engine/MusicEngine.h"
 #include "core/hub/RepoRef.h"
 
 #include <QDialogButtonBox>

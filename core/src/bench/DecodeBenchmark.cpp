@@ -185,7 +185,8 @@ BenchReport runBenchmark(const BenchOptions& o,
     // The strict reading: every precision's median step against the best bandwidth any probe
     // of this run saw.
     for (auto& r : rep.results)
-        r.ratioToBestFloor = r.msPerStep / (r.weightBytesPerStep / (rep.bandwidthMaxGBs * 1e9) * 1e3);
+        r.ratioToBestFloor =
+            r.msPerStep / (r.weightBytesPerStep / (rep.bandwidthMaxGBs * 1e9) * 1e3);
 
     if (o.codec && model->hasEncodec()) {
         say("decoding " + std::to_string(o.audioSeconds) + " s with the codec");
@@ -261,16 +262,18 @@ std::string BenchReport::toTable() const {
     s << "architecture        " << architecture << " (" << parameters / 1e6 << " M parameters)\n";
     s << "threads             " << threads << "\n";
     s << "BLAS                " << blas << "\n";
-    std::snprintf(line, sizeof line,
-                  "memory bandwidth    %.1f GB/s (read, %d threads, huge pages; median of %zu "
-                  "probes, %.1f-%.1f)\n",
-                  bandwidthGBs, threads, [&] {
-                      std::size_t n = 1;
-                      for (const auto& r : results)
-                          n += 2 * r.rounds.size();
-                      return n;
-                  }(),
-                  bandwidthMinGBs, bandwidthMaxGBs);
+    std::snprintf(
+        line, sizeof line,
+        "memory bandwidth    %.1f GB/s (read, %d threads, huge pages; median of %zu "
+        "probes, %.1f-%.1f)\n",
+        bandwidthGBs, threads,
+        [&] {
+            std::size_t n = 1;
+            for (const auto& r : results)
+                n += 2 * r.rounds.size();
+            return n;
+        }(),
+        bandwidthMinGBs, bandwidthMaxGBs);
     s << line;
     std::snprintf(line, sizeof line, "T5 encoder          %.1f ms (12-token prompt)\n",
                   textEncoderMs);

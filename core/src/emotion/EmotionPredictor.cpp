@@ -110,8 +110,7 @@ WindowedFeatures poolWindows(const AudioFeatureEncoder& encoder, const AudioBuff
     const std::size_t covered = spans.empty() ? 0 : spans.back().second;
     if (spans.empty())
         spans.emplace_back(0, n);
-    else if (n - covered >= hop / 2 &&
-             (n - covered) >= encoder.minimumSeconds() * audio.sampleRate)
+    else if (n - covered >= hop / 2 && (n - covered) >= encoder.minimumSeconds() * audio.sampleRate)
         spans.emplace_back(hop < win ? n - win : covered, n); // overlapping: a full last window
     WindowedFeatures out;
     out.integratedLufs = lufs;

@@ -3,8 +3,8 @@
 #include "core/emotion/GenreClassifier.h"
 
 #include "../corpus/Rng.h"
-#include "core/io/AtomicWrite.h"
 #include "core/corpus/Composer.h"
+#include "core/io/AtomicWrite.h"
 #include "core/probing/FeatureMatrix.h"
 #include "core/probing/LinearProbe.h"
 #include "core/synth/SynthCodec.h"
@@ -97,8 +97,8 @@ GenreClassifier GenreClassifier::trainOnComposer(const GenreTrainingOptions& opt
             r.arousal = rng.uniform(1.0, 9.0);
             r.seconds = options.seconds;
             r.seed = rng.next();
-            features.push_back(genreFeatureVector(codec.decode(composer.compose(r).codes),
-                                                  options.excludeTempo));
+            features.push_back(
+                genreFeatureVector(codec.decode(composer.compose(r).codes), options.excludeTempo));
             labels.push_back(static_cast<std::int64_t>(g));
             if (progress) progress(static_cast<int>(features.size()), total);
         }
@@ -108,8 +108,7 @@ GenreClassifier GenreClassifier::trainOnComposer(const GenreTrainingOptions& opt
         FeatureMatrix x(static_cast<std::int64_t>(features.size()),
                         static_cast<std::int64_t>(features[0].size()));
         for (std::size_t i = 0; i < features.size(); ++i)
-            std::copy(features[i].begin(), features[i].end(),
-                      x.row(static_cast<std::int64_t>(i)));
+            std::copy(features[i].begin(), features[i].end(), x.row(static_cast<std::int64_t>(i)));
         ProbeOptions po;
         po.kind = ProbeKind::Softmax;
         po.l2 = options.l2;
@@ -147,11 +146,15 @@ GenreClassifier GenreClassifier::loadOrTrain(const std::string& cachePath,
 }
 
 void GenreClassifier::save(const std::string& path) const {
-    nlohmann::json j{{"format", kFormat},           {"genres", genres_},
-                           {"description", description_}, {"training_accuracy", trainingAccuracy_},
-                           {"feature_mean", mean_},       {"feature_scale", scale_},
-                           {"weights", weights_},         {"bias", bias_},
-                           {"exclude_tempo", excludeTempo_}};
+    nlohmann::json j{{"format", kFormat},
+                     {"genres", genres_},
+                     {"description", description_},
+                     {"training_accuracy", trainingAccuracy_},
+                     {"feature_mean", mean_},
+                     {"feature_scale", scale_},
+                     {"weights", weights_},
+                     {"bias", bias_},
+                     {"exclude_tempo", excludeTempo_}};
     if (!std::isnan(heldOutAccuracy_)) j["held_out_accuracy"] = heldOutAccuracy_;
     try {
         writeTextFileAtomically(path, j.dump(1) + "\n");

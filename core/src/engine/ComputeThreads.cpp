@@ -14,7 +14,8 @@ int setComputeThreads(int requested) {
     torch::set_num_threads(threads);
     // OpenBLAS-pthread runs one thread per core regardless of torch (EnCodec's convolutions:
     // 10 s of audio decoded in 21 s vs 8 s with its count matched, measured on a busy machine).
-    if (auto* setBlas = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    if (auto* setBlas =
+            reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
         setBlas(threads);
     return threads;
 }

@@ -14,7 +14,7 @@ torch::Tensor toTensor(const CodeGrid& codes) {
 }
 
 class EncodecStream : public StreamDecoder {
-public:
+  public:
     explicit EncodecStream(models::EncodecModel model) : dec_(std::move(model)) {}
     std::vector<float> push(const CodeGrid& fresh) override {
         torch::NoGradGuard g;
@@ -25,7 +25,7 @@ public:
         return dec_.finish();
     }
 
-private:
+  private:
     models::EncodecStreamingDecoder dec_;
 };
 
@@ -34,10 +34,18 @@ private:
 EncodecCodec::EncodecCodec(models::EncodecModel model, int numCodebooks)
     : model_(std::move(model)), k_(numCodebooks) {}
 
-int EncodecCodec::sampleRate() const { return static_cast<int>(model_->config().sampling_rate); }
-double EncodecCodec::frameRate() const { return model_->config().frameRate(); }
-int EncodecCodec::cardinality() const { return static_cast<int>(model_->config().codebook_size); }
-int EncodecCodec::samplesPerFrame() const { return static_cast<int>(model_->config().hopLength()); }
+int EncodecCodec::sampleRate() const {
+    return static_cast<int>(model_->config().sampling_rate);
+}
+double EncodecCodec::frameRate() const {
+    return model_->config().frameRate();
+}
+int EncodecCodec::cardinality() const {
+    return static_cast<int>(model_->config().codebook_size);
+}
+int EncodecCodec::samplesPerFrame() const {
+    return static_cast<int>(model_->config().hopLength());
+}
 
 void EncodecCodec::check(const CodeGrid& codes) const {
     if (codes.numCodebooks != k_)
@@ -53,8 +61,7 @@ AudioBuffer EncodecCodec::decode(const CodeGrid& codes) const {
     check(codes);
     AudioBuffer out;
     out.sampleRate = sampleRate();
-    if (codes.frames == 0)
-        return out;
+    if (codes.frames == 0) return out;
     torch::NoGradGuard g;
     auto audio = model_->decode(toTensor(codes)).reshape({-1}).contiguous();
     out.samples.assign(audio.data_ptr<float>(), audio.data_ptr<float>() + audio.numel());
@@ -69,8 +76,7 @@ CodeGrid EncodecCodec::encode(const AudioBuffer& audio) const {
     if (audio.sampleRate != sampleRate())
         throw CodecError("EnCodec expects " + std::to_string(sampleRate()) + " Hz audio, got " +
                          std::to_string(audio.sampleRate) + " Hz (resample first)");
-    if (audio.samples.empty())
-        throw CodecError("EnCodec: cannot encode empty audio");
+    if (audio.samples.empty()) throw CodecError("EnCodec: cannot encode empty audio");
     torch::NoGradGuard g;
     auto wave = torch::from_blob(const_cast<float*>(audio.samples.data()),
                                  {1, 1, static_cast<long>(audio.samples.size())}, torch::kFloat32)

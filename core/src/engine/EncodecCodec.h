@@ -7,7 +7,7 @@
 namespace moodsteer {
 
 class EncodecCodec : public AudioCodec {
-public:
+  public:
     EncodecCodec(models::EncodecModel model, int numCodebooks);
 
     std::string name() const override { return "encodec_32khz"; }
@@ -21,7 +21,7 @@ public:
     bool canEncode() const override { return true; }
     CodeGrid encode(const AudioBuffer& audio) const override;
 
-private:
+  private:
     void check(const CodeGrid& codes) const;
     mutable models::EncodecModel model_; // forward passes are not const in LibTorch
     int k_;

@@ -1,25 +1,22 @@
 #include "core/engine/MusicEngine.h"
 
-#include "core/io/Resources.h"
-#include "core/steering/SteeringPlan.h"
-#include "core/io/Version.h"
 #include "core/audio/AudioFile.h"
-#include "core/io/CodesFile.h"
 #include "core/audio/Resampler.h"
+#include "core/io/CodesFile.h"
 #include "core/io/Resources.h"
 #include "core/io/Version.h"
+#include "core/steering/SteeringPlan.h"
 #include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
 #include "engine/MusicEngineImpl.h"
+#include "engine/MusicgenFamily.h"
+#include "engine/MusicgenWindow.h"
 #include "engine/OneLineErrors.h"
-#include "steering/SteeringHook.h"
 #include "engine/SynthCodecFactory.h"
 #include "models/BoundedRead.h"
 #include "models/SentencePieceTokenizer.h"
-#include "engine/MusicgenFamily.h"
-#include "engine/MusicgenWindow.h"
-#include "engine/SynthCodecFactory.h"
 #include "session/WindowedGeneration.h"
+#include "steering/SteeringHook.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -140,7 +137,9 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
     return std::unique_ptr<MusicEngine>(new MusicEngine(std::move(impl)));
 }
 
-const ModelInfo& MusicEngine::info() const { return impl_->info; }
+const ModelInfo& MusicEngine::info() const {
+    return impl_->info;
+}
 
 int MusicEngine::Impl::framesFor(const Recipe& r) const {
     long frames = 0;
@@ -151,8 +150,7 @@ int MusicEngine::Impl::framesFor(const Recipe& r) const {
             throw EngineError("duration must be > 0 seconds");
         frames = std::lround(r.seconds * info.frameRate);
     }
-    if (frames < 1)
-        throw EngineError("the clip must be at least one frame long");
+    if (frames < 1) throw EngineError("the clip must be at least one frame long");
     if (frames > info.maxFrames)
         throw EngineError("at most " + std::to_string(info.maxFrames) + " frames (" +
                           std::to_string(info.maxFrames / info.frameRate) +
@@ -177,7 +175,8 @@ Conditioning MusicEngine::Impl::condition(const Recipe& r,
     std::vector<std::int64_t> ids = r.promptIds;
     if (ids.empty() && !r.prompt.empty()) {
         if (!tokenizer)
-            throw EngineError("this model folder has no spiece.model: give the prompt as token ids");
+            throw EngineError(
+                "this model folder has no spiece.model: give the prompt as token ids");
         ids = tokenizeBounded(*tokenizer, r.prompt);
     }
     if (ids.size() > MusicEngine::kMaxPromptTokens)
@@ -190,8 +189,7 @@ Conditioning MusicEngine::Impl::condition(const Recipe& r,
             throw EngineError("prompt token id " + std::to_string(id) + " outside [0, " +
                               std::to_string(vocab) + ")");
     const bool unconditionalText = ids.empty();
-    if (unconditionalText)
-        ids = {1}; // one masked-out token: the text contributes nothing
+    if (unconditionalText) ids = {1}; // one masked-out token: the text contributes nothing
     auto idT = torch::tensor(ids, torch::kInt64).unsqueeze(0);
     auto mask = unconditionalText ? torch::zeros({1, 1}, torch::kInt64) : torch::ones_like(idT);
     torch::Tensor va, avMask;
@@ -334,8 +332,7 @@ CodeGrid MusicEngine::Impl::promptCodes(const std::string& path) {
 }
 
 std::vector<std::int64_t> MusicEngine::tokenize(const std::string& text) const {
-    if (!impl_->tokenizer)
-        throw EngineError("this model folder has no spiece.model");
+    if (!impl_->tokenizer) throw EngineError("this model folder has no spiece.model");
     return withOneLineErrors([&] { return tokenizeBounded(*impl_->tokenizer, text); });
 }
 

@@ -2,8 +2,8 @@
 // EngineErrors (see core/io/ErrorText.h) instead of a stack trace or a bare "std::bad_alloc".
 #pragma once
 
-#include "core/io/ErrorText.h"
 #include "core/engine/MusicEngine.h"
+#include "core/io/ErrorText.h"
 
 #include <c10/util/Exception.h>
 

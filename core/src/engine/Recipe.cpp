@@ -2,8 +2,8 @@
 
 #include "core/io/FileInput.h"
 
-#include "core/steering/SteeringSchedule.h"
 #include "core/engine/ValueLimits.h"
+#include "core/steering/SteeringSchedule.h"
 
 #include <nlohmann/json.hpp>
 
@@ -212,8 +212,7 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
     }
     if (const json* path = f.find("emotion_path")) {
         const std::string where = source + ": emotion_path";
-        if (!path->is_object() || !path->contains("keyframes") ||
-            !(*path)["keyframes"].is_array())
+        if (!path->is_object() || !path->contains("keyframes") || !(*path)["keyframes"].is_array())
             throw std::runtime_error(where + " needs a \"keyframes\" list");
         std::vector<VaKeyframe> keys;
         for (const auto& k : (*path)["keyframes"]) {
@@ -233,8 +232,7 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
     f.real("window_seconds", r.windowSeconds, 0.0, false, L::kMaxSeconds);
     f.real("stride_seconds", r.strideSeconds, 0.0, false, L::kMaxSeconds);
     if (r.windowSeconds > 0 && !(r.strideSeconds < r.windowSeconds))
-        throw std::runtime_error(source +
-                                 ": needs 0 <= stride_seconds < window_seconds (got " +
+        throw std::runtime_error(source + ": needs 0 <= stride_seconds < window_seconds (got " +
                                  std::to_string(r.strideSeconds) + " and " +
                                  std::to_string(r.windowSeconds) + ")");
     if (const json* rs = f.find("reseeds")) {

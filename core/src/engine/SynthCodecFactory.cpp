@@ -6,8 +6,7 @@
 namespace moodsteer {
 
 std::unique_ptr<AudioCodec> makeSymbolicCodec(const std::string& name, const nlohmann::json&) {
-    if (name == "synthcodec")
-        return std::make_unique<SynthCodec>();
+    if (name == "synthcodec") return std::make_unique<SynthCodec>();
     throw EngineError("unknown codec '" + name + "' in the model's config.json");
 }
 

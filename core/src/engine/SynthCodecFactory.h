@@ -11,6 +11,7 @@
 namespace moodsteer {
 
 /// Throws EngineError for an unknown codec name.
-std::unique_ptr<AudioCodec> makeSymbolicCodec(const std::string& name, const nlohmann::json& config);
+std::unique_ptr<AudioCodec> makeSymbolicCodec(const std::string& name,
+                                              const nlohmann::json& config);
 
 } // namespace moodsteer

@@ -1,9 +1,9 @@
 #include "core/hub/ModelLocator.h"
 
+#include "core/engine/MusicEngine.h"
 #include "core/hub/HubCache.h"
 #include "core/hub/HubDownloader.h"
 #include "core/hub/ModelCatalogue.h"
-#include "core/engine/MusicEngine.h"
 #include "core/hub/RepoRef.h"
 #include "hub/ContentHash.h"
 

@@ -24,8 +24,7 @@ CodeGrid readCodesFile(const std::string& path) {
             throw CodecError("tensor 'codes' must be int64 [K, frames]");
         CodeGrid g(static_cast<int>(t.shape[0]), static_cast<int>(t.shape[1]));
         auto bytes = r.data(t);
-        if (!bytes.empty())
-            std::memcpy(g.data.data(), bytes.data(), bytes.size());
+        if (!bytes.empty()) std::memcpy(g.data.data(), bytes.data(), bytes.size());
         return g;
     } catch (const std::exception& e) {
         throw CodecError("codes file '" + path + "': " + e.what());

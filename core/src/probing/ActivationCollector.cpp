@@ -1,14 +1,14 @@
 #include "core/probing/ActivationCollector.h"
 
-#include "io/CsvTable.h"
+#include "core/audio/AudioFile.h"
+#include "core/audio/Resampler.h"
+#include "core/io/CodesFile.h"
 #include "core/probing/ActivationPooler.h"
 #include "core/probing/ActivationSetWriter.h"
-#include "core/audio/AudioFile.h"
-#include "core/io/CodesFile.h"
 #include "core/probing/LabelledClips.h"
-#include "core/audio/Resampler.h"
 #include "engine/DelayPattern.h"
 #include "engine/MusicEngineImpl.h"
+#include "io/CsvTable.h"
 
 #include <torch/torch.h>
 

@@ -98,7 +98,6 @@ double rSquared(std::span<const double> truth, std::span<const double> predicted
     return 1.0 - ssRes / ssTot;
 }
 
-
 RegressionEvaluation evaluateRegression(const FeatureMatrix& x, std::span<const float> targets,
                                         std::span<const std::int64_t> strata, double l2,
                                         const SplitOptions& split) {

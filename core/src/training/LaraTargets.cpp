@@ -12,8 +12,7 @@ std::vector<std::vector<float>> laraWindowFeatures(const AudioBuffer& audio, int
     static const auto encoder = makeFeatureEncoder("dsp");
     const int windows = static_cast<int>(audio.samples.size() / windowSamples);
     std::vector<std::vector<float>> out;
-    if (windows == 0)
-        return out;
+    if (windows == 0) return out;
     const auto features = encoder->encode(audio);
     const double framesPerSample = encoder->frameRate() / audio.sampleRate;
     for (int w = 0; w < windows; ++w) {

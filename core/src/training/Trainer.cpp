@@ -103,8 +103,8 @@ void trainTokenizer(const std::vector<std::string>& prompts, const fs::path& out
     fs::remove_all(tmp);
 }
 
-void saveModel(models::MusicgenModelImpl& model, const nlohmann::json& config,
-               double guidanceScale, const fs::path& dir) {
+void saveModel(models::MusicgenModelImpl& model, const nlohmann::json& config, double guidanceScale,
+               const fs::path& dir) {
     fs::create_directories(dir);
     models::SafetensorsWriter w;
     // Half precision on disk keeps the shipped model small; the loader converts to f32.

@@ -1,7 +1,7 @@
 #include "training/TrainingCorpus.h"
 
-#include "io/CsvTable.h"
 #include "core/io/CodesFile.h"
+#include "io/CsvTable.h"
 #include "models/Safetensors.h"
 #include "training/LaraTargets.h"
 
@@ -17,12 +17,11 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string tokensPathFor(const fs::path& dir, const CsvTable& t, std::size_t row) {
-    if (t.hasColumn("tokens"))
-        return (dir / t.at(row, "tokens")).string();
+    if (t.hasColumn("tokens")) return (dir / t.at(row, "tokens")).string();
     const auto stem = fs::path(t.at(row, "file")).stem().string();
-    for (const auto& candidate : {dir / "tokens" / (stem + ".safetensors"), dir / (stem + ".safetensors")})
-        if (fs::exists(candidate))
-            return candidate.string();
+    for (const auto& candidate :
+         {dir / "tokens" / (stem + ".safetensors"), dir / (stem + ".safetensors")})
+        if (fs::exists(candidate)) return candidate.string();
     throw std::runtime_error("corpus '" + dir.string() + "': no token file for '" +
                              t.at(row, "file") + "'");
 }
@@ -44,8 +43,7 @@ TrainingCorpus TrainingCorpus::load(const std::string& dirText) {
         genres.insert(p.genre);
         c.pieces.push_back(std::move(p));
     }
-    if (c.pieces.empty())
-        throw std::runtime_error("corpus '" + dirText + "' has no pieces");
+    if (c.pieces.empty()) throw std::runtime_error("corpus '" + dirText + "' has no pieces");
     c.genres.assign(genres.begin(), genres.end());
     return c;
 }
@@ -54,7 +52,8 @@ void TrainingCorpus::computeLaraTargets(const std::string& dir, const AudioCodec
                                         int windowFrames) {
     this->windowFrames = windowFrames;
     const auto cache =
-        (fs::path(dir) / ("lara_targets_w" + std::to_string(windowFrames) + ".safetensors")).string();
+        (fs::path(dir) / ("lara_targets_w" + std::to_string(windowFrames) + ".safetensors"))
+            .string();
     std::vector<std::vector<std::vector<float>>> raw(pieces.size());
     bool loaded = false;
     if (fs::exists(cache)) {
@@ -91,8 +90,7 @@ void TrainingCorpus::computeLaraTargets(const std::string& dir, const AudioCodec
     // Standardise every feature over all windows of the corpus, so the MSE weighs them alike.
     featureSize = 0;
     for (const auto& p : raw)
-        if (!p.empty())
-            featureSize = static_cast<int>(p[0].size());
+        if (!p.empty()) featureSize = static_cast<int>(p[0].size());
     std::vector<double> mean(featureSize, 0), var(featureSize, 0);
     std::size_t n = 0;
     for (const auto& p : raw)

@@ -16,8 +16,8 @@ struct TrainingPiece {
     std::string prompt;
     std::string genre;
     double valence = 5, arousal = 5;
-    std::vector<std::int64_t> promptIds;       ///< filled once a tokenizer exists
-    std::vector<std::vector<float>> windows;   ///< LARA targets per window (standardised)
+    std::vector<std::int64_t> promptIds;     ///< filled once a tokenizer exists
+    std::vector<std::vector<float>> windows; ///< LARA targets per window (standardised)
 };
 
 struct TrainingCorpus {

@@ -3,10 +3,10 @@
 // once complete and flushed, so a crash or a full disk never leaves a half-written file.
 //
 // Temporary names are ".<target name>.moodsteer-tmp-<pid>-XXXXXX<.ext>" (unique via mkstemps,
-// never a name a user would pick; the target's extension kept for writers that need it); ones whose process is gone are removed the next time anything is
-// written into that folder. A set of files that belong together (audio + sidecar + codes)
-// goes through AtomicWriteSet: all are staged, then renamed together under a lock on the
-// folder, and a failure restores the user's previous files.
+// never a name a user would pick; the target's extension kept for writers that need it); ones whose
+// process is gone are removed the next time anything is written into that folder. A set of files
+// that belong together (audio + sidecar + codes) goes through AtomicWriteSet: all are staged, then
+// renamed together under a lock on the folder, and a failure restores the user's previous files.
 //
 // Threading: functions are reentrant; the folder lock (flock) serialises commits across
 // threads and processes.

@@ -18,12 +18,12 @@ struct AvEncoderConfig {
 };
 
 class AvEncoderImpl : public torch::nn::Module {
-public:
+  public:
     explicit AvEncoderImpl(const AvEncoderConfig& config);
     /// va [B, 2] on the 1-9 scale -> [B, 1, output_size].
     torch::Tensor forward(const torch::Tensor& va);
 
-private:
+  private:
     torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
 };
 TORCH_MODULE(AvEncoder);

@@ -21,13 +21,13 @@ struct LaraProxyConfig {
 };
 
 class LaraProxyImpl : public torch::nn::Module {
-public:
+  public:
     explicit LaraProxyImpl(const LaraProxyConfig& config);
     /// hidden [B, T, lm_hidden_size] -> predicted features [B, num_queries, feature_size].
     torch::Tensor forward(const torch::Tensor& hidden);
     const LaraProxyConfig& config() const { return config_; }
 
-private:
+  private:
     LaraProxyConfig config_;
     torch::Tensor queries_;
     torch::nn::Linear inProj_{nullptr}, outProj_{nullptr};

@@ -18,8 +18,8 @@
 namespace moodsteer::models {
 
 struct MusicgenConfig {
-    T5Config textEncoder;                    ///< "text_encoder"
-    MusicgenDecoderConfig decoder;           ///< "decoder"
+    T5Config textEncoder;                      ///< "text_encoder"
+    MusicgenDecoderConfig decoder;             ///< "decoder"
     std::optional<EncodecConfig> audioEncoder; ///< "audio_encoder" (absent for symbolic codecs)
     std::optional<AvEncoderConfig> avEncoder;  ///< "moodsteer.av_encoder"
     std::string codec = "encodec_32khz";       ///< "moodsteer.codec.name" or EnCodec
@@ -34,7 +34,7 @@ struct MusicgenConfig {
 };
 
 class MusicgenModelImpl : public torch::nn::Module {
-public:
+  public:
     explicit MusicgenModelImpl(const MusicgenConfig& config);
 
     /// Builds the model from `folder` and loads model.safetensors strictly: every tensor
@@ -67,7 +67,7 @@ public:
     EncodecModel audio_encoder{nullptr};
     AvEncoder av_encoder{nullptr};
 
-private:
+  private:
     MusicgenConfig config_;
 };
 TORCH_MODULE(MusicgenModel);

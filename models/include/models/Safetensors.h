@@ -25,7 +25,7 @@ const char* dtypeName(DType dtype);
 /// Thrown for every malformed or unreadable safetensors file; the message names the file and
 /// the tensor or header field at fault.
 class SafetensorsError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -40,7 +40,7 @@ struct TensorInfo {
 };
 
 class SafetensorsReader {
-public:
+  public:
     /// Memory-maps `path` and validates it completely.
     static SafetensorsReader open(const std::string& path);
     /// Validates an in-memory file image (copied); `label` names it in errors.
@@ -56,7 +56,7 @@ public:
     const TensorInfo& at(const std::string& name) const;
     std::span<const std::byte> data(const TensorInfo& info) const;
 
-private:
+  private:
     struct Storage;
     static SafetensorsReader parse(std::shared_ptr<Storage> storage, const std::string& label);
 
@@ -71,7 +71,7 @@ private:
 /// Collects tensors and writes them atomically (temporary file in the same folder, fsync,
 /// rename): a failed write (full disk, unwritable folder) throws and leaves no file behind.
 class SafetensorsWriter {
-public:
+  public:
     void add(const std::string& name, DType dtype, std::vector<int64_t> shape, const void* data,
              std::size_t nbytes);
     void setMetadata(const std::string& key, const std::string& value);
@@ -79,7 +79,7 @@ public:
     /// The complete file image (header + data).
     std::vector<std::byte> serialize() const;
 
-private:
+  private:
     struct Entry {
         std::string name;
         DType dtype;

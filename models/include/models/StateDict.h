@@ -6,8 +6,8 @@
 
 #include "models/Safetensors.h"
 
-#include <torch/types.h>
 #include <torch/nn/module.h>
+#include <torch/types.h>
 
 #include <memory>
 #include <regex>
@@ -24,7 +24,7 @@ torch::Tensor toTensor(const SafetensorsReader& file, const std::string& name);
 void addTensor(SafetensorsWriter& writer, const std::string& name, const torch::Tensor& t);
 
 class StateDictLoader {
-public:
+  public:
     explicit StateDictLoader(std::shared_ptr<const SafetensorsReader> file);
 
     /// Loads every parameter and buffer of `module` from `prefix + name`. A parameter
@@ -45,7 +45,7 @@ public:
 
     const SafetensorsReader& file() const { return *file_; }
 
-private:
+  private:
     torch::Tensor fetch(const std::string& key, const torch::Tensor& target);
 
     std::shared_ptr<const SafetensorsReader> file_;

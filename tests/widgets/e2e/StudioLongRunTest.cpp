@@ -73,8 +73,7 @@ class StudioLongRunTest : public QObject {
         QTest::qWait(200); // late queued signals would show up now
         QCOMPARE(spy.finished.count() + spy.failed.count(), kCycles);
         // Only the jobs cancelled before they started may end as failures.
-        QVERIFY2(spy.failed.count() == cancelledQueued,
-                 qPrintable(spy.failed.value(0).second));
+        QVERIFY2(spy.failed.count() == cancelledQueued, qPrintable(spy.failed.value(0).second));
         QVERIFY(!engine.isBusy());
         QVERIFY2(cancelledRuns + cancelledQueued >= kCycles / 2,
                  qPrintable(QString("only %1 of %2 runs were cancelled")

@@ -5,9 +5,9 @@
 #include "core/audio/AudioBuffer.h"
 #include "core/emotion/EmotionBenchmark.h"
 #include "core/emotion/EmotionPredictor.h"
-#include "core/probing/LayerAnalysis.h"
 #include "core/engine/MusicEngine.h"
 #include "core/engine/Recipe.h"
+#include "core/probing/LayerAnalysis.h"
 
 #include <QMetaType>
 

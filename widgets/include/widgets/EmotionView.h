@@ -69,7 +69,8 @@ class EmotionView : public QWidget {
 
     QSize sizeHint() const override { return {520, 520}; }
 
-    // ---- Benchmark over a valence-arousal grid (core/emotion/EmotionBenchmark.h) -----------------
+    // ---- Benchmark over a valence-arousal grid (core/emotion/EmotionBenchmark.h)
+    // -----------------
     /// "" enables the benchmark button; otherwise it is disabled with `reason` as tooltip.
     void setBenchmarkUnavailable(const QString& reason);
     void setBenchmarkRunning(bool running);

@@ -27,8 +27,8 @@ struct BenchOptions {
 /// One round: a bandwidth probe, one generation, another probe.
 struct BenchRound {
     double bandwidthGBs = 0; ///< the better of the probes before and after
-    double msPerStep = 0; ///< steps 2.. (step 1 also computes the cross-attention keys/values)
-    double floorMs = 0;   ///< weight bytes per step / this round's bandwidth
+    double msPerStep = 0;    ///< steps 2.. (step 1 also computes the cross-attention keys/values)
+    double floorMs = 0;      ///< weight bytes per step / this round's bandwidth
     double ratioToFloor = 0;
     double firstFrameMs = 0; ///< generation start to the end of step K (first complete frame)
 };
@@ -44,7 +44,7 @@ struct BenchPrecisionResult {
     double floorMs = 0; ///< weightBytesPerStep / bandwidth
     double ratioToFloor = 0;
     double ratioMin = 0, ratioMax = 0;
-    double ratioToBestFloor = 0; ///< msPerStep over the floor of the run's best probe (strict)
+    double ratioToBestFloor = 0;   ///< msPerStep over the floor of the run's best probe (strict)
     double timeToFirstAudioMs = 0; ///< T5 + generation start to the first complete frame
     /// Resident memory after this precision's runs (f32 masters + this precision's copies).
     double rssMB = 0;

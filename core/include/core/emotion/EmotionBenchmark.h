@@ -38,8 +38,8 @@ struct EmotionBenchmarkOptions {
     /// nearest to the target (EmotionLexicon::nearestMood). Without a genre: "music".
     std::string promptTemplate = "{genre} music";
     double guidance = 3.0;
-    int topK = 250;           ///< as Recipe::topK
-    double temperature = 1.0; ///< as Recipe::temperature
+    int topK = 250;                 ///< as Recipe::topK
+    double temperature = 1.0;       ///< as Recipe::temperature
     double silenceRms = 1e-3;       ///< a clip below this RMS (-60 dBFS) counts as silent
     int corpusReferencePieces = 32; ///< Composer pieces for the corpus bar-repetition value
 };

@@ -163,7 +163,7 @@ struct EmotionTrainingOptions {
     std::string calibration = "balanced";
     bool leaveOneGenreOut = true;      ///< ridge: also report leave-one-genre-out
     std::vector<int> excludedFeatures; ///< ridge: columns left out (ablation)
-    double learningRate = 1e-4; ///< AdamW, as in LARA-Gen
+    double learningRate = 1e-4;        ///< AdamW, as in LARA-Gen
     double weightDecay = 1e-5;
     int epochs = 300;   ///< upper bound; early stopping usually ends sooner
     int patience = 30;  ///< epochs without a better validation loss before stopping

@@ -1,8 +1,8 @@
 // The project's one DSP genre classifier: bench-emotion's "genre follows the prompt" check and
-// the steering benchmark's target-genre score. A softmax linear probe (core/probing/LinearProbe.h) on
-// the per-clip mean and standard deviation of the embedded DSP encoder's frame features,
-// trained on SynthCodec-rendered Composer pieces of each genre (the procedural corpus' music).
-// Torch-free; deterministic for a seed.
+// the steering benchmark's target-genre score. A softmax linear probe (core/probing/LinearProbe.h)
+// on the per-clip mean and standard deviation of the embedded DSP encoder's frame features, trained
+// on SynthCodec-rendered Composer pieces of each genre (the procedural corpus' music). Torch-free;
+// deterministic for a seed.
 #pragma once
 
 #include "core/audio/AudioBuffer.h"

@@ -4,8 +4,8 @@
 // local folders. Never copies a model; never connects to the network (see HubDownloader).
 #pragma once
 
-#include "core/hub/HubSettings.h"
 #include "core/engine/Recipe.h"
+#include "core/hub/HubSettings.h"
 
 #include <string>
 

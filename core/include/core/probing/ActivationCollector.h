@@ -14,8 +14,8 @@
 // Torch-free; errors are std::runtime_error subclasses naming the file or setting.
 #pragma once
 
-#include "core/probing/ActivationSet.h"
 #include "core/engine/MusicEngine.h"
+#include "core/probing/ActivationSet.h"
 
 #include <atomic>
 #include <cstdint>
@@ -61,7 +61,7 @@ struct CollectionProgress {
 struct CollectionSummary {
     std::int64_t numClips = 0;
     ActivationSettings settings;
-    double seconds = 0; ///< wall time
+    double seconds = 0;      ///< wall time
     std::string labelColumn; ///< the labels.csv column used (collectFolder)
 };
 

@@ -1,7 +1,8 @@
 // The steering benchmark: for source -> target genre pairs, generate from the source prompt
 // with the same seeds unsteered (alpha 0) and steered towards the target (a steering-vector
 // file per target label) over a range of alphas, and measure the change of the target's genre
-// score (the DSP genre classifier, GenreClassifier.h, trained without tempo) and how well the tempo is preserved. Torch-free.
+// score (the DSP genre classifier, GenreClassifier.h, trained without tempo) and how well the tempo
+// is preserved. Torch-free.
 #pragma once
 
 #include "core/emotion/GenreClassifier.h"
