@@ -1,8 +1,12 @@
 #include "CliSupport.h"
 
 #include "CliCommand.h"
+#include "core/audio/AudioCodec.h"
+#include "core/audio/AudioFile.h"
 #include "core/io/AtomicWrite.h"
+#include "core/io/CodesFile.h"
 #include "core/io/FileInput.h"
+#include "core/library/ClipLibrary.h"
 
 #include <nlohmann/json.hpp>
 
@@ -106,6 +110,23 @@ void OutputSet::commit(bool overwrite) {
         transaction.stage(path, write, overwrite);
     transaction.commit();
     items_.clear();
+}
+
+void addClipOutputs(OutputSet& outputs, const std::string& out, const GenerationResult& result,
+                    const std::string& title, const std::string& codesOut) {
+    const std::string recipe = result.recipe.toJson(-1);
+    outputs.add(out, [&result, recipe, title](const std::string& path) {
+        writeAudioFile(path, result.audio, {title, recipe, ""}, true);
+    });
+    outputs.add(ClipLibrary::sidecarPath(out), [&result](const std::string& path) {
+        writeTextFileAtomically(path, result.recipe.toJson() + "\n");
+    });
+    if (!codesOut.empty())
+        outputs.add(codesOut, [&result, recipe](const std::string& path) {
+            CodeGrid g(result.numCodebooks, result.frames);
+            g.data = result.codes;
+            writeCodesFile(path, g, {{"recipe", recipe}});
+        });
 }
 
 } // namespace moodsteer::cli

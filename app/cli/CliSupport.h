@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/emotion/EmotionMetrics.h"
+#include "core/engine/MusicEngine.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,11 @@ class OutputSet {
   private:
     std::vector<std::pair<std::string, std::function<void(const std::string&)>>> items_;
 };
+
+/// Adds a generated clip's files to `outputs`: the audio at `out` (the recipe in its tags,
+/// `title` as its title), the recipe sidecar, and the codes file when `codesOut` is not empty.
+void addClipOutputs(OutputSet& outputs, const std::string& out, const GenerationResult& result,
+                    const std::string& title, const std::string& codesOut);
 
 /// Refuses (UsageError) to replace an existing `path` unless `force`: "'x.wav' exists (use
 /// --force)".

@@ -169,19 +169,8 @@ static int runGenerate(const std::vector<std::string>& argv) {
     if (result.cancelled) throw Interrupted("stopped while generating; nothing was written");
     ModelLocator::stamp(result.recipe, source, lo.precision);
 
-    const std::string recipeJson = result.recipe.toJson();
     OutputSet outputs;
-    outputs.add(out, [&](const std::string& path) {
-        writeAudioFile(path, result.audio, {"MoodSteer clip", result.recipe.toJson(-1), ""}, true);
-    });
-    outputs.add(ClipLibrary::sidecarPath(out),
-                [&](const std::string& path) { writeTextFileAtomically(path, recipeJson + "\n"); });
-    if (!codesOut.empty())
-        outputs.add(codesOut, [&](const std::string& path) {
-            CodeGrid g(result.numCodebooks, result.frames);
-            g.data = result.codes;
-            writeCodesFile(path, g, {{"recipe", result.recipe.toJson(-1)}});
-        });
+    addClipOutputs(outputs, out, result, "MoodSteer clip", codesOut);
     if (!midiOut.empty())
         outputs.add(midiOut, [&](const std::string& path) {
             CodeGrid g(result.numCodebooks, result.frames);

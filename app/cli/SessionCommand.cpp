@@ -3,6 +3,7 @@
 // as a valid file and a recipe marked incomplete.
 #include "CliCommand.h"
 #include "CliSupport.h"
+#include "Interrupt.h"
 #include "SteerSupport.h"
 
 #include "core/audio/AudioFile.h"
@@ -13,7 +14,6 @@
 
 #include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -37,14 +37,9 @@ const char* kHelp =
   --seed N (0)  --greedy  --guidance G  --temperature T  --top-k K  --top-p P
   --codes-out FILE     also write the codes (safetensors)
   --threads N  --precision f32|bf16|int8  --json  --quiet
+  --force              replace an existing OUT (and its sidecar / codes file)
 Writes OUT and OUT-stem.recipe.json. Ctrl-C stops after the current step and keeps the
 finished windows (recipe marked "incomplete"; exit code 130).)";
-
-std::atomic<bool> gCancel{false};
-
-extern "C" void onInterrupt(int) {
-    gCancel.store(true);
-}
 
 std::pair<double, double> parsePoint(const std::string& text, const std::string& option) {
     const auto parts = splitList(text, ',', option);
@@ -85,7 +80,7 @@ SteeringSpec parseRangedSteer(const std::string& text) {
 } // namespace
 
 static int runSession(const std::vector<std::string>& argv) {
-    Args args(argv, {"greedy", "json", "quiet", "help", "smooth"});
+    Args args(argv, {"greedy", "json", "quiet", "help", "smooth", "force"});
     if (args.has("help")) {
         std::cout << kHelp << "\n";
         return 0;
@@ -94,13 +89,20 @@ static int runSession(const std::vector<std::string>& argv) {
                     "hold-minutes", "prompt", "prompt-ids", "model",   "window",    "stride",
                     "continue",     "steer",  "seed",       "greedy",  "guidance",  "temperature",
                     "top-k",        "top-p",  "codes-out",  "threads", "precision", "json",
-                    "quiet",        "out",    "help"});
+                    "quiet",        "out",    "force",      "help"},
+                   0);
     const std::string out = args.require("out");
     if (!isSupportedAudioExtension(out))
         throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");
     checkWritableTarget(out);
+    const bool force = args.has("force");
+    checkNotExisting(out, force);
+    checkNotExisting(ClipLibrary::sidecarPath(out), force);
     const std::string codesOut = args.get("codes-out");
-    if (!codesOut.empty()) checkWritableTarget(codesOut);
+    if (!codesOut.empty()) {
+        checkWritableTarget(codesOut);
+        checkNotExisting(codesOut, force);
+    }
 
     const double minutes = args.getDouble("minutes", 0);
     if (!(minutes > 0) || !std::isfinite(minutes))
@@ -160,7 +162,8 @@ static int runSession(const std::vector<std::string>& argv) {
 
     const bool quiet = args.has("quiet");
     GenerationCallbacks cb;
-    cb.cancel = &gCancel;
+    // Ctrl-C / SIGTERM (Interrupt.h) stops after the current step; finished windows are kept.
+    cb.cancel = interruptFlag();
     double lastPrint = -1;
     if (!quiet)
         cb.onProgress = [&lastPrint](const GenerationProgress& p) {
@@ -173,36 +176,15 @@ static int runSession(const std::vector<std::string>& argv) {
                          p.window + 1, p.windows, p.audioSeconds, p.elapsedSeconds, rtf,
                          p.etaSeconds);
         };
-    gCancel.store(false);
-    auto previous = std::signal(SIGINT, onInterrupt);
-    GenerationResult result;
-    try {
-        result = engine->generate(r, cb);
-    } catch (...) {
-        std::signal(SIGINT, previous);
-        throw;
-    }
-    std::signal(SIGINT, previous);
+    GenerationResult result = engine->generate(r, cb);
     if (!quiet) std::fprintf(stderr, "\n");
     result.recipe.model = r.model;
     if (result.audio.samples.empty())
-        throw std::runtime_error("cancelled before the first window was finished: nothing written");
+        throw Interrupted("stopped before the first window was finished: nothing written");
 
-    const std::string recipeJson = result.recipe.toJson();
     OutputSet outputs;
-    outputs.add(out, [&](const std::string& path) {
-        writeAudioFile(path, result.audio, {"MoodSteer session", result.recipe.toJson(-1), ""},
-                       true);
-    });
-    outputs.add(ClipLibrary::sidecarPath(out),
-                [&](const std::string& path) { writeTextFileAtomically(path, recipeJson + "\n"); });
-    if (!codesOut.empty())
-        outputs.add(codesOut, [&](const std::string& path) {
-            CodeGrid g(result.numCodebooks, result.frames);
-            g.data = result.codes;
-            writeCodesFile(path, g, {{"recipe", result.recipe.toJson(-1)}});
-        });
-    outputs.commit();
+    addClipOutputs(outputs, out, result, "MoodSteer session", codesOut);
+    outputs.commit(force);
 
     const double audioSeconds = result.audio.seconds();
     const double rtf = result.generationSeconds > 0 ? audioSeconds / result.generationSeconds : 0;
@@ -229,7 +211,7 @@ static int runSession(const std::vector<std::string>& argv) {
                   << result.recipe.reseeds.size() << " window(s) reseeded) and "
                   << ClipLibrary::sidecarPath(out) << "\n";
     }
-    return result.cancelled ? 130 : 0;
+    return result.cancelled ? (interrupted() ? interruptExitCode() : 130) : 0;
 }
 
 static CliCommand sessionCommand("session",

@@ -130,6 +130,12 @@ void perform(CURL* h, const std::string& url, Transfer& t) {
     throw HubError("connection to " + hostOf(url) + " failed: " + why);
 }
 
+/// Frees a request's header list however the request ends (the list may grow after this).
+struct HeaderList {
+    curl_slist*& list;
+    ~HeaderList() { curl_slist_free_all(list); }
+};
+
 } // namespace
 
 HttpRequest::HttpRequest(std::string url, std::string token)
@@ -140,17 +146,12 @@ HttpResponse HttpRequest::head() {
     Transfer t;
     t.response = &r;
     curl_slist* headers = nullptr;
+    const HeaderList freeHeaders{headers};
     auto h = makeHandle(url_, t, headers, token_);
     curl_easy_setopt(h.get(), CURLOPT_NOBODY, 1L);
     curl_easy_setopt(h.get(), CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, headers);
-    try {
-        perform(h.get(), url_, t);
-    } catch (...) {
-        curl_slist_free_all(headers);
-        throw;
-    }
-    curl_slist_free_all(headers);
+    perform(h.get(), url_, t);
     return r;
 }
 
@@ -159,19 +160,14 @@ HttpResponse HttpRequest::get() {
     Transfer t;
     t.response = &r;
     curl_slist* headers = nullptr;
+    const HeaderList freeHeaders{headers};
     auto h = makeHandle(url_, t, headers, token_);
     curl_easy_setopt(h.get(), CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h.get(), CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, onBodyToString);
     curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, headers);
-    try {
-        perform(h.get(), url_, t);
-    } catch (...) {
-        curl_slist_free_all(headers);
-        throw;
-    }
-    curl_slist_free_all(headers);
+    perform(h.get(), url_, t);
     return r;
 }
 
@@ -186,6 +182,7 @@ HttpResponse HttpRequest::download(const std::string& path, std::uint64_t offset
     t.file = std::fopen(path.c_str(), offset > 0 ? "ab" : "wb");
     if (!t.file) throw HubError("cannot write '" + path + "'");
     curl_slist* headers = nullptr;
+    const HeaderList freeHeaders{headers};
     auto h = makeHandle(url_, t, headers, token_);
     if (offset > 0)
         headers =
@@ -199,7 +196,6 @@ HttpResponse HttpRequest::download(const std::string& path, std::uint64_t offset
     curl_easy_setopt(h.get(), CURLOPT_XFERINFODATA, &t);
     curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, headers);
     auto closeAll = [&] {
-        curl_slist_free_all(headers);
         if (t.file && std::fclose(t.file) != 0 && !t.cancelled)
             throw HubError("cannot write '" + path + "' (disk full?)");
         t.file = nullptr;
@@ -207,7 +203,6 @@ HttpResponse HttpRequest::download(const std::string& path, std::uint64_t offset
     try {
         perform(h.get(), url_, t);
     } catch (...) {
-        curl_slist_free_all(headers);
         if (t.file) std::fclose(t.file);
         throw;
     }
