@@ -127,6 +127,7 @@ static int runGenerate(const std::vector<std::string>& argv) {
     // Exact regeneration: the recipe's own model (its pinned commit for hub models) and
     // precision, and a refusal when what is found is not that model.
     const bool exact = args.has("recipe") && !args.has("model");
+    checkModelFolder(r.model);
     std::string spec = r.model;
     if (exact && !r.modelRevision.empty() && RepoRef::looksLikeRepoId(r.model))
         spec = r.model + "@" + r.modelRevision;

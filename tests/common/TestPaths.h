@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 namespace moodsteer::test {
 
 /// ../shared, or $MOODSTEER_SHARED when set.
@@ -21,9 +23,12 @@ inline bool haveParity() {
     return std::filesystem::exists(parityDir() + "/model.safetensors");
 }
 
-/// A fresh scratch folder for one test.
+/// A fresh scratch folder for one test. Per process: ctest runs each test in its own process,
+/// two at a time, and two tests sharing a name (a corpus both build) must not remove each
+/// other's files.
 inline std::filesystem::path scratchDir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() / ("moodsteer-test-" + name);
+    auto dir = std::filesystem::temp_directory_path() /
+               ("moodsteer-test-" + name + "-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;
