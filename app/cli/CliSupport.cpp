@@ -112,6 +112,18 @@ void OutputSet::commit(bool overwrite) {
     items_.clear();
 }
 
+void checkClipTargets(const std::string& out, const std::string& codesOut, bool force) {
+    if (!isSupportedAudioExtension(out))
+        throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");
+    checkWritableTarget(out);
+    checkNotExisting(out, force);
+    checkNotExisting(ClipLibrary::sidecarPath(out), force);
+    if (!codesOut.empty()) {
+        checkWritableTarget(codesOut);
+        checkNotExisting(codesOut, force);
+    }
+}
+
 void addClipOutputs(OutputSet& outputs, const std::string& out, const GenerationResult& result,
                     const std::string& title, const std::string& codesOut) {
     const std::string recipe = result.recipe.toJson(-1);

@@ -37,6 +37,11 @@ class OutputSet {
     std::vector<std::pair<std::string, std::function<void(const std::string&)>>> items_;
 };
 
+/// Checks a clip's output targets before any work: `out` has an audio extension, and `out`,
+/// its recipe sidecar and `codesOut` (when not empty) are writable and do not exist unless
+/// `force`. Throws UsageError naming the file.
+void checkClipTargets(const std::string& out, const std::string& codesOut, bool force);
+
 /// Adds a generated clip's files to `outputs`: the audio at `out` (the recipe in its tags,
 /// `title` as its title), the recipe sidecar, and the codes file when `codesOut` is not empty.
 void addClipOutputs(OutputSet& outputs, const std::string& out, const GenerationResult& result,

@@ -73,17 +73,9 @@ static int runGenerate(const std::vector<std::string>& argv) {
     }
     args.allowOnly(kKnown, 0);
     const std::string out = args.require("out");
-    if (!isSupportedAudioExtension(out))
-        throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");
-    checkWritableTarget(out);
     const bool force = args.has("force");
-    checkNotExisting(out, force);
-    checkNotExisting(ClipLibrary::sidecarPath(out), force);
     const std::string codesOut = args.get("codes-out");
-    if (!codesOut.empty()) {
-        checkWritableTarget(codesOut);
-        checkNotExisting(codesOut, force);
-    }
+    checkClipTargets(out, codesOut, force);
     const std::string midiOut = args.get("midi-out");
     if (!midiOut.empty()) {
         if (fs::path(midiOut).extension() != ".mid" && fs::path(midiOut).extension() != ".midi")

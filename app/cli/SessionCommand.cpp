@@ -92,17 +92,9 @@ static int runSession(const std::vector<std::string>& argv) {
                     "quiet",        "out",    "force",      "help"},
                    0);
     const std::string out = args.require("out");
-    if (!isSupportedAudioExtension(out))
-        throw UsageError("--out must end in .wav, .flac or .ogg: '" + out + "'");
-    checkWritableTarget(out);
     const bool force = args.has("force");
-    checkNotExisting(out, force);
-    checkNotExisting(ClipLibrary::sidecarPath(out), force);
     const std::string codesOut = args.get("codes-out");
-    if (!codesOut.empty()) {
-        checkWritableTarget(codesOut);
-        checkNotExisting(codesOut, force);
-    }
+    checkClipTargets(out, codesOut, force);
 
     const double minutes = args.getDouble("minutes", 0);
     if (!(minutes > 0) || !std::isfinite(minutes))

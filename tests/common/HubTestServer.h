@@ -2,6 +2,8 @@
 // it again. Faults are set by writing its control file; its request log is a file too.
 #pragma once
 
+#include "TestPaths.h"
+
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -25,9 +27,10 @@ class HubTestServer {
           log_(root.parent_path() / "hub-requests.log") {
         std::filesystem::remove(control_);
         std::filesystem::remove(log_);
-        const std::string script = (std::filesystem::path(MOODSTEER_RESOURCE_DIR).parent_path() /
-                                    "tests/hub/hub_server.py")
-                                       .string();
+        const std::string script =
+            (std::filesystem::path(moodsteer::test::resourceDir()).parent_path() /
+             "tests/hub/hub_server.py")
+                .string();
         int out[2];
         if (pipe(out) != 0) throw std::runtime_error("pipe failed");
         pid_ = fork();

@@ -10,10 +10,13 @@
 namespace moodsteer::test {
 
 /// ../shared, or $MOODSTEER_SHARED when set.
-inline std::string sharedDir() {
-    if (const char* env = std::getenv("MOODSTEER_SHARED")) return env;
-    return MOODSTEER_SHARED_DIR;
-}
+std::string sharedDir();
+
+/// The checkout's resources/ folder (its parent is the checkout).
+std::string resourceDir();
+
+/// The build folder the tests were built in.
+std::string binaryDir();
 
 inline std::string parityDir() {
     return sharedDir() + "/parity";
