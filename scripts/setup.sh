@@ -51,6 +51,9 @@ case "$mode" in
     test)
         cd "$build"
         ctest --output-on-failure -j"$(nproc)" --timeout 1200
+        # The decode kernels' portable fallback (as on ARM): models and their tests, parity
+        # included, in a second build dir that reuses the compiler cache of this one.
+        "$root/scripts/test-portable.sh"
         ;;
     studio)
         exec "$build/app/studio/moodsteer-studio"
