@@ -134,10 +134,6 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     const fs::path out(o.outDir);
     const fs::path ckptDir =
         o.checkpointDir.empty() ? out / "checkpoint" : fs::path(o.checkpointDir);
-    fs::create_directories(out);
-    fs::create_directories(ckptDir);
-
-    auto corpus = TrainingCorpus::load(o.corpusDir);
     SynthCodec codec;
     const int K = codec.numCodebooks();
     const int V = codec.cardinality();
@@ -145,7 +141,11 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     if (o.cropFrames % windowFrames != 0)
         throw std::runtime_error("crop length must be a multiple of the LARA window (" +
                                  std::to_string(windowFrames) + " frames)");
+    auto corpus = TrainingCorpus::load(o.corpusDir);
     if (o.laraAlpha > 0) corpus.computeLaraTargets(o.corpusDir, codec, windowFrames);
+    // Only now, with the options and the corpus accepted: a refused run creates no folder.
+    fs::create_directories(out);
+    fs::create_directories(ckptDir);
 
     // Tokenizer trained on the corpus prompts (kept when it already exists: resumable).
     const auto spm = out / "spiece.model";
