@@ -26,13 +26,17 @@ each (overlapping, smoothed) window's value, each with an uncertainty (one stand
 of the expected error: the ensemble's spread plus the cross-validated error, widened out of
 distribution) and flags: silent, out-of-distribution (features far from the training data),
 shorter-than-window. A dimension on which the head does not beat its baselines is reported
-as not predictable. The head records its encoder, layer and windows; a MERT head needs the
-MERT folder (--model-dir). Files that cannot be read or contain NaN/Inf are reported and
-skipped; the exit status is then 1.
+as not predictable. The head records its encoder, layer and windows; a MERT head also records
+its MERT model (a hub repo id or folder), found again here. Files that cannot be read or
+contain NaN/Inf are reported and skipped; the exit status is then 1.
 
-  --head FILE      a head written by train-emotion (default: the embedded dsp head,
-                   resources/emotion/emotion_head_dsp.safetensors)
-  --model-dir D    MERT folder (for heads trained on MERT features)
+  --head FILE      a head written by train-emotion. Default: a MERT head installed with
+                   `train-emotion --encoder mert --install` ($MOODSTEER_DATA, else
+                   $XDG_DATA_HOME/moodsteer, else ~/.local/share/moodsteer, then
+                   emotion/emotion_head_mert.safetensors) when its MERT model is present
+                   (the Hugging Face cache or its folder); else the embedded dsp head,
+                   resources/emotion/emotion_head_dsp.safetensors
+  --model-dir D    MERT folder or hub repo id, instead of the one the head records
   --json           machine-readable output on stdout
 )";
 

@@ -7,8 +7,11 @@
 #include "OptionTable.h"
 
 #include "core/audio/AudioFile.h"
+#include "core/emotion/DefaultEmotionHead.h"
 #include "core/emotion/EmotionFeatureCache.h"
 #include "core/emotion/EmotionPredictor.h"
+#include "core/emotion/MertLayerWeights.h"
+#include "core/hub/ModelLocator.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +19,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -39,8 +43,15 @@ baselines (the dataset's mean; a linear model on absolute loudness + tempo).
                       head's uncertainty and the studio's "predictable" flags)
   --data-weights W,.. weight of each --data folder's clips in training (default 1 each)
   --encoder E         dsp (embedded, no weights) or mert (needs --model-dir)
-  --model-dir D       MERT folder (config.json + model.safetensors)
-  --layer L           MERT hidden layer 0..N, or -1 = mean of layers 1..N (default -1)
+  --model-dir D       MERT folder (config.json + model.safetensors) or a hub repo id in the
+                      Hugging Face cache (m-a-p/MERT-v1-95M); recorded in the head, so
+                      predict-emotion and the studio find it again
+  --layer L           MERT hidden layer 0..N (default: the mean of layers 1..N)
+  --weighted-layers   MERT: learn one weight per hidden state 0..N (softmax, jointly with a
+                      linear readout on the clips' features), then train the head on the
+                      weighted mean; the weights are stored in the head
+  --install           MERT: also install the head where predict-emotion, eval-emotion,
+                      bench-emotion and the studio look first (see predict-emotion --help)
   --window S          window length in seconds (default 5)
   --hop S             window hop in seconds (default: half the window for ridge, the window
                       for mlp)
@@ -135,16 +146,26 @@ std::vector<int> familyColumns(const AudioFeatureEncoder& enc, const std::string
 }
 
 int run(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "help", "ablate", "no-genre-cv", "no-cache"});
+    Args args(argv,
+              {"json", "help", "ablate", "no-genre-cv", "no-cache", "weighted-layers", "install"});
     if (args.has("help")) {
         std::cout << kHelp << optionRangesHelp(kHelp);
         return 0;
     }
-    args.allowOnly({"json",        "help",         "data",   "data-weights", "encoder",
-                    "model-dir",   "layer",        "window", "hop",          "head",
-                    "calibration", "exclude",      "ablate", "no-genre-cv",  "cache",
-                    "no-cache",    "out",          "folds",  "epochs",       "patience",
-                    "lr",          "weight-decay", "batch",  "hidden",       "seed"});
+    args.allowOnly({"json",        "help",
+                    "data",        "data-weights",
+                    "encoder",     "model-dir",
+                    "layer",       "window",
+                    "hop",         "head",
+                    "calibration", "exclude",
+                    "ablate",      "no-genre-cv",
+                    "cache",       "no-cache",
+                    "out",         "folds",
+                    "epochs",      "patience",
+                    "lr",          "weight-decay",
+                    "batch",       "hidden",
+                    "seed",        "weighted-layers",
+                    "install"});
     if (!args.positional().empty())
         throw UsageError("unexpected argument '" + args.positional()[0] + "'");
     const auto dirs = args.all("data");
@@ -155,6 +176,11 @@ int run(const std::vector<std::string>& argv) {
         throw UsageError("--encoder must be dsp or mert, got '" + encoderName + "'");
     if (encoderName == "mert" && !args.has("model-dir"))
         throw UsageError("--encoder mert needs --model-dir (a MERT Hugging Face folder)");
+    const bool weighted = args.has("weighted-layers");
+    if (encoderName != "mert" && (weighted || args.has("install") || args.has("layer")))
+        throw UsageError("--layer, --weighted-layers and --install need --encoder mert");
+    if (weighted && args.has("layer"))
+        throw UsageError("--weighted-layers and --layer exclude each other");
     checkWritableTarget(out);
     std::vector<Dataset> datasets;
     const auto weights = args.has("data-weights")
@@ -195,8 +221,15 @@ int run(const std::vector<std::string>& argv) {
         throw UsageError("--ablate and --exclude need --head ridge");
     const bool json = args.has("json");
 
+    // A MERT folder or hub repo id; the head records what the user named (repo id or
+    // absolute folder), so that it finds its model again on this or another machine.
+    ModelSource mert;
+    if (encoderName == "mert") mert = ModelLocator().resolve(args.get("model-dir"));
+    // With --weighted-layers the clips are encoded with every layer side by side; the head's
+    // encoder (the weighted mean) exists once the weights are learned.
     std::shared_ptr<const AudioFeatureEncoder> encoder = makeFeatureEncoder(
-        encoderName, args.get("model-dir"), static_cast<int>(args.getInt("layer", -1)));
+        encoderName, mert.folder,
+        weighted ? kMertAllLayers : static_cast<int>(args.getInt("layer", kMertMeanLayers)));
     if (args.has("exclude")) o.excludedFeatures = familyColumns(*encoder, args.get("exclude"));
     EmotionTrainer trainer(encoder, o);
     const auto& eff = trainer.options();
@@ -243,6 +276,17 @@ int run(const std::vector<std::string>& argv) {
     if (cache)
         std::cerr << cached << "/" << examples.size() << " clips' features from the cache "
                   << cache->dir() << "\n";
+    std::vector<float> layerWeights;
+    if (weighted) {
+        const int layers = encoder->layerCount();
+        const int dims = encoder->featureSize() / layers;
+        LayerWeightOptions lw;
+        lw.seed = o.seed;
+        layerWeights = learnLayerWeights(examples, layers, dims, lw, o.log);
+        examples = weightLayers(examples, layerWeights, dims);
+        encoder = makeFeatureEncoder("mert", mert.folder, kMertWeightedLayers, layerWeights);
+        trainer = EmotionTrainer(encoder, o);
+    }
 
     nlohmann::json ablation = nlohmann::json::array();
     if (args.has("ablate")) {
@@ -277,8 +321,16 @@ int run(const std::vector<std::string>& argv) {
         if (!sources.empty()) sources.append(";");
         sources.append(std::filesystem::absolute(d.dir).string()).append(weight);
     }
-    predictor.save(
-        out, {{"train_data", sources}, {"train_excluded_families", args.get("exclude", "none")}});
+    std::map<std::string, std::string> metadata{
+        {"train_data", sources}, {"train_excluded_families", args.get("exclude", "none")}};
+    if (encoderName == "mert") metadata["mert_model"] = mert.model;
+    predictor.save(out, metadata);
+    std::string installed;
+    if (args.has("install")) {
+        installed = userMertHeadPath();
+        std::filesystem::create_directories(std::filesystem::path(installed).parent_path());
+        predictor.save(installed, metadata);
+    }
 
     if (json) {
         nlohmann::json j;
@@ -286,6 +338,9 @@ int run(const std::vector<std::string>& argv) {
         j["kind"] = o.head;
         j["encoder"] = encoderName;
         j["layer"] = encoder->layer();
+        if (!layerWeights.empty()) j["layer_weights"] = layerWeights;
+        if (encoderName == "mert") j["mert_model"] = mert.model;
+        if (!installed.empty()) j["installed"] = installed;
         j["window_seconds"] = eff.windowSeconds;
         j["hop_seconds"] = eff.hopSeconds;
         j["clips"] = examples.size();
@@ -322,7 +377,16 @@ int run(const std::vector<std::string>& argv) {
     std::printf("valence %s, arousal %s (beats both baselines on the primary dataset)\n",
                 predictor.info().valencePredictable ? "predictable" : "NOT predictable",
                 predictor.info().arousalPredictable ? "predictable" : "NOT predictable");
+    if (!layerWeights.empty()) {
+        std::printf("layer weights (hidden states 0..%zu):", layerWeights.size() - 1);
+        for (float w : layerWeights)
+            std::printf(" %.3f", w);
+        std::printf("\n");
+    }
     std::printf("head written to %s\n", out.c_str());
+    if (!installed.empty())
+        std::printf("installed as %s: the emotion commands and the studio now use it\n",
+                    installed.c_str());
     return 0;
 }
 

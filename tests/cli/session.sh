@@ -23,9 +23,12 @@ d = sys.argv[1]; sys.exit(0 if codes(d + "/s.codes.safetensors") == codes(d + "/
 PY' "the session recipe regenerates the same codes"
 
 # Ctrl-C: a long session interrupted keeps the finished windows and marks the recipe.
-"$cli" session --minutes 30 --path "0:3,3 600:7,6" --quiet --out "$dir/cut.flac" &
+# The signal is sent once the second window runs (progress on stderr), not after a fixed sleep:
+# on a loaded machine a background job that starts slowly ignores a SIGINT sent before its
+# handler exists (bash starts background jobs with SIGINT ignored) and then runs all 30 minutes.
+"$cli" session --minutes 30 --path "0:3,3 600:7,6" --out "$dir/cut.flac" 2>"$dir/cut.err" &
 pid=$!
-sleep 4
+for _ in $(seq 600); do grep -q "window 2/" "$dir/cut.err" 2>/dev/null && break; sleep 0.1; done
 kill -INT $pid
 wait $pid; rc=$?
 check '[ $rc -eq 130 ]' "interrupted session exits 130 (got $rc)"

@@ -120,7 +120,8 @@ QString EngineClient::embeddedModelFolder() const {
 }
 
 QString EngineClient::emotionHeadPath() const {
-    return QString::fromStdString(moodsteer::defaultEmotionHeadPath());
+    // An installed MERT head when its MERT model is present, else the embedded head.
+    return QString::fromStdString(moodsteer::preferredEmotionHeadPath());
 }
 
 QString EngineClient::emotionPredictorUnavailableReason() const {

@@ -33,9 +33,11 @@ std::vector<std::string> AudioFeatureEncoder::featureNames() const {
 }
 
 std::unique_ptr<AudioFeatureEncoder> makeFeatureEncoder(const std::string& kind,
-                                                        const std::string& modelDir, int layer) {
+                                                        const std::string& modelDir, int layer,
+                                                        std::vector<float> layerWeights) {
     if (kind == "dsp") return std::make_unique<DspFeatureEncoder>();
-    if (kind == "mert") return std::make_unique<MertFeatureEncoder>(modelDir, layer);
+    if (kind == "mert")
+        return std::make_unique<MertFeatureEncoder>(modelDir, layer, std::move(layerWeights));
     throw std::invalid_argument("unknown feature encoder '" + kind + "' (expected dsp or mert)");
 }
 

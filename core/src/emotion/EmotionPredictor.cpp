@@ -1,5 +1,8 @@
 #include "core/emotion/EmotionPredictor.h"
 
+#include "core/emotion/DefaultEmotionHead.h"
+#include "core/hub/ModelLocator.h"
+
 #include "core/emotion/LoudnessMeter.h"
 #include "emotion/EmotionPredictorImpl.h"
 #include "models/Safetensors.h"
@@ -8,6 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -38,9 +43,50 @@ double number(const std::map<std::string, std::string>& m, const std::string& ke
                              "' is not a number");
 }
 
+std::string describeLayer(int layer) {
+    if (layer == kMertWeightedLayers) return " weighted layers";
+    if (layer == kMertMeanLayers) return " mean of layers";
+    return " layer " + std::to_string(layer);
+}
+
 std::string describeEncoder(const std::string& encoder, int layer, int size) {
-    return encoder + (encoder == "mert" ? " layer " + std::to_string(layer) : "") + " (" +
-           std::to_string(size) + " features)";
+    return encoder + (encoder == "mert" ? describeLayer(layer) : "") + " (" + std::to_string(size) +
+           " features)";
+}
+
+std::string joinWeights(const std::vector<float>& w) {
+    std::string s;
+    for (float x : w) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.9g", x);
+        if (!s.empty()) s += ",";
+        s += buf;
+    }
+    return s;
+}
+
+std::vector<float> parseWeights(const std::string& text, const std::string& path) {
+    std::vector<float> w;
+    std::size_t at = 0;
+    while (at <= text.size() && !text.empty()) {
+        const auto end = std::min(text.find(',', at), text.size());
+        const std::string item = text.substr(at, end - at);
+        char* stop = nullptr;
+        const float v = std::strtof(item.c_str(), &stop);
+        if (item.empty() || *stop != '\0' || !std::isfinite(v))
+            throw std::runtime_error("emotion head '" + path + "': metadata layer_weights '" +
+                                     text + "' is not a list of numbers");
+        w.push_back(v);
+        at = end + 1;
+    }
+    return w;
+}
+
+bool sameWeights(const std::vector<float>& a, const std::vector<float>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::abs(a[i] - b[i]) > 1e-6f) return false;
+    return true;
 }
 
 } // namespace
@@ -51,6 +97,7 @@ std::map<std::string, std::string> headMetadata(const EmotionHeadInfo& info) {
     m["format_version"] = "1";
     m["encoder"] = info.encoder;
     m["layer"] = std::to_string(info.layer);
+    if (!info.layerWeights.empty()) m["layer_weights"] = joinWeights(info.layerWeights);
     char w[32];
     std::snprintf(w, sizeof w, "%.17g", info.windowSeconds);
     m["window_seconds"] = w;
@@ -152,6 +199,11 @@ static std::unique_ptr<EmotionPredictor::Impl> loadHead(const std::string& path)
     info.kind = kind;
     info.encoder = need(meta, "encoder", path);
     info.layer = static_cast<int>(number(meta, "layer", path));
+    if (meta.count("layer_weights"))
+        info.layerWeights = parseWeights(meta.at("layer_weights"), path);
+    if ((info.layer == kMertWeightedLayers) != !info.layerWeights.empty())
+        throw std::runtime_error("emotion head '" + path +
+                                 "': layer_weights must be given exactly for weighted layers");
     info.windowSeconds = number(meta, "window_seconds", path);
     info.hopSeconds =
         meta.count("hop_seconds") ? number(meta, "hop_seconds", path) : info.windowSeconds;
@@ -182,11 +234,13 @@ static std::unique_ptr<EmotionPredictor::Impl> loadHead(const std::string& path)
 
 EmotionPredictor EmotionPredictor::load(const std::string& headPath, const std::string& modelDir) {
     auto impl = loadHead(headPath);
-    if (impl->info.encoder == "mert" && modelDir.empty())
-        throw std::invalid_argument("emotion head '" + headPath +
-                                    "' expects MERT features: give the MERT folder (--model-dir)");
+    // A MERT head names its model (metadata mert_model): used when no folder is given.
+    std::string folder;
+    if (impl->info.encoder == "mert")
+        folder = modelDir.empty() ? emotionHeadModelFolder(headPath)
+                                  : ModelLocator().resolve(modelDir).folder;
     std::shared_ptr<const AudioFeatureEncoder> enc =
-        makeFeatureEncoder(impl->info.encoder, modelDir, impl->info.layer);
+        makeFeatureEncoder(impl->info.encoder, folder, impl->info.layer, impl->info.layerWeights);
     return load(headPath, enc);
 }
 
@@ -196,7 +250,8 @@ EmotionPredictor EmotionPredictor::load(const std::string& headPath,
     auto impl = loadHead(headPath);
     const auto& info = impl->info;
     if (info.encoder != encoder->name() || info.featureSize != encoder->featureSize() ||
-        (info.encoder == "mert" && info.layer != encoder->layer()))
+        (info.encoder == "mert" && (info.layer != encoder->layer() ||
+                                    !sameWeights(info.layerWeights, encoder->layerWeights()))))
         throw std::invalid_argument(
             "emotion head '" + headPath + "' was trained on " +
             describeEncoder(info.encoder, info.layer, info.featureSize) + " but the encoder is " +
@@ -308,8 +363,8 @@ std::string EmotionPredictor::describe(const EmotionHeadInfo& info) {
     const auto& m = info.metadata;
     auto get = [&](const char* k) { return m.count(k) ? m.at(k) : std::string("?"); };
     std::string s = info.kind + " head on " + info.encoder +
-                    (info.encoder == "mert" ? " layer " + std::to_string(info.layer) : "") +
-                    " features, " + std::to_string(info.featureSize) + " inputs";
+                    (info.encoder == "mert" ? describeLayer(info.layer) : "") + " features, " +
+                    std::to_string(info.featureSize) + " inputs";
     if (info.members > 1) s += ", " + std::to_string(info.members) + " members";
     if (m.count("train_datasets")) s += "; trained on " + get("train_datasets");
     if (m.count("cv_protocol"))

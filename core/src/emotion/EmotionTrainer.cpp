@@ -289,6 +289,7 @@ EmotionPredictor EmotionTrainer::train(const std::vector<EmotionExample>& ex,
     auto& info = impl->info;
     info.encoder = encoder_->name();
     info.layer = encoder_->layer();
+    info.layerWeights = encoder_->layerWeights();
     info.windowSeconds = o.windowSeconds;
     info.featureSize = f;
     info.hiddenSize = o.hiddenSize;
@@ -333,6 +334,7 @@ EmotionPredictor EmotionTrainer::trainRidge(const std::vector<EmotionExample>& e
     info.kind = "ridge";
     info.encoder = encoder_->name();
     info.layer = encoder_->layer();
+    info.layerWeights = encoder_->layerWeights();
     info.windowSeconds = o.windowSeconds;
     info.hopSeconds = o.hopSeconds;
     info.featureSize = encoder_->featureSize();

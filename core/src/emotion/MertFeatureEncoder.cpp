@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -18,8 +19,9 @@ struct MertFeatureEncoder::Impl {
     std::string weights; ///< identifies the checkpoint, for the feature cache
 };
 
-MertFeatureEncoder::MertFeatureEncoder(const std::string& modelDir, int layer)
-    : impl_(std::make_unique<Impl>()), layer_(layer) {
+MertFeatureEncoder::MertFeatureEncoder(const std::string& modelDir, int layer,
+                                       std::vector<float> layerWeights)
+    : impl_(std::make_unique<Impl>()), layer_(layer), weights_(std::move(layerWeights)) {
     if (modelDir.empty())
         throw std::invalid_argument("mert encoder: a model folder is needed (--model-dir)");
     impl_->model = models::loadMert(modelDir);
@@ -31,17 +33,43 @@ MertFeatureEncoder::MertFeatureEncoder(const std::string& modelDir, int layer)
         EmotionFeatureCache::contentHash((fs::path(modelDir) / "config.json").string()) + "|" +
         std::to_string(ec ? 0 : bytes);
     const int layers = static_cast<int>(impl_->model->config().num_hidden_layers);
-    if (layer < -1 || layer > layers)
+    if (!weights_.empty()) {
+        if (static_cast<int>(weights_.size()) != layers + 1)
+            throw std::invalid_argument("mert encoder: " + std::to_string(weights_.size()) +
+                                        " layer weights for a model with " +
+                                        std::to_string(layers + 1) + " hidden states");
+        double sum = 0;
+        for (float w : weights_) {
+            if (!std::isfinite(w) || w < 0)
+                throw std::invalid_argument("mert encoder: layer weights must be finite and "
+                                            "non-negative");
+            sum += w;
+        }
+        if (std::abs(sum - 1) > 1e-3)
+            throw std::invalid_argument("mert encoder: layer weights must sum to 1, got " +
+                                        std::to_string(sum));
+        layer_ = kMertWeightedLayers;
+    } else if (layer == kMertWeightedLayers) {
+        throw std::invalid_argument("mert encoder: a weighted mean of layers needs its weights");
+    } else if ((layer < 0 && layer != kMertMeanLayers && layer != kMertAllLayers) ||
+               layer > layers) {
         throw std::invalid_argument("mert encoder: layer " + std::to_string(layer) +
                                     " out of range (0.." + std::to_string(layers) +
                                     ", or -1 for the mean of layers 1.." + std::to_string(layers) +
                                     ")");
+    }
 }
 
 MertFeatureEncoder::~MertFeatureEncoder() = default;
 
 std::string MertFeatureEncoder::signature() const {
-    return AudioFeatureEncoder::signature() + "|mert " + impl_->weights;
+    std::string s = AudioFeatureEncoder::signature() + "|mert " + impl_->weights;
+    for (float w : weights_) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, " %.9g", w);
+        s += buf;
+    }
+    return s;
 }
 
 int MertFeatureEncoder::sampleRate() const {
@@ -52,8 +80,15 @@ double MertFeatureEncoder::frameRate() const {
     return static_cast<double>(sampleRate()) / impl_->model->config().hop();
 }
 
+int MertFeatureEncoder::layerCount() const {
+    return layer_ == kMertAllLayers ? static_cast<int>(impl_->model->config().num_hidden_layers + 1)
+                                    : 1;
+}
+
 int MertFeatureEncoder::featureSize() const {
-    return static_cast<int>(impl_->model->config().hidden_size);
+    const auto& c = impl_->model->config();
+    const auto hidden = static_cast<int>(c.hidden_size);
+    return layer_ == kMertAllLayers ? hidden * static_cast<int>(c.num_hidden_layers + 1) : hidden;
 }
 
 double MertFeatureEncoder::minimumSeconds() const {
@@ -85,6 +120,12 @@ FrameFeatures MertFeatureEncoder::encode(const AudioBuffer& input) const {
     torch::Tensor h;
     if (layer_ >= 0) {
         h = out.hiddenStates[layer_];
+    } else if (layer_ == kMertAllLayers) {
+        h = torch::cat(out.hiddenStates, -1);
+    } else if (layer_ == kMertWeightedLayers) {
+        h = torch::zeros_like(out.hiddenStates[0]);
+        for (std::size_t l = 0; l < weights_.size(); ++l)
+            h.add_(out.hiddenStates[l], weights_[l]);
     } else {
         auto all = torch::stack(
             std::vector<torch::Tensor>(out.hiddenStates.begin() + 1, out.hiddenStates.end()));

@@ -31,14 +31,25 @@ struct FrameFeatures {
     std::vector<float> meanOverFrames() const;
 };
 
+/// MERT layer selections beside 0..num_hidden_layers: the mean of layers 1..N, a learned
+/// weighted mean of layers 0..N (AudioFeatureEncoder::layerWeights()), and every layer side by
+/// side ((N + 1) x hidden features per frame, what the layer weights are learned from).
+inline constexpr int kMertMeanLayers = -1;
+inline constexpr int kMertWeightedLayers = -2;
+inline constexpr int kMertAllLayers = -3;
+
 class AudioFeatureEncoder {
   public:
     virtual ~AudioFeatureEncoder() = default;
 
     /// "dsp" or "mert": recorded in emotion heads so a head is never fed another encoder.
     virtual std::string name() const = 0;
-    /// Layer selection (MERT: 0..num_hidden_layers, -1 = mean of layers 1..N); dsp: -1.
+    /// Layer selection (MERT: 0..num_hidden_layers or one of the kMert* values); dsp: -1.
     virtual int layer() const { return -1; }
+    /// How many layers' features encode() puts side by side (kMertAllLayers: N + 1), else 1.
+    virtual int layerCount() const { return 1; }
+    /// The weights of layers 0..N when layer() is kMertWeightedLayers; empty otherwise.
+    virtual std::vector<float> layerWeights() const { return {}; }
     /// Sample rate the encoder works at; encode() resamples other rates itself.
     virtual int sampleRate() const = 0;
     /// Frames per second of encode()'s output.
@@ -62,10 +73,13 @@ class AudioFeatureEncoder {
     virtual FrameFeatures encode(const AudioBuffer& audio) const = 0;
 };
 
-/// `kind` "dsp" (modelDir and layer ignored) or "mert" (modelDir = Hugging Face folder with
-/// config.json + model.safetensors; layer as above). Throws std::invalid_argument for an
-/// unknown kind, and the loader's error for a bad folder.
-std::unique_ptr<AudioFeatureEncoder>
-makeFeatureEncoder(const std::string& kind, const std::string& modelDir = "", int layer = -1);
+/// `kind` "dsp" (modelDir, layer and weights ignored) or "mert" (modelDir = Hugging Face folder
+/// with config.json + model.safetensors; layer as above; `layerWeights` (N + 1 non-negative
+/// values summing to 1) select kMertWeightedLayers). Throws std::invalid_argument for an
+/// unknown kind or bad weights, and the loader's error for a bad folder.
+std::unique_ptr<AudioFeatureEncoder> makeFeatureEncoder(const std::string& kind,
+                                                        const std::string& modelDir = "",
+                                                        int layer = -1,
+                                                        std::vector<float> layerWeights = {});
 
 } // namespace moodsteer

@@ -78,6 +78,7 @@ struct EmotionHeadInfo {
     std::string kind = "mlp"; ///< "ridge" | "mlp"
     std::string encoder;      ///< "dsp" | "mert"
     int layer = -1;
+    std::vector<float> layerWeights; ///< mert, layer kMertWeightedLayers: layers 0..N
     double windowSeconds = 5;
     double hopSeconds = 5;
     int members = 1; ///< ensemble size (ridge: the final head + the fold heads)
