@@ -232,6 +232,23 @@ TEST(DistributedTraining, TwoRanksOfSixEqualOneProcessOfTwelve) {
                 maxDiff, a.size());
     EXPECT_LT(maxDiff, 2e-4); // float rounding through 20 AdamW steps of lr <= 3e-3
     EXPECT_GT(maxWeight, 0.0);
+
+    // The checkpoint holds no world size: the two-rank run resumes as one process, and stays
+    // with the single-process run resumed the same way.
+    for (const auto& [model, log] : {std::pair{one, "one-resumed.log"}, {two, "two-resumed.log"}}) {
+        auto p = start(trainArgs(model, 12, 22), dir / log);
+        ASSERT_EQ(finish(p, 300), 0) << read(dir / log);
+        EXPECT_NE(read(dir / log).find("resuming from step 20"), std::string::npos)
+            << read(dir / log);
+        EXPECT_EQ(loggedSteps(model), 22);
+    }
+    const auto a22 = weights(one / "checkpoint" / "state.pt");
+    const auto b22 = weights(two / "checkpoint" / "state.pt");
+    double maxDiff22 = 0;
+    for (const auto& [name, t] : a22)
+        maxDiff22 = std::max(maxDiff22, (t - b22.at(name)).abs().max().item<double>());
+    std::printf("both resumed as 1 process to step 22: max |weight difference| %.3g\n", maxDiff22);
+    EXPECT_LT(maxDiff22, 2e-4);
 }
 
 TEST(DistributedTraining, AKilledRankStopsTheOtherAndARestartResumes) {
