@@ -67,6 +67,11 @@ const OptionRule kRules[] = {
     {"av-dropout", K::Real, 0, false, 1, "probability"},
     {"text-dropout", K::Real, 0, false, 1, "probability"},
     {"l2", K::Real, 0, false, 1e6, "vector norm"},
+    {"rr-lambda", K::Real, 0, false, 1000, "loss weight; 0 = off"},
+    {"world-size", K::Integer, 1, false, 65536, "processes"},
+    {"rank", K::Integer, 0, false, 65535, "process index; below the world size"},
+    {"master-port", K::Integer, 1, false, 65535, "TCP port"},
+    {"dist-timeout", K::Real, 0, true, 86400, "seconds"},
 };
 
 const char* kindName(OptionKind k) {

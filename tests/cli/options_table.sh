@@ -91,6 +91,13 @@ row 2 "unexpected argument 'stray'" train-emotion stray --data d --encoder dsp -
 row 2 "--model expects a model folder, but '$parity/config.json' is a file" generate --model "$parity/config.json" --prompt-ids 1 --out x.wav
 # train has --json (it used to be an unknown option): the error is about the corpus.
 row 1 "corpus" train --json --corpus "$dir/no-corpus" --out o
+# Representation regularisation and data-parallel options (refused before any training).
+row 2 "--rr-lambda must be a number in [0, 1000]" train --corpus c --out o --rr-lambda -1
+row 2 "--rr-pool must be 'max' or 'mean', not 'avg'" train --corpus "$dir" --out o --rr-pool avg
+row 2 "--master-port must be an integer in [1, 65535]" train --corpus c --out o --master-port 70000
+row 2 "--world-size must be an integer in [1, 65536]" train --corpus c --out o --world-size 0
+row 2 "rank 2 is outside world size 2" train --corpus "$dir" --out o --world-size 2 --rank 2
+WORLD_SIZE=two row 2 "environment variable WORLD_SIZE='two'" train --corpus "$dir" --out o
 
 # --- recipe fields: name the file and the field ------------------------------------------
 recipe() { printf '%s' "$1" > "$dir/r.json"; }

@@ -64,7 +64,7 @@ std::vector<std::vector<double>> readLog(const fs::path& csv) {
     std::ifstream in(csv);
     std::string line;
     std::getline(in, line);
-    EXPECT_EQ(line, "step,loss,ce,lara,lr,seconds");
+    EXPECT_EQ(line, "step,loss,ce,lara,lr,seconds,rr");
     std::vector<std::vector<double>> rows;
     while (std::getline(in, line)) {
         std::stringstream ss(line);
@@ -189,4 +189,45 @@ TEST(Trainer, OpeningWeightChangesTheLossNotTheLoggedCrossEntropy) {
     EXPECT_NEAR(lossCe[0].first, lossCe[0].second, 1e-5);          // weight 1: the plain mean
     EXPECT_NEAR(lossCe[0].second, lossCe[1].second, 1e-5);         // same batch, same model
     EXPECT_GT(std::abs(lossCe[1].first - lossCe[1].second), 1e-4); // the opening counts 10x
+}
+
+TEST(Trainer, RepresentationRegularisationAddsLambdaTimesItsLossOnDroppedText) {
+    // The same first batch and initial model with lambda 0 and 2: every prompt is dropped
+    // (text dropout 1), so the loss grows by exactly 2 * L_rr; LARA and AV dropout stay on.
+    std::vector<TrainProgress> first;
+    for (double lambda : {0.0, 2.0}) {
+        const auto out = test::scratchDir("trainer-rr") / ("l" + std::to_string(int(lambda)));
+        fs::remove_all(out);
+        TrainOptions o = tinyOptions(out.string());
+        o.steps = 1;
+        o.textDropout = 1.0;
+        o.avDropout = 0.5;
+        o.rrLambda = lambda;
+        o.rrPool = RepresentationPool::Mean;
+        runTraining(o, [&](const TrainProgress& p) { first.push_back(p); });
+        const auto c = config(out);
+        EXPECT_EQ(c["moodsteer"]["training"]["rr_lambda"], lambda);
+        EXPECT_EQ(c["moodsteer"]["training"]["rr_pool"], "mean");
+    }
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_EQ(first[0].rr, 0.0); // off: not computed
+    EXPECT_GT(first[1].rr, 0.0);
+    EXPECT_LE(first[1].rr, 4.0); // squared differences of cosines, averaged
+    EXPECT_GT(first[1].lara, 0.0);
+    EXPECT_NEAR(first[1].ce, first[0].ce, 1e-5);
+    EXPECT_NEAR(first[1].loss - first[0].loss, 2.0 * first[1].rr, 1e-5);
+}
+
+TEST(Trainer, RepresentationRegularisationNeedsDroppedText) {
+    // With no text dropped there is no pair to regularise: L_rr stays 0 and so does its term.
+    const auto out = test::scratchDir("trainer-rr-none") / "model";
+    fs::remove_all(out);
+    TrainOptions o = tinyOptions(out.string());
+    o.steps = 3;
+    o.textDropout = 0.0;
+    o.rrLambda = 5.0;
+    runTraining(o, [&](const TrainProgress& p) { EXPECT_EQ(p.rr, 0.0); });
+    const auto log = readLog(out / "training_log.csv");
+    ASSERT_EQ(log.size(), 3u);
+    EXPECT_EQ(log[0].size(), 7u);
 }

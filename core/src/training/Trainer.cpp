@@ -8,6 +8,9 @@
 #include "models/MusicgenModel.h"
 #include "models/SentencePieceTokenizer.h"
 #include "models/StateDict.h"
+#include "training/DataParallelGroup.h"
+#include "training/RepresentationLoss.h"
+#include "training/TrainingBatch.h"
 #include "training/TrainingCorpus.h"
 
 #include <torch/torch.h>
@@ -18,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <span>
 #include <sstream>
 #include <sys/wait.h>
 
@@ -69,6 +73,10 @@ nlohmann::json modelConfig(const TrainOptions& o, int vocab, int codebooks, int 
                       {"start_crop_share", o.startCropShare},
                       {"opening_weight", o.openingWeight},
                       {"opening_frames", o.openingFrames},
+                      {"rr_lambda", o.rrLambda},
+                      {"rr_pool", o.rrPool == RepresentationPool::Max ? "max" : "mean"},
+                      {"world_size", o.distributed.worldSize},
+                      {"global_batch", o.batchSize * o.distributed.worldSize},
                       {"steps", o.steps},
                       {"seed", o.seed}};
     c["moodsteer"] = ms;
@@ -121,6 +129,48 @@ void saveModel(models::MusicgenModelImpl& model, const nlohmann::json& config, d
                                 generation.dump(2) + "\n");
 }
 
+/// Everything that must be equal on every rank of a data-parallel run (not the thread count,
+/// time budget or folders, which may differ per machine).
+std::string optionsFingerprint(const TrainOptions& o) {
+    std::ostringstream f;
+    f.precision(17);
+    f << o.steps << ' ' << o.batchSize << ' ' << o.cropFrames << ' ' << o.learningRate << ' '
+      << o.warmupSteps << ' ' << o.weightDecay << ' ' << o.gradClip << ' ' << o.laraAlpha << ' '
+      << o.laraWindowSeconds << ' ' << o.useAvEncoder << ' ' << o.textDropout << ' ' << o.avDropout
+      << ' ' << o.rrLambda << ' ' << static_cast<int>(o.rrPool) << ' ' << o.seed << ' '
+      << o.checkpointEvery << ' ' << o.vocabSize << ' ' << o.startCropShare << ' '
+      << o.openingWeight << ' ' << o.openingFrames << ' ' << o.guidanceScale << ' ' << o.textWidth
+      << ' ' << o.textLayers << ' ' << o.textHeads << ' ' << o.textFfn << ' ' << o.lmWidth << ' '
+      << o.lmLayers << ' ' << o.lmHeads << ' ' << o.lmFfn << ' ' << o.maxPositions;
+    return f.str();
+}
+
+/// A hash of what training reads from the corpus: ranks with per-host copies must agree.
+std::string corpusFingerprint(const TrainingCorpus& c) {
+    std::uint64_t h = 1469598103934665603ull; // FNV-1a
+    auto mix = [&h](const void* data, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i)
+            h = (h ^ static_cast<const unsigned char*>(data)[i]) * 1099511628211ull;
+    };
+    for (const auto& p : c.pieces) {
+        mix(p.prompt.data(), p.prompt.size());
+        mix(p.codes.data.data(), p.codes.data.size() * sizeof(std::int64_t));
+        mix(&p.valence, sizeof p.valence);
+        mix(&p.arousal, sizeof p.arousal);
+        for (const auto& w : p.windows)
+            mix(w.data(), w.size() * sizeof(float));
+    }
+    return std::to_string(c.pieces.size()) + ":" + std::to_string(h);
+}
+
+std::string readBytes(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (!in) throw std::runtime_error("cannot read '" + file.string() + "'");
+    return s.str();
+}
+
 } // namespace
 
 void runTraining(const TrainOptions& o, const std::function<void(const TrainProgress&)>& onProgress,
@@ -129,6 +179,11 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         throw std::runtime_error("training needs a corpus folder and an output folder");
     if (o.batchSize < 1 || o.steps < 1 || o.cropFrames < 1)
         throw std::runtime_error("batch size, steps and crop length must be positive");
+    if (!(o.rrLambda >= 0) || !std::isfinite(o.rrLambda))
+        throw std::runtime_error("the representation-regularisation weight must be >= 0");
+    const int W = o.distributed.worldSize;
+    if (W < 1) throw std::runtime_error("the world size must be at least 1");
+    const bool lead = o.distributed.rank == 0; // writes files and logs
     setComputeThreads(o.threads);
     torch::manual_seed(o.seed);
     const fs::path out(o.outDir);
@@ -143,19 +198,44 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
                                  std::to_string(windowFrames) + " frames)");
     auto corpus = TrainingCorpus::load(o.corpusDir);
     if (o.laraAlpha > 0) corpus.computeLaraTargets(o.corpusDir, codec, windowFrames);
+
+    // Joined after the corpus is ready, so that every rank's slow part is behind it.
+    std::unique_ptr<DataParallelGroup> group;
+    if (W > 1) {
+        group = std::make_unique<DataParallelGroup>(o.distributed);
+        group->requireSame("training options", optionsFingerprint(o));
+        group->requireSame("corpus", corpusFingerprint(corpus));
+    }
     // Only now, with the options and the corpus accepted: a refused run creates no folder.
-    fs::create_directories(out);
-    fs::create_directories(ckptDir);
+    if (lead) {
+        fs::create_directories(out);
+        fs::create_directories(ckptDir);
+    }
 
     // Tokenizer trained on the corpus prompts (kept when it already exists: resumable).
+    // Only rank 0 has the output folder; the other ranks get its bytes.
     const auto spm = out / "spiece.model";
-    if (!fs::exists(spm)) {
+    if (lead && !fs::exists(spm)) {
         std::vector<std::string> prompts;
         for (const auto& p : corpus.pieces)
             prompts.push_back(p.prompt);
         trainTokenizer(prompts, spm, o.vocabSize);
     }
-    auto tokenizer = models::SentencePieceTokenizer::load(spm.string());
+    std::unique_ptr<models::SentencePieceTokenizer> tokenizer;
+    if (group) {
+        const auto model = group->broadcastBytes("the tokenizer", lead ? readBytes(spm) : "");
+        if (lead) {
+            tokenizer = models::SentencePieceTokenizer::load(spm.string());
+        } else {
+            const auto tmp = fs::temp_directory_path() /
+                             ("moodsteer-spm-rank-" + std::to_string(::getpid()) + ".model");
+            std::ofstream(tmp, std::ios::binary) << model;
+            tokenizer = models::SentencePieceTokenizer::load(tmp.string());
+            fs::remove(tmp);
+        }
+    } else {
+        tokenizer = models::SentencePieceTokenizer::load(spm.string());
+    }
     for (auto& p : corpus.pieces)
         p.promptIds = tokenizer->encodeT5(p.prompt);
 
@@ -176,9 +256,13 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay).betas({0.9, 0.95}));
     int startStep = 0;
     const auto ckptFile = ckptDir / "state.pt";
-    if (fs::exists(ckptFile)) {
+    // Rank 0's checkpoint (if any) on every rank: the others may run on machines without it,
+    // and it holds no world size, so a run resumes with any number of ranks.
+    std::string state = lead && fs::exists(ckptFile) ? readBytes(ckptFile) : "";
+    if (group) state = group->broadcastBytes("the checkpoint", state);
+    if (!state.empty()) {
         torch::serialize::InputArchive in;
-        in.load_from(ckptFile.string());
+        in.load_from(state.data(), state.size());
         static_cast<torch::nn::Module&>(*model).load(
             in); // MusicgenModelImpl::load(folder) hides it
         proxy->load(in);
@@ -188,13 +272,17 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         torch::Tensor step;
         in.read("step", step);
         startStep = step.item<int>();
-        std::fprintf(stderr, "train: resuming from step %d (%s)\n", startStep, ckptFile.c_str());
+        if (lead)
+            std::fprintf(stderr, "train: resuming from step %d (%s)\n", startStep,
+                         ckptFile.c_str());
     }
+    state.clear();
+    if (group) group->broadcast(params); // one starting point even if initialisation differs
     // The log is rewritten atomically with every checkpoint, so that after a crash or a
     // signal it holds exactly the steps the checkpoint has (a resumed run drops later lines).
     const auto logFile = out / "training_log.csv";
-    std::string logText = "step,loss,ce,lara,lr,seconds\n";
-    if (startStep > 0 && fs::is_regular_file(logFile)) {
+    std::string logText = "step,loss,ce,lara,lr,seconds,rr\n";
+    if (lead && startStep > 0 && fs::is_regular_file(logFile)) {
         std::ifstream in(logFile);
         std::string line;
         std::getline(in, line); // header
@@ -204,6 +292,7 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         }
     }
     auto saveCheckpoint = [&](int step) {
+        if (!lead) return;
         models::writeFileAtomically(ckptFile.string(), [&](const std::string& tmp) {
             torch::serialize::OutputArchive a;
             model->save(a);
@@ -218,19 +307,33 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         models::writeTextAtomically(logFile.string(), logText);
     };
 
-    // One stream per run, advanced per step, so a resumed run draws new batches.
+    // One stream per run, advanced per step, so a resumed run draws new batches. Every rank
+    // draws the whole global batch and trains on its slice of it: the samples a step sees
+    // depend on the seed, the step and the global batch, not on the number of processes.
     std::mt19937_64 rng(o.seed * 7919 + startStep);
     const auto t0 = Clock::now();
     const int F = o.cropFrames;
     const DelayPattern pattern(K, F, V);
-    const int T = pattern.length() - 1;
+    const int B = o.batchSize, G = B * W, first = o.distributed.rank * B;
+    BatchShape shape;
+    shape.cropFrames = F;
+    shape.windowFrames = windowFrames;
+    shape.startCropShare = o.startCropShare;
+    shape.avDropout = o.avDropout;
+    shape.textDropout = o.textDropout;
+    shape.openingWeight = o.openingWeight;
+    shape.openingFrames = o.openingFrames;
+    const bool wantHidden = o.laraAlpha > 0 || o.rrLambda > 0;
+    double allReduceSeconds = 0;
     model->train();
     proxy->train();
     int step = startStep;
     for (; step < o.steps; ++step) {
-        if (cancel && cancel->load()) break;
-        const double minutes = std::chrono::duration<double>(Clock::now() - t0).count() / 60;
-        if (o.maxMinutes > 0 && minutes > o.maxMinutes) break;
+        if (!group) { // a data-parallel run agrees on stopping at the end of a step (below)
+            if (cancel && cancel->load()) break;
+            const double minutes = std::chrono::duration<double>(Clock::now() - t0).count() / 60;
+            if (o.maxMinutes > 0 && minutes > o.maxMinutes) break;
+        }
         // Learning rate: linear warm-up, cosine decay to 10 %.
         double lr = o.learningRate;
         if (step < o.warmupSteps)
@@ -242,83 +345,92 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         for (auto& g : optimizer.param_groups())
             static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
 
-        const int B = o.batchSize;
-        std::vector<std::int64_t> input(static_cast<std::size_t>(B) * K * T), target(input.size());
-        std::vector<float> weight(input.size(), 1.0f);
-        std::vector<float> laraTarget;
-        std::vector<float> va(static_cast<std::size_t>(B) * 2), avMask(B, 1.0f);
-        std::size_t maxText = 1;
-        std::vector<const TrainingPiece*> batch;
-        std::uniform_real_distribution<double> uni(0, 1);
-        for (int b = 0; b < B; ++b) {
-            const auto& p = corpus.pieces[rng() % corpus.pieces.size()];
-            batch.push_back(&p);
-            maxText = std::max(maxText, p.promptIds.size());
-            const int maxStart = (p.codes.frames - F) / windowFrames;
-            if (maxStart < 0)
-                throw std::runtime_error("a corpus piece is shorter than the training crop");
-            const int w0 =
-                uni(rng) < o.startCropShare ? 0 : static_cast<int>(rng() % (maxStart + 1));
-            const auto delayed =
-                pattern.build(p.codes.slice(w0 * windowFrames, w0 * windowFrames + F));
-            for (int k = 0; k < K; ++k)
-                for (int t = 0; t < T; ++t) {
-                    const std::size_t i = (static_cast<std::size_t>(b) * K + k) * T + t;
-                    input[i] = delayed[static_cast<std::size_t>(k) * pattern.length() + t];
-                    target[i] =
-                        pattern.isForced(k, t + 1)
-                            ? -100
-                            : delayed[static_cast<std::size_t>(k) * pattern.length() + t + 1];
-                    if (w0 == 0 && t + 1 - k < o.openingFrames) // the target token's frame
-                        weight[i] = static_cast<float>(o.openingWeight);
-                }
-            if (o.laraAlpha > 0)
-                for (int w = 0; w < F / windowFrames; ++w)
-                    laraTarget.insert(laraTarget.end(), p.windows.at(w0 + w).begin(),
-                                      p.windows.at(w0 + w).end());
-            va[2 * b] = static_cast<float>(p.valence);
-            va[2 * b + 1] = static_cast<float>(p.arousal);
-            if (uni(rng) < o.avDropout) avMask[b] = 0;
-        }
-        auto ids = torch::zeros({B, static_cast<long>(maxText)}, torch::kInt64);
-        auto textMask = torch::zeros({B, static_cast<long>(maxText)}, torch::kInt64);
-        for (int b = 0; b < B; ++b) {
-            const bool drop = uni(rng) < o.textDropout; // CFG: learn the unconditional branch
-            for (std::size_t i = 0; i < batch[b]->promptIds.size(); ++i) {
-                ids[b][i] = batch[b]->promptIds[i];
-                textMask[b][i] = drop ? 0 : 1;
+        const auto draws = drawBatch(corpus, G, shape, rng);
+        // Normalisers of the whole global batch: each rank's share of the loss is its sum
+        // over the global count, so that the ranks' gradients add up to the global gradient.
+        double weightSum = 0, validSum = 0;
+        std::vector<std::int64_t> dropped; // global indices of the samples without text
+        for (int i = 0; i < G; ++i) {
+            for (float w : tokenWeights(draws[i], pattern, shape)) {
+                weightSum += w;
+                validSum += w > 0;
             }
+            if (draws[i].dropText) dropped.push_back(i);
         }
-        torch::Tensor vaT, avMaskT;
-        if (o.useAvEncoder) {
-            vaT = torch::from_blob(va.data(), {B, 2}, torch::kFloat32).clone();
-            avMaskT = torch::from_blob(avMask.data(), {B}, torch::kFloat32).clone();
-        }
-        auto [memory, memMask] = model->encodeConditions(ids, textMask, vaT, avMaskT);
+        const auto batch = buildBatch(std::span(draws).subspan(first, B), pattern, shape,
+                                      o.useAvEncoder, o.laraAlpha > 0);
+        auto [memory, memMask] =
+            model->encodeConditions(batch.ids, batch.textMask, batch.va, batch.avMask);
         auto cross = model->decoder->precomputeCross(memory, memMask);
-        auto inputT = torch::from_blob(input.data(), {B * K, T}, torch::kInt64).clone();
-        auto targetT = torch::from_blob(target.data(), {B * K * T}, torch::kInt64).clone();
         std::vector<torch::Tensor> hidden;
-        auto logits = model->decoder->forward(inputT, cross, nullptr, nullptr,
-                                              o.laraAlpha > 0 ? &hidden : nullptr); // [B,K,T,V]
+        auto logits = model->decoder->forward(batch.input, cross, nullptr, nullptr,
+                                              wantHidden ? &hidden : nullptr); // [B,K,T,V]
         auto tokenCe = torch::nn::functional::cross_entropy(
-            logits.reshape({-1, V}), targetT,
+            logits.reshape({-1, V}), batch.target,
             torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(
                 torch::kNone));
-        const auto valid = (targetT != -100).to(torch::kFloat32);
-        const auto weightT =
-            torch::from_blob(weight.data(), {B * K * T}, torch::kFloat32).clone() * valid;
-        auto ce = (tokenCe * valid).sum() / valid.sum(); // logged: the plain mean
-        auto loss = (tokenCe * weightT).sum() / weightT.sum();
+        const auto valid = (batch.target != -100).to(torch::kFloat32);
+        auto ce = (tokenCe * valid).sum() / validSum; // logged: the plain mean
+        auto loss = (tokenCe * batch.weight).sum() / weightSum;
         torch::Tensor lara = torch::zeros({});
         if (o.laraAlpha > 0) {
             auto pred = proxy->forward(hidden.back());
-            auto tgt = torch::from_blob(laraTarget.data(), pred.sizes(), torch::kFloat32).clone();
-            lara = torch::mse_loss(pred, tgt);
+            lara = torch::mse_loss(pred, batch.laraTarget) * (static_cast<double>(B) / G);
             loss = loss + o.laraAlpha * lara;
+        }
+        // Representation regularisation over the global batch's text-dropped samples: every
+        // rank computes the same L_rr from the gathered representations, its gradient flowing
+        // only through its own samples' rows, so the summed gradients are L_rr's gradient.
+        torch::Tensor rr = torch::zeros({});
+        double rrWeight = 0;
+        if (o.rrLambda > 0 && dropped.size() >= 2) {
+            torch::Tensor text;
+            {
+                // The text side is the target: as with the paper's frozen T5, the gradient
+                // goes to the LM, not to the text encoder (which could otherwise meet the
+                // audio side by making all prompts alike).
+                torch::NoGradGuard noGrad;
+                const auto states = model->text_encoder->forward(batch.ids, batch.promptMask);
+                text = poolRepresentation(model->project(states, batch.promptMask),
+                                          batch.promptMask, o.rrPool);
+            }
+            const auto& h = hidden.back(); // [B, T, D] after the final LayerNorm
+            auto audio = poolRepresentation(h, torch::ones({h.size(0), h.size(1)}), o.rrPool);
+            if (group) {
+                text = group->allGather(text);
+                const auto others = group->allGather(audio);
+                audio = torch::cat({others.slice(0, 0, first), audio, others.slice(0, first + B)});
+            }
+            const auto rows = torch::tensor(dropped, torch::kInt64);
+            rr = representationLoss(text.index_select(0, rows), audio.index_select(0, rows));
+            // L_uncond + lambda * L_rr on the dropped samples: their share of the batch.
+            rrWeight = o.rrLambda * static_cast<double>(dropped.size()) / G;
+            loss = loss + rrWeight * rr;
         }
         optimizer.zero_grad();
         loss.backward();
+        double parts[3] = {(loss - rrWeight * rr).item<double>(), ce.item<double>(),
+                           lara.item<double>()};
+        bool stop = false;
+        if (group) {
+            const auto a0 = Clock::now();
+            std::vector<torch::Tensor> grads;
+            for (auto& p : params)
+                if (p.grad().defined()) grads.push_back(p.mutable_grad());
+            group->allReduceSum(grads);
+            allReduceSeconds += std::chrono::duration<double>(Clock::now() - a0).count();
+            // The logged sums and whether any rank wants to stop (Ctrl-C, time budget).
+            const double minutes = std::chrono::duration<double>(Clock::now() - t0).count() / 60;
+            const bool wantStop =
+                (cancel && cancel->load()) || (o.maxMinutes > 0 && minutes > o.maxMinutes);
+            auto shared = torch::tensor({parts[0], parts[1], parts[2], wantStop ? 1.0 : 0.0},
+                                        torch::kFloat64);
+            std::vector<torch::Tensor> one{shared};
+            group->allReduceSum(one);
+            for (int i = 0; i < 3; ++i)
+                parts[i] = shared[i].item<double>();
+            stop = shared[3].item<double>() > 0;
+        }
         torch::nn::utils::clip_grad_norm_(params, o.gradClip);
         optimizer.step();
 
@@ -326,16 +438,20 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         TrainProgress pr;
         pr.step = step + 1;
         pr.totalSteps = o.steps;
-        pr.loss = loss.item<double>();
-        pr.ce = ce.item<double>();
-        pr.lara = lara.item<double>();
+        pr.ce = parts[1];
+        pr.lara = parts[2];
+        pr.rr = rr.item<double>();
+        pr.loss = parts[0] + rrWeight * pr.rr;
         pr.learningRate = lr;
         pr.elapsedSeconds = elapsed;
         pr.etaSeconds = elapsed / (step + 1 - startStep) * (o.steps - step - 1);
+        pr.rank = o.distributed.rank;
+        pr.worldSize = W;
+        pr.allReduceSeconds = allReduceSeconds;
         {
             std::ostringstream line;
             line << pr.step << "," << pr.loss << "," << pr.ce << "," << pr.lara << "," << lr << ","
-                 << elapsed << "\n";
+                 << elapsed << "," << pr.rr << "\n";
             logText += line.str();
         }
         if (onProgress) onProgress(pr);
@@ -343,6 +459,10 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
             throw std::runtime_error("training diverged at step " + std::to_string(pr.step) +
                                      " (loss is not finite); the last checkpoint is intact");
         if ((step + 1) % o.checkpointEvery == 0) saveCheckpoint(step + 1);
+        if (stop) {
+            ++step;
+            break;
+        }
     }
     saveCheckpoint(step);
 }

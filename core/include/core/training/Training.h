@@ -12,14 +12,33 @@
 
 namespace moodsteer {
 
+/// How a sequence of representations becomes one vector for representation regularisation.
+enum class RepresentationPool { Max, Mean };
+
+/// Data-parallel training on PyTorch's distributed engine (c10d, Gloo backend), with PyTorch's
+/// conventions: rank 0 hosts the TCPStore rendezvous at masterAddr:masterPort; each of the
+/// worldSize processes runs runTraining() with the same options and its own rank. Every rank
+/// trains on its slice of each global batch (worldSize x batchSize samples drawn from one
+/// seeded stream), gradients are summed over the ranks every step, and only rank 0 writes
+/// the checkpoint, the model folder and the log.
+struct DistributedOptions {
+    int worldSize = 1; ///< 1: a plain single-process run (no process group)
+    int rank = 0;
+    std::string masterAddr = "127.0.0.1";
+    int masterPort = 29500;
+    /// Reaching the master, the rendezvous and every collective fail after this long (a dead
+    /// or unreachable rank ends the run with a clear message instead of hanging).
+    double timeoutSeconds = 60;
+};
+
 struct TrainOptions {
     std::string corpusDir;     ///< labels.csv + token files (+ audio) from `corpus`
     std::string outDir;        ///< the model folder written at the end (and at checkpoints)
     std::string checkpointDir; ///< resumable training state; "" = outDir + "/checkpoint"
     int steps = 2000;
     double maxMinutes = 0; ///< > 0: stop (and save) when this wall-clock budget is spent
-    int batchSize = 16;
-    int cropFrames = 200; ///< frames per training crop (8 s at 25 Hz)
+    int batchSize = 16;    ///< per process: a step sees distributed.worldSize x batchSize samples
+    int cropFrames = 200;  ///< frames per training crop (8 s at 25 Hz)
     double learningRate = 1e-3;
     int warmupSteps = 100;
     double weightDecay = 0.01;
@@ -29,6 +48,12 @@ struct TrainOptions {
     bool useAvEncoder = true; ///< false: text-only emotion prompting (ablation)
     double textDropout = 0.1; ///< conditioning dropout for classifier-free guidance
     double avDropout = 0.1;
+    /// Representation regularisation (DESIGN.md): on the samples whose text CFG dropped, the
+    /// loss adds rrLambda * L_rr, the squared difference of the in-batch cosine-similarity
+    /// matrices of pooled text and LM representations. 0 disables it.
+    double rrLambda = 0.0;
+    RepresentationPool rrPool = RepresentationPool::Max;
+    DistributedOptions distributed;
     std::uint64_t seed = 1;
     int threads = 0;
     int checkpointEvery = 200;
@@ -53,12 +78,17 @@ struct TrainOptions {
 struct TrainProgress {
     int step = 0;
     int totalSteps = 0;
-    double loss = 0, ce = 0, lara = 0, learningRate = 0;
+    double loss = 0, ce = 0, lara = 0, rr = 0, learningRate = 0;
     double elapsedSeconds = 0, etaSeconds = 0;
+    int rank = 0, worldSize = 1;
+    /// Time this process spent in the gradient all-reduce (waiting for slower ranks
+    /// included), summed over the steps of this call; 0 in a single-process run.
+    double allReduceSeconds = 0;
 };
 
 /// Trains (resuming from the checkpoint when one exists) and writes the model folder.
-/// Throws std::runtime_error with a one-line reason on bad input.
+/// Throws std::runtime_error with a one-line reason on bad input. With distributed.worldSize
+/// > 1 it joins the process group first; every rank calls it with the same options (checked).
 void runTraining(const TrainOptions& options,
                  const std::function<void(const TrainProgress&)>& onProgress = {},
                  const std::atomic<bool>* cancel = nullptr);
