@@ -23,8 +23,10 @@ facebook/musicgen-small) with random weights and prints ms per decode step with 
 guidance at batch 1, steps/s, the real-time factor, codec and T5 timings, peak RSS, threads, the
 active BLAS, the measured memory bandwidth, the bandwidth floor per step and the ratio to it,
 and the resident memory per precision. medium and large are the public facebook/musicgen-medium
-(1.5 B) and -large (3.3 B) configs in resources/configs (random weights, no download). A model
-that would not fit in the available memory is refused with its estimate.
+(1.5 B) and -large (3.3 B) configs in resources/configs (random weights, no download). One
+bf16 or int8 precision alone is built directly at that precision, layer by layer, without the
+float32 model (run one precision per process to bench large on a 24 GB machine). A model that
+would not fit in the available memory is refused with its estimate.
 
 Each precision runs R rounds (default 5) of: measure the bandwidth (best of 3 passes over
 512 MiB), generate N decode steps (default 16; the first step, which also computes the

@@ -12,6 +12,8 @@
 #include "widgets/GenreSteeringPanel.h"
 #include "widgets/JobsStrip.h"
 #include "widgets/LayerExplorerPanel.h"
+#include "widgets/LoadModelJob.h"
+#include "widgets/ModelChooser.h"
 #include "widgets/ModelsDialog.h"
 #include "widgets/PredictEmotionJob.h"
 #include "widgets/PromptPanel.h"
@@ -157,6 +159,11 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         prompt_->setModelInfo(info, id);
         generate_->setModelReady(true, tr("Ready."));
         modelLabel_->setText(modelSummary(info));
+        const auto loaded = engine_->loadedModel();
+        prompt_->modelChooser()->setLoadedState(
+            true, tr("Loaded: %1 (%2)")
+                      .arg(QString::fromStdString(loaded ? loaded->source.model : info.id),
+                           QString::fromStdString(loaded ? loaded->precision : "f32")));
         steering_->setModelId(QString::fromStdString(info.id));
         steering_->setNumLayers(info.numLayers);
         QString vectors = settings_->value("steering/folder").toString();
@@ -169,7 +176,15 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         generate_->setModelReady(false, "<span style='color:#b00020'>" + message.toHtmlEscaped() +
                                             "</span>");
         modelLabel_->setText(tr("No model loaded"));
+        prompt_->modelChooser()->setLoadedState(false, tr("No model loaded."));
         statusBar()->showMessage(message, 15000);
+    });
+    connect(engine_, &EngineClient::modelUnloaded, this, [this](double freedMB) {
+        const QString why = tr("No model is loaded: choose one above and press Load.");
+        generate_->setModelReady(false, why);
+        modelLabel_->setText(tr("No model loaded"));
+        prompt_->modelChooser()->setLoadedState(
+            false, tr("Unloaded (%1 MB of memory freed).").arg(std::max(0.0, freedMB), 0, 'f', 0));
     });
     connect(controller_, &GenerationController::busyChanged, generate_, &GeneratePanel::setBusy);
     connect(controller_, &GenerationController::progress, generate_, &GeneratePanel::setProgress);
@@ -202,7 +217,19 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     connect(engine_, &EngineClient::jobFailed, this, &MainWindow::onJobFailed);
     connect(steering_, &GenreSteeringPanel::folderLoaded, this,
             [this](const QString& folder) { settings_->setValue("steering/folder", folder); });
-    // UI -> engine / player.
+    // UI -> engine / player. The chooser's Load/Unload are engine jobs: queued behind
+    // whatever runs, never refused.
+    prompt_->modelChooser()->setCurrentFolder(studio_.modelFolder);
+    prompt_->modelChooser()->setPrecision(studio_.precision);
+    connect(prompt_->modelChooser(), &ModelChooser::loadRequested, this,
+            [this](const QString& folder, const QString& precision) {
+                studio_.modelFolder = folder;
+                studio_.precision = precision;
+                studio_.save(*settings_);
+                loadModel();
+            });
+    connect(prompt_->modelChooser(), &ModelChooser::unloadRequested, engine_,
+            &EngineClient::unloadModel);
     connect(generate_, &GeneratePanel::generateClicked, this, &MainWindow::generate);
     // Cancel (button, Esc) stops this panel's generations (an A/B pair included), no other job.
     connect(generate_, &GeneratePanel::cancelClicked, controller_, &GenerationController::cancel);
@@ -210,6 +237,9 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     connect(libraryPanel_, &ClipLibraryPanel::exportRequested, this, &MainWindow::exportClip);
     connect(libraryPanel_, &ClipLibraryPanel::errorOccurred, this, &MainWindow::showError);
     connect(libraryPanel_, &ClipLibraryPanel::regenerateRequested, this, [this](const Recipe& r) {
+        // Exactly means the same weights at the same precision, as the CLI's --recipe.
+        if (const QString why = controller_->exactRegenerationProblem(r); !why.isEmpty())
+            return showError(tr("Cannot regenerate this clip exactly: %1").arg(why));
         prompt_->setRecipe(r);
         generate();
     });
@@ -281,11 +311,15 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::loadModel() {
-    engine_->loadModel(studio_.modelFolder, studio_.threads);
+    engine_->loadModel(studio_.modelFolder, studio_.threads, studio_.precision);
 }
 
 void MainWindow::generate() {
-    if (!engine_->modelInfo()) return; // Generate is off until a model is loaded
+    if (!engine_->modelInfo()) { // Generate is off until a model is loaded
+        if (!engine_->hasJob(LoadModelJob::kKind))
+            showError(tr("No model is loaded: choose one in the model chooser and press Load."));
+        return;
+    }
     if (controller_->isBusy()) {
         statusBar()->showMessage(tr("A generation is already queued or running: wait for it or "
                                     "cancel it (Esc)."),
@@ -444,6 +478,9 @@ void MainWindow::showModels() {
         dialog.accept();
     });
     dialog.exec();
+    // Downloads and removals change what the chooser offers.
+    prompt_->modelChooser()->refresh();
+    prompt_->modelChooser()->setCurrentFolder(studio_.modelFolder);
 }
 
 void MainWindow::showAbout() {

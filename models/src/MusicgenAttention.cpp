@@ -61,6 +61,27 @@ void MusicgenAttentionImpl::setPrecision(WeightPrecision precision, bool self) {
     fastOut_ = ReducedLinear(out_proj->weight, precision);
 }
 
+int64_t MusicgenAttentionImpl::releaseFloatWeights(bool self) {
+    at::NoGradGuard noGrad;
+    int64_t freed = 0;
+    auto drop = [&](torch::Tensor& w) {
+        freed += w.numel();
+        w.set_data(at::empty({0}, w.options()));
+    };
+    fastOut_.releaseSources();
+    drop(out_proj->weight);
+    if (self) {
+        fastQkv_.releaseSources();
+        drop(q_proj->weight);
+        drop(k_proj->weight);
+        drop(v_proj->weight);
+    } else {
+        fastQ_.releaseSources();
+        drop(q_proj->weight);
+    }
+    return freed;
+}
+
 void MusicgenAttentionImpl::clearPrecision() {
     fastQkv_ = fastQ_ = fastOut_ = ReducedLinear();
 }

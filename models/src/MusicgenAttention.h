@@ -33,6 +33,10 @@ class MusicgenAttentionImpl : public torch::nn::Module {
     void setPrecision(WeightPrecision precision, bool self);
     /// Drops the inference copies (e.g. when the parameters are not float32).
     void clearPrecision();
+    /// After setPrecision(bf16 or int8): keeps only the reduced copies of the projections they
+    /// cover and frees those float32 weights (cross-attention k/v stay: they project the text
+    /// memory once per generation). Returns the number of weights freed.
+    int64_t releaseFloatWeights(bool self);
     /// Bytes of projection weights a one-token pass streams (0 before setPrecision).
     double decodeBytes() const;
 

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <limits>
+#include <malloc.h>
 #include <sstream>
 #include <stdexcept>
 
@@ -69,6 +70,20 @@ void SelfAttentionCache::truncate(int64_t length) {
 
 MusicgenForCausalLMImpl::MusicgenForCausalLMImpl(const MusicgenDecoderConfig& config)
     : config_(config) {
+    build(nullptr);
+}
+
+MusicgenForCausalLMImpl::MusicgenForCausalLMImpl(const MusicgenDecoderConfig& config,
+                                                 const DirectLoad& direct)
+    : config_(config) {
+    const auto p = parseWeightPrecision(direct.precision);
+    if (p == WeightPrecision::F32)
+        bad("direct loading is for bf16 or int8 weights (f32 is the plain constructor)");
+    precision_ = p;
+    build(&direct);
+}
+
+void MusicgenForCausalLMImpl::build(const DirectLoad* direct) {
     config_.validate();
     const auto& c = config_;
     // The module tree is the checkpoint's key tree: model.decoder.{embed_tokens, layers,
@@ -85,6 +100,14 @@ MusicgenForCausalLMImpl::MusicgenForCausalLMImpl(const MusicgenDecoderConfig& co
     for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
         layers_.push_back(std::make_shared<MusicgenDecoderLayerImpl>(c));
         layerList_->push_back(layers_.back());
+        if (!direct) continue;
+        torch::NoGradGuard noGrad;
+        if (direct->fillLayer) direct->fillLayer(i, *layers_.back());
+        layers_.back()->setPrecision(precision_);
+        released_ += layers_.back()->releaseFloatWeights();
+        // glibc keeps the freed float32 layer in its heap (fragmented between the reduced
+        // copies), so without this the process would still grow by the float32 model.
+        malloc_trim(0);
     }
     layerNorm_ = decoder_->register_module(
         "layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size})
@@ -268,7 +291,29 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
     return logits;
 }
 
+void MusicgenForCausalLMImpl::finishDirectLoad() {
+    if (released_ == 0) bad("finishDirectLoad() without direct loading");
+    torch::NoGradGuard noGrad;
+    // Stacked first and the heads freed, so that they do not exist twice in float32 while
+    // converting (the same rows in the same order as ReducedLinear(heads) stacks them).
+    std::vector<torch::Tensor> heads;
+    for (auto& h : heads_)
+        heads.push_back(h->weight);
+    auto stacked = at::cat(heads, 0);
+    heads.clear();
+    for (auto& h : heads_) {
+        released_ += h->weight.numel();
+        h->weight.set_data(at::empty({0}, h->weight.options()));
+    }
+    fastHeads_ = ReducedLinear(stacked, precision_);
+    fastHeads_.releaseSources();
+    stacked = torch::Tensor();
+    malloc_trim(0);
+}
+
 void MusicgenForCausalLMImpl::finalizeWeights() {
+    // Directly loaded: the reduced copies are all there is (built while loading).
+    if (released_ > 0) return;
     torch::NoGradGuard noGrad;
     // Every matrix a decode step streams moves to huge pages (see HugePages.h); the
     // parameters keep their names and stay the only owners of the values.
@@ -302,6 +347,13 @@ void MusicgenForCausalLMImpl::to(torch::Device device, bool non_blocking) {
 
 void MusicgenForCausalLMImpl::setPrecision(const std::string& precision) {
     const auto p = parseWeightPrecision(precision);
+    if (released_ > 0) {
+        if (p == precision_) return;
+        throw std::runtime_error("the model was loaded directly at " + precisionName(precision_) +
+                                 " (its float32 weights were not kept, to fit in memory): "
+                                 "load it again for " +
+                                 precision);
+    }
     torch::NoGradGuard noGrad;
     // Reduced copies need contiguous float32 CPU parameters; another dtype or device (after
     // to()) runs the plain path.

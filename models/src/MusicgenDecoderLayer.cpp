@@ -54,6 +54,18 @@ void MusicgenDecoderLayerImpl::setPrecision(WeightPrecision precision) {
     fastFc2_ = ReducedLinear(fc2->weight, precision);
 }
 
+int64_t MusicgenDecoderLayerImpl::releaseFloatWeights() {
+    at::NoGradGuard noGrad;
+    int64_t freed = self_attn->releaseFloatWeights(true) + encoder_attn->releaseFloatWeights(false);
+    fastFc1_.releaseSources();
+    fastFc2_.releaseSources();
+    for (auto* w : {&fc1->weight, &fc2->weight}) {
+        freed += w->numel();
+        w->set_data(at::empty({0}, w->options()));
+    }
+    return freed;
+}
+
 void MusicgenDecoderLayerImpl::clearPrecision() {
     self_attn->clearPrecision();
     encoder_attn->clearPrecision();

@@ -20,6 +20,9 @@ class MusicgenDecoderLayerImpl : public torch::nn::Module {
     void setPrecision(WeightPrecision precision);
     /// Drops them (forward() then uses the parameters).
     void clearPrecision();
+    /// After setPrecision(bf16 or int8): frees the float32 weights the copies cover (direct
+    /// loading; see MusicgenForCausalLMImpl::DirectLoad). Returns the number of weights freed.
+    int64_t releaseFloatWeights();
     /// Bytes of weights a one-token pass streams (cross keys/values excluded).
     double decodeBytes() const;
 

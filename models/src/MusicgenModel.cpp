@@ -61,21 +61,38 @@ MusicgenConfig MusicgenConfig::fromJson(const nlohmann::json& j) {
     return c;
 }
 
-MusicgenModelImpl::MusicgenModelImpl(const MusicgenConfig& config) : config_(config) {
+MusicgenModelImpl::MusicgenModelImpl(const MusicgenConfig& config)
+    : MusicgenModelImpl(config, nullptr) {}
+
+MusicgenModelImpl::MusicgenModelImpl(const MusicgenConfig& config,
+                                     const MusicgenForCausalLMImpl::DirectLoad& direct)
+    : MusicgenModelImpl(config, &direct) {}
+
+MusicgenModelImpl::MusicgenModelImpl(const MusicgenConfig& config,
+                                     const MusicgenForCausalLMImpl::DirectLoad* direct)
+    : config_(config) {
+    // The modules in the same order either way: the same random draws.
     text_encoder = register_module("text_encoder", T5EncoderModel(config.textEncoder));
     // transformers creates the projection only when the widths differ.
     if (config.textEncoder.d_model != config.decoder.hidden_size)
         enc_to_dec_proj =
             register_module("enc_to_dec_proj", torch::nn::Linear(config.textEncoder.d_model,
                                                                  config.decoder.hidden_size));
-    decoder = register_module("decoder", MusicgenForCausalLM(config.decoder));
+    decoder = register_module("decoder", direct ? MusicgenForCausalLM(config.decoder, *direct)
+                                                : MusicgenForCausalLM(config.decoder));
     if (config.audioEncoder)
         audio_encoder = register_module("audio_encoder", EncodecModel(*config.audioEncoder));
     if (config.avEncoder) av_encoder = register_module("av_encoder", AvEncoder(*config.avEncoder));
 }
 
 std::shared_ptr<MusicgenModelImpl> MusicgenModelImpl::load(const std::string& folder) {
+    return load(folder, "f32");
+}
+
+std::shared_ptr<MusicgenModelImpl> MusicgenModelImpl::load(const std::string& folder,
+                                                           const std::string& precision) {
     namespace fs = std::filesystem;
+    const bool direct = parseWeightPrecision(precision) != WeightPrecision::F32;
     if (!fs::is_directory(folder))
         throw std::runtime_error("model folder '" + folder + "' does not exist");
     const auto configPath = (fs::path(folder) / "config.json").string();
@@ -85,11 +102,27 @@ std::shared_ptr<MusicgenModelImpl> MusicgenModelImpl::load(const std::string& fo
     if (!fs::exists(weightsPath))
         throw std::runtime_error("model folder '" + folder + "' has no model.safetensors");
     const auto config = MusicgenConfig::fromFile(configPath);
-    auto model = std::make_shared<MusicgenModelImpl>(config);
     auto file = std::make_shared<SafetensorsReader>(SafetensorsReader::open(weightsPath));
     StateDictLoader loader(file);
     torch::NoGradGuard noGrad;
-    loader.load(*model, "");
+    std::shared_ptr<MusicgenModelImpl> model;
+    if (direct) {
+        const std::string layers = "decoder.model.decoder.layers.";
+        MusicgenForCausalLMImpl::DirectLoad d;
+        d.precision = precision;
+        d.fillLayer = [&](int64_t i, torch::nn::Module& layer) {
+            const std::string prefix = layers + std::to_string(i) + ".";
+            loader.load(layer, prefix);
+            for (const auto& p : layer.named_parameters())
+                if (const auto* info = file->find(prefix + p.key())) file->release(*info);
+        };
+        model = std::make_shared<MusicgenModelImpl>(config, d);
+        loader.load(*model, "", {layers}); // the rest; the layers were loaded above
+        model->decoder->finishDirectLoad();
+    } else {
+        model = std::make_shared<MusicgenModelImpl>(config);
+        loader.load(*model, "");
+    }
     // Tied to text_encoder.shared.weight (save_pretrained normally drops the duplicate).
     loader.allowUnused(R"(text_encoder\.encoder\.embed_tokens\.weight)");
     for (const auto& p : EncodecModelImpl::unusedKeyPatterns())

@@ -120,8 +120,16 @@ ReducedLinear::ReducedLinear(const std::vector<torch::Tensor>& rowBlocks, Weight
     }
 }
 
+void ReducedLinear::releaseSources() {
+    if (precision_ == WeightPrecision::F32 || sources_.empty()) return;
+    sources_.clear();
+    versions_.clear();
+    released_ = true;
+}
+
 bool ReducedLinear::current() const {
     if (!defined()) return false;
+    if (released_) return true; // nothing left that could change
     for (size_t i = 0; i < sources_.size(); ++i) {
         const auto& s = sources_[i];
         if (s.scalar_type() != at::kFloat || !s.is_contiguous() || s.dim() != 2 ||
@@ -135,7 +143,7 @@ bool ReducedLinear::current() const {
 
 bool ReducedLinear::usable() const {
     if (!current()) return false;
-    if (!at::GradMode::is_enabled()) return true;
+    if (!at::GradMode::is_enabled() || released_) return true;
     return std::none_of(sources_.begin(), sources_.end(),
                         [](const torch::Tensor& s) { return s.requires_grad(); });
 }
@@ -192,6 +200,9 @@ torch::Tensor ReducedLinear::operator()(const torch::Tensor& x) const {
         apply(xc.data_ptr<float>(), rows, y.data_ptr<float>());
         return y;
     }
+    if (released_)
+        throw std::logic_error("ReducedLinear: the float32 weights were released at load (direct "
+                               "bf16/int8 loading); a gradient through this layer needs them");
     // Weights are constants here (as on the kernel path): no gradient flows into them.
     std::vector<torch::Tensor> weights;
     for (const auto& s : sources_)

@@ -231,6 +231,16 @@ std::span<const std::byte> SafetensorsReader::data(const TensorInfo& info) const
     return {dataBase_ + info.begin, info.nbytes};
 }
 
+void SafetensorsReader::release(const TensorInfo& info) const {
+    if (!storage_ || !storage_->mapping || info.nbytes == 0) return;
+    // Only the pages wholly inside the tensor: a neighbour may still be needed.
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<std::uintptr_t>(dataBase_ + info.begin);
+    const auto end = begin + info.nbytes;
+    const auto from = (begin + page - 1) / page * page, to = end / page * page;
+    if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+}
+
 void SafetensorsWriter::add(const std::string& name, DType dtype, std::vector<int64_t> shape,
                             const void* data, std::size_t nbytes) {
     if (name.empty() || name == "__metadata__")

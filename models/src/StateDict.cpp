@@ -157,12 +157,24 @@ torch::Tensor StateDictLoader::fetch(const std::string& key, const torch::Tensor
 }
 
 void StateDictLoader::load(torch::nn::Module& module, const std::string& prefix) {
+    load(module, prefix, {});
+}
+
+void StateDictLoader::load(torch::nn::Module& module, const std::string& prefix,
+                           const std::vector<std::string>& skipPrefixes) {
     torch::NoGradGuard noGrad;
+    auto skipped = [&](const std::string& key) {
+        for (const auto& s : skipPrefixes)
+            if (key.rfind(s, 0) == 0) return true;
+        return false;
+    };
     for (auto& item : module.named_parameters(/*recurse=*/true)) {
+        if (skipped(prefix + item.key())) continue;
         auto v = fetch(prefix + item.key(), item.value());
         item.value().copy_(v);
     }
     for (auto& item : module.named_buffers(/*recurse=*/true)) {
+        if (skipped(prefix + item.key())) continue;
         auto v = fetch(prefix + item.key(), item.value());
         item.value().copy_(v);
     }

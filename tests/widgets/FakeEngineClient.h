@@ -3,6 +3,8 @@
 // cancellation) on a 1 ms timer, and simulates each kind: deterministic sine "music" whose
 // pitch depends on the seed (a regenerated recipe gives the same audio), predictions from a
 // list, a layer report given by the test, a benchmark whose prediction is the target shifted.
+// Model loads report a provenance (folder, a hash of its name, the precision) that the fake's
+// generations stamp into their recipes; after an unload, generations fail as the real one's.
 #pragma once
 
 #include "core/playback/AudioPlayer.h"
@@ -12,6 +14,7 @@
 #include "widgets/GenerateJob.h"
 #include "widgets/LoadModelJob.h"
 #include "widgets/PredictEmotionJob.h"
+#include "widgets/UnloadModelJob.h"
 
 #include <QList>
 #include <QPointF>
@@ -41,6 +44,9 @@ class FakeEngineClient : public widgets::EngineClient {
     LayerAnalysisReport layerReport;
     QList<widgets::LayerExplorerRequest> exploreRequests;
     QList<EmotionBenchmarkOptions> benchmarkRequests;
+    /// Models loaded (folder, precision) and unloads run, in order.
+    QStringList loads;
+    int unloads = 0;
 
     explicit FakeEngineClient(QObject* parent = nullptr) : EngineClient(parent) {
         connect(&timer_, &QTimer::timeout, this, &FakeEngineClient::tick);
@@ -101,6 +107,8 @@ class FakeEngineClient : public widgets::EngineClient {
         bool done = true;
         if (kind == widgets::LoadModelJob::kKind)
             simulateLoad();
+        else if (kind == widgets::UnloadModelJob::kKind)
+            simulateUnload();
         else if (kind == widgets::GenerateJob::kKind)
             done = generateStep();
         else if (kind == widgets::PredictEmotionJob::kKind)
@@ -116,11 +124,14 @@ class FakeEngineClient : public widgets::EngineClient {
     }
 
     void simulateLoad() {
-        const QString folder = static_cast<const widgets::LoadModelJob&>(*current_).folder();
+        const auto& job = static_cast<const widgets::LoadModelJob&>(*current_);
+        const QString folder = job.folder();
+        loaded_.reset();
         if (folder.contains("broken")) {
             reportFailed(current_->id(), "cannot load " + folder + ": config.json is missing");
             return;
         }
+        loads << folder + "@" + job.precision();
         ModelInfo info;
         info.id = "fake";
         info.folder = folder.toStdString();
@@ -128,11 +139,30 @@ class FakeEngineClient : public widgets::EngineClient {
         info.hasAvEncoder = true;
         info.maxFrames = 1500;
         info.frameRate = 50;
-        reportFinished(current_->id(), QVariant::fromValue(info));
+        widgets::LoadModelJob::Loaded loaded;
+        loaded.info = info;
+        loaded.source.folder = info.folder;
+        loaded.source.model = folder.isEmpty() ? "embedded" : folder.toStdString();
+        loaded.source.contentHash = "sha256:fake-" + std::to_string(qHash(folder));
+        loaded.precision = job.precision().toStdString();
+        loaded_ = loaded;
+        reportFinished(current_->id(), QVariant::fromValue(loaded));
+    }
+
+    void simulateUnload() {
+        ++unloads;
+        unloaded_ = true;
+        loaded_.reset();
+        reportFinished(current_->id(), QVariant::fromValue(24.0));
     }
 
     bool generateStep() {
         const auto& job = static_cast<const widgets::GenerateJob&>(*current_);
+        if (unloaded_ && !loaded_) {
+            reportFailed(job.id(), "No model is loaded: choose one in the prompt panel's model "
+                                   "chooser and press Load.");
+            return true;
+        }
         if (failNextGeneration) {
             failNextGeneration = false;
             reportFailed(job.id(), "emotion conditioning needs an AV encoder");
@@ -157,6 +187,7 @@ class FakeEngineClient : public widgets::EngineClient {
         GenerationResult r;
         r.audio = audio_;
         r.recipe = job.recipe();
+        if (loaded_) ModelLocator::stamp(r.recipe, loaded_->source, loaded_->precision);
         r.cancelled = job.isCancelRequested();
         r.generationSeconds = 0.1;
         reportFinished(job.id(), QVariant::fromValue(r));
@@ -227,6 +258,8 @@ class FakeEngineClient : public widgets::EngineClient {
         reportFinished(job.id(), QVariant::fromValue(report));
     }
 
+    std::optional<widgets::LoadModelJob::Loaded> loaded_;
+    bool unloaded_ = false; ///< an unload ran (tests that never load still generate)
     QTimer timer_;
     std::deque<std::shared_ptr<widgets::EngineJob>> queue_;
     std::shared_ptr<widgets::EngineJob> current_;

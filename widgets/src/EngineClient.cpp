@@ -4,6 +4,7 @@
 #include "widgets/GenerateJob.h"
 #include "widgets/LoadModelJob.h"
 #include "widgets/PredictEmotionJob.h"
+#include "widgets/UnloadModelJob.h"
 
 #include "core/emotion/DefaultEmotionHead.h"
 
@@ -28,6 +29,7 @@ void registerEngineMetaTypes() {
     qRegisterMetaType<EngineJobInfo>();
     qRegisterMetaType<EmotionGridBenchmarkJob::Step>();
     qRegisterMetaType<QVector<float>>();
+    qRegisterMetaType<LoadModelJob::Loaded>();
 }
 
 EngineClient::EngineClient(QObject* parent) : QObject(parent) {}
@@ -55,7 +57,7 @@ bool EngineClient::cancel(JobId id) {
     Entry& e = jobs_[i];
     if (e.job->tryCancelQueued()) {
         const QString kind = remove(i);
-        if (kind == LoadModelJob::kKind) {
+        if (kind == LoadModelJob::kKind || kind == UnloadModelJob::kKind) {
             info_ = loadedInfo_; // the model in the engine is still the one before
             if (info_) emit modelLoaded(*info_);
         }
@@ -93,10 +95,15 @@ bool EngineClient::hasJob(const QString& kind) const {
     return false;
 }
 
-JobId EngineClient::loadModel(const QString& folder, int threads) {
+JobId EngineClient::loadModel(const QString& folder, int threads, const QString& precision) {
     info_.reset();
     emit modelLoadStarted(folder);
-    return submit(std::make_shared<LoadModelJob>(folder, threads));
+    return submit(std::make_shared<LoadModelJob>(folder, threads, precision));
+}
+
+JobId EngineClient::unloadModel() {
+    info_.reset();
+    return submit(std::make_shared<UnloadModelJob>());
 }
 
 JobId EngineClient::generate(const Recipe& recipe) {
@@ -166,9 +173,22 @@ void EngineClient::reportPartial(JobId id, const QVariant& value) {
 void EngineClient::reportFinished(JobId id, const QVariant& result) {
     const int i = indexOf(id);
     if (i < 0) return;
-    if (remove(i) == LoadModelJob::kKind) {
-        info_ = loadedInfo_ = result.value<ModelInfo>();
+    const QString kind = remove(i);
+    if (kind == LoadModelJob::kKind) {
+        // A plain ModelInfo is accepted too (engines that know no provenance).
+        LoadModelJob::Loaded loaded;
+        if (result.metaType() == QMetaType::fromType<LoadModelJob::Loaded>())
+            loaded = result.value<LoadModelJob::Loaded>();
+        else
+            loaded.info = result.value<ModelInfo>();
+        loaded_ = loaded;
+        info_ = loadedInfo_ = loaded.info;
         emit modelLoaded(*info_);
+    } else if (kind == UnloadModelJob::kKind) {
+        info_.reset();
+        loadedInfo_.reset();
+        loaded_.reset();
+        emit modelUnloaded(result.toDouble());
     }
     emit jobFinished(id, result);
 }
@@ -176,10 +196,14 @@ void EngineClient::reportFinished(JobId id, const QVariant& result) {
 void EngineClient::reportFailed(JobId id, const QString& message) {
     const int i = indexOf(id);
     if (i < 0) return;
-    if (remove(i) == LoadModelJob::kKind) {
+    const QString kind = remove(i);
+    if (kind == LoadModelJob::kKind) {
         info_.reset(); // the old model was freed before the load
         loadedInfo_.reset();
+        loaded_.reset();
         emit modelLoadFailed(message);
+    } else if (kind == UnloadModelJob::kKind) {
+        info_ = loadedInfo_; // nothing was freed
     }
     emit jobFailed(id, message);
 }

@@ -1,18 +1,33 @@
 #include "widgets/EngineContext.h"
 
+#include "core/hub/ModelUnload.h"
+
 namespace moodsteer::widgets {
 
 EngineContext::EngineContext() = default;
 EngineContext::~EngineContext() = default;
 
 MusicEngine& EngineContext::requireEngine() const {
-    if (!engine_) throw EngineError("No model is loaded.");
+    if (!engine_)
+        throw EngineError("No model is loaded: choose one in the prompt panel's model chooser "
+                          "and press Load.");
     return *engine_;
 }
 
 void EngineContext::setEngine(std::unique_ptr<MusicEngine> engine) {
     engine_.reset();
     engine_ = std::move(engine);
+}
+
+void EngineContext::setProvenance(ModelSource source, std::string precision) {
+    source_ = std::move(source);
+    precision_ = std::move(precision);
+}
+
+double EngineContext::unloadEngine() {
+    source_ = {};
+    precision_.clear();
+    return moodsteer::unloadModel(engine_);
 }
 
 const EmotionPredictor& EngineContext::predictor(const std::string& headPath) {

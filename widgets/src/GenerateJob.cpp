@@ -36,6 +36,9 @@ QVariant GenerateJob::run(EngineContext& context, JobSink& sink) {
         }
     };
     GenerationResult result = engine.generate(recipe_, callbacks);
+    // The same provenance as the CLI's recipes, so that "regenerate exactly" can tell.
+    if (!context.source().model.empty())
+        ModelLocator::stamp(result.recipe, context.source(), context.precision());
     if (!pending.isEmpty()) sink.audio(pending, rate);
     return QVariant::fromValue(std::move(result));
 }

@@ -27,7 +27,8 @@ double GenerationController::streamedSeconds() const {
 
 JobId GenerationController::generate(const Recipe& recipe) {
     if (!engine_->modelInfo()) {
-        emit statusMessage(tr("No model is loaded yet."));
+        emit statusMessage(tr("No model is loaded: choose one in the model chooser and press "
+                              "Load."));
         return 0;
     }
     const bool waits = engine_->isBusy();
@@ -37,6 +38,24 @@ JobId GenerationController::generate(const Recipe& recipe) {
     if (jobs_.size() == 1) emit busyChanged(true);
     if (waits) emit statusMessage(tr("Queued: the generation starts when the engine is free."));
     return id;
+}
+
+QString GenerationController::exactRegenerationProblem(const Recipe& r) const {
+    const auto loaded = engine_->loadedModel();
+    if (!loaded) return tr("no model is loaded: load the one the clip was made with");
+    const ModelSource& s = loaded->source;
+    const bool hasProvenance = !r.modelRevision.empty() || !r.modelHash.empty();
+    if (hasProvenance && !s.model.empty() && r.model != s.model)
+        return tr("the clip was made with %1, the loaded model is %2: load %1 for an exact "
+                  "regeneration")
+            .arg(QString::fromStdString(r.model), QString::fromStdString(s.model));
+    if (const auto why = ModelLocator::mismatch(r, s); !why.empty())
+        return QString::fromStdString(why);
+    if (!r.precision.empty() && r.precision != loaded->precision)
+        return tr("the clip was made at %1 precision, the model is loaded at %2: load it at %1 "
+                  "for an exact regeneration")
+            .arg(QString::fromStdString(r.precision), QString::fromStdString(loaded->precision));
+    return {};
 }
 
 void GenerationController::cancel() {

@@ -9,8 +9,10 @@
 namespace moodsteer::widgets {
 
 QString LoadModelJob::title() const {
-    return folder_.isEmpty() ? QObject::tr("Load the embedded model")
-                             : QObject::tr("Load model %1").arg(folder_);
+    const QString at = precision_ == "f32" ? QString() : QObject::tr(" (%1)").arg(precision_);
+    return (folder_.isEmpty() ? QObject::tr("Load the embedded model")
+                              : QObject::tr("Load model %1").arg(folder_)) +
+           at;
 }
 
 QVariant LoadModelJob::run(EngineContext& context, JobSink& sink) {
@@ -27,8 +29,15 @@ QVariant LoadModelJob::run(EngineContext& context, JobSink& sink) {
     try {
         LoadOptions options;
         options.threads = threads_;
+        options.precision = precision_.toStdString();
+        Loaded loaded;
+        // Provenance first: a folder that cannot be described is refused before gigabytes load.
+        loaded.source = ModelLocator::describeFolder(path);
+        loaded.precision = options.precision;
         context.setEngine(MusicEngine::load(path, options));
-        return QVariant::fromValue(context.engine()->info());
+        context.setProvenance(loaded.source, loaded.precision);
+        loaded.info = context.engine()->info();
+        return QVariant::fromValue(loaded);
     } catch (const std::exception& e) {
         throw EngineError(QObject::tr("Cannot load the model in %1: %2")
                               .arg(QString::fromStdString(path), QString::fromUtf8(e.what()))

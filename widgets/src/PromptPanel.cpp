@@ -1,5 +1,7 @@
 #include "widgets/PromptPanel.h"
 
+#include "widgets/ModelChooser.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -19,6 +21,7 @@
 namespace moodsteer::widgets {
 
 PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
+    chooser_ = new ModelChooser(this);
     prompt_ = new QPlainTextEdit(this);
     prompt_->setPlaceholderText(tr("Describe the music, e.g. \"gentle piano with soft strings\""));
     prompt_->setTabChangesFocus(true);
@@ -79,6 +82,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
 
     auto* form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->addRow(tr("Model"), chooser_);
     form->addRow(tr("Prompt"), prompt_);
     form->addRow(tr("Length"), seconds_);
     form->addRow(tr("Seed"), seedRow);

@@ -13,6 +13,8 @@ StudioSettings StudioSettings::load(QSettings& s) {
     out.modelFolder = s.value("model/folder").toString();
     out.threads = std::clamp(s.value("model/threads", out.threads).toInt(), 1,
                              std::max(1, QThread::idealThreadCount()) * 2);
+    const QString precision = s.value("model/precision", out.precision).toString();
+    if (precision == "bf16" || precision == "int8") out.precision = precision;
     out.audioDevice = s.value("audio/device").toString();
     out.outputFolder = s.value("export/folder", defaultOutputFolder()).toString();
     return out;
@@ -21,6 +23,7 @@ StudioSettings StudioSettings::load(QSettings& s) {
 void StudioSettings::save(QSettings& s) const {
     s.setValue("model/folder", modelFolder);
     s.setValue("model/threads", threads);
+    s.setValue("model/precision", precision);
     s.setValue("audio/device", audioDevice);
     s.setValue("export/folder", outputFolder);
     s.sync();

@@ -86,12 +86,10 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
         throw EngineError("unknown precision '" + options.precision + "' (use f32, bf16 or int8)");
     auto impl = std::make_unique<Impl>();
     try {
-        impl->model = models::MusicgenModel(models::MusicgenModelImpl::load(folder));
-    } catch (const std::exception& e) {
-        throw EngineError(e.what());
-    }
-    try {
-        impl->model->decoder->setPrecision(options.precision);
+        // bf16/int8 load directly (layer by layer, never the whole float32 decoder), so that
+        // musicgen-large fits where its float32 weights would not.
+        impl->model =
+            models::MusicgenModel(models::MusicgenModelImpl::load(folder, options.precision));
     } catch (const std::exception& e) {
         throw EngineError(e.what());
     }
@@ -133,6 +131,7 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
     info.defaultGuidance = defaultGuidanceOf(folder);
     for (const auto& p : impl->model->parameters())
         info.parameterCount += p.numel();
+    info.parameterCount += impl->model->decoder->releasedParameterCount(); // kept reduced only
     impl->family = std::make_unique<MusicgenFamily>(*impl);
     return std::unique_ptr<MusicEngine>(new MusicEngine(std::move(impl)));
 }

@@ -109,7 +109,22 @@ struct DecoderHooks {
 
 class MusicgenForCausalLMImpl : public torch::nn::Module {
   public:
+    /// Direct loading at a reduced precision, so that a model whose float32 weights do not fit
+    /// in memory can still be loaded: each layer is built (random initial weights), handed to
+    /// `fillLayer` (which may copy its weights from a checkpoint), converted to `precision` and
+    /// its float32 projection weights freed before the next layer is built. Peak memory is the
+    /// reduced copies + one layer in float32 + the weights that stay float32 (embeddings,
+    /// norms, cross-attention k/v). Built with the same random draws in the same order as the
+    /// plain constructor, and quantised from the same float32 values as setPrecision(), so the
+    /// result computes exactly what "construct (or load) in f32, then setPrecision" computes.
+    /// The weights cannot come back: setPrecision() to another precision throws.
+    struct DirectLoad {
+        std::string precision; ///< "bf16" | "int8"
+        std::function<void(int64_t layer, torch::nn::Module& module)> fillLayer;
+    };
+
     explicit MusicgenForCausalLMImpl(const MusicgenDecoderConfig& config);
+    MusicgenForCausalLMImpl(const MusicgenDecoderConfig& config, const DirectLoad& direct);
     ~MusicgenForCausalLMImpl() override;
 
     /// Projects the memory ([B, S, D], already multiplied by its mask as MusicGen does) into
@@ -151,6 +166,13 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// Throws std::invalid_argument for an unknown name, std::runtime_error when this
     /// machine's LibTorch cannot run it.
     void setPrecision(const std::string& precision);
+    /// Direct loading's last step, once embeddings, final norm and heads hold their values:
+    /// builds the heads' reduced copy and frees their float32 weights.
+    void finishDirectLoad();
+    /// Whether direct loading freed float32 weights, and how many (parameters() no longer
+    /// counts them).
+    bool floatWeightsReleased() const { return released_ > 0; }
+    int64_t releasedParameterCount() const { return released_; }
     std::string precision() const { return precisionName(precision_); }
     /// Bytes of weights one decode step streams at the current precision (int8 scales
     /// included; cross keys/values, embedding rows and norms excluded).
@@ -182,6 +204,7 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     torch::Tensor positions(int64_t offset, int64_t count) const;
 
   private:
+    void build(const DirectLoad* direct);
     torch::Tensor embed(const torch::Tensor& ids, int64_t batch, int64_t steps, int64_t offset);
     bool headsFused() const;
 
@@ -196,6 +219,7 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     WeightPrecision precision_ = WeightPrecision::F32;
     ReducedLinear fastHeads_; // the K heads stacked, derived from their weights
     bool fusedDecode_ = true;
+    int64_t released_ = 0; // float32 weights freed by direct loading
 };
 TORCH_MODULE(MusicgenForCausalLM);
 

@@ -36,11 +36,23 @@ struct MusicgenConfig {
 class MusicgenModelImpl : public torch::nn::Module {
   public:
     explicit MusicgenModelImpl(const MusicgenConfig& config);
+    /// The same modules with the decoder built directly at bf16/int8
+    /// (MusicgenForCausalLMImpl::DirectLoad): random weights unless `direct.fillLayer` copies
+    /// them; call decoder->finishDirectLoad() once the heads hold their final values.
+    MusicgenModelImpl(const MusicgenConfig& config,
+                      const MusicgenForCausalLMImpl::DirectLoad& direct);
 
     /// Builds the model from `folder` and loads model.safetensors strictly: every tensor
     /// checked by name, shape and dtype; unused tensors fail unless they are known training
     /// statistics, the tied T5 embedding or the (verified) position table.
     static std::shared_ptr<MusicgenModelImpl> load(const std::string& folder);
+    /// load(folder), then the decoder at `precision`. For bf16/int8 the decoder is loaded
+    /// directly (see DirectLoad): layer by layer from the memory-mapped file, each layer
+    /// quantised and its float32 weights and file pages dropped before the next one, so the
+    /// float32 model never exists in memory; the logits equal those of load() followed by
+    /// decoder->setPrecision(precision).
+    static std::shared_ptr<MusicgenModelImpl> load(const std::string& folder,
+                                                   const std::string& precision);
 
     /// Cross-attention memory for a batch: text ids [B,S] with mask [B,S]; optional
     /// valence/arousal [B,2] with avMask [B] (1 = use the AV token). Returns
@@ -68,6 +80,8 @@ class MusicgenModelImpl : public torch::nn::Module {
     AvEncoder av_encoder{nullptr};
 
   private:
+    MusicgenModelImpl(const MusicgenConfig& config,
+                      const MusicgenForCausalLMImpl::DirectLoad* direct);
     MusicgenConfig config_;
 };
 TORCH_MODULE(MusicgenModel);

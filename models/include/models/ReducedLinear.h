@@ -57,7 +57,13 @@ class ReducedLinear {
     ReducedLinear(const ReducedLinear&);
     ReducedLinear& operator=(const ReducedLinear&);
 
-    bool defined() const { return !sources_.empty(); }
+    bool defined() const { return !sources_.empty() || released_; }
+    /// Forgets the float32 weights (bf16/int8 only; a no-op at f32), so that their memory can
+    /// be freed: direct loading keeps only this copy. Afterwards current() and usable() are
+    /// true for good, and the one path that needs the weights (a gradient through the input at
+    /// bf16) throws std::logic_error.
+    void releaseSources();
+    bool sourcesReleased() const { return released_; }
     WeightPrecision precision() const { return precision_; }
     int64_t inFeatures() const { return in_; }
     int64_t outFeatures() const { return out_; }
@@ -82,6 +88,7 @@ class ReducedLinear {
     std::vector<int64_t> versions_;      // their version counters when this was built
     int64_t in_ = 0, out_ = 0;
     WeightPrecision precision_ = WeightPrecision::F32;
+    bool released_ = false;
     torch::Tensor bf16_;                            // [out, in] bf16, packed (gemv::packBlocks)
     std::shared_ptr<const gemv::Int8Weights> int8_; // packed codes, scales, row sums
 };

@@ -55,6 +55,10 @@ class SafetensorsReader {
     /// Throws SafetensorsError naming the file when absent.
     const TensorInfo& at(const std::string& name) const;
     std::span<const std::byte> data(const TensorInfo& info) const;
+    /// Tells the kernel that the tensor's bytes will not be read again (memory-mapped files:
+    /// its whole pages leave the process's resident set; they are read again from the file if
+    /// touched). Loading tensor by tensor with this keeps the mapped file out of peak memory.
+    void release(const TensorInfo& info) const;
 
   private:
     struct Storage;

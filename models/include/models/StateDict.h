@@ -32,6 +32,10 @@ class StateDictLoader {
     /// `X.parametrizations.weight.original0/1`); they are folded here, the norm taken over the
     /// dimensions where g has size 1. Float tensors of another float dtype are converted.
     void load(torch::nn::Module& module, const std::string& prefix);
+    /// The same, except the parameters and buffers whose full key starts with one of
+    /// `skipPrefixes` (loaded separately, e.g. layer by layer).
+    void load(torch::nn::Module& module, const std::string& prefix,
+              const std::vector<std::string>& skipPrefixes);
 
     /// One tensor by full name, marked used; shape checked when `expectedShape` is non-empty.
     torch::Tensor take(const std::string& name, const std::vector<int64_t>& expectedShape = {});

@@ -1,8 +1,12 @@
 // The engine job contract (EngineJobContract.h) on the studio's real engine client: the
 // engine thread and its worker running the embedded model (resources/model). The same
-// functions run against the fake engine in widgets_tests (EngineJobContractTest).
+// functions run against the fake engine in widgets_tests (EngineJobContractTest). Last, the
+// model is unloaded as an engine job: its memory comes back, generate then says to load one.
 #include "EngineJobContract.h"
 #include "ThreadedEngineClient.h"
+
+#include "core/bench/Benchmark.h"
+#include "widgets/GenerateJob.h"
 
 #include <QApplication>
 #include <QSignalSpy>
@@ -60,6 +64,43 @@ class EngineJobsEndToEndTest : public QObject {
     }
     void cancellingARunningGenerateSparesTheQueuedExploration() {
         test::cancellingARunningGenerateSparesTheQueuedExploration(*engine_, setup_);
+    }
+
+    void clipsRecordProvenanceAndUnloadFreesTheModel() {
+        const ModelInfo info = *engine_->modelInfo();
+        const auto loaded = engine_->loadedModel();
+        QVERIFY(loaded);
+        QCOMPARE(loaded->source.model, std::string("embedded"));
+        QCOMPARE(loaded->precision, std::string("f32"));
+        test::JobSpy generations(engine_.get(), GenerateJob::kKind);
+        engine_->generate(setup_.shortClip);
+        QVERIFY(generations.waitEndedCount(1, setup_.timeoutMs));
+        QCOMPARE(generations.finished.size(), 1);
+        const Recipe r = generations.finished[0].second.value<GenerationResult>().recipe;
+        QCOMPARE(r.model, std::string("embedded"));
+        QCOMPARE(r.precision, std::string("f32"));
+        QCOMPARE(r.modelHash, loaded->source.contentHash);
+        QVERIFY(r.modelHash.rfind("sha256:", 0) == 0);
+
+        // The model was used above, so its weights and caches are resident now.
+        const double before = currentRssMB();
+        QSignalSpy unloaded(engine_.get(), &EngineClient::modelUnloaded);
+        engine_->unloadModel();
+        QVERIFY(!engine_->modelInfo());
+        QVERIFY(unloaded.wait(60000));
+        const double after = currentRssMB();
+        const double weightsMB = double(info.parameterCount) * 4.0 / 1e6;
+        qInfo("RSS: %.1f MB loaded, %.1f MB after the unload job (%.1f MB freed; f32 weights "
+              "%.1f MB)",
+              before, after, before - after, weightsMB);
+        QVERIFY2(before - after > 0.5 * weightsMB,
+                 qPrintable(QString("only %1 MB freed").arg(before - after)));
+
+        engine_->generate(setup_.shortClip);
+        QVERIFY(generations.waitEndedCount(2, setup_.timeoutMs));
+        QCOMPARE(generations.failed.size(), 1);
+        QVERIFY2(generations.failed[0].second.contains("No model is loaded"),
+                 qPrintable(generations.failed[0].second));
     }
 };
 

@@ -16,6 +16,7 @@
 #include "widgets/CoreMetaTypes.h"
 #include "widgets/EngineJob.h"
 #include "widgets/ExploreLayersJob.h"
+#include "widgets/LoadModelJob.h"
 
 #include <QList>
 #include <QObject>
@@ -55,7 +56,10 @@ class EngineClient : public QObject {
 
     // ---- Submitting the studio's operations (each is one job) ---------------------------
     /// `folder` empty: the embedded model. Clears modelInfo() until the job ends.
-    JobId loadModel(const QString& folder, int threads);
+    JobId loadModel(const QString& folder, int threads, const QString& precision = "f32");
+    /// Frees the model (after the jobs queued before it). Clears modelInfo() at once: a
+    /// generation submitted afterwards fails with "No model is loaded".
+    JobId unloadModel();
     JobId generate(const moodsteer::Recipe& recipe);
     /// Fails (as a job) when the emotion head is unavailable.
     JobId predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio);
@@ -63,6 +67,10 @@ class EngineClient : public QObject {
     JobId runEmotionBenchmark(const moodsteer::EmotionBenchmarkOptions& options);
 
     std::optional<moodsteer::ModelInfo> modelInfo() const { return info_; }
+    /// The loaded model with its provenance and precision (set with modelInfo()).
+    std::optional<LoadModelJob::Loaded> loadedModel() const {
+        return info_ ? loaded_ : std::nullopt;
+    }
     /// Where the embedded default model lives ("" when it is not installed).
     virtual QString embeddedModelFolder() const;
     /// The emotion head the prediction and benchmark jobs use.
@@ -86,6 +94,8 @@ class EngineClient : public QObject {
     void modelLoadStarted(const QString& folder);
     void modelLoaded(const moodsteer::ModelInfo& info);
     void modelLoadFailed(const QString& message);
+    /// An UnloadModelJob finished: no model is loaded; `freedMB` of resident memory came back.
+    void modelUnloaded(double freedMB);
 
   protected:
     /// Hands a submitted job to the engine (the real thread, or a simulation). Called once
@@ -115,6 +125,7 @@ class EngineClient : public QObject {
     std::optional<moodsteer::ModelInfo> info_;
     /// The model the engine holds (info_ is cleared while a load is pending).
     std::optional<moodsteer::ModelInfo> loadedInfo_;
+    std::optional<LoadModelJob::Loaded> loaded_;
 };
 
 } // namespace moodsteer::widgets

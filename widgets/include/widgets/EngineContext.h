@@ -6,6 +6,7 @@
 
 #include "core/emotion/EmotionPredictor.h"
 #include "core/engine/MusicEngine.h"
+#include "core/hub/ModelLocator.h"
 
 #include <memory>
 #include <string>
@@ -19,17 +20,25 @@ class EngineContext {
 
     /// The loaded model, or null.
     MusicEngine* engine() const { return engine_.get(); }
-    /// The loaded model; throws EngineError("No model is loaded.") without one.
+    /// The loaded model; throws EngineError (one line: load a model first) without one.
     MusicEngine& requireEngine() const;
     /// Frees the current model first (two models need not fit in memory together).
     void setEngine(std::unique_ptr<MusicEngine> engine);
-    void unloadEngine() { engine_.reset(); }
+    /// Where the loaded model's weights came from and at which precision, stamped into the
+    /// recipe of every clip it makes (ModelLocator::stamp). Cleared by unloadEngine().
+    void setProvenance(ModelSource source, std::string precision);
+    const ModelSource& source() const { return source_; }
+    const std::string& precision() const { return precision_; }
+    /// Frees the model and trims the heap (core's unloadModel); returns the resident MB freed.
+    double unloadEngine();
 
     /// The emotion head at `headPath`, loaded on first use; throws naming the file.
     const EmotionPredictor& predictor(const std::string& headPath);
 
   private:
     std::unique_ptr<MusicEngine> engine_;
+    ModelSource source_;
+    std::string precision_;
     std::unique_ptr<EmotionPredictor> predictor_;
     std::string predictorPath_;
 };

@@ -31,6 +31,10 @@ class GenerationController : public QObject {
     /// Queues a generation (behind any running engine job); 0 (with a status message) when
     /// no model is loaded.
     JobId generate(const Recipe& recipe);
+    /// "" when `recipe` can be regenerated exactly with the loaded model; otherwise one line
+    /// saying why not: no model, another model or revision (ModelLocator::mismatch), or another
+    /// weight precision. Recipes from before provenance was recorded pass.
+    QString exactRegenerationProblem(const Recipe& recipe) const;
     /// Cancels this controller's generations (queued and running), no other job.
     void cancel();
     /// This controller's queued and running generations, oldest first.

@@ -1,5 +1,6 @@
-// The prompt panel: text, duration, seed (new seed / lock), guidance, temperature, top-k and
-// the emotion target (valence-arousal pad) with its conditioning mode. Produces a Recipe.
+// The prompt panel: the model chooser (ModelChooser), text, duration, seed (new seed / lock),
+// guidance, temperature, top-k and the emotion target (valence-arousal pad) with its
+// conditioning mode. Produces a Recipe.
 #pragma once
 
 #include "core/engine/MusicEngine.h"
@@ -19,6 +20,8 @@ class QSpinBox;
 
 namespace moodsteer::widgets {
 
+class ModelChooser;
+
 class PromptPanel : public QWidget {
     Q_OBJECT
   public:
@@ -27,6 +30,7 @@ class PromptPanel : public QWidget {
     explicit PromptPanel(QWidget* parent = nullptr);
 
     VaPad* pad() const { return pad_; }
+    ModelChooser* modelChooser() const { return chooser_; }
     QPlainTextEdit* promptEdit() const { return prompt_; }
 
     /// The recipe the fields describe (current seed, no change).
@@ -58,6 +62,7 @@ class PromptPanel : public QWidget {
     void updateEmotionLabel();
     void rollSeed();
 
+    ModelChooser* chooser_;
     QPlainTextEdit* prompt_;
     QDoubleSpinBox* seconds_;
     QLineEdit* seed_;

@@ -9,10 +9,11 @@ class QSettings;
 namespace moodsteer::widgets {
 
 struct StudioSettings {
-    QString modelFolder;  ///< "" = the embedded model
-    int threads = 2;      ///< LibTorch intra-op threads (2 on these machines)
-    QString audioDevice;  ///< device name as listed; "" = the default output
-    QString outputFolder; ///< where exports go by default
+    QString modelFolder;       ///< "" = the embedded model
+    int threads = 2;           ///< LibTorch intra-op threads (2 on these machines)
+    QString precision = "f32"; ///< weights of the LM: "f32" | "bf16" | "int8"
+    QString audioDevice;       ///< device name as listed; "" = the default output
+    QString outputFolder;      ///< where exports go by default
 
     static StudioSettings load(QSettings& settings);
     void save(QSettings& settings) const;
