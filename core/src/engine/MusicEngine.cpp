@@ -112,7 +112,8 @@ std::unique_ptr<MusicEngine> MusicEngine::withRandomWeights(const std::string& c
     // No folder: no tokenizer, MusicGen's default guidance.
     auto engine = assemble(std::move(impl), "", options);
     engine->impl_->info.folder = fs::absolute(configPath).string();
-    engine->impl_->info.id += " (random weights)";
+    std::string& id = engine->impl_->info.id;
+    id = (id.empty() ? fs::path(configPath).stem().string() : id) + " (random weights)";
     return engine;
 }
 
