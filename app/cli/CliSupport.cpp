@@ -130,6 +130,12 @@ void addClipOutputs(OutputSet& outputs, const std::string& out, const Generation
     outputs.add(out, [&result, recipe, title](const std::string& path) {
         writeAudioFile(path, result.audio, {title, recipe, ""}, true);
     });
+    addRecipeAndCodesOutputs(outputs, out, result, codesOut);
+}
+
+void addRecipeAndCodesOutputs(OutputSet& outputs, const std::string& out,
+                              const GenerationResult& result, const std::string& codesOut) {
+    const std::string recipe = result.recipe.toJson(-1);
     outputs.add(ClipLibrary::sidecarPath(out), [&result](const std::string& path) {
         writeTextFileAtomically(path, result.recipe.toJson() + "\n");
     });

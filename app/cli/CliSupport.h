@@ -47,6 +47,11 @@ void checkClipTargets(const std::string& out, const std::string& codesOut, bool 
 void addClipOutputs(OutputSet& outputs, const std::string& out, const GenerationResult& result,
                     const std::string& title, const std::string& codesOut);
 
+/// The recipe sidecar of `out` and the codes file (when `codesOut` is not empty) alone, for a
+/// caller that writes the audio itself (a session streams it to disk).
+void addRecipeAndCodesOutputs(OutputSet& outputs, const std::string& out,
+                              const GenerationResult& result, const std::string& codesOut);
+
 /// Refuses (UsageError) to replace an existing `path` unless `force`: "'x.wav' exists (use
 /// --force)".
 void checkNotExisting(const std::string& path, bool force);

@@ -1,20 +1,24 @@
 // moodsteer-cli session: minutes of music that follow an emotion path (the iso principle),
-// generated window by window by the engine, with progress; Ctrl-C keeps the finished windows
-// as a valid file and a recipe marked incomplete.
+// generated window by window by the engine, with progress; the audio is written as it is made
+// (nothing held in memory); Ctrl-C keeps the finished windows as a valid file and a recipe
+// marked incomplete.
 #include "CliCommand.h"
 #include "CliSupport.h"
 #include "Interrupt.h"
 #include "SteerSupport.h"
 
 #include "core/audio/AudioFile.h"
+#include "core/audio/AudioFileStream.h"
 #include "core/engine/MusicEngine.h"
 #include "core/io/CodesFile.h"
 #include "core/library/ClipLibrary.h"
 #include "core/session/VaPath.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace moodsteer::cli {
@@ -29,7 +33,9 @@ const char* kHelp =
   --preset calm|activate|lift   the iso principle: start -> target over the session, then hold
       --from V,A  --to V,A       override the preset's start / target
       --hold-minutes H           hold the target this long at the end (default: a fifth)
-  --prompt TEXT  --prompt-ids 3,17,1   text conditioning (constant over the session)
+  --prompt TEXT  --prompt-ids 3,17,1   text conditioning
+  --prompt-at SECONDS:TEXT   from SECONDS on, the prompt is TEXT (repeatable; applied from
+                       the first window that starts at or after SECONDS)
   --model DIR          model folder; default: the embedded model
   --window S  --stride S   window and stride in seconds (default: the model's positions, 2/3)
   --continue FILE      start from a codes file, a clip's recipe, or a recording (MusicGen)
@@ -53,6 +59,38 @@ std::pair<double, double> parsePoint(const std::string& text, const std::string&
     } catch (const std::logic_error&) {
         throw UsageError(option + " expects VALENCE,AROUSAL, got '" + text + "'");
     }
+}
+
+/// "SECONDS:TEXT" options -> prompt changes sorted by time, within the session.
+std::vector<PromptChange> parsePromptChanges(const std::vector<std::string>& items,
+                                             double sessionSeconds) {
+    std::vector<PromptChange> changes;
+    for (const auto& item : items) {
+        const auto colon = item.find(':');
+        const std::string bad = "--prompt-at expects SECONDS:TEXT, got '" + item + "'";
+        if (colon == std::string::npos || colon == 0) throw UsageError(bad);
+        PromptChange c;
+        try {
+            std::size_t used = 0;
+            const std::string t = item.substr(0, colon);
+            c.time = std::stod(t, &used);
+            if (used != t.size()) throw std::invalid_argument(t);
+        } catch (const std::logic_error&) {
+            throw UsageError(bad);
+        }
+        if (!(c.time >= 0) || !(c.time < sessionSeconds))
+            throw UsageError("--prompt-at " + item + ": the time must be >= 0 and inside the " +
+                             std::to_string(sessionSeconds) + " s session");
+        c.prompt = item.substr(colon + 1);
+        changes.push_back(std::move(c));
+    }
+    std::sort(changes.begin(), changes.end(),
+              [](const PromptChange& a, const PromptChange& b) { return a.time < b.time; });
+    for (std::size_t i = 1; i < changes.size(); ++i)
+        if (changes[i].time == changes[i - 1].time)
+            throw UsageError("--prompt-at: two prompts at " + std::to_string(changes[i].time) +
+                             " s");
+    return changes;
 }
 
 /// "vec:alpha[:layer][@from-to]" -> a spec with an optional time range in seconds.
@@ -89,7 +127,7 @@ static int runSession(const std::vector<std::string>& argv) {
                     "hold-minutes", "prompt", "prompt-ids", "model",   "window",    "stride",
                     "continue",     "steer",  "seed",       "greedy",  "guidance",  "temperature",
                     "top-k",        "top-p",  "codes-out",  "threads", "precision", "json",
-                    "quiet",        "out",    "force",      "help"},
+                    "quiet",        "out",    "force",      "help",    "prompt-at"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
@@ -127,6 +165,7 @@ static int runSession(const std::vector<std::string>& argv) {
     r.model = args.get("model", "");
     r.prompt = args.get("prompt", "");
     if (args.has("prompt-ids")) r.promptIds = parseIdList(args.get("prompt-ids"));
+    r.promptChanges = parsePromptChanges(args.all("prompt-at"), seconds);
     r.seed = static_cast<std::uint64_t>(args.getInt("seed", 0));
     r.greedy = args.has("greedy");
     r.topK = static_cast<int>(args.getInt("top-k", r.topK));
@@ -168,17 +207,36 @@ static int runSession(const std::vector<std::string>& argv) {
                          p.window + 1, p.windows, p.audioSeconds, p.elapsedSeconds, rtf,
                          p.etaSeconds);
         };
+    // The audio goes to a temporary beside OUT as it is made: a 30-minute session holds no
+    // audio in memory, and Ctrl-C leaves the finished windows as a valid file.
+    AudioFileStream stream(out, engine->info().sampleRate, {"MoodSteer session", r.toJson(-1), ""});
+    cb.keepAudio = false;
+    cb.onAudio = [&stream](const float* samples, std::size_t count) {
+        stream.write(samples, count);
+    };
     GenerationResult result = engine->generate(r, cb);
     if (!quiet) std::fprintf(stderr, "\n");
     result.recipe.model = r.model;
-    if (result.audio.samples.empty())
+    if (stream.seconds() == 0) // the stream's destructor removes the empty temporary
         throw Interrupted("stopped before the first window was finished: nothing written");
 
+    const double audioSeconds = stream.seconds();
+    const std::string streamed = stream.finish();
+    // Until it is renamed into the output set, the finished temporary is ours to remove.
+    struct RemoveUnlessMoved {
+        const std::string& path;
+        ~RemoveUnlessMoved() {
+            std::error_code ec;
+            std::filesystem::remove(path, ec);
+        }
+    } cleanup{streamed};
     OutputSet outputs;
-    addClipOutputs(outputs, out, result, "MoodSteer session", codesOut);
+    outputs.add(out, [&streamed](const std::string& path) {
+        std::filesystem::rename(streamed, path); // same folder: a rename, never a copy
+    });
+    addRecipeAndCodesOutputs(outputs, out, result, codesOut);
     outputs.commit(force);
 
-    const double audioSeconds = result.audio.seconds();
     const double rtf = result.generationSeconds > 0 ? audioSeconds / result.generationSeconds : 0;
     int silent = 0;
     for (double level : result.windowLevels)

@@ -17,6 +17,7 @@
 #include "widgets/ModelsDialog.h"
 #include "widgets/PredictEmotionJob.h"
 #include "widgets/PromptPanel.h"
+#include "widgets/SessionPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
 
@@ -95,6 +96,9 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     transport_ = new TransportPanel(player_.get());
     libraryPanel_ = new ClipLibraryPanel(library_.get());
     controller_ = new GenerationController(engine_, transport_, library_.get(), this);
+    // Sessions have their own controller: the Session view's Cancel stops only the session.
+    sessionController_ = new GenerationController(engine_, transport_, library_.get(), this);
+    sessionController_->setSessionMode(true);
 
     auto* promptBox = new QGroupBox(tr("Prompt && emotion"));
     auto* promptLayout = new QVBoxLayout(promptBox);
@@ -114,6 +118,8 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     tabs_->addTab(emotion_, tr("Emotion view"));
     tabs_->addTab(steering_, tr("Genre steering"));
     tabs_->addTab(explorer_, tr("Layer explorer"));
+    session_ = new SessionPanel(engine_, sessionController_, player_.get());
+    tabs_->addTab(session_, tr("Session"));
 
     auto* right = new QSplitter(Qt::Vertical);
     right->addWidget(transportBox);
@@ -165,6 +171,7 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
                       .arg(QString::fromStdString(loaded ? loaded->source.model : info.id),
                            QString::fromStdString(loaded ? loaded->precision : "f32")));
         steering_->setModelId(QString::fromStdString(info.id));
+        session_->setModelInfo(info, id);
         steering_->setNumLayers(info.numLayers);
         QString vectors = settings_->value("steering/folder").toString();
         // The embedded model ships its genre vectors (made with `moodsteer-cli steer make`).
@@ -192,6 +199,15 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
             &GeneratePanel::setStatus);
     connect(controller_, &GenerationController::failed, this, &MainWindow::showError);
     connect(controller_, &GenerationController::clipAdded, this, &MainWindow::onClipAdded);
+    connect(sessionController_, &GenerationController::clipAdded, this, &MainWindow::onClipAdded);
+    // The session's path is drawn on the pad while the Session view is open.
+    connect(session_, &SessionPanel::pathChanged, this, [this](const QVector<QPointF>& path) {
+        if (tabs_->currentWidget() == session_) prompt_->pad()->setPath(path);
+    });
+    connect(tabs_, &QTabWidget::currentChanged, this, [this] {
+        prompt_->pad()->setPath(tabs_->currentWidget() == session_ ? session_->pathPoints()
+                                                                   : QVector<QPointF>());
+    });
     connect(controller_, &GenerationController::ended, this, &MainWindow::onGenerationLost);
     connect(controller_, &GenerationController::failed, this,
             [this](const QString&, JobId job) { onGenerationLost(job); });

@@ -28,6 +28,7 @@ class EmotionView;
 class GenreSteeringPanel;
 class JobsStrip;
 class LayerExplorerPanel;
+class SessionPanel;
 } // namespace moodsteer::widgets
 
 namespace moodsteer::studio {
@@ -49,7 +50,8 @@ class MainWindow : public QMainWindow {
     widgets::LayerExplorerPanel* explorerPanel() const { return explorer_; }
     widgets::JobsStrip* jobsStrip() const { return jobsStrip_; }
     widgets::GenerationController* generationController() const { return controller_; }
-    /// Library, emotion view, genre steering, layer explorer.
+    widgets::SessionPanel* sessionPanel() const { return session_; }
+    /// Library, emotion view, genre steering, layer explorer, session.
     QTabWidget* sideTabs() const { return tabs_; }
     ClipLibrary* library() const { return library_.get(); }
     const widgets::StudioSettings& settings() const { return studio_; }
@@ -98,6 +100,8 @@ class MainWindow : public QMainWindow {
     widgets::TransportPanel* transport_;
     widgets::ClipLibraryPanel* libraryPanel_;
     widgets::GenerationController* controller_;
+    widgets::GenerationController* sessionController_;
+    widgets::SessionPanel* session_;
     QTabWidget* tabs_;
     widgets::EmotionView* emotion_;
     widgets::GenreSteeringPanel* steering_;

@@ -22,6 +22,11 @@ def codes(p):
 d = sys.argv[1]; sys.exit(0 if codes(d + "/s.codes.safetensors") == codes(d + "/again.codes.safetensors") else 1)
 PY' "the session recipe regenerates the same codes"
 
+# Prompt changes over time go into the recipe (sorted by time).
+"$cli" session --minutes 0.5 --preset calm --prompt "calm piano" --window 12 --quiet --json \
+    --prompt-at "20:energetic rock" --prompt-at "10:slow jazz" --out "$dir/p.wav" > "$dir/p.json"
+check 'python3 -c "import json,sys; c=json.load(open(sys.argv[1]))[\"recipe\"][\"prompt_changes\"]; assert c==[{\"time\":10.0,\"prompt\":\"slow jazz\"},{\"time\":20.0,\"prompt\":\"energetic rock\"}], c" "$dir/p.json"' "session --prompt-at: the changes in the recipe"
+
 # Ctrl-C: a long session interrupted keeps the finished windows and marks the recipe.
 # The signal is sent once the second window runs (progress on stderr), not after a fixed sleep:
 # on a loaded machine a background job that starts slowly ignores a SIGINT sent before its
@@ -32,6 +37,8 @@ for _ in $(seq 600); do grep -q "window 2/" "$dir/cut.err" 2>/dev/null && break;
 kill -INT $pid
 wait $pid; rc=$?
 check '[ $rc -eq 130 ]' "interrupted session exits 130 (got $rc)"
+check 'python3 -c "import sys; b=open(sys.argv[1],\"rb\").read(42); assert b[:4]==b\"fLaC\"; si=b[8:42]; n=((si[13]&15)<<32)|int.from_bytes(si[14:18],\"big\"); r=(si[10]<<12)|(si[11]<<4)|(si[12]>>4); assert r==32000 and n>0, (n, r)" "$dir/cut.flac"' "the interrupted session's FLAC is closed (STREAMINFO: 32 kHz, its samples counted)"
+check '! ls -A "$dir" | grep -q moodsteer-tmp' "no temporary left beside the outputs (the audio was streamed into one)"
 check '[ -s "$dir/cut.flac" ] && python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r[\"incomplete\"] is True" "$dir/cut.recipe.json"' "interrupted session keeps a file and an incomplete recipe"
 
 # generate --continue a clip's codes: the output is the clip then the continuation.
@@ -56,6 +63,8 @@ expect_failure "valence out of range" "$cli" session --minutes 1 --path "0:0,3" 
 expect_failure "unknown preset" "$cli" session --minutes 1 --preset sleepy --out "$bad/x.wav"
 expect_failure "zero minutes" "$cli" session --minutes 0 --preset calm --out "$bad/x.wav"
 expect_failure "stride >= window" "$cli" session --minutes 1 --preset calm --window 20 --stride 20 --out "$bad/x.wav"
+expect_failure "prompt change after the end" "$cli" session --minutes 1 --preset calm --prompt-at "61:rock" --out "$bad/x.wav"
+expect_failure "prompt change without a time" "$cli" session --minutes 1 --preset calm --prompt-at "rock" --out "$bad/x.wav"
 expect_failure "window too long" "$cli" session --minutes 1 --preset calm --window 1000 --out "$bad/x.wav"
 expect_failure "continue a missing file" "$cli" generate --continue "$bad/none.safetensors" --out "$bad/x.wav"
 expect_failure "continue a recording on a symbolic codec" "$cli" generate --continue "$dir/c.wav" --out "$bad/x.wav"

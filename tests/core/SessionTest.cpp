@@ -202,3 +202,50 @@ TEST(Session, ContinuingARecipeStartsWithThatClip) {
             ASSERT_EQ(clip.codes[k * clip.frames + f], more.codes[k * more.frames + f]);
     EXPECT_EQ(clip.frames + std::lround(50 * engine.info().frameRate), more.frames);
 }
+
+TEST(Session, PromptChangesTakeOverAtTheNextWindowAndRoundTrip) {
+    auto& engine = embedded();
+    const double fr = engine.info().frameRate;
+    Recipe plain = sessionRecipe(45);
+    plain.windowSeconds = 16; // windows start at 0, 16, 26.6, 37.3 s
+    Recipe changed = plain;
+    changed.promptChanges = {{20.0, "energetic rock with drums"}};
+    const auto a = engine.generate(plain);
+    const auto b = engine.generate(changed);
+    ASSERT_EQ(a.frames, b.frames);
+    const WindowPlan plan = WindowPlan::of(*engine.impl().family, changed);
+    const int firstChanged = plan.window + plan.stride; // the first window starting >= 20 s
+    ASSERT_GE(firstChanged / fr, 20.0);
+    ASSERT_LT((plan.window) / fr, 20.0);
+    // Before that window the two sessions are the same codes; from it on they differ.
+    const auto column = [&](const GenerationResult& r, int f) {
+        std::vector<std::int64_t> c;
+        for (int k = 0; k < r.numCodebooks; ++k)
+            c.push_back(r.codes[std::size_t(k) * r.frames + f]);
+        return c;
+    };
+    int differing = 0;
+    for (int f = 0; f < a.frames; ++f) {
+        if (f < firstChanged)
+            ASSERT_EQ(column(a, f), column(b, f)) << "frame " << f;
+        else
+            differing += column(a, f) != column(b, f);
+    }
+    EXPECT_GT(differing, (a.frames - firstChanged) / 2);
+    // The recipe keeps the changes and regenerates the same session.
+    const Recipe back = Recipe::fromJson(b.recipe.toJson());
+    ASSERT_EQ(1u, back.promptChanges.size());
+    EXPECT_EQ("energetic rock with drums", back.promptChanges[0].prompt);
+    EXPECT_EQ("energetic rock with drums", back.promptAt(30));
+    EXPECT_EQ(plain.prompt, back.promptAt(19.9));
+    EXPECT_EQ(b.codes, engine.generate(back).codes);
+    // Decreasing times are refused, naming the entry.
+    Recipe bad = changed;
+    bad.promptChanges.push_back({10.0, "x"});
+    try {
+        Recipe::fromJson(bad.toJson(), "r.json");
+        FAIL() << "decreasing prompt change times were accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string::npos, std::string(e.what()).find("prompt_changes[1]"));
+    }
+}

@@ -2,9 +2,11 @@
 // time in submission order, asynchronous signals, progress, streamed chunks, per-job
 // cancellation) on a 1 ms timer, and simulates each kind: deterministic sine "music" whose
 // pitch depends on the seed (a regenerated recipe gives the same audio), predictions from a
-// list, a layer report given by the test, a benchmark whose prediction is the target shifted.
-// Model loads report a provenance (folder, a hash of its name, the precision) that the fake's
-// generations stamp into their recipes; after an unload, generations fail as the real one's.
+// list, a layer report given by the test, a benchmark whose prediction is the target shifted,
+// a session streamed like a generation with one "window" prediction (the path's target plus
+// 0.5 arousal) every sessionWindowSeconds. Model loads report a provenance (folder, a hash of
+// its name, the precision) that the fake's generations stamp into their recipes; after an
+// unload, generations fail as the real one's.
 #pragma once
 
 #include "core/playback/AudioPlayer.h"
@@ -14,6 +16,7 @@
 #include "widgets/GenerateJob.h"
 #include "widgets/LoadModelJob.h"
 #include "widgets/PredictEmotionJob.h"
+#include "widgets/SessionJob.h"
 #include "widgets/UnloadModelJob.h"
 
 #include <QList>
@@ -47,6 +50,10 @@ class FakeEngineClient : public widgets::EngineClient {
     /// Models loaded (folder, precision) and unloads run, in order.
     QStringList loads;
     int unloads = 0;
+    /// Sessions submitted (recipe and emotion head path), and their simulated window length.
+    QList<Recipe> sessionRecipes;
+    QStringList sessionHeads;
+    double sessionWindowSeconds = 2.0;
 
     explicit FakeEngineClient(QObject* parent = nullptr) : EngineClient(parent) {
         connect(&timer_, &QTimer::timeout, this, &FakeEngineClient::tick);
@@ -72,6 +79,9 @@ class FakeEngineClient : public widgets::EngineClient {
             predictedClips << p->clipId();
         } else if (auto* e = dynamic_cast<widgets::ExploreLayersJob*>(job.get())) {
             exploreRequests << e->request();
+        } else if (auto* sj = dynamic_cast<widgets::SessionJob*>(job.get())) {
+            sessionRecipes << sj->recipe();
+            sessionHeads << sj->headPath();
         } else if (auto* b = dynamic_cast<widgets::EmotionGridBenchmarkJob*>(job.get())) {
             benchmarkRequests << b->options();
         }
@@ -96,10 +106,11 @@ class FakeEngineClient : public widgets::EngineClient {
                 return;
             }
             reportStarted(current_->id());
-            if (auto* g = dynamic_cast<widgets::GenerateJob*>(current_.get())) {
+            if (const Recipe* r = recipeOf(*current_)) {
                 audio_ = {};
                 audio_.sampleRate = 32000;
-                total_ = static_cast<std::size_t>(g->recipe().seconds * 32000);
+                total_ = static_cast<std::size_t>(r->seconds * 32000);
+                predictedUntil_ = 0;
             }
             return;
         }
@@ -109,7 +120,7 @@ class FakeEngineClient : public widgets::EngineClient {
             simulateLoad();
         else if (kind == widgets::UnloadModelJob::kKind)
             simulateUnload();
-        else if (kind == widgets::GenerateJob::kKind)
+        else if (kind == widgets::GenerateJob::kKind || kind == widgets::SessionJob::kKind)
             done = generateStep();
         else if (kind == widgets::PredictEmotionJob::kKind)
             predict();
@@ -156,8 +167,31 @@ class FakeEngineClient : public widgets::EngineClient {
         reportFinished(current_->id(), QVariant::fromValue(24.0));
     }
 
+    static const Recipe* recipeOf(const widgets::EngineJob& job) {
+        if (auto* g = dynamic_cast<const widgets::GenerateJob*>(&job)) return &g->recipe();
+        if (auto* s = dynamic_cast<const widgets::SessionJob*>(&job)) return &s->recipe();
+        return nullptr;
+    }
+
+    /// A session's window prediction once another sessionWindowSeconds of audio exist.
+    void sessionWindows(bool last) {
+        const auto* session = dynamic_cast<const widgets::SessionJob*>(current_.get());
+        if (!session || session->headPath().isEmpty()) return;
+        const double made = double(audio_.samples.size()) / 32000;
+        while (made - predictedUntil_ >= sessionWindowSeconds || (last && made > predictedUntil_)) {
+            const double end = std::min(made, predictedUntil_ + sessionWindowSeconds);
+            const auto [v, a] = session->recipe().emotionPath.at((predictedUntil_ + end) / 2);
+            widgets::SessionJob::WindowEmotion w{int(predictedUntil_ / sessionWindowSeconds),
+                                                 predictedUntil_, end, v, std::min(9.0, a + 0.5)};
+            reportPartial(current_->id(), QVariant::fromValue(w));
+            predictedUntil_ = end;
+        }
+    }
+
     bool generateStep() {
-        const auto& job = static_cast<const widgets::GenerateJob&>(*current_);
+        const auto& job = *current_;
+        const Recipe& recipe = *recipeOf(job);
+        const bool session = job.kind() == widgets::SessionJob::kKind;
         if (unloaded_ && !loaded_) {
             reportFailed(job.id(), "No model is loaded: choose one in the prompt panel's model "
                                    "chooser and press Load.");
@@ -173,7 +207,7 @@ class FakeEngineClient : public widgets::EngineClient {
                                                         total_ - audio_.samples.size());
             QVector<float> chunk(static_cast<int>(n));
             for (std::size_t i = 0; i < n; ++i)
-                chunk[int(i)] = sample(job.recipe().seed, audio_.samples.size() + i);
+                chunk[int(i)] = sample(recipe.seed, audio_.samples.size() + i);
             audio_.samples.insert(audio_.samples.end(), chunk.begin(), chunk.end());
             widgets::JobProgress p;
             p.total = static_cast<int>(total_ / 640);
@@ -182,13 +216,16 @@ class FakeEngineClient : public widgets::EngineClient {
                 double(total_ - audio_.samples.size()) / (chunkSeconds * 32000) * etaPerChunk;
             reportProgress(job.id(), p);
             reportAudio(job.id(), chunk, 32000);
+            sessionWindows(false);
             return false;
         }
+        sessionWindows(true);
         GenerationResult r;
         r.audio = audio_;
-        r.recipe = job.recipe();
+        r.recipe = recipe;
         if (loaded_) ModelLocator::stamp(r.recipe, loaded_->source, loaded_->precision);
         r.cancelled = job.isCancelRequested();
+        r.recipe.incomplete = session && r.cancelled;
         r.generationSeconds = 0.1;
         reportFinished(job.id(), QVariant::fromValue(r));
         return true;
@@ -265,6 +302,7 @@ class FakeEngineClient : public widgets::EngineClient {
     std::shared_ptr<widgets::EngineJob> current_;
     int step_ = 0;
     std::size_t total_ = 0;
+    double predictedUntil_ = 0;
     AudioBuffer audio_;
 };
 

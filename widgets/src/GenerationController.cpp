@@ -33,11 +33,26 @@ JobId GenerationController::generate(const Recipe& recipe) {
     }
     const bool waits = engine_->isBusy();
     const JobId id = engine_->generate(recipe);
+    track(id, recipe.seconds, waits);
+    return id;
+}
+
+JobId GenerationController::submit(std::shared_ptr<EngineJob> job, double seconds) {
+    if (!engine_->modelInfo()) {
+        emit statusMessage(tr("No model is loaded yet."));
+        return 0;
+    }
+    const bool waits = engine_->isBusy();
+    const JobId id = engine_->submit(std::move(job));
+    track(id, seconds, waits);
+    return id;
+}
+
+void GenerationController::track(JobId id, double seconds, bool waits) {
     jobs_.append(id);
-    seconds_.insert(id, recipe.seconds);
+    seconds_.insert(id, seconds);
     if (jobs_.size() == 1) emit busyChanged(true);
     if (waits) emit statusMessage(tr("Queued: the generation starts when the engine is free."));
-    return id;
 }
 
 QString GenerationController::exactRegenerationProblem(const Recipe& r) const {
@@ -79,6 +94,8 @@ void GenerationController::onStarted(JobId id) {
     streamOpen_ = false;
     streamed_ = 0;
     eta_ = 1e9;
+    speed_ = 0;
+    clock_.start();
     playStarted_ = playStartedEarly_ = false;
     lastClipId_.clear();
     emit statusMessage(tr("Generating…"));
@@ -99,6 +116,9 @@ void GenerationController::onChunk(JobId id, const QVector<float>& samples, int 
 void GenerationController::onProgress(JobId id, const JobProgress& p) {
     if (id != running_) return;
     if (p.done > 0 && p.etaSeconds >= 0) eta_ = p.etaSeconds;
+    const double elapsed = clock_.elapsed() / 1000.0;
+    if (p.total > 0 && elapsed > 0)
+        speed_ = double(p.done) / p.total * seconds_.value(id) / elapsed;
     GenerationProgress g;
     g.step = p.done;
     g.totalSteps = p.total;
@@ -109,7 +129,8 @@ void GenerationController::onProgress(JobId id, const JobProgress& p) {
 
 void GenerationController::maybeStartPlayback(bool finished) {
     if (!autoPlay_ || playStarted_ || !transport_->hasDevice() || streamed_ == 0) return;
-    if (!finished && !safeToStartPlayback(streamedSeconds(), eta_)) return;
+    const bool fastEnough = sessionMode_ && speed_ >= 1.25;
+    if (!finished && !fastEnough && !safeToStartPlayback(streamedSeconds(), eta_)) return;
     if (transport_->player()->play()) {
         playStarted_ = true;
         playStartedEarly_ = !finished;
@@ -130,7 +151,7 @@ void GenerationController::onFinished(JobId id, const QVariant& value) {
     streamed_ = result.audio.samples.size();
     rate_ = result.audio.sampleRate > 0 ? result.audio.sampleRate : rate_;
     forget(id);
-    if (result.cancelled) {
+    if (result.cancelled && !(sessionMode_ && !result.audio.samples.empty())) {
         emit statusMessage(tr("Cancelled: %1 s of audio kept for listening, not added to the "
                               "library.")
                                .arg(result.audio.seconds(), 0, 'f', 1));
@@ -149,7 +170,9 @@ void GenerationController::onFinished(JobId id, const QVariant& value) {
         codes.data = result.codes; // kept for MIDI export of symbolic-codec clips
         const LibraryClip& clip = library_->add(result.audio, result.recipe, "", &codes);
         lastClipId_ = QString::fromStdString(clip.id);
-        emit statusMessage(tr("Clip ready: %1 s in %2 s.")
+        emit statusMessage((result.cancelled ? tr("Cancelled: the %1 s made so far are in the "
+                                                  "library (recipe marked incomplete, %2 s).")
+                                             : tr("Clip ready: %1 s in %2 s."))
                                .arg(result.audio.seconds(), 0, 'f', 1)
                                .arg(result.generationSeconds, 0, 'f', 1));
         emit clipAdded(lastClipId_, id);

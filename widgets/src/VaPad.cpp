@@ -33,6 +33,11 @@ void VaPad::setTarget(double valence, double arousal) {
     emit targetChanged(target_.x(), target_.y());
 }
 
+void VaPad::setPath(const QVector<QPointF>& valenceArousal) {
+    path_ = valenceArousal;
+    update();
+}
+
 void VaPad::setPredicted(std::optional<QPointF> valenceArousal) {
     predicted_ = valenceArousal;
     update();
@@ -118,6 +123,17 @@ void VaPad::paintEvent(QPaintEvent*) {
         dots << valueToPixel(w.valence, w.arousal, plot);
     p.setPen(QPen(QColor(80, 80, 80, on ? 70 : 30), 1.5));
     p.drawPoints(dots);
+    if (path_.size() >= 2) { // a session's target path: start (ring) to end (dot)
+        QPolygonF line;
+        for (const QPointF& va : path_)
+            line << valueToPixel(va.x(), va.y(), plot);
+        p.setPen(QPen(QColor(0x1f, 0x77, 0xb4, 200), 2));
+        p.drawPolyline(line);
+        p.drawEllipse(line.first(), 5, 5);
+        p.setBrush(QColor(0x1f, 0x77, 0xb4));
+        p.drawEllipse(line.last(), 4, 4);
+        p.setBrush(Qt::NoBrush);
+    }
     const QPointF targetPx = valueToPixel(target_.x(), target_.y(), plot);
     QVector<QRectF> taken{QRectF(targetPx - QPointF(9, 9), QSizeF(18, 18))};
     int labelled = 0;

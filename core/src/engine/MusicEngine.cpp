@@ -93,9 +93,44 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
     } catch (const std::exception& e) {
         throw EngineError(e.what());
     }
+    return assemble(std::move(impl), folder, options);
+}
+
+std::unique_ptr<MusicEngine> MusicEngine::withRandomWeights(const std::string& configPath,
+                                                            const LoadOptions& options) {
+    setComputeThreads(options.threads);
+    if (options.precision != "f32" && options.precision != "bf16" && options.precision != "int8")
+        throw EngineError("unknown precision '" + options.precision + "' (use f32, bf16 or int8)");
+    auto impl = std::make_unique<Impl>();
+    try {
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(0); // the same random model every run, as `bench` builds it
+        impl->model = models::MusicgenModel(std::make_shared<models::MusicgenModelImpl>(
+            models::MusicgenConfig::fromFile(configPath)));
+        impl->model->eval();
+        impl->model->decoder->finalizeWeights();
+    } catch (const std::exception& e) {
+        throw EngineError(configPath + ": " + e.what());
+    }
+    // No folder: no tokenizer, MusicGen's default guidance.
+    auto engine = assemble(std::move(impl), "", options);
+    engine->impl_->info.folder = fs::absolute(configPath).string();
+    std::string& id = engine->impl_->info.id;
+    id = (id.empty() ? fs::path(configPath).stem().string() : id) + " (random weights)";
+    return engine;
+}
+
+std::unique_ptr<MusicEngine> MusicEngine::assemble(std::unique_ptr<Impl> impl,
+                                                   const std::string& folder,
+                                                   const LoadOptions& options) {
+    try {
+        impl->model->decoder->setPrecision(options.precision);
+    } catch (const std::exception& e) {
+        throw EngineError(e.what());
+    }
     const auto& cfg = impl->model->config();
     const auto spiece = fs::path(folder) / "spiece.model";
-    if (fs::exists(spiece)) {
+    if (!folder.empty() && fs::exists(spiece)) {
         try {
             impl->tokenizer = models::SentencePieceTokenizer::load(spiece.string());
         } catch (const std::exception& e) {
@@ -114,7 +149,7 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
                           std::to_string(impl->codec->cardinality()) + " codes; the LM expects " +
                           std::to_string(K) + " of " + std::to_string(cfg.decoder.vocab_size));
     ModelInfo& info = impl->info;
-    info.folder = fs::absolute(folder).string();
+    info.folder = folder.empty() ? std::string() : fs::absolute(folder).string();
     info.id = cfg.nameOrPath.empty() ? fs::path(info.folder).filename().string() : cfg.nameOrPath;
     info.codecName = impl->codec->name();
     info.sampleRate = impl->codec->sampleRate();
@@ -128,7 +163,7 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
     info.hasAvEncoder = impl->model->hasAvEncoder();
     info.canEncodeAudio = impl->codec->canEncode();
     info.genres = cfg.genres;
-    info.defaultGuidance = defaultGuidanceOf(folder);
+    info.defaultGuidance = folder.empty() ? 3.0 : defaultGuidanceOf(folder);
     for (const auto& p : impl->model->parameters())
         info.parameterCount += p.numel();
     info.parameterCount += impl->model->decoder->releasedParameterCount(); // kept reduced only
@@ -215,7 +250,7 @@ GenerationResult MusicEngine::generate(const Recipe& recipe, const GenerationCal
 GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const GenerationCallbacks& cb,
                                              const models::DecoderHooks* observer,
                                              const std::function<void(int)>& beforeStep) {
-    if (recipe.windowSeconds > 0 || !recipe.continueFrom.empty()) {
+    if (recipe.windowSeconds > 0 || !recipe.continueFrom.empty() || !recipe.promptChanges.empty()) {
         if (observer || beforeStep)
             throw EngineError("activation collection works on single clips, not windowed ones");
         const CodeGrid prompt =

@@ -121,6 +121,12 @@ std::string Recipe::toJson(int indent) const {
     }
     if (!continueFrom.empty()) j["continue_from"] = continueFrom;
     if (incomplete) j["incomplete"] = true;
+    if (!promptChanges.empty()) {
+        auto changes = nlohmann::ordered_json::array();
+        for (const auto& c : promptChanges)
+            changes.push_back({{"time", c.time}, {"prompt", c.prompt}});
+        j["prompt_changes"] = changes;
+    }
     if (!precision.empty()) j["precision"] = precision;
     if (!modelRevision.empty()) j["model_revision"] = modelRevision;
     if (!modelHash.empty()) j["model_hash"] = modelHash;
@@ -252,7 +258,28 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
     }
     f.read("continue_from", r.continueFrom, "a string");
     f.read("incomplete", r.incomplete, "true or false");
+    if (const json* pc = f.find("prompt_changes")) {
+        if (!pc->is_array()) f.fail("prompt_changes", "a list", *pc);
+        for (std::size_t i = 0; i < pc->size(); ++i) {
+            const std::string where = source + ": prompt_changes[" + std::to_string(i) + "]";
+            if (!(*pc)[i].is_object()) throw std::runtime_error(where + " must be an object");
+            const Fields g{(*pc)[i], where};
+            PromptChange c;
+            g.real("time", c.time, 0.0, false, L::kMaxSeconds);
+            g.read("prompt", c.prompt, "a string");
+            if (!r.promptChanges.empty() && !(c.time > r.promptChanges.back().time))
+                throw std::runtime_error(where + ": times must increase");
+            r.promptChanges.push_back(std::move(c));
+        }
+    }
     return r;
+}
+
+std::string Recipe::promptAt(double seconds) const {
+    std::string text = prompt;
+    for (const auto& c : promptChanges)
+        if (c.time <= seconds) text = c.prompt;
+    return text;
 }
 
 Recipe Recipe::fromFile(const std::string& path) {

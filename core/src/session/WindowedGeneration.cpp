@@ -24,6 +24,23 @@ void append(CodeGrid& to, const CodeGrid& more) {
     to = std::move(out);
 }
 
+/// The window's audio as the stream will play it: decoded after its context, so that the codec
+/// state carried into the window (held notes, EnCodec's history) is the stream's, then cut to
+/// exactly the new frames, as the stream decoder returns them. Decoded alone with the codec's
+/// release tail, a window silent in the stream measured -49 dBFS and passed the guard.
+AudioBuffer windowAudio(const AudioCodec& codec, const CodeGrid& context, const CodeGrid& window) {
+    CodeGrid both = context;
+    append(both, window);
+    AudioBuffer audio = codec.decode(both);
+    const auto skip = std::min(audio.samples.size(),
+                               static_cast<std::size_t>(context.frames) * codec.samplesPerFrame());
+    audio.samples.erase(audio.samples.begin(),
+                        audio.samples.begin() + static_cast<std::ptrdiff_t>(skip));
+    audio.samples.resize(std::min(audio.samples.size(), static_cast<std::size_t>(window.frames) *
+                                                            codec.samplesPerFrame()));
+    return audio;
+}
+
 } // namespace
 
 WindowPlan WindowPlan::of(const ModelFamily& family, const Recipe& r) {
@@ -105,6 +122,17 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             const int ctx = std::min(stream.frames, plan.context());
             WindowRequest req;
             req.recipe = &recipe;
+            // A prompt change takes over at the first window starting at or after its time.
+            Recipe withPrompt;
+            if (!recipe.promptChanges.empty()) {
+                const std::string text = recipe.promptAt(made / info.frameRate);
+                if (text != recipe.prompt) {
+                    withPrompt = recipe;
+                    withPrompt.prompt = text;
+                    withPrompt.promptIds.clear(); // the change is text
+                    req.recipe = &withPrompt;
+                }
+            }
             req.context = stream.slice(stream.frames - ctx, stream.frames);
             req.newFrames = std::min(plan.window - ctx, plan.totalNewFrames - made);
             req.startFrame = made;
@@ -113,6 +141,9 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             const std::uint64_t first = replay ? recorded[w] : windowSeed(recipe.seed, w);
             std::uint64_t seed = first;
             CodeGrid accepted;
+            // The stream decoder after the last try, and that try's audio (codecs that clone).
+            std::unique_ptr<StreamDecoder> tried;
+            std::vector<float> triedChunk;
             for (int attempt = 0; attempt < kMaxTries; ++attempt) {
                 seed = first + static_cast<std::uint64_t>(attempt); // "the next seed"
                 req.seed = seed;
@@ -146,8 +177,18 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 window.reset(); // its KV cache goes before the next window's is made
                 // A replayed window was accepted when it was made: the recipe says so.
                 if (replay) break;
-                if (WindowGuard::inspect(accepted, codec.decode(accepted), info.frameRate).ok())
-                    break;
+                // The guard hears the window as the stream will play it: through a copy of the
+                // stream decoder (its whole history), else decoded after its context.
+                AudioBuffer heard;
+                heard.sampleRate = codec.sampleRate();
+                tried = decoder->clone();
+                if (tried) {
+                    triedChunk = tried->push(accepted);
+                    heard.samples = triedChunk;
+                } else {
+                    heard = windowAudio(codec, req.context, accepted);
+                }
+                if (WindowGuard::inspect(accepted, heard, info.frameRate).ok()) break;
                 // After the last try the window is kept as it is (and recorded).
             }
             if (cancelled) break;
@@ -155,7 +196,13 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 result.recipe.reseeds.push_back({w, seed});
             append(stream, accepted);
             made += accepted.frames;
-            const auto chunk = decoder->push(accepted);
+            std::vector<float> chunk;
+            if (tried) { // the accepted try was already decoded on a copy: keep it
+                decoder = std::move(tried);
+                chunk = std::move(triedChunk);
+            } else {
+                chunk = decoder->push(accepted);
+            }
             result.windowLevels.push_back(WindowGuard::levelDbfs(chunk.data(), chunk.size()));
             emit(chunk);
         }

@@ -57,6 +57,10 @@ class SynthStreamDecoder : public StreamDecoder {
         return out;
     }
     std::vector<float> finish() override { return engine_.renderTail(); }
+    // The synthesizer's state is plain values (voices, buffers, reverb lines): a copy is exact.
+    std::unique_ptr<StreamDecoder> clone() const override {
+        return std::make_unique<SynthStreamDecoder>(*this);
+    }
 
   private:
     SynthEngine engine_;

@@ -8,10 +8,13 @@
 #include "core/library/ClipLibrary.h"
 #include "widgets/EngineClient.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
 #include <QObject>
 #include <QSet>
+
+#include <memory>
 
 namespace moodsteer::widgets {
 
@@ -35,6 +38,13 @@ class GenerationController : public QObject {
     /// saying why not: no model, another model or revision (ModelLocator::mismatch), or another
     /// weight precision. Recipes from before provenance was recorded pass.
     QString exactRegenerationProblem(const Recipe& recipe) const;
+    /// Queues any job whose result is a GenerationResult (a SessionJob) like a generation:
+    /// streamed into the transport, filed in the library. `seconds`: the clip's length.
+    JobId submit(std::shared_ptr<EngineJob> job, double seconds);
+    /// Sessions: a cancelled run that kept audio (recipe marked incomplete) is filed in the
+    /// library too, and playback may start once the generator runs at >= 1.25x real time
+    /// with audio buffered (a window arrives before the previous one has played).
+    void setSessionMode(bool on) { sessionMode_ = on; }
     /// Cancels this controller's generations (queued and running), no other job.
     void cancel();
     /// This controller's queued and running generations, oldest first.
@@ -47,6 +57,8 @@ class GenerationController : public QObject {
     /// Streaming playback may start once the audio already made covers the time the rest
     /// still needs (`etaSeconds`) with a margin (x1.25 + 1 s): then playback never catches up.
     static bool safeToStartPlayback(double generatedSeconds, double etaSeconds);
+    /// Audio seconds made per second of generation for the running job (0: not known yet).
+    double generationSpeed() const { return speed_; }
 
   signals:
     void busyChanged(bool busy);
@@ -68,6 +80,7 @@ class GenerationController : public QObject {
     void maybeStartPlayback(bool finished);
     /// Forgets `id`; emits busyChanged(false) when it was the last one.
     void forget(JobId id);
+    void track(JobId id, double seconds, bool waits);
 
     EngineClient* engine_;
     TransportPanel* transport_;
@@ -83,6 +96,9 @@ class GenerationController : public QObject {
     int rate_ = 32000;
     std::size_t streamed_ = 0;
     double eta_ = 1e9;
+    double speed_ = 0;
+    bool sessionMode_ = false;
+    QElapsedTimer clock_; ///< since the running job started
     QString lastClipId_;
 };
 

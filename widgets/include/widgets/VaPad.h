@@ -6,6 +6,7 @@
 #include "widgets/VaWordList.h"
 
 #include <QPointF>
+#include <QVector>
 #include <QWidget>
 
 #include <optional>
@@ -36,6 +37,10 @@ class VaPad : public QWidget {
     void setTarget(double valence, double arousal);
     void setPredicted(std::optional<QPointF> valenceArousal);
     std::optional<QPointF> predicted() const { return predicted_; }
+    /// A session's target path (valence, arousal points from start to end), drawn as a line;
+    /// empty hides it.
+    void setPath(const QVector<QPointF>& valenceArousal);
+    const QVector<QPointF>& path() const { return path_; }
     /// The word nearest the target ("" without a word list).
     QString nearestWord() const { return nearestWord_; }
 
@@ -64,6 +69,7 @@ class VaPad : public QWidget {
     VaWordList words_;
     QPointF target_{5.0, 5.0};
     std::optional<QPointF> predicted_;
+    QVector<QPointF> path_;
     QString nearestWord_;
     QVector<VaWord> shown_;
 };

@@ -39,6 +39,9 @@ class StreamDecoder {
     virtual ~StreamDecoder() = default;
     virtual std::vector<float> push(const CodeGrid& newFrames) = 0;
     virtual std::vector<float> finish() = 0;
+    /// A copy with the same state (to try frames without committing them), or null when the
+    /// codec cannot copy its state (the caller then approximates, e.g. decodes with context).
+    virtual std::unique_ptr<StreamDecoder> clone() const { return nullptr; }
 };
 
 class AudioCodec {

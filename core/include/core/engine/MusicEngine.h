@@ -101,6 +101,11 @@ class MusicEngine {
     /// EngineError with a one-line reason for a missing folder/file or a mismatched checkpoint.
     static std::unique_ptr<MusicEngine> load(const std::string& folder,
                                              const LoadOptions& options = {});
+    /// The architecture in `configPath` (a MusicGen config.json) with random weights, for
+    /// speed and memory benchmarks (no download). No tokenizer: prompts are token ids.
+    /// Throws EngineError naming the file.
+    static std::unique_ptr<MusicEngine> withRandomWeights(const std::string& configPath,
+                                                          const LoadOptions& options = {});
     /// The folder of the model shipped in resources/ ("" if absent).
     static std::string embeddedModelFolder();
 
@@ -136,6 +141,9 @@ class MusicEngine {
 
   private:
     explicit MusicEngine(std::unique_ptr<Impl> impl);
+    /// Codec, model info and family around a constructed model (load, withRandomWeights).
+    static std::unique_ptr<MusicEngine>
+    assemble(std::unique_ptr<Impl> impl, const std::string& folder, const LoadOptions& options);
     std::unique_ptr<Impl> impl_;
 };
 

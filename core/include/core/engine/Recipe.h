@@ -36,6 +36,13 @@ struct WindowReseed {
     std::uint64_t seed = 0;
 };
 
+/// A prompt that takes over from `time` seconds on the session clock (windowed generation: from
+/// the first window that starts at or after it).
+struct PromptChange {
+    double time = 0;
+    std::string prompt;
+};
+
 struct Recipe {
     std::string model;              ///< model folder, or "embedded"
     std::string prompt;             ///< text; empty = unconditional
@@ -72,6 +79,12 @@ struct Recipe {
     std::string continueFrom;
     /// Cancelled before the end: the audio holds the windows finished so far.
     bool incomplete = false;
+    /// Prompt changes over time (sessions), strictly increasing times >= 0; `prompt` holds
+    /// before the first.
+    std::vector<PromptChange> promptChanges;
+
+    /// The text prompt in force at `seconds`: the last change at or before it, else `prompt`.
+    std::string promptAt(double seconds) const;
 
     /// true when the emotion target is given (a value or a path).
     bool hasEmotion() const { return !emotionPath.empty() || valence.has_value(); }

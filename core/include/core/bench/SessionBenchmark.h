@@ -1,0 +1,120 @@
+// `moodsteer-cli bench-session`: how a long session behaves, for the embedded model (speed,
+// memory and quality) and for a random-weight MusicGen architecture (speed and memory only).
+// Quality is measured on the stream as it is made, so the session's audio is never held:
+//   - the emotion head on consecutive blocks (10 s): CCC and mean absolute error of predicted
+//     vs target valence/arousal along the path, Spearman of predicted vs target arousal over
+//     the blocks of the monotone part (the iso move, before the hold);
+//   - seam score: spectral flux at each window seam / the median flux inside the windows;
+//   - windows under -50 dBFS (the guard's level of each accepted window);
+//   - bar repetition: the share of 2 s bars (codes) that repeat an earlier bar (>= 90 % of the
+//     frames identical in every code stream) of the same window, and of an earlier window.
+// Torch-free.
+#pragma once
+
+#include "core/emotion/EmotionMetrics.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace moodsteer {
+
+struct SessionBenchOptions {
+    double minutes = 3;                             ///< the embedded model's session
+    std::pair<double, double> from{5, 8}, to{6, 2}; ///< the iso path (default: calming)
+    double holdMinutes = -1;                        ///< < 0: a fifth of the session
+    std::string prompt = "calm ambient piece with piano";
+    std::uint64_t seed = 1;
+    double windowSeconds = 0; ///< 0: the model's positions
+    int threads = 0;
+    std::string headPath;        ///< "": the default emotion head
+    double blockSeconds = 10;    ///< emotion blocks
+    double musicgenSeconds = 45; ///< random-weight MusicGen session; 0 skips it
+    double musicgenWindowSeconds = 30;
+    std::string musicgenConfig; ///< MusicGen config.json (random weights)
+    std::string musicgenPrecision = "int8";
+};
+
+struct SessionSpeed {
+    std::string model;
+    std::string precision;
+    double audioSeconds = 0;
+    double generationSeconds = 0; ///< without the benchmark's own measuring
+    double realTimeFactor = 0;    ///< audio seconds per second of generation
+    double rssAt2MinMB = -1;      ///< -1: the session is shorter than 2 minutes
+    double rssEndMB = 0;
+    double peakRssMB = 0; ///< the process's peak so far
+    int windows = 0;
+    int reseededWindows = 0;
+    int silentWindows = 0; ///< accepted windows under -50 dBFS
+    std::vector<double> windowLevels;
+};
+
+struct SessionBlock {
+    double startSeconds = 0, endSeconds = 0;
+    VaPoint target, predicted;
+    bool monotone = false; ///< inside the iso move
+};
+
+struct SessionBenchReport {
+    SessionSpeed embedded;
+    std::vector<SessionBlock> blocks;
+    DimensionMetrics valence, arousal;
+    double valenceMae = 0, arousalMae = 0;
+    double arousalSpearman = 0;
+    int monotoneBlocks = 0;
+    double seamScore = 0; ///< mean over seams
+    double seamScoreMax = 0;
+    int seams = 0;
+    double barRepeatWithin = 0, barRepeatAcross = 0;
+    int bars = 0;
+    std::optional<SessionSpeed> musicgen;
+
+    std::string toJson() const;
+    std::string toTable() const;
+};
+
+/// Spearman's rank correlation (ties get their average rank); throws std::invalid_argument
+/// for fewer than 2 pairs or unequal lengths; 0 when either series is constant.
+double spearmanCorrelation(std::span<const double> a, std::span<const double> b);
+
+/// Spectral flux per hop of a stream (Hann 2048, hop 1024), fed chunk by chunk.
+class SpectralFlux {
+  public:
+    static constexpr int kFrame = 2048;
+    static constexpr int kHop = 1024;
+    SpectralFlux();
+    ~SpectralFlux();
+    void push(const float* samples, std::size_t count);
+    /// flux()[i] compares the frame starting at sample i * kHop with the one before.
+    const std::vector<double>& flux() const { return flux_; }
+    /// Flux at each seam (sample positions) / the median flux of hops at least 2 hops from
+    /// every seam: {mean, max} over the seams ({0, 0} without seams).
+    std::pair<double, double> seamScore(const std::vector<std::size_t>& seamSamples) const;
+
+  private:
+    struct Fft;
+    std::unique_ptr<Fft> fft_;
+    std::vector<float> pending_;
+    std::vector<double> previous_, flux_;
+};
+
+/// Share of bars (`barFrames` long, from frame 0) repeating an earlier bar of the same window
+/// and of an earlier window; `windowStarts` are the first frames of the windows' new frames.
+/// codes: K x frames, row-major.
+std::pair<double, double> barRepetition(const std::vector<std::int64_t>& codes, int numCodebooks,
+                                        int frames, const std::vector<int>& windowStarts,
+                                        int barFrames);
+
+/// Throws std::runtime_error (missing model or head, bad options); `cancel` stops early.
+SessionBenchReport runSessionBenchmark(const SessionBenchOptions& options,
+                                       const std::function<void(const std::string&)>& say,
+                                       const std::atomic<bool>* cancel = nullptr);
+
+} // namespace moodsteer

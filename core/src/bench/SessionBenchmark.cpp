@@ -1,0 +1,389 @@
+#include "core/bench/SessionBenchmark.h"
+
+#include "core/bench/Benchmark.h"
+#include "core/emotion/DefaultEmotionHead.h"
+#include "core/emotion/EmotionPredictor.h"
+#include "core/engine/MusicEngine.h"
+#include "core/session/VaPath.h"
+
+#include <kiss_fftr.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+namespace moodsteer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::vector<double> ranks(std::span<const double> x) {
+    std::vector<std::size_t> order(x.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+    std::vector<double> r(x.size());
+    for (std::size_t i = 0; i < order.size();) {
+        std::size_t j = i;
+        while (j + 1 < order.size() && x[order[j + 1]] == x[order[i]])
+            ++j;
+        for (std::size_t k = i; k <= j; ++k)
+            r[order[k]] = (double(i) + double(j)) / 2.0 + 1.0;
+        i = j + 1;
+    }
+    return r;
+}
+
+nlohmann::ordered_json speedJson(const SessionSpeed& s) {
+    return {{"model", s.model},
+            {"precision", s.precision},
+            {"audio_seconds", s.audioSeconds},
+            {"generation_seconds", s.generationSeconds},
+            {"real_time_factor", s.realTimeFactor},
+            {"rss_at_2_min_mb", s.rssAt2MinMB},
+            {"rss_end_mb", s.rssEndMB},
+            {"peak_rss_mb", s.peakRssMB},
+            {"windows", s.windows},
+            {"reseeded_windows", s.reseededWindows},
+            {"silent_windows", s.silentWindows},
+            {"window_levels_dbfs", s.windowLevels}};
+}
+
+/// One windowed session, measured. `onAudio` sees the stream (its time is not counted).
+SessionSpeed runSession(MusicEngine& engine, const Recipe& recipe, const std::string& precision,
+                        const std::function<void(const float*, std::size_t)>& onAudio,
+                        std::vector<std::size_t>* seamSamples,
+                        const std::function<void(const std::string&)>& say,
+                        const std::atomic<bool>* cancel, GenerationResult* keep) {
+    SessionSpeed s;
+    s.model = engine.info().id;
+    s.precision = precision;
+    double measuring = 0; // seconds spent in the benchmark's own callbacks
+    std::size_t samples = 0;
+    const int rate = engine.info().sampleRate;
+    int window = 0;
+    double lastSaid = 0;
+    GenerationCallbacks cb;
+    cb.keepAudio = false; // a long session holds no audio; the measures run on the stream
+    cb.cancel = cancel;
+    cb.onAudio = [&](const float* x, std::size_t n) {
+        const auto t0 = Clock::now();
+        samples += n;
+        if (s.rssAt2MinMB < 0 && samples >= std::size_t(120) * rate) s.rssAt2MinMB = currentRssMB();
+        if (onAudio) onAudio(x, n);
+        measuring += secondsSince(t0);
+    };
+    cb.onProgress = [&](const GenerationProgress& p) {
+        if (p.window != window && seamSamples) seamSamples->push_back(samples);
+        window = p.window;
+        if (p.elapsedSeconds - lastSaid >= 10) {
+            lastSaid = p.elapsedSeconds;
+            say("window " + std::to_string(p.window + 1) + "/" + std::to_string(p.windows) + ", " +
+                std::to_string(static_cast<int>(p.audioSeconds)) + " s of audio");
+        }
+    };
+    GenerationResult r = engine.generate(recipe, cb);
+    if (r.cancelled) throw std::runtime_error("stopped; no figures were printed");
+    s.audioSeconds = double(samples) / rate;
+    s.generationSeconds = std::max(1e-9, r.generationSeconds - measuring);
+    s.realTimeFactor = s.audioSeconds / s.generationSeconds;
+    s.rssEndMB = currentRssMB();
+    s.peakRssMB = peakRssMB();
+    s.windows = static_cast<int>(r.windowLevels.size());
+    s.reseededWindows = static_cast<int>(r.recipe.reseeds.size());
+    s.windowLevels = r.windowLevels;
+    for (double level : r.windowLevels)
+        s.silentWindows += level < -50.0;
+    if (keep) *keep = std::move(r);
+    return s;
+}
+
+} // namespace
+
+double spearmanCorrelation(std::span<const double> a, std::span<const double> b) {
+    if (a.size() != b.size() || a.size() < 2)
+        throw std::invalid_argument("Spearman correlation needs two series of equal length >= 2");
+    const auto ra = ranks(a), rb = ranks(b);
+    return pearsonCorrelation(ra, rb);
+}
+
+struct SpectralFlux::Fft {
+    kiss_fftr_cfg cfg = kiss_fftr_alloc(kFrame, 0, nullptr, nullptr);
+    std::vector<float> window = std::vector<float>(kFrame);
+    std::vector<float> frame = std::vector<float>(kFrame);
+    std::vector<kiss_fft_cpx> spectrum = std::vector<kiss_fft_cpx>(kFrame / 2 + 1);
+    Fft() {
+        for (int i = 0; i < kFrame; ++i)
+            window[i] = float(0.5 - 0.5 * std::cos(2 * M_PI * i / kFrame));
+    }
+    ~Fft() { kiss_fftr_free(cfg); }
+};
+
+SpectralFlux::SpectralFlux() : fft_(std::make_unique<Fft>()) {}
+SpectralFlux::~SpectralFlux() = default;
+
+void SpectralFlux::push(const float* samples, std::size_t count) {
+    pending_.insert(pending_.end(), samples, samples + count);
+    std::size_t at = 0;
+    while (pending_.size() - at >= std::size_t(kFrame)) {
+        for (int i = 0; i < kFrame; ++i)
+            fft_->frame[i] = pending_[at + i] * fft_->window[i];
+        kiss_fftr(fft_->cfg, fft_->frame.data(), fft_->spectrum.data());
+        std::vector<double> magnitude(fft_->spectrum.size());
+        for (std::size_t k = 0; k < magnitude.size(); ++k)
+            magnitude[k] = std::hypot(fft_->spectrum[k].r, fft_->spectrum[k].i);
+        double f = 0;
+        if (!previous_.empty())
+            for (std::size_t k = 0; k < magnitude.size(); ++k)
+                f += std::max(0.0, magnitude[k] - previous_[k]);
+        flux_.push_back(f); // the first frame has nothing before it: 0
+        previous_ = std::move(magnitude);
+        at += kHop;
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(at));
+}
+
+std::pair<double, double> SpectralFlux::seamScore(const std::vector<std::size_t>& seams) const {
+    if (seams.empty() || flux_.size() < 8) return {0, 0};
+    // Frames whose span contains the seam: hops h with h*kHop <= seam < h*kHop + kFrame.
+    const auto near = [&](std::size_t hop, std::size_t seam, std::size_t margin) {
+        const std::size_t start = hop * kHop;
+        return start <= seam + margin * kHop && seam < start + kFrame + margin * kHop;
+    };
+    std::vector<double> inside;
+    for (std::size_t h = 1; h < flux_.size(); ++h) {
+        bool close = false;
+        for (std::size_t s : seams)
+            close = close || near(h, s, 2);
+        if (!close) inside.push_back(flux_[h]);
+    }
+    if (inside.empty()) return {0, 0};
+    std::nth_element(inside.begin(), inside.begin() + inside.size() / 2, inside.end());
+    const double median = std::max(1e-12, inside[inside.size() / 2]);
+    double sum = 0, most = 0;
+    int counted = 0;
+    for (std::size_t s : seams) {
+        double at = 0;
+        for (std::size_t h = 1; h < flux_.size(); ++h)
+            if (near(h, s, 0)) at = std::max(at, flux_[h]);
+        sum += at / median;
+        most = std::max(most, at / median);
+        ++counted;
+    }
+    return {sum / counted, most};
+}
+
+std::pair<double, double> barRepetition(const std::vector<std::int64_t>& codes, int K, int frames,
+                                        const std::vector<int>& windowStarts, int barFrames) {
+    if (barFrames < 1 || frames < 2 * barFrames) return {0, 0};
+    const int bars = frames / barFrames;
+    const auto windowOf = [&](int frame) {
+        int w = 0;
+        for (std::size_t i = 0; i < windowStarts.size(); ++i)
+            if (windowStarts[i] <= frame) w = static_cast<int>(i);
+        return w;
+    };
+    const auto same = [&](int a, int b) {
+        int equal = 0;
+        for (int f = 0; f < barFrames; ++f) {
+            bool eq = true;
+            for (int k = 0; k < K && eq; ++k)
+                eq = codes[std::size_t(k) * frames + a * barFrames + f] ==
+                     codes[std::size_t(k) * frames + b * barFrames + f];
+            equal += eq;
+        }
+        return equal >= 0.9 * barFrames;
+    };
+    int within = 0, across = 0;
+    for (int b = 1; b < bars; ++b) {
+        const int wb = windowOf(b * barFrames);
+        bool inWindow = false, inEarlier = false;
+        for (int c = 0; c < b && !(inWindow && inEarlier); ++c) {
+            const int wc = windowOf(c * barFrames);
+            if ((wc == wb && inWindow) || (wc < wb && inEarlier)) continue;
+            if (same(b, c)) (wc == wb ? inWindow : inEarlier) = true;
+        }
+        within += inWindow;
+        across += inEarlier;
+    }
+    return {double(within) / bars, double(across) / bars};
+}
+
+SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
+                                       const std::function<void(const std::string&)>& say,
+                                       const std::atomic<bool>* cancel) {
+    SessionBenchReport rep;
+    const std::string folder = MusicEngine::embeddedModelFolder();
+    if (folder.empty()) throw std::runtime_error("the embedded model is not installed");
+    const double seconds = o.minutes * 60;
+    const double hold = o.holdMinutes >= 0 ? o.holdMinutes * 60 : seconds / 5;
+    if (!(seconds > 0) || !(hold < seconds))
+        throw std::invalid_argument("the hold must be shorter than the session");
+    const std::string headPath = o.headPath.empty() ? defaultEmotionHeadPath() : o.headPath;
+    say("loading the emotion head " + headPath);
+    const EmotionPredictor predictor = EmotionPredictor::load(headPath);
+
+    say("embedded model: a " + std::to_string(o.minutes) + " min session");
+    auto engine = MusicEngine::load(folder, LoadOptions{o.threads, "f32"});
+    const ModelInfo& info = engine->info();
+    Recipe r;
+    r.model = "embedded";
+    r.prompt = o.prompt;
+    r.seed = o.seed;
+    r.seconds = seconds;
+    r.guidance = info.defaultGuidance;
+    r.windowSeconds = o.windowSeconds > 0 ? o.windowSeconds : info.maxFrames / info.frameRate;
+    r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
+
+    // Blocks of the stream go to the emotion head as they complete; flux runs on every chunk.
+    SpectralFlux flux;
+    AudioBuffer block;
+    block.sampleRate = info.sampleRate;
+    const std::size_t blockSamples = static_cast<std::size_t>(o.blockSeconds * info.sampleRate);
+    double blockStart = 0;
+    const auto judge = [&] {
+        if (block.samples.size() < blockSamples / 2) return; // a short tail is not judged
+        SessionBlock b;
+        b.startSeconds = blockStart;
+        b.endSeconds = blockStart + block.seconds();
+        const auto [tv, ta] = r.emotionPath.at((b.startSeconds + b.endSeconds) / 2);
+        b.target = {tv, ta};
+        b.monotone = b.endSeconds <= seconds - hold + 1e-6;
+        if (!isSilent(block)) {
+            const ClipPrediction p = predictor.predict(block);
+            b.predicted = {p.valence, p.arousal};
+        }
+        rep.blocks.push_back(b);
+    };
+    const auto onAudio = [&](const float* x, std::size_t n) {
+        flux.push(x, n);
+        while (n > 0) {
+            const std::size_t take = std::min(n, blockSamples - block.samples.size());
+            block.samples.insert(block.samples.end(), x, x + take);
+            x += take;
+            n -= take;
+            if (block.samples.size() == blockSamples) {
+                judge();
+                blockStart += block.seconds();
+                block.samples.clear();
+            }
+        }
+    };
+    std::vector<std::size_t> seams;
+    GenerationResult result;
+    rep.embedded = runSession(*engine, r, "f32", onAudio, &seams, say, cancel, &result);
+    judge();
+
+    std::vector<double> tv, pv, ta, pa, mta, mpa;
+    for (const auto& b : rep.blocks) {
+        tv.push_back(b.target.valence);
+        pv.push_back(b.predicted.valence);
+        ta.push_back(b.target.arousal);
+        pa.push_back(b.predicted.arousal);
+        if (b.monotone) {
+            mta.push_back(b.target.arousal);
+            mpa.push_back(b.predicted.arousal);
+        }
+    }
+    if (tv.size() >= 2) {
+        rep.valence = computeDimensionMetrics(tv, pv, "valence");
+        rep.arousal = computeDimensionMetrics(ta, pa, "arousal");
+        for (std::size_t i = 0; i < tv.size(); ++i) {
+            rep.valenceMae += std::abs(pv[i] - tv[i]) / tv.size();
+            rep.arousalMae += std::abs(pa[i] - ta[i]) / ta.size();
+        }
+    }
+    rep.monotoneBlocks = static_cast<int>(mta.size());
+    if (mta.size() >= 2) rep.arousalSpearman = spearmanCorrelation(mta, mpa);
+    std::tie(rep.seamScore, rep.seamScoreMax) = flux.seamScore(seams);
+    rep.seams = static_cast<int>(seams.size());
+    std::vector<int> starts{0};
+    for (std::size_t s : seams)
+        starts.push_back(static_cast<int>(s / (info.sampleRate / info.frameRate)));
+    const int barFrames = static_cast<int>(std::lround(2.0 * info.frameRate));
+    rep.bars = result.frames / std::max(1, barFrames);
+    std::tie(rep.barRepeatWithin, rep.barRepeatAcross) =
+        barRepetition(result.codes, result.numCodebooks, result.frames, starts, barFrames);
+    result = {};
+    engine.reset();
+
+    if (o.musicgenSeconds > 0) {
+        say("random-weight " + o.musicgenConfig + " (" + o.musicgenPrecision + "): a " +
+            std::to_string(static_cast<int>(o.musicgenSeconds)) + " s session");
+        auto mg = MusicEngine::withRandomWeights(o.musicgenConfig,
+                                                 LoadOptions{o.threads, o.musicgenPrecision});
+        Recipe m;
+        m.promptIds = {71, 1}; // no tokenizer with random weights
+        m.seed = o.seed;
+        m.seconds = o.musicgenSeconds;
+        m.guidance = 3.0;
+        m.windowSeconds =
+            std::min(o.musicgenWindowSeconds, mg->info().maxFrames / mg->info().frameRate);
+        rep.musicgen =
+            runSession(*mg, m, o.musicgenPrecision, nullptr, nullptr, say, cancel, nullptr);
+    }
+    return rep;
+}
+
+std::string SessionBenchReport::toJson() const {
+    nlohmann::ordered_json j;
+    j["embedded"] = speedJson(embedded);
+    j["emotion"] = {
+        {"blocks", blocks.size()},          {"valence_ccc", valence.ccc},
+        {"arousal_ccc", arousal.ccc},       {"valence_mae", valenceMae},
+        {"arousal_mae", arousalMae},        {"arousal_spearman_monotone", arousalSpearman},
+        {"monotone_blocks", monotoneBlocks}};
+    auto b = nlohmann::ordered_json::array();
+    for (const auto& x : blocks)
+        b.push_back({x.startSeconds, x.endSeconds, x.target.valence, x.target.arousal,
+                     x.predicted.valence, x.predicted.arousal});
+    j["emotion"]["block_start_end_target_va_predicted_va"] = b;
+    j["seams"] = {{"count", seams}, {"score_mean", seamScore}, {"score_max", seamScoreMax}};
+    j["bar_repetition"] = {
+        {"bars", bars}, {"within_window", barRepeatWithin}, {"across_windows", barRepeatAcross}};
+    if (musicgen) j["musicgen"] = speedJson(*musicgen);
+    return j.dump(2);
+}
+
+std::string SessionBenchReport::toTable() const {
+    std::ostringstream out;
+    char line[256];
+    const auto speed = [&](const SessionSpeed& s) {
+        std::snprintf(line, sizeof line,
+                      "%s (%s): %.0f s of audio in %.1f s = %.2fx real time; %d windows (%d "
+                      "reseeded, %d under -50 dBFS)\n  RSS at 2 min %s, at the end %.0f MB, "
+                      "peak %.0f MB\n",
+                      s.model.c_str(), s.precision.c_str(), s.audioSeconds, s.generationSeconds,
+                      s.realTimeFactor, s.windows, s.reseededWindows, s.silentWindows,
+                      s.rssAt2MinMB < 0 ? "-"
+                                        : (std::to_string(int(s.rssAt2MinMB)) + " MB").c_str(),
+                      s.rssEndMB, s.peakRssMB);
+        out << line;
+    };
+    speed(embedded);
+    std::snprintf(line, sizeof line,
+                  "emotion over %zu blocks: CCC valence %.3f arousal %.3f, MAE valence %.2f "
+                  "arousal %.2f; Spearman arousal (monotone part, %d blocks) %.3f\n",
+                  blocks.size(), valence.ccc, arousal.ccc, valenceMae, arousalMae, monotoneBlocks,
+                  arousalSpearman);
+    out << line;
+    std::snprintf(line, sizeof line,
+                  "seams: %d, flux score mean %.2f max %.2f; bars repeating within a window "
+                  "%.1f %%, across windows %.1f %% (%d bars of 2 s)\n",
+                  seams, seamScore, seamScoreMax, barRepeatWithin * 100, barRepeatAcross * 100,
+                  bars);
+    out << line;
+    if (musicgen) speed(*musicgen);
+    return out.str();
+}
+
+} // namespace moodsteer
