@@ -69,6 +69,13 @@ std::vector<std::int64_t> tokenizeBounded(const models::SentencePieceTokenizer& 
     return tokenizer.encodeT5(text);
 }
 
+// What every way of building an engine does first: threads, and a precision it knows.
+void prepareLoad(const LoadOptions& options) {
+    setComputeThreads(options.threads);
+    if (options.precision != "f32" && options.precision != "bf16" && options.precision != "int8")
+        throw EngineError("unknown precision '" + options.precision + "' (use f32, bf16 or int8)");
+}
+
 } // namespace
 
 MusicEngine::MusicEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -81,9 +88,7 @@ std::string MusicEngine::embeddedModelFolder() {
 
 std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
                                                const LoadOptions& options) {
-    setComputeThreads(options.threads);
-    if (options.precision != "f32" && options.precision != "bf16" && options.precision != "int8")
-        throw EngineError("unknown precision '" + options.precision + "' (use f32, bf16 or int8)");
+    prepareLoad(options);
     auto impl = std::make_unique<Impl>();
     try {
         // bf16/int8 load directly (layer by layer, never the whole float32 decoder), so that
@@ -98,9 +103,7 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
 
 std::unique_ptr<MusicEngine> MusicEngine::withRandomWeights(const std::string& configPath,
                                                             const LoadOptions& options) {
-    setComputeThreads(options.threads);
-    if (options.precision != "f32" && options.precision != "bf16" && options.precision != "int8")
-        throw EngineError("unknown precision '" + options.precision + "' (use f32, bf16 or int8)");
+    prepareLoad(options);
     auto impl = std::make_unique<Impl>();
     try {
         torch::NoGradGuard noGrad;
