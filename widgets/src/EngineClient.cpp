@@ -128,7 +128,8 @@ QString EngineClient::embeddedModelFolder() const {
 
 QString EngineClient::emotionHeadPath() const {
     // An installed MERT head when its MERT model is present, else the embedded head.
-    return QString::fromStdString(moodsteer::preferredEmotionHeadPath());
+    if (!emotionHead_) emotionHead_ = QString::fromStdString(moodsteer::preferredEmotionHeadPath());
+    return *emotionHead_;
 }
 
 QString EngineClient::emotionPredictorUnavailableReason() const {

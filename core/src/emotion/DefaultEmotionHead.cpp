@@ -30,7 +30,10 @@ std::string userMertHeadPath() {
 }
 
 std::string emotionHeadModelFolder(const std::string& headPath) {
-    const EmotionHeadInfo info = EmotionPredictor::readInfo(headPath);
+    return emotionHeadModelFolder(EmotionPredictor::readInfo(headPath), headPath);
+}
+
+std::string emotionHeadModelFolder(const EmotionHeadInfo& info, const std::string& headPath) {
     const auto it = info.metadata.find("mert_model");
     if (it == info.metadata.end() || it->second.empty())
         throw std::runtime_error("emotion head '" + headPath +

@@ -237,7 +237,7 @@ EmotionPredictor EmotionPredictor::load(const std::string& headPath, const std::
     // A MERT head names its model (metadata mert_model): used when no folder is given.
     std::string folder;
     if (impl->info.encoder == "mert")
-        folder = modelDir.empty() ? emotionHeadModelFolder(headPath)
+        folder = modelDir.empty() ? emotionHeadModelFolder(impl->info, headPath)
                                   : ModelLocator().resolve(modelDir).folder;
     std::shared_ptr<const AudioFeatureEncoder> enc =
         makeFeatureEncoder(impl->info.encoder, folder, impl->info.layer, impl->info.layerWeights);

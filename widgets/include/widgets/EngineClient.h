@@ -73,7 +73,9 @@ class EngineClient : public QObject {
     }
     /// Where the embedded default model lives ("" when it is not installed).
     virtual QString embeddedModelFolder() const;
-    /// The emotion head the prediction and benchmark jobs use.
+    /// The emotion head the prediction and benchmark jobs use: an installed MERT head whose
+    /// model is present, else the embedded head (preferredEmotionHeadPath()). Chosen once, on
+    /// first use (it reads the head's file): a head installed later counts from the next start.
     virtual QString emotionHeadPath() const;
     /// Why the emotion predictor cannot run ("" when it can: its head file is installed).
     virtual QString emotionPredictorUnavailableReason() const;
@@ -121,6 +123,7 @@ class EngineClient : public QObject {
     QString remove(int index);
 
     QList<Entry> jobs_;
+    mutable std::optional<QString> emotionHead_; ///< emotionHeadPath(), once chosen
     JobId nextId_ = 1;
     std::optional<moodsteer::ModelInfo> info_;
     /// The model the engine holds (info_ is cleared while a load is pending).

@@ -9,6 +9,8 @@
 
 namespace moodsteer {
 
+struct EmotionHeadInfo;
+
 /// resourcePath("emotion/emotion_head_dsp.safetensors"), whether or not the file exists.
 std::string defaultEmotionHeadPath();
 
@@ -22,6 +24,8 @@ std::string userMertHeadPath();
 /// std::runtime_error with one line naming the head when it names no model or the model is not
 /// present.
 std::string emotionHeadModelFolder(const std::string& headPath);
+/// The same from a head already read (`info` of the head at `headPath`, named in errors).
+std::string emotionHeadModelFolder(const EmotionHeadInfo& info, const std::string& headPath);
 
 /// The head used when none is named: userMertHeadPath() when that file exists and its MERT
 /// model is present, else defaultEmotionHeadPath() (which may not exist). `why`, when given,
