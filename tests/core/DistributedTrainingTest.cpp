@@ -4,8 +4,7 @@
 // a clear line and a restart resumes from the checkpoint; a wrong world size and an
 // unreachable master fail with one clear line. A tiny model: seconds per run.
 #include "TestPaths.h"
-
-#include "core/corpus/CorpusWriter.h"
+#include "TinyCorpus.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -30,6 +29,7 @@
 extern char** environ;
 
 using namespace moodsteer;
+using moodsteer::test::tinyCorpus;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -37,21 +37,6 @@ namespace {
 
 std::string cli() {
     return test::binaryDir() + "/app/moodsteer-cli";
-}
-
-std::string tinyCorpus() {
-    static const std::string dir = [] {
-        const auto d = test::scratchDir("dp-corpus") / "corpus";
-        CorpusOptions o;
-        o.outDir = d.string();
-        o.count = 16;
-        o.seconds = 4.0;
-        o.seed = 5;
-        o.tokensOnly = true;
-        CorpusWriter(o).run();
-        return d.string();
-    }();
-    return dir;
 }
 
 /// A port nothing listens on right now (the kernel's pick for port 0).

@@ -2,8 +2,8 @@
 // writes loads through MusicEngine and generates, a second call resumes from the checkpoint,
 // the ablation switches reach the saved config, and bad options fail with a clear message.
 #include "TestPaths.h"
+#include "TinyCorpus.h"
 
-#include "core/corpus/CorpusWriter.h"
 #include "core/engine/MusicEngine.h"
 #include "core/training/Training.h"
 
@@ -15,25 +15,10 @@
 #include <sstream>
 
 using namespace moodsteer;
+using moodsteer::test::tinyCorpus;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// 16 pieces of 4 s (tokens only), made once per test run.
-std::string tinyCorpus() {
-    static const std::string dir = [] {
-        const auto d = test::scratchDir("trainer-corpus") / "corpus";
-        CorpusOptions o;
-        o.outDir = d.string();
-        o.count = 16;
-        o.seconds = 4.0;
-        o.seed = 5;
-        o.tokensOnly = true;
-        CorpusWriter(o).run();
-        return d.string();
-    }();
-    return dir;
-}
 
 TrainOptions tinyOptions(const std::string& out) {
     TrainOptions o;
