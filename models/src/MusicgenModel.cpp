@@ -96,13 +96,15 @@ std::shared_ptr<MusicgenModelImpl> MusicgenModelImpl::load(const std::string& fo
     if (!fs::is_directory(folder))
         throw std::runtime_error("model folder '" + folder + "' does not exist");
     const auto configPath = (fs::path(folder) / "config.json").string();
-    const auto weightsPath = (fs::path(folder) / "model.safetensors").string();
+    // One file, or shards with an index (musicgen-large's safetensors are sharded).
+    const auto weightsPath = SafetensorsReader::weightsPathIn(folder);
     if (!fs::exists(configPath))
         throw std::runtime_error("model folder '" + folder + "' has no config.json");
-    if (!fs::exists(weightsPath))
-        throw std::runtime_error("model folder '" + folder + "' has no model.safetensors");
+    if (weightsPath.empty())
+        throw std::runtime_error("model folder '" + folder +
+                                 "' has no model.safetensors (nor model.safetensors.index.json)");
     const auto config = MusicgenConfig::fromFile(configPath);
-    auto file = std::make_shared<SafetensorsReader>(SafetensorsReader::open(weightsPath));
+    auto file = std::make_shared<SafetensorsReader>(SafetensorsReader::openAny(weightsPath));
     StateDictLoader loader(file);
     torch::NoGradGuard noGrad;
     std::shared_ptr<MusicgenModelImpl> model;

@@ -211,8 +211,8 @@ SafetensorsReader SafetensorsReader::parse(std::shared_ptr<Storage> storage,
         if (byOffset[i]->begin < byOffset[i - 1]->begin + byOffset[i - 1]->nbytes)
             fail(label,
                  "tensors '" + byOffset[i - 1]->name + "' and '" + byOffset[i]->name + "' overlap");
-    r.dataBase_ = storage->base + 8 + headerLen;
-    r.storage_ = std::move(storage);
+    r.dataBases_ = {storage->base + 8 + headerLen};
+    r.storages_ = {std::move(storage)};
     return r;
 }
 
@@ -228,14 +228,15 @@ const TensorInfo& SafetensorsReader::at(const std::string& name) const {
 }
 
 std::span<const std::byte> SafetensorsReader::data(const TensorInfo& info) const {
-    return {dataBase_ + info.begin, info.nbytes};
+    return {dataBases_.at(info.shard) + info.begin, info.nbytes};
 }
 
 void SafetensorsReader::release(const TensorInfo& info) const {
-    if (!storage_ || !storage_->mapping || info.nbytes == 0) return;
+    if (info.shard >= storages_.size() || !storages_[info.shard]->mapping || info.nbytes == 0)
+        return;
     // Only the pages wholly inside the tensor: a neighbour may still be needed.
     const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const auto begin = reinterpret_cast<std::uintptr_t>(dataBase_ + info.begin);
+    const auto begin = reinterpret_cast<std::uintptr_t>(dataBases_[info.shard] + info.begin);
     const auto end = begin + info.nbytes;
     const auto from = (begin + page - 1) / page * page, to = end / page * page;
     if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);

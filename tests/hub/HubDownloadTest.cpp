@@ -2,6 +2,7 @@
 // parity model in the Hugging Face URL scheme: cache layout, resume, hash refusal, HTTP
 // errors, offline mode, concurrent downloads, cancel, and that the result loads and generates.
 #include "HubTestServer.h"
+#include "ShardedCheckpoint.h"
 #include "TestPaths.h"
 
 #include "core/engine/MusicEngine.h"
@@ -281,4 +282,65 @@ TEST_F(HubDownloadTest, LocatorResolvesRepoIdsThroughTheCacheOnly) {
     const auto problems = HubCache(settings_.cacheRoot).verify(kRepo, pulled.commit);
     ASSERT_EQ(problems.size(), 1u);
     EXPECT_NE(problems[0].find("config.json"), std::string::npos) << problems[0];
+}
+
+// Weights in shards + index (as facebook/musicgen-large stores its safetensors): the index is
+// fetched, then the shards it names; the snapshot holds them (no model.safetensors); offline
+// and cached lookups accept it; a missing shard makes the snapshot incomplete; and the model
+// loads and generates the same clip as the single-file repo.
+TEST_F(HubDownloadTest, ShardedWeightsArePulledWholeAndGenerateTheSameClip) {
+    const std::string sharded = "test-org/tiny-sharded";
+    const auto folder = dir_ / "served" / sharded;
+    fs::create_directories(folder);
+    for (const char* f : {"config.json", "generation_config.json"})
+        fs::copy_file(served_ / f, folder / f);
+    const auto shards = test::writeShardedCopy((served_ / "model.safetensors").string(), folder, 2);
+
+    const auto r = HubDownloader(settings_).pull(RepoRef::parse(sharded));
+    EXPECT_FALSE(fs::exists(fs::path(r.folder) / "model.safetensors"));
+    for (const auto& f : {std::string("model.safetensors.index.json"), shards[0], shards[1]}) {
+        EXPECT_TRUE(fs::is_symlink(fs::path(r.folder) / f)) << f;
+        EXPECT_EQ(fileBytes(fs::path(r.folder) / f), fileBytes(folder / f)) << f;
+    }
+    EXPECT_EQ(HubDownloader(settings_).cachedFolder(RepoRef::parse(sharded)), r.folder);
+    auto offline = settings_;
+    offline.offline = true;
+    const int gets = cdnGets();
+    EXPECT_EQ(HubDownloader(offline).pull(RepoRef::parse(sharded)).folder, r.folder);
+    EXPECT_EQ(HubDownloader(settings_).pull(RepoRef::parse(sharded)).downloadedBytes, 0u);
+    EXPECT_EQ(cdnGets(), gets) << "a second pull fetched a shard again";
+
+    Recipe recipe;
+    recipe.promptIds = {5, 9, 1};
+    recipe.steps = 10;
+    recipe.seed = 3;
+    const auto a = MusicEngine::load(r.folder)->generate(recipe);
+    const auto single = HubDownloader(settings_).pull(RepoRef::parse(kRepo));
+    const auto b = MusicEngine::load(single.folder)->generate(recipe);
+    EXPECT_EQ(a.audio.samples, b.audio.samples);
+    EXPECT_GT(a.frames, 0);
+
+    // A lost shard: the snapshot is incomplete, and an offline pull names the shard.
+    fs::remove(fs::path(r.folder) / shards[1]);
+    EXPECT_EQ(HubDownloader(settings_).cachedFolder(RepoRef::parse(sharded)), "");
+    try {
+        HubDownloader(offline).pull(RepoRef::parse(sharded));
+        FAIL() << "an offline pull of an incomplete sharded snapshot succeeded";
+    } catch (const HubError& e) {
+        EXPECT_NE(std::string(e.what()).find(shards[1]), std::string::npos) << e.what();
+    }
+    // Online, only the lost shard's link is made again (its blob is still there).
+    const auto again = HubDownloader(settings_).pull(RepoRef::parse(sharded));
+    EXPECT_EQ(again.downloadedBytes, 0u);
+    EXPECT_TRUE(fs::is_regular_file(fs::path(again.folder) / shards[1]));
+}
+
+TEST(ModelCatalogue, BareIdsOfMediumAndLargeMeanTheirSafetensorsRevision) {
+    EXPECT_EQ(RepoRef::parse("facebook/musicgen-medium").revision, "refs/pr/10");
+    EXPECT_EQ(RepoRef::parse("facebook/musicgen-large").revision, "refs/pr/18");
+    EXPECT_EQ(RepoRef::parse("facebook/musicgen-large@main").revision, "main");
+    EXPECT_EQ(RepoRef::parse("facebook/musicgen-small").revision, "main");
+    EXPECT_EQ(RepoRef::parse("someone/musicgen-large").revision, "main");
+    EXPECT_EQ(RepoRef::parse("facebook/musicgen-large").toString(),
+              "facebook/musicgen-large@refs/pr/18");
 }

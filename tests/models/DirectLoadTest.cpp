@@ -2,6 +2,7 @@
 // with a precision): the same logits as loading in f32 and converting, for the parity
 // checkpoint and for random weights, the float32 weights gone for good, and a peak memory
 // below the float32 model's size on a proportionally sized random model (no timing).
+#include "ShardedCheckpoint.h"
 #include "TestPaths.h"
 #include "models/MusicgenModel.h"
 
@@ -10,6 +11,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <malloc.h>
 #include <string>
@@ -167,4 +169,33 @@ TEST(DirectLoad, PeakMemoryStaysBelowTheFloat32Size) {
     const double peak = statusMB("VmHWM:") - before;
     std::printf("[int8] f32 then converted: peak +%.0f MB\n", peak);
     EXPECT_GT(peak, f32MB); // what direct loading avoids: the float32 model existed
+}
+
+// musicgen-large is stored as shards + index: the same checkpoint split in three loads to the
+// same model, in float32 and directly at int8 (tensor by tensor from each mapped shard).
+TEST(DirectLoad, ShardedCheckpointLoadsLikeTheSingleFile) {
+    MOODSTEER_REQUIRE_PARITY();
+    namespace fs = std::filesystem;
+    const auto dir = moodsteer::test::scratchDir("sharded-parity");
+    for (const char* f : {"config.json", "generation_config.json"})
+        fs::copy_file(fs::path(parityDir()) / f, dir / f);
+    const auto shards =
+        moodsteer::test::writeShardedCopy(parityDir() + "/model.safetensors", dir, 3);
+    ASSERT_EQ(shards.size(), 3u);
+    EXPECT_FALSE(fs::exists(dir / "model.safetensors"));
+    for (const std::string precision : {"f32", "int8"}) {
+        auto single = MusicgenModelImpl::load(parityDir(), precision);
+        auto sharded = MusicgenModelImpl::load(dir.string(), precision);
+        const auto in = inputsFor(single->decoder->config(), 2, 9);
+        const auto a = logitsOf(*single->decoder, in.ids, in.memory, in.mask);
+        const auto b = logitsOf(*sharded->decoder, in.ids, in.memory, in.mask);
+        EXPECT_TRUE(torch::equal(a, b))
+            << precision << ": max abs " << (a - b).abs().max().item<double>();
+        const auto ids = torch::tensor({{5, 9, 1}}, torch::kLong);
+        const auto mask = torch::ones({1, 3}, torch::kLong);
+        EXPECT_TRUE(torch::equal(single->text_encoder->forward(ids, mask),
+                                 sharded->text_encoder->forward(ids, mask)))
+            << precision;
+    }
+    fs::remove_all(dir);
 }

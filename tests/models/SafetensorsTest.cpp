@@ -1,4 +1,5 @@
 #include "models/Safetensors.h"
+#include "ShardedCheckpoint.h"
 #include "TestPaths.h"
 #include "models/AtomicFile.h"
 #include "models/StateDict.h"
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 using namespace moodsteer::models;
 
@@ -180,6 +182,68 @@ TEST(Safetensors, ReadsTheParityCheckpoint) {
     auto r = SafetensorsReader::open(moodsteer::test::parityDir() + "/model.safetensors");
     EXPECT_EQ(180u, r.tensors().size());
     EXPECT_NE(nullptr, r.find("enc_to_dec_proj.weight"));
+}
+
+namespace {
+std::string shardedError(const std::filesystem::path& index) {
+    try {
+        SafetensorsReader::openSharded(index.string());
+    } catch (const SafetensorsError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+void writeText(const std::filesystem::path& p, const std::string& text) {
+    std::ofstream(p) << text;
+}
+} // namespace
+
+TEST(Safetensors, ShardedCheckpointReadsAsOneFile) {
+    MOODSTEER_REQUIRE_PARITY();
+    const auto dir = moodsteer::test::scratchDir("st-sharded");
+    const auto source = moodsteer::test::parityDir() + "/model.safetensors";
+    const auto names = moodsteer::test::writeShardedCopy(source, dir, 2);
+    const auto index = (dir / "model.safetensors.index.json").string();
+    EXPECT_EQ(SafetensorsReader::weightsPathIn(dir.string()), index);
+    EXPECT_EQ(SafetensorsReader::shardNamesInIndex(index), names);
+    EXPECT_EQ(SafetensorsReader::shardFilesOf(index).at(1), (dir / names[1]).string());
+    const auto one = SafetensorsReader::open(source);
+    const auto both = SafetensorsReader::openAny(index);
+    EXPECT_EQ(both.path(), index);
+    ASSERT_EQ(both.tensors().size(), one.tensors().size());
+    std::set<std::size_t> shardsSeen;
+    for (const auto& t : one.tensors()) {
+        const TensorInfo& u = both.at(t.name);
+        shardsSeen.insert(u.shard);
+        EXPECT_EQ(u.shape, t.shape) << t.name;
+        const auto a = one.data(t), b = both.data(u);
+        ASSERT_EQ(a.size(), b.size()) << t.name;
+        EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size())) << t.name;
+        both.release(u); // pages of the right shard; the data reads back from the file
+        EXPECT_EQ(0, std::memcmp(a.data(), both.data(u).data(), a.size())) << t.name;
+    }
+    EXPECT_EQ(shardsSeen.size(), 2u);
+
+    // Bad indexes: one line naming the index and what is wrong.
+    const auto bad = dir / "bad.safetensors.index.json";
+    writeText(bad, R"({"weight_map": {"x": "../model.safetensors"}})");
+    EXPECT_NE(shardedError(bad).find("is not a file name in the index's folder"), std::string::npos)
+        << shardedError(bad);
+    writeText(bad, R"({"weight_map": {"no.such.tensor": ")" + names[0] + R"("}})");
+    EXPECT_NE(shardedError(bad).find("which lacks it"), std::string::npos) << shardedError(bad);
+    // One tensor of the first shard listed: the shard's others are not.
+    writeText(bad,
+              R"({"weight_map": {")" + one.tensors()[0].name + R"(": ")" + names[0] + R"("}})");
+    const auto partial = shardedError(bad);
+    EXPECT_NE(partial.find("which the weight_map does not list"), std::string::npos) << partial;
+    writeText(bad, R"({"metadata": {}})");
+    EXPECT_NE(shardedError(bad).find("has no \"weight_map\" object"), std::string::npos);
+    writeText(bad, "{not json");
+    EXPECT_NE(shardedError(bad).find("bad.safetensors.index.json"), std::string::npos);
+    writeText(bad, R"({"weight_map": {"x": "absent.safetensors"}})");
+    EXPECT_NE(shardedError(bad).find("absent.safetensors"), std::string::npos);
+    std::filesystem::remove_all(dir);
 }
 
 namespace {

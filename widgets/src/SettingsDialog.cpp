@@ -107,9 +107,12 @@ QString SettingsDialog::checkModelFolder(const QString& folder) {
     if (folder.isEmpty()) return tr("Choose a model folder.");
     const QDir dir(folder);
     if (!dir.exists()) return tr("%1 does not exist.").arg(folder);
-    for (const char* need : {"config.json", "model.safetensors"})
-        if (!QFileInfo::exists(dir.filePath(need)))
-            return tr("%1 has no %2: not a MusicGen model folder.").arg(folder, need);
+    if (!QFileInfo::exists(dir.filePath("config.json")))
+        return tr("%1 has no config.json: not a MusicGen model folder.").arg(folder);
+    // One weights file, or shards with their index (as musicgen-large is stored).
+    if (!QFileInfo::exists(dir.filePath("model.safetensors")) &&
+        !QFileInfo::exists(dir.filePath("model.safetensors.index.json")))
+        return tr("%1 has no model.safetensors: not a MusicGen model folder.").arg(folder);
     return {};
 }
 

@@ -1,5 +1,7 @@
 #include "core/hub/HubCache.h"
 
+#include "models/Safetensors.h"
+
 #include "hub/ContentHash.h"
 
 #include <algorithm>
@@ -62,7 +64,21 @@ std::vector<std::string> HubCache::missingFiles(const std::string& repoId,
     const fs::path snap = snapshotFolder(repoId, commit);
     for (const auto& f : files) {
         std::error_code ec;
-        if (!fs::is_regular_file(snap / f, ec)) missing.push_back(f); // follows the link
+        if (fs::is_regular_file(snap / f, ec)) continue; // follows the link
+        // Weights stored in shards: the index and every shard it names stand for the file.
+        const std::string index = f + ".index.json";
+        if (f.size() > 12 && f.compare(f.size() - 12, 12, ".safetensors") == 0 &&
+            fs::is_regular_file(snap / index, ec)) {
+            try {
+                for (const auto& shard :
+                     models::SafetensorsReader::shardNamesInIndex((snap / index).string()))
+                    if (!fs::is_regular_file(snap / shard, ec)) missing.push_back(shard);
+            } catch (const models::SafetensorsError&) {
+                missing.push_back(index); // unreadable: fetch it again
+            }
+            continue;
+        }
+        missing.push_back(f);
     }
     return missing;
 }

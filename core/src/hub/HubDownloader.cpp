@@ -4,6 +4,7 @@
 #include "hub/ContentHash.h"
 #include "hub/FileLock.h"
 #include "hub/HttpRequest.h"
+#include "models/Safetensors.h"
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <unistd.h>
 
@@ -139,29 +141,26 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
     if (!hub::isHexDigest(result.commit, 40))
         throw HubError(ref.toString() + ": the hub did not name a commit for revision '" +
                        ref.revision + "'");
-    if (haveSiblings)
-        for (const auto& f : files.required)
-            if (!siblings.count(f) && siblings.count(f + ".index.json"))
-                throw HubError(ref.id + "@" + result.commit.substr(0, 10) + " stores " + f +
-                               " in shards (" + f +
-                               ".index.json); the loader reads a single file, so this repo "
-                               "cannot be used yet");
-            else if (!siblings.count(f))
-                throw HubError(ref.id + "@" + result.commit.substr(0, 10) + " has no " + f +
-                               ": not a layout this engine reads");
-
-    std::vector<std::string> wanted = files.required;
+    // Weights stored in shards (transformers' X.safetensors.index.json + the files it names,
+    // as facebook/musicgen-large is): the index is fetched first, then the shards it lists.
+    std::vector<std::string> wanted, indexes;
+    for (const auto& f : files.required)
+        if (haveSiblings && !siblings.count(f) && siblings.count(f + ".index.json"))
+            indexes.push_back(f + ".index.json");
+        else if (haveSiblings && !siblings.count(f))
+            throw HubError(ref.id + "@" + result.commit.substr(0, 10) + " has no " + f +
+                           ": not a layout this engine reads");
+        else
+            wanted.push_back(f);
     for (const auto& f : files.optional)
         if (!haveSiblings || siblings.count(f)) wanted.push_back(f);
 
     // What is missing, with its hash and size from a HEAD (not following the redirect: the
-    // LFS headers are on the hub's own answer).
-    std::vector<FilePlan> plan;
-    std::uint64_t total = 0;
-    for (const auto& f : wanted) {
+    // LFS headers are on the hub's own answer). nullopt: cached, or an optional file absent.
+    auto planFile = [&](const std::string& f) -> std::optional<FilePlan> {
         if (cache.missingFiles(ref.id, result.commit, {f}).empty()) {
             result.files.push_back(f);
-            continue;
+            return std::nullopt;
         }
         FilePlan p;
         p.name = f;
@@ -176,7 +175,7 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
         }
         if (head.status == 404 &&
             std::find(files.optional.begin(), files.optional.end(), f) != files.optional.end())
-            continue; // an optional file the repo does not have
+            return std::nullopt; // an optional file the repo does not have
         throwForStatus(head, ref.id + "/" + f, ref.id);
         p.etag = normaliseEtag(header(head, "x-linked-etag"));
         if (p.etag.empty()) p.etag = normaliseEtag(header(head, "etag"));
@@ -186,91 +185,121 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
         if (p.etag.empty() || p.etag.find('/') != std::string::npos ||
             p.etag.find("..") != std::string::npos)
             throw HubError(ref.id + "/" + f + ": the hub sent no usable ETag for the file");
-        total += p.size;
-        plan.push_back(p);
-    }
+        return p;
+    };
 
     fs::create_directories(repoDir / "blobs");
     const fs::path locks =
         fs::path(settings_.cacheRoot) / ".locks" / HubCache::folderNameFor(ref.id);
     fs::create_directories(locks);
-    std::uint64_t doneBefore = 0;
+    std::vector<FilePlan> plan; // every file fetched, linked into the snapshot at the end
+    std::uint64_t total = 0, doneBefore = 0;
     const auto started = Clock::now();
     std::uint64_t transferred = 0; // bytes that crossed the network in this pull
-    for (const auto& p : plan) {
-        hub::FileLock lock((locks / (p.etag + ".lock")).string(), cancel);
-        const fs::path blob = repoDir / "blobs" / p.etag;
-        const fs::path partial = repoDir / "blobs" / (p.etag + ".incomplete");
-        std::error_code ec;
-        if (!fs::exists(blob, ec)) { // else another process fetched it while we waited
-            std::uint64_t offset = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
-            if (p.size > 0 && offset > p.size) offset = 0; // not the file we want
-            const std::uint64_t resumedAt = offset;
-            auto progress = [&](std::uint64_t fileBytes) {
-                if (cancel && cancel->load()) return false;
-                if (onProgress) {
-                    DownloadProgress d;
-                    d.file = p.name;
-                    d.fileBytes = fileBytes;
-                    d.fileTotal = p.size;
-                    d.bytes = doneBefore + fileBytes;
-                    d.total = total;
-                    const double secs =
-                        std::chrono::duration<double>(Clock::now() - started).count();
-                    const double moved = static_cast<double>(transferred + fileBytes - resumedAt);
-                    d.bytesPerSecond = secs > 0.2 ? moved / secs : 0;
-                    d.secondsLeft = d.bytesPerSecond > 0 && total >= d.bytes
-                                        ? (total - d.bytes) / d.bytesPerSecond
-                                        : -1;
-                    onProgress(d);
-                }
-                return true;
-            };
-            // A dropped connection resumes from what arrived, a few times, before giving up.
-            for (int attempt = 0;; ++attempt) {
-                HttpRequest get(p.url, settings_.token);
-                try {
-                    const auto r = get.download(partial.string(), offset, progress);
-                    if (get.cancelled())
-                        throw HubCancelled("cancelled: " + ref.id + "/" + p.name +
-                                           " stays partly downloaded and resumes on the next pull");
-                    if (r.status == 416 && offset == p.size) break; // already complete
-                    throwForStatus(r, ref.id + "/" + p.name, ref.id);
-                    const auto got = fs::file_size(partial, ec);
-                    if (p.size == 0 || got == p.size) break;
-                    if (got > p.size) {
-                        fs::remove(partial, ec);
-                        throw HubError(ref.id + "/" + p.name +
-                                       ": received more bytes than the hub announced; discarded");
+    auto fetchAll = [&](const std::vector<FilePlan>& batch) {
+        total = doneBefore;
+        for (const auto& p : batch)
+            total += p.size;
+        for (const auto& p : batch) {
+            hub::FileLock lock((locks / (p.etag + ".lock")).string(), cancel);
+            const fs::path blob = repoDir / "blobs" / p.etag;
+            const fs::path partial = repoDir / "blobs" / (p.etag + ".incomplete");
+            std::error_code ec;
+            if (!fs::exists(blob, ec)) { // else another process fetched it while we waited
+                std::uint64_t offset = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
+                if (p.size > 0 && offset > p.size) offset = 0; // not the file we want
+                const std::uint64_t resumedAt = offset;
+                auto progress = [&](std::uint64_t fileBytes) {
+                    if (cancel && cancel->load()) return false;
+                    if (onProgress) {
+                        DownloadProgress d;
+                        d.file = p.name;
+                        d.fileBytes = fileBytes;
+                        d.fileTotal = p.size;
+                        d.bytes = doneBefore + fileBytes;
+                        d.total = total;
+                        const double secs =
+                            std::chrono::duration<double>(Clock::now() - started).count();
+                        const double moved =
+                            static_cast<double>(transferred + fileBytes - resumedAt);
+                        d.bytesPerSecond = secs > 0.2 ? moved / secs : 0;
+                        d.secondsLeft = d.bytesPerSecond > 0 && total >= d.bytes
+                                            ? (total - d.bytes) / d.bytesPerSecond
+                                            : -1;
+                        onProgress(d);
                     }
-                    if (attempt >= 4)
-                        throw HubError(ref.id + "/" + p.name +
-                                       ": the connection kept closing early (" + formatBytes(got) +
-                                       " of " + formatBytes(p.size) +
-                                       "); run the pull again to resume");
-                } catch (const HubCancelled&) {
-                    throw;
-                } catch (const HubError& e) {
-                    const std::string msg = e.what();
-                    if (attempt >= 4 || msg.rfind("connection to", 0) != 0) throw;
+                    return true;
+                };
+                // A dropped connection resumes from what arrived, a few times, before giving up.
+                for (int attempt = 0;; ++attempt) {
+                    HttpRequest get(p.url, settings_.token);
+                    try {
+                        const auto r = get.download(partial.string(), offset, progress);
+                        if (get.cancelled())
+                            throw HubCancelled(
+                                "cancelled: " + ref.id + "/" + p.name +
+                                " stays partly downloaded and resumes on the next pull");
+                        if (r.status == 416 && offset == p.size) break; // already complete
+                        throwForStatus(r, ref.id + "/" + p.name, ref.id);
+                        const auto got = fs::file_size(partial, ec);
+                        if (p.size == 0 || got == p.size) break;
+                        if (got > p.size) {
+                            fs::remove(partial, ec);
+                            throw HubError(
+                                ref.id + "/" + p.name +
+                                ": received more bytes than the hub announced; discarded");
+                        }
+                        if (attempt >= 4)
+                            throw HubError(ref.id + "/" + p.name +
+                                           ": the connection kept closing early (" +
+                                           formatBytes(got) + " of " + formatBytes(p.size) +
+                                           "); run the pull again to resume");
+                    } catch (const HubCancelled&) {
+                        throw;
+                    } catch (const HubError& e) {
+                        const std::string msg = e.what();
+                        if (attempt >= 4 || msg.rfind("connection to", 0) != 0) throw;
+                    }
+                    offset = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
                 }
-                offset = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
+                transferred += fs::file_size(partial, ec) - resumedAt;
+                const auto got = hub::hashLike(p.etag, partial.string());
+                if (!got.empty() && got != p.etag) {
+                    fs::remove(partial, ec);
+                    throw HubError(ref.id + "/" + p.name + ": the downloaded file hashes to " +
+                                   got + " but the hub announced " + p.etag + "; it was discarded");
+                }
+                fs::rename(partial, blob, ec);
+                if (ec)
+                    throw HubError("cannot move '" + partial.string() +
+                                   "' into place: " + ec.message());
             }
-            transferred += fs::file_size(partial, ec) - resumedAt;
-            const auto got = hub::hashLike(p.etag, partial.string());
-            if (!got.empty() && got != p.etag) {
-                fs::remove(partial, ec);
-                throw HubError(ref.id + "/" + p.name + ": the downloaded file hashes to " + got +
-                               " but the hub announced " + p.etag + "; it was discarded");
-            }
-            fs::rename(partial, blob, ec);
-            if (ec)
-                throw HubError("cannot move '" + partial.string() +
-                               "' into place: " + ec.message());
+            doneBefore += p.size;
+            result.downloadedBytes = transferred;
+            plan.push_back(p);
         }
-        doneBefore += p.size;
-        result.downloadedBytes = transferred;
+    };
+
+    std::vector<FilePlan> batch;
+    for (const auto& index : indexes)
+        if (auto p = planFile(index)) batch.push_back(*p);
+    fetchAll(batch);
+    for (const auto& index : indexes) {
+        // The index as fetched now (its blob) or as cached (the snapshot's link).
+        std::string path = (fs::path(cache.snapshotFolder(ref.id, result.commit)) / index).string();
+        for (const auto& p : plan)
+            if (p.name == index) path = (repoDir / "blobs" / p.etag).string();
+        try {
+            for (const auto& shard : models::SafetensorsReader::shardNamesInIndex(path))
+                wanted.push_back(shard);
+        } catch (const models::SafetensorsError& e) {
+            throw HubError(ref.id + "/" + index + ": " + e.what());
+        }
     }
+    batch.clear();
+    for (const auto& f : wanted)
+        if (auto p = planFile(f)) batch.push_back(*p);
+    fetchAll(batch);
 
     // Only verified blobs exist now: link the snapshot (symlink to a temporary name, then
     // rename, so a concurrent reader never sees a half-made link).

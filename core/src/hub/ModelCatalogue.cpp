@@ -14,9 +14,9 @@ const std::vector<CatalogueEntry>& modelCatalogue() {
         e.push_back({"facebook/musicgen-small", "MusicGen small: text to music, 32 kHz mono",
                      "musicgen", "CC-BY-NC 4.0", 2.4, 0.59, true, "", musicgen});
         e.push_back({"facebook/musicgen-medium", "MusicGen medium: text to music, 32 kHz mono",
-                     "musicgen", "CC-BY-NC 4.0", 6.5, 1.5, true, "", musicgen});
+                     "musicgen", "CC-BY-NC 4.0", 8.0, 1.5, true, "", musicgen, "refs/pr/10"});
         e.push_back({"facebook/musicgen-large", "MusicGen large: text to music, 32 kHz mono",
-                     "musicgen", "CC-BY-NC 4.0", 13.2, 3.3, true, "", musicgen});
+                     "musicgen", "CC-BY-NC 4.0", 13.7, 3.3, true, "", musicgen, "refs/pr/18"});
         e.push_back({"facebook/musicgen-melody", "MusicGen melody: text + melody to music",
                      "musicgen", "CC-BY-NC 4.0", 6.2, 1.5, false,
                      "it conditions on a chromagram of a melody through a different decoder "

@@ -6,6 +6,7 @@
 #include "core/hub/ModelCatalogue.h"
 #include "core/hub/RepoRef.h"
 #include "hub/ContentHash.h"
+#include "models/Safetensors.h"
 
 #include <filesystem>
 #include <fstream>
@@ -30,8 +31,17 @@ std::string readRange(const fs::path& p, std::uint64_t offset, std::uint64_t n) 
 std::string folderContentHash(const std::string& folder) {
     constexpr std::uint64_t kWhole = 256ull << 20, kEdge = 16ull << 20;
     std::string summary;
-    for (const char* name : {"config.json", "generation_config.json", "model.safetensors",
-                             "spiece.model", "synthcodec.json"}) {
+    std::vector<std::string> names{"config.json",       "generation_config.json",
+                                   "model.safetensors", "model.safetensors.index.json",
+                                   "spiece.model",      "synthcodec.json"};
+    try { // a sharded checkpoint: its shards too
+        for (const auto& shard : models::SafetensorsReader::shardNamesInIndex(
+                 (fs::path(folder) / "model.safetensors.index.json").string()))
+            names.push_back(shard);
+    } catch (const models::SafetensorsError&) {
+        // no index (the usual case) or an unreadable one, which the loader reports
+    }
+    for (const auto& name : names) {
         const fs::path p = fs::path(folder) / name;
         std::error_code ec;
         if (!fs::is_regular_file(p, ec)) continue;
@@ -41,7 +51,7 @@ std::string folderContentHash(const std::string& folder) {
             digest = hub::sha256OfFile(p.string());
         else
             digest = hub::sha256OfText(readRange(p, 0, kEdge) + readRange(p, size - kEdge, kEdge));
-        summary += std::string(name) + " " + std::to_string(size) + " " + digest + "\n";
+        summary += name + " " + std::to_string(size) + " " + digest + "\n";
     }
     return "sha256:" + hub::sha256OfText(summary);
 }

@@ -1,5 +1,7 @@
 #include "core/hub/RepoRef.h"
 
+#include "core/hub/ModelCatalogue.h"
+
 #include <stdexcept>
 
 namespace moodsteer {
@@ -32,7 +34,10 @@ RepoRef RepoRef::parse(const std::string& text) {
     RepoRef r;
     const auto at = text.find('@');
     r.id = text.substr(0, at);
-    if (at != std::string::npos) r.revision = text.substr(at + 1);
+    if (at != std::string::npos)
+        r.revision = text.substr(at + 1);
+    else if (const auto* entry = findCatalogueEntry(r.id))
+        r.revision = entry->revision; // where the catalogue knows the safetensors live
     const auto slash = r.id.find('/');
     if (slash == std::string::npos || r.id.find('/', slash + 1) != std::string::npos ||
         !validPart(r.id.substr(0, slash)) || !validPart(r.id.substr(slash + 1)))

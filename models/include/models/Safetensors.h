@@ -33,8 +33,9 @@ struct TensorInfo {
     std::string name;
     DType dtype = DType::F32;
     std::vector<int64_t> shape;
-    std::size_t begin = 0; ///< offset into the data area
+    std::size_t begin = 0; ///< offset into the data area (of its shard)
     std::size_t nbytes = 0;
+    std::size_t shard = 0; ///< which file of a sharded checkpoint holds it (0 for one file)
 
     int64_t numel() const;
 };
@@ -46,6 +47,22 @@ class SafetensorsReader {
     /// Validates an in-memory file image (copied); `label` names it in errors.
     static SafetensorsReader fromBytes(std::span<const std::byte> bytes,
                                        const std::string& label = "<memory>");
+    /// A sharded checkpoint as one reader: `indexPath` is transformers' `*.safetensors.index.json`
+    /// ({"weight_map": {tensor: shard file name}}), the shards plain names in the index's folder.
+    /// Each shard is memory-mapped and validated like open(); every tensor of the map must be
+    /// in its shard, and every tensor of a shard in the map. path() is the index.
+    static SafetensorsReader openSharded(const std::string& indexPath);
+    /// open() for a `.safetensors` file, openSharded() for a `.index.json`.
+    static SafetensorsReader openAny(const std::string& path);
+    /// The weights of a model folder: `<folder>/<stem>.safetensors` when present, else
+    /// `<folder>/<stem>.safetensors.index.json`, else "" (stem: "model").
+    static std::string weightsPathIn(const std::string& folder, const std::string& stem = "model");
+    /// The shard files a weights path names (itself for one file), in index order.
+    static std::vector<std::string> shardFilesOf(const std::string& path);
+    /// The shard file names (plain names, first use order) of the index at `indexPath`, whatever
+    /// the index file is called (a hub cache blob has a hash for a name). Throws
+    /// SafetensorsError naming the index when it is unreadable or names a path.
+    static std::vector<std::string> shardNamesInIndex(const std::string& indexPath);
 
     const std::string& path() const { return label_; }
     const std::vector<TensorInfo>& tensors() const { return tensors_; }
@@ -64,12 +81,12 @@ class SafetensorsReader {
     struct Storage;
     static SafetensorsReader parse(std::shared_ptr<Storage> storage, const std::string& label);
 
-    std::shared_ptr<Storage> storage_;
+    std::vector<std::shared_ptr<Storage>> storages_; // one per shard
     std::string label_;
     std::vector<TensorInfo> tensors_;
     std::map<std::string, std::size_t> index_;
     std::map<std::string, std::string> metadata_;
-    const std::byte* dataBase_ = nullptr;
+    std::vector<const std::byte*> dataBases_; // one per shard
 };
 
 /// Collects tensors and writes them atomically (temporary file in the same folder, fsync,

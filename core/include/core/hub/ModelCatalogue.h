@@ -20,6 +20,10 @@ struct CatalogueEntry {
     bool supported = true;
     std::string reason; ///< why not, when unsupported
     ModelFiles files;
+    /// The revision a bare id means: the branch holding the weights as safetensors. facebook's
+    /// medium and large keep only PyTorch pickles on main; the hub's safetensors conversions of
+    /// them live on pull-request refs (medium: one file, large: two shards + index).
+    std::string revision = "main";
 };
 
 const std::vector<CatalogueEntry>& modelCatalogue();

@@ -8,7 +8,9 @@ namespace moodsteer {
 
 struct RepoRef {
     std::string id;                ///< "org/name"
-    std::string revision = "main"; ///< branch, tag or 40-digit commit
+    /// branch, tag or 40-digit commit; without "@rev" the catalogue's revision for the id
+    /// (ModelCatalogue.h), else "main"
+    std::string revision = "main";
 
     /// Throws std::invalid_argument with a one-line reason for anything that is not a repo id.
     static RepoRef parse(const std::string& text);
