@@ -42,12 +42,13 @@ run_tsan() {
     mkdir -p "$build"
     local src=(tests/core/RingBufferTest.cpp tests/core/PlaybackTest.cpp
                tests/core/PlaybackDeviceFaultTest.cpp core/src/playback/AudioPlayer.cpp
-               core/src/playback/PortAudioSink.cpp tests/common/TestPaths.cpp)
+               core/src/playback/PortAudioSink.cpp core/src/playback/JackSink.cpp
+               tests/common/TestPaths.cpp)
     (cd "$root" && g++ -std=c++20 -O1 -g -fsanitize=thread -Icore/include -Itests/common \
         -DMOODSTEER_SHARED_DIR="\"$root/../shared\"" \
         -DMOODSTEER_RESOURCE_DIR="\"$root/resources\"" -DMOODSTEER_BINARY_DIR="\"$build\"" \
         "${src[@]}" -o "$build/playback_tsan" \
-        $(pkg-config --cflags --libs portaudio-2.0) -lgtest -lgtest_main -pthread)
+        $(pkg-config --cflags --libs portaudio-2.0 jack) -lgtest -lgtest_main -pthread)
     # Thread leaks are not reported: after the JACK-server-killed test, libjack's client thread
     # of the deliberately abandoned stream is never joined (AudioSink::close() explains why).
     export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_thread_leaks=0

@@ -15,7 +15,7 @@ packages=(
     build-essential cmake ninja-build ccache pkg-config git
     libtorch-dev libgloo-dev libopenblas0-pthread
     qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
-    portaudio19-dev libsndfile1-dev libsentencepiece-dev sentencepiece
+    portaudio19-dev libjack-jackd2-dev libsndfile1-dev libsentencepiece-dev sentencepiece
     libkissfft-dev libsamplerate0-dev libebur128-dev nlohmann-json3-dev libgtest-dev
     xvfb xauth x11-apps jackd2 clang-format
     libcurl4-openssl-dev libssl-dev python3

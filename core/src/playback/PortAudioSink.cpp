@@ -1,6 +1,10 @@
 // The PortAudio output. The stream callback hands the sample block to the AudioRenderer and
 // does nothing else (stereo devices get the mono block duplicated from a preallocated buffer).
+// Once a JACK stream has died with its server (see close()), PortAudio is stuck for the rest
+// of the process; every later call goes to a direct libjack client (JackSink.h) instead.
 #include "core/playback/AudioPlayer.h"
+
+#include "JackSink.h"
 
 #include <portaudio.h>
 
@@ -16,6 +20,11 @@ namespace {
 class PortAudioSink final : public AudioSink {
   public:
     PortAudioSink() {
+        if (stuck().load()) { // an earlier sink of this process abandoned a JACK stream
+            abandoned_ = true;
+            jack_ = makeJackSink();
+            return;
+        }
         const PaError err = Pa_Initialize();
         initialised_ = err == paNoError;
         if (!initialised_) initError_ = Pa_GetErrorText(err);
@@ -23,12 +32,14 @@ class PortAudioSink final : public AudioSink {
     ~PortAudioSink() override {
         stop();
         close();
+        jack_.reset();
         // Pa_Terminate would close an abandoned JACK stream (see close()) and abort.
         if (initialised_ && !abandoned_) Pa_Terminate();
         if (!abandoned_) delete shared_; // else its stream may still call back: leaked
     }
 
     std::vector<AudioOutputDevice> devices() override {
+        if (abandoned_) return jack_->devices();
         std::vector<AudioOutputDevice> out;
         if (!initialised_) return out;
         const PaDeviceIndex def = Pa_GetDefaultOutputDevice();
@@ -49,10 +60,16 @@ class PortAudioSink final : public AudioSink {
 
     int open(int index, int preferredRate, AudioRenderer* renderer) override {
         close();
+        if (abandoned_) {
+            try {
+                return jack_->open(index, preferredRate, renderer);
+            } catch (const AudioDeviceError& e) {
+                throw AudioDeviceError(std::string("the JACK server went away during playback; "
+                                                   "waiting for it to return (") +
+                                       e.what() + ")");
+            }
+        }
         if (!initialised_) throw AudioDeviceError("audio system unavailable: " + initError_);
-        if (abandoned_)
-            throw AudioDeviceError("the JACK server went away during playback; PortAudio cannot "
-                                   "reconnect to it in this process: restart the studio");
         dead_ = false;
         const PaDeviceIndex device = index >= 0 ? index : Pa_GetDefaultOutputDevice();
         const PaDeviceInfo* info = device == paNoDevice ? nullptr : Pa_GetDeviceInfo(device);
@@ -81,11 +98,12 @@ class PortAudioSink final : public AudioSink {
         }
         name_ = info->name;
         const PaHostApiInfo* host = Pa_GetHostApiInfo(info->hostApi);
-        jack_ = host && host->type == paJACK;
+        onJack_ = host && host->type == paJACK;
         return static_cast<int>(rate);
     }
 
     void start() override {
+        if (abandoned_) return jack_->start();
         if (!stream_) return;
         const PaError err = Pa_StartStream(stream_);
         if (err != paNoError)
@@ -96,6 +114,7 @@ class PortAudioSink final : public AudioSink {
         lastProgress_ = std::chrono::steady_clock::now();
     }
     void stop() override {
+        if (abandoned_) return jack_->stop();
         if (stream_ && running_) {
             // Stop waits until the callback has returned; a stream whose device is gone has
             // no callback left to wait for, so it is aborted instead. A JACK stream whose server
@@ -103,19 +122,22 @@ class PortAudioSink final : public AudioSink {
             if (!dead_ && Pa_IsStreamActive(stream_) != 1) dead_ = true;
             if (!dead_)
                 Pa_StopStream(stream_);
-            else if (!jack_)
+            else if (!onJack_)
                 Pa_AbortStream(stream_);
         }
         running_ = false;
     }
     void close() override {
+        if (abandoned_) return jack_->close();
         if (stream_) {
-            if (jack_ && (dead_ || !failure().empty())) {
+            if (onJack_ && (dead_ || !failure().empty())) {
                 // Debian's PortAudio asserts (abort()) when it unregisters the ports of a JACK
                 // stream whose server is gone (pa_jack.c CleanUpStream). Such a stream is
                 // abandoned instead: a little memory, and no reinitialisation of PortAudio
                 // (which would close it) for the rest of the process.
                 abandoned_ = true;
+                stuck().store(true);
+                jack_ = makeJackSink();
                 shared_->renderer.store(nullptr, std::memory_order_release);
                 running_ = false;
                 stream_ = nullptr;
@@ -128,10 +150,11 @@ class PortAudioSink final : public AudioSink {
         }
         name_.clear();
     }
-    bool isRunning() const override { return running_; }
-    std::string deviceName() const override { return name_; }
+    bool isRunning() const override { return abandoned_ ? jack_->isRunning() : running_.load(); }
+    std::string deviceName() const override { return abandoned_ ? jack_->deviceName() : name_; }
 
     std::string failure() const override {
+        if (abandoned_) return jack_->failure();
         if (!stream_ || !running_) return {};
         const PaError active = Pa_IsStreamActive(stream_);
         if (active < 0) {
@@ -167,6 +190,13 @@ class PortAudioSink final : public AudioSink {
     }
 
   private:
+    // PortAudio is process-wide: once a JACK stream is abandoned it stays initialised with it
+    // for good, so every later sink of the process goes straight to the direct JACK client.
+    static std::atomic<bool>& stuck() {
+        static std::atomic<bool> flag{false};
+        return flag;
+    }
+
     static int callback(const void*, void* output, unsigned long frames,
                         const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags, void* user) {
         auto* shared = static_cast<Shared*>(user);
@@ -209,8 +239,9 @@ class PortAudioSink final : public AudioSink {
     PaStream* stream_ = nullptr;
     int channels_ = 1;
     std::atomic<bool> running_{false};
-    bool jack_ = false;         // the open stream is on PortAudio's JACK host API
+    bool onJack_ = false;       // the open stream is on PortAudio's JACK host API
     bool abandoned_ = false;    // a dead JACK stream was left open (see close())
+    std::unique_ptr<AudioSink> jack_; // after abandonment: the direct JACK client
     mutable bool dead_ = false; // the open stream's device is gone (control thread only)
     mutable std::uint64_t seenCallbacks_ = 0;
     mutable std::chrono::steady_clock::time_point lastProgress_{};
