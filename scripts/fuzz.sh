@@ -12,7 +12,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${MOODSTEER_FUZZ_BUILD_DIR:-$root/build-fuzz}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(safetensors recipe csv audio steering_vector model_config spm_model)
+    targets=(safetensors recipe csv audio steering_vector model_config spm_model hub_response
+             safetensors_index)
 fi
 cxx=$(command -v clang++-14 || command -v clang++ || true)
 if [ -z "$cxx" ]; then

@@ -13,7 +13,9 @@
 #include <vector>
 
 #define MOODSTEER_FUZZ_TARGETS(X)                                                                  \
-    X(safetensors) X(recipe) X(csv) X(audio) X(steering_vector) X(model_config)
+    X(safetensors)                                                                                 \
+    X(recipe)                                                                                      \
+    X(csv) X(audio) X(steering_vector) X(model_config) X(hub_response) X(safetensors_index)
 
 #ifdef MOODSTEER_REPLAY_SPM
 #undef MOODSTEER_FUZZ_TARGETS

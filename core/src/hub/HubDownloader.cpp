@@ -4,6 +4,7 @@
 #include "hub/ContentHash.h"
 #include "hub/FileLock.h"
 #include "hub/HttpRequest.h"
+#include "hub/HubResponses.h"
 #include "models/Safetensors.h"
 
 #include <nlohmann/json.hpp>
@@ -44,13 +45,6 @@ std::string urlEncode(const std::string& s, bool keepSlash) {
 std::string header(const HttpResponse& r, const std::string& name) {
     auto it = r.headers.find(name);
     return it == r.headers.end() ? "" : it->second;
-}
-
-// huggingface_hub's normalisation: drop a weak "W/" prefix and the quotes.
-std::string normaliseEtag(std::string e) {
-    if (e.rfind("W/", 0) == 0) e = e.substr(2);
-    e.erase(std::remove(e.begin(), e.end(), '"'), e.end());
-    return e;
 }
 
 // One line per HTTP failure; the hub's own X-Error-Message says more when it sends one.
@@ -124,23 +118,10 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
                             "/revision/" + urlEncode(ref.revision, false);
     const auto info = HttpRequest(api, settings_.token).get();
     throwForStatus(info, ref.toString(), ref.id);
-    std::set<std::string> siblings;
-    bool haveSiblings = false;
-    try {
-        const auto j = nlohmann::json::parse(info.body);
-        result.commit = j.value("sha", "");
-        if (j.contains("siblings") && j["siblings"].is_array()) {
-            haveSiblings = true;
-            for (const auto& s : j["siblings"])
-                siblings.insert(s.value("rfilename", ""));
-        }
-    } catch (const nlohmann::json::exception&) {
-        throw HubError(ref.toString() + ": the hub's revision answer is not JSON (is " +
-                       settings_.endpoint + " a Hugging Face hub?)");
-    }
-    if (!hub::isHexDigest(result.commit, 40))
-        throw HubError(ref.toString() + ": the hub did not name a commit for revision '" +
-                       ref.revision + "'");
+    const auto answer = hub::parseRevisionAnswer(info.body, ref.toString(), settings_.endpoint);
+    result.commit = answer.commit;
+    const bool haveSiblings = answer.haveSiblings;
+    const auto& siblings = answer.siblings;
     // Weights stored in shards (transformers' X.safetensors.index.json + the files it names,
     // as facebook/musicgen-large is): the index is fetched first, then the shards it lists.
     std::vector<std::string> wanted, indexes;
@@ -177,14 +158,9 @@ PullResult HubDownloader::pull(const RepoRef& ref, const ModelFiles& files,
             std::find(files.optional.begin(), files.optional.end(), f) != files.optional.end())
             return std::nullopt; // an optional file the repo does not have
         throwForStatus(head, ref.id + "/" + f, ref.id);
-        p.etag = normaliseEtag(header(head, "x-linked-etag"));
-        if (p.etag.empty()) p.etag = normaliseEtag(header(head, "etag"));
-        const auto size = header(head, "x-linked-size").empty() ? header(head, "content-length")
-                                                                : header(head, "x-linked-size");
-        p.size = size.empty() ? 0 : std::stoull(size);
-        if (p.etag.empty() || p.etag.find('/') != std::string::npos ||
-            p.etag.find("..") != std::string::npos)
-            throw HubError(ref.id + "/" + f + ": the hub sent no usable ETag for the file");
+        const auto headers = hub::parseFileHeaders(head.headers, ref.id + "/" + f);
+        p.etag = headers.etag;
+        p.size = headers.size;
         return p;
     };
 
