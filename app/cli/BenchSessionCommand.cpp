@@ -17,6 +17,7 @@ namespace {
 const char* kHelp =
     R"(usage: moodsteer-cli bench-session [--minutes M] [--from V,A] [--to V,A] [--hold-minutes H]
                                   [--prompt TEXT] [--seed N] [--window S] [--threads N]
+                                  [--seam-candidates N]
                                   [--musicgen-seconds S] [--musicgen-config small|FILE]
                                   [--musicgen-precision f32|bf16|int8] [--json]
 
@@ -29,6 +30,8 @@ at each window seam / median flux inside windows), windows under -50 dBFS, and t
 bars repeating an earlier bar within a window and across windows.
 Then a random-weight MusicGen (default small: ../shared/parity/musicgen-small-config.json, int8)
 generates a --musicgen-seconds session (default 45; 0 skips it) in 30 s windows: speed and RSS.
+--seam-candidates N: seeds tried for each window's opening (default 4, as sessions; 1 = off).
+--prompt may hold "{word}": the mood word nearest the path's target, window by window.
 The 10-minute calming session of docs/sessions.md:
     moodsteer-cli bench-session --minutes 10 --hold-minutes 2)";
 
@@ -57,7 +60,8 @@ static int runBenchSession(const std::vector<std::string>& argv) {
         return 0;
     }
     args.allowOnly({"minutes", "from", "to", "hold-minutes", "prompt", "seed", "window", "threads",
-                    "musicgen-seconds", "musicgen-config", "musicgen-precision", "json", "help"},
+                    "musicgen-seconds", "musicgen-config", "musicgen-precision", "json", "help",
+                    "seam-candidates"},
                    0);
     SessionBenchOptions o;
     o.minutes = args.getDouble("minutes", o.minutes);
@@ -74,6 +78,7 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     o.seed = args.getU64("seed", o.seed);
     o.windowSeconds = args.getDouble("window", 0);
     o.threads = static_cast<int>(args.getInt("threads", 0));
+    o.seamCandidates = static_cast<int>(args.getInt("seam-candidates", o.seamCandidates));
     o.musicgenSeconds = args.getDouble("musicgen-seconds", o.musicgenSeconds);
     if (!(o.musicgenSeconds >= 0) || !std::isfinite(o.musicgenSeconds))
         throw UsageError("--musicgen-seconds must be >= 0 (0 skips MusicGen)");

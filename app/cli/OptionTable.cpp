@@ -59,6 +59,7 @@ const OptionRule kRules[] = {
     {"text-width", K::Integer, 1, false, 65536, "units"},
     {"text-layers", K::Integer, 1, false, L::kMaxLayer, "layers"},
     {"minutes", K::Real, 0, true, 1000000, "minutes"},
+    {"seam-candidates", K::Integer, 1, false, L::kMaxSeamCandidates, "seeds per window opening"},
     {"lr", K::Real, 0, true, 10, "learning rate"},
     {"weight-decay", K::Real, 0, false, 10, "decay"},
     {"lara-alpha", K::Real, 0, false, 100, "loss weight; 0 = CE only"},

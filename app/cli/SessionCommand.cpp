@@ -13,6 +13,7 @@
 #include "core/io/CodesFile.h"
 #include "core/library/ClipLibrary.h"
 #include "core/session/VaPath.h"
+#include "core/synth/MidiWriter.h"
 
 #include <algorithm>
 #include <atomic>
@@ -33,7 +34,8 @@ const char* kHelp =
   --preset calm|activate|lift   the iso principle: start -> target over the session, then hold
       --from V,A  --to V,A       override the preset's start / target
       --hold-minutes H           hold the target this long at the end (default: a fifth)
-  --prompt TEXT  --prompt-ids 3,17,1   text conditioning
+  --prompt TEXT  --prompt-ids 3,17,1   text conditioning; "{word}" in TEXT becomes the
+                       mood word nearest the path's target, window by window
   --prompt-at SECONDS:TEXT   from SECONDS on, the prompt is TEXT (repeatable; applied from
                        the first window that starts at or after SECONDS)
   --model DIR          model folder; default: the embedded model
@@ -41,10 +43,14 @@ const char* kHelp =
   --continue FILE      start from a codes file, a clip's recipe, or a recording (MusicGen)
   --steer VEC.safetensors:ALPHA[:LAYER][@FROM-TO]   steering, optionally from FROM to TO seconds
   --seed N (0)  --greedy  --guidance G  --temperature T  --top-k K  --top-p P
+  --seam-candidates N  seeds tried for each window's opening; the first that does not jolt
+                       at the seam (spectral flux) is kept, else the smoothest (1 = off;
+                       1..16, default 4); the seeds kept are in the recipe
   --codes-out FILE     also write the codes (safetensors)
+  --midi-out F.mid     also write the session as MIDI (the embedded model, whose tokens are notes)
   --threads N  --precision f32|bf16|int8  --json  --quiet
   --force              replace an existing OUT (and its sidecar / codes file)
-Writes OUT and OUT-stem.recipe.json. Ctrl-C stops after the current step and keeps the
+Writes OUT and OUT-stem.recipe.json (and --codes-out / --midi-out files, all or none). Ctrl-C stops after the current step and keeps the
 finished windows (recipe marked "incomplete"; exit code 130).)";
 
 std::pair<double, double> parsePoint(const std::string& text, const std::string& option) {
@@ -123,16 +129,26 @@ static int runSession(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n";
         return 0;
     }
-    args.allowOnly({"minutes",      "path",   "smooth",     "preset",  "from",      "to",
-                    "hold-minutes", "prompt", "prompt-ids", "model",   "window",    "stride",
-                    "continue",     "steer",  "seed",       "greedy",  "guidance",  "temperature",
-                    "top-k",        "top-p",  "codes-out",  "threads", "precision", "json",
-                    "quiet",        "out",    "force",      "help",    "prompt-at"},
+    args.allowOnly({"minutes",   "path",         "smooth",      "preset",     "from",
+                    "to",        "hold-minutes", "prompt",      "prompt-ids", "model",
+                    "window",    "stride",       "continue",    "steer",      "seed",
+                    "greedy",    "guidance",     "temperature", "top-k",      "top-p",
+                    "codes-out", "threads",      "precision",   "json",       "quiet",
+                    "out",       "force",        "help",        "prompt-at",  "seam-candidates",
+                    "midi-out"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
     const std::string codesOut = args.get("codes-out");
     checkClipTargets(out, codesOut, force);
+    const std::string midiOut = args.get("midi-out");
+    if (!midiOut.empty()) {
+        const auto ext = std::filesystem::path(midiOut).extension();
+        if (ext != ".mid" && ext != ".midi")
+            throw UsageError("--midi-out must end in .mid: '" + midiOut + "'");
+        checkWritableTarget(midiOut);
+        checkNotExisting(midiOut, force);
+    }
 
     const double minutes = args.getDouble("minutes", 0);
     if (!(minutes > 0) || !std::isfinite(minutes))
@@ -172,6 +188,9 @@ static int runSession(const std::vector<std::string>& argv) {
     r.topP = args.getDouble("top-p", r.topP);
     r.temperature = args.getDouble("temperature", r.temperature);
     r.continueFrom = args.get("continue", "");
+    // Range-checked by the option table (1..limits::kMaxSeamCandidates).
+    r.seamCandidates =
+        static_cast<int>(args.getInt("seam-candidates", Recipe::kSessionSeamCandidates));
     for (const auto& s : args.all("steer"))
         r.steering.push_back(parseRangedSteer(s));
 
@@ -183,6 +202,9 @@ static int runSession(const std::vector<std::string>& argv) {
     lo.threads = static_cast<int>(args.getInt("threads", 0));
     lo.precision = args.get("precision", "f32");
     auto engine = MusicEngine::load(folder, lo);
+    if (!midiOut.empty() && engine->info().codecName != "synthcodec")
+        throw UsageError("--midi-out needs a model whose tokens are notes (the embedded model); " +
+                         folder + " uses " + engine->info().codecName);
     if (r.model.empty()) r.model = "embedded";
     r.guidance = args.getDouble("guidance", engine->info().defaultGuidance);
     r.windowSeconds = args.getDouble("window", engine->info().maxFrames / engine->info().frameRate);
@@ -235,6 +257,12 @@ static int runSession(const std::vector<std::string>& argv) {
         std::filesystem::rename(streamed, path); // same folder: a rename, never a copy
     });
     addRecipeAndCodesOutputs(outputs, out, result, codesOut);
+    if (!midiOut.empty())
+        outputs.add(midiOut, [&](const std::string& path) {
+            CodeGrid g(result.numCodebooks, result.frames);
+            g.data = result.codes;
+            MidiWriter::write(path, g);
+        });
     outputs.commit(force);
 
     const double rtf = result.generationSeconds > 0 ? audioSeconds / result.generationSeconds : 0;

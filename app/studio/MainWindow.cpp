@@ -233,6 +233,9 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     connect(engine_, &EngineClient::jobFailed, this, &MainWindow::onJobFailed);
     connect(steering_, &GenreSteeringPanel::folderLoaded, this,
             [this](const QString& folder) { settings_->setValue("steering/folder", folder); });
+    // The Session view's genre lane offers the genre vectors the steering panel holds.
+    connect(steering_, &GenreSteeringPanel::steeringChanged, session_,
+            [this] { session_->setGenreVectors(steering_->vectors()); });
     // UI -> engine / player. The chooser's Load/Unload are engine jobs: queued behind
     // whatever runs, never refused.
     prompt_->modelChooser()->setCurrentFolder(studio_.modelFolder);

@@ -50,6 +50,15 @@ TEST(SessionBenchmark, SeamScoreSeesAClickAtASeamNotSteadyNoise) {
     EXPECT_GT(cutMean, 2.0); // fails the seam criterion (<= 1.5) clearly
     EXPECT_GE(cutMax, cutMean);
     EXPECT_EQ(0.0, cut.seamScore({}).first);
+    // Seam by seam, and at points that are not seams (the middle of each stretch).
+    const auto each = cut.seamScores(seams);
+    ASSERT_EQ(2u, each.size());
+    EXPECT_NEAR(cutMean, (each[0] + each[1]) / 2, 1e-12);
+    EXPECT_DOUBLE_EQ(cutMax, std::max(each[0], each[1]));
+    const auto middles = cut.scoresAt({std::size_t(rate), std::size_t(rate * 3)}, seams);
+    ASSERT_EQ(2u, middles.size());
+    for (double m : middles)
+        EXPECT_LT(m, 1.5); // steady noise there
 }
 
 TEST(SessionBenchmark, BarRepetitionWithinAndAcrossWindows) {

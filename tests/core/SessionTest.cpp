@@ -1,7 +1,9 @@
 // Long sessions on the embedded model: windowed continuation through the model-family seam,
 // an emotion path followed inside windows, the guard, cancellation and exact regeneration.
 #include "core/engine/MusicEngine.h"
+#include "core/session/MoodWords.h"
 #include "engine/MusicEngineImpl.h"
+#include "session/SeamChoice.h"
 #include "session/WindowGuard.h"
 #include "session/WindowedGeneration.h"
 
@@ -247,5 +249,135 @@ TEST(Session, PromptChangesTakeOverAtTheNextWindowAndRoundTrip) {
         FAIL() << "decreasing prompt change times were accepted";
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string::npos, std::string(e.what()).find("prompt_changes[1]"));
+    }
+}
+
+TEST(Session, SeamChoiceScoresAnOnsetAtTheSeamAgainstTheMusicBefore) {
+    const int rate = 32000;
+    SeamChoice choice(rate);
+    std::vector<float> noise(rate * 8);
+    std::uint32_t lcg = 7;
+    for (auto& x : noise) {
+        lcg = lcg * 1664525u + 1013904223u;
+        x = 0.1f * (float(lcg >> 8) / float(1u << 24) - 0.5f);
+    }
+    EXPECT_EQ(0.0, choice.score(noise)); // no music before the seam: nothing to judge by
+    for (std::size_t i = 0; i < noise.size(); i += 5000) // heard chunk by chunk
+        choice.heard(noise.data() + i, std::min<std::size_t>(5000, noise.size() - i));
+    EXPECT_EQ(noise.size(), choice.streamSamples());
+    // The same noise going on is as smooth as before; a loud chord struck at the seam is not.
+    const std::vector<float> more(noise.begin(), noise.begin() + 8000);
+    EXPECT_LT(choice.score(more), 1.5);
+    std::vector<float> strike = more;
+    for (std::size_t i = 0; i < strike.size(); ++i)
+        strike[i] +=
+            0.6f *
+            float(std::sin(2 * M_PI * 220.0 * i / rate) + std::sin(2 * M_PI * 277.2 * i / rate)) *
+            float(std::exp(-double(i) / rate * 8));
+    EXPECT_GT(choice.score(strike), 3.0);
+}
+
+TEST(Session, SeamChoiceCutsAWindowWhereItsMusicIsQuiet) {
+    const int rate = 32000, spf = 1280;
+    const double fr = 25;
+    SeamChoice choice(rate);
+    std::vector<float> before(rate * 6);
+    std::uint32_t lcg = 11;
+    const auto noise = [&] {
+        lcg = lcg * 1664525u + 1013904223u;
+        return 0.02f * (float(lcg >> 8) / float(1u << 24) - 0.5f);
+    };
+    for (auto& x : before)
+        x = noise();
+    choice.heard(before.data(), before.size());
+    // A window of 4 s with a click every 1600 samples, except in a lull 0.55 s .. 0.15 s
+    // before its end: the seam goes into the lull.
+    std::vector<float> window(rate * 4);
+    const std::size_t end = window.size(), lullFrom = end - 17600, lullTo = end - 4800;
+    for (std::size_t i = 0; i < end; ++i) {
+        window[i] = noise();
+        if (i % 1600 < 8 && (i < lullFrom || i >= lullTo)) window[i] += 0.9f;
+    }
+    const int cut = choice.cutBack(window, spf, fr);
+    EXPECT_GE(cut, 4);
+    EXPECT_LE(cut, 13);
+    // A window too short to cut is left alone.
+    EXPECT_EQ(0,
+              choice.cutBack(std::vector<float>(window.begin(), window.begin() + 20000), spf, fr));
+}
+
+TEST(Session, SeamAwareSessionsCutAndChooseWithinBoundsAndRegenerateExactly) {
+    auto& engine = embedded();
+    Recipe plain = sessionRecipe(60);
+    plain.windowSeconds = 16; // seams near 16, 26.6, 37.3, 48 s
+    Recipe chosen = plain;
+    chosen.seamCandidates = 4;
+    const auto a = engine.generate(plain);
+    const auto b = engine.generate(chosen);
+    ASSERT_EQ(a.frames, b.frames);
+    const WindowPlan plan = WindowPlan::of(*engine.impl().family, chosen);
+    // The first window is the same up to its cut (at most kMaxCutSeconds before its end);
+    // the next window's opening starts there.
+    const int maxCut = static_cast<int>(std::lround(SeamChoice::kMaxCutSeconds * 25));
+    int firstDifferent = 0;
+    const auto same = [&](int f) {
+        for (int k = 0; k < a.numCodebooks; ++k)
+            if (a.codes[std::size_t(k) * a.frames + f] != b.codes[std::size_t(k) * b.frames + f])
+                return false;
+        return true;
+    };
+    while (firstDifferent < a.frames && same(firstDifferent))
+        ++firstDifferent;
+    EXPECT_GE(firstDifferent, plan.window - maxCut);
+    EXPECT_LE(firstDifferent, plan.window + 2); // a chance match of a frame or two at most
+    EXPECT_EQ(a.audio.samples.size(), b.audio.samples.size()); // one continuous stream
+    std::cout << "  first seam at frame " << firstDifferent << " (window " << plan.window << "); "
+              << b.recipe.reseeds.size() << " window(s) kept another seed\n";
+    // The recipe says how many were tried and which seeds were kept; it regenerates exactly.
+    const std::string json = b.recipe.toJson();
+    EXPECT_NE(std::string::npos, json.find("\"seam_candidates\": 4"));
+    EXPECT_EQ(std::string::npos, a.recipe.toJson().find("seam_candidates"));
+    const Recipe back = Recipe::fromJson(json);
+    EXPECT_EQ(4, back.seamCandidates);
+    EXPECT_EQ(b.codes, engine.generate(back).codes);
+    Recipe bad = back;
+    bad.seamCandidates = 17;
+    EXPECT_THROW(Recipe::fromJson(bad.toJson(), "r.json"), std::runtime_error);
+}
+
+TEST(Session, MoodWordsFollowThePathWindowByWindow) {
+    auto& engine = embedded();
+    Recipe r = sessionRecipe(45);
+    r.windowSeconds = 16;
+    r.prompt = "{word} piano piece";
+    const std::string early = promptWithMood(r, 0, 8), late = promptWithMood(r, 40, 40);
+    EXPECT_EQ(std::string::npos, early.find("{word}"));
+    EXPECT_NE(early, late); // aroused at the start, calm at the end of the calming path
+    EXPECT_EQ(withMoodWord("{word} and {word}", 5, 8),
+              withMoodWord("{word}", 5, 8) + " and " + withMoodWord("{word}", 5, 8));
+    EXPECT_EQ("no placeholder", withMoodWord("no placeholder", 5, 8));
+    // The same session written as explicit prompt changes, one per window at the window's
+    // middle target, gives the same codes.
+    const WindowPlan plan = WindowPlan::of(*engine.impl().family, r);
+    const double fr = engine.info().frameRate;
+    Recipe spelled = r;
+    spelled.prompt = promptWithMood(r, 0, plan.window / 2.0 / fr);
+    for (int start = plan.window; start < plan.totalNewFrames; start += plan.stride) {
+        const int n = std::min(plan.stride, plan.totalNewFrames - start);
+        spelled.promptChanges.push_back(
+            {start / fr,
+             withMoodWord("{word} piano piece", r.emotionPath.at((start + n / 2.0) / fr).first,
+                          r.emotionPath.at((start + n / 2.0) / fr).second)});
+    }
+    EXPECT_EQ(engine.generate(spelled).codes, engine.generate(r).codes);
+    // Without a valence/arousal target the placeholder has nothing to name.
+    Recipe none;
+    none.prompt = "{word} piano piece";
+    none.seconds = 1;
+    try {
+        engine.generate(none);
+        FAIL() << "a mood word without a target was accepted";
+    } catch (const EngineError& e) {
+        EXPECT_NE(std::string::npos, std::string(e.what()).find("{word}"));
     }
 }

@@ -47,6 +47,29 @@ class ClipLibraryPanelTest : public QObject {
         QCOMPARE(panel.list()->topLevelItem(1)->text(2), QString("6.0, 4.0"));
     }
 
+    void aSessionHasItsIconLengthAndPath() {
+        QTemporaryDir dir;
+        ClipLibrary lib(dir.path().toStdString());
+        lib.add(tone(0.1), recipe("clip", 1));
+        Recipe s;
+        s.prompt = "{word} piano piece";
+        s.seconds = 125;
+        s.windowSeconds = 40.8;
+        s.emotionPath = VaPath::iso({5, 8}, {6, 2}, 100, 25);
+        lib.add(tone(125), s);
+        ClipLibraryPanel panel(&lib);
+        QTreeWidgetItem* session = panel.list()->topLevelItem(0);
+        QTreeWidgetItem* clip = panel.list()->topLevelItem(1);
+        QVERIFY(session->data(0, ClipLibraryPanel::kSessionRole).toBool());
+        QVERIFY(!clip->data(0, ClipLibraryPanel::kSessionRole).toBool());
+        QVERIFY(!session->icon(0).isNull());
+        QVERIFY(clip->icon(0).isNull());
+        QCOMPARE(session->text(1), QString("2:05"));
+        QCOMPARE(clip->text(1), QString("0.1 s"));
+        QCOMPARE(session->text(2), QString("5.0, 8.0 → 6.0, 2.0"));
+        QVERIFY(session->toolTip(0).startsWith("Session"));
+    }
+
     void renameAndDeletePersist() {
         QTemporaryDir dir;
         std::string keep, drop;

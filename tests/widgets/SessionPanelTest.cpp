@@ -191,6 +191,76 @@ class SessionPanelTest : public QObject {
         QVERIFY(!rig.panel.cancelButton()->isEnabled());
     }
 
+    void genreSegmentsAreDrawnOnTheThirdLaneAndSteerTheirRange() {
+        Rig rig;
+        rig.panel.minutesBox()->setValue(10);
+        rig.panel.applyPreset();
+        SessionTimeline* t = rig.panel.timeline();
+        // Without genre vectors the lane paints nothing and the chooser is off.
+        QVERIFY(!rig.panel.genreBox()->isEnabled());
+        const QRectF lane = t->laneRect(SessionTimeline::Lane::Genre);
+        QVERIFY(lane.top() > t->laneRect(SessionTimeline::Lane::Arousal).bottom());
+        const auto onLane = [&](double seconds) {
+            return QPoint(int(std::lround(t->timeToX(seconds))), int(lane.center().y()));
+        };
+        QTest::mousePress(t, Qt::LeftButton, {}, onLane(60));
+        QTest::mouseRelease(t, Qt::LeftButton, {}, onLane(200));
+        QVERIFY(t->genreSegments().isEmpty());
+
+        rig.panel.setGenreVectors(
+            {{"jazz", "/vectors/jazz.safetensors", 2}, {"rock", "/vectors/rock.safetensors", 3}});
+        QVERIFY(rig.panel.genreBox()->isEnabled());
+        rig.panel.genreBox()->setCurrentIndex(rig.panel.genreBox()->findText("rock"));
+        QSignalSpy changed(t, &SessionTimeline::genreSegmentsChanged);
+        // A drag across the lane adds one block, snapped to whole seconds.
+        QTest::mousePress(t, Qt::LeftButton, {}, onLane(60));
+        QMouseEvent move(QEvent::MouseMove, onLane(120), t->mapToGlobal(onLane(120)), Qt::NoButton,
+                         Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(t, &move);
+        QTest::mouseRelease(t, Qt::LeftButton, {}, onLane(200));
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(t->genreSegments().size(), 1);
+        auto g = t->genreSegments()[0];
+        QCOMPARE(g.genre, QString("rock"));
+        QCOMPARE(g.fromSeconds, std::round(g.fromSeconds));
+        QVERIFY(std::abs(g.fromSeconds - 60) <= 1.0 && std::abs(g.toSeconds - 200) <= 1.0);
+        // A second drag that runs into it stops at its edge: blocks never overlap.
+        rig.panel.genreBox()->setCurrentIndex(rig.panel.genreBox()->findText("jazz"));
+        QTest::mousePress(t, Qt::LeftButton, {}, onLane(300));
+        QTest::mouseRelease(t, Qt::LeftButton, {}, onLane(100));
+        QCOMPARE(t->genreSegments().size(), 2);
+        QCOMPARE(t->genreSegments()[1].fromSeconds, t->genreSegments()[0].toSeconds);
+        QCOMPARE(t->genreSegments()[1].genre, QString("jazz"));
+        // Clicking a block gives it the current genre; the right button deletes it.
+        QTest::mouseClick(t, Qt::LeftButton, {}, onLane(100));
+        QCOMPARE(t->genreSegments()[0].genre, QString("jazz"));
+        QTest::mouseClick(t, Qt::RightButton, {}, onLane(250));
+        QCOMPARE(t->genreSegments().size(), 1);
+        QCOMPARE(changed.count(), 4);
+
+        // The recipe steers each block's range towards its genre's vector.
+        rig.panel.genreStrengthBox()->setValue(0.7);
+        const Recipe r = rig.panel.sessionRecipe();
+        QCOMPARE(r.steering.size(), std::size_t(1));
+        const SteeringSpec& s = r.steering[0];
+        QCOMPARE(s.label, std::string("jazz"));
+        QCOMPARE(s.vectorPath, std::string("/vectors/jazz.safetensors"));
+        QCOMPARE(s.layer, 2);
+        QCOMPARE(s.alpha, 0.7);
+        QVERIFY(s.fromSeconds && s.toSeconds);
+        QCOMPARE(*s.fromSeconds, t->genreSegments()[0].fromSeconds);
+        QCOMPARE(*s.toSeconds, t->genreSegments()[0].toSeconds);
+        QCOMPARE(r.seamCandidates, Recipe::kSessionSeamCandidates);
+        // A block whose genre the model has no vector for is refused with its name.
+        rig.panel.setGenreVectors({{"rock", "/vectors/rock.safetensors", 3}});
+        try {
+            (void)rig.panel.sessionRecipe();
+            QFAIL("a genre without a vector was accepted");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY(QString(e.what()).contains("jazz"));
+        }
+    }
+
     void fallingBehindRealTimeIsShown() {
         // Slower than real time once settled, or playback reaching the audio made.
         QVERIFY(SessionPanel::behindRealTime(0.8, 5000, false, 0, 40));

@@ -2,13 +2,19 @@
 
 #include <QGridLayout>
 #include <QHeaderView>
+#include <QIcon>
 #include <QLabel>
 #include <QMessageBox>
+#include <QPainter>
+#include <QPixmap>
 #include <QPlainTextEdit>
+#include <QPolygonF>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace moodsteer::widgets {
 
@@ -16,6 +22,47 @@ namespace {
 enum Column { Name, Length, Target, Predicted, Seed };
 QString va(std::optional<double> v, std::optional<double> a) {
     return v && a ? QStringLiteral("%1, %2").arg(*v, 0, 'f', 1).arg(*a, 0, 'f', 1) : QString("–");
+}
+
+/// A session: windowed generation that follows an emotion path.
+bool isSession(const Recipe& r) {
+    return r.windowSeconds > 0 && !r.emotionPath.empty();
+}
+
+/// The target: one point, or a path's first and last keyframes.
+QString target(const Recipe& r) {
+    if (r.emotionPath.empty()) return va(r.valence, r.arousal);
+    const auto& k = r.emotionPath.keyframes();
+    const QString first = va(k.front().valence, k.front().arousal);
+    return k.size() == 1 ? first
+                         : first + QStringLiteral(" → ") + va(k.back().valence, k.back().arousal);
+}
+
+QString length(double seconds, bool session) {
+    if (!session) return QStringLiteral("%1 s").arg(seconds, 0, 'f', 1);
+    const int s = static_cast<int>(std::lround(seconds));
+    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+
+/// The session icon: an emotion path falling across a timeline (drawn, so it follows the
+/// palette's size and needs no image file).
+QIcon sessionIcon() {
+    static const QIcon icon = [] {
+        QPixmap pm(32, 32);
+        pm.fill(Qt::transparent);
+        QPainter p(&pm);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(Qt::NoPen);
+        p.setBrush(QColor(0x2b, 0x4c, 0x7e));
+        p.drawRoundedRect(QRectF(1, 1, 30, 30), 6, 6);
+        p.setPen(QPen(QColor(0xd6, 0x27, 0x28), 3, Qt::SolidLine, Qt::RoundCap));
+        p.drawPolyline(QPolygonF({{6, 8}, {14, 12}, {22, 22}, {27, 23}}));
+        p.setPen(QPen(QColor(0xf0, 0xf0, 0xf0), 2));
+        for (int x : {8, 14, 20, 26})
+            p.drawLine(QPointF(x, 26), QPointF(x, 28));
+        return QIcon(pm);
+    }();
+    return icon;
 }
 } // namespace
 
@@ -128,11 +175,17 @@ void ClipLibraryPanel::refresh() {
             item->setFlags(item->flags() | Qt::ItemIsEditable);
             item->setData(Name, Qt::UserRole, QString::fromStdString(it->id));
             item->setText(Name, QString::fromStdString(it->name));
-            item->setText(Length, QStringLiteral("%1 s").arg(it->seconds, 0, 'f', 1));
-            item->setText(Target, va(it->recipe.valence, it->recipe.arousal));
+            const bool session = isSession(it->recipe);
+            if (session) {
+                item->setIcon(Name, sessionIcon());
+                item->setData(Name, kSessionRole, true);
+            }
+            item->setText(Length, length(it->seconds, session));
+            item->setText(Target, target(it->recipe));
             item->setText(Predicted, va(it->predictedValence, it->predictedArousal));
             item->setText(Seed, QString::number(it->recipe.seed));
-            item->setToolTip(Name, QString::fromStdString(it->recipe.prompt));
+            item->setToolTip(Name, (session ? tr("Session: ") : QString()) +
+                                       QString::fromStdString(it->recipe.prompt));
         }
     }
     for (int c = Length; c <= Seed; ++c)

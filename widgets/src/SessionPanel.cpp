@@ -17,6 +17,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace moodsteer::widgets {
@@ -67,9 +68,19 @@ SessionPanel::SessionPanel(EngineClient* engine, GenerationController* controlle
     smooth_->setToolTip(tr("Monotone-cubic interpolation between keyframes (else straight lines)"));
     applyPreset_ = new QPushButton(tr("Apply preset"));
     prompt_ = new QLineEdit;
-    prompt_->setPlaceholderText(tr("Prompt, constant over the session (optional)"));
+    prompt_->setPlaceholderText(
+        tr("Prompt (optional); {word} becomes the mood word of the path, window by window"));
     seed_ = new QSpinBox;
     seed_->setRange(0, 2147483647);
+    genre_ = new QComboBox;
+    genre_->setToolTip(tr("The genre a drag on the timeline's genre lane (G) paints"));
+    genre_->setEnabled(false);
+    genreAlpha_ = new QDoubleSpinBox;
+    genreAlpha_->setRange(0.05, 1.0);
+    genreAlpha_->setSingleStep(0.05);
+    genreAlpha_->setDecimals(2);
+    genreAlpha_->setValue(0.5);
+    genreAlpha_->setToolTip(tr("Steering strength of the genre segments (alpha)"));
     generate_ = new QPushButton(tr("Generate session"));
     generate_->setEnabled(false);
     generate_->setToolTip(tr("Load a model first"));
@@ -109,6 +120,12 @@ SessionPanel::SessionPanel(EngineClient* engine, GenerationController* controlle
     form->addRow(tr("Preset"), presetRow);
     form->addRow(tr("Length"), lengthRow);
     form->addRow(tr("Prompt"), prompt_);
+    auto* genreRow = new QHBoxLayout;
+    genreRow->addWidget(genre_, 1);
+    genreRow->addWidget(new QLabel(tr("strength")));
+    genreRow->addWidget(genreAlpha_);
+    genreRow->addWidget(new QLabel(tr("drag on the G lane to add a segment")), 2);
+    form->addRow(tr("Genre lane"), genreRow);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(generate_);
     buttons->addWidget(cancel_);
@@ -136,6 +153,8 @@ SessionPanel::SessionPanel(EngineClient* engine, GenerationController* controlle
         publishPath();
     });
     connect(timeline_, &SessionTimeline::pathChanged, this, &SessionPanel::publishPath);
+    connect(genre_, &QComboBox::currentIndexChanged, this,
+            [this] { timeline_->setCurrentGenre(genre_->currentText()); });
     connect(timeline_, &SessionTimeline::seekRequested, this, [this](double seconds) {
         if (player_ && sessionSeconds_ > 0 &&
             std::abs(player_->duration() - sessionSeconds_) < 0.05)
@@ -167,6 +186,20 @@ void SessionPanel::setModelInfo(const ModelInfo& info, const QString& modelId) {
                                  : tr("This model reports no window length"));
     if (!info.hasAvEncoder)
         status_->setText(tr("This model has no emotion (AV) conditioning: a session needs it."));
+}
+
+void SessionPanel::setGenreVectors(const QVector<GenreSteeringPanel::Vector>& vectors) {
+    genreVectors_ = vectors;
+    const QString keep = genre_->currentText();
+    genre_->clear();
+    for (const auto& v : vectors)
+        genre_->addItem(v.label);
+    genre_->setEnabled(!vectors.isEmpty());
+    if (vectors.isEmpty())
+        genre_->setToolTip(tr("No genre vectors for this model (load them in Genre steering)"));
+    const int again = genre_->findText(keep);
+    if (again >= 0) genre_->setCurrentIndex(again);
+    timeline_->setCurrentGenre(genre_->currentText());
 }
 
 void SessionPanel::onPresetChosen() {
@@ -229,6 +262,24 @@ Recipe SessionPanel::sessionRecipe() const {
     } else {
         r.prompt = text.toStdString();
     }
+    for (const auto& segment : timeline_->genreSegments()) {
+        if (segment.fromSeconds >= r.seconds) continue; // beyond the session's end
+        const auto vector = std::find_if(
+            genreVectors_.begin(), genreVectors_.end(),
+            [&](const GenreSteeringPanel::Vector& v) { return v.label == segment.genre; });
+        if (vector == genreVectors_.end())
+            throw std::invalid_argument("the genre segment '" + segment.genre.toStdString() +
+                                        "' has no steering vector for this model");
+        SteeringSpec spec;
+        spec.vectorPath = vector->path.toStdString();
+        spec.label = segment.genre.toStdString();
+        spec.layer = vector->layer;
+        spec.alpha = genreAlpha_->value();
+        spec.fromSeconds = segment.fromSeconds;
+        spec.toSeconds = std::min(segment.toSeconds, r.seconds);
+        r.steering.push_back(std::move(spec));
+    }
+    r.seamCandidates = Recipe::kSessionSeamCandidates;
     if (info_) {
         r.guidance = info_->defaultGuidance;
         r.windowSeconds = info_->maxFrames / info_->frameRate;

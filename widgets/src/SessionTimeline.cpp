@@ -1,5 +1,6 @@
 #include "widgets/SessionTimeline.h"
 
+#include <QHash>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -37,7 +38,8 @@ SessionTimeline::SessionTimeline(QWidget* parent) : QWidget(parent) {
     setMouseTracking(false);
     setFocusPolicy(Qt::ClickFocus);
     setToolTip(tr("Click a lane to add a keyframe, drag to move it, right-click to delete it. "
-                  "Click the ruler to seek."));
+                  "Drag on the genre lane (G) to steer a stretch towards the chosen genre; "
+                  "right-click a block to delete it. Click the ruler to seek."));
 }
 
 void SessionTimeline::setTotalSeconds(double seconds) {
@@ -79,9 +81,73 @@ void SessionTimeline::setPlayhead(double seconds) {
 
 QRectF SessionTimeline::laneRect(Lane lane) const {
     const double top = kRulerHeight;
-    const double h = (height() - top - kLaneGap - 2) / 2.0;
+    const double left = kLeftMargin, w = std::max(1.0, width() - kLeftMargin - 8.0);
+    if (lane == Lane::Genre)
+        return {left, std::max(top, height() - 2.0 - kGenreLaneHeight), w,
+                double(kGenreLaneHeight)};
+    const double h = (height() - top - 2 * kLaneGap - kGenreLaneHeight - 2) / 2.0;
     const double y = lane == Lane::Valence ? top : top + h + kLaneGap;
-    return {double(kLeftMargin), y, std::max(1.0, width() - kLeftMargin - 8.0), std::max(1.0, h)};
+    return {left, y, w, std::max(1.0, h)};
+}
+
+void SessionTimeline::setGenreSegments(const QVector<GenreSegment>& segments) {
+    QVector<GenreSegment> sorted = segments;
+    std::sort(sorted.begin(), sorted.end(), [](const GenreSegment& a, const GenreSegment& b) {
+        return a.fromSeconds < b.fromSeconds;
+    });
+    segments_.clear();
+    for (const GenreSegment& g : sorted)
+        if (g.toSeconds > g.fromSeconds && !g.genre.isEmpty() &&
+            (segments_.isEmpty() || g.fromSeconds >= segments_.back().toSeconds))
+            segments_.append(g);
+    update();
+}
+
+QColor SessionTimeline::genreColour(const QString& genre) {
+    if (genre == "classical") return QColor(0x8c, 0x6d, 0xc8);
+    if (genre == "electronic") return QColor(0x17, 0xbe, 0xcf);
+    if (genre == "jazz") return QColor(0xe3, 0x9b, 0x2d);
+    if (genre == "rock") return QColor(0xc4, 0x3c, 0x3c);
+    return QColor::fromHsv(static_cast<int>(qHash(genre) % 360), 140, 200);
+}
+
+int SessionTimeline::segmentAt(double seconds) const {
+    for (int i = 0; i < segments_.size(); ++i)
+        if (seconds >= segments_[i].fromSeconds && seconds < segments_[i].toSeconds) return i;
+    return -1;
+}
+
+std::pair<double, double> SessionTimeline::freeAround(double seconds) const {
+    double lo = 0, hi = total_;
+    for (const GenreSegment& g : segments_) {
+        if (g.toSeconds <= seconds) lo = std::max(lo, g.toSeconds);
+        if (g.fromSeconds > seconds) hi = std::min(hi, g.fromSeconds);
+    }
+    return {lo, hi};
+}
+
+void SessionTimeline::genrePress(QMouseEvent* e) {
+    const double t = xToTime(e->position().x());
+    const int hit = segmentAt(t);
+    if (e->button() == Qt::RightButton) {
+        if (hit >= 0) {
+            segments_.removeAt(hit);
+            update();
+            emit genreSegmentsChanged();
+        }
+        return;
+    }
+    if (e->button() != Qt::LeftButton || currentGenre_.isEmpty()) return;
+    if (hit >= 0) { // a click gives the block the current genre
+        if (segments_[hit].genre != currentGenre_) {
+            segments_[hit].genre = currentGenre_;
+            update();
+            emit genreSegmentsChanged();
+        }
+        return;
+    }
+    genreDragFrom_ = genreDragTo_ = std::round(t);
+    genreDragPress_ = t;
 }
 
 double SessionTimeline::timeToX(double seconds) const {
@@ -135,6 +201,10 @@ void SessionTimeline::mousePressEvent(QMouseEvent* e) {
         if (e->button() == Qt::LeftButton) emit seekRequested(xToTime(pos.x()));
         return;
     }
+    if (laneRect(Lane::Genre).contains(pos)) {
+        genrePress(e);
+        return;
+    }
     Lane lane;
     if (laneRect(Lane::Valence).adjusted(0, -kHitPixels, 0, kHitPixels / 2).contains(pos))
         lane = Lane::Valence;
@@ -178,12 +248,35 @@ void SessionTimeline::mousePressEvent(QMouseEvent* e) {
 }
 
 void SessionTimeline::mouseMoveEvent(QMouseEvent* e) {
+    if (genreDragFrom_ >= 0) {
+        genreDragTo_ = std::round(xToTime(e->position().x()));
+        update();
+        return;
+    }
     if (dragIndex_ < 0) return;
     const QPointF pos = e->position();
     moveKeyframe(dragIndex_, xToTime(pos.x()), yToValue(pos.y(), dragLane_), dragLane_);
 }
 
 void SessionTimeline::mouseReleaseEvent(QMouseEvent* e) {
+    if (genreDragFrom_ >= 0) {
+        // The block spans the drag, cut to the free stretch where it started (no overlap).
+        const double to = std::round(xToTime(e->position().x()));
+        const auto [lo, hi] = freeAround(genreDragPress_);
+        const double from = std::clamp(std::min(genreDragFrom_, to), lo, hi);
+        const double end = std::clamp(std::max(genreDragFrom_, to), lo, hi);
+        genreDragFrom_ = genreDragTo_ = -1;
+        if (end - from >= 1.0) {
+            segments_.append({from, end, currentGenre_});
+            std::sort(segments_.begin(), segments_.end(),
+                      [](const GenreSegment& a, const GenreSegment& b) {
+                          return a.fromSeconds < b.fromSeconds;
+                      });
+            emit genreSegmentsChanged();
+        }
+        update();
+        return;
+    }
     if (dragIndex_ < 0) return;
     const QPointF pos = e->position();
     moveKeyframe(dragIndex_, xToTime(pos.x()), yToValue(pos.y(), dragLane_), dragLane_);
@@ -237,6 +330,32 @@ void SessionTimeline::paintLane(QPainter& p, Lane lane) const {
     p.setBrush(Qt::NoBrush);
 }
 
+void SessionTimeline::paintGenreLane(QPainter& p) const {
+    const QRectF r = laneRect(Lane::Genre);
+    p.fillRect(r, palette().base());
+    p.setPen(palette().text().color());
+    p.drawText(QRectF(0, r.top(), kLeftMargin - 4, r.height()), Qt::AlignRight | Qt::AlignVCenter,
+               tr("G"));
+    const auto block = [&](double from, double to, const QString& genre, bool preview) {
+        const QRectF b(timeToX(std::min(from, total_)), r.top() + 2,
+                       timeToX(std::min(to, total_)) - timeToX(std::min(from, total_)),
+                       r.height() - 4);
+        QColor c = genreColour(genre);
+        if (preview) c.setAlpha(110);
+        p.fillRect(b, c);
+        p.setPen(QPen(c.darker(140), 1));
+        p.drawRect(b);
+        p.setPen(palette().text().color());
+        p.drawText(b.adjusted(3, 0, -2, 0), Qt::AlignLeft | Qt::AlignVCenter,
+                   p.fontMetrics().elidedText(genre, Qt::ElideRight, int(b.width()) - 4));
+    };
+    for (const GenreSegment& g : segments_)
+        if (g.fromSeconds < total_) block(g.fromSeconds, g.toSeconds, g.genre, false);
+    if (genreDragFrom_ >= 0)
+        block(std::min(genreDragFrom_, genreDragTo_), std::max(genreDragFrom_, genreDragTo_),
+              currentGenre_, true);
+}
+
 void SessionTimeline::paintEvent(QPaintEvent*) {
     QPainter p(this);
     p.fillRect(rect(), palette().window());
@@ -250,10 +369,11 @@ void SessionTimeline::paintEvent(QPaintEvent*) {
     }
     paintLane(p, Lane::Valence);
     paintLane(p, Lane::Arousal);
+    paintGenreLane(p);
     if (playhead_ >= 0 && playhead_ <= total_) {
         const double x = timeToX(playhead_);
         p.setPen(QPen(QColor(0x20, 0x20, 0x20), 1.5));
-        p.drawLine(QPointF(x, 0), QPointF(x, laneRect(Lane::Arousal).bottom()));
+        p.drawLine(QPointF(x, 0), QPointF(x, laneRect(Lane::Genre).bottom()));
     }
 }
 

@@ -6,7 +6,6 @@
 #include "core/engine/MusicEngine.h"
 #include "core/session/VaPath.h"
 
-#include <kiss_fftr.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -116,72 +115,6 @@ double spearmanCorrelation(std::span<const double> a, std::span<const double> b)
     return pearsonCorrelation(ra, rb);
 }
 
-struct SpectralFlux::Fft {
-    kiss_fftr_cfg cfg = kiss_fftr_alloc(kFrame, 0, nullptr, nullptr);
-    std::vector<float> window = std::vector<float>(kFrame);
-    std::vector<float> frame = std::vector<float>(kFrame);
-    std::vector<kiss_fft_cpx> spectrum = std::vector<kiss_fft_cpx>(kFrame / 2 + 1);
-    Fft() {
-        for (int i = 0; i < kFrame; ++i)
-            window[i] = float(0.5 - 0.5 * std::cos(2 * M_PI * i / kFrame));
-    }
-    ~Fft() { kiss_fftr_free(cfg); }
-};
-
-SpectralFlux::SpectralFlux() : fft_(std::make_unique<Fft>()) {}
-SpectralFlux::~SpectralFlux() = default;
-
-void SpectralFlux::push(const float* samples, std::size_t count) {
-    pending_.insert(pending_.end(), samples, samples + count);
-    std::size_t at = 0;
-    while (pending_.size() - at >= std::size_t(kFrame)) {
-        for (int i = 0; i < kFrame; ++i)
-            fft_->frame[i] = pending_[at + i] * fft_->window[i];
-        kiss_fftr(fft_->cfg, fft_->frame.data(), fft_->spectrum.data());
-        std::vector<double> magnitude(fft_->spectrum.size());
-        for (std::size_t k = 0; k < magnitude.size(); ++k)
-            magnitude[k] = std::hypot(fft_->spectrum[k].r, fft_->spectrum[k].i);
-        double f = 0;
-        if (!previous_.empty())
-            for (std::size_t k = 0; k < magnitude.size(); ++k)
-                f += std::max(0.0, magnitude[k] - previous_[k]);
-        flux_.push_back(f); // the first frame has nothing before it: 0
-        previous_ = std::move(magnitude);
-        at += kHop;
-    }
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(at));
-}
-
-std::pair<double, double> SpectralFlux::seamScore(const std::vector<std::size_t>& seams) const {
-    if (seams.empty() || flux_.size() < 8) return {0, 0};
-    // Frames whose span contains the seam: hops h with h*kHop <= seam < h*kHop + kFrame.
-    const auto near = [&](std::size_t hop, std::size_t seam, std::size_t margin) {
-        const std::size_t start = hop * kHop;
-        return start <= seam + margin * kHop && seam < start + kFrame + margin * kHop;
-    };
-    std::vector<double> inside;
-    for (std::size_t h = 1; h < flux_.size(); ++h) {
-        bool close = false;
-        for (std::size_t s : seams)
-            close = close || near(h, s, 2);
-        if (!close) inside.push_back(flux_[h]);
-    }
-    if (inside.empty()) return {0, 0};
-    std::nth_element(inside.begin(), inside.begin() + inside.size() / 2, inside.end());
-    const double median = std::max(1e-12, inside[inside.size() / 2]);
-    double sum = 0, most = 0;
-    int counted = 0;
-    for (std::size_t s : seams) {
-        double at = 0;
-        for (std::size_t h = 1; h < flux_.size(); ++h)
-            if (near(h, s, 0)) at = std::max(at, flux_[h]);
-        sum += at / median;
-        most = std::max(most, at / median);
-        ++counted;
-    }
-    return {sum / counted, most};
-}
-
 std::pair<double, double> barRepetition(const std::vector<std::int64_t>& codes, int K, int frames,
                                         const std::vector<int>& windowStarts, int barFrames) {
     if (barFrames < 1 || frames < 2 * barFrames) return {0, 0};
@@ -243,6 +176,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.guidance = info.defaultGuidance;
     r.windowSeconds = o.windowSeconds > 0 ? o.windowSeconds : info.maxFrames / info.frameRate;
     r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
+    r.seamCandidates = o.seamCandidates;
 
     // Blocks of the stream go to the emotion head as they complete; flux runs on every chunk.
     SpectralFlux flux;
@@ -306,6 +240,20 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     if (mta.size() >= 2) rep.arousalSpearman = spearmanCorrelation(mta, mpa);
     std::tie(rep.seamScore, rep.seamScoreMax) = flux.seamScore(seams);
     rep.seams = static_cast<int>(seams.size());
+    rep.seamScores = flux.seamScores(seams);
+    for (std::size_t s : seams)
+        rep.seamSeconds.push_back(double(s) / info.sampleRate);
+    {
+        std::vector<std::size_t> bounds{0};
+        bounds.insert(bounds.end(), seams.begin(), seams.end());
+        bounds.push_back(static_cast<std::size_t>(rep.embedded.audioSeconds * info.sampleRate));
+        std::vector<std::size_t> middles;
+        for (std::size_t i = 1; i < bounds.size(); ++i)
+            middles.push_back((bounds[i - 1] + bounds[i]) / 2);
+        const auto inside = flux.scoresAt(middles, seams);
+        for (double x : inside)
+            rep.insideScore += x / inside.size();
+    }
     std::vector<int> starts{0};
     for (std::size_t s : seams)
         starts.push_back(static_cast<int>(s / (info.sampleRate / info.frameRate)));
@@ -347,7 +295,12 @@ std::string SessionBenchReport::toJson() const {
         b.push_back({x.startSeconds, x.endSeconds, x.target.valence, x.target.arousal,
                      x.predicted.valence, x.predicted.arousal});
     j["emotion"]["block_start_end_target_va_predicted_va"] = b;
-    j["seams"] = {{"count", seams}, {"score_mean", seamScore}, {"score_max", seamScoreMax}};
+    j["seams"] = {{"count", seams},
+                  {"score_mean", seamScore},
+                  {"score_max", seamScoreMax},
+                  {"scores", seamScores},
+                  {"seconds", seamSeconds},
+                  {"window_middle_score_mean", insideScore}};
     j["bar_repetition"] = {
         {"bars", bars}, {"within_window", barRepeatWithin}, {"across_windows", barRepeatAcross}};
     if (musicgen) j["musicgen"] = speedJson(*musicgen);
@@ -377,10 +330,11 @@ std::string SessionBenchReport::toTable() const {
                   arousalSpearman);
     out << line;
     std::snprintf(line, sizeof line,
-                  "seams: %d, flux score mean %.2f max %.2f; bars repeating within a window "
+                  "seams: %d, flux score mean %.2f max %.2f (the middle of a window: %.2f); "
+                  "bars repeating within a window "
                   "%.1f %%, across windows %.1f %% (%d bars of 2 s)\n",
-                  seams, seamScore, seamScoreMax, barRepeatWithin * 100, barRepeatAcross * 100,
-                  bars);
+                  seams, seamScore, seamScoreMax, insideScore, barRepeatWithin * 100,
+                  barRepeatAcross * 100, bars);
     out << line;
     if (musicgen) speed(*musicgen);
     return out.str();

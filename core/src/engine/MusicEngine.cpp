@@ -5,6 +5,7 @@
 #include "core/io/CodesFile.h"
 #include "core/io/Resources.h"
 #include "core/io/Version.h"
+#include "core/session/MoodWords.h"
 #include "core/steering/SteeringPlan.h"
 #include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
@@ -265,6 +266,13 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
     WindowRequest request;
     request.recipe = &recipe;
     request.newFrames = framesFor(recipe);
+    // "{word}" in the prompt: the mood word of the target at the clip's middle.
+    Recipe withMood;
+    if (hasMoodWord(recipe.prompt)) {
+        withMood = recipe;
+        withMood.prompt = promptWithMood(recipe, 0, request.newFrames / 2.0 / info.frameRate);
+        request.recipe = &withMood;
+    }
     request.totalFrames = request.newFrames;
     request.seed = recipe.seed;
     auto window = static_cast<MusicgenFamily&>(*family).beginWindow(request, observer, beforeStep);

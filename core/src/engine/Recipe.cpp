@@ -127,6 +127,7 @@ std::string Recipe::toJson(int indent) const {
             changes.push_back({{"time", c.time}, {"prompt", c.prompt}});
         j["prompt_changes"] = changes;
     }
+    if (seamCandidates > 1) j["seam_candidates"] = seamCandidates;
     if (!precision.empty()) j["precision"] = precision;
     if (!modelRevision.empty()) j["model_revision"] = modelRevision;
     if (!modelHash.empty()) j["model_hash"] = modelHash;
@@ -256,6 +257,7 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
             r.reseeds.push_back(w);
         }
     }
+    f.integer("seam_candidates", r.seamCandidates, 1, L::kMaxSeamCandidates);
     f.read("continue_from", r.continueFrom, "a string");
     f.read("incomplete", r.incomplete, "true or false");
     if (const json* pc = f.find("prompt_changes")) {

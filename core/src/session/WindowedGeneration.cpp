@@ -1,6 +1,8 @@
 #include "session/WindowedGeneration.h"
 
 #include "core/io/Version.h"
+#include "core/session/MoodWords.h"
+#include "session/SeamChoice.h"
 #include "session/WindowGuard.h"
 
 #include <algorithm>
@@ -102,9 +104,12 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
     result.recipe.strideSeconds = plan.stride / info.frameRate;
     result.recipe.reseeds.clear();
     double audioSeconds = 0;
+    SeamChoice seams(codec.sampleRate());
+    const int candidates = std::max(1, recipe.seamCandidates);
     const auto emit = [&](const std::vector<float>& chunk) {
         if (chunk.empty()) return;
         audioSeconds += double(chunk.size()) / codec.sampleRate();
+        if (candidates > 1) seams.heard(chunk.data(), chunk.size());
         if (cb.keepAudio)
             result.audio.samples.insert(result.audio.samples.end(), chunk.begin(), chunk.end());
         if (cb.onAudio) cb.onAudio(chunk.data(), chunk.size());
@@ -122,23 +127,27 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             const int ctx = std::min(stream.frames, plan.context());
             WindowRequest req;
             req.recipe = &recipe;
-            // A prompt change takes over at the first window starting at or after its time.
-            Recipe withPrompt;
-            if (!recipe.promptChanges.empty()) {
-                const std::string text = recipe.promptAt(made / info.frameRate);
-                if (text != recipe.prompt) {
-                    withPrompt = recipe;
-                    withPrompt.prompt = text;
-                    withPrompt.promptIds.clear(); // the change is text
-                    req.recipe = &withPrompt;
-                }
-            }
             req.context = stream.slice(stream.frames - ctx, stream.frames);
             req.newFrames = std::min(plan.window - ctx, plan.totalNewFrames - made);
+            // A prompt change takes over at the first window starting at or after its time; a
+            // "{word}" in the prompt becomes the mood word of the target at the window's middle.
+            Recipe withPrompt;
+            const std::string text = promptWithMood(recipe, made / info.frameRate,
+                                                    (made + req.newFrames / 2.0) / info.frameRate);
+            if (text != recipe.prompt) {
+                withPrompt = recipe;
+                withPrompt.prompt = text;
+                withPrompt.promptIds.clear(); // the change is text
+                req.recipe = &withPrompt;
+            }
             req.startFrame = made;
             req.totalFrames = plan.totalNewFrames;
             const bool replay = recorded.count(w) > 0;
-            const std::uint64_t first = replay ? recorded[w] : windowSeed(recipe.seed, w);
+            std::uint64_t first = replay ? recorded[w] : windowSeed(recipe.seed, w);
+            // Seam-aware opening: among a few seeds, one that does not jolt at the seam. A
+            // replayed window's seed was chosen when it was made.
+            if (!replay && candidates > 1 && ctx > 0 && seams.streamSamples() > 0)
+                first = seams.choose(family, req, *decoder, first, candidates, cb.cancel).seed;
             std::uint64_t seed = first;
             CodeGrid accepted;
             // The stream decoder after the last try, and that try's audio (codecs that clone).
@@ -192,6 +201,21 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 // After the last try the window is kept as it is (and recorded).
             }
             if (cancelled) break;
+            // Seam-aware sessions end a window (not the last) where its music is quietest, so
+            // that the next window's opening meets a lull rather than a note's attack.
+            // A replayed window is heard here for the first time (it skipped the guard).
+            if (candidates > 1 && !tried && made + accepted.frames < plan.totalNewFrames) {
+                tried = decoder->clone();
+                if (tried) triedChunk = tried->push(accepted);
+            }
+            if (candidates > 1 && tried && made + accepted.frames < plan.totalNewFrames) {
+                const int cut = seams.cutBack(triedChunk, codec.samplesPerFrame(), info.frameRate);
+                if (cut > 0 && cut < accepted.frames) {
+                    accepted = accepted.slice(0, accepted.frames - cut);
+                    tried = decoder->clone();
+                    triedChunk = tried->push(accepted);
+                }
+            }
             if (seed != windowSeed(recipe.seed, w) || replay)
                 result.recipe.reseeds.push_back({w, seed});
             append(stream, accepted);

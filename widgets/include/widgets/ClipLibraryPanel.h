@@ -23,6 +23,9 @@ class ClipLibraryPanel : public QWidget {
   public:
     /// `library` may be null (no data folder): the panel then says so. Must outlive the panel.
     explicit ClipLibraryPanel(ClipLibrary* library, QWidget* parent = nullptr);
+    /// Item data role (Name column) that is true for sessions (windowed, path-following clips:
+    /// shown with the session icon, their length as m:ss and the path's start -> end).
+    static constexpr int kSessionRole = Qt::UserRole + 1;
 
     /// Asks the user a yes/no question (a QMessageBox by default; tests replace it).
     void setConfirmer(std::function<bool(const QString& question)> confirmer);

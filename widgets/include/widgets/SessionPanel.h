@@ -1,12 +1,15 @@
 // The Session view: a long piece that follows an emotion path (the iso principle). The path
 // is edited on a timeline (valence and arousal lanes, SessionTimeline) or filled from a preset
 // (calm / activate / lift, from -> to over the session, then a hold, as `moodsteer-cli session
-// --preset`); also the total length, the prompt and the seed. Generate runs the whole session
-// as ONE SessionJob through the GenerationController (audio streamed to the player as windows
-// finish, the finished session filed in the library with its recipe; cancel keeps what was
-// made). While it runs the view shows progress and time left, the predicted valence/arousal of
-// each finished window over the target path, and says so when generation falls behind real
-// time; a playhead follows playback while the session is the clip being heard.
+// --preset`); genre segments on the timeline's third lane become steering towards that genre's
+// vector over the segment's time range (the model's genre vectors, as the genre steering
+// panel); also the total length, the prompt ("{word}" follows the path's mood) and the seed.
+// Generate runs the whole session as ONE SessionJob through the GenerationController (audio
+// streamed to the player as windows finish, the finished session filed in the library with its
+// recipe; cancel keeps what was made). While it runs the view shows progress and time left, the
+// predicted valence/arousal of each finished window over the target path, and says so when
+// generation falls behind real time; a playhead follows playback while the session is the clip
+// being heard.
 //
 // Threading: GUI thread only. Talks to the engine only through EngineClient (job signals) and
 // the GenerationController.
@@ -14,6 +17,7 @@
 
 #include "core/playback/AudioPlayer.h"
 #include "widgets/EngineClient.h"
+#include "widgets/GenreSteeringPanel.h"
 #include "widgets/SessionTimeline.h"
 
 #include <QElapsedTimer>
@@ -50,8 +54,11 @@ class SessionPanel : public QWidget {
 
     /// Enables Generate and sets the window length, the guidance and the recipe's model id.
     void setModelInfo(const ModelInfo& info, const QString& modelId);
+    /// The genre vectors the genre lane offers (the genre steering panel's, made for the loaded
+    /// model). Segments of genres no longer offered are kept but not generated.
+    void setGenreVectors(const QVector<GenreSteeringPanel::Vector>& vectors);
     /// The session as it would be generated now. Throws std::invalid_argument for a prompt of
-    /// token ids that does not parse.
+    /// token ids that does not parse, or a genre segment whose genre has no vector.
     Recipe sessionRecipe() const;
 
     /// Whether the view warns that generation is behind real time: measured speed below
@@ -61,6 +68,8 @@ class SessionPanel : public QWidget {
 
     SessionTimeline* timeline() const { return timeline_; }
     QComboBox* presetBox() const { return preset_; }
+    QComboBox* genreBox() const { return genre_; }
+    QDoubleSpinBox* genreStrengthBox() const { return genreAlpha_; }
     QDoubleSpinBox* minutesBox() const { return minutes_; }
     QDoubleSpinBox* holdBox() const { return hold_; }
     QPushButton* applyPresetButton() const { return applyPreset_; }
@@ -110,6 +119,9 @@ class SessionPanel : public QWidget {
     QPushButton* applyPreset_;
     QLineEdit* prompt_;
     QSpinBox* seed_;
+    QComboBox* genre_;
+    QDoubleSpinBox* genreAlpha_;
+    QVector<GenreSteeringPanel::Vector> genreVectors_;
     QPushButton* generate_;
     QPushButton* cancel_;
     QProgressBar* progress_;

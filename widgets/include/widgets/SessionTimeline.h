@@ -1,18 +1,23 @@
 // The session's timeline: a ruler (click to seek) over two lanes, valence and arousal (1-9),
-// across the session's length. The target path is drawn from its keyframes; keyframes are
-// added by clicking a lane (the other axis keeps the path's value there), dragged, and
-// deleted with the right button, times snapped to whole seconds and values to 0.1. The
-// predicted valence/arousal of each finished window is drawn over the target, with a
-// playhead.
+// across the session's length, and a third lane of genre segments. The target path is drawn
+// from its keyframes; keyframes are added by clicking a lane (the other axis keeps the path's
+// value there), dragged, and deleted with the right button, times snapped to whole seconds and
+// values to 0.1. Genre segments are coloured blocks: dragging across free space on the genre
+// lane adds one of the current genre (setCurrentGenre), clicking a block gives it the current
+// genre, the right button deletes it; segments never overlap. The predicted valence/arousal of
+// each finished window is drawn over the target, with a playhead.
 //
 // Threading: GUI thread only.
 #pragma once
 
 #include "core/session/VaPath.h"
 
+#include <QColor>
+#include <QString>
 #include <QVector>
 #include <QWidget>
 
+#include <utility>
 #include <vector>
 
 namespace moodsteer::widgets {
@@ -20,7 +25,13 @@ namespace moodsteer::widgets {
 class SessionTimeline : public QWidget {
     Q_OBJECT
   public:
-    enum class Lane { Valence = 0, Arousal = 1 };
+    enum class Lane { Valence = 0, Arousal = 1, Genre = 2 };
+    /// A stretch of the session steered towards a genre (Recipe::steering with a time range).
+    struct GenreSegment {
+        double fromSeconds = 0;
+        double toSeconds = 0;
+        QString genre;
+    };
     /// The predicted emotion of one finished stretch of the session.
     struct Prediction {
         double startSeconds = 0;
@@ -31,6 +42,7 @@ class SessionTimeline : public QWidget {
     static constexpr int kRulerHeight = 18;
     static constexpr int kLeftMargin = 30;
     static constexpr double kHitPixels = 7;
+    static constexpr int kGenreLaneHeight = 24;
 
     explicit SessionTimeline(QWidget* parent = nullptr);
 
@@ -43,6 +55,15 @@ class SessionTimeline : public QWidget {
     VaPath path() const;
     const std::vector<VaKeyframe>& keyframes() const { return keys_; }
     void setInterpolation(PathInterpolation interpolation);
+
+    /// Replaces the segments (sorted by start; overlapping or empty ones are dropped).
+    void setGenreSegments(const QVector<GenreSegment>& segments);
+    const QVector<GenreSegment>& genreSegments() const { return segments_; }
+    /// The genre a drag on the genre lane paints ("" : dragging adds nothing).
+    void setCurrentGenre(const QString& genre) { currentGenre_ = genre; }
+    QString currentGenre() const { return currentGenre_; }
+    /// The block's colour: fixed for the embedded model's four genres, else from the name.
+    static QColor genreColour(const QString& genre);
 
     void addPrediction(const Prediction& prediction);
     void clearPredictions();
@@ -58,14 +79,16 @@ class SessionTimeline : public QWidget {
     double valueToY(double value, Lane lane) const;
     double yToValue(double y, Lane lane) const;
 
-    QSize sizeHint() const override { return {640, 220}; }
-    QSize minimumSizeHint() const override { return {320, 140}; }
+    QSize sizeHint() const override { return {640, 250}; }
+    QSize minimumSizeHint() const override { return {320, 170}; }
 
   signals:
     /// A keyframe was added, moved (on release) or deleted.
     void pathChanged();
     /// The ruler was clicked at `seconds`.
     void seekRequested(double seconds);
+    /// A genre segment was added, changed or deleted.
+    void genreSegmentsChanged();
 
   protected:
     void paintEvent(QPaintEvent*) override;
@@ -79,6 +102,12 @@ class SessionTimeline : public QWidget {
     /// Sets keyframe `index`'s time (kept between its neighbours) and `lane` value.
     void moveKeyframe(int index, double seconds, double value, Lane lane);
     void paintLane(class QPainter& p, Lane lane) const;
+    void paintGenreLane(class QPainter& p) const;
+    void genrePress(QMouseEvent* e);
+    /// The segment covering `seconds`, or -1.
+    int segmentAt(double seconds) const;
+    /// The free stretch around `seconds` between its neighbouring segments.
+    std::pair<double, double> freeAround(double seconds) const;
 
     std::vector<VaKeyframe> keys_{{0.0, 5.0, 5.0}};
     PathInterpolation interpolation_ = PathInterpolation::Linear;
@@ -87,6 +116,11 @@ class SessionTimeline : public QWidget {
     double playhead_ = -1;
     int dragIndex_ = -1;
     Lane dragLane_ = Lane::Valence;
+    QVector<GenreSegment> segments_;
+    QString currentGenre_;
+    double genreDragFrom_ = -1; ///< where a genre drag started, whole seconds (-1: none)
+    double genreDragTo_ = -1;
+    double genreDragPress_ = -1; ///< the press itself (the free stretch is found around it)
 };
 
 } // namespace moodsteer::widgets

@@ -11,6 +11,7 @@
 // Torch-free.
 #pragma once
 
+#include "core/audio/SpectralFlux.h"
 #include "core/emotion/EmotionMetrics.h"
 
 #include <atomic>
@@ -32,6 +33,7 @@ struct SessionBenchOptions {
     std::string prompt = "calm ambient piece with piano";
     std::uint64_t seed = 1;
     double windowSeconds = 0; ///< 0: the model's positions
+    int seamCandidates = 4;   ///< Recipe::seamCandidates (1: off)
     int threads = 0;
     std::string headPath;        ///< "": the default emotion head
     double blockSeconds = 10;    ///< emotion blocks
@@ -72,6 +74,11 @@ struct SessionBenchReport {
     double seamScore = 0; ///< mean over seams
     double seamScoreMax = 0;
     int seams = 0;
+    std::vector<double> seamScores;  ///< seam by seam
+    std::vector<double> seamSeconds; ///< where each seam is in the session
+    /// The same measure at the middle of each window (no seam there): what an ordinary moment
+    /// of the music scores, to read the seam score against.
+    double insideScore = 0;
     double barRepeatWithin = 0, barRepeatAcross = 0;
     int bars = 0;
     std::optional<SessionSpeed> musicgen;
@@ -83,27 +90,6 @@ struct SessionBenchReport {
 /// Spearman's rank correlation (ties get their average rank); throws std::invalid_argument
 /// for fewer than 2 pairs or unequal lengths; 0 when either series is constant.
 double spearmanCorrelation(std::span<const double> a, std::span<const double> b);
-
-/// Spectral flux per hop of a stream (Hann 2048, hop 1024), fed chunk by chunk.
-class SpectralFlux {
-  public:
-    static constexpr int kFrame = 2048;
-    static constexpr int kHop = 1024;
-    SpectralFlux();
-    ~SpectralFlux();
-    void push(const float* samples, std::size_t count);
-    /// flux()[i] compares the frame starting at sample i * kHop with the one before.
-    const std::vector<double>& flux() const { return flux_; }
-    /// Flux at each seam (sample positions) / the median flux of hops at least 2 hops from
-    /// every seam: {mean, max} over the seams ({0, 0} without seams).
-    std::pair<double, double> seamScore(const std::vector<std::size_t>& seamSamples) const;
-
-  private:
-    struct Fft;
-    std::unique_ptr<Fft> fft_;
-    std::vector<float> pending_;
-    std::vector<double> previous_, flux_;
-};
 
 /// Share of bars (`barFrames` long, from frame 0) repeating an earlier bar of the same window
 /// and of an earlier window; `windowStarts` are the first frames of the windows' new frames.

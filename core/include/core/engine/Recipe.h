@@ -82,6 +82,13 @@ struct Recipe {
     /// Prompt changes over time (sessions), strictly increasing times >= 0; `prompt` holds
     /// before the first.
     std::vector<PromptChange> promptChanges;
+    /// Windowed generation: each window after the first tries this many seeds for its opening
+    /// frames and keeps the first whose onset at the seam is no louder (spectral flux) than
+    /// the music before it, else the quietest (session/SeamChoice.h); the seed kept is recorded in
+    /// `reseeds`. 1: off (recipes from before it existed).
+    int seamCandidates = 1;
+    /// What new sessions use (CLI `session`, the studio's Session view, bench-session).
+    static constexpr int kSessionSeamCandidates = 4;
 
     /// The text prompt in force at `seconds`: the last change at or before it, else `prompt`.
     std::string promptAt(double seconds) const;

@@ -17,4 +17,7 @@ inline constexpr double kMaxAlpha = 100.0; ///< |steering strength|; 0.1..2 is t
 inline constexpr int kMaxLayer = 1024;     ///< steering/probing layer index (model checks too)
 inline constexpr int kMaxInt = INT_MAX;    ///< fields stored as int (steps, top-k, ...)
 
+/// Seeds a session may try for each window's opening (Recipe::seamCandidates).
+inline constexpr int kMaxSeamCandidates = 16;
+
 } // namespace moodsteer::limits
