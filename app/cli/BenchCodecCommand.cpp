@@ -19,7 +19,7 @@ const char* kHelp =
 EnCodec 32 kHz (the audio_encoder of FILE, default ../shared/parity/musicgen-small-config.json,
 random weights) decoding --seconds of audio (default 10) on one thread: the decoder's work in
 GFLOP (counted from its layers), this core's peak (a one-thread GEMM probe) and one-thread
-bandwidth, the floor (work / peak, the LSTM's recurrent weights / bandwidth where slower), and
+bandwidth, the floor (work / peak), and
 the measured one-shot decode (by stage) and streaming decode in pushes of --push-frames frames
 (default 5), best of --rounds (default 3), as ratios to the floor.)";
 

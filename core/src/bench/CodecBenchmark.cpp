@@ -139,11 +139,11 @@ CodecBenchReport runCodecBenchmark(const CodecBenchOptions& o,
     say("peak: one-thread GEMM probe and bandwidth");
     r.peakGflops = gemmPeakGflops();
     r.bandwidthGBs = measureMemoryBandwidth(1, 3);
-    const double computeOnly = (r.decoderGflop - r.lstmRecurrentGflop) / r.peakGflops;
-    const double recurrent =
-        std::max(r.lstmRecurrentGflop / r.peakGflops,
-                 count.lstmRecurrentBytesPerFrame * double(frames) / (r.bandwidthGBs * 1e9));
-    r.floorSeconds = computeOnly + recurrent;
+    // The compute floor. The LSTM's recurrent weights are read once per frame, but most of
+    // them stay in this CPU's last-level cache (the measured LSTM beat their DRAM-bandwidth
+    // time 0.7 s vs 1.3 s for 10 s): that time is printed, not added.
+    r.floorSeconds = r.decoderGflop / r.peakGflops;
+    r.lstmDramSeconds = count.lstmRecurrentBytesPerFrame * double(frames) / (r.bandwidthGBs * 1e9);
 
     say("one-shot decode of " + fixed(o.audioSeconds, 1) + " s");
     const auto codes =
@@ -182,8 +182,9 @@ std::string CodecBenchReport::toTable() const {
         << fixed(lstmRecurrentGflop, 1) << " GFLOP, its weights " << fixed(lstmWeightMBPerFrame, 1)
         << " MB read per frame)\n";
     out << "  this core         " << fixed(peakGflops, 1) << " GFLOP/s (GEMM probe), "
-        << fixed(bandwidthGBs, 1) << " GB/s (one thread)\n";
-    out << "  floor             " << fixed(floorSeconds, 3) << " s  ("
+        << fixed(bandwidthGBs, 1) << " GB/s (one thread; the LSTM's weights from DRAM would take "
+        << fixed(lstmDramSeconds, 2) << " s, they mostly stay in cache)\n";
+    out << "  floor             " << fixed(floorSeconds, 3) << " s = work / peak  ("
         << fixed(audioSeconds / floorSeconds, 1) << "x real time)\n";
     out << "  one-shot decode   " << fixed(oneShotSeconds, 3) << " s  ("
         << fixed(audioSeconds / oneShotSeconds, 1) << "x real time, "
@@ -206,6 +207,7 @@ std::string CodecBenchReport::toJson() const {
     j["peak_gflops"] = peakGflops;
     j["bandwidth_gbs"] = bandwidthGBs;
     j["floor_seconds"] = floorSeconds;
+    j["lstm_dram_seconds"] = lstmDramSeconds;
     j["one_shot_seconds"] = oneShotSeconds;
     j["streaming_seconds"] = streamingSeconds;
     j["push_frames"] = pushFrames;
