@@ -78,17 +78,21 @@ double namedThreadCpu(const std::string& name) {
 }
 
 /// Generation speed for each 10 s of audio: the wall time at which the stream passed each
-/// multiple of 10 s (the chunk that carried it across).
+/// multiple of 10 s (the chunk that carried it across; several multiples crossed by one chunk
+/// share its speed).
 std::vector<double> speedPer10s(const std::vector<double>& arrivals,
                                 const std::vector<double>& audioAfter) {
     std::vector<double> out;
     double lastTime = 0, boundary = 10;
     for (std::size_t i = 0; i < arrivals.size(); ++i) {
-        while (audioAfter[i] >= boundary - 1e-9) {
-            out.push_back(10.0 / std::max(1e-9, arrivals[i] - lastTime));
-            lastTime = arrivals[i];
-            boundary += 10;
-        }
+        int crossed = 0; // a window's audio arrives at once and may cross several multiples
+        while (audioAfter[i] >= boundary + 10.0 * crossed - 1e-9)
+            ++crossed;
+        if (crossed == 0) continue;
+        const double speed = 10.0 * crossed / std::max(1e-9, arrivals[i] - lastTime);
+        out.insert(out.end(), static_cast<std::size_t>(crossed), speed);
+        lastTime = arrivals[i];
+        boundary += 10.0 * crossed;
     }
     return out;
 }

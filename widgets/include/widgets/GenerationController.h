@@ -103,8 +103,8 @@ class GenerationController : public QObject {
     double eta_ = 1e9;
     double speed_ = 0;
     bool sessionMode_ = false;
-    double largestChunk_ = 0; ///< seconds: sessions arrive a window at a time
-    QElapsedTimer clock_; ///< since the running job started
+    double largestChunk_ = 0;      ///< seconds: sessions arrive a window at a time
+    QElapsedTimer clock_;          ///< since the running job started
     QElapsedTimer bufferingShown_; ///< since the last "Buffering …" message (invalid: none)
     QString lastClipId_;
 };

@@ -29,10 +29,10 @@ struct CodecBenchReport {
     double decoderGflop = 0;       ///< SEANet decoder, for audioSeconds
     double lstmRecurrentGflop = 0; ///< of which the LSTM's recurrent products
     double lstmWeightMBPerFrame = 0;
-    double peakGflops = 0;   ///< one-thread GEMM probe
-    double bandwidthGBs = 0; ///< one thread
-    double floorSeconds = 0;        ///< decoderGflop / peakGflops
-    double lstmDramSeconds = 0;     ///< the LSTM's recurrent weights at bandwidthGBs
+    double peakGflops = 0;       ///< one-thread GEMM probe
+    double bandwidthGBs = 0;     ///< one thread
+    double floorSeconds = 0;     ///< decoderGflop / peakGflops
+    double lstmDramSeconds = 0;  ///< the LSTM's recurrent weights at bandwidthGBs
     double oneShotSeconds = 0;   ///< whole-clip decode, one thread
     double streamingSeconds = 0; ///< pushes of pushFrames frames, one thread
     int pushFrames = 0;
