@@ -1,5 +1,7 @@
 #include "Seanet.h"
 
+#include "Gemv.h"
+
 #include <torch/nn/functional/padding.h>
 #include <torch/torch.h>
 
@@ -165,8 +167,57 @@ std::pair<torch::Tensor, EncodecModelImpl::LstmState>
 Lstm::forwardWithState(const torch::Tensor& x,
                        const std::optional<EncodecModelImpl::LstmState>& state) {
     auto seq = x.permute({2, 0, 1}).contiguous(); // (T, B, C)
+    if (seq.size(1) == 1 && seq.scalar_type() == torch::kFloat32 && !torch::GradMode::is_enabled())
+        return recurBatchOne(seq, state);
     auto [out, next] = state ? lstm->forward(seq, *state) : lstm->forward(seq);
     return {(out + seq).permute({1, 2, 0}), next};
+}
+
+// LibTorch's CPU LSTM multiplies h by the recurrent weights through a one-row GEMM that reaches
+// a third of the memory bandwidth; those weights (4H x H per layer, 34 MB for both layers of
+// the 32 kHz codec) do not fit the caches and are read once per frame, which made the LSTM
+// 3/4 of EnCodec's decode time. Here the input projections of all frames are one GEMM and the
+// recurrence is the decode step's f32 GEMV (bandwidth-bound): same math, same gate order
+// (i, f, g, o), float rounding aside.
+std::pair<torch::Tensor, EncodecModelImpl::LstmState>
+Lstm::recurBatchOne(const torch::Tensor& seq,
+                    const std::optional<EncodecModelImpl::LstmState>& state) {
+    const int64_t T = seq.size(0), layers = lstm->options.num_layers();
+    const int64_t H = lstm->options.hidden_size();
+    auto h0 = state ? std::get<0>(*state).contiguous().clone() : torch::zeros({layers, 1, H});
+    auto c0 = state ? std::get<1>(*state).contiguous().clone() : torch::zeros({layers, 1, H});
+    auto input = seq.view({T, seq.size(2)});
+    const auto params = lstm->named_parameters();
+    std::vector<float> gates(static_cast<size_t>(4 * H));
+    for (int64_t l = 0; l < layers; ++l) {
+        const std::string n = std::to_string(l);
+        const auto& wih = params["weight_ih_l" + n];
+        const auto whh = params["weight_hh_l" + n].contiguous();
+        const auto bias = params["bias_ih_l" + n] + params["bias_hh_l" + n];
+        const auto projected = torch::addmm(bias, input, wih.t()).contiguous(); // (T, 4H)
+        auto out = torch::empty({T, H});
+        float* h = h0[l].data_ptr<float>();
+        float* c = c0[l].data_ptr<float>();
+        const float* xp = projected.data_ptr<float>();
+        float* o = out.data_ptr<float>();
+        const auto sigmoid = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
+        for (int64_t t = 0; t < T; ++t) {
+            gemv::f32(h, 1, H, whh.data_ptr<float>(), gates.data(), 4 * H, 4 * H);
+            const float* p = xp + t * 4 * H;
+            for (int64_t j = 0; j < H; ++j) {
+                const float i = sigmoid(gates[j] + p[j]);
+                const float f = sigmoid(gates[H + j] + p[H + j]);
+                const float g = std::tanh(gates[2 * H + j] + p[2 * H + j]);
+                const float og = sigmoid(gates[3 * H + j] + p[3 * H + j]);
+                c[j] = f * c[j] + i * g;
+                h[j] = og * std::tanh(c[j]);
+            }
+            std::copy(h, h + H, o + t * H);
+        }
+        input = out;
+    }
+    auto out = input.view({T, 1, H});
+    return {(out + seq).permute({1, 2, 0}), {h0, c0}};
 }
 
 // ------------------------------------------------------------------------------ SeanetStack

@@ -84,6 +84,11 @@ class Lstm : public SeanetLayer {
     std::pair<torch::Tensor, EncodecModelImpl::LstmState>
     forwardWithState(const torch::Tensor& x, const std::optional<EncodecModelImpl::LstmState>& s);
     torch::nn::LSTM lstm{nullptr};
+
+  private:
+    /// Batch 1 without autograd (every decode): the recurrence on the f32 GEMV kernel.
+    std::pair<torch::Tensor, EncodecModelImpl::LstmState>
+    recurBatchOne(const torch::Tensor& seq, const std::optional<EncodecModelImpl::LstmState>& s);
 };
 
 /// A `layers` list: ModuleList for the key names plus typed pointers to call.

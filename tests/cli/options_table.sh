@@ -83,6 +83,11 @@ row 2 "--valence needs --arousal" corpus --out c --count 2 --valence 5
 row 2 "--seed must be an unsigned 64-bit integer" corpus --out c --count 2 --seed -1
 row 2 "--steps must be an integer in [1, 2147483647]" bench --steps 4294967297
 row 2 "--clips-per-point must be an integer in [1, 1000000]" bench-emotion --clips-per-point 0
+row 2 "--session-minutes must be a number in [0, 1000000]" bench-stream --session-minutes -1
+row 2 "--precision must be f32, bf16 or int8" bench-stream --precision f16
+row 2 "--model: no such file 'nowhere.json'" bench-stream --model nowhere.json
+row 2 "--push-frames must be an integer in [1, 100000]" bench-codec --push-frames 0
+row 2 "--config: no such file 'nowhere.json'" bench-codec --config nowhere.json
 row 2 "--folds must be an integer in [2, 1000]" train-emotion --data d --encoder dsp --out h.json --folds 1
 row 2 "--layer must be an integer in [0, 1024]" steer make --activations a --label x --layer 1000000000000 --out v.safetensors
 row 2 "--seeds: '-1' is not an unsigned 64-bit integer" steer bench --pairs a:b --seeds 1,-1

@@ -9,6 +9,8 @@
 #include "widgets/GenerationController.h"
 #include "widgets/TransportPanel.h"
 
+#include "core/playback/PrebufferEstimate.h"
+
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -131,6 +133,32 @@ class GenerationControllerTest : public QObject {
         QCOMPARE(playingAfterChunk.size(), 4);
         QCOMPARE(playingAfterChunk.mid(0, 3), (QList<bool>{false, false, false}));
         QCOMPARE(rig.player.state(), AudioPlayer::State::Playing); // starts once complete
+    }
+
+    void slowerThanRealTimeBuffersFirstAndSaysHowLong() {
+        Rig rig;
+        rig.engine.etaPerChunk = 0.625; // 0.5 s of audio per 0.625 s: 0.8x real time
+        QSignalSpy added(&rig.controller, &GenerationController::clipAdded);
+        QSignalSpy status(&rig.controller, &GenerationController::statusMessage);
+        QList<bool> playingAfterChunk;
+        connect(&rig.engine, &EngineClient::jobAudio, this,
+                [&] { playingAfterChunk << (rig.player.state() == AudioPlayer::State::Playing); });
+        QVERIFY(rig.controller.generate(recipe(20.0, 5)));
+        QVERIFY(added.wait(10000));
+        QCOMPARE(playingAfterChunk.size(), 40);
+        // At 0.8x (taken as 0.64x) a 20 s clip needs 7.84 s buffered: the chunk that brings it
+        // to 8 s starts playback, and not one before.
+        QCOMPARE(playingAfterChunk.indexOf(true), 15);
+        QStringList buffering;
+        for (const auto& args : status)
+            if (args[0].toString().startsWith("Buffering")) buffering << args[0].toString();
+        QVERIFY(!buffering.isEmpty());
+        // The first estimate, after 0.5 s: wait (0.36 * 19.5 + 0.64 * 0.5) / 0.8 = 9.175 s.
+        const auto first = PrebufferEstimate::of(20.0, 0.5, 19.5 / 0.5 * 0.625, 0.5);
+        QCOMPARE(first.waitSeconds, 9.175);
+        QVERIFY2(buffering[0].startsWith("Buffering 9.2 s before playback: generating at 0.80"),
+                 qPrintable(buffering[0]));
+        QVERIFY(rig.controller.playbackStartedWhileGenerating());
     }
 
     void cancelKeepsTheAudioButNotTheClip() {

@@ -2,6 +2,8 @@
 
 #include "widgets/TransportPanel.h"
 
+#include "core/playback/PrebufferEstimate.h"
+
 #include <algorithm>
 
 namespace moodsteer::widgets {
@@ -95,6 +97,8 @@ void GenerationController::onStarted(JobId id) {
     streamed_ = 0;
     eta_ = 1e9;
     speed_ = 0;
+    largestChunk_ = 0;
+    bufferingShown_.invalidate();
     clock_.start();
     playStarted_ = playStartedEarly_ = false;
     lastClipId_.clear();
@@ -110,6 +114,7 @@ void GenerationController::onChunk(JobId id, const QVector<float>& samples, int 
     }
     transport_->appendStream(samples);
     streamed_ += static_cast<std::size_t>(samples.size());
+    largestChunk_ = std::max(largestChunk_, double(samples.size()) / rate_);
     maybeStartPlayback(false);
 }
 
@@ -130,10 +135,31 @@ void GenerationController::onProgress(JobId id, const JobProgress& p) {
 void GenerationController::maybeStartPlayback(bool finished) {
     if (!autoPlay_ || playStarted_ || !transport_->hasDevice() || streamed_ == 0) return;
     const bool fastEnough = sessionMode_ && speed_ >= 1.25;
-    if (!finished && !fastEnough && !safeToStartPlayback(streamedSeconds(), eta_)) return;
+    const double length = seconds_.value(running_);
+    const auto plan =
+        PrebufferEstimate::of(length, streamedSeconds(), eta_ < 1e9 ? eta_ : -1.0, largestChunk_);
+    // A clip asked for in steps has no length here: only the eta is known.
+    const bool ready = length > 0 ? plan.startNow : safeToStartPlayback(streamedSeconds(), eta_);
+    if (!finished && !fastEnough && !ready) {
+        // Say how long the wait is, instead of letting playback stutter; a few times a second.
+        if (bufferingShown_.isValid() && bufferingShown_.elapsed() < 250) return;
+        bufferingShown_.start();
+        emit statusMessage(
+            plan.speed > 0
+                ? tr("Buffering %1 s before playback: generating at %2× real time, so %3 s "
+                     "are made first for playback never to run dry.")
+                      .arg(plan.waitSeconds, 0, 'f', 1)
+                      .arg(plan.speed, 0, 'f', 2)
+                      .arg(plan.bufferSeconds, 0, 'f', 1)
+                : tr("Buffering before playback: measuring the generation speed…"));
+        return;
+    }
     if (transport_->player()->play()) {
         playStarted_ = true;
         playStartedEarly_ = !finished;
+        if (bufferingShown_.isValid() && !finished)
+            emit statusMessage(
+                tr("Playing while generating (%1 s buffered).").arg(streamedSeconds(), 0, 'f', 1));
     }
 }
 

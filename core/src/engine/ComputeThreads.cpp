@@ -8,8 +8,12 @@
 
 namespace moodsteer {
 
+int availableCores() {
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int setComputeThreads(int requested) {
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int cores = availableCores();
     const int threads = requested > 0 ? requested : std::max(1, cores - 1);
     torch::set_num_threads(threads);
     // OpenBLAS-pthread runs one thread per core regardless of torch (EnCodec's convolutions:

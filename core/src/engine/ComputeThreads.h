@@ -8,5 +8,7 @@ namespace moodsteer {
 /// and audio threads: on 2 cores with the other one busy, 2-thread OpenMP regions stall each
 /// other (measured 4-13x slower steps). Returns the count applied.
 int setComputeThreads(int requested);
+/// Cores this process may run on (at least 1).
+int availableCores();
 
 } // namespace moodsteer

@@ -13,6 +13,7 @@
 #include "engine/MusicgenFamily.h"
 #include "engine/MusicgenWindow.h"
 #include "engine/OneLineErrors.h"
+#include "engine/PipelinedStreamDecoder.h"
 #include "engine/SynthCodecFactory.h"
 #include "models/BoundedRead.h"
 #include "models/SentencePieceTokenizer.h"
@@ -144,6 +145,7 @@ std::unique_ptr<MusicEngine> MusicEngine::assemble(std::unique_ptr<Impl> impl,
     const int K = static_cast<int>(cfg.decoder.num_codebooks);
     if (cfg.codec == "encodec_32khz") {
         impl->codec = std::make_unique<EncodecCodec>(impl->model->audio_encoder, K);
+        impl->pipelineCodec = true;
     } else {
         impl->codec = makeSymbolicCodec(cfg.codec, cfg.codecConfig);
     }
@@ -259,7 +261,9 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
             throw EngineError("activation collection works on single clips, not windowed ones");
         const CodeGrid prompt =
             recipe.continueFrom.empty() ? CodeGrid() : promptCodes(recipe.continueFrom);
-        return generateWindowed(*family, recipe, prompt, cb);
+        return generateWindowed(*family, recipe, prompt, cb,
+                                pipelineCodec && cb.onAudio &&
+                                    torch::get_num_threads() < availableCores());
     }
     torch::NoGradGuard g;
     const auto start = std::chrono::steady_clock::now();
@@ -277,7 +281,15 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
     request.seed = recipe.seed;
     auto window = static_cast<MusicgenFamily&>(*family).beginWindow(request, observer, beforeStep);
     std::unique_ptr<StreamDecoder> stream;
-    if (cb.onAudio) stream = codec->streamDecoder();
+    PipelinedStreamDecoder* pipelined = nullptr;
+    if (cb.onAudio) {
+        stream = codec->streamDecoder();
+        if (pipelineCodec && torch::get_num_threads() < availableCores()) {
+            auto p = std::make_unique<PipelinedStreamDecoder>(std::move(stream));
+            pipelined = p.get();
+            stream = std::move(p);
+        }
+    }
     bool cancelled = false;
     try {
         while (!window->done()) {
@@ -292,7 +304,8 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
                 const int step = window->stepsDone(), total = window->totalSteps();
                 cb.onProgress({step, total, elapsed, elapsed / step * (total - step)});
             }
-            if (stream && fresh.frames > 0) {
+            // A pipelined stream hands over finished audio on any push, even of no frames.
+            if (stream && (fresh.frames > 0 || pipelined)) {
                 auto chunk = stream->push(fresh);
                 if (!chunk.empty()) cb.onAudio(chunk.data(), chunk.size());
             }
@@ -310,8 +323,13 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
     result.numCodebooks = codes.numCodebooks;
     result.frames = codes.frames;
     result.codes = codes.data;
+    if (pipelined) result.decodeThreadCpuSeconds = pipelined->cpuSeconds();
+    stream.reset(); // joins the codec's thread before the whole-clip decode below
     try {
-        result.audio = codec->decode(codes);
+        if (cb.keepAudio || !cb.onAudio)
+            result.audio = codec->decode(codes);
+        else
+            result.audio.sampleRate = codec->sampleRate();
     } catch (const CodecError& e) {
         throw EngineError(e.what());
     }

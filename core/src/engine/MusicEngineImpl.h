@@ -27,6 +27,9 @@ struct MusicEngine::Impl {
     models::MusicgenModel model{nullptr};
     std::unique_ptr<models::SentencePieceTokenizer> tokenizer;
     std::unique_ptr<AudioCodec> codec;
+    /// Stream the codec on its own thread when a core is free (EnCodec: heavy per frame;
+    /// SynthCodec renders faster than it would pay to hand frames over).
+    bool pipelineCodec = false;
     /// The seam every generation goes through (MusicgenFamily over the parts above).
     std::unique_ptr<ModelFamily> family;
 

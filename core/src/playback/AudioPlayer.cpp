@@ -4,6 +4,7 @@
 #include <cassert>
 #include <chrono>
 #include <cmath>
+#include <pthread.h>
 
 namespace moodsteer {
 
@@ -19,6 +20,8 @@ AudioPlayer::AudioPlayer(std::unique_ptr<AudioSink> sink)
     : sink_(sink ? std::move(sink) : makePortAudioSink()), ring_(kRingCapacity) {
     scratch_.resize(kRingCapacity);
     feeder_ = std::thread([this] { feederLoop(); });
+    // Named so that per-thread CPU figures (bench-stream, top -H) can tell it apart.
+    pthread_setname_np(feeder_.native_handle(), "audio-feeder");
 }
 
 AudioPlayer::~AudioPlayer() {
@@ -283,8 +286,10 @@ void AudioPlayer::render(float* out, std::size_t frames) noexcept {
         if (got < frames) {
             if (feedEndGen_.load(std::memory_order_acquire) == gen && ring_.readAvailable() == 0)
                 endGen_.store(gen, std::memory_order_release);
-            else if (primedGen_.load(std::memory_order_acquire) == gen)
+            else if (primedGen_.load(std::memory_order_acquire) == gen) {
                 underruns_.fetch_add(1, std::memory_order_relaxed);
+                underrunFrames_.fetch_add(frames - got, std::memory_order_relaxed);
+            }
         }
     }
     float blockPeak = 0.0f;

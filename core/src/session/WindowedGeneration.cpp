@@ -2,6 +2,7 @@
 
 #include "core/io/Version.h"
 #include "core/session/MoodWords.h"
+#include "engine/PipelinedStreamDecoder.h"
 #include "session/SeamChoice.h"
 #include "session/WindowGuard.h"
 
@@ -81,7 +82,7 @@ std::uint64_t windowSeed(std::uint64_t seed, int index) {
 }
 
 GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, const CodeGrid& prompt,
-                                  const GenerationCallbacks& cb) {
+                                  const GenerationCallbacks& cb, bool codecOnOwnThread) {
     const auto start = std::chrono::steady_clock::now();
     const ModelInfo& info = family.info();
     const AudioCodec& codec = family.codec();
@@ -95,7 +96,17 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
         recorded[r.window] = r.seed;
 
     CodeGrid stream = prompt.frames > 0 ? prompt : CodeGrid(K, 0);
-    auto decoder = codec.streamDecoder();
+    std::unique_ptr<StreamDecoder> decoder = codec.streamDecoder();
+    const int candidates = std::max(1, recipe.seamCandidates);
+    PipelinedStreamDecoder* pipelined = nullptr;
+    // Seam-aware windows hear the stream up to the seam and try openings on copies of its
+    // decoder; a decoder on its own thread returns audio late and cannot be copied, so such
+    // sessions decode on the engine thread (as before the pipelining).
+    if (codecOnOwnThread && candidates <= 1) {
+        auto p = std::make_unique<PipelinedStreamDecoder>(std::move(decoder));
+        pipelined = p.get();
+        decoder = std::move(p);
+    }
     GenerationResult result;
     result.promptFrames = prompt.frames;
     result.audio.sampleRate = codec.sampleRate();
@@ -105,9 +116,22 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
     result.recipe.reseeds.clear();
     double audioSeconds = 0;
     SeamChoice seams(codec.sampleRate());
-    const int candidates = std::max(1, recipe.seamCandidates);
+    // Each accepted window's level, over exactly its samples of the stream (in whatever pieces
+    // the decoder hands them out: a pipelined one returns them later).
+    const std::size_t spf = static_cast<std::size_t>(codec.samplesPerFrame());
+    std::size_t emitted = 0, levelWindow = 0;
+    std::vector<std::size_t> windowEnds; // stream sample where each accepted window ends
+    std::vector<double> windowSquares, windowCounts;
+    const std::size_t promptSamples = static_cast<std::size_t>(prompt.frames) * spf;
     const auto emit = [&](const std::vector<float>& chunk) {
         if (chunk.empty()) return;
+        for (std::size_t i = 0; i < chunk.size(); ++i, ++emitted) {
+            if (emitted < promptSamples || windowEnds.empty()) continue;
+            while (levelWindow + 1 < windowEnds.size() && emitted >= windowEnds[levelWindow])
+                ++levelWindow; // a codec's release tail counts to the last window
+            windowSquares[levelWindow] += double(chunk[i]) * chunk[i];
+            windowCounts[levelWindow] += 1;
+        }
         audioSeconds += double(chunk.size()) / codec.sampleRate();
         if (candidates > 1) seams.heard(chunk.data(), chunk.size());
         if (cb.keepAudio)
@@ -164,6 +188,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                         break;
                     }
                     window->step();
+                    if (pipelined) emit(decoder->push(CodeGrid(K, 0))); // what it has finished
                     if (cb.onProgress) {
                         const double elapsed =
                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -220,6 +245,9 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 result.recipe.reseeds.push_back({w, seed});
             append(stream, accepted);
             made += accepted.frames;
+            windowEnds.push_back(static_cast<std::size_t>(stream.frames) * spf);
+            windowSquares.push_back(0);
+            windowCounts.push_back(0);
             std::vector<float> chunk;
             if (tried) { // the accepted try was already decoded on a copy: keep it
                 decoder = std::move(tried);
@@ -227,10 +255,15 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             } else {
                 chunk = decoder->push(accepted);
             }
-            result.windowLevels.push_back(WindowGuard::levelDbfs(chunk.data(), chunk.size()));
             emit(chunk);
         }
         emit(decoder->finish());
+        for (std::size_t w = 0; w < windowEnds.size(); ++w) {
+            const double rms =
+                windowCounts[w] > 0 ? std::sqrt(windowSquares[w] / windowCounts[w]) : 0.0;
+            result.windowLevels.push_back(rms > 0 ? 20 * std::log10(rms) : -200.0);
+        }
+        if (pipelined) result.decodeThreadCpuSeconds = pipelined->cpuSeconds();
         result.cancelled = cancelled;
     } catch (const CodecError& e) {
         throw EngineError(e.what());

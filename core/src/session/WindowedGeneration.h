@@ -31,8 +31,11 @@ struct WindowPlan {
 /// The seed window `index` starts with: the recipe's seed for window 0, then a fixed mix.
 std::uint64_t windowSeed(std::uint64_t seed, int index);
 
-/// `prompt`: frames the generation continues (may be empty).
+/// `prompt`: frames the generation continues (may be empty). `codecOnOwnThread`: stream the
+/// codec on its own thread (PipelinedStreamDecoder) while the next window is generated; its
+/// audio then reaches onAudio between decode steps.
 GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, const CodeGrid& prompt,
-                                  const GenerationCallbacks& callbacks);
+                                  const GenerationCallbacks& callbacks,
+                                  bool codecOnOwnThread = false);
 
 } // namespace moodsteer

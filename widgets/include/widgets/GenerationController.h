@@ -27,7 +27,10 @@ class GenerationController : public QObject {
     GenerationController(EngineClient* engine, TransportPanel* transport, ClipLibrary* library,
                          QObject* parent = nullptr);
 
-    /// Start playback while generating, once the generator is far enough ahead.
+    /// Start playback while generating, once the generator is far enough ahead: when it is
+    /// slower than real time, enough audio is buffered first (PrebufferEstimate, from the
+    /// engine's measured speed) for playback never to run dry, and statusMessage says how long
+    /// that takes ("Buffering 4.2 s before playback: …", at most a few times a second).
     void setAutoPlay(bool on) { autoPlay_ = on; }
     /// True while one of this controller's generations is queued or running.
     bool isBusy() const { return !jobs_.isEmpty(); }
@@ -56,6 +59,8 @@ class GenerationController : public QObject {
 
     /// Streaming playback may start once the audio already made covers the time the rest
     /// still needs (`etaSeconds`) with a margin (x1.25 + 1 s): then playback never catches up.
+    /// (The controller itself uses the finer PrebufferEstimate, which also counts the audio
+    /// made while playing; this stricter rule is kept for callers that know only the eta.)
     static bool safeToStartPlayback(double generatedSeconds, double etaSeconds);
     /// Audio seconds made per second of generation for the running job (0: not known yet).
     double generationSpeed() const { return speed_; }
@@ -98,7 +103,9 @@ class GenerationController : public QObject {
     double eta_ = 1e9;
     double speed_ = 0;
     bool sessionMode_ = false;
-    QElapsedTimer clock_; ///< since the running job started
+    double largestChunk_ = 0;      ///< seconds: sessions arrive a window at a time
+    QElapsedTimer clock_;          ///< since the running job started
+    QElapsedTimer bufferingShown_; ///< since the last "Buffering …" message (invalid: none)
     QString lastClipId_;
 };
 

@@ -85,6 +85,9 @@ struct GenerationResult {
     /// the level of each accepted window in dBFS (the guard's measure).
     int promptFrames = 0;
     std::vector<double> windowLevels;
+    /// CPU seconds of the thread that ran the streaming codec beside the LM (EnCodec when a core
+    /// is free: see MusicEngine::generate); -1 when the codec ran on the calling thread.
+    double decodeThreadCpuSeconds = -1;
 };
 
 class MusicEngine {
@@ -122,6 +125,10 @@ class MusicEngine {
     /// A recipe with `windowSeconds` > 0 or `continueFrom` is generated window by window (any
     /// length; see core/engine/ModelFamily.h and docs/model-families.md): a cancelled one keeps
     /// the finished windows and its recipe is marked `incomplete`.
+    /// Streaming (onAudio set) on a single clip runs EnCodec on its own thread when the compute
+    /// threads leave a core free (the default on 2 cores): the LM on one core, the codec on the
+    /// other; onAudio still runs on the calling thread, between decode steps. With keepAudio
+    /// false a streamed clip is not decoded a second time: its audio went to onAudio only.
     GenerationResult generate(const Recipe& recipe, const GenerationCallbacks& callbacks = {});
 
     /// Token ids for a prompt (with </s>), as the text encoder sees them.

@@ -126,6 +126,9 @@ class AudioPlayer final : private AudioRenderer {
     /// The highest |sample| output since the last call (for a level meter).
     float takePeak() { return peak_.exchange(0.0f); }
     std::uint64_t underruns() const { return underruns_.load(); }
+    /// Device frames of silence the callback output because the ring ran dry while a clip
+    /// was playing (what underruns() counts, in frames: the length of the gaps heard).
+    std::uint64_t underrunFrames() const { return underrunFrames_.load(); }
     /// Device frames queued for the callback (diagnostics and tests).
     std::size_t bufferedFrames() const { return ring_.readAvailable(); }
 
@@ -177,6 +180,7 @@ class AudioPlayer final : private AudioRenderer {
     std::atomic<double> ratio_{1.0};    // clip samples per device frame
     std::atomic<float> peak_{0.0f};
     std::atomic<std::uint64_t> underruns_{0};
+    std::atomic<std::uint64_t> underrunFrames_{0};
 
     std::thread feeder_;
     std::thread::id controlThread_ = std::this_thread::get_id();

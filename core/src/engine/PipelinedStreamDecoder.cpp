@@ -1,0 +1,127 @@
+#include "engine/PipelinedStreamDecoder.h"
+
+#include <torch/torch.h>
+
+#include <pthread.h>
+#include <time.h>
+
+namespace moodsteer {
+namespace {
+
+double threadCpuNow() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+/// Appends frames [0, b.frames) of b to a (same number of streams).
+void appendFrames(CodeGrid& a, const CodeGrid& b) {
+    if (a.frames == 0) {
+        a = b;
+        return;
+    }
+    CodeGrid joined(a.numCodebooks, a.frames + b.frames);
+    for (int k = 0; k < a.numCodebooks; ++k) {
+        for (int t = 0; t < a.frames; ++t)
+            joined.at(k, t) = a.at(k, t);
+        for (int t = 0; t < b.frames; ++t)
+            joined.at(k, a.frames + t) = b.at(k, t);
+    }
+    a = std::move(joined);
+}
+
+} // namespace
+
+PipelinedStreamDecoder::PipelinedStreamDecoder(std::unique_ptr<StreamDecoder> inner)
+    : inner_(std::move(inner)) {
+    thread_ = std::thread([this] { run(); });
+    pthread_setname_np(thread_.native_handle(), "codec-decode");
+}
+
+PipelinedStreamDecoder::~PipelinedStreamDecoder() {
+    {
+        std::lock_guard lock(mutex_);
+        quit_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+std::vector<float> PipelinedStreamDecoder::takeReady() {
+    std::vector<float> out;
+    out.swap(ready_);
+    return out;
+}
+
+void PipelinedStreamDecoder::rethrow() {
+    if (!error_) return;
+    auto e = error_;
+    error_ = nullptr;
+    // The stream cannot continue after a failed push: what was queued is dropped.
+    pending_ = CodeGrid();
+    std::rethrow_exception(e);
+}
+
+std::vector<float> PipelinedStreamDecoder::push(const CodeGrid& fresh) {
+    std::lock_guard lock(mutex_);
+    rethrow();
+    if (fresh.frames > 0) {
+        if (pending_.frames > 0 && pending_.numCodebooks != fresh.numCodebooks)
+            throw CodecError("a push of " + std::to_string(fresh.numCodebooks) +
+                             " code streams into a stream of " +
+                             std::to_string(pending_.numCodebooks));
+        appendFrames(pending_, fresh);
+        wake_.notify_all();
+    }
+    return takeReady();
+}
+
+std::vector<float> PipelinedStreamDecoder::finish() {
+    std::unique_lock lock(mutex_);
+    finishing_ = true;
+    wake_.notify_all();
+    done_.wait(lock, [&] { return finished_ || error_; });
+    finishing_ = finished_ = false;
+    rethrow();
+    return takeReady();
+}
+
+void PipelinedStreamDecoder::run() {
+    // NoGradGuard is per thread: the engine's guard does not reach this one.
+    torch::NoGradGuard noGrad;
+    std::unique_lock lock(mutex_);
+    while (true) {
+        wake_.wait(lock, [&] {
+            return quit_ || pending_.frames > 0 || (finishing_ && !finished_ && !error_);
+        });
+        if (quit_) return;
+        CodeGrid batch;
+        batch.numCodebooks = pending_.numCodebooks;
+        std::swap(batch, pending_);
+        pending_.numCodebooks = batch.numCodebooks;
+        const bool last = finishing_ && batch.frames == 0;
+        lock.unlock();
+        std::vector<float> audio;
+        std::exception_ptr error;
+        try {
+            if (batch.frames > 0) {
+                audio = inner_->push(batch);
+                ++innerPushes_;
+            } else if (last) {
+                audio = inner_->finish();
+            }
+        } catch (...) {
+            error = std::current_exception();
+        }
+        cpu_ = threadCpuNow();
+        lock.lock();
+        ready_.insert(ready_.end(), audio.begin(), audio.end());
+        if (error) error_ = error;
+        if (last || error) {
+            finished_ = !error;
+            done_.notify_all();
+        }
+    }
+}
+
+} // namespace moodsteer

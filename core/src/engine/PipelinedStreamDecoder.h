@@ -1,0 +1,57 @@
+// A StreamDecoder that runs another one on its own thread, so that the codec decodes frame n
+// while the LM computes frame n + 1: on a 2-core machine the LM keeps one core and the codec
+// (EnCodec: ~10x the LM's per-frame work at one frame per push) takes the other.
+//
+// push() only queues the frames and returns the audio the thread has finished since the last
+// call (often none: it arrives with a later push); finish() waits for everything. The order of
+// samples is kept, so the concatenation of all returned audio equals the wrapped decoder's. Frames
+// queued while the thread is busy are decoded together in one push of the wrapped decoder, which
+// is also cheaper per frame (EnCodec re-runs its upsampling context once per push).
+//
+// Threads: push(), finish() and cpuSeconds() from one thread (the engine's); the wrapped decoder
+// is used only by the worker thread from construction on. An exception thrown by the wrapped
+// decoder is rethrown by the next push() or finish().
+#pragma once
+
+#include "core/audio/AudioCodec.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace moodsteer {
+
+class PipelinedStreamDecoder final : public StreamDecoder {
+  public:
+    explicit PipelinedStreamDecoder(std::unique_ptr<StreamDecoder> inner);
+    ~PipelinedStreamDecoder() override;
+
+    std::vector<float> push(const CodeGrid& newFrames) override;
+    std::vector<float> finish() override;
+    /// CPU seconds of the decoding thread so far.
+    double cpuSeconds() const { return cpu_.load(); }
+    /// Pushes of the wrapped decoder so far (a measure of the batching).
+    int innerPushes() const { return innerPushes_.load(); }
+
+  private:
+    void run();
+    std::vector<float> takeReady(); // mutex held
+    void rethrow();                 // mutex held
+
+    std::unique_ptr<StreamDecoder> inner_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    CodeGrid pending_;
+    std::vector<float> ready_;
+    bool finishing_ = false, finished_ = false, quit_ = false;
+    std::exception_ptr error_;
+    std::atomic<double> cpu_{0};
+    std::atomic<int> innerPushes_{0};
+    std::thread thread_;
+};
+
+} // namespace moodsteer
