@@ -1,6 +1,7 @@
 // moodsteer-cli bench-codec: EnCodec decoding on one thread against this core's floor (see
 // core/bench/CodecBenchmark.h). A benchmark, not a test: it prints figures.
 #include "CliCommand.h"
+#include "CliSupport.h"
 #include "Interrupt.h"
 #include "OptionTable.h"
 
@@ -35,7 +36,7 @@ static int runBenchCodec(const std::vector<std::string>& argv) {
     CodecBenchOptions o;
     const std::string config = args.get("config", "small");
     o.configPath = config == "small"
-                       ? std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json"
+                       ? musicgenSmallConfigPath()
                        : config;
     if (!std::filesystem::is_regular_file(o.configPath))
         throw UsageError("--config: no such file '" + o.configPath + "'");

@@ -35,6 +35,10 @@ gives medians over the rounds; step/floor is the median of each round's step tim
 own floor (from the better of its two probes), with the range; "vs best" divides the median
 step by the floor of the best probe of the whole run (the strict reading).)";
 
+std::string musicgenSmallConfigPath() {
+    return std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json";
+}
+
 static int runBench(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "help"});
     if (args.has("help")) {
@@ -46,7 +50,7 @@ static int runBench(const std::vector<std::string>& argv) {
     BenchOptions o;
     const std::string config = args.get("config", "small");
     if (config == "small")
-        o.configPath = std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json";
+        o.configPath = musicgenSmallConfigPath();
     else if (config == "medium" || config == "large")
         o.configPath = resourcePath("configs/musicgen-" + config + "-config.json");
     else

@@ -2,6 +2,7 @@
 // the embedded model, and speed/memory of a random-weight MusicGen session (see
 // core/bench/SessionBenchmark.h). A benchmark, not a test: it prints figures.
 #include "CliCommand.h"
+#include "CliSupport.h"
 #include "Interrupt.h"
 
 #include "core/bench/SessionBenchmark.h"
@@ -84,7 +85,7 @@ static int runBenchSession(const std::vector<std::string>& argv) {
         throw UsageError("--musicgen-seconds must be >= 0 (0 skips MusicGen)");
     const std::string config = args.get("musicgen-config", "small");
     o.musicgenConfig =
-        config == "small" ? std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json"
+        config == "small" ? musicgenSmallConfigPath()
                           : config;
     if (o.musicgenSeconds > 0 && !std::filesystem::is_regular_file(o.musicgenConfig))
         throw UsageError("--musicgen-config: no such file '" + o.musicgenConfig + "'");

@@ -1,6 +1,7 @@
 // moodsteer-cli bench-stream: text to speaker, measured (see core/bench/StreamBenchmark.h).
 // A benchmark, not a test: it prints figures.
 #include "CliCommand.h"
+#include "CliSupport.h"
 #include "Interrupt.h"
 #include "OptionTable.h"
 
@@ -50,7 +51,7 @@ static int runBenchStream(const std::vector<std::string>& argv) {
     StreamBenchOptions o;
     const std::string model = args.get("model", "small");
     if (model == "small") {
-        o.configPath = std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json";
+        o.configPath = musicgenSmallConfigPath();
     } else if (model == "embedded") {
         o.embedded = true;
     } else if (std::filesystem::path(model).extension() == ".json") {

@@ -62,4 +62,8 @@ std::string jsonText(const nlohmann::json& j, int indent = -1);
 /// Throws UsageError "--what is not valid UTF-8" for invalid byte sequences.
 void requireUtf8(const std::string& text, const std::string& what);
 
+/// ../shared/parity/musicgen-small-config.json: the architecture the benchmarks build by default
+/// (defined in BenchCommand.cpp, the one file that knows the checkout's shared folder).
+std::string musicgenSmallConfigPath();
+
 } // namespace moodsteer::cli
