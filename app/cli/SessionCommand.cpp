@@ -43,6 +43,7 @@ const char* kHelp =
   --seed N (0)  --greedy  --guidance G  --temperature T  --top-k K  --top-p P
   --codes-out FILE     also write the codes (safetensors)
   --threads N  --precision f32|bf16|int8  --json  --quiet
+  --kv-cache f32|bf16|int8   self-attention cache precision (default: the engine's)
   --force              replace an existing OUT (and its sidecar / codes file)
 Writes OUT and OUT-stem.recipe.json. Ctrl-C stops after the current step and keeps the
 finished windows (recipe marked "incomplete"; exit code 130).)";
@@ -127,7 +128,7 @@ static int runSession(const std::vector<std::string>& argv) {
                     "hold-minutes", "prompt", "prompt-ids", "model",   "window",    "stride",
                     "continue",     "steer",  "seed",       "greedy",  "guidance",  "temperature",
                     "top-k",        "top-p",  "codes-out",  "threads", "precision", "json",
-                    "quiet",        "out",    "force",      "help",    "prompt-at"},
+                    "quiet",        "out",    "force",      "help",    "prompt-at", "kv-cache"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
@@ -172,6 +173,7 @@ static int runSession(const std::vector<std::string>& argv) {
     r.topP = args.getDouble("top-p", r.topP);
     r.temperature = args.getDouble("temperature", r.temperature);
     r.continueFrom = args.get("continue", "");
+    if (args.has("kv-cache")) r.kvCache = kvCacheOption(args.get("kv-cache"));
     for (const auto& s : args.all("steer"))
         r.steering.push_back(parseRangedSteer(s));
 
