@@ -82,12 +82,18 @@ static int runGenerate(const std::vector<std::string>& argv) {
     const bool force = args.has("force");
     const std::string codesOut = args.get("codes-out");
     // Not in the numeric option table: `bench --takes` takes a list.
-    const int takes = args.has("takes")
-                          ? parseIntList("takes", args.get("takes"), 1, limits::kMaxTakes).at(0)
-                          : 1;
-    if (args.has("takes") && args.get("takes").find(',') != std::string::npos)
-        throw UsageError("--takes expects one whole number in 1.." +
-                         std::to_string(limits::kMaxTakes) + ", got '" + args.get("takes") + "'");
+    int takes = 1;
+    if (args.has("takes")) {
+        const std::string v = args.get("takes");
+        const auto bad = UsageError("--takes expects one whole number in 1.." +
+                                    std::to_string(limits::kMaxTakes) + ", got '" + v + "'");
+        if (v.find(',') != std::string::npos) throw bad;
+        try {
+            takes = parseIntList("takes", v, 1, limits::kMaxTakes).at(0);
+        } catch (const UsageError&) {
+            throw bad;
+        }
+    }
     if (takes > 1 && args.has("continue"))
         throw UsageError("--takes makes clips from the prompt alone; it cannot --continue");
     // Take k's files: OUT-stem-takeK.ext (and the same for the codes and MIDI files).

@@ -48,7 +48,8 @@ struct Fields {
             "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
         if (v->is_number_unsigned()) {
             const auto u = v->get<std::uint64_t>();
-            if (u > static_cast<std::uint64_t>(hi)) fail(key, rule, *v);
+            if (u > static_cast<std::uint64_t>(hi) || static_cast<long long>(u) < lo)
+                fail(key, rule, *v);
             out = static_cast<int>(u);
             return;
         }
