@@ -1,10 +1,12 @@
 // moodsteer-cli bench: decode speed against the memory-bandwidth floor (see
 // core/bench/Benchmark.h).
 #include "CliCommand.h"
+#include "CliSupport.h"
 #include "Interrupt.h"
 #include "OptionTable.h"
 
 #include "core/bench/Benchmark.h"
+#include "core/engine/ValueLimits.h"
 #include "core/io/Resources.h"
 
 #include <filesystem>
@@ -16,7 +18,9 @@ namespace moodsteer::cli {
 
 static const char* kHelp =
     R"(usage: moodsteer-cli bench [--config small|medium|large|FILE] [--steps N] [--rounds R]
-                          [--threads N] [--precision f32,bf16,int8] [--seconds S] [--json]
+                          [--threads N] [--precision f32,bf16,int8] [--seconds S]
+                          [--positions 0,500,1000,1500|none] [--kv-cache f32,bf16,int8]
+                          [--takes 1,2,4,8] [--json]
 
 Builds the architecture in FILE (default ../shared/parity/musicgen-small-config.json, i.e.
 facebook/musicgen-small) with random weights and prints ms per decode step with classifier-free
@@ -33,7 +37,19 @@ Each precision runs R rounds (default 5) of: measure the bandwidth (best of 3 pa
 cross-attention keys/values, is left out of ms/step), measure the bandwidth again. The table
 gives medians over the rounds; step/floor is the median of each round's step time over its
 own floor (from the better of its two probes), with the range; "vs best" divides the median
-step by the floor of the best probe of the whole run (the strict reading).)";
+step by the floor of the best probe of the whole run (the strict reading).
+
+Long context: for each precision, a guided step is also timed after each of --positions cached
+positions (default 0,500,1000,1500; "none" skips it) with each --kv-cache precision (default:
+the model's, float32 with f32 weights), the cache filled directly with random keys/values of its
+dtype. Its floor counts the bytes of the KV cache the step reads besides the weights:
+(weights + cache) / bandwidth, R rounds of N steps as above.
+
+Takes: with --takes, each precision also generates that many takes (clips of the same prompt,
+seeds 1, 2, ...) in one guided batch, R rounds of N steps, and prints ms per step, the step time
+against 1 take, seconds of audio (all takes) per second of decoding and the ratio to the floor
+(weights read once for all rows + the batch's KV cache). The embedded model then also makes
+each number of takes of S seconds end to end (text, decode, codec).)";
 
 std::string musicgenSmallConfigPath() {
     return std::string(MOODSTEER_SHARED_DIR) + "/parity/musicgen-small-config.json";
@@ -45,7 +61,8 @@ static int runBench(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n" << optionRangesHelp(kHelp);
         return 0;
     }
-    args.allowOnly({"config", "steps", "rounds", "threads", "precision", "seconds", "json", "help"},
+    args.allowOnly({"config", "steps", "rounds", "threads", "precision", "seconds", "positions",
+                    "kv-cache", "takes", "json", "help"},
                    0);
     BenchOptions o;
     const std::string config = args.get("config", "small");
@@ -70,6 +87,13 @@ static int runBench(const std::vector<std::string>& argv) {
         while (std::getline(ss, p, ','))
             o.precisions.push_back(p);
     }
+    if (args.has("positions")) {
+        const std::string p = args.get("positions");
+        o.positions = p == "none" ? std::vector<int>{} : parseIntList("positions", p, 0, 30000);
+    }
+    if (args.has("kv-cache"))
+        o.kvCaches = parseNameList("kv-cache", args.get("kv-cache"), {"f32", "bf16", "int8"});
+    if (args.has("takes")) o.takes = parseIntList("takes", args.get("takes"), 1, limits::kMaxTakes);
     auto report = runBenchmark(o, [](const std::string& s) {
         throwIfInterrupted("stopped; no figures were printed");
         std::cerr << "bench: " << s << "\n";

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +57,54 @@ std::vector<std::int64_t> parseIdList(const std::string& text) {
         ids.push_back(v);
     }
     return ids;
+}
+
+std::vector<int> parseIntList(const std::string& option, const std::string& text, int lo, int hi) {
+    std::vector<int> values;
+    std::stringstream ss(text);
+    std::string item;
+    auto bad = [&] {
+        return UsageError("--" + option + " expects comma-separated whole numbers in " +
+                          std::to_string(lo) + ".." + std::to_string(hi) + ", got '" + text + "'");
+    };
+    if (text.empty() || text.back() == ',') throw bad();
+    while (std::getline(ss, item, ',')) {
+        std::size_t used = 0;
+        long long v = -1;
+        try {
+            v = std::stoll(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != item.size() || v < lo || v > hi) throw bad();
+        values.push_back(static_cast<int>(v));
+    }
+    return values;
+}
+
+std::vector<std::string> parseNameList(const std::string& option, const std::string& text,
+                                       const std::vector<std::string>& allowed) {
+    std::vector<std::string> names;
+    std::stringstream ss(text);
+    std::string item;
+    std::string choices;
+    for (const auto& a : allowed)
+        choices += (choices.empty() ? "" : ", ") + a;
+    if (text.empty() || text.back() == ',')
+        throw UsageError("--" + option + " expects a comma-separated list of " + choices +
+                         ", got '" + text + "'");
+    while (std::getline(ss, item, ',')) {
+        if (std::find(allowed.begin(), allowed.end(), item) == allowed.end())
+            throw UsageError("--" + option + ": '" + item + "' is not one of " + choices);
+        names.push_back(item);
+    }
+    return names;
+}
+
+std::string kvCacheOption(const std::string& value) {
+    if (value != "f32" && value != "bf16" && value != "int8")
+        throw UsageError("--kv-cache must be f32, bf16 or int8, got '" + value + "'");
+    return value;
 }
 
 std::string jsonString(const std::string& s) {
@@ -122,6 +171,13 @@ void checkClipTargets(const std::string& out, const std::string& codesOut, bool 
         checkWritableTarget(codesOut);
         checkNotExisting(codesOut, force);
     }
+}
+
+std::string takePath(const std::string& path, int take) {
+    const fs::path p(path);
+    return (p.parent_path() /
+            (p.stem().string() + "-take" + std::to_string(take) + p.extension().string()))
+        .string();
 }
 
 void addClipOutputs(OutputSet& outputs, const std::string& out, const GenerationResult& result,

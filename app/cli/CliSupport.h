@@ -19,6 +19,15 @@ void checkWritableTarget(const std::string& path);
 std::string readTextFile(const std::string& path);
 /// "3,17,1" -> {3, 17, 1}; throws UsageError on junk.
 std::vector<std::int64_t> parseIdList(const std::string& text);
+/// "0,500,1000" -> {0, 500, 1000} for `--option`: each a whole number in [lo, hi]; throws
+/// UsageError naming the option and the value otherwise (empty items and junk included).
+std::vector<int> parseIntList(const std::string& option, const std::string& text, int lo, int hi);
+/// "bf16,int8" -> {"bf16", "int8"} for `--option`: each one of `allowed`; throws UsageError
+/// naming the option and the value otherwise.
+std::vector<std::string> parseNameList(const std::string& option, const std::string& text,
+                                       const std::vector<std::string>& allowed);
+/// The value of --kv-cache: "f32", "bf16" or "int8"; throws UsageError otherwise.
+std::string kvCacheOption(const std::string& value);
 std::string jsonString(const std::string& s);
 /// CCC, PCC, RMSE, error mean/sigma and n of one dimension, for --json output.
 nlohmann::json metricsJson(const DimensionMetrics& m);
@@ -41,6 +50,9 @@ class OutputSet {
 /// its recipe sidecar and `codesOut` (when not empty) are writable and do not exist unless
 /// `force`. Throws UsageError naming the file.
 void checkClipTargets(const std::string& out, const std::string& codesOut, bool force);
+
+/// Take k's file name: "dir/clip.wav" -> "dir/clip-take3.wav" (the same for any extension).
+std::string takePath(const std::string& path, int take);
 
 /// Adds a generated clip's files to `outputs`: the audio at `out` (the recipe in its tags,
 /// `title` as its title), the recipe sidecar, and the codes file when `codesOut` is not empty.

@@ -8,6 +8,7 @@
 
 #include "core/audio/AudioFile.h"
 #include "core/engine/MusicEngine.h"
+#include "core/engine/ValueLimits.h"
 #include "core/hub/HubDownloader.h"
 #include "core/hub/ModelLocator.h"
 #include "core/hub/RepoRef.h"
@@ -49,6 +50,11 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
                        pushes away; valence/arousal vectors take signed alphas)
   --transition A.safetensors:B.safetensors[:ALPHA]   cross-fade A -> B over the clip (default 0.5)
   --threads N  --precision f32|bf16|int8  --json  --quiet
+  --kv-cache f32|bf16|int8   self-attention cache precision (default: f32 with f32 weights,
+                       the engine's choice for bf16/int8 weights; docs/performance.md)
+  --takes N            N clips in one batch (1..8): the same recipe with seeds seed, seed + 1,
+                       ...; writes OUT-stem-take1.ext ... each with its own recipe sidecar (and
+                       codes / MIDI file), all or none. Take k's recipe alone regenerates it.
   --force              replace an existing OUT (and its sidecar / codes / MIDI file)
   --midi-out F.mid     also write the clip as MIDI (models whose tokens are notes: the embedded model)
 Writes OUT and OUT-stem.recipe.json (the recipe: model as "embedded", a repo id + commit or an
@@ -61,7 +67,7 @@ const std::vector<std::string> kKnown = {
     "model",     "prompt", "prompt-ids", "valence",  "arousal",   "seconds",     "steps",
     "seed",      "greedy", "guidance",   "top-k",    "top-p",     "temperature", "recipe",
     "codes-out", "steer",  "transition", "threads",  "precision", "json",        "quiet",
-    "out",       "force",  "midi-out",   "continue", "help"};
+    "out",       "force",  "midi-out",   "continue", "kv-cache",  "takes",       "help"};
 
 } // namespace
 
@@ -75,13 +81,35 @@ static int runGenerate(const std::vector<std::string>& argv) {
     const std::string out = args.require("out");
     const bool force = args.has("force");
     const std::string codesOut = args.get("codes-out");
-    checkClipTargets(out, codesOut, force);
+    // Not in the numeric option table: `bench --takes` takes a list.
+    int takes = 1;
+    if (args.has("takes")) {
+        const std::string v = args.get("takes");
+        const auto bad = UsageError("--takes expects one whole number in 1.." +
+                                    std::to_string(limits::kMaxTakes) + ", got '" + v + "'");
+        if (v.find(',') != std::string::npos) throw bad;
+        try {
+            takes = parseIntList("takes", v, 1, limits::kMaxTakes).at(0);
+        } catch (const UsageError&) {
+            throw bad;
+        }
+    }
+    if (takes > 1 && args.has("continue"))
+        throw UsageError("--takes makes clips from the prompt alone; it cannot --continue");
+    // Take k's files: OUT-stem-takeK.ext (and the same for the codes and MIDI files).
+    auto pathOf = [&](const std::string& path, int take) {
+        return path.empty() || takes == 1 ? path : takePath(path, take);
+    };
+    for (int t = 1; t <= takes; ++t)
+        checkClipTargets(pathOf(out, t), pathOf(codesOut, t), force);
     const std::string midiOut = args.get("midi-out");
     if (!midiOut.empty()) {
         if (fs::path(midiOut).extension() != ".mid" && fs::path(midiOut).extension() != ".midi")
             throw UsageError("--midi-out must end in .mid: '" + midiOut + "'");
-        checkWritableTarget(midiOut);
-        checkNotExisting(midiOut, force);
+        for (int t = 1; t <= takes; ++t) {
+            checkWritableTarget(pathOf(midiOut, t));
+            checkNotExisting(pathOf(midiOut, t), force);
+        }
     }
 
     Recipe r;
@@ -107,6 +135,7 @@ static int runGenerate(const std::vector<std::string>& argv) {
     r.topK = static_cast<int>(args.getInt("top-k", r.topK));
     r.topP = args.getDouble("top-p", r.topP);
     r.temperature = args.getDouble("temperature", r.temperature);
+    if (args.has("kv-cache")) r.kvCache = kvCacheOption(args.get("kv-cache"));
     if (args.has("steer") || args.has("transition")) { // replaces a loaded recipe's steering
         r.steering.clear();
         for (const auto& s : args.all("steer"))
@@ -158,33 +187,52 @@ static int runGenerate(const std::vector<std::string>& argv) {
                          p.step, p.totalSteps, p.elapsedSeconds, p.etaSeconds);
             if (p.step == p.totalSteps) std::fprintf(stderr, "\n");
         };
-    auto result = engine->generate(r, cb);
-    if (result.cancelled) throw Interrupted("stopped while generating; nothing was written");
-    ModelLocator::stamp(result.recipe, source, lo.precision);
+    std::vector<GenerationResult> results;
+    if (takes > 1)
+        results = engine->generateTakes(r, takes, cb);
+    else
+        results.push_back(engine->generate(r, cb));
+    if (results.front().cancelled)
+        throw Interrupted("stopped while generating; nothing was written");
 
     OutputSet outputs;
-    addClipOutputs(outputs, out, result, "MoodSteer clip", codesOut);
-    if (!midiOut.empty())
-        outputs.add(midiOut, [&](const std::string& path) {
-            CodeGrid g(result.numCodebooks, result.frames);
-            g.data = result.codes;
-            MidiWriter::write(path, g);
-        });
+    for (int t = 1; t <= static_cast<int>(results.size()); ++t) {
+        auto& result = results[t - 1];
+        ModelLocator::stamp(result.recipe, source, lo.precision);
+        addClipOutputs(outputs, pathOf(out, t), result, "MoodSteer clip", pathOf(codesOut, t));
+        if (!midiOut.empty())
+            outputs.add(pathOf(midiOut, t), [&result](const std::string& path) {
+                CodeGrid g(result.numCodebooks, result.frames);
+                g.data = result.codes;
+                MidiWriter::write(path, g);
+            });
+    }
     // With --force the previous files are replaced; without it, link() refuses a target that
     // appeared while generating.
     outputs.commit(force);
 
+    auto clipJson = [&](const GenerationResult& result, int t) {
+        return nlohmann::json{{"out", pathOf(out, t)},
+                              {"seconds", result.audio.seconds()},
+                              {"frames", result.frames},
+                              {"generation_seconds", result.generationSeconds},
+                              {"recipe", nlohmann::json::parse(result.recipe.toJson(-1))}};
+    };
     if (args.has("json")) {
-        const nlohmann::json j{{"out", out},
-                               {"seconds", result.audio.seconds()},
-                               {"frames", result.frames},
-                               {"generation_seconds", result.generationSeconds},
-                               {"recipe", nlohmann::json::parse(result.recipe.toJson(-1))}};
+        nlohmann::json j = clipJson(results.front(), 1);
+        if (takes > 1) {
+            j = nlohmann::json{{"takes", nlohmann::json::array()}};
+            for (int t = 1; t <= takes; ++t)
+                j["takes"].push_back(clipJson(results[t - 1], t));
+        }
         std::cout << jsonText(j) << "\n";
     } else if (!quiet) {
-        std::cerr << "wrote " << out << " (" << result.audio.seconds() << " s, " << result.frames
-                  << " frames, generated in " << result.generationSeconds << " s) and "
-                  << ClipLibrary::sidecarPath(out) << "\n";
+        for (int t = 1; t <= static_cast<int>(results.size()); ++t) {
+            const auto& result = results[t - 1];
+            std::cerr << "wrote " << pathOf(out, t) << " (" << result.audio.seconds() << " s, "
+                      << result.frames << " frames, generated in " << result.generationSeconds
+                      << " s) and " << ClipLibrary::sidecarPath(pathOf(out, t)) << "\n";
+        }
     }
     return 0;
 }

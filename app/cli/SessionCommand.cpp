@@ -49,6 +49,7 @@ const char* kHelp =
   --codes-out FILE     also write the codes (safetensors)
   --midi-out F.mid     also write the session as MIDI (the embedded model, whose tokens are notes)
   --threads N  --precision f32|bf16|int8  --json  --quiet
+  --kv-cache f32|bf16|int8   self-attention cache precision (default: the engine's)
   --force              replace an existing OUT (and its sidecar / codes file)
 Writes OUT and OUT-stem.recipe.json (and --codes-out / --midi-out files, all or none). Ctrl-C stops after the current step and keeps the
 finished windows (recipe marked "incomplete"; exit code 130).)";
@@ -135,7 +136,7 @@ static int runSession(const std::vector<std::string>& argv) {
                     "greedy",    "guidance",     "temperature", "top-k",      "top-p",
                     "codes-out", "threads",      "precision",   "json",       "quiet",
                     "out",       "force",        "help",        "prompt-at",  "seam-candidates",
-                    "midi-out"},
+                    "midi-out",  "kv-cache"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
@@ -191,6 +192,7 @@ static int runSession(const std::vector<std::string>& argv) {
     // Range-checked by the option table (1..limits::kMaxSeamCandidates).
     r.seamCandidates =
         static_cast<int>(args.getInt("seam-candidates", Recipe::kSessionSeamCandidates));
+    if (args.has("kv-cache")) r.kvCache = kvCacheOption(args.get("kv-cache"));
     for (const auto& s : args.all("steer"))
         r.steering.push_back(parseRangedSteer(s));
 

@@ -347,7 +347,7 @@ void MainWindow::generate() {
     }
     Recipe recipe = prompt_->nextRecipe();
     recipe.steering = steering_->steering();
-    controller_->generate(recipe);
+    controller_->generate(recipe, prompt_->takes());
 }
 
 void MainWindow::generateAb() {
@@ -364,6 +364,23 @@ void MainWindow::onClipAdded(const QString& id, JobId job) {
     libraryPanel_->refresh();
     libraryPanel_->select(id);
     predictEmotion(id);
+    // Takes: 2..N arrive first, take 1 last; then A = take 1, B = take 2 (same recipe, next
+    // seed), for the A/B switch.
+    if (const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+        c && c->recipe.takes > 1) {
+        if (c->recipe.take == 2) secondTake_.insert(job, id);
+        if (c->recipe.take == 1 && secondTake_.contains(job)) {
+            libraryPanel_->select(id);
+            libraryPanel_->setSelectedAsA();
+            libraryPanel_->select(secondTake_.take(job));
+            libraryPanel_->setSelectedAsB();
+            libraryPanel_->select(id);
+            statusBar()->showMessage(
+                tr("A = take 1, B = take 2: the A/B switch compares them; Set A/B picks others"),
+                10000);
+        }
+        return;
+    }
     if (!ab_.clipAdded(job, id.toStdString())) return;
     libraryPanel_->select(QString::fromStdString(ab_.clipA()));
     libraryPanel_->setSelectedAsA();

@@ -115,6 +115,7 @@ class MainWindow : public QMainWindow {
     QHash<QString, ClipPrediction> predictions_; ///< with uncertainty, flags and judge
     /// Prediction jobs and their clips (a clip is predicted once at a time).
     QHash<widgets::JobId, QString> predicting_;
+    QHash<widgets::JobId, QString> secondTake_; ///< a takes job's take 2, until take 1 lands
     bool predictorWarned_ = false;
     QString libraryError_;
 };

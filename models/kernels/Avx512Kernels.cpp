@@ -307,6 +307,10 @@ MOODSTEER_AVX512F inline __m512 load16(const Bf16* p) {
     const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
 }
+MOODSTEER_AVX512F inline __m512 load16(const int8_t* p) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes));
+}
 // Up to 16 elements (the rest 0).
 MOODSTEER_AVX512F inline __m512 load16(const float* p, __mmask16 m) {
     return _mm512_maskz_loadu_ps(m, p);
@@ -484,6 +488,85 @@ void attend(const float* q, const T* keys, const T* values, int64_t count, int64
     }
 }
 
+// An int8 cache (codes and per-row scales), head_dim = 16 C: attendHead with each key's score
+// multiplied by its scale (16 at a time) and each value weighted by its softmax weight times
+// its scale. The codes stream half the bytes of a bf16 cache; converting them costs the same
+// two instructions per 16 values (sign-extend, convert) as bf16's (zero-extend, shift).
+template <int C>
+MOODSTEER_AVX512F void attendHeadInt8(const float* q, const int8_t* keys, const float* keyScales,
+                                      const int8_t* values, const float* valueScales, int64_t count,
+                                      const float* mask, float* scores, float* out) {
+    constexpr int64_t hd = 16 * C;
+    __m512 qv[C];
+    for (int c = 0; c < C; ++c)
+        qv[c] = _mm512_loadu_ps(q + 16 * c);
+    __m512 topv = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+    int64_t j = 0;
+    for (; j + 16 <= count; j += 16) {
+        __m512 acc[16];
+        for (int i = 0; i < 16; ++i)
+            acc[i] = partialDot<C, int8_t>(qv, keys + (j + i) * hd);
+        __m512 s = _mm512_mul_ps(sum16(acc), _mm512_loadu_ps(keyScales + j));
+        if (mask) s = _mm512_add_ps(s, _mm512_loadu_ps(mask + j));
+        _mm512_storeu_ps(scores + j, s);
+        topv = _mm512_max_ps(topv, s);
+    }
+    float top = _mm512_reduce_max_ps(topv);
+    for (; j < count; ++j) {
+        float s = _mm512_reduce_add_ps(partialDot<C, int8_t>(qv, keys + j * hd)) * keyScales[j];
+        if (mask) s += mask[j];
+        scores[j] = s;
+        top = std::max(top, s);
+    }
+    const __m512 topb = _mm512_set1_ps(top);
+    __m512 sumv = _mm512_setzero_ps();
+    for (j = 0; j < count; j += 16) {
+        const __mmask16 m = mask16(count - j);
+        const __m512 e = expNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, scores + j), topb));
+        sumv = _mm512_add_ps(sumv, _mm512_maskz_mov_ps(m, e));
+        // The value pass weighs each value by its softmax weight times its scale.
+        _mm512_mask_storeu_ps(scores + j, m,
+                              _mm512_mul_ps(e, _mm512_maskz_loadu_ps(m, valueScales + j)));
+    }
+    __m512 o0[C], o1[C];
+    for (int c = 0; c < C; ++c)
+        o0[c] = o1[c] = _mm512_setzero_ps();
+    for (j = 0; j + 2 <= count; j += 2) {
+        const __m512 w0 = _mm512_set1_ps(scores[j]), w1 = _mm512_set1_ps(scores[j + 1]);
+        const int8_t* v = values + j * hd;
+        for (int c = 0; c < C; ++c) {
+            o0[c] = _mm512_fmadd_ps(w0, load16(v + 16 * c), o0[c]);
+            o1[c] = _mm512_fmadd_ps(w1, load16(v + hd + 16 * c), o1[c]);
+        }
+    }
+    if (j < count) {
+        const __m512 w0 = _mm512_set1_ps(scores[j]);
+        for (int c = 0; c < C; ++c)
+            o0[c] = _mm512_fmadd_ps(w0, load16(values + j * hd + 16 * c), o0[c]);
+    }
+    const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sumv));
+    for (int c = 0; c < C; ++c)
+        _mm512_storeu_ps(out + 16 * c, _mm512_mul_ps(_mm512_add_ps(o0[c], o1[c]), inv));
+}
+
+void attendInt8(const float* q, const int8_t* keys, const float* keyScales, const int8_t* values,
+                const float* valueScales, int64_t count, int64_t hd, const float* mask,
+                float* scores, float* out) {
+    switch (hd) {
+    case 16:
+        return attendHeadInt8<1>(q, keys, keyScales, values, valueScales, count, mask, scores, out);
+    case 32:
+        return attendHeadInt8<2>(q, keys, keyScales, values, valueScales, count, mask, scores, out);
+    case 64:
+        return attendHeadInt8<4>(q, keys, keyScales, values, valueScales, count, mask, scores, out);
+    case 128:
+        return attendHeadInt8<8>(q, keys, keyScales, values, valueScales, count, mask, scores, out);
+    default: // other head sizes (the parity model's 8): the portable loop
+        return portableKernels().attendInt8.run(q, keys, keyScales, values, valueScales, count, hd,
+                                                mask, scores, out);
+    }
+}
+
 void attendF32(const float* q, const float* keys, const float* values, int64_t count, int64_t hd,
                const float* mask, float* scores, float* out) {
     attend(q, keys, values, count, hd, mask, scores, out);
@@ -509,6 +592,7 @@ const KernelSet& avx512Kernels() {
         k.moments = {&moments, "avx512"};
         k.attendF32 = {&attendF32, "avx512"};
         k.attendBf16 = {&attendBf16, "avx512"};
+        k.attendInt8 = {&attendInt8, "avx512"};
         return k;
     }();
     return set;

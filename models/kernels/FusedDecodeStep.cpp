@@ -85,6 +85,42 @@ void selfAttend(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t capa
     }
 }
 
+// One head row (hd floats) as int8 codes and its scale s = max|x| / 127 (0 for an all-zero
+// row, whose codes are 0), as MusicgenAttentionImpl::quantiseRows computes them.
+float quantiseRow(const float* x, int64_t hd, int8_t* codes) {
+    float top = 0;
+    for (int64_t i = 0; i < hd; ++i)
+        top = std::max(top, std::fabs(x[i]));
+    const float scale = top / 127.0f;
+    const float divisor = scale == 0 ? 1.0f : scale;
+    for (int64_t i = 0; i < hd; ++i) {
+        const float v = std::min(127.0f, std::max(-127.0f, x[i] / divisor));
+        codes[i] = static_cast<int8_t>(std::nearbyint(v));
+    }
+    return scale;
+}
+
+// selfAttend for an int8 cache: codes [B, H, capacity, hd] and scales [B, H, capacity].
+void selfAttendInt8(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t capacity,
+                    int64_t past, int8_t* keys, float* keyScales, int8_t* values,
+                    float* valueScales, float* scores, float* attn) {
+    const int64_t D = H * hd;
+    const auto run = kernels::active().attendInt8.run;
+    for (int64_t b = 0; b < B; ++b) {
+        const float* r = qkv + b * 3 * D;
+        for (int64_t head = 0; head < H; ++head) {
+            const int64_t row = (b * H + head) * capacity + past;
+            keyScales[row] = quantiseRow(r + D + head * hd, hd, keys + row * hd);
+            valueScales[row] = quantiseRow(r + 2 * D + head * hd, hd, values + row * hd);
+        }
+        for (int64_t head = 0; head < H; ++head) {
+            const int64_t row = (b * H + head) * capacity;
+            run(r + head * hd, keys + row * hd, keyScales + row, values + row * hd,
+                valueScales + row, past + 1, hd, nullptr, scores, attn + b * D + head * hd);
+        }
+    }
+}
+
 bool isFloat(const torch::Tensor& t, std::initializer_list<int64_t> shape) {
     return t.defined() && t.scalar_type() == at::kFloat && t.is_contiguous() &&
            t.sizes() == at::IntArrayRef(shape);
@@ -99,10 +135,9 @@ torch::Tensor residualTensor(const float* data, int64_t rows, int64_t dim) {
 } // namespace
 
 bool fusedDecodeSupported(const MusicgenDecoderLayerImpl& layer, const torch::Tensor& h,
-                          int layerIndex, const CrossAttentionCache& cross,
-                          const torch::Tensor& cacheK, const torch::Tensor& cacheV) {
+                          int layerIndex, const CrossAttentionCache& cross, const LayerKv& kv) {
     if (at::GradMode::is_enabled() || h.dim() != 3 || h.size(1) != 1 || h.size(0) < 1 ||
-        h.size(0) > kGemvMaxRows || !layer.decodeReady())
+        h.size(0) > kFusedDecodeMaxItems || !layer.decodeReady())
         return false;
     const int64_t B = h.size(0), D = h.size(2), H = layer.self_attn->heads(),
                   hd = layer.self_attn->headDim(), S = cross.length();
@@ -111,14 +146,21 @@ bool fusedDecodeSupported(const MusicgenDecoderLayerImpl& layer, const torch::Te
         static_cast<size_t>(layerIndex) >= cross.k.size() ||
         static_cast<size_t>(layerIndex) >= cross.v.size())
         return false;
+    const auto& cacheK = kv.k;
     const int64_t capacity = cacheK.defined() && cacheK.dim() == 4 ? cacheK.size(2) : 0;
     auto cacheOk = [&](const torch::Tensor& c) {
-        return c.is_contiguous() && c.sizes() == at::IntArrayRef({B, H, capacity, hd}) &&
-               (c.scalar_type() == at::kFloat || c.scalar_type() == at::kBFloat16) &&
+        return c.defined() && c.is_contiguous() &&
+               c.sizes() == at::IntArrayRef({B, H, capacity, hd}) &&
+               (c.scalar_type() == at::kFloat || c.scalar_type() == at::kBFloat16 ||
+                (c.scalar_type() == at::kChar && kv.int8())) &&
                c.scalar_type() == cacheK.scalar_type();
     };
-    return capacity > 0 && cacheOk(cacheK) && cacheOk(cacheV) &&
-           isFloat(cross.k[layerIndex], {B, H, S, hd}) &&
+    auto scalesOk = [&](const torch::Tensor& s) {
+        return !kv.int8() || (s.defined() && s.scalar_type() == at::kFloat && s.is_contiguous() &&
+                              s.sizes() == at::IntArrayRef({B, H, capacity}));
+    };
+    return capacity > 0 && cacheOk(cacheK) && cacheOk(kv.v) && scalesOk(kv.kScale) &&
+           scalesOk(kv.vScale) && isFloat(cross.k[layerIndex], {B, H, S, hd}) &&
            isFloat(cross.v[layerIndex], {B, H, S, hd}) &&
            (!cross.anyMasked || isFloat(cross.additiveMask, {B, 1, 1, S})) &&
            (!cross.anyFullyMasked ||
@@ -127,9 +169,10 @@ bool fusedDecodeSupported(const MusicgenDecoderLayerImpl& layer, const torch::Te
 }
 
 torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torch::Tensor& h,
-                               int layerIndex, const CrossAttentionCache& cross,
-                               torch::Tensor& cacheK, torch::Tensor& cacheV, int64_t past,
-                               const DecoderHooks* hooks) {
+                               int layerIndex, const CrossAttentionCache& cross, LayerKv& kv,
+                               int64_t past, const DecoderHooks* hooks) {
+    auto& cacheK = kv.k;
+    auto& cacheV = kv.v;
     const auto& self = *layer.self_attn;
     const auto& enc = *layer.encoder_attn;
     const int64_t B = h.size(0), D = h.size(2), H = self.heads(), hd = self.headDim();
@@ -152,7 +195,11 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
     for (int64_t b = 0; b < B; ++b)
         for (int64_t i = 0; i < D; ++i)
             qkv[b * 3 * D + i] *= selfScale;
-    if (cacheK.scalar_type() == at::kBFloat16)
+    if (kv.int8())
+        selfAttendInt8(qkv, B, H, hd, capacity, past, cacheK.data_ptr<int8_t>(),
+                       kv.kScale.data_ptr<float>(), cacheV.data_ptr<int8_t>(),
+                       kv.vScale.data_ptr<float>(), scores, attn);
+    else if (cacheK.scalar_type() == at::kBFloat16)
         selfAttend(qkv, B, H, hd, capacity, past, cacheK.data_ptr<c10::BFloat16>(),
                    cacheV.data_ptr<c10::BFloat16>(), scores, attn);
     else

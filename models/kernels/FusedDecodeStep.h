@@ -1,4 +1,5 @@
-// One decoder layer for the one-token decode step (T = 1, at most 4 rows: the CFG step has 2),
+// One decoder layer for the one-token decode step (T = 1, at most kFusedDecodeMaxItems rows: the
+// CFG step of one take has 2),
 // as plain loops over reused buffers instead of ~40 LibTorch ops: layer norms, the 1-token
 // query against the self-attention cache and against the precomputed cross keys/values
 // (softmax in float32), GELU, residual adds. At ~5 us of dispatch per op that overhead was
@@ -12,18 +13,18 @@
 
 namespace moodsteer::models {
 
-/// Whether `layer` can take the fused step for the residual `h` ([B, 1, D], B <= 4) with this
-/// layer's caches (`cacheK`/`cacheV`: [B, H, capacity, head_dim]) and cross-attention cache:
-/// float32 contiguous tensors, inference copies current, gradient mode off.
+/// Whether `layer` can take the fused step for the residual `h` ([B, 1, D],
+/// B <= kFusedDecodeMaxItems) with this layer's self-attention cache `kv` ([B, H, capacity,
+/// head_dim]: float32, bf16, or int8 codes with float32 scales [B, H, capacity]) and the
+/// cross-attention cache: float32 contiguous tensors, inference copies current, gradient mode
+/// off.
 bool fusedDecodeSupported(const MusicgenDecoderLayerImpl& layer, const torch::Tensor& h,
-                          int layerIndex, const CrossAttentionCache& cross,
-                          const torch::Tensor& cacheK, const torch::Tensor& cacheV);
+                          int layerIndex, const CrossAttentionCache& cross, const LayerKv& kv);
 
-/// The same as layer.forward(h, layerIndex, cross, &cacheK, &cacheV, past, hooks) for one
-/// token; writes the new key/value at position `past`. Returns a new tensor [B, 1, D].
+/// The same as layer.forward(h, layerIndex, cross, &kv, past, hooks) for one token; writes the
+/// new key/value at position `past`. Returns a new tensor [B, 1, D].
 torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torch::Tensor& h,
-                               int layerIndex, const CrossAttentionCache& cross,
-                               torch::Tensor& cacheK, torch::Tensor& cacheV, int64_t past,
-                               const DecoderHooks* hooks);
+                               int layerIndex, const CrossAttentionCache& cross, LayerKv& kv,
+                               int64_t past, const DecoderHooks* hooks);
 
 } // namespace moodsteer::models

@@ -48,6 +48,7 @@ KernelSet avx512Subset(const X86Features& f) {
         k.moments = all.moments;
         k.attendF32 = all.attendF32;
         k.attendBf16 = all.attendBf16;
+        k.attendInt8 = all.attendInt8;
     }
     if (f.avx512bf16) {
         k.roundBf16 = all.roundBf16;
@@ -74,6 +75,7 @@ void overlay(KernelSet& base, const KernelSet& over) {
     take(base.moments, over.moments);
     take(base.attendF32, over.attendF32);
     take(base.attendBf16, over.attendBf16);
+    take(base.attendInt8, over.attendInt8);
 }
 
 // The sets this CPU runs, narrowest first, each restricted to what the CPU supports.
@@ -126,7 +128,8 @@ bool x86KernelsCompiled() {
 std::string describeActive() {
     const KernelSet& k = active();
     return std::string("gemv f32 ") + k.gemvF32.isa + ", bf16 " + k.gemvBf16.isa + ", int8 " +
-           k.gemvInt8.isa + "; attention " + k.attendF32.isa + ", layer norm " + k.moments.isa;
+           k.gemvInt8.isa + "; attention " + k.attendF32.isa + " (int8 cache " + k.attendInt8.isa +
+           "), layer norm " + k.moments.isa;
 }
 
 } // namespace moodsteer::models::kernels

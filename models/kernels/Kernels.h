@@ -80,6 +80,11 @@ struct KernelSet {
                            int64_t hd, const float* mask, float* scores, float* out);
     using AttendBf16 = void(const float* q, const Bf16* keys, const Bf16* values, int64_t count,
                             int64_t hd, const float* mask, float* scores, float* out);
+    /// The same on an int8 cache: key j is keyScales[j] * keys[j] (hd codes), value j
+    /// valueScales[j] * values[j]; softmax in float32.
+    using AttendInt8 = void(const float* q, const int8_t* keys, const float* keyScales,
+                            const int8_t* values, const float* valueScales, int64_t count,
+                            int64_t hd, const float* mask, float* scores, float* out);
 
     /// One operation's function and the instruction set it was written for.
     template <typename F> struct Entry {
@@ -94,6 +99,7 @@ struct KernelSet {
     Entry<Moments> moments;
     Entry<AttendF32> attendF32;
     Entry<AttendBf16> attendBf16;
+    Entry<AttendInt8> attendInt8;
 };
 
 /// The kernels used by the decode step: chosen once per process (see the top of this file).

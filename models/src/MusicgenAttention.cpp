@@ -94,8 +94,16 @@ bool MusicgenAttentionImpl::decodeReady(bool self) const {
     return fastOut_.current() && (self ? fastQkv_.current() : fastQ_.current());
 }
 
-torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, torch::Tensor* cacheK,
-                                                   torch::Tensor* cacheV, int64_t past) {
+std::pair<torch::Tensor, torch::Tensor>
+MusicgenAttentionImpl::quantiseRows(const torch::Tensor& x) {
+    auto scale = x.abs().amax(-1) / 127.0f; // [B, H, T]
+    auto divisor = scale.masked_fill(scale == 0, 1.0f).unsqueeze(-1);
+    auto codes = (x / divisor).clamp_(-127, 127).round_().to(at::kChar);
+    return {codes, scale};
+}
+
+torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, LayerKv* kv,
+                                                   int64_t past) {
     torch::Tensor q, k, v;
     if (fastQkv_.usable()) {
         auto all = fastQkv_(x); // one pass for the three projections
@@ -113,11 +121,23 @@ torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, torch
 
     const int64_t steps = x.size(1);
     torch::Tensor keys = k, values = v;
-    if (cacheK) {
-        cacheK->narrow(2, past, steps).copy_(k);
-        cacheV->narrow(2, past, steps).copy_(v);
-        keys = cacheK->narrow(2, 0, past + steps);
-        values = cacheV->narrow(2, 0, past + steps);
+    if (kv && kv->int8()) {
+        auto [kc, ks] = quantiseRows(k.to(at::kFloat));
+        auto [vc, vs] = quantiseRows(v.to(at::kFloat));
+        kv->k.narrow(2, past, steps).copy_(kc);
+        kv->kScale.narrow(2, past, steps).copy_(ks);
+        kv->v.narrow(2, past, steps).copy_(vc);
+        kv->vScale.narrow(2, past, steps).copy_(vs);
+        const int64_t n = past + steps;
+        keys = (kv->k.narrow(2, 0, n).to(at::kFloat) * kv->kScale.narrow(2, 0, n).unsqueeze(-1))
+                   .to(q.scalar_type());
+        values = (kv->v.narrow(2, 0, n).to(at::kFloat) * kv->vScale.narrow(2, 0, n).unsqueeze(-1))
+                     .to(q.scalar_type());
+    } else if (kv) {
+        kv->k.narrow(2, past, steps).copy_(k);
+        kv->v.narrow(2, past, steps).copy_(v);
+        keys = kv->k.narrow(2, 0, past + steps);
+        values = kv->v.narrow(2, 0, past + steps);
         if (keys.scalar_type() != q.scalar_type()) { // a bf16 cache (reduced precisions)
             keys = keys.to(q.scalar_type());
             values = values.to(q.scalar_type());

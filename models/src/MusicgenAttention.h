@@ -15,11 +15,14 @@ class MusicgenAttentionImpl : public torch::nn::Module {
   public:
     MusicgenAttentionImpl(int64_t dim, int64_t heads);
 
-    /// Causal self-attention of x [B, T, D] (already normalised). With cacheK/cacheV
-    /// ([B, H, capacity, head_dim]) the new keys/values are written at [past, past + T) and the
-    /// queries attend to [0, past + T); without, past must be 0.
-    torch::Tensor selfAttention(const torch::Tensor& x, torch::Tensor* cacheK,
-                                torch::Tensor* cacheV, int64_t past);
+    /// Causal self-attention of x [B, T, D] (already normalised). With a cache (LayerKv:
+    /// float32, bf16 or int8 with scales) the new keys/values are written at [past, past + T)
+    /// and the queries attend to [0, past + T); without, past must be 0.
+    torch::Tensor selfAttention(const torch::Tensor& x, LayerKv* kv, int64_t past);
+    /// x [B, H, T, hd] float32 as int8 codes [B, H, T, hd] and scales [B, H, T]: per row
+    /// s = max|x| / 127, codes round_half_even(x / s) (0 for an all-zero row, whose s is 0),
+    /// as the fused decode step computes them.
+    static std::pair<torch::Tensor, torch::Tensor> quantiseRows(const torch::Tensor& x);
     /// Cross-attention of x [B, T, D] on precomputed keys/values [B, H, S, head_dim].
     torch::Tensor crossAttention(const torch::Tensor& x, const torch::Tensor& keys,
                                  const torch::Tensor& values,

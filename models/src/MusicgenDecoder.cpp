@@ -43,20 +43,73 @@ torch::Tensor sinusoidalPositions(int64_t positions, int64_t dim) {
     return table;
 }
 
-SelfAttentionCache::SelfAttentionCache(int64_t layers, int64_t batch, int64_t heads,
-                                       int64_t capacity, int64_t headDim,
-                                       const torch::TensorOptions& options)
-    : capacity_(capacity), batch_(batch) {
+KvCachePrecision parseKvCachePrecision(const std::string& name) {
+    if (name == "f32") return KvCachePrecision::F32;
+    if (name == "bf16") return KvCachePrecision::BF16;
+    if (name == "int8") return KvCachePrecision::Int8;
+    throw std::invalid_argument("unknown KV cache precision '" + name +
+                                "' (use f32, bf16 or int8)");
+}
+
+std::string kvCachePrecisionName(KvCachePrecision p) {
+    switch (p) {
+    case KvCachePrecision::BF16:
+        return "bf16";
+    case KvCachePrecision::Int8:
+        return "int8";
+    default:
+        return "f32";
+    }
+}
+
+namespace {
+
+void checkCacheShape(int64_t layers, int64_t batch, int64_t capacity) {
     if (layers <= 0 || batch <= 0 || capacity <= 0)
         throw std::invalid_argument("SelfAttentionCache: layers, batch and capacity must be "
                                     "positive, got " +
                                     std::to_string(layers) + ", " + std::to_string(batch) + ", " +
                                     std::to_string(capacity));
-    k_.reserve(layers);
-    v_.reserve(layers);
+}
+
+} // namespace
+
+SelfAttentionCache::SelfAttentionCache(int64_t layers, int64_t batch, int64_t heads,
+                                       int64_t capacity, int64_t headDim,
+                                       const torch::TensorOptions& options)
+    : capacity_(capacity), batch_(batch),
+      precision_(options.dtype() == caffe2::TypeMeta::Make<c10::BFloat16>()
+                     ? KvCachePrecision::BF16
+                     : KvCachePrecision::F32) {
+    checkCacheShape(layers, batch, capacity);
+    layers_.reserve(layers);
     for (int64_t i = 0; i < layers; ++i) {
-        k_.push_back(torch::empty({batch, heads, capacity, headDim}, options));
-        v_.push_back(torch::empty({batch, heads, capacity, headDim}, options));
+        LayerKv kv;
+        kv.k = torch::empty({batch, heads, capacity, headDim}, options);
+        kv.v = torch::empty({batch, heads, capacity, headDim}, options);
+        layers_.push_back(std::move(kv));
+    }
+}
+
+SelfAttentionCache::SelfAttentionCache(int64_t layers, int64_t batch, int64_t heads,
+                                       int64_t capacity, int64_t headDim,
+                                       KvCachePrecision precision, torch::Device device)
+    : capacity_(capacity), batch_(batch), precision_(precision) {
+    checkCacheShape(layers, batch, capacity);
+    const auto type = precision == KvCachePrecision::F32    ? at::kFloat
+                      : precision == KvCachePrecision::BF16 ? at::kBFloat16
+                                                            : at::kChar;
+    const auto options = torch::TensorOptions().dtype(type).device(device);
+    layers_.reserve(layers);
+    for (int64_t i = 0; i < layers; ++i) {
+        LayerKv kv;
+        kv.k = torch::empty({batch, heads, capacity, headDim}, options);
+        kv.v = torch::empty({batch, heads, capacity, headDim}, options);
+        if (precision == KvCachePrecision::Int8) {
+            kv.kScale = torch::empty({batch, heads, capacity}, options.dtype(at::kFloat));
+            kv.vScale = torch::empty({batch, heads, capacity}, options.dtype(at::kFloat));
+        }
+        layers_.push_back(std::move(kv));
     }
 }
 
@@ -66,6 +119,24 @@ void SelfAttentionCache::truncate(int64_t length) {
                                     std::to_string(length) + " outside [0, " +
                                     std::to_string(length_) + "]");
     length_ = length;
+}
+
+void SelfAttentionCache::assumeFilled(int64_t length) {
+    if (length < 0 || length > capacity_)
+        throw std::invalid_argument("SelfAttentionCache::assumeFilled: length " +
+                                    std::to_string(length) + " outside [0, " +
+                                    std::to_string(capacity_) + "]");
+    length_ = length;
+}
+
+double SelfAttentionCache::bytesPerPosition() const {
+    double bytes = 0;
+    for (const auto& kv : layers_) {
+        const double rows = static_cast<double>(kv.k.numel()) / static_cast<double>(capacity_);
+        bytes += 2 * rows * static_cast<double>(kv.k.element_size());
+        if (kv.int8()) bytes += 2 * static_cast<double>(kv.kScale.numel()) / capacity_ * 4.0;
+    }
+    return bytes;
 }
 
 MusicgenForCausalLMImpl::MusicgenForCausalLMImpl(const MusicgenDecoderConfig& config)
@@ -185,14 +256,29 @@ CrossAttentionCache MusicgenForCausalLMImpl::precomputeCross(const torch::Tensor
     return cross;
 }
 
+KvCachePrecision MusicgenForCausalLMImpl::defaultReducedKvCache() {
+    return KvCachePrecision::BF16;
+}
+
+KvCachePrecision MusicgenForCausalLMImpl::defaultKvCache() const {
+    // f32 stays the reference, cache included; with bf16 or int8 weights the cache is read
+    // every step and at long contexts streams more bytes than the weights.
+    return precision_ == WeightPrecision::F32 ? KvCachePrecision::F32 : defaultReducedKvCache();
+}
+
 SelfAttentionCache MusicgenForCausalLMImpl::makeCache(int64_t batch, int64_t capacity) const {
-    // With bf16 or int8 weights the cached keys/values are bf16 too: over a 10 s clip they
-    // are read every step and reach half the int8 weights' bytes in float32. f32 stays the
-    // reference, cache included.
-    auto options = layerNorm_->weight.options();
-    if (precision_ != WeightPrecision::F32) options = options.dtype(at::kBFloat16);
+    return makeCache(batch, capacity, defaultKvCache());
+}
+
+SelfAttentionCache MusicgenForCausalLMImpl::makeCache(int64_t batch, int64_t capacity,
+                                                      KvCachePrecision kv) const {
+    const auto& w = layerNorm_->weight;
+    // A float32 cache follows the parameters' dtype (a model moved to() another dtype).
+    if (kv == KvCachePrecision::F32 && w.scalar_type() != at::kFloat)
+        return SelfAttentionCache(config_.num_hidden_layers, batch, config_.num_attention_heads,
+                                  capacity, config_.headDim(), w.options());
     return SelfAttentionCache(config_.num_hidden_layers, batch, config_.num_attention_heads,
-                              capacity, config_.headDim(), options);
+                              capacity, config_.headDim(), kv, w.device());
 }
 
 torch::Tensor MusicgenForCausalLMImpl::embed(const torch::Tensor& ids, int64_t batch, int64_t steps,
@@ -238,9 +324,9 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
             " layer(s); build it with precomputeCross()");
     const int64_t past = cache ? cache->length() : 0;
     if (cache) {
-        if (cache->batch() != batch || cache->k_.size() != layers_.size())
+        if (cache->batch() != batch || cache->layers_.size() != layers_.size())
             bad("the self-attention cache is for batch " + std::to_string(cache->batch()) +
-                " and " + std::to_string(cache->k_.size()) + " layer(s), the ids are batch " +
+                " and " + std::to_string(cache->layers_.size()) + " layer(s), the ids are batch " +
                 std::to_string(batch) + "; build it with makeCache()");
         if (past + steps > cache->capacity())
             bad("the self-attention cache is full: " + std::to_string(past) + " + " +
@@ -258,16 +344,15 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
     const int last = static_cast<int>(layers_.size()) - 1;
     // The one-token step of incremental decoding takes the fused path where it can (checked
     // per layer: a hook may hand back a tensor it cannot use).
-    const bool fusable =
-        fusedDecode_ && cache && steps == 1 && batch <= kGemvMaxRows && !at::GradMode::is_enabled();
+    const bool fusable = fusedDecode_ && cache && steps == 1 && batch <= kFusedDecodeMaxItems &&
+                         !at::GradMode::is_enabled();
     for (int i = 0; i <= last; ++i) {
-        if (fusable &&
-            fusedDecodeSupported(*layers_[i], hidden, i, cross, cache->k_[i], cache->v_[i]))
-            hidden = fusedDecodeLayer(*layers_[i], hidden, i, cross, cache->k_[i], cache->v_[i],
-                                      past, hooks);
+        if (fusable && fusedDecodeSupported(*layers_[i], hidden, i, cross, cache->layers_[i]))
+            hidden =
+                fusedDecodeLayer(*layers_[i], hidden, i, cross, cache->layers_[i], past, hooks);
         else
-            hidden = layers_[i]->forward(hidden, i, cross, cache ? &cache->k_[i] : nullptr,
-                                         cache ? &cache->v_[i] : nullptr, past, hooks);
+            hidden = layers_[i]->forward(hidden, i, cross, cache ? &cache->layers_[i] : nullptr,
+                                         past, hooks);
         if (hooks && hooks->intervene) hooks->intervene(i, hidden);
         if (hooks && hooks->onResidual) hooks->onResidual(i, hidden);
         if (hiddenStates && i < last) hiddenStates->push_back(hidden);

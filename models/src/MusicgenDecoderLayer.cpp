@@ -34,10 +34,9 @@ MusicgenDecoderLayerImpl::MusicgenDecoderLayerImpl(const MusicgenDecoderConfig& 
 }
 
 torch::Tensor MusicgenDecoderLayerImpl::forward(const torch::Tensor& h, int layer,
-                                                const CrossAttentionCache& cross,
-                                                torch::Tensor* cacheK, torch::Tensor* cacheV,
+                                                const CrossAttentionCache& cross, LayerKv* kv,
                                                 int64_t past, const DecoderHooks* hooks) {
-    auto attn = self_attn->selfAttention(self_attn_layer_norm(h), cacheK, cacheV, past);
+    auto attn = self_attn->selfAttention(self_attn_layer_norm(h), kv, past);
     if (hooks && hooks->onAttention) hooks->onAttention(layer, attn);
     auto x = h + attn;
     x = x + encoder_attn->crossAttention(encoder_attn_layer_norm(x), cross.k[layer], cross.v[layer],

@@ -11,10 +11,9 @@ class MusicgenDecoderLayerImpl : public torch::nn::Module {
     explicit MusicgenDecoderLayerImpl(const MusicgenDecoderConfig& config);
 
     /// h: the residual stream [B, T, D]; returns the stream after this layer (a new tensor).
-    /// cacheK/cacheV: this layer's self-attention cache, or null.
+    /// kv: this layer's self-attention cache, or null.
     torch::Tensor forward(const torch::Tensor& h, int layer, const CrossAttentionCache& cross,
-                          torch::Tensor* cacheK, torch::Tensor* cacheV, int64_t past,
-                          const DecoderHooks* hooks);
+                          LayerKv* kv, int64_t past, const DecoderHooks* hooks);
 
     /// Inference copies of every projection at `precision` (see ReducedLinear.h).
     void setPrecision(WeightPrecision precision);

@@ -166,7 +166,10 @@ void ReducedLinear::apply(const float* x, int64_t rows, float* y) const {
     default:
         break;
     }
-    if (rows <= kGemvMaxRows) {
+    // The GEMV takes any number of rows, 4 at a time inside each block of output rows (which
+    // stays in L2): a row's result never depends on the others, so that a take decoded with
+    // others equals the take alone (the fused step of a batch of takes comes here).
+    if (rows <= kGemvMaxRows || !at::GradMode::is_enabled()) {
         int64_t offset = 0;
         for (const auto& s : sources_) {
             gemv::f32(x, rows, in_, s.data_ptr<float>(), y + offset, out_, s.size(0));
@@ -174,7 +177,7 @@ void ReducedLinear::apply(const float* x, int64_t rows, float* y) const {
         }
         return;
     }
-    // Many rows: BLAS is compute-efficient there.
+    // Many rows with autograd on: BLAS (no gradient flows from here either way).
     at::NoGradGuard noGrad;
     auto in = at::from_blob(const_cast<float*>(x), {rows, in_}, at::kFloat);
     at::from_blob(y, {rows, out_}, at::kFloat).copy_((*this)(in));
@@ -191,9 +194,13 @@ torch::Tensor ReducedLinear::operator()(const torch::Tensor& x) const {
     const int64_t rows = x.numel() / in_;
     // An input that needs a gradient keeps ATen's differentiable f32/bf16 path (int8 has none).
     const bool inputGrad = at::GradMode::is_enabled() && x.requires_grad();
+    // f32: the GEMV for a decode step's rows (up to 16 without autograd: several takes), so that
+    // a row's result does not depend on the others; BLAS for more (prefills).
+    const bool f32Kernel =
+        rows <= kGemvMaxRows || (!at::GradMode::is_enabled() && rows <= kGemvMaxRowsNoGrad);
     const bool kernel =
         rows > 0 && (precision_ == WeightPrecision::Int8 ||
-                     (!inputGrad && (precision_ == WeightPrecision::BF16 || rows <= kGemvMaxRows)));
+                     (!inputGrad && (precision_ == WeightPrecision::BF16 || f32Kernel)));
     if (kernel) {
         auto xc = x.contiguous();
         auto y = at::empty(shape, x.options());

@@ -26,6 +26,13 @@ expect_failure "text without tokenizer" "$cli" generate --model "$parity" --prom
 expect_failure "bad ids" "$cli" generate --model "$parity" --prompt-ids 1,x --out "$dir/x.wav"
 expect_failure "unknown option" "$cli" generate --model "$parity" --bogus 1 --out "$dir/x.wav"
 expect_failure "no out" "$cli" generate --model "$parity" --prompt-ids 1
+expect_failure "zero takes" "$cli" generate --model "$parity" --prompt-ids 1 --takes 0 --out "$dir/x.wav"
+expect_failure "nine takes" "$cli" generate --model "$parity" --prompt-ids 1 --takes 9 --out "$dir/x.wav"
+expect_failure "takes continue" "$cli" generate --model "$parity" --prompt-ids 1 --takes 2 --continue "$dir/x.st" --out "$dir/x.wav"
+expect_failure "bad kv cache" "$cli" generate --model "$parity" --prompt-ids 1 --kv-cache fp8 --out "$dir/x.wav"
+expect_failure "bench positions" "$cli" bench --config "$parity/config.json" --positions 0,x
+expect_failure "bench takes" "$cli" bench --config "$parity/config.json" --takes 1,16
+expect_failure "bench kv cache" "$cli" bench --config "$parity/config.json" --kv-cache bf16,fp8
 # A corrupt checkpoint: truncated weights.
 bad="$dir/../ms-bad-$$"; mkdir -p "$bad"
 cp "$parity/config.json" "$bad/"; head -c 1000 "$parity/model.safetensors" > "$bad/model.safetensors"

@@ -31,4 +31,18 @@ grep -q '"guidance": 1.5' "$dir/e.recipe.json"
 sed 's/"guidance": 1.5/"guidance": 4/' "$dir/e.recipe.json" > "$dir/f.json"
 "$cli" generate --recipe "$dir/f.json" --out "$dir/f.wav" --quiet
 grep -q '"guidance": 4' "$dir/f.recipe.json"
+# Takes: N clips in one batch, each with its own sidecar and codes file; take 2's recipe alone
+# regenerates take 2 exactly (its own seed, the cache it was made with).
+"$cli" generate --model "$parity" --prompt-ids 5,9,1 --seed 11 --steps 12 --takes 3 \
+    --kv-cache int8 --precision int8 --out "$dir/t.wav" --codes-out "$dir/t.st" --quiet
+for k in 1 2 3; do
+    test -s "$dir/t-take$k.wav" && test -s "$dir/t-take$k.recipe.json" && test -s "$dir/t-take$k.st"
+done
+test ! -e "$dir/t.wav"
+grep -q '"take": 2' "$dir/t-take2.recipe.json"
+grep -q '"seed": 12' "$dir/t-take2.recipe.json"
+grep -q '"kv_cache": "int8"' "$dir/t-take2.recipe.json"
+"$cli" generate --recipe "$dir/t-take2.recipe.json" --out "$dir/u.wav" --codes-out "$dir/u.st" --quiet
+cmp "$dir/t-take2.st" "$dir/u.st"
+if cmp -s "$dir/t-take1.st" "$dir/t-take2.st"; then echo "takes 1 and 2 are the same"; exit 1; fi
 echo "generate parity: OK"

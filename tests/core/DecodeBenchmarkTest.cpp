@@ -21,6 +21,7 @@ TEST(DecodeBenchmark, RoundsPairEachStepTimeWithItsOwnBandwidth) {
     o.codec = false;
     o.embedded = false;
     o.threads = 1;
+    o.positions = {};
     const auto rep = runBenchmark(o);
     ASSERT_EQ(2u, rep.results.size());
     EXPECT_GT(rep.bandwidthGBs, 0.0);
@@ -60,5 +61,57 @@ TEST(DecodeBenchmark, RoundsPairEachStepTimeWithItsOwnBandwidth) {
     EXPECT_NE(rep.toTable().find("step/floor (range)"), std::string::npos);
 
     o.steps = 3; // fewer than K + 1 steps leaves no step to time
+    EXPECT_THROW(runBenchmark(o), std::invalid_argument);
+}
+
+// The long-context and takes tables: one row per (precision, cache, position) and per
+// (precision, takes), each step over a floor that counts the KV cache it reads.
+TEST(DecodeBenchmark, LongContextAndTakesCountTheCacheInTheFloor) {
+    MOODSTEER_REQUIRE_PARITY();
+    BenchOptions o;
+    o.configPath = test::parityDir() + "/config.json";
+    o.steps = 8;
+    o.rounds = 1;
+    o.precisions = {"int8"};
+    o.codec = false;
+    o.embedded = false;
+    o.textEncoder = false;
+    o.threads = 1;
+    o.positions = {0, 100};
+    o.kvCaches = {"bf16", "int8"};
+    o.takes = {1, 2};
+    const auto rep = runBenchmark(o);
+    ASSERT_EQ(4u, rep.positions.size());
+    for (const auto& r : rep.positions) {
+        EXPECT_EQ("int8", r.precision);
+        EXPECT_GT(r.msPerStep, 0.0);
+        EXPECT_GT(r.kvBytesPerStep, 0.0);
+        EXPECT_GT(r.floorMs, 0.0);
+        EXPECT_NEAR(r.ratioToFloor, r.msPerStep / r.floorMs, 1e-9 * r.ratioToFloor);
+    }
+    // More cached positions read more bytes; an int8 cache reads fewer than a bf16 one (head
+    // size 8 here: 8 + 4 bytes against 16 per key or value row).
+    EXPECT_EQ("bf16", rep.positions[0].kvCache);
+    EXPECT_EQ(100, rep.positions[1].position);
+    EXPECT_GT(rep.positions[1].kvBytesPerStep, 10 * rep.positions[0].kvBytesPerStep);
+    EXPECT_LT(rep.positions[3].kvBytesPerStep, rep.positions[1].kvBytesPerStep);
+    ASSERT_EQ(2u, rep.takes.size());
+    EXPECT_EQ(1.0, rep.takes[0].relativeToOne);
+    EXPECT_GT(rep.takes[1].kvBytesPerStep, 1.9 * rep.takes[0].kvBytesPerStep);
+    EXPECT_EQ(rep.takes[0].weightBytesPerStep, rep.takes[1].weightBytesPerStep);
+    for (const auto& t : rep.takes) {
+        EXPECT_GT(t.audioPerSecond, 0.0);
+        EXPECT_GT(t.ratioToFloor, 0.0);
+    }
+    const auto j = nlohmann::json::parse(rep.toJson());
+    EXPECT_EQ(4u, j["long_context"].size());
+    EXPECT_EQ(2u, j["takes"].size());
+    EXPECT_NE(rep.toTable().find("long context"), std::string::npos);
+    EXPECT_NE(rep.toTable().find("takes"), std::string::npos);
+
+    o.positions = {2047}; // beyond the model's 2048 positions once the steps are added
+    EXPECT_THROW(runBenchmark(o), std::invalid_argument);
+    o.positions = {0};
+    o.kvCaches = {"fp8"};
     EXPECT_THROW(runBenchmark(o), std::invalid_argument);
 }

@@ -1,7 +1,8 @@
 // The fused one-token decode step (models/kernels/FusedDecodeStep.h) against the LibTorch layer
 // path it replaces: logits, hook tensors and hook order must agree to 1e-5 relative, step by
 // step through the KV cache, on the parity model (CFG memory with a fully masked half) and on
-// random small configurations (odd head sizes, ReLU, padded memory, 1-4 items).
+// random small configurations (odd head sizes, ReLU, padded memory, 1-16 items, float32, bf16
+// and int8 caches).
 #include "TestPaths.h"
 #include "models/MusicgenDecoder.h"
 #include "models/Safetensors.h"
@@ -20,6 +21,10 @@ using moodsteer::test::parityDir;
 namespace {
 
 constexpr double kRelTol = 1e-5;
+// Fused vs LibTorch layers with an int8 cache: ~1e-7 apart upstream, which can move a cached
+// value by one code (1/127 of its row's largest value): measured up to 2.8e-5; a wrong scale or
+// code read gives errors of order 1.
+constexpr double kInt8CacheTol = 5e-3;
 
 /// max |a - b| / max |b|.
 double relDiff(const torch::Tensor& a, const torch::Tensor& b) {
@@ -59,10 +64,13 @@ Run decode(MusicgenForCausalLM& lm, const torch::Tensor& ids, const CrossAttenti
         };
     const int64_t batch = ids.size(0) / lm->config().num_codebooks;
     const auto& c = lm->config();
-    auto cache = cacheType ? SelfAttentionCache(c.num_hidden_layers, batch, c.num_attention_heads,
-                                                ids.size(1), c.headDim(),
-                                                torch::TensorOptions().dtype(*cacheType))
-                           : lm->makeCache(batch, ids.size(1));
+    // at::kChar stands for the int8 cache (codes + per-row scales).
+    auto cache =
+        !cacheType ? lm->makeCache(batch, ids.size(1))
+        : *cacheType == at::kChar
+            ? lm->makeCache(batch, ids.size(1), KvCachePrecision::Int8)
+            : SelfAttentionCache(c.num_hidden_layers, batch, c.num_attention_heads, ids.size(1),
+                                 c.headDim(), torch::TensorOptions().dtype(*cacheType));
     for (int64_t t = 0; t < ids.size(1); ++t)
         run.logits.push_back(lm->forward(ids.narrow(1, t, 1), cross, &cache, &hooks).clone());
     lm->setFusedDecode(true);
@@ -128,6 +136,9 @@ TEST(FusedDecodeStep, MatchesLayerPathOnParityModelWithCfgAndSteering) {
     expectSameRun(steeredFused, steeredPlain, "parity, steered");
     EXPECT_GT(relDiff(steeredFused.logits.back(), plain.logits.back()), 1e-3)
         << "the intervention had no effect on the fused path";
+    expectSameRun(decode(lm, ids, cross, true, {}, 0, at::kChar),
+                  decode(lm, ids, cross, false, {}, 0, at::kChar), "parity, int8 cache",
+                  kInt8CacheTol);
     for (const char* p : {"bf16", "int8"}) {
         lm->setPrecision(p);
         // The same reduced weights and bf16 cache on both paths; int8 re-quantises each
@@ -157,7 +168,8 @@ TEST(FusedDecodeStep, MatchesLayerPathOnRandomSmallConfigs) {
     // steps against 37 and 21 memory tokens: keys in blocks of 16 plus a tail, padded memory.
     for (const Case& c : {Case{40, 5, 70, 1, 5, "gelu", 7}, Case{48, 2, 97, 3, 9, "relu", 7},
                           Case{64, 4, 128, 4, 3, "gelu", 7}, Case{64, 2, 96, 2, 37, "gelu", 40},
-                          Case{128, 2, 64, 3, 21, "relu", 40}}) {
+                          Case{128, 2, 64, 3, 21, "relu", 40}, Case{64, 2, 128, 8, 5, "gelu", 9},
+                          Case{32, 1, 64, 16, 4, "gelu", 6}}) {
         nlohmann::json j = {
             {"vocab_size", 30},   {"max_position_embeddings", 64},       {"num_hidden_layers", 2},
             {"ffn_dim", c.ffn},   {"num_attention_heads", c.heads},      {"hidden_size", c.hidden},
@@ -188,6 +200,11 @@ TEST(FusedDecodeStep, MatchesLayerPathOnRandomSmallConfigs) {
         expectSameRun(decode(lm, ids, cross, true, {}, 0, at::kBFloat16),
                       decode(lm, ids, cross, false, {}, 0, at::kBFloat16), what + ", bf16 cache",
                       1e-3);
+        // The int8 cache: the same reasoning, one code step being 1/127 of the row's largest
+        // value.
+        expectSameRun(decode(lm, ids, cross, true, {}, 0, at::kChar),
+                      decode(lm, ids, cross, false, {}, 0, at::kChar), what + ", int8 cache",
+                      kInt8CacheTol);
     }
 }
 

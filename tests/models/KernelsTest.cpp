@@ -24,8 +24,8 @@ namespace {
 
 std::vector<const char*> activeIsas() {
     const KernelSet& k = active();
-    return {k.gemvF32.isa,  k.roundBf16.isa, k.gemvBf16.isa,  k.quantiseInt8.isa,
-            k.gemvInt8.isa, k.moments.isa,   k.attendF32.isa, k.attendBf16.isa};
+    return {k.gemvF32.isa, k.roundBf16.isa, k.gemvBf16.isa,   k.quantiseInt8.isa, k.gemvInt8.isa,
+            k.moments.isa, k.attendF32.isa, k.attendBf16.isa, k.attendInt8.isa};
 }
 
 [[maybe_unused]] bool environmentForcesPortable() { // unused when forced at build time
@@ -64,7 +64,7 @@ TEST(Kernels, DispatcherHonoursTheBuildAndTheCpu) {
     const KernelSet& k = active();
     for (auto* run : {(void*)k.gemvF32.run, (void*)k.roundBf16.run, (void*)k.gemvBf16.run,
                       (void*)k.quantiseInt8.run, (void*)k.gemvInt8.run, (void*)k.moments.run,
-                      (void*)k.attendF32.run, (void*)k.attendBf16.run})
+                      (void*)k.attendF32.run, (void*)k.attendBf16.run, (void*)k.attendInt8.run})
         EXPECT_NE(nullptr, run) << "every operation has a kernel";
     ASSERT_FALSE(available().empty());
     EXPECT_STREQ("portable", available().front()->gemvF32.isa);
@@ -232,6 +232,38 @@ TEST(Kernels, AttentionAndLayerNormKernelsAgreeWithPortable) {
                                              std::to_string(count) + (masked ? " masked" : "");
                     EXPECT_LE(d, 1e-5) << what;
                     EXPECT_LE(dBf, 1e-5) << what;
+                }
+                // An int8 cache: codes and per-row scales. Every set computes the float32
+                // attention of the dequantised keys/values (scale x code) up to summation order.
+                std::vector<int8_t> kCodes(count * hd), vCodes(count * hd);
+                std::vector<float> kScales(count), vScales(count), kDeq(count * hd),
+                    vDeq(count * hd), outQRef(hd), outQ(hd);
+                for (int64_t j = 0; j < count; ++j) {
+                    kScales[j] = 0.01f + 0.001f * static_cast<float>(j % 7);
+                    vScales[j] = 0.02f - 0.001f * static_cast<float>(j % 5);
+                    for (int64_t i = 0; i < hd; ++i) {
+                        const auto at = j * hd + i;
+                        kCodes[at] = static_cast<int8_t>((at * 37 + 11) % 255 - 127);
+                        vCodes[at] = static_cast<int8_t>((at * 53 + 5) % 255 - 127);
+                        kDeq[at] = kScales[j] * kCodes[at];
+                        vDeq[at] = vScales[j] * vCodes[at];
+                    }
+                }
+                double vqmax = 0;
+                for (float v : vDeq)
+                    vqmax = std::max(vqmax, double(std::fabs(v)));
+                ref.attendF32.run(q.data(), kDeq.data(), vDeq.data(), count, hd, m, scores.data(),
+                                  outQRef.data());
+                for (const KernelSet* set : available()) {
+                    if (!set->attendInt8.run) continue;
+                    set->attendInt8.run(q.data(), kCodes.data(), kScales.data(), vCodes.data(),
+                                        vScales.data(), count, hd, m, scores.data(), outQ.data());
+                    double dQ = 0;
+                    for (int64_t i = 0; i < hd; ++i)
+                        dQ = std::max(dQ, std::fabs(double(outQ[i]) - outQRef[i]) / vqmax);
+                    worst.note(std::string(set->attendInt8.isa) + " attention int8 cache", dQ);
+                    EXPECT_LE(dQ, 1e-5) << set->attendInt8.isa << " int8 cache hd " << hd
+                                        << " count " << count << (masked ? " masked" : "");
                 }
             }
     for (int64_t n : {1, 7, 16, 40, 1024, 1031}) {

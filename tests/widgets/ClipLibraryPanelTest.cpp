@@ -70,6 +70,52 @@ class ClipLibraryPanelTest : public QObject {
         QVERIFY(session->toolTip(0).startsWith("Session"));
     }
 
+    void takesOfOneBatchAreGroupedInTakeOrder() {
+        QTemporaryDir dir;
+        ClipLibrary lib(dir.path().toStdString());
+        lib.add(tone(0.1), recipe("alone", 7));
+        // A batch of 3 takes arrives 2, 3, 1 (as the engine sends them); another batch with
+        // the same prompt but another first seed is its own group.
+        std::string take1;
+        for (int take : {2, 3, 1}) {
+            Recipe r = recipe("batch", 40 + take - 1);
+            r.take = take;
+            r.takes = 3;
+            const auto& clip = lib.add(tone(0.1), r);
+            if (take == 1) take1 = clip.id;
+        }
+        for (int take : {1, 2}) {
+            Recipe r = recipe("batch", 90 + take - 1);
+            r.take = take;
+            r.takes = 2;
+            lib.add(tone(0.1), r);
+        }
+        ClipLibraryPanel panel(&lib);
+        QCOMPARE(panel.list()->topLevelItemCount(), 3); // two groups and the single clip
+        QTreeWidgetItem* second = panel.list()->topLevelItem(0);
+        QTreeWidgetItem* first = panel.list()->topLevelItem(1);
+        QCOMPARE(second->childCount(), 2);
+        QCOMPARE(first->childCount(), 3);
+        QVERIFY(first->text(0).startsWith("3 takes: batch"));
+        QVERIFY(first->data(0, Qt::UserRole).toString().isEmpty()); // a group is not a clip
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(first->child(i)->text(4),
+                     QString("%1 · take %2").arg(40 + i).arg(i + 1)); // take order
+        QCOMPARE(panel.list()->topLevelItem(2)->childCount(), 0);
+        // Takes are clips like any other: select, set A/B, switch.
+        panel.select(QString::fromStdString(take1));
+        QCOMPARE(panel.selectedId(), QString::fromStdString(take1));
+        panel.setSelectedAsA();
+        panel.select(first->child(1)->data(0, Qt::UserRole).toString());
+        panel.setSelectedAsB();
+        QSignalSpy play(&panel, &ClipLibraryPanel::playRequested);
+        panel.switchAb();
+        QCOMPARE(play.count(), 1);
+        QVERIFY(!panel.slotA().isEmpty() && !panel.slotB().isEmpty());
+        QCOMPARE(ClipLibraryPanel::takeGroupKey(lib.clips()[1].recipe),
+                 ClipLibraryPanel::takeGroupKey(lib.clips()[3].recipe));
+    }
+
     void renameAndDeletePersist() {
         QTemporaryDir dir;
         std::string keep, drop;

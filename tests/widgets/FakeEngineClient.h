@@ -4,7 +4,8 @@
 // pitch depends on the seed (a regenerated recipe gives the same audio), predictions from a
 // list, a layer report given by the test, a benchmark whose prediction is the target shifted,
 // a session streamed like a generation with one "window" prediction (the path's target plus
-// 0.5 arousal) every sessionWindowSeconds. Model loads report a provenance (folder, a hash of
+// 0.5 arousal) every sessionWindowSeconds; takes as the real GenerateJob sends them (takes 2..N
+// as partial results, then take 1). Model loads report a provenance (folder, a hash of
 // its name, the precision) that the fake's generations stamp into their recipes; after an
 // unload, generations fail as the real one's.
 #pragma once
@@ -38,6 +39,7 @@ class FakeEngineClient : public widgets::EngineClient {
     bool failNextGeneration = false;
     int generateCalls = 0;
     Recipe lastRecipe;
+    int lastTakes = 1; ///< takes of the last GenerateJob
     /// Emotion prediction: "" = available; otherwise prediction jobs fail with this reason.
     QString predictorReason;
     /// Predictions handed out in order (then a neutral 5, 5); windows are added per 5 s.
@@ -75,6 +77,7 @@ class FakeEngineClient : public widgets::EngineClient {
         if (auto* g = dynamic_cast<widgets::GenerateJob*>(job.get())) {
             ++generateCalls;
             lastRecipe = g->recipe();
+            lastTakes = g->takes();
         } else if (auto* p = dynamic_cast<widgets::PredictEmotionJob*>(job.get())) {
             predictedClips << p->clipId();
         } else if (auto* e = dynamic_cast<widgets::ExploreLayersJob*>(job.get())) {
@@ -227,6 +230,23 @@ class FakeEngineClient : public widgets::EngineClient {
         r.cancelled = job.isCancelRequested();
         r.recipe.incomplete = session && r.cancelled;
         r.generationSeconds = 0.1;
+        // Takes (GenerateJob with takes > 1): takes 2..N as partial results, each with its
+        // own seed's audio, then take 1 as the result, as the real job does.
+        const auto* takesJob = dynamic_cast<const widgets::GenerateJob*>(&job);
+        const int takes = takesJob ? takesJob->takes() : 1;
+        for (int k = 2; k <= takes; ++k) {
+            GenerationResult t = r;
+            t.recipe.seed = recipe.seed + static_cast<std::uint64_t>(k - 1);
+            t.recipe.take = k;
+            t.recipe.takes = takes;
+            for (std::size_t i = 0; i < t.audio.samples.size(); ++i)
+                t.audio.samples[i] = sample(t.recipe.seed, i);
+            reportPartial(job.id(), QVariant::fromValue(t));
+        }
+        if (takes > 1) {
+            r.recipe.take = 1;
+            r.recipe.takes = takes;
+        }
         reportFinished(job.id(), QVariant::fromValue(r));
         return true;
     }

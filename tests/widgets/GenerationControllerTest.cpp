@@ -17,6 +17,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <set>
+
 using namespace moodsteer;
 using namespace moodsteer::widgets;
 
@@ -77,6 +79,33 @@ class GenerationControllerTest : public QObject {
             maxDiff = std::max(maxDiff,
                                std::abs(stored.samples[i] - test::FakeEngineClient::sample(17, i)));
         QVERIFY2(maxDiff < 1e-4f, qPrintable(QString::number(maxDiff)));
+    }
+
+    void takesStreamTakeOneAndLandInTheLibraryTogether() {
+        Rig rig;
+        QSignalSpy added(&rig.controller, &GenerationController::clipAdded);
+        const JobId job = rig.controller.generate(recipe(1.0, 50), 3);
+        QVERIFY(job != 0);
+        QCOMPARE(rig.engine.lastTakes, 3);
+        QTRY_COMPARE_WITH_TIMEOUT(added.count(), 3, 5000);
+        for (const auto& a : added)
+            QCOMPARE(a[1].value<JobId>(), job);
+        QVERIFY(!rig.controller.isBusy());
+        QCOMPARE(rig.library.clips().size(), std::size_t(3));
+        std::set<int> takes;
+        for (const auto& c : rig.library.clips()) {
+            QCOMPARE(c.recipe.takes, 3);
+            QCOMPARE(c.recipe.seed, std::uint64_t(50 + c.recipe.take - 1));
+            takes.insert(c.recipe.take);
+            // Each take's audio is its own seed's.
+            const AudioBuffer stored = rig.library.audio(c.id);
+            QVERIFY(std::abs(stored.samples[1000] -
+                             test::FakeEngineClient::sample(c.recipe.seed, 1000)) < 1e-4f);
+        }
+        QCOMPARE(takes, (std::set<int>{1, 2, 3}));
+        // Take 1 is the streamed one and the last filed.
+        QCOMPARE(added.last()[0].toString(), rig.controller.lastClipId());
+        QCOMPARE(rig.library.find(rig.controller.lastClipId().toStdString())->recipe.take, 1);
     }
 
     void aSecondGenerationQueuesBehindTheFirst() {

@@ -116,6 +116,26 @@ class PromptPanelTest : public QObject {
         QCOMPARE(back.toJson(), panel.nextRecipe().toJson()); // locked: regenerates exactly
     }
 
+    void takesControlAndACachePrecisionThatRegenerates() {
+        PromptPanel panel;
+        QCOMPARE(panel.takes(), 1);
+        panel.setTakes(4);
+        QCOMPARE(panel.takes(), 4);
+        panel.setTakes(99); // the spin box's range: 1..8
+        QCOMPARE(panel.takes(), 8);
+        // Showing a take's recipe regenerates that clip alone, with the cache it was made with.
+        Recipe take;
+        take.prompt = "dawn";
+        take.seed = 12;
+        take.take = 3;
+        take.takes = 4;
+        take.kvCache = "int8";
+        panel.setRecipe(take);
+        QCOMPARE(panel.takes(), 1);
+        QCOMPARE(panel.recipe().kvCache, std::string("int8"));
+        QCOMPARE(panel.recipe().seed, std::uint64_t(12));
+    }
+
     void modelWithoutAvEncoderFallsBackToBaseline() {
         PromptPanel panel;
         QCOMPARE(panel.emotionMode(), PromptPanel::EmotionMode::AvEncoder);

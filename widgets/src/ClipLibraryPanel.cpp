@@ -1,6 +1,7 @@
 #include "widgets/ClipLibraryPanel.h"
 
 #include <QGridLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
@@ -12,8 +13,10 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace moodsteer::widgets {
@@ -128,7 +131,8 @@ ClipLibraryPanel::ClipLibraryPanel(ClipLibrary* library, QWidget* parent)
         emit selectionChanged(selectedId());
     });
     connect(list_, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
-        emit playRequested(item->data(Name, Qt::UserRole).toString(), false, true);
+        const QString id = item->data(Name, Qt::UserRole).toString();
+        if (!id.isEmpty()) emit playRequested(id, false, true); // a takes group is not a clip
     });
     connect(list_, &QTreeWidget::itemChanged, this, [this](QTreeWidgetItem* item, int column) {
         if (!filling_ && column == Name && item->isSelected()) renameSelected(item->text(Name));
@@ -168,12 +172,31 @@ void ClipLibraryPanel::refresh() {
         } catch (const std::exception&) {
             // Keep showing what we have; the next change reports the error.
         }
-        // Newest first: the clip just generated is at the top.
+        // Newest first: the clip just generated is at the top. The takes of one batch sit
+        // under one row (their group), take 1 first, for A/B listening.
+        QHash<QString, QTreeWidgetItem*> groups;
         const auto& clips = library_->clips();
         for (auto it = clips.rbegin(); it != clips.rend(); ++it) {
-            auto* item = new QTreeWidgetItem(list_);
+            QTreeWidgetItem* group = nullptr;
+            if (it->recipe.takes > 1 && it->recipe.take >= 1) {
+                const QString key = takeGroupKey(it->recipe);
+                group = groups.value(key);
+                if (!group) {
+                    group = new QTreeWidgetItem(list_);
+                    const QString prompt = QString::fromStdString(it->recipe.prompt).simplified();
+                    group->setText(Name, tr("%1 takes: %2")
+                                             .arg(it->recipe.takes)
+                                             .arg(prompt.isEmpty() ? tr("(no prompt)") : prompt));
+                    group->setText(Length, length(it->seconds, false));
+                    group->setText(Target, target(it->recipe));
+                    group->setFlags(Qt::ItemIsEnabled); // not a clip: nothing to select or edit
+                    groups.insert(key, group);
+                }
+            }
+            auto* item = group ? new QTreeWidgetItem(group) : new QTreeWidgetItem(list_);
             item->setFlags(item->flags() | Qt::ItemIsEditable);
             item->setData(Name, Qt::UserRole, QString::fromStdString(it->id));
+            item->setData(Seed, Qt::UserRole, it->recipe.take);
             item->setText(Name, QString::fromStdString(it->name));
             const bool session = isSession(it->recipe);
             if (session) {
@@ -183,10 +206,20 @@ void ClipLibraryPanel::refresh() {
             item->setText(Length, length(it->seconds, session));
             item->setText(Target, target(it->recipe));
             item->setText(Predicted, va(it->predictedValence, it->predictedArousal));
-            item->setText(Seed, QString::number(it->recipe.seed));
+            item->setText(Seed, group ? tr("%1 · take %2").arg(it->recipe.seed).arg(it->recipe.take)
+                                      : QString::number(it->recipe.seed));
             item->setToolTip(Name, (session ? tr("Session: ") : QString()) +
                                        QString::fromStdString(it->recipe.prompt));
         }
+        for (QTreeWidgetItem* group : groups) {
+            QList<QTreeWidgetItem*> takes = group->takeChildren();
+            std::sort(takes.begin(), takes.end(), [](QTreeWidgetItem* a, QTreeWidgetItem* b) {
+                return a->data(Seed, Qt::UserRole).toInt() < b->data(Seed, Qt::UserRole).toInt();
+            });
+            group->addChildren(takes);
+            group->setExpanded(true);
+        }
+        list_->setRootIsDecorated(!groups.isEmpty());
     }
     for (int c = Length; c <= Seed; ++c)
         list_->resizeColumnToContents(c);
@@ -200,10 +233,17 @@ void ClipLibraryPanel::refresh() {
 }
 
 QTreeWidgetItem* ClipLibraryPanel::itemFor(const QString& id) const {
-    for (int i = 0; i < list_->topLevelItemCount(); ++i)
-        if (list_->topLevelItem(i)->data(Name, Qt::UserRole).toString() == id)
-            return list_->topLevelItem(i);
+    for (QTreeWidgetItemIterator it(list_); *it; ++it)
+        if ((*it)->data(Name, Qt::UserRole).toString() == id) return *it;
     return nullptr;
+}
+
+QString ClipLibraryPanel::takeGroupKey(const Recipe& recipe) {
+    // Everything but the seed and the take number: the batch's recipe with its first seed.
+    Recipe batch = recipe;
+    batch.seed = recipe.seed - static_cast<std::uint64_t>(recipe.take - 1);
+    batch.take = 0;
+    return QString::fromStdString(batch.toJson(-1));
 }
 
 void ClipLibraryPanel::select(const QString& id) {

@@ -11,9 +11,13 @@ namespace moodsteer::widgets {
 QString GenerateJob::title() const {
     QString prompt = QString::fromStdString(recipe_.prompt).simplified();
     if (prompt.size() > 40) prompt = prompt.left(39) + QChar(0x2026);
-    return QObject::tr("Generate %1 s: %2")
-        .arg(recipe_.seconds, 0, 'g', 3)
-        .arg(prompt.isEmpty() ? QObject::tr("(no prompt)") : prompt);
+    const QString what = prompt.isEmpty() ? QObject::tr("(no prompt)") : prompt;
+    if (takes_ > 1)
+        return QObject::tr("Generate %1 takes of %2 s: %3")
+            .arg(takes_)
+            .arg(recipe_.seconds, 0, 'g', 3)
+            .arg(what);
+    return QObject::tr("Generate %1 s: %2").arg(recipe_.seconds, 0, 'g', 3).arg(what);
 }
 
 QVariant GenerateJob::run(EngineContext& context, JobSink& sink) {
@@ -35,12 +39,19 @@ QVariant GenerateJob::run(EngineContext& context, JobSink& sink) {
             pending.clear();
         }
     };
-    GenerationResult result = engine.generate(recipe_, callbacks);
+    std::vector<GenerationResult> results;
+    if (takes_ > 1)
+        results = engine.generateTakes(recipe_, takes_, callbacks);
+    else
+        results.push_back(engine.generate(recipe_, callbacks));
     // The same provenance as the CLI's recipes, so that "regenerate exactly" can tell.
     if (!context.source().model.empty())
-        ModelLocator::stamp(result.recipe, context.source(), context.precision());
+        for (auto& r : results)
+            ModelLocator::stamp(r.recipe, context.source(), context.precision());
     if (!pending.isEmpty()) sink.audio(pending, rate);
-    return QVariant::fromValue(std::move(result));
+    for (std::size_t i = 1; i < results.size(); ++i)
+        sink.partial(QVariant::fromValue(std::move(results[i])));
+    return QVariant::fromValue(std::move(results.front()));
 }
 
 } // namespace moodsteer::widgets

@@ -1,5 +1,6 @@
 #include "widgets/GenerationController.h"
 
+#include "widgets/GenerateJob.h"
 #include "widgets/TransportPanel.h"
 
 #include "core/playback/PrebufferEstimate.h"
@@ -16,6 +17,7 @@ GenerationController::GenerationController(EngineClient* engine, TransportPanel*
     connect(engine_, &EngineClient::jobProgress, this, &GenerationController::onProgress);
     connect(engine_, &EngineClient::jobFinished, this, &GenerationController::onFinished);
     connect(engine_, &EngineClient::jobFailed, this, &GenerationController::onFailed);
+    connect(engine_, &EngineClient::jobPartial, this, &GenerationController::onPartial);
 }
 
 bool GenerationController::safeToStartPlayback(double generatedSeconds, double etaSeconds) {
@@ -27,14 +29,15 @@ double GenerationController::streamedSeconds() const {
     return static_cast<double>(streamed_) / rate_;
 }
 
-JobId GenerationController::generate(const Recipe& recipe) {
+JobId GenerationController::generate(const Recipe& recipe, int takes) {
     if (!engine_->modelInfo()) {
         emit statusMessage(tr("No model is loaded: choose one in the model chooser and press "
                               "Load."));
         return 0;
     }
     const bool waits = engine_->isBusy();
-    const JobId id = engine_->generate(recipe);
+    const JobId id = takes > 1 ? engine_->submit(std::make_shared<GenerateJob>(recipe, takes))
+                               : engine_->generate(recipe);
     track(id, recipe.seconds, waits);
     return id;
 }
@@ -191,20 +194,43 @@ void GenerationController::onFinished(JobId id, const QVariant& value) {
         emit ended(id);
         return;
     }
-    try {
-        CodeGrid codes(result.numCodebooks, result.frames);
-        codes.data = result.codes; // kept for MIDI export of symbolic-codec clips
-        const LibraryClip& clip = library_->add(result.audio, result.recipe, "", &codes);
-        lastClipId_ = QString::fromStdString(clip.id);
+    const QString clipId = file(result, id);
+    if (clipId.isEmpty()) return;
+    lastClipId_ = clipId;
+    if (result.recipe.takes > 1)
+        emit statusMessage(tr("%1 takes ready: %2 s each in %3 s, grouped in the library.")
+                               .arg(result.recipe.takes)
+                               .arg(result.audio.seconds(), 0, 'f', 1)
+                               .arg(result.generationSeconds, 0, 'f', 1));
+    else
         emit statusMessage((result.cancelled ? tr("Cancelled: the %1 s made so far are in the "
                                                   "library (recipe marked incomplete, %2 s).")
                                              : tr("Clip ready: %1 s in %2 s."))
                                .arg(result.audio.seconds(), 0, 'f', 1)
                                .arg(result.generationSeconds, 0, 'f', 1));
-        emit clipAdded(lastClipId_, id);
+    emit clipAdded(clipId, id);
+}
+
+QString GenerationController::file(const GenerationResult& result, JobId job) {
+    try {
+        CodeGrid codes(result.numCodebooks, result.frames);
+        codes.data = result.codes; // kept for MIDI export of symbolic-codec clips
+        const LibraryClip& clip = library_->add(result.audio, result.recipe, "", &codes);
+        return QString::fromStdString(clip.id);
     } catch (const std::exception& e) {
-        emit failed(tr("The clip could not be saved to the library: %1").arg(e.what()), id);
+        emit failed(tr("The clip could not be saved to the library: %1").arg(e.what()), job);
+        return {};
     }
+}
+
+void GenerationController::onPartial(JobId id, const QVariant& value) {
+    // Takes 2..N arrive just before take 1 finishes the job; a cancelled batch keeps none
+    // (as a cancelled single clip is not filed).
+    if (!jobs_.contains(id) || !value.canConvert<GenerationResult>() || !library_) return;
+    const auto take = value.value<GenerationResult>();
+    if (take.cancelled) return;
+    const QString clipId = file(take, id);
+    if (!clipId.isEmpty()) emit clipAdded(clipId, id);
 }
 
 void GenerationController::onFailed(JobId id, const QString& message) {

@@ -1,5 +1,6 @@
 #include "widgets/PromptPanel.h"
 
+#include "core/engine/ValueLimits.h"
 #include "widgets/ModelChooser.h"
 
 #include <QCheckBox>
@@ -35,6 +36,16 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     seconds_->setValue(8.0);
     seconds_->setSuffix(tr(" s"));
     seconds_->setToolTip(tr("Length of the clip"));
+
+    takes_ = new QSpinBox(this);
+    takes_->setRange(1, limits::kMaxTakes);
+    takes_->setValue(1);
+    takes_->setToolTip(tr("Clips made in one batch (seeds seed, seed + 1, ...), grouped in the "
+                          "library for A/B; a batch costs little more than one clip"));
+    auto* lengthRow = new QHBoxLayout;
+    lengthRow->addWidget(seconds_, 1);
+    lengthRow->addWidget(new QLabel(tr("Takes"), this));
+    lengthRow->addWidget(takes_);
 
     seed_ = new QLineEdit(this);
     seed_->setValidator(new QRegularExpressionValidator(QRegularExpression("[0-9]{1,19}"), seed_));
@@ -84,7 +95,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("Model"), chooser_);
     form->addRow(tr("Prompt"), prompt_);
-    form->addRow(tr("Length"), seconds_);
+    form->addRow(tr("Length"), lengthRow);
     form->addRow(tr("Seed"), seedRow);
     form->addRow(tr("Sampling"), sampling);
     form->addRow(tr("Emotion"), mode_);
@@ -119,6 +130,14 @@ void PromptPanel::setSeed(std::uint64_t seed) {
 std::uint64_t PromptPanel::seed() const {
     return seed_->text().toULongLong();
 }
+int PromptPanel::takes() const {
+    return takes_->value();
+}
+
+void PromptPanel::setTakes(int takes) {
+    takes_->setValue(takes);
+}
+
 bool PromptPanel::seedLocked() const {
     return lockSeed_->isChecked();
 }
@@ -179,6 +198,7 @@ Recipe PromptPanel::recipe() const {
     r.temperature = temperature_->value();
     r.topK = topK_->value();
     r.seconds = seconds_->value();
+    r.kvCache = kvCache_;
     return r;
 }
 
@@ -205,6 +225,8 @@ void PromptPanel::setRecipe(const Recipe& r) {
     }
     setSeed(r.seed);
     setSeedLocked(true);
+    takes_->setValue(1); // this clip alone (a take's recipe regenerates that take)
+    kvCache_ = r.kvCache;
     guidance_->setValue(r.guidance);
     temperature_->setValue(r.temperature);
     topK_->setValue(r.topK);

@@ -1,6 +1,8 @@
 #include "core/bench/Benchmark.h"
 
 #include "bench/EmbeddedBenchmark.h"
+#include "bench/LongContextBenchmark.h"
+#include "bench/TakesBenchmark.h"
 
 #include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
@@ -90,6 +92,14 @@ BenchReport runBenchmark(const BenchOptions& o,
                       haveMB / 1e3);
         throw std::runtime_error(why);
     }
+    for (const int p : o.positions)
+        if (p < 0 || p + o.steps + 3 > config.decoder.max_position_embeddings)
+            throw std::invalid_argument("bench: position " + std::to_string(p) + " + " +
+                                        std::to_string(o.steps) + " steps do not fit the model's " +
+                                        std::to_string(config.decoder.max_position_embeddings) +
+                                        " positions");
+    for (const auto& kv : o.kvCaches)
+        models::parseKvCachePrecision(kv); // throws for an unknown name, before building
     say("building " + rep.architecture + " with random weights");
     torch::manual_seed(0);
     std::shared_ptr<models::MusicgenModelImpl> model;
@@ -201,8 +211,14 @@ BenchReport runBenchmark(const BenchOptions& o,
         r.timeToFirstAudioMs = rep.textEncoderMs + medianOf(&BenchRound::firstFrameMs);
         r.rssMB = currentRssMB();
         rep.results.push_back(r);
+        benchLongContext(*model->decoder, memory, m, precision, o, rep.threads, rep, bandwidths,
+                         say);
+        if (!o.takes.empty())
+            benchTakes(model->decoder, memory, m, precision, frameRate, o, rep.threads, rep,
+                       bandwidths, say);
     }
     rep.bandwidthGBs = median(bandwidths);
+    rep.bandwidthProbes = static_cast<int>(bandwidths.size());
     rep.bandwidthMinGBs = *std::min_element(bandwidths.begin(), bandwidths.end());
     rep.bandwidthMaxGBs = *std::max_element(bandwidths.begin(), bandwidths.end());
     // The strict reading: every precision's median step against the best bandwidth any probe
@@ -225,7 +241,10 @@ BenchReport runBenchmark(const BenchOptions& o,
         rep.codecSeconds = since(t0);
     }
     if (!direct) model->decoder->setPrecision("f32");
-    if (o.embedded) benchEmbeddedModel(o.precisions, rep.threads, 2.0, rep, say);
+    if (o.embedded) {
+        benchEmbeddedModel(o.precisions, rep.threads, 2.0, rep, say);
+        benchEmbeddedTakes(o.precisions, o.takes, rep.threads, o.audioSeconds, rep, say);
+    }
     rep.peakRssMB = peakRssMB();
     return rep;
 }
@@ -266,6 +285,46 @@ std::string BenchReport::toJson() const {
                        {"rounds", rounds}});
     }
     j["decode"] = arr;
+    if (!positions.empty()) {
+        auto p = nlohmann::ordered_json::array();
+        for (const auto& r : positions)
+            p.push_back({{"precision", r.precision},
+                         {"kv_cache", r.kvCache},
+                         {"position", r.position},
+                         {"ms_per_step", r.msPerStep},
+                         {"weight_bytes_per_step", r.weightBytesPerStep},
+                         {"kv_cache_bytes_per_step", r.kvBytesPerStep},
+                         {"floor_ms", r.floorMs},
+                         {"ratio_to_floor", r.ratioToFloor},
+                         {"ratio_to_floor_range", {r.ratioMin, r.ratioMax}},
+                         {"cpu_ms_per_step", r.cpuMsPerStep}});
+        j["long_context"] = p;
+    }
+    if (!takes.empty()) {
+        auto t = nlohmann::ordered_json::array();
+        for (const auto& r : takes)
+            t.push_back({{"precision", r.precision},
+                         {"takes", r.takes},
+                         {"ms_per_step", r.msPerStep},
+                         {"weight_bytes_per_step", r.weightBytesPerStep},
+                         {"kv_cache_bytes_per_step", r.kvBytesPerStep},
+                         {"floor_ms", r.floorMs},
+                         {"ratio_to_floor", r.ratioToFloor},
+                         {"ratio_to_floor_range", {r.ratioMin, r.ratioMax}},
+                         {"audio_seconds_per_second", r.audioPerSecond},
+                         {"step_time_vs_one_take", r.relativeToOne}});
+        j["takes"] = t;
+    }
+    if (!embeddedTakes.empty()) {
+        auto t = nlohmann::ordered_json::array();
+        for (const auto& r : embeddedTakes)
+            t.push_back({{"precision", r.precision},
+                         {"takes", r.takes},
+                         {"clip_seconds", r.clipSeconds},
+                         {"wall_seconds", r.wallSeconds},
+                         {"audio_seconds_per_second", r.audioPerSecond}});
+        j["embedded_takes"] = t;
+    }
     if (!embedded.empty()) {
         auto e = nlohmann::ordered_json::array();
         for (const auto& r : embedded)
@@ -285,18 +344,11 @@ std::string BenchReport::toTable() const {
     s << "architecture        " << architecture << " (" << parameters / 1e6 << " M parameters)\n";
     s << "threads             " << threads << "\n";
     s << "BLAS                " << blas << "\n";
-    std::snprintf(
-        line, sizeof line,
-        "memory bandwidth    %.1f GB/s (read, %d threads, huge pages; median of %zu "
-        "probes, %.1f-%.1f)\n",
-        bandwidthGBs, threads,
-        [&] {
-            std::size_t n = 1;
-            for (const auto& r : results)
-                n += 2 * r.rounds.size();
-            return n;
-        }(),
-        bandwidthMinGBs, bandwidthMaxGBs);
+    std::snprintf(line, sizeof line,
+                  "memory bandwidth    %.1f GB/s (read, %d threads, huge pages; median of %zu "
+                  "probes, %.1f-%.1f)\n",
+                  bandwidthGBs, threads, static_cast<std::size_t>(bandwidthProbes), bandwidthMinGBs,
+                  bandwidthMaxGBs);
     s << line;
     std::snprintf(line, sizeof line, "T5 encoder          %.1f ms (12-token prompt)\n",
                   textEncoderMs);
@@ -326,6 +378,44 @@ std::string BenchReport::toTable() const {
           << " rounds; a round generates between two bandwidth probes; step/floor: median of "
              "the rounds' steps over their own floor (the better probe); vs best: median step "
              "over the floor of the run's best probe)\n";
+    if (!positions.empty()) {
+        s << "\nlong context (guided step after N cached positions; floor = (weights + KV cache "
+             "read per step) / bandwidth)\n"
+          << "precision  kv cache  position  ms/step  weights MB  cache MB  floor ms  step/floor "
+             "(range)  cpu ms/step\n";
+        for (const auto& r : positions) {
+            std::snprintf(
+                line, sizeof line,
+                "%-9s  %-8s  %8d  %7.1f  %10.0f  %8.0f  %8.1f  %5.2f (%.2f-%.2f)  %11.1f\n",
+                r.precision.c_str(), r.kvCache.c_str(), r.position, r.msPerStep,
+                r.weightBytesPerStep / 1e6, r.kvBytesPerStep / 1e6, r.floorMs, r.ratioToFloor,
+                r.ratioMin, r.ratioMax, r.cpuMsPerStep);
+            s << line;
+        }
+    }
+    if (!takes.empty()) {
+        s << "\ntakes (N clips in one guided batch; floor = (weights + KV cache read per step) / "
+             "bandwidth)\n"
+          << "precision  takes  ms/step  vs 1 take  audio s/s  floor ms  step/floor (range)\n";
+        for (const auto& r : takes) {
+            std::snprintf(line, sizeof line,
+                          "%-9s  %5d  %7.1f  %9.2f  %9.2f  %8.1f  %5.2f (%.2f-%.2f)\n",
+                          r.precision.c_str(), r.takes, r.msPerStep, r.relativeToOne,
+                          r.audioPerSecond, r.floorMs, r.ratioToFloor, r.ratioMin, r.ratioMax);
+            s << line;
+        }
+    }
+    if (!embeddedTakes.empty()) {
+        s << "\nembedded model takes (generateTakes end to end: text encoder, decode, codec; "
+             "median of 3)\n"
+          << "precision  takes  clip s  wall s  audio s/s\n";
+        for (const auto& r : embeddedTakes) {
+            std::snprintf(line, sizeof line, "%-9s  %5d  %6.1f  %6.3f  %9.1f\n",
+                          r.precision.c_str(), r.takes, r.clipSeconds, r.wallSeconds,
+                          r.audioPerSecond);
+            s << line;
+        }
+    }
     if (!embedded.empty()) {
         std::snprintf(
             line, sizeof line,

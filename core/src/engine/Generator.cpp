@@ -16,7 +16,19 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
     o_ = std::move(o);
     k_ = static_cast<int>(cfg.num_codebooks);
     v_ = static_cast<int>(cfg.vocab_size);
-    batch_ = static_cast<int>(memory.size(0));
+    const int takes = std::max(1, o_.takes);
+    if (takes > 1) {
+        if (memory.size(0) != 1)
+            throw std::runtime_error("takes: the memory must hold one item, it holds " +
+                                     std::to_string(memory.size(0)));
+        if (!o_.prompt.empty()) throw std::runtime_error("takes cannot continue a prompt");
+        if (static_cast<int>(o_.seeds.size()) != takes)
+            throw std::runtime_error("takes: one seed per take expected");
+        if (takes * (o_.guidance > 1.0 ? 2 : 1) > models::kFusedDecodeMaxItems)
+            throw std::runtime_error("at most " + std::to_string(models::kFusedDecodeMaxItems / 2) +
+                                     " takes with guidance");
+    }
+    batch_ = static_cast<int>(memory.size(0)) * takes;
     promptFrames_ = o_.prompt.empty() ? 0 : o_.prompt.front().frames;
     if (!o_.prompt.empty() && static_cast<int>(o_.prompt.size()) != batch_)
         throw std::runtime_error("prompt: one code grid per batch item expected");
@@ -34,9 +46,19 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
     // Unconditional branch: zero states and an all-zero mask (cross-attention outputs 0).
     auto mem = cfgOn_ ? torch::cat({memory, torch::zeros_like(memory)}, 0) : memory;
     auto msk = cfgOn_ ? torch::cat({mask, torch::zeros_like(mask)}, 0) : mask;
-    rows_ = static_cast<int>(mem.size(0));
+    rows_ = static_cast<int>(mem.size(0)) * takes;
     cross_ = lm_->precomputeCross(mem, msk);
-    cache_ = lm_->makeCache(rows_, pattern_->length());
+    if (takes > 1) {
+        // [cond; uncond] of the one item -> takes copies of each, in that order: computed once,
+        // so that every take sees the very keys/values a generation of the item alone sees.
+        for (auto* list : {&cross_.k, &cross_.v})
+            for (auto& t : *list)
+                t = t.repeat_interleave(takes, 0);
+        cross_.additiveMask = cross_.additiveMask.repeat_interleave(takes, 0);
+        cross_.fullyMasked = cross_.fullyMasked.repeat_interleave(takes, 0);
+    }
+    cache_ = o_.kvCache ? lm_->makeCache(rows_, pattern_->length(), *o_.kvCache)
+                        : lm_->makeCache(rows_, pattern_->length());
     delayed_.assign(batch_,
                     std::vector<std::int64_t>(static_cast<std::size_t>(k_) * pattern_->length(),
                                               cfg.pad_token_id));
@@ -50,7 +72,12 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
                                              " outside [0, " + std::to_string(v_) + ")");
                 delayedAt(b, k, f + k + 1) = code;
             }
-    sampler_.emplace(o_.sampling, o_.seed);
+    samplers_.clear();
+    if (takes > 1)
+        for (const auto seed : o_.seeds)
+            samplers_.emplace_back(o_.sampling, seed);
+    else
+        samplers_.emplace_back(o_.sampling, o_.seed);
     column_ = torch::full({rows_ * k_, 1}, cfg.pad_token_id, torch::kInt64);
     guided_.assign(static_cast<std::size_t>(batch_) * k_ * v_, 0.0f);
     stepsDone_ = 0;
@@ -127,7 +154,8 @@ bool Generator::step() {
             const std::size_t row = static_cast<std::size_t>(b) * K + k;
             // Drawn even where the pattern forces the id, as transformers does: the random
             // stream (and so a seeded clip) does not depend on the prompt's length.
-            std::int64_t id = sampler_->sample(data + row * V, V);
+            auto& sampler = samplers_.size() > 1 ? samplers_[b] : samplers_.front();
+            std::int64_t id = sampler.sample(data + row * V, V);
             if (pattern_->isForced(k, t))
                 id = pattern_->padId();
             else if (t <= k + promptFrames_)
@@ -171,6 +199,18 @@ GeneratorOutput Generator::finish(bool cancelled) {
     }
     out.delayed = std::move(delayed_);
     delayed_.clear();
+    return out;
+}
+
+CodeGrid Generator::completeFrames(int b) const {
+    const int t = promptFrames_ + stepsDone_; // the last column written
+    const int complete = std::max(promptFrames_, pattern_->completeFrames(t));
+    CodeGrid out(k_, complete - promptFrames_);
+    const auto& row = delayed_.at(b);
+    for (int k = 0; k < k_; ++k)
+        for (int f = promptFrames_; f < complete; ++f)
+            out.at(k, f - promptFrames_) =
+                row[static_cast<std::size_t>(k) * pattern_->length() + f + k + 1];
     return out;
 }
 

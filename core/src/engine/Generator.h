@@ -30,6 +30,15 @@ struct GeneratorOptions {
     double guidance = 3.0; ///< > 1 enables classifier-free guidance (doubles the batch)
     SamplingSettings sampling;
     std::uint64_t seed = 0;
+    /// > 1: generate this many takes of the one memory item (memory [1, S, D]) in one batch,
+    /// take i drawing from its own random stream seeded seeds[i] (seeds.size() == takes). The
+    /// cross-attention keys/values are computed once and shared, and every row of a decode step
+    /// is computed independently of the others (models/ReducedLinear.h), so take i's codes equal
+    /// a generation of the memory alone with seed seeds[i]. No prompt.
+    int takes = 1;
+    std::vector<std::uint64_t> seeds;
+    /// The self-attention cache precision; unset: the model's default (makeCache()).
+    std::optional<models::KvCachePrecision> kvCache;
     /// Frames to continue, one grid per batch item (all the same length) or none.
     std::vector<CodeGrid> prompt;
     /// Probing/steering hooks; rows [0, B) are the conditional branch.
@@ -71,6 +80,8 @@ class Generator {
     int promptFrames() const { return promptFrames_; }
     /// Finishes: the codes per item (prompt + the frames complete so far).
     GeneratorOutput finish(bool cancelled);
+    /// Item b's new frames (after the prompt) complete in every codebook so far.
+    CodeGrid completeFrames(int b) const;
 
     /// The cross-attention memory in use (the family seam rewrites the AV row in place).
     models::CrossAttentionCache& cross() { return cross_; }
@@ -86,7 +97,7 @@ class Generator {
     std::optional<DelayPattern> pattern_;
     models::CrossAttentionCache cross_;
     models::SelfAttentionCache cache_;
-    std::optional<Sampler> sampler_;
+    std::vector<Sampler> samplers_; ///< one per take, or one shared by every item
     std::vector<std::vector<std::int64_t>> delayed_;
     std::vector<float> guided_;
     torch::Tensor column_;

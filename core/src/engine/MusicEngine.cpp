@@ -2,6 +2,7 @@
 
 #include "core/audio/AudioFile.h"
 #include "core/audio/Resampler.h"
+#include "core/engine/ValueLimits.h"
 #include "core/io/CodesFile.h"
 #include "core/io/Resources.h"
 #include "core/io/Version.h"
@@ -253,6 +254,15 @@ GenerationResult MusicEngine::generate(const Recipe& recipe, const GenerationCal
     return withOneLineErrors([&] { return impl_->generate(recipe, cb); });
 }
 
+std::string MusicEngine::Impl::kvCacheFor(const Recipe& recipe) const {
+    return recipe.kvCache.empty() ? models::kvCachePrecisionName(model->decoder->defaultKvCache())
+                                  : recipe.kvCache;
+}
+
+std::string MusicEngine::defaultKvCache() const {
+    return impl_->kvCacheFor(Recipe{});
+}
+
 GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const GenerationCallbacks& cb,
                                              const models::DecoderHooks* observer,
                                              const std::function<void(int)>& beforeStep) {
@@ -261,10 +271,32 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
             throw EngineError("activation collection works on single clips, not windowed ones");
         const CodeGrid prompt =
             recipe.continueFrom.empty() ? CodeGrid() : promptCodes(recipe.continueFrom);
-        return generateWindowed(*family, recipe, prompt, cb,
-                                pipelineCodec && cb.onAudio &&
-                                    torch::get_num_threads() < availableCores());
+        auto result = generateWindowed(*family, recipe, prompt, cb,
+                                       pipelineCodec && cb.onAudio &&
+                                           torch::get_num_threads() < availableCores());
+        result.recipe.kvCache = kvCacheFor(recipe);
+        return result;
     }
+    return std::move(generateClips(recipe, 1, cb, observer, beforeStep).front());
+}
+
+std::vector<GenerationResult> MusicEngine::generateTakes(const Recipe& recipe, int takes,
+                                                         const GenerationCallbacks& cb) {
+    return withOneLineErrors([&] {
+        if (takes < 1 || takes > limits::kMaxTakes)
+            throw EngineError("takes must lie in 1.." + std::to_string(limits::kMaxTakes) +
+                              ", got " + std::to_string(takes));
+        if (recipe.windowSeconds > 0 || !recipe.continueFrom.empty() ||
+            !recipe.promptChanges.empty())
+            throw EngineError("takes are made of single clips, not of sessions or continuations");
+        return impl_->generateClips(recipe, takes, cb, nullptr, {});
+    });
+}
+
+std::vector<GenerationResult>
+MusicEngine::Impl::generateClips(const Recipe& recipe, int takes, const GenerationCallbacks& cb,
+                                 const models::DecoderHooks* observer,
+                                 const std::function<void(int)>& beforeStep) {
     torch::NoGradGuard g;
     const auto start = std::chrono::steady_clock::now();
     WindowRequest request;
@@ -279,6 +311,7 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
     }
     request.totalFrames = request.newFrames;
     request.seed = recipe.seed;
+    request.takes = takes;
     auto window = static_cast<MusicgenFamily&>(*family).beginWindow(request, observer, beforeStep);
     std::unique_ptr<StreamDecoder> stream;
     PipelinedStreamDecoder* pipelined = nullptr;
@@ -317,29 +350,46 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
     } catch (const CodecError& e) {
         throw EngineError(e.what());
     }
-    GenerationResult result;
-    result.cancelled = cancelled;
-    const CodeGrid codes = window->newCodes();
-    result.numCodebooks = codes.numCodebooks;
-    result.frames = codes.frames;
-    result.codes = codes.data;
-    if (pipelined) result.decodeThreadCpuSeconds = pipelined->cpuSeconds();
-    stream.reset(); // joins the codec's thread before the whole-clip decode below
-    try {
-        if (cb.keepAudio || !cb.onAudio)
-            result.audio = codec->decode(codes);
-        else
-            result.audio.sampleRate = codec->sampleRate();
-    } catch (const CodecError& e) {
-        throw EngineError(e.what());
+    const double decodeCpu = pipelined ? pipelined->cpuSeconds() : 0.0;
+    stream.reset(); // joins the codec's thread before the whole-clip decodes below
+    const std::vector<CodeGrid> all =
+        takes > 1 ? window->takeCodes() : std::vector<CodeGrid>{window->newCodes()};
+    std::vector<GenerationResult> results;
+    for (int i = 0; i < static_cast<int>(all.size()); ++i) {
+        const CodeGrid& codes = all[i];
+        GenerationResult result;
+        result.cancelled = cancelled;
+        result.numCodebooks = codes.numCodebooks;
+        result.frames = codes.frames;
+        result.codes = codes.data;
+        // Take 1 was streamed: decoded again only when the caller keeps the audio.
+        const bool streamed = i == 0 && cb.onAudio;
+        if (streamed) result.decodeThreadCpuSeconds = decodeCpu;
+        try {
+            if (!streamed || cb.keepAudio)
+                result.audio = codec->decode(codes);
+            else
+                result.audio.sampleRate = codec->sampleRate();
+        } catch (const CodecError& e) {
+            throw EngineError(e.what());
+        }
+        result.recipe = recipe;
+        result.recipe.model = recipe.model.empty() ? info.folder : recipe.model;
+        result.recipe.steps = recipe.steps > 0 ? recipe.steps : 0;
+        result.recipe.engineVersion = engineVersion();
+        result.recipe.kvCache = kvCacheFor(recipe);
+        if (takes > 1) {
+            result.recipe.seed = recipe.seed + static_cast<std::uint64_t>(i);
+            result.recipe.take = i + 1;
+            result.recipe.takes = takes;
+        }
+        results.push_back(std::move(result));
     }
-    result.recipe = recipe;
-    result.recipe.model = recipe.model.empty() ? info.folder : recipe.model;
-    result.recipe.steps = recipe.steps > 0 ? recipe.steps : 0;
-    result.recipe.engineVersion = engineVersion();
-    result.generationSeconds =
+    const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return result;
+    for (auto& r : results)
+        r.generationSeconds = seconds;
+    return results;
 }
 
 CodeGrid MusicEngine::promptCodes(const std::string& path) {

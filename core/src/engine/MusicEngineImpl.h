@@ -49,6 +49,14 @@ struct MusicEngine::Impl {
     GenerationResult generate(const Recipe& recipe, const GenerationCallbacks& callbacks,
                               const models::DecoderHooks* observer = nullptr,
                               const std::function<void(int step)>& beforeStep = {});
+    /// One window of `takes` takes (1: a single clip) from its start, streamed as generate()
+    /// does (take 1); one result per take.
+    std::vector<GenerationResult> generateClips(const Recipe& recipe, int takes,
+                                                const GenerationCallbacks& callbacks,
+                                                const models::DecoderHooks* observer,
+                                                const std::function<void(int step)>& beforeStep);
+    /// The recipe's cache precision, or the model's default for its weights.
+    std::string kvCacheFor(const Recipe& recipe) const;
 };
 
 } // namespace moodsteer

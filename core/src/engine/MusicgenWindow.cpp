@@ -1,5 +1,6 @@
 #include "engine/MusicgenWindow.h"
 
+#include "core/engine/ValueLimits.h"
 #include "core/steering/SteeringSchedule.h"
 
 #include <torch/torch.h>
@@ -53,13 +54,30 @@ MusicgenWindow::MusicgenWindow(MusicEngine::Impl& engine, const WindowRequest& r
         }
     }
     const int K = info.numCodebooks;
-    steer_ = std::make_unique<SteeringHook>(plan_, 1, request_.totalFrames + K - 1, observer);
+    const int takes = std::max(1, request_.takes);
+    if (takes > limits::kMaxTakes)
+        throw EngineError("at most " + std::to_string(limits::kMaxTakes) +
+                          " takes in one batch, asked for " + std::to_string(takes));
+    if (takes > 1 && request_.context.frames > 0)
+        throw EngineError("takes start from the prompt alone; they cannot continue audio");
+    steer_ = std::make_unique<SteeringHook>(plan_, takes, request_.totalFrames + K - 1, observer);
 
     GeneratorOptions o;
     o.frames = request_.newFrames;
     o.guidance = r.guidance;
     o.sampling = {r.greedy, r.temperature, r.topK, r.topP};
     o.seed = request_.seed;
+    o.takes = takes;
+    if (takes > 1)
+        for (int i = 0; i < takes; ++i)
+            o.seeds.push_back(request_.seed + static_cast<std::uint64_t>(i)); // wraps, as u64
+    if (!r.kvCache.empty()) {
+        try {
+            o.kvCache = models::parseKvCachePrecision(r.kvCache);
+        } catch (const std::invalid_argument& e) {
+            throw EngineError(e.what());
+        }
+    }
     if (request_.context.frames > 0) o.prompt = {request_.context};
     o.hooks = steer_->hooks();
     o.scores = scores;
@@ -128,6 +146,14 @@ CodeGrid MusicgenWindow::step() {
         throw EngineError(e.what());
     }
     return std::move(pending_);
+}
+
+std::vector<CodeGrid> MusicgenWindow::takeCodes() const {
+    if (gen_.batch() == 1) return {newCodes()};
+    std::vector<CodeGrid> out;
+    for (int b = 0; b < gen_.batch(); ++b)
+        out.push_back(gen_.completeFrames(b));
+    return out;
 }
 
 CodeGrid MusicgenWindow::newCodes() const {

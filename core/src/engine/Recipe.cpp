@@ -48,7 +48,8 @@ struct Fields {
             "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
         if (v->is_number_unsigned()) {
             const auto u = v->get<std::uint64_t>();
-            if (u > static_cast<std::uint64_t>(hi)) fail(key, rule, *v);
+            if (u > static_cast<std::uint64_t>(hi) || static_cast<long long>(u) < lo)
+                fail(key, rule, *v);
             out = static_cast<int>(u);
             return;
         }
@@ -131,6 +132,11 @@ std::string Recipe::toJson(int indent) const {
     if (!precision.empty()) j["precision"] = precision;
     if (!modelRevision.empty()) j["model_revision"] = modelRevision;
     if (!modelHash.empty()) j["model_hash"] = modelHash;
+    if (!kvCache.empty()) j["kv_cache"] = kvCache;
+    if (take > 0) {
+        j["take"] = take;
+        j["takes"] = takes;
+    }
     // Non-UTF-8 bytes (a prompt or path from a Latin-1 shell) become U+FFFD instead of
     // throwing from the writer after the audio was made.
     return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -184,6 +190,21 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
         f.fail("precision", "one of f32, bf16, int8", j["precision"]);
     f.read("model_revision", r.modelRevision, "a string");
     f.read("model_hash", r.modelHash, "a string");
+    if (f.find("kv_cache")) {
+        f.read("kv_cache", r.kvCache, "a string");
+        if (r.kvCache != "f32" && r.kvCache != "bf16" && r.kvCache != "int8")
+            f.fail("kv_cache", "one of f32, bf16, int8", j["kv_cache"]);
+    } else if (!r.precision.empty()) {
+        // Made before the cache precision was recorded: the cache its weights then used.
+        r.kvCache = r.precision == "f32" ? "f32" : "bf16";
+    }
+    if (f.find("take")) {
+        f.integer("take", r.take, 1, L::kMaxTakes);
+        f.integer("takes", r.takes, 1, L::kMaxTakes);
+        if (r.take > r.takes)
+            throw std::runtime_error(source + ": take " + std::to_string(r.take) + " of only " +
+                                     std::to_string(r.takes) + " takes");
+    }
     if (const json* st = f.find("steering")) {
         if (!st->is_array()) f.fail("steering", "a list", *st);
         for (std::size_t i = 0; i < st->size(); ++i) {

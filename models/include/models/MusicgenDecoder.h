@@ -68,30 +68,69 @@ struct CrossAttentionCache {
     int64_t length() const { return additiveMask.defined() ? additiveMask.size(3) : 0; }
 };
 
+/// How the self-attention cache stores keys and values. f32 is the reference; bf16 rounds
+/// each value to nearest even; int8 stores each head's key (and value) row of head_dim values
+/// as symmetric codes round(x / s) in [-127, 127] with its own float scale s = max|x| / 127
+/// (per item, head and position), so a row costs head_dim + 4 bytes instead of 2 head_dim.
+/// The cache is read whole every decode step: at 1,500 positions musicgen-small's bf16 cache
+/// is ~0.3 GB per step, nearly the int8 weights again (docs/performance.md).
+enum class KvCachePrecision { F32, BF16, Int8 };
+/// "f32" | "bf16" | "int8"; throws std::invalid_argument naming the value otherwise.
+KvCachePrecision parseKvCachePrecision(const std::string& name);
+std::string kvCachePrecisionName(KvCachePrecision precision);
+
+/// One layer of a SelfAttentionCache: tensor handles sharing the cache's storage. k/v are
+/// [B, H, capacity, head_dim] (float32, bfloat16 or int8 codes); kScale/vScale [B, H, capacity]
+/// float32 for int8 only (undefined otherwise).
+struct LayerKv {
+    torch::Tensor k, v, kScale, vScale;
+    bool int8() const { return kScale.defined(); }
+};
+
 /// Preallocated self-attention keys and values, [B, H, capacity, head_dim] per layer, written
 /// in place by forward(): no per-step allocation or concatenation.
 class SelfAttentionCache {
   public:
     SelfAttentionCache() = default;
+    /// A float32 or bfloat16 cache (the dtype of `options`).
     SelfAttentionCache(int64_t layers, int64_t batch, int64_t heads, int64_t capacity,
                        int64_t headDim, const torch::TensorOptions& options);
+    /// A cache of `precision` on `device` (int8: codes + per-row scales, see KvCachePrecision).
+    SelfAttentionCache(int64_t layers, int64_t batch, int64_t heads, int64_t capacity,
+                       int64_t headDim, KvCachePrecision precision,
+                       torch::Device device = torch::kCPU);
 
     /// Forget every cached position (the memory is kept).
     void reset() { length_ = 0; }
     /// Keep only the first `length` positions (e.g. to regenerate from a step).
     void truncate(int64_t length);
+    /// For benchmarks: treat positions [0, length) as filled with whatever the caller wrote
+    /// through keys()/values() (and the scales), e.g. random values, instead of decoding them.
+    void assumeFilled(int64_t length);
     int64_t length() const { return length_; }
     int64_t capacity() const { return capacity_; }
     int64_t batch() const { return batch_; }
+    KvCachePrecision precision() const { return precision_; }
+    /// Bytes one decode step reads per cached position: keys and values (and their int8
+    /// scales) of every layer, item and head.
+    double bytesPerPosition() const;
 
-    const torch::Tensor& keys(int64_t layer) const { return k_.at(layer); }
-    const torch::Tensor& values(int64_t layer) const { return v_.at(layer); }
+    const torch::Tensor& keys(int64_t layer) const { return layers_.at(layer).k; }
+    const torch::Tensor& values(int64_t layer) const { return layers_.at(layer).v; }
+    /// int8 only: [B, H, capacity] float32 (undefined tensors otherwise).
+    const torch::Tensor& keyScales(int64_t layer) const { return layers_.at(layer).kScale; }
+    const torch::Tensor& valueScales(int64_t layer) const { return layers_.at(layer).vScale; }
 
   private:
     friend class MusicgenForCausalLMImpl;
-    std::vector<torch::Tensor> k_, v_;
+    std::vector<LayerKv> layers_;
     int64_t length_ = 0, capacity_ = 0, batch_ = 0;
+    KvCachePrecision precision_ = KvCachePrecision::F32;
 };
+
+/// The most items (batch rows of a decode step: 2 per take with guidance) the fused one-token
+/// step takes; more run the LibTorch layers. 16 is 8 guided takes (docs/performance.md).
+constexpr int64_t kFusedDecodeMaxItems = 16;
 
 /// Probing and steering taps, one obvious place per layer. Unset members cost nothing, and a
 /// null DecoderHooks pointer costs nothing at all.
@@ -133,9 +172,15 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     CrossAttentionCache precomputeCross(const torch::Tensor& encoderStates,
                                         const torch::Tensor& encoderMask);
     /// A cache for `batch` items (not batch x K rows) and `capacity` positions, on the
-    /// parameters' device; float32 with f32 weights, bfloat16 (rounded to nearest even) with
-    /// bf16 or int8 weights. A cache keeps the dtype it was made with.
+    /// parameters' device, at defaultKvCache(). A cache keeps the precision it was made with.
     SelfAttentionCache makeCache(int64_t batch, int64_t capacity) const;
+    /// The same at an explicit cache precision (any weight precision reads any cache).
+    SelfAttentionCache makeCache(int64_t batch, int64_t capacity, KvCachePrecision kv) const;
+    /// The cache precision makeCache() uses: float32 with f32 weights (the reference),
+    /// defaultReducedKvCache() with bf16 or int8 weights.
+    KvCachePrecision defaultKvCache() const;
+    /// The cache chosen for reduced weights from the measurements in docs/performance.md.
+    static KvCachePrecision defaultReducedKvCache();
 
     /// ids: [B*K, T] in the delayed layout (row b*K+k), values in [0, vocab_size]. Positions
     /// start at cache->length() (0 without a cache); with a cache the new keys and values are
@@ -177,7 +222,8 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// Bytes of weights one decode step streams at the current precision (int8 scales
     /// included; cross keys/values, embedding rows and norms excluded).
     double decodeWeightBytes() const;
-    /// Whether a one-token forward() with a cache (at most 4 items, no autograd) runs each
+    /// Whether a one-token forward() with a cache (at most kFusedDecodeMaxItems items, no
+    /// autograd) runs each
     /// layer as plain loops over reused buffers instead of ~40 LibTorch ops (default on; the
     /// same function up to float32 summation order). Off is for tests and measurements.
     void setFusedDecode(bool on) { fusedDecode_ = on; }

@@ -80,7 +80,8 @@ class ReducedLinear {
     /// that needs a gradient gets one at f32/bf16 (int8 has none).
     torch::Tensor operator()(const torch::Tensor& x) const;
     /// The same on raw rows: x [rows, in] -> y [rows, out], both contiguous float32 and not
-    /// overlapping. Allocates nothing for up to kGemvMaxRows rows (the decode step's case).
+    /// overlapping. Allocates nothing for up to kGemvMaxRows rows (the decode step's case), nor
+    /// for any number of rows with gradient mode off (the fused step of several takes).
     void apply(const float* x, int64_t rows, float* y) const;
 
   private:
@@ -98,6 +99,9 @@ class ReducedLinear {
 /// differ from at::linear only by summation order (~1e-7 relative).
 torch::Tensor linearF32(const torch::Tensor& x, const torch::Tensor& weight);
 constexpr int64_t kGemvMaxRows = 4;
+/// ReducedLinear at f32 also takes the GEMV for up to this many rows when no gradient is
+/// needed: the decode step of several takes (BLAS could round a row differently with others).
+constexpr int64_t kGemvMaxRowsNoGrad = 16;
 /// Whether the f32 / bf16 / int8 GEMVs run on a vector kernel (AVX-512, AVX2) rather than
 /// the portable C++ one (models/kernels/Kernels.h says which and why).
 bool gemvKernelAvailable();

@@ -1,6 +1,7 @@
 // The clip library: every clip with its full recipe and predicted emotion; play, rename,
 // delete (with confirmation), regenerate exactly, export, and A/B comparison of two clips
-// at the same position with an instant switch.
+// at the same position with an instant switch. The takes of one batch (Recipe::take/takes)
+// are grouped under one row, in take order.
 #pragma once
 
 #include "core/library/ClipLibrary.h"
@@ -34,6 +35,9 @@ class ClipLibraryPanel : public QWidget {
     void select(const QString& id);
     QString selectedId() const;
     QTreeWidget* list() const { return list_; }
+
+    /// The same for every take of one batch (its recipe without seed and take number).
+    static QString takeGroupKey(const Recipe& recipe);
 
     QString slotA() const { return slotA_; }
     QString slotB() const { return slotB_; }

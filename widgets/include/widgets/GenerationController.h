@@ -35,8 +35,9 @@ class GenerationController : public QObject {
     /// True while one of this controller's generations is queued or running.
     bool isBusy() const { return !jobs_.isEmpty(); }
     /// Queues a generation (behind any running engine job); 0 (with a status message) when
-    /// no model is loaded.
-    JobId generate(const Recipe& recipe);
+    /// no model is loaded. takes > 1: that many takes in one batch (GenerateJob), take 1
+    /// streamed into the transport, every take filed in the library (clipAdded per take).
+    JobId generate(const Recipe& recipe, int takes = 1);
     /// "" when `recipe` can be regenerated exactly with the loaded model; otherwise one line
     /// saying why not: no model, another model or revision (ModelLocator::mismatch), or another
     /// weight precision. Recipes from before provenance was recorded pass.
@@ -81,6 +82,10 @@ class GenerationController : public QObject {
     void onChunk(JobId id, const QVector<float>& samples, int sampleRate);
     void onProgress(JobId id, const JobProgress& p);
     void onFinished(JobId id, const QVariant& result);
+    /// Takes 2..N of a takes job: filed in the library.
+    void onPartial(JobId id, const QVariant& value);
+    /// Files a finished clip in the library; emits clipAdded (or failed). Returns its id.
+    QString file(const GenerationResult& result, JobId job);
     void onFailed(JobId id, const QString& message);
     void maybeStartPlayback(bool finished);
     /// Forgets `id`; emits busyChanged(false) when it was the last one.

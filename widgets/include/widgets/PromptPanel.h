@@ -48,6 +48,9 @@ class PromptPanel : public QWidget {
     void setSeed(std::uint64_t seed);
     std::uint64_t seed() const;
     bool seedLocked() const;
+    /// Takes per generation (1..limits::kMaxTakes; GenerationController::generate).
+    int takes() const;
+    void setTakes(int takes);
     void setSeedLocked(bool locked);
 
     /// "Generate a [word] music." (LARA-Gen's text baseline), `word` from the pad.
@@ -70,6 +73,8 @@ class PromptPanel : public QWidget {
     QDoubleSpinBox* guidance_;
     QDoubleSpinBox* temperature_;
     QSpinBox* topK_;
+    QSpinBox* takes_;
+    std::string kvCache_; ///< of the recipe last shown (setRecipe), so that it regenerates
     QComboBox* mode_;
     QLabel* emotionLabel_;
     VaPad* pad_;

@@ -22,6 +22,15 @@ struct BenchOptions {
     bool codec = true;
     bool textEncoder = true;
     bool embedded = true; ///< also time the model shipped in resources/model (if present)
+    /// Cached positions at which the long-context table times a guided step (each precision),
+    /// with the floor counting the KV cache read per step besides the weights; empty: none.
+    std::vector<int> positions{0, 500, 1000, 1500};
+    /// KV cache precisions ("f32", "bf16", "int8") of the long-context table; empty: the
+    /// model's default for each weight precision.
+    std::vector<std::string> kvCaches;
+    /// Takes (clips in one batch) of the takes table, e.g. {1, 2, 4, 8}; empty: none. With the
+    /// embedded model also timed end to end (generateTakes of audioSeconds, codec included).
+    std::vector<int> takes;
 };
 
 /// One round: a bandwidth probe, one generation, another probe.
@@ -51,6 +60,44 @@ struct BenchPrecisionResult {
     std::vector<BenchRound> rounds;
 };
 
+/// One row of the long-context table: a guided decode step after `position` cached positions.
+struct BenchPositionResult {
+    std::string precision; ///< of the weights
+    std::string kvCache;   ///< of the self-attention cache
+    int position = 0;
+    double msPerStep = 0; ///< median over the rounds
+    double weightBytesPerStep = 0;
+    double kvBytesPerStep = 0; ///< keys and values (and int8 scales) the step reads, on average
+    double floorMs = 0;        ///< (weights + KV cache bytes) / bandwidth, median over rounds
+    double ratioToFloor = 0;   ///< median of the rounds' own ratios
+    double ratioMin = 0, ratioMax = 0;
+    double cpuMsPerStep = 0; ///< process CPU time per step: robust to a busy machine
+};
+
+/// One row of the takes table: N takes decoded in one batch (2N rows with guidance).
+struct BenchTakesResult {
+    std::string precision;
+    int takes = 1;
+    double msPerStep = 0;
+    double weightBytesPerStep = 0;
+    double kvBytesPerStep = 0; ///< the cache the steps read, on average over the generation
+    double floorMs = 0;
+    double ratioToFloor = 0; ///< median of the rounds' own ratios
+    double ratioMin = 0, ratioMax = 0;
+    double audioPerSecond = 0; ///< seconds of audio (all takes) per second of decoding
+    double relativeToOne = 0;  ///< step time over the step time of 1 take (same precision)
+};
+
+/// The embedded model making N takes of a clip end to end (MusicEngine::generateTakes: text
+/// encoder, decode, codec), median of 3 runs after a warm-up.
+struct BenchEmbeddedTakesResult {
+    std::string precision;
+    int takes = 1;
+    double clipSeconds = 0;
+    double wallSeconds = 0;
+    double audioPerSecond = 0;
+};
+
 /// The embedded model (resources/model, SynthCodec) through the engine with streaming audio,
 /// measured end to end: tokenizer, text encoder, decode steps, codec; medians of 5 runs.
 struct BenchEmbeddedResult {
@@ -66,12 +113,16 @@ struct BenchReport {
     int threads = 0;
     double bandwidthGBs = 0; ///< median of every round's measurement
     double bandwidthMinGBs = 0, bandwidthMaxGBs = 0;
+    int bandwidthProbes = 0; ///< how many probes the median is over
     double codecSeconds = 0; ///< codec decode of audioSeconds
     double audioSeconds = 0;
     double textEncoderMs = 0;
     double peakRssMB = 0;
     long long parameters = 0;
     std::vector<BenchPrecisionResult> results;
+    std::vector<BenchPositionResult> positions; ///< the long-context table
+    std::vector<BenchTakesResult> takes;        ///< the takes table
+    std::vector<BenchEmbeddedTakesResult> embeddedTakes;
     std::string embeddedModel; ///< "" when not measured
     double embeddedClipSeconds = 0;
     std::vector<BenchEmbeddedResult> embedded;

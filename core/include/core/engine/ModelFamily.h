@@ -39,6 +39,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace moodsteer {
 
@@ -54,6 +55,10 @@ struct WindowRequest {
     /// 0: this window alone.
     int totalFrames = 0;
     std::uint64_t seed = 0;
+    /// > 1: this many takes of the window in one batch, take i (0-based) seeded seed + i (the
+    /// same codes as a window of that seed alone); no context. A family that cannot batch
+    /// takes throws EngineError from begin().
+    int takes = 1;
 };
 
 /// A window being generated. Not copyable; one thread.
@@ -69,6 +74,8 @@ class WindowDecoder {
     virtual int totalSteps() const = 0;
     /// Every final new frame so far (context excluded), e.g. after a cancel.
     virtual CodeGrid newCodes() const = 0;
+    /// The same for each take (WindowRequest::takes; take 0 is newCodes()).
+    virtual std::vector<CodeGrid> takeCodes() const { return {newCodes()}; }
 };
 
 class ModelFamily {

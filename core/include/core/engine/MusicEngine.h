@@ -131,6 +131,18 @@ class MusicEngine {
     /// false a streamed clip is not decoded a second time: its audio went to onAudio only.
     GenerationResult generate(const Recipe& recipe, const GenerationCallbacks& callbacks = {});
 
+    /// Generates `takes` clips of one recipe in one batch (a decode step reads every weight
+    /// once for all of them): take k (1-based) is the recipe with seed + k - 1, recorded in its
+    /// result's recipe with take = k and takes = N, and equals what generate() makes from that
+    /// recipe alone (same codes, same audio). Single clips only (not sessions, continuations or
+    /// prompt changes); 1..limits::kMaxTakes takes. Streaming (onAudio) plays take 1. A
+    /// cancelled run returns every take's frames so far, each with `cancelled` set.
+    std::vector<GenerationResult> generateTakes(const Recipe& recipe, int takes,
+                                                const GenerationCallbacks& callbacks = {});
+
+    /// The KV cache precision a recipe without one gets on this engine ("f32", "bf16", "int8").
+    std::string defaultKvCache() const;
+
     /// Token ids for a prompt (with </s>), as the text encoder sees them.
     std::vector<std::int64_t> tokenize(const std::string& text) const;
 

@@ -64,6 +64,16 @@ struct Recipe {
     std::string precision;     ///< "f32" | "bf16" | "int8"; "" in recipes from before it was kept
     std::string modelRevision; ///< hub commit the weights came from (repo-id models)
     std::string modelHash;     ///< content hash of a local folder / the embedded model
+    /// Self-attention cache precision "f32" | "bf16" | "int8" (docs/performance.md); "" = the
+    /// engine's default for the weight precision. Generation writes the one it used. A recipe
+    /// file from before it was kept reads as the cache its precision then used (f32 with f32
+    /// weights, bf16 otherwise), so that it regenerates as it did.
+    std::string kvCache;
+    /// One of several takes generated in one batch (same recipe, seeds seed, seed + 1, ...):
+    /// this clip's 1-based number and how many there were; 0 when not a take. Informational:
+    /// the recipe alone (its own seed) regenerates this take exactly.
+    int take = 0;
+    int takes = 0;
 
     // Time-varying conditioning and long-form generation. Each field is written to JSON only
     // when set, so recipes made before they existed read and regenerate unchanged.

@@ -16,6 +16,9 @@ inline constexpr double kMaxTemperature = 100.0;
 inline constexpr double kMaxAlpha = 100.0; ///< |steering strength|; 0.1..2 is the useful range
 inline constexpr int kMaxLayer = 1024;     ///< steering/probing layer index (model checks too)
 inline constexpr int kMaxInt = INT_MAX;    ///< fields stored as int (steps, top-k, ...)
+/// Takes generated in one batch: 2 rows each with guidance, and the fused decode step takes
+/// at most 16 rows (models/MusicgenDecoder.h kFusedDecodeMaxItems).
+inline constexpr int kMaxTakes = 8;
 
 /// Seeds a session may try for each window's opening (Recipe::seamCandidates).
 inline constexpr int kMaxSeamCandidates = 16;

@@ -1,0 +1,117 @@
+#include "bench/LongContextBenchmark.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+namespace moodsteer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double cpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n == 0 ? 0.0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Positions [0, count) of every layer hold random keys/values of the cache's dtype. One random
+// [count, head_dim] pattern broadcast over items and heads: drawing ~300 M values for 1,500
+// positions of musicgen-small would take longer than the measurement, and the step reads the
+// same bytes whatever they hold.
+void fillRandom(models::SelfAttentionCache& cache, int64_t layers, int64_t count) {
+    if (count == 0) return;
+    const int64_t hd = cache.keys(0).size(3);
+    const bool int8 = cache.precision() == models::KvCachePrecision::Int8;
+    for (int64_t l = 0; l < layers; ++l) {
+        for (const auto* t : {&cache.keys(l), &cache.values(l)}) {
+            auto part = t->narrow(2, 0, count);
+            if (int8)
+                part.copy_(torch::randint(-127, 128, {1, 1, count, hd}).to(torch::kChar));
+            else
+                part.copy_(torch::randn({1, 1, count, hd}));
+        }
+        if (int8)
+            for (const auto* s : {&cache.keyScales(l), &cache.valueScales(l)})
+                s->narrow(2, 0, count).copy_(torch::rand({1, 1, count}) * 0.02 + 0.005);
+    }
+}
+
+} // namespace
+
+void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& memory,
+                      const torch::Tensor& mask, const std::string& precision,
+                      const BenchOptions& o, int threads, BenchReport& rep,
+                      std::vector<double>& bandwidths,
+                      const std::function<void(const std::string&)>& say) {
+    if (o.positions.empty()) return;
+    torch::NoGradGuard noGrad;
+    const auto& c = lm.config();
+    std::vector<models::KvCachePrecision> caches;
+    for (const auto& name : o.kvCaches)
+        caches.push_back(models::parseKvCachePrecision(name));
+    if (caches.empty()) caches.push_back(lm.defaultKvCache());
+    // Guided decoding: [cond; uncond], the unconditional memory all padding.
+    auto cross = lm.precomputeCross(torch::cat({memory, torch::zeros_like(memory)}),
+                                    torch::cat({mask, torch::zeros_like(mask)}));
+    const int64_t items = 2, K = c.num_codebooks;
+    const int warmup = 2, steps = std::max(1, o.steps), rounds = std::max(1, o.rounds);
+    auto column = torch::randint(0, c.vocab_size, {items * K, 1}, torch::kInt64);
+    const double weightBytes = lm.decodeWeightBytes();
+    for (const auto kv : caches) {
+        for (const int position : o.positions) {
+            say("decoding with " + precision + " weights and a " +
+                models::kvCachePrecisionName(kv) + " cache at position " +
+                std::to_string(position));
+            auto cache = lm.makeCache(items, position + warmup + steps + 1, kv);
+            fillRandom(cache, c.num_hidden_layers, position);
+            cache.assumeFilled(position);
+            for (int i = 0; i < warmup; ++i)
+                lm.forward(column, cross, &cache);
+            BenchPositionResult r;
+            r.precision = precision;
+            r.kvCache = models::kvCachePrecisionName(kv);
+            r.position = position;
+            r.weightBytesPerStep = weightBytes;
+            // Step i of a round attends to position + i + 1 cached rows (its own included).
+            r.kvBytesPerStep = cache.bytesPerPosition() * (position + 0.5 * (steps + 1));
+            std::vector<double> ms, floors, ratios, cpu;
+            for (int round = 0; round < rounds; ++round) {
+                cache.truncate(position);
+                const double before = measureMemoryBandwidth(threads, 3);
+                const auto t0 = Clock::now();
+                const double cpu0 = cpuSeconds();
+                for (int i = 0; i < steps; ++i)
+                    lm.forward(column, cross, &cache);
+                const double stepMs =
+                    std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / steps;
+                cpu.push_back((cpuSeconds() - cpu0) / steps * 1e3);
+                const double after = measureMemoryBandwidth(threads, 3);
+                bandwidths.push_back(before);
+                bandwidths.push_back(after);
+                const double bw = std::max(before, after);
+                const double floorMs = (r.weightBytesPerStep + r.kvBytesPerStep) / (bw * 1e9) * 1e3;
+                ms.push_back(stepMs);
+                floors.push_back(floorMs);
+                ratios.push_back(stepMs / floorMs);
+            }
+            r.msPerStep = median(ms);
+            r.cpuMsPerStep = median(cpu);
+            r.floorMs = median(floors);
+            r.ratioToFloor = median(ratios);
+            r.ratioMin = *std::min_element(ratios.begin(), ratios.end());
+            r.ratioMax = *std::max_element(ratios.begin(), ratios.end());
+            rep.positions.push_back(r);
+        }
+    }
+}
+
+} // namespace moodsteer
