@@ -35,9 +35,7 @@ static int runBenchCodec(const std::vector<std::string>& argv) {
     args.allowOnly({"config", "seconds", "rounds", "push-frames", "json", "help"}, 0);
     CodecBenchOptions o;
     const std::string config = args.get("config", "small");
-    o.configPath = config == "small"
-                       ? musicgenSmallConfigPath()
-                       : config;
+    o.configPath = config == "small" ? musicgenSmallConfigPath() : config;
     if (!std::filesystem::is_regular_file(o.configPath))
         throw UsageError("--config: no such file '" + o.configPath + "'");
     o.audioSeconds = args.getDouble("seconds", o.audioSeconds);

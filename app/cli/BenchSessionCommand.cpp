@@ -84,9 +84,7 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     if (!(o.musicgenSeconds >= 0) || !std::isfinite(o.musicgenSeconds))
         throw UsageError("--musicgen-seconds must be >= 0 (0 skips MusicGen)");
     const std::string config = args.get("musicgen-config", "small");
-    o.musicgenConfig =
-        config == "small" ? musicgenSmallConfigPath()
-                          : config;
+    o.musicgenConfig = config == "small" ? musicgenSmallConfigPath() : config;
     if (o.musicgenSeconds > 0 && !std::filesystem::is_regular_file(o.musicgenConfig))
         throw UsageError("--musicgen-config: no such file '" + o.musicgenConfig + "'");
     o.musicgenPrecision = args.get("musicgen-precision", o.musicgenPrecision);

@@ -239,10 +239,10 @@ class PortAudioSink final : public AudioSink {
     PaStream* stream_ = nullptr;
     int channels_ = 1;
     std::atomic<bool> running_{false};
-    bool onJack_ = false;       // the open stream is on PortAudio's JACK host API
-    bool abandoned_ = false;    // a dead JACK stream was left open (see close())
+    bool onJack_ = false;             // the open stream is on PortAudio's JACK host API
+    bool abandoned_ = false;          // a dead JACK stream was left open (see close())
     std::unique_ptr<AudioSink> jack_; // after abandonment: the direct JACK client
-    mutable bool dead_ = false; // the open stream's device is gone (control thread only)
+    mutable bool dead_ = false;       // the open stream's device is gone (control thread only)
     mutable std::uint64_t seenCallbacks_ = 0;
     mutable std::chrono::steady_clock::time_point lastProgress_{};
     std::string name_;

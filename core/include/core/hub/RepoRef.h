@@ -7,7 +7,7 @@
 namespace moodsteer {
 
 struct RepoRef {
-    std::string id;                ///< "org/name"
+    std::string id; ///< "org/name"
     /// branch, tag or 40-digit commit; without "@rev" the catalogue's revision for the id
     /// (ModelCatalogue.h), else "main"
     std::string revision = "main";
