@@ -1,4 +1,5 @@
 #include "engine/PipelinedStreamDecoder.h"
+#include "audio/CodeGridJoin.h"
 
 #include <torch/torch.h>
 
@@ -15,21 +16,6 @@ double threadCpuNow() {
 }
 
 /// Appends frames [0, b.frames) of b to a (same number of streams).
-void appendFrames(CodeGrid& a, const CodeGrid& b) {
-    if (a.frames == 0) {
-        a = b;
-        return;
-    }
-    CodeGrid joined(a.numCodebooks, a.frames + b.frames);
-    for (int k = 0; k < a.numCodebooks; ++k) {
-        for (int t = 0; t < a.frames; ++t)
-            joined.at(k, t) = a.at(k, t);
-        for (int t = 0; t < b.frames; ++t)
-            joined.at(k, a.frames + t) = b.at(k, t);
-    }
-    a = std::move(joined);
-}
-
 } // namespace
 
 PipelinedStreamDecoder::PipelinedStreamDecoder(std::unique_ptr<StreamDecoder> inner)
@@ -70,7 +56,7 @@ std::vector<float> PipelinedStreamDecoder::push(const CodeGrid& fresh) {
             throw CodecError("a push of " + std::to_string(fresh.numCodebooks) +
                              " code streams into a stream of " +
                              std::to_string(pending_.numCodebooks));
-        appendFrames(pending_, fresh);
+        pending_ = joinFrames(pending_, fresh);
         wake_.notify_all();
     }
     return takeReady();

@@ -1,4 +1,5 @@
 #include "session/SeamChoice.h"
+#include "audio/CodeGridJoin.h"
 
 #include "core/audio/SpectralFlux.h"
 
@@ -11,17 +12,6 @@ namespace {
 
 constexpr double kWarmUpSeconds = 1.0; ///< context decoded before an opening (no state copy)
 
-CodeGrid joined(const CodeGrid& a, const CodeGrid& b) {
-    CodeGrid out(b.numCodebooks, a.frames + b.frames);
-    for (int k = 0; k < b.numCodebooks; ++k) {
-        for (int f = 0; f < a.frames; ++f)
-            out.at(k, f) = a.at(k, f);
-        for (int f = 0; f < b.frames; ++f)
-            out.at(k, a.frames + f) = b.at(k, f);
-    }
-    return out;
-}
-
 /// The opening as the stream would play it: through a copy of the stream decoder, else decoded
 /// after the last second of its context (an approximation of the stream's codec state).
 std::vector<float> openingAudio(const AudioCodec& codec, const StreamDecoder& stream,
@@ -30,7 +20,8 @@ std::vector<float> openingAudio(const AudioCodec& codec, const StreamDecoder& st
     const int warm =
         std::min(context.frames, static_cast<int>(std::lround(kWarmUpSeconds * codec.frameRate())));
     const CodeGrid both =
-        warm > 0 ? joined(context.slice(context.frames - warm, context.frames), opening) : opening;
+        warm > 0 ? joinFrames(context.slice(context.frames - warm, context.frames), opening)
+                 : opening;
     std::vector<float> audio = codec.decode(both).samples;
     const auto skip = std::min(audio.size(), static_cast<std::size_t>(warm) *
                                                  static_cast<std::size_t>(codec.samplesPerFrame()));

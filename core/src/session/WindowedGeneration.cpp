@@ -1,4 +1,5 @@
 #include "session/WindowedGeneration.h"
+#include "audio/CodeGridJoin.h"
 
 #include "core/io/Version.h"
 #include "core/session/MoodWords.h"
@@ -16,24 +17,13 @@ namespace {
 
 constexpr int kMaxTries = 4; // a window and up to three reseeds
 
-void append(CodeGrid& to, const CodeGrid& more) {
-    CodeGrid out(more.numCodebooks, to.frames + more.frames);
-    for (int k = 0; k < more.numCodebooks; ++k) {
-        for (int f = 0; f < to.frames; ++f)
-            out.at(k, f) = to.at(k, f);
-        for (int f = 0; f < more.frames; ++f)
-            out.at(k, to.frames + f) = more.at(k, f);
-    }
-    to = std::move(out);
-}
-
 /// The window's audio as the stream will play it: decoded after its context, so that the codec
 /// state carried into the window (held notes, EnCodec's history) is the stream's, then cut to
 /// exactly the new frames, as the stream decoder returns them. Decoded alone with the codec's
 /// release tail, a window silent in the stream measured -49 dBFS and passed the guard.
 AudioBuffer windowAudio(const AudioCodec& codec, const CodeGrid& context, const CodeGrid& window) {
     CodeGrid both = context;
-    append(both, window);
+    both = joinFrames(both, window);
     AudioBuffer audio = codec.decode(both);
     const auto skip = std::min(audio.samples.size(),
                                static_cast<std::size_t>(context.frames) * codec.samplesPerFrame());
@@ -243,7 +233,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             }
             if (seed != windowSeed(recipe.seed, w) || replay)
                 result.recipe.reseeds.push_back({w, seed});
-            append(stream, accepted);
+            stream = joinFrames(stream, accepted);
             made += accepted.frames;
             windowEnds.push_back(static_cast<std::size_t>(stream.frames) * spf);
             windowSquares.push_back(0);
