@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <unistd.h>
 
@@ -39,22 +40,31 @@ std::string readTextFile(const std::string& path) {
     return readBoundedTextFile(path, "text file", 16ull << 20);
 }
 
+namespace {
+
+/// One item of a comma-separated list as a whole number (all of it: "12abc" is not 12).
+std::optional<long long> wholeNumber(const std::string& item) {
+    std::size_t used = 0;
+    try {
+        const long long v = std::stoll(item, &used);
+        if (used == item.size()) return v;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 std::vector<std::int64_t> parseIdList(const std::string& text) {
     std::vector<std::int64_t> ids;
     std::stringstream ss(text);
     std::string item;
     while (std::getline(ss, item, ',')) {
-        std::size_t used = 0;
-        long long v = -1;
-        try {
-            v = std::stoll(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used == 0 || used != item.size() || v < 0)
+        const auto v = wholeNumber(item);
+        if (!v || *v < 0)
             throw UsageError("--prompt-ids expects comma-separated non-negative integers, got '" +
                              text + "'");
-        ids.push_back(v);
+        ids.push_back(*v);
     }
     return ids;
 }
@@ -69,15 +79,9 @@ std::vector<int> parseIntList(const std::string& option, const std::string& text
     };
     if (text.empty() || text.back() == ',') throw bad();
     while (std::getline(ss, item, ',')) {
-        std::size_t used = 0;
-        long long v = -1;
-        try {
-            v = std::stoll(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used == 0 || used != item.size() || v < lo || v > hi) throw bad();
-        values.push_back(static_cast<int>(v));
+        const auto v = wholeNumber(item);
+        if (!v || *v < lo || *v > hi) throw bad();
+        values.push_back(static_cast<int>(*v));
     }
     return values;
 }
