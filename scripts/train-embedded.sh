@@ -3,9 +3,10 @@
 # then the training run that produced resources/model (see resources/model/MODEL_CARD.md).
 #   scripts/train-embedded.sh [BUILD_DIR] [WORK_DIR] [shipped|ablations] [extra train options]
 # shipped (default): WORK_DIR/model, the recipe of resources/model. ablations: the model card's
-# three-way comparison at the 900-step budget: WORK_DIR/ablation-va-lara (VA + LARA),
-# WORK_DIR/ablation-ce-only (no LARA loss) and WORK_DIR/ablation-text-only (no AV token; the
-# prompts carry the emotion words), then `bench-emotion` on each.
+# five-row comparison, each the shipped recipe at the 900-step budget with the same seed:
+# WORK_DIR/ablation-ce (CE only), -ce-lara (today's recipe), -ce-rr, -ce-lara-rr (RR, lambda 3)
+# and -text-only (no AV token; the prompts carry the emotion words), two at a time (one thread
+# each), then scripts/judge-ablations.sh judges them.
 # Copy config.json, generation_config.json, model.safetensors, spiece.model and
 # training_log.csv of WORK_DIR/model into
 # resources/model/ to ship it. Resumable: re-running continues from each run's checkpoint.
@@ -29,14 +30,15 @@ shipped)
         --opening-frames 10 --lara-alpha 1 "${@:4}"
     ;;
 ablations)
-    budget=(--steps 900 --opening-weight 5 --opening-frames 25)
-    "$cli" train "${common[@]}" "${budget[@]}" --out "$work/ablation-va-lara" --lara-alpha 1 "${@:4}"
-    "$cli" train "${common[@]}" "${budget[@]}" --out "$work/ablation-ce-only" --lara-alpha 0 "${@:4}"
-    "$cli" train "${common[@]}" "${budget[@]}" --out "$work/ablation-text-only" --lara-alpha 1 \
-        --no-av "${@:4}"
-    "$cli" bench-emotion --model "$work/ablation-va-lara" --grid 5x5
-    "$cli" bench-emotion --model "$work/ablation-ce-only" --grid 5x5
-    "$cli" bench-emotion --model "$work/ablation-text-only" --grid 5x5 --text-baseline
+    budget=(--steps 900 --opening-weight 10 --opening-frames 10)
+    run() { # NAME OPTIONS...: one row, its log in WORK_DIR/ablation-NAME.log
+        local name=$1; shift
+        "$cli" train "${common[@]}" "${budget[@]}" --out "$work/ablation-$name" "$@" \
+            >"$work/ablation-$name.log" 2>&1 || { echo "ablation $name failed: see $work/ablation-$name.log" >&2; return 1; }
+    }
+    run ce --lara-alpha 0 "${@:4}" & run ce-lara --lara-alpha 1 "${@:4}" & wait
+    run ce-rr --lara-alpha 0 --rr-lambda 3 "${@:4}" & run ce-lara-rr --lara-alpha 1 --rr-lambda 3 "${@:4}" & wait
+    run text-only --lara-alpha 1 --no-av "${@:4}"
     ;;
 *)
     echo "train-embedded.sh: the third argument is 'shipped' or 'ablations', not '$what'" >&2

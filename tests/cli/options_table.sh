@@ -94,6 +94,8 @@ row 2 "--seeds: '-1' is not an unsigned 64-bit integer" steer bench --pairs a:b 
 row 2 "--alphas: '1e308' is not a number in [-100, 100]" steer bench --pairs a:b --alphas 0.5,1e308
 row 2 "unexpected argument 'stray'" train-emotion stray --data d --encoder dsp --out h.json
 row 2 "--model expects a model folder, but '$parity/config.json' is a file" generate --model "$parity/config.json" --prompt-ids 1 --out x.wav
+row 1 "model folder 'nowhere' does not exist" eval-lm --model nowhere --corpus c
+row 2 "unexpected argument 'stray'" eval-lm stray --model m --corpus c
 # train has --json (it used to be an unknown option): the error is about the corpus.
 row 1 "corpus" train --json --corpus "$dir/no-corpus" --out o
 # Representation regularisation and data-parallel options (refused before any training).

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -215,4 +216,47 @@ TEST(Trainer, RepresentationRegularisationNeedsDroppedText) {
     const auto log = readLog(out / "training_log.csv");
     ASSERT_EQ(log.size(), 3u);
     EXPECT_EQ(log[0].size(), 7u);
+}
+
+TEST(Trainer, HeldOutLossFallsWithTrainingAndRefusesWhatIsNotAModel) {
+    const auto dir = test::scratchDir("trainer-heldout");
+    const auto out = dir / "model";
+    fs::remove_all(out);
+    // Held-out pieces: another seed than the training corpus.
+    CorpusOptions c;
+    c.outDir = (dir / "heldout").string();
+    c.count = 8;
+    c.seconds = 4.0;
+    c.seed = 6;
+    c.tokensOnly = true;
+    fs::remove_all(c.outDir);
+    CorpusWriter(c).run();
+
+    TrainOptions o = tinyOptions(out.string());
+    o.laraAlpha = 0;
+    o.steps = 1;
+    runTraining(o);
+    const auto early = evaluateHeldOut(out.string(), c.outDir);
+    o.steps = 12;
+    runTraining(o);
+    const auto late = evaluateHeldOut(out.string(), c.outDir);
+    std::printf("held-out CE after 1 step %.4f, after 12 steps %.4f\n", early.ce, late.ce);
+    EXPECT_EQ(early.pieces, 8);
+    EXPECT_EQ(early.frames, 100);
+    ASSERT_EQ(late.perCodebook.size(), 4u);
+    // Close to log(2049) = 7.6 untrained; the tiny model learns the token statistics.
+    EXPECT_GT(early.ce, 6.0);
+    EXPECT_LT(late.ce, early.ce - 1.0);
+    double mean = 0;
+    for (double v : late.perCodebook)
+        mean += v / 4;
+    EXPECT_NEAR(mean, late.ce, 0.5); // equal counts per stream up to the delay's forced tokens
+
+    try {
+        evaluateHeldOut((dir / "no-model").string(), c.outDir);
+        FAIL() << "a folder without a model must be refused";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("no-model"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(evaluateHeldOut(out.string(), (dir / "no-corpus").string()), std::runtime_error);
 }

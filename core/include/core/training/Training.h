@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace moodsteer {
 
@@ -92,5 +93,20 @@ struct TrainProgress {
 void runTraining(const TrainOptions& options,
                  const std::function<void(const TrainProgress&)>& onProgress = {},
                  const std::atomic<bool>* cancel = nullptr);
+
+/// Teacher-forced cross-entropy of a trained model folder on a corpus it did not train on
+/// (another seed): each piece whole, with its own prompt and (v, a), no dropout, the delay
+/// pattern's forced positions excluded. The ablation table's "CE on held-out pieces".
+struct HeldOutLoss {
+    double ce = 0;                   ///< mean over all scored tokens (nats)
+    std::vector<double> perCodebook; ///< mean per code stream
+    int pieces = 0, frames = 0;      ///< pieces scored, frames per piece (the shortest piece)
+    long long tokens = 0;
+};
+
+/// Throws std::runtime_error with one line naming the folder at fault. `threads` as in
+/// TrainOptions; `cancel` is read between batches.
+HeldOutLoss evaluateHeldOut(const std::string& modelDir, const std::string& corpusDir,
+                            int threads = 1, const std::atomic<bool>* cancel = nullptr);
 
 } // namespace moodsteer
