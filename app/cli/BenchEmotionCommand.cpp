@@ -7,6 +7,7 @@
 
 #include "CliSupport.h"
 
+#include "core/alignment/AlignmentModel.h"
 #include "core/corpus/Composer.h"
 #include "core/emotion/DefaultEmotionHead.h"
 #include "core/emotion/EmotionBenchmark.h"
@@ -20,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -53,6 +55,9 @@ clip's emotion with the Emotion Predictor and prints CCC, PCC and RMSE for arous
   --genre-cache FILE genre classifier cache (default resources/emotion/genre_classifier_dsp.json;
                      trained on rendered Composer pieces when missing or stale)
   --no-genre-check   skip the genre classifier
+  --alignment-model FILE  text-audio alignment model (default
+                     resources/alignment/alignment.safetensors)
+  --no-alignment     skip the alignment column
   --csv FILE         scatter data (target vs predicted per clip)
   --svg FILE         scatter plot
   --clips-csv FILE   every clip: genre, prompt, seed, target, prediction, RMS, repetition, genre
@@ -61,7 +66,9 @@ clip's emotion with the Emotion Predictor and prints CCC, PCC and RMSE for arous
 Also reported: the share of prompted genres the genre classifier recognises (Composer genres
 only), the fraction of silent clips (RMS < -60 dBFS), the mean RMS, and bar repetition (share
 of frames whose tokens equal the frame one bar earlier, best bar length) vs the procedural
-corpus' value.
+corpus' value. With the alignment model (docs/alignment.md): the mean cosine of each clip to
+its prompt, and the share of prompted genres its zero-shot guess (texts "{genre} music" over the
+Composer genres and the prompted ones) recognises, beside the DSP genre classifier's.
 )";
 
 std::vector<std::string> splitList(const std::string& text) {
@@ -82,7 +89,7 @@ std::string csvField(const std::string& s) {
 }
 
 int run(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "help", "text-baseline", "no-genre-check"});
+    Args args(argv, {"json", "help", "text-baseline", "no-genre-check", "no-alignment"});
     if (args.has("help")) {
         std::cout << kHelp << optionRangesHelp(kHelp);
         return 0;
@@ -91,6 +98,8 @@ int run(const std::vector<std::string>& argv) {
                     "help",
                     "text-baseline",
                     "no-genre-check",
+                    "no-alignment",
+                    "alignment-model",
                     "model",
                     "grid",
                     "genres",
@@ -123,6 +132,21 @@ int run(const std::vector<std::string>& argv) {
     o.seed = args.getU64("seed", 1);
     o.textBaseline = args.has("text-baseline");
     o.promptTemplate = args.get("prompt-template", o.promptTemplate);
+
+    // The alignment column: an explicit --alignment-model must load; the shipped one is used
+    // when present.
+    std::optional<AlignmentModel> alignment;
+    if (args.has("alignment-model") && args.has("no-alignment"))
+        throw UsageError("--alignment-model and --no-alignment exclude each other");
+    if (args.has("alignment-model")) {
+        alignment.emplace(AlignmentModel::load(args.get("alignment-model")));
+    } else if (!args.has("no-alignment")) {
+        if (std::filesystem::is_regular_file(AlignmentModel::defaultPath()))
+            alignment.emplace(AlignmentModel::load(AlignmentModel::defaultPath()));
+        else if (!json)
+            std::cerr << "bench-emotion: no alignment column (" << AlignmentModel::defaultPath()
+                      << " is missing)\n";
+    }
 
     const std::string modelArg = args.get("model", "embedded");
     const std::string folder =
@@ -161,6 +185,7 @@ int run(const std::vector<std::string>& argv) {
     }
 
     EmotionBenchmarkHooks hooks;
+    if (alignment) hooks.align = alignmentJudge(*alignment, alignmentCandidates(jobs));
     hooks.generate = [&](const Recipe& r, const std::atomic<bool>* c) {
         GenerationCallbacks cb;
         cb.cancel = c;
@@ -199,14 +224,16 @@ int run(const std::vector<std::string>& argv) {
     if (args.has("clips-csv")) {
         std::ostringstream s;
         s << "genre,word,prompt,seed,target_valence,target_arousal,predicted_valence,"
-             "predicted_arousal,rms,silent,bar_repetition,recognised_genre,error\n";
+             "predicted_arousal,rms,silent,bar_repetition,recognised_genre,alignment,aligned_genre,"
+             "error\n";
         for (const auto& c : rep.clips)
             s << csvField(c.genre) << ',' << csvField(c.word) << ',' << csvField(c.prompt) << ','
               << c.seed << ',' << c.target.valence << ',' << c.target.arousal << ','
               << (c.predicted ? std::to_string(c.prediction.valence) : "") << ','
               << (c.predicted ? std::to_string(c.prediction.arousal) : "") << ',' << c.rms << ','
               << (c.silent ? 1 : 0) << ',' << c.barRepetition << ',' << csvField(c.recognisedGenre)
-              << ',' << csvField(c.error) << '\n';
+              << ',' << (std::isnan(c.alignment) ? std::string() : std::to_string(c.alignment))
+              << ',' << csvField(c.alignedGenre) << ',' << csvField(c.error) << '\n';
         writeTextFileAtomically(args.get("clips-csv"), s.str());
     }
 
@@ -230,6 +257,18 @@ int run(const std::vector<std::string>& argv) {
         if (rep.hasGenreAccuracy) {
             j["genre_accuracy"] = rep.genreAccuracy;
             j["genre_accuracy_by_genre"] = rep.genreAccuracyBy;
+        }
+        if (alignment) {
+            nlohmann::json a{{"model", alignment->path()}, {"clips", rep.alignedClips}};
+            if (rep.hasAlignment) {
+                a["mean_prompt_cosine"] = rep.meanAlignment;
+                a["mean_prompt_cosine_by_genre"] = rep.meanAlignmentBy;
+            }
+            if (rep.hasAlignmentGenreAccuracy) {
+                a["genre_accuracy"] = rep.alignmentGenreAccuracy;
+                a["genre_accuracy_by_genre"] = rep.alignmentGenreAccuracyBy;
+            }
+            j["alignment"] = a;
         }
         std::cout << j.dump(2) << "\n";
         return failed > 0 ? 1 : 0;
@@ -255,6 +294,20 @@ int run(const std::vector<std::string>& argv) {
             sep = ", ";
         }
         std::printf(")\n");
+    }
+    if (rep.hasAlignment) {
+        std::printf("alignment: mean cosine to the prompt %.3f over %d clips", rep.meanAlignment,
+                    rep.alignedClips);
+        if (rep.hasAlignmentGenreAccuracy) {
+            std::printf("; genre recognised (zero-shot) %.1f %%", 100 * rep.alignmentGenreAccuracy);
+            const char* sep = " (";
+            for (const auto& [g, acc] : rep.alignmentGenreAccuracyBy) {
+                std::printf("%s%s %.0f %%", sep, g.c_str(), 100 * acc);
+                sep = ", ";
+            }
+            std::printf(")");
+        }
+        std::printf("\n");
     }
     std::printf("sanity: silent clips %.1f %%, mean RMS %.4f (%.1f dBFS)", 100 * rep.silentFraction,
                 rep.meanRms, 20 * std::log10(std::max(rep.meanRms, 1e-10)));

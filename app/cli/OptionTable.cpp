@@ -72,6 +72,7 @@ const OptionRule kRules[] = {
     {"text-dropout", K::Real, 0, false, 1, "probability"},
     {"l2", K::Real, 0, false, 1e6, "vector norm"},
     {"rr-lambda", K::Real, 0, false, 1000, "loss weight; 0 = off"},
+    {"holdout-every", K::Integer, 2, false, 1000, "recordings per held-out one"},
     {"world-size", K::Integer, 1, false, 65536, "processes"},
     {"rank", K::Integer, 0, false, 65535, "process index; below the world size"},
     {"master-port", K::Integer, 1, false, 65535, "TCP port"},

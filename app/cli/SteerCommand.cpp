@@ -9,6 +9,7 @@
 
 #include "core/engine/ValueLimits.h"
 
+#include "core/alignment/AlignmentModel.h"
 #include "core/emotion/GenreClassifier.h"
 #include "core/steering/SteeringBenchmark.h"
 #include "core/steering/SteeringMaker.h"
@@ -16,8 +17,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 namespace moodsteer::cli {
 namespace {
@@ -35,10 +38,14 @@ steer bench --model DIR|embedded --pairs jazz:rock,rock:jazz --vector rock=rock.
            [--alphas 0,0.25,0.5,0.75] [--seeds 1,2,3] [--layer L] [--seconds S | --steps N]
            [--prompt-template "{label} music"] [--label-prompt-ids "jazz=3,1;rock=4,1"]
            [--guidance G (the model's)] [--scorer-pieces N (24)] [--out report.json] [--csv summary.csv] [--json]
+           [--alignment-model FILE | --no-alignment]
     Generates from the source's prompt with the same seeds unsteered and steered towards the
     target, and reports the target genre score (a softmax probe on mean DSP features trained on
     SynthCodec-rendered corpus pieces), its gain over the unsteered clip, the tempo ratio and
-    the share of seeds whose tempo stays within 8 %.)";
+    the share of seeds whose tempo stays within 8 %. Beside the DSP classifier: the text-audio
+    alignment score of each clip to "{target} music" before (alpha 0) and after steering and its
+    gain (align_target, align_target_gain; the shipped resources/alignment model by default,
+    docs/alignment.md).)";
 
 std::vector<double> parseDoubles(const std::string& text, const std::string& what) {
     std::vector<double> out;
@@ -111,9 +118,26 @@ int runMake(const Args& args) {
 }
 
 int runBenchSteer(const Args& args) {
-    args.allowOnly({"model", "pairs", "vector", "alphas", "seeds", "layer", "seconds", "steps",
-                    "prompt-template", "label-prompt-ids", "guidance", "scorer-pieces", "out",
-                    "csv", "json", "threads", "quiet", "help"},
+    args.allowOnly({"model",
+                    "pairs",
+                    "vector",
+                    "alphas",
+                    "seeds",
+                    "layer",
+                    "seconds",
+                    "steps",
+                    "prompt-template",
+                    "label-prompt-ids",
+                    "guidance",
+                    "scorer-pieces",
+                    "out",
+                    "csv",
+                    "json",
+                    "threads",
+                    "quiet",
+                    "help",
+                    "alignment-model",
+                    "no-alignment"},
                    1);
     const bool quiet = args.has("quiet");
     SteeringBenchmarkOptions o;
@@ -149,6 +173,18 @@ int runBenchSteer(const Args& args) {
     const std::string out = args.get("out"), csv = args.get("csv");
     if (!out.empty()) checkWritableTarget(out);
     if (!csv.empty()) checkWritableTarget(csv);
+    std::optional<AlignmentModel> alignment;
+    if (args.has("alignment-model") && args.has("no-alignment"))
+        throw UsageError("--alignment-model and --no-alignment exclude each other");
+    if (args.has("alignment-model"))
+        alignment.emplace(AlignmentModel::load(args.get("alignment-model")));
+    else if (!args.has("no-alignment") &&
+             std::filesystem::is_regular_file(AlignmentModel::defaultPath()))
+        alignment.emplace(AlignmentModel::load(AlignmentModel::defaultPath()));
+    else if (!args.has("no-alignment") && !quiet)
+        std::fprintf(stderr, "steer bench: no alignment score (%s is missing)\n",
+                     AlignmentModel::defaultPath().c_str());
+    if (alignment) o.alignment = &*alignment;
     auto engine = loadEngineArg(args.get("model"), static_cast<int>(args.getInt("threads", 0)));
     o.guidance = args.getDouble("guidance", engine->info().defaultGuidance);
     // The genre score says nothing about tempo: the benchmark measures tempo on its own.
@@ -189,7 +225,7 @@ int runBenchSteer(const Args& args) {
 } // namespace
 
 static int runSteer(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "quiet", "help", "flip"});
+    Args args(argv, {"json", "quiet", "help", "flip", "no-alignment"});
     const auto& pos = args.positional();
     if (args.has("help") || pos.empty()) {
         std::cout << kHelp << "\n" << optionRangesHelp(kHelp);

@@ -3,6 +3,7 @@
 #include "core/io/Resources.h"
 
 #include "widgets/AboutDialog.h"
+#include "widgets/AlignmentScoreJob.h"
 #include "widgets/ClipLibraryPanel.h"
 #include "widgets/EmotionGridBenchmarkJob.h"
 #include "widgets/EmotionView.h"
@@ -266,6 +267,8 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
         showClipEmotion(id);
         // Clips predicted in an earlier session have no per-window data: predict again.
         if (!id.isEmpty() && !predictions_.contains(id)) predictEmotion(id);
+        if (!id.isEmpty() && !alignments_.contains(id) && !alignmentNotes_.contains(id))
+            scoreAlignment(id);
     });
     connect(transport_, &TransportPanel::deviceChanged, this, [this](const QString& name) {
         studio_.audioDevice = name;
@@ -364,6 +367,7 @@ void MainWindow::onClipAdded(const QString& id, JobId job) {
     libraryPanel_->refresh();
     libraryPanel_->select(id);
     predictEmotion(id);
+    scoreAlignment(id);
     // Takes: 2..N arrive first, take 1 last; then A = take 1, B = take 2 (same recipe, next
     // seed), for the A/B switch.
     if (const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
@@ -434,6 +438,10 @@ void MainWindow::onJobFinished(JobId job, const QVariant& result) {
                                          .arg(r.generationSeconds, 0, 'f', 1));
     } else if (predicting_.contains(job)) {
         onEmotionPredicted(predicting_.take(job), result.value<ClipPrediction>());
+    } else if (aligning_.contains(job)) {
+        const QString id = aligning_.take(job);
+        alignments_.insert(id, result.value<AlignmentScoreJob::Score>().score);
+        if (libraryPanel_->selectedId() == id) showClipEmotion(id);
     }
 }
 
@@ -448,6 +456,10 @@ void MainWindow::onJobFailed(JobId job, const QString& message) {
     } else if (predicting_.contains(job)) {
         predicting_.remove(job);
         statusBar()->showMessage(tr("Emotion prediction failed: %1").arg(message), 10000);
+    } else if (aligning_.contains(job)) {
+        const QString id = aligning_.take(job);
+        alignmentNotes_.insert(id, tr("No alignment score: %1").arg(message));
+        if (libraryPanel_->selectedId() == id) showClipEmotion(id);
     }
 }
 
@@ -540,6 +552,26 @@ void MainWindow::predictEmotion(const QString& id) {
     }
 }
 
+void MainWindow::scoreAlignment(const QString& id) {
+    const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+    if (!c || aligning_.key(id) != 0) return;
+    if (c->recipe.prompt.empty()) {
+        alignmentNotes_.insert(id, tr("No alignment score: the clip has no text prompt."));
+    } else if (const QString reason = engine_->alignmentUnavailableReason(); !reason.isEmpty()) {
+        alignmentNotes_.insert(id, reason);
+    } else {
+        try {
+            aligning_.insert(engine_->scoreAlignment(id, library_->audio(c->id),
+                                                     QString::fromStdString(c->recipe.prompt)),
+                             id);
+        } catch (const std::exception& e) {
+            alignmentNotes_.insert(id,
+                                   tr("No alignment score: %1").arg(QString::fromUtf8(e.what())));
+        }
+    }
+    if (libraryPanel_->selectedId() == id) showClipEmotion(id);
+}
+
 void MainWindow::onEmotionPredicted(const QString& id, const ClipPrediction& prediction) {
     const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
     if (!c) return; // deleted meanwhile
@@ -571,6 +603,12 @@ void MainWindow::showClipEmotion(const QString& id) {
         emotion_->showPrediction(QString::fromStdString(c->name), *p);
     else
         emotion_->showWindows(c ? QString::fromStdString(c->name) : QString(), {});
+    if (c && alignments_.contains(id))
+        emotion_->setAlignment(alignments_.value(id));
+    else if (c && aligning_.key(id) != 0)
+        emotion_->setAlignment(std::nullopt, tr("Scoring against its prompt…"));
+    else
+        emotion_->setAlignment(std::nullopt, c ? alignmentNotes_.value(id) : QString());
 }
 
 void MainWindow::showError(const QString& message) {

@@ -81,6 +81,9 @@ class MainWindow : public QMainWindow {
     /// Asks the engine for a clip's predicted emotion (once at a time per clip).
     void predictEmotion(const QString& id);
     void onEmotionPredicted(const QString& id, const ClipPrediction& prediction);
+    /// Scores the clip against its prompt with the alignment model (an engine job); the score
+    /// shows in the emotion view beside the predicted emotion.
+    void scoreAlignment(const QString& id);
     void onClipAdded(const QString& id, widgets::JobId job);
     /// A generation ended without its clip: an A/B run that needed it stops.
     void onGenerationLost(widgets::JobId job);
@@ -115,6 +118,9 @@ class MainWindow : public QMainWindow {
     QHash<QString, ClipPrediction> predictions_; ///< with uncertainty, flags and judge
     /// Prediction jobs and their clips (a clip is predicted once at a time).
     QHash<widgets::JobId, QString> predicting_;
+    QHash<QString, double> alignments_;      ///< clip id -> alignment score to its prompt
+    QHash<QString, QString> alignmentNotes_; ///< clip id -> why it has no score
+    QHash<widgets::JobId, QString> aligning_;
     QHash<widgets::JobId, QString> secondTake_; ///< a takes job's take 2, until take 1 lands
     bool predictorWarned_ = false;
     QString libraryError_;

@@ -248,8 +248,24 @@ TEST(EmotionBenchRun, SilentAndFailedClipsAreCountedNotFatal) {
         if (a.samples[0] == 0.0f) throw std::invalid_argument("silent clip");
         return {5, 5};
     };
+    int aligned = 0;
+    hooks.align = [&](const AudioBuffer&, const EmotionBenchmarkClip& c) {
+        ++aligned;
+        EXPECT_EQ("classical music", c.prompt);
+        return EmotionBenchmarkAlignment{0.42, "jazz"};
+    };
     const auto rep = runEmotionBenchmark(jobs, info, o, hooks);
     ASSERT_EQ(3u, rep.clips.size());
+    // Alignment: only the loud clip is scored; the silent one misses its genre.
+    EXPECT_EQ(1, aligned);
+    ASSERT_TRUE(rep.hasAlignment);
+    EXPECT_EQ(1, rep.alignedClips);
+    EXPECT_DOUBLE_EQ(0.42, rep.meanAlignment);
+    EXPECT_DOUBLE_EQ(0.42, rep.clips[1].alignment);
+    EXPECT_EQ("jazz", rep.clips[1].alignedGenre);
+    EXPECT_TRUE(std::isnan(rep.clips[0].alignment));
+    ASSERT_TRUE(rep.hasAlignmentGenreAccuracy);
+    EXPECT_DOUBLE_EQ(0.0, rep.alignmentGenreAccuracy); // "jazz" for a classical prompt
     EXPECT_TRUE(rep.clips[0].silent);
     EXPECT_FALSE(rep.clips[1].silent);
     EXPECT_NE(rep.clips[2].error.find("scripted engine failure"), std::string::npos);

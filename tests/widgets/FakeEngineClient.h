@@ -7,10 +7,12 @@
 // 0.5 arousal) every sessionWindowSeconds; takes as the real GenerateJob sends them (takes 2..N
 // as partial results, then take 1). Model loads report a provenance (folder, a hash of
 // its name, the precision) that the fake's generations stamp into their recipes; after an
-// unload, generations fail as the real one's.
+// unload, generations fail as the real one's. Alignment scores: 0.5 minus a hundredth per word
+// of the prompt (deterministic; alignmentReason makes them unavailable).
 #pragma once
 
 #include "core/playback/AudioPlayer.h"
+#include "widgets/AlignmentScoreJob.h"
 #include "widgets/EmotionGridBenchmarkJob.h"
 #include "widgets/EngineClient.h"
 #include "widgets/ExploreLayersJob.h"
@@ -56,6 +58,9 @@ class FakeEngineClient : public widgets::EngineClient {
     QList<Recipe> sessionRecipes;
     QStringList sessionHeads;
     double sessionWindowSeconds = 2.0;
+    /// Alignment scores: "" = available; clips scored (id, prompt), in order.
+    QString alignmentReason;
+    QStringList alignedClips, alignedPrompts;
 
     explicit FakeEngineClient(QObject* parent = nullptr) : EngineClient(parent) {
         connect(&timer_, &QTimer::timeout, this, &FakeEngineClient::tick);
@@ -65,6 +70,7 @@ class FakeEngineClient : public widgets::EngineClient {
 
     QString embeddedModelFolder() const override { return {}; }
     QString emotionPredictorUnavailableReason() const override { return predictorReason; }
+    QString alignmentUnavailableReason() const override { return alignmentReason; }
 
     static float sample(std::uint64_t seed, std::size_t i) {
         const double hz = 220.0 + static_cast<double>(seed % 200);
@@ -87,6 +93,9 @@ class FakeEngineClient : public widgets::EngineClient {
             sessionHeads << sj->headPath();
         } else if (auto* b = dynamic_cast<widgets::EmotionGridBenchmarkJob*>(job.get())) {
             benchmarkRequests << b->options();
+        } else if (auto* a = dynamic_cast<widgets::AlignmentScoreJob*>(job.get())) {
+            alignedClips << a->clipId();
+            alignedPrompts << a->prompt();
         }
         queue_.push_back(std::move(job));
         timer_.start();
@@ -131,6 +140,8 @@ class FakeEngineClient : public widgets::EngineClient {
             done = exploreStep();
         else if (kind == widgets::EmotionGridBenchmarkJob::kKind)
             benchmark();
+        else if (kind == widgets::AlignmentScoreJob::kKind)
+            scoreAlignment();
         else
             reportFailed(current_->id(), "the fake engine cannot run " + kind);
         if (done) current_.reset();
@@ -249,6 +260,19 @@ class FakeEngineClient : public widgets::EngineClient {
         }
         reportFinished(job.id(), QVariant::fromValue(r));
         return true;
+    }
+
+    void scoreAlignment() {
+        const auto& job = static_cast<const widgets::AlignmentScoreJob&>(*current_);
+        if (!alignmentReason.isEmpty()) {
+            reportFailed(job.id(), alignmentReason);
+            return;
+        }
+        widgets::AlignmentScoreJob::Score s;
+        s.clipId = job.clipId();
+        s.prompt = job.prompt();
+        s.score = 0.5 - 0.01 * job.prompt().split(' ', Qt::SkipEmptyParts).size();
+        reportFinished(job.id(), QVariant::fromValue(s));
     }
 
     void predict() {

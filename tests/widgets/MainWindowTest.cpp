@@ -6,6 +6,7 @@
 #include "JobSpy.h"
 #include "TestMain.h"
 
+#include "widgets/AlignmentScoreJob.h"
 #include "widgets/ClipLibraryPanel.h"
 #include "widgets/EmotionView.h"
 #include "widgets/GeneratePanel.h"
@@ -128,6 +129,35 @@ class MainWindowTest : public QObject {
         studio::MainWindow again(&engine, silentPlayer(), dir.filePath("clips"), &settings);
         again.emotionView()->flush();
         QCOMPARE(again.emotionView()->pointCount(), 2);
+    }
+
+    void alignmentScoreOfAGeneratedClipShowsInTheEmotionView() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
+        QVERIFY(loadModel(window, engine));
+        window.promptPanel()->promptEdit()->setPlainText("calm jazz music");
+        test::JobSpy scored(&engine, AlignmentScoreJob::kKind);
+        window.generate();
+        QVERIFY(scored.waitEndedCount(1, 5000));
+        QTest::qWait(20);
+        const LibraryClip& clip = window.library()->clips()[0];
+        QCOMPARE(engine.alignedClips, QStringList{QString::fromStdString(clip.id)});
+        QCOMPARE(engine.alignedPrompts, QStringList{"calm jazz music"});
+        // The fake's score for a 3-word prompt: 0.5 - 0.03.
+        QVERIFY2(window.emotionView()->alignmentText().contains("0.47"),
+                 qPrintable(window.emotionView()->alignmentText()));
+
+        // Without the model: no job, the reason instead of a number.
+        engine.alignmentReason = "Alignment score is off: the alignment model is not installed.";
+        test::JobSpy generated(&engine, GenerateJob::kKind);
+        window.generate();
+        QVERIFY(generated.waitEndedCount(1, 5000));
+        QTest::qWait(20);
+        QCOMPARE(engine.alignedClips.size(), 1);
+        QVERIFY2(window.emotionView()->alignmentText().contains("not installed"),
+                 qPrintable(window.emotionView()->alignmentText()));
     }
 
     void steeredGenerationAndAbAgainstUnsteered() {

@@ -106,8 +106,9 @@ EmotionView::EmotionView(QWidget* parent) : QWidget(parent) {
     arousalLabel_ = new QLabel;
     timelineLabel_ = new QLabel;
     judgeLabel_ = new QLabel(tr("Judged by: no prediction yet"));
+    alignmentLabel_ = new QLabel;
     judgeLabel_->setStyleSheet("color: palette(mid)");
-    for (QLabel* l : {valenceLabel_, arousalLabel_, timelineLabel_, judgeLabel_}) {
+    for (QLabel* l : {valenceLabel_, arousalLabel_, timelineLabel_, judgeLabel_, alignmentLabel_}) {
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
         l->setWordWrap(true); // the dock may be narrow: wrap instead of widening the window
     }
@@ -142,6 +143,7 @@ EmotionView::EmotionView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(valenceLabel_);
     layout->addWidget(arousalLabel_);
     layout->addWidget(judgeLabel_);
+    layout->addWidget(alignmentLabel_);
     layout->addWidget(timelineLabel_);
     layout->addWidget(timeline_, 2);
 
@@ -358,6 +360,18 @@ void EmotionView::showPrediction(const QString& name, const ClipPrediction& p) {
                                                   "do not trust these numbers)")
                                              : QString());
     timelineLabel_->setText(text);
+}
+
+void EmotionView::setAlignment(std::optional<double> score, const QString& note) {
+    if (score)
+        alignmentLabel_->setText(tr("Matches its prompt: %1 (text-audio alignment, cosine -1..1)")
+                                     .arg(*score, 0, 'f', 2));
+    else
+        alignmentLabel_->setText(note);
+}
+
+QString EmotionView::alignmentText() const {
+    return alignmentLabel_->text();
 }
 
 } // namespace moodsteer::widgets

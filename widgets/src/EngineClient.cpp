@@ -1,11 +1,13 @@
 #include "widgets/EngineClient.h"
 
+#include "widgets/AlignmentScoreJob.h"
 #include "widgets/EmotionGridBenchmarkJob.h"
 #include "widgets/GenerateJob.h"
 #include "widgets/LoadModelJob.h"
 #include "widgets/PredictEmotionJob.h"
 #include "widgets/UnloadModelJob.h"
 
+#include "core/alignment/AlignmentModel.h"
 #include "core/emotion/DefaultEmotionHead.h"
 
 #include <QThread>
@@ -112,6 +114,19 @@ JobId EngineClient::generate(const Recipe& recipe) {
 
 JobId EngineClient::predictEmotion(const QString& clipId, const AudioBuffer& audio) {
     return submit(std::make_shared<PredictEmotionJob>(clipId, audio, emotionHeadPath()));
+}
+
+JobId EngineClient::scoreAlignment(const QString& clipId, const AudioBuffer& audio,
+                                   const QString& prompt) {
+    return submit(std::make_shared<AlignmentScoreJob>(clipId, audio, prompt, alignmentModelPath()));
+}
+
+QString EngineClient::alignmentModelPath() const {
+    return QString::fromStdString(AlignmentModel::defaultPath());
+}
+
+QString EngineClient::alignmentUnavailableReason() const {
+    return AlignmentScoreJob::unavailableReason(alignmentModelPath());
 }
 
 JobId EngineClient::exploreLayers(const LayerExplorerRequest& request) {

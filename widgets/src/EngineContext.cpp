@@ -1,5 +1,6 @@
 #include "widgets/EngineContext.h"
 
+#include "core/alignment/AlignmentModel.h"
 #include "core/hub/ModelUnload.h"
 
 namespace moodsteer::widgets {
@@ -37,6 +38,15 @@ const EmotionPredictor& EngineContext::predictor(const std::string& headPath) {
         predictorPath_ = headPath;
     }
     return *predictor_;
+}
+
+const AlignmentModel& EngineContext::alignment(const std::string& path) {
+    if (!alignment_ || alignmentPath_ != path) {
+        alignment_.reset();
+        alignment_ = std::make_unique<AlignmentModel>(AlignmentModel::load(path));
+        alignmentPath_ = path;
+    }
+    return *alignment_;
 }
 
 } // namespace moodsteer::widgets

@@ -2,6 +2,7 @@
 #include "core/emotion/EmotionBenchmark.h"
 
 #include "../corpus/Rng.h"
+#include "core/alignment/AlignmentModel.h"
 #include "core/corpus/Composer.h"
 #include "core/emotion/EmotionLexicon.h"
 #include "core/emotion/EmotionPredictor.h"
@@ -184,6 +185,10 @@ EmotionBenchmarkReport runEmotionBenchmark(const std::vector<EmotionBenchmarkJob
     double rmsSum = 0, repSum = 0;
     int repCount = 0, silent = 0, generated = 0, genreTried = 0, genreHit = 0;
     std::map<std::string, std::pair<int, int>> byGenre; // hits, tries
+    int alignTried = 0, alignHit = 0;
+    double alignSum = 0;
+    std::map<std::string, std::pair<int, int>> alignByGenre;    // hits, tries
+    std::map<std::string, std::pair<double, int>> alignScoreBy; // sum, clips
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         if (hooks.cancel && hooks.cancel->load()) {
             rep.cancelled = true;
@@ -248,6 +253,30 @@ EmotionBenchmarkReport runEmotionBenchmark(const std::vector<EmotionBenchmarkJob
             ++genreTried; // a silent clip does not show its genre: a miss
             ++byGenre[clip.genre].second;
         }
+        if (hooks.align && !clip.silent) {
+            try {
+                const auto a = hooks.align(g.audio, clip);
+                clip.alignment = a.promptScore;
+                clip.alignedGenre = a.genre;
+                alignSum += a.promptScore;
+                ++rep.alignedClips;
+                auto& sb = alignScoreBy[clip.genre];
+                sb.first += a.promptScore;
+                ++sb.second;
+                if (!clip.genre.empty()) {
+                    const bool hit = a.genre == clip.genre;
+                    ++alignTried;
+                    alignHit += hit;
+                    alignByGenre[clip.genre].first += hit;
+                    ++alignByGenre[clip.genre].second;
+                }
+            } catch (const std::exception& e) {
+                if (clip.error.empty()) clip.error = std::string("alignment failed: ") + e.what();
+            }
+        } else if (hooks.align && !clip.genre.empty()) {
+            ++alignTried; // as for the genre check: a silent clip misses its genre
+            ++alignByGenre[clip.genre].second;
+        }
         rep.clips.push_back(clip);
         if (hooks.progress)
             hooks.progress(static_cast<int>(i + 1), static_cast<int>(jobs.size()),
@@ -269,6 +298,18 @@ EmotionBenchmarkReport runEmotionBenchmark(const std::vector<EmotionBenchmarkJob
         for (const auto& [genre, ht] : byGenre)
             rep.genreAccuracyBy[genre] = static_cast<double>(ht.first) / ht.second;
     }
+    if (rep.alignedClips > 0) {
+        rep.hasAlignment = true;
+        rep.meanAlignment = alignSum / rep.alignedClips;
+        for (const auto& [genre, sn] : alignScoreBy)
+            rep.meanAlignmentBy[genre] = sn.first / sn.second;
+    }
+    if (alignTried) {
+        rep.hasAlignmentGenreAccuracy = true;
+        rep.alignmentGenreAccuracy = static_cast<double>(alignHit) / alignTried;
+        for (const auto& [genre, ht] : alignByGenre)
+            rep.alignmentGenreAccuracyBy[genre] = static_cast<double>(ht.first) / ht.second;
+    }
     if (info.codecName == "synthcodec" && options.corpusReferencePieces > 0) {
         std::vector<std::string> genres;
         for (const auto& g : Composer::genres())
@@ -283,7 +324,7 @@ EmotionBenchmarkReport
 runEmotionBenchmark(MusicEngine& engine, const EmotionPredictor& predictor,
                     const GenreClassifier* classifier, const EmotionBenchmarkOptions& options,
                     const std::function<void(int, int, const EmotionBenchmarkClip&)>& progress,
-                    const std::atomic<bool>* cancel) {
+                    const std::atomic<bool>* cancel, const AlignmentModel* alignment) {
     const auto jobs = planEmotionBenchmark(options, engine.info());
     EmotionBenchmarkHooks hooks;
     hooks.generate = [&engine](const Recipe& r, const std::atomic<bool>* c) {
@@ -302,9 +343,31 @@ runEmotionBenchmark(MusicEngine& engine, const EmotionPredictor& predictor,
         hooks.classifyGenre = [classifier](const AudioBuffer& audio) {
             return classifier->classify(audio);
         };
+    if (alignment) hooks.align = alignmentJudge(*alignment, alignmentCandidates(jobs));
     hooks.progress = progress;
     hooks.cancel = cancel;
     return runEmotionBenchmark(jobs, engine.info(), options, hooks);
+}
+
+std::vector<std::string> alignmentCandidates(const std::vector<EmotionBenchmarkJob>& jobs) {
+    std::vector<std::string> out = Composer::genres();
+    for (const auto& j : jobs)
+        if (!j.clip.genre.empty() && std::find(out.begin(), out.end(), j.clip.genre) == out.end())
+            out.push_back(j.clip.genre);
+    return out;
+}
+
+std::function<EmotionBenchmarkAlignment(const AudioBuffer&, const EmotionBenchmarkClip&)>
+alignmentJudge(const AlignmentModel& model, std::vector<std::string> candidates) {
+    return [&model, candidates = std::move(candidates)](const AudioBuffer& audio,
+                                                        const EmotionBenchmarkClip& clip) {
+        const auto e = model.embedAudio(audio);
+        EmotionBenchmarkAlignment a;
+        a.promptScore = AlignmentModel::cosine(e, model.embedText(clip.prompt));
+        if (!clip.genre.empty())
+            a.genre = candidates[static_cast<std::size_t>(model.zeroShotGenre(e, candidates))];
+        return a;
+    };
 }
 
 } // namespace moodsteer

@@ -1,5 +1,6 @@
 #include "core/steering/SteeringBenchmark.h"
 
+#include "core/alignment/AlignmentModel.h"
 #include "core/steering/SteeringVector.h"
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,7 @@ SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreCla
     rep.modelId = engine.info().id;
     rep.scorerGenres = scorer.genres();
     rep.scorerAccuracy = scorer.heldOutAccuracy();
+    rep.alignmentModel = o.alignment ? o.alignment->path() : "";
     // Check every vector and genre before the first generation.
     for (const auto& [source, target] : o.pairs) {
         scorer.genreIndex(target);
@@ -91,6 +93,14 @@ SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreCla
             };
             const auto base = run(0.0);
             const auto pBase = scorer.probabilities(base.audio);
+            // Alignment of a clip to the target's and the source's genre text.
+            const auto align = [&](const AudioBuffer& audio) -> std::pair<double, double> {
+                if (!o.alignment) return {nan, nan};
+                const auto e = o.alignment->embedAudio(audio);
+                const auto s = o.alignment->genreScores(e, {target, source});
+                return {s[0], s[1]};
+            };
+            const auto aBase = align(base.audio);
             const double tempoBase = clipTempoBpm(base.audio);
             for (double alpha : o.alphas) {
                 const auto res = alpha == 0.0 ? base : run(alpha);
@@ -109,6 +119,10 @@ SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreCla
                 for (std::size_t i = 0; i < res.codes.size(); ++i)
                     diff += res.codes[i] != base.codes[i];
                 row.codesChanged = res.codes.empty() ? 0.0 : double(diff) / res.codes.size();
+                const auto a = alpha == 0.0 ? aBase : align(res.audio);
+                row.alignTarget = a.first;
+                row.alignSource = a.second;
+                row.alignTargetGain = a.first - aBase.first;
                 rep.rows.push_back(row);
             }
         }
@@ -121,7 +135,7 @@ SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreCla
             s.target = target;
             s.alpha = alpha;
             s.targetScore = s.targetGain = s.sourceScore = s.tempoRatio = s.tempoPreserved =
-                s.codesChanged = 0;
+                s.codesChanged = s.alignTarget = s.alignTargetGain = s.alignSource = 0;
             int n = 0;
             for (const auto& row : rep.rows)
                 if (row.source == source && row.target == target && row.alpha == alpha) {
@@ -131,10 +145,14 @@ SteeringBenchmarkReport runSteeringBenchmark(MusicEngine& engine, const GenreCla
                     s.tempoRatio += row.tempoRatio;
                     s.tempoPreserved += tempoClose(row.tempoRatio);
                     s.codesChanged += row.codesChanged;
+                    s.alignTarget += row.alignTarget;
+                    s.alignTargetGain += row.alignTargetGain;
+                    s.alignSource += row.alignSource;
                     ++n;
                 }
-            for (double* v : {&s.targetScore, &s.targetGain, &s.sourceScore, &s.tempoRatio,
-                              &s.tempoPreserved, &s.codesChanged})
+            for (double* v :
+                 {&s.targetScore, &s.targetGain, &s.sourceScore, &s.tempoRatio, &s.tempoPreserved,
+                  &s.codesChanged, &s.alignTarget, &s.alignTargetGain, &s.alignSource})
                 *v /= n;
             rep.summary.push_back(s);
         }
@@ -151,6 +169,10 @@ std::string SteeringBenchmarkReport::toJson(int indent) const {
                    {"genres", scorerGenres},
                    {"held_out_accuracy", scorerAccuracy}};
     j["tempo_preserved_within"] = 0.08;
+    if (!alignmentModel.empty())
+        j["alignment"] = {{"model", alignmentModel},
+                          {"score", "cosine of the clip to \"{genre} music\" (text-audio "
+                                    "alignment model, docs/alignment.md)"}};
     json s = json::array();
     for (const auto& x : summary)
         s.push_back({{"source", x.source},
@@ -161,7 +183,10 @@ std::string SteeringBenchmarkReport::toJson(int indent) const {
                      {"source_score", num(x.sourceScore)},
                      {"tempo_ratio", num(x.tempoRatio)},
                      {"tempo_preserved", num(x.tempoPreserved)},
-                     {"codes_changed", num(x.codesChanged)}});
+                     {"codes_changed", num(x.codesChanged)},
+                     {"align_target", num(x.alignTarget)},
+                     {"align_target_gain", num(x.alignTargetGain)},
+                     {"align_source", num(x.alignSource)}});
     j["summary"] = s;
     json r = json::array();
     for (const auto& x : rows)
@@ -174,7 +199,10 @@ std::string SteeringBenchmarkReport::toJson(int indent) const {
                      {"target_gain", num(x.targetGain)},
                      {"tempo_bpm", num(x.tempoBpm)},
                      {"tempo_ratio", num(x.tempoRatio)},
-                     {"codes_changed", num(x.codesChanged)}});
+                     {"codes_changed", num(x.codesChanged)},
+                     {"align_target", num(x.alignTarget)},
+                     {"align_target_gain", num(x.alignTargetGain)},
+                     {"align_source", num(x.alignSource)}});
     j["rows"] = r;
     return j.dump(indent);
 }
@@ -182,11 +210,12 @@ std::string SteeringBenchmarkReport::toJson(int indent) const {
 std::string SteeringBenchmarkReport::toCsv() const {
     std::ostringstream out;
     out << "source,target,alpha,target_score,target_gain,source_score,tempo_ratio,"
-           "tempo_preserved,codes_changed\n";
+           "tempo_preserved,codes_changed,align_target,align_target_gain,align_source\n";
     for (const auto& x : summary)
         out << x.source << ',' << x.target << ',' << x.alpha << ',' << x.targetScore << ','
             << x.targetGain << ',' << x.sourceScore << ',' << x.tempoRatio << ','
-            << x.tempoPreserved << ',' << x.codesChanged << '\n';
+            << x.tempoPreserved << ',' << x.codesChanged << ',' << x.alignTarget << ','
+            << x.alignTargetGain << ',' << x.alignSource << '\n';
     return out.str();
 }
 

@@ -52,6 +52,11 @@ class EmotionView : public QWidget {
     /// scatter's metric lines say "cannot predict" instead of a number for the others.
     void setJudge(const QString& head, bool valencePredictable, bool arousalPredictable);
     QString judgeText() const;
+    /// How well the selected clip matches its prompt by the text-audio alignment model (cosine,
+    /// -1..1): `score` empty shows `note` instead ("scoring…", why it is unavailable, or
+    /// nothing for no clip).
+    void setAlignment(std::optional<double> score, const QString& note = {});
+    QString alignmentText() const;
     /// Marks one clip's point (id "" or unknown: none).
     void highlight(const QString& id);
 
@@ -109,6 +114,7 @@ class EmotionView : public QWidget {
     QLabel* arousalLabel_;
     QLabel* timelineLabel_;
     QLabel* judgeLabel_;
+    QLabel* alignmentLabel_;
     QCPErrorBars* timelineErrors_[2]{};
     bool predictable_[2]{true, true};
     QSpinBox* grid_;

@@ -63,6 +63,10 @@ class EngineClient : public QObject {
     JobId generate(const moodsteer::Recipe& recipe);
     /// Fails (as a job) when the emotion head is unavailable.
     JobId predictEmotion(const QString& clipId, const moodsteer::AudioBuffer& audio);
+    /// The clip's alignment score to `prompt` (AlignmentScoreJob); fails (as a job) when the
+    /// alignment model is unavailable.
+    JobId scoreAlignment(const QString& clipId, const moodsteer::AudioBuffer& audio,
+                         const QString& prompt);
     JobId exploreLayers(const LayerExplorerRequest& request);
     JobId runEmotionBenchmark(const moodsteer::EmotionBenchmarkOptions& options);
 
@@ -79,6 +83,11 @@ class EngineClient : public QObject {
     virtual QString emotionHeadPath() const;
     /// Why the emotion predictor cannot run ("" when it can: its head file is installed).
     virtual QString emotionPredictorUnavailableReason() const;
+    /// The text-audio alignment model the score jobs use (the shipped
+    /// resources/alignment/alignment.safetensors).
+    virtual QString alignmentModelPath() const;
+    /// Why the alignment score cannot run ("" when it can: the model file is installed).
+    virtual QString alignmentUnavailableReason() const;
 
   signals:
     void jobQueued(const moodsteer::widgets::EngineJobInfo& job);

@@ -1,5 +1,6 @@
-// What engine jobs share on the engine thread: the loaded model and the emotion predictor
-// (loaded on first use, once per head file). Plain C++ over core's torch-free headers.
+// What engine jobs share on the engine thread: the loaded model, the emotion predictor and the
+// text-audio alignment model (each loaded on first use, once per file). Plain C++ over core's
+// torch-free headers.
 //
 // Threading: owned by the engine worker; every method runs on the engine thread only.
 #pragma once
@@ -10,6 +11,10 @@
 
 #include <memory>
 #include <string>
+
+namespace moodsteer {
+class AlignmentModel;
+}
 
 namespace moodsteer::widgets {
 
@@ -34,6 +39,8 @@ class EngineContext {
 
     /// The emotion head at `headPath`, loaded on first use; throws naming the file.
     const EmotionPredictor& predictor(const std::string& headPath);
+    /// The alignment model at `path`, loaded on first use; throws naming the file.
+    const AlignmentModel& alignment(const std::string& path);
 
   private:
     std::unique_ptr<MusicEngine> engine_;
@@ -41,6 +48,8 @@ class EngineContext {
     std::string precision_;
     std::unique_ptr<EmotionPredictor> predictor_;
     std::string predictorPath_;
+    std::unique_ptr<AlignmentModel> alignment_;
+    std::string alignmentPath_;
 };
 
 } // namespace moodsteer::widgets

@@ -4,8 +4,10 @@
 // is predicted by the Emotion Predictor, and target vs prediction is scored with LARA-Gen's
 // Table-1 metrics (CCC, PCC, RMSE per dimension). Also: how often a genre classifier
 // recognises the prompted genre, and simple "is it music" measures (silent clips, RMS, bar
-// repetition of the tokens vs the procedural corpus). Torch-free; the studio runs it with a
-// progress callback and a cancel flag.
+// repetition of the tokens vs the procedural corpus), and, with the text-audio alignment model
+// (core/alignment/AlignmentModel.h), the cosine of each clip to its prompt and the genre the
+// alignment model hears (zero-shot), beside the DSP genre classifier's. Torch-free; the studio runs
+// it with a progress callback and a cancel flag.
 #pragma once
 
 #include "core/emotion/EmotionMetrics.h"
@@ -14,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -21,6 +24,7 @@
 
 namespace moodsteer {
 
+class AlignmentModel;
 class EmotionPredictor;
 class GenreClassifier;
 
@@ -57,7 +61,17 @@ struct EmotionBenchmarkClip {
     bool silent = false;
     double barRepetition = -1;   ///< see barRepetition(); -1 when the clip is too short
     std::string recognisedGenre; ///< "" without a classifier
+    /// Alignment model: cosine of the clip to its prompt (NaN when not measured: no model, a
+    /// silent clip) and its zero-shot genre ("" when not measured).
+    double alignment = std::numeric_limits<double>::quiet_NaN();
+    std::string alignedGenre;
     double generationSeconds = 0;
+};
+
+/// What the alignment model says about one clip.
+struct EmotionBenchmarkAlignment {
+    double promptScore = 0; ///< cosine of the clip to its prompt
+    std::string genre;      ///< zero-shot genre ("" when the clip was prompted without one)
 };
 
 struct EmotionBenchmarkJob {
@@ -75,9 +89,18 @@ struct EmotionBenchmarkReport {
     bool hasGenreAccuracy = false;
     double genreAccuracy = 0;                      ///< over clips with a recognisable genre
     std::map<std::string, double> genreAccuracyBy; ///< per prompted genre
-    double silentFraction = 0;                     ///< over generated clips
-    double meanRms = 0;                            ///< over generated clips
-    double meanBarRepetition = -1;                 ///< over clips where it is defined
+    /// Alignment model (hooks.align): mean clip-to-prompt cosine over the non-silent clips,
+    /// and the share of prompted genres its zero-shot guess recognises (silent clips: misses).
+    bool hasAlignment = false;
+    int alignedClips = 0;
+    double meanAlignment = 0;
+    std::map<std::string, double> meanAlignmentBy; ///< per prompted genre
+    bool hasAlignmentGenreAccuracy = false;
+    double alignmentGenreAccuracy = 0;
+    std::map<std::string, double> alignmentGenreAccuracyBy;
+    double silentFraction = 0;       ///< over generated clips
+    double meanRms = 0;              ///< over generated clips
+    double meanBarRepetition = -1;   ///< over clips where it is defined
     double corpusBarRepetition = -1; ///< the procedural corpus' value (SynthCodec models)
     double generationSeconds = 0;    ///< total
     double audioSeconds = 0;         ///< total generated
@@ -116,6 +139,8 @@ struct EmotionBenchmarkHooks {
     std::function<GenerationResult(const Recipe&, const std::atomic<bool>* cancel)> generate;
     std::function<VaPoint(const AudioBuffer&)> predict;           ///< may throw (e.g. silent clip)
     std::function<std::string(const AudioBuffer&)> classifyGenre; ///< empty: no genre check
+    /// Empty: no alignment column. May throw (recorded as the clip's error).
+    std::function<EmotionBenchmarkAlignment(const AudioBuffer&, const EmotionBenchmarkClip&)> align;
     std::function<void(int done, int total, const EmotionBenchmarkClip&)> progress;
     const std::atomic<bool>* cancel = nullptr; ///< checked between clips and decode steps
 };
@@ -127,11 +152,20 @@ EmotionBenchmarkReport runEmotionBenchmark(const std::vector<EmotionBenchmarkJob
                                            const EmotionBenchmarkOptions& options,
                                            const EmotionBenchmarkHooks& hooks);
 
-/// Plans and runs with a loaded engine, the Emotion Predictor and an optional classifier.
+/// The alignment hook: the clip's cosine to its prompt and the zero-shot genre among
+/// `candidates` (texts "{genre} music"). `model` must outlive the hook.
+std::function<EmotionBenchmarkAlignment(const AudioBuffer&, const EmotionBenchmarkClip&)>
+alignmentJudge(const AlignmentModel& model, std::vector<std::string> candidates);
+/// The zero-shot candidates for a plan: the Composer genres plus every prompted genre.
+std::vector<std::string> alignmentCandidates(const std::vector<EmotionBenchmarkJob>& jobs);
+
+/// Plans and runs with a loaded engine, the Emotion Predictor, an optional classifier and an
+/// optional alignment model.
 EmotionBenchmarkReport
 runEmotionBenchmark(MusicEngine& engine, const EmotionPredictor& predictor,
                     const GenreClassifier* classifier, const EmotionBenchmarkOptions& options,
                     const std::function<void(int, int, const EmotionBenchmarkClip&)>& progress = {},
-                    const std::atomic<bool>* cancel = nullptr);
+                    const std::atomic<bool>* cancel = nullptr,
+                    const AlignmentModel* alignment = nullptr);
 
 } // namespace moodsteer

@@ -2,7 +2,8 @@
 // with the same seeds unsteered (alpha 0) and steered towards the target (a steering-vector
 // file per target label) over a range of alphas, and measure the change of the target's genre
 // score (the DSP genre classifier, GenreClassifier.h, trained without tempo) and how well the tempo
-// is preserved. Torch-free.
+// is preserved. With a text-audio alignment model (core/alignment/AlignmentModel.h) also the
+// cosine of each clip to "{target} music" before (alpha 0) and after steering. Torch-free.
 #pragma once
 
 #include "core/emotion/GenreClassifier.h"
@@ -16,6 +17,8 @@
 #include <vector>
 
 namespace moodsteer {
+
+class AlignmentModel;
 
 struct SteeringBenchmarkOptions {
     std::vector<std::pair<std::string, std::string>> pairs; ///< (source, target) labels
@@ -31,6 +34,9 @@ struct SteeringBenchmarkOptions {
     double guidance = 3.0;
     int topK = 250;
     double temperature = 1.0;
+    /// The alignment score beside the DSP classifier; nullptr: not measured (NaN columns).
+    /// Must outlive the run.
+    const AlignmentModel* alignment = nullptr;
 };
 
 struct SteeringBenchmarkRow {
@@ -43,6 +49,9 @@ struct SteeringBenchmarkRow {
     double tempoBpm = 0;
     double tempoRatio = 1;   ///< tempo / the same seed's unsteered tempo
     double codesChanged = 0; ///< share of codes differing from the unsteered clip
+    /// Alignment model: cosine of the clip to "{target} music" / "{source} music", and the
+    /// target's gain over the same seed's unsteered clip (NaN without a model).
+    double alignTarget = 0, alignSource = 0, alignTargetGain = 0;
 };
 
 /// Means over seeds for one (source, target, alpha).
@@ -53,12 +62,14 @@ struct SteeringBenchmarkSummary {
     double tempoRatio = 1;     ///< mean over seeds
     double tempoPreserved = 1; ///< share of seeds whose tempo is within 8 % of the unsteered one
     double codesChanged = 0;
+    double alignTarget = 0, alignTargetGain = 0, alignSource = 0; ///< NaN without a model
 };
 
 struct SteeringBenchmarkReport {
     std::string modelId;
     std::vector<std::string> scorerGenres;
     double scorerAccuracy = 0;
+    std::string alignmentModel; ///< path of the alignment model ("" = none)
     std::vector<SteeringBenchmarkRow> rows;
     std::vector<SteeringBenchmarkSummary> summary;
     std::string toJson(int indent = 2) const;
