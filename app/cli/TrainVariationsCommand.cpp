@@ -31,7 +31,7 @@ diffusion_training_log.csv}.
                            (per-stream token accuracy, active units) go into config.json
   --out DIR                the weights folder
   --stage S                vae, diffusion (on the VAE in --out) or both (default)
-  --vae-steps N (3000)  --vae-minutes M (20)  --diffusion-steps N (6000)
+  --vae-steps N (1800)  --vae-minutes M (20)  --diffusion-steps N (6000)
   --diffusion-minutes M (20): each stage stops at whichever limit comes first
   --seed N (1)  --threads N (1)  --checkpoint-every N (100)
   --json                   print a summary on stdout

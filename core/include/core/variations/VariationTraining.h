@@ -26,7 +26,7 @@ struct VariationTrainOptions {
     std::uint64_t seed = 1;
     int checkpointEvery = 100;
     // VAE
-    int vaeSteps = 3000;
+    int vaeSteps = 1800;
     double vaeMinutes = 20; ///< > 0: stop the stage (and save) after this wall-clock budget
     int vaeBatch = 16;
     double vaeLearningRate = 2e-3;
