@@ -21,7 +21,7 @@ const char* kHelp =
 Trains the variation generator (docs/variations.md) on a corpus made by `moodsteer-cli corpus
 --tokens-only`: stage 1, the VAE (random 8 s crops; reconstruction + beta * KL with a linear
 beta warm-up and free bits), then stage 2, the conditional latent diffusion model (8 s
-segments every 4 s, their latents and attention curves; DDPM with a cosine schedule, condition
+segments every 16 s, their latents and attention curves; DDPM with a cosine schedule, condition
 dropout for classifier-free guidance). Each stage resumes from DIR/checkpoint. Writes
 DIR/{config.json, vae.safetensors, diffusion.safetensors, vae_training_log.csv,
 diffusion_training_log.csv}.
@@ -74,7 +74,12 @@ int run(const std::vector<std::string>& argv) {
                 return;
             }
             last = p;
-            if (p.step % 20 == 0 || p.step == p.totalSteps)
+            if ((p.step % 20 == 0 || p.step == p.totalSteps) && p.stage == "diffusion")
+                std::fprintf(stderr,
+                             "train-variations: diffusion step %d/%d  loss %.4f  %.0f s, ~%.0f s "
+                             "left\n",
+                             p.step, p.totalSteps, p.loss, p.elapsedSeconds, p.etaSeconds);
+            else if (p.step % 20 == 0 || p.step == p.totalSteps)
                 std::fprintf(stderr,
                              "train-variations: %s step %d/%d  loss %.4f (rec %.4f, kl %.2f, "
                              "beta %.4f)  %.0f s, ~%.0f s left\n",

@@ -28,8 +28,8 @@ Makes variations of a piece with the variation generator (a VAE + conditional la
 diffusion model; docs/variations.md): the same genre, instruments and tempo, conditioned on the
 piece's latent summary and its attention curve (arousal, onset density, loudness over time).
 
-  IN                  a clip's codes (.safetensors) or the recipe (.json) of an embedded-model
-                      clip (regenerated exactly); 2 to 60 s
+  IN                  a clip's codes (.safetensors), the recipe (.json) of an embedded-model
+                      clip (regenerated exactly) or a MIDI file (.mid, type 0/1); 2 to 60 s
   --out DIR           writes DIR/variation-N.wav, .safetensors (codes) and .json (recipe)
                       for N = 1..count, all or nothing
   --count N           variations (1..16, default 4); variation N uses seed + N - 1

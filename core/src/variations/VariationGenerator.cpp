@@ -128,9 +128,14 @@ void VariationGenerator::validate(const VariationRequest& r) const {
     if (r.restoreBeginSeconds) {
         const double b = *r.restoreBeginSeconds, e = *r.restoreEndSeconds;
         const double length = s.frames / 25.0;
-        if (!(b >= 0 && e <= length && e - b >= 0.16))
-            throw VariationError("the restore range must lie inside the source (0 to " +
-                                 std::to_string(length) + " s) and be at least 0.16 s long");
+        if (!(b >= 0 && e <= length && e - b >= 0.16)) {
+            char text[160];
+            std::snprintf(text, sizeof text,
+                          "the restore range %.2f:%.2f s must lie inside the source (0 to %.2f s) "
+                          "and be at least 0.16 s long",
+                          b, e, length);
+            throw VariationError(text);
+        }
     }
 }
 

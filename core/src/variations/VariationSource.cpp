@@ -3,6 +3,7 @@
 #include "core/engine/MusicEngine.h"
 #include "core/engine/Recipe.h"
 #include "core/io/CodesFile.h"
+#include "core/synth/MidiReader.h"
 #include "core/synth/SynthCodec.h"
 #include "core/variations/VariationGenerator.h"
 
@@ -35,10 +36,12 @@ CodeGrid loadVariationSource(const std::string& path) {
             if (folder.empty()) throw VariationError("the embedded model is not installed");
             auto engine = MusicEngine::load(folder);
             codes = engine->promptCodes(path);
+        } else if (ext == ".mid" || ext == ".midi") {
+            codes = MidiReader::read(path).codes;
         } else {
             throw VariationError("'" + path +
-                                 "': expected a codes file (.safetensors) or the recipe (.json) "
-                                 "of an embedded-model clip");
+                                 "': expected a codes file (.safetensors), the recipe (.json) "
+                                 "of an embedded-model clip or a MIDI file (.mid)");
         }
     } catch (const VariationError&) {
         throw;

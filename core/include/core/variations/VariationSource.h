@@ -1,6 +1,7 @@
 // The piece a variation starts from, read from what the user has: a codes file
 // (.safetensors, SynthCodec), the recipe of an embedded-model clip (.json, regenerated
-// exactly with the embedded model). Torch-free.
+// exactly with the embedded model), a Standard MIDI File (.mid, imported by MidiReader).
+// Torch-free.
 #pragma once
 
 #include "core/audio/AudioCodec.h"

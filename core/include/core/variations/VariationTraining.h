@@ -41,7 +41,10 @@ struct VariationTrainOptions {
     int diffusionBatch = 32;
     double diffusionLearningRate = 1e-3;
     double conditionDropout = 0.1;
-    int segmentHopFrames = 100; ///< diffusion data: segments every 4 s of each piece
+    /// Diffusion data: segments every this many frames of each piece. Rendering each segment
+    /// for its attention curve is the stage's cost (~0.2 CPU-s a segment), so the default takes
+    /// one segment (the first 8 s) of each 16 s corpus piece.
+    int segmentHopFrames = 400;
     int timesteps = 1000;
     int width = 64, conditionWidth = 64, heads = 4;
 };
