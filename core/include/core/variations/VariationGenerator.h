@@ -60,16 +60,16 @@ struct VariationRequest {
     /// settings and seed give the same codes bit for bit on the same machine and build.
     std::uint64_t seed = 1;
 
-    static constexpr int kMinFrames = 50;    ///< 2 s
-    static constexpr int kMaxFrames = 1500;  ///< 60 s
+    static constexpr int kMinFrames = 50;   ///< 2 s
+    static constexpr int kMaxFrames = 1500; ///< 60 s
     static constexpr int kMaxCount = 16;
     static constexpr int kMaxSteps = 1000;
     static constexpr double kMaxShift = 8.0;
 };
 
 struct Variation {
-    CodeGrid codes;          ///< K = 4 x source.frames, SynthCodec
-    std::uint64_t seed = 0;  ///< request.seed + index
+    CodeGrid codes;         ///< K = 4 x source.frames, SynthCodec
+    std::uint64_t seed = 0; ///< request.seed + index
 };
 
 /// The attention curve of a piece: one value per latent frame (0.16 s) of each channel.
@@ -85,7 +85,7 @@ struct VariationResult {
     std::vector<Variation> variations; ///< count of them, or fewer when cancelled
     AttentionCurve sourceCurve;        ///< the conditioning before the shift
     bool cancelled = false;
-    double seconds = 0;                ///< wall time of generate()
+    double seconds = 0; ///< wall time of generate()
 };
 
 struct VariationProgress {
@@ -99,10 +99,10 @@ struct VariationProgress {
 struct VariationModelInfo {
     std::string folder;
     std::int64_t vaeParameters = 0, diffusionParameters = 0;
-    int latentChannels = 0;   ///< melody + rhythm + harmony channels per latent frame
-    int timeDownsample = 4;   ///< code frames per latent frame
-    int diffusionSteps = 0;   ///< T of the training schedule
-    std::string summary;      ///< one line for `models` / the studio
+    int latentChannels = 0; ///< melody + rhythm + harmony channels per latent frame
+    int timeDownsample = 4; ///< code frames per latent frame
+    int diffusionSteps = 0; ///< T of the training schedule
+    std::string summary;    ///< one line for `models` / the studio
 };
 
 class VariationGenerator {
