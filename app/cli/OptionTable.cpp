@@ -77,6 +77,15 @@ const OptionRule kRules[] = {
     {"rank", K::Integer, 0, false, 65535, "process index; below the world size"},
     {"master-port", K::Integer, 1, false, 65535, "TCP port"},
     {"dist-timeout", K::Real, 0, true, 86400, "seconds"},
+    {"vae-steps", K::Integer, 1, false, kInt, "training steps"},
+    {"vae-minutes", K::Real, 0, true, 1000000, "minutes"},
+    {"diffusion-steps", K::Integer, 1, false, kInt, "training steps"},
+    {"diffusion-minutes", K::Real, 0, true, 1000000, "minutes"},
+    {"similarity", K::Real, 0, true, 1, "s: 0 = the input, 1 = free"},
+    {"shift-arousal", K::Real, -8, false, 8, "rating units (SAM scale)"},
+    {"shift-valence", K::Real, -8, false, 8, "rating units (SAM scale)"},
+    {"ddim-steps", K::Integer, 1, false, 1000, "denoising steps"},
+    {"segments", K::Integer, 1, false, 100000, "segments"},
 };
 
 const char* kindName(OptionKind k) {

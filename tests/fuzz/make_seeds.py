@@ -182,3 +182,52 @@ with tempfile.TemporaryDirectory() as d:
     put("spm_model", "truncated.model", model[: len(model) // 2])
     put("spm_model", "empty", b"")
 print("seeds written to", root)
+
+
+# --- midi ----------------------------------------------------------------------------------
+def vlq(v):
+    out = [v & 0x7F]
+    v >>= 7
+    while v:
+        out.append(0x80 | (v & 0x7F))
+        v >>= 7
+    return bytes(reversed(out))
+
+
+def smf(fmt, division, tracks, ntracks=None):
+    head = b"MThd" + struct.pack(">IHHH", 6, fmt, len(tracks) if ntracks is None else ntracks,
+                                 division)
+    return head + b"".join(b"MTrk" + struct.pack(">I", len(t)) + t for t in tracks)
+
+
+def events(*evs):
+    return b"".join(vlq(dt) + bytes(ev) for dt, ev in evs) + b"\x00\xff\x2f\x00"
+
+
+conductor = events((0, [0xFF, 0x51, 3, 0x07, 0xA1, 0x20]), (0, [0xFF, 0x58, 4, 4, 2, 24, 8]),
+                   (0, [0xFF, 0x59, 2, 0xFD, 1]))
+melody = events((0, [0xC2, 73]), (0, [0x92, 76, 90]), (240, [0x82, 76, 0]), (0, [0x92, 79, 70]),
+                (480, [0x82, 79, 0]))
+chords = events((0, [0xC0, 0]), (0, [0x90, 60, 80]), (0, [64, 80]), (0, [67, 80]),
+                (720, [60, 0]), (0, [64, 0]), (0, [67, 0]))  # running status, velocity-0 offs
+bass = events((0, [0xC1, 32]), (0, [0x91, 36, 90]), (720, [0x81, 36, 0]))
+drums = events((0, [0x99, 36, 100]), (0, [42, 80]), (120, [0x89, 36, 0]), (0, [42, 0]),
+               (120, [0x99, 38, 100]), (0, [56, 70]), (120, [38, 0]), (0, [56, 0]))
+put("midi", "type1_band.mid", smf(1, 480, [conductor, melody, chords, bass, drums]))
+put("midi", "type0_piano.mid", smf(0, 96, [events(
+    (0, [0xF0, 3, 0x7E, 0x7F, 0xF7]), (0, [0xC0, 0]), (0, [0x90, 48, 90]), (0, [52, 90]),
+    (0, [55, 90]), (0, [76, 100]), (48, [76, 0]), (0, [79, 100]), (96, [0x80, 79, 0]),
+    (0, [0x80, 48, 0]), (0, [0x80, 52, 0]), (0, [0x80, 55, 0]))]))
+put("midi", "smpte.mid", smf(1, 0xE728, [melody]))  # -25 fps, 40 ticks per frame
+put("midi", "alien_chunk.mid", smf(1, 480, [melody])[:14] + b"XFIH" + struct.pack(">I", 2)
+    + b"ok" + smf(1, 480, [melody])[14:])
+put("midi", "tempo_changes.mid", smf(1, 480, [events(
+    (0, [0xFF, 0x51, 3, 0x03, 0xD0, 0x90]), (960, [0xFF, 0x51, 3, 0x0F, 0x42, 0x40])), melody]))
+put("midi", "truncated.mid", smf(1, 480, [conductor, melody])[:60])
+put("midi", "no_notes.mid", smf(1, 480, [conductor]))
+put("midi", "running_status_first.mid", smf(1, 480, [bytes([0, 60, 100]) + b"\x00\xff\x2f\x00"]))
+put("midi", "type2.mid", smf(2, 480, [melody]))
+put("midi", "missing_tracks.mid", smf(1, 480, [melody], ntracks=5))
+put("midi", "huge_length.mid", b"MThd" + struct.pack(">IHHH", 6, 1, 1, 480) + b"MTrk"
+    + struct.pack(">I", 0x7FFFFFFF) + melody)
+put("midi", "empty", b"")

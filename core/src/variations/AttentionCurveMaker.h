@@ -1,0 +1,43 @@
+// The attention curve of a piece (core/variations/VariationGenerator.h: AttentionCurve): the
+// codes rendered by SynthCodec, then per latent frame (4 code frames, 0.16 s)
+//   - arousal and valence: the Emotion Predictor (embedded dsp head) on 5 s windows every
+//     1 s, interpolated between window centres,
+//   - onset density: note and drum onsets per second in a 1 s window around the frame,
+//   - loudness: RMS of the frame's audio in dBFS,
+// and the normalised 3-channel version the diffusion model is conditioned on.
+// Threading: const methods may run concurrently.
+#pragma once
+
+#include "core/emotion/EmotionPredictor.h"
+#include "core/variations/VariationGenerator.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace moodsteer::variations {
+
+inline constexpr int kCurveChannels = 3;
+
+class AttentionCurveMaker {
+  public:
+    /// Loads the emotion head at `headPath` (the embedded dsp head by default); throws
+    /// std::runtime_error naming it.
+    explicit AttentionCurveMaker(const std::string& headPath = "");
+
+    /// The curve of `codes` with ceil(frames / 4) latent frames.
+    AttentionCurve curve(const CodeGrid& codes) const;
+    /// Clip-level predicted valence and arousal of the rendered codes.
+    ClipPrediction predict(const CodeGrid& codes) const;
+
+    /// The model input: [kCurveChannels x latentFrames] row-major, arousal shifted by
+    /// `arousalShift` rating units first. Fixed affine maps (no per-piece statistics), so a
+    /// shift of the arousal stays a shift: (a - 5) / 2, log(1 + onsets/s) - 1.5,
+    /// (dB + 30) / 10.
+    static std::vector<float> normalised(const AttentionCurve& curve, double arousalShift = 0);
+
+  private:
+    std::unique_ptr<EmotionPredictor> predictor_;
+};
+
+} // namespace moodsteer::variations

@@ -1,0 +1,257 @@
+#include "core/variations/VariationTraining.h"
+#include "models/AtomicFile.h"
+#include "variations/AttentionCurveMaker.h"
+#include "variations/StageTrainers.h"
+#include "variations/TrainingSegments.h"
+#include "variations/VariationModel.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace moodsteer::variations {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double learningRate(double peak, int step, int total) {
+    if (step < 100) return peak * (step + 1) / 100.0;
+    const double p = std::min(1.0, double(step - 100) / std::max(1, total - 100));
+    return peak * (0.1 + 0.45 * (1 + std::cos(M_PI * p)));
+}
+
+/// What the curves depend on: the segments' codes.
+double corpusFingerprint(const CorpusPieces& pieces, const std::vector<SegmentRef>& refs, int T) {
+    double h = static_cast<double>(refs.size());
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        const auto& c = pieces.codes[static_cast<std::size_t>(refs[i].piece)];
+        for (int k = 0; k < 4; ++k)
+            for (int t = refs[i].begin; t < std::min(c.frames, refs[i].begin + T); t += 7)
+                h += static_cast<double>(c.at(k, t) % 9973) * static_cast<double>((i % 13) + 1);
+    }
+    return h;
+}
+
+/// Normalised attention curves [N, 3, T/4] of every segment, cached in `cacheFile`.
+torch::Tensor segmentCurves(const CorpusPieces& pieces, const std::vector<SegmentRef>& refs, int T,
+                            const fs::path& cacheFile, const ProgressFn& onProgress,
+                            const std::atomic<bool>* cancel) {
+    const double fingerprint = corpusFingerprint(pieces, refs, T);
+    if (fs::exists(cacheFile)) {
+        torch::serialize::InputArchive in;
+        in.load_from(cacheFile.string());
+        torch::Tensor fp, curves;
+        in.read("fingerprint", fp);
+        in.read("curves", curves);
+        if (fp.item<double>() == fingerprint && curves.size(0) == static_cast<long>(refs.size()))
+            return curves;
+    }
+    const AttentionCurveMaker maker;
+    const int L = T / models::VariationVaeConfig::kDownsample;
+    auto curves = torch::zeros({static_cast<long>(refs.size()), kCurveChannels, L});
+    const auto t0 = Clock::now();
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        if (cancel && cancel->load()) throw std::runtime_error("cancelled");
+        const auto& src = pieces.codes[static_cast<std::size_t>(refs[i].piece)];
+        const int end = std::min(src.frames, refs[i].begin + T);
+        const auto c = maker.curve(src.slice(refs[i].begin, end));
+        auto n = AttentionCurveMaker::normalised(c);
+        const int have = static_cast<int>(c.arousal.size());
+        for (int ch = 0; ch < kCurveChannels; ++ch)
+            for (int l = 0; l < L; ++l)
+                curves[static_cast<long>(i)][ch][l] =
+                    n[static_cast<std::size_t>(ch * have + std::min(l, have - 1))];
+        if (onProgress && (i + 1) % 50 == 0) {
+            VariationTrainProgress p;
+            p.stage = "diffusion";
+            const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+            p.message = "attention curves: " + std::to_string(i + 1) + " of " +
+                        std::to_string(refs.size()) + " segments (" +
+                        std::to_string(static_cast<int>(s)) + " s)";
+            onProgress(p);
+        }
+    }
+    models::writeFileAtomically(cacheFile.string(), [&](const std::string& tmp) {
+        torch::serialize::OutputArchive a;
+        a.write("fingerprint", torch::tensor(fingerprint, torch::kDouble));
+        a.write("curves", curves);
+        a.save_to(tmp);
+    });
+    return curves;
+}
+
+} // namespace
+
+void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onProgress,
+                         const std::atomic<bool>* cancel) {
+    torch::manual_seed(o.seed + 1);
+    auto model = VariationModel::load(o.outDir, false);
+    const auto pieces = loadPieces(o.corpusDir);
+    const int T = o.segmentFrames;
+    const auto refs = fixedSegments(pieces, T, o.segmentHopFrames);
+    const fs::path out(o.outDir),
+        ckpt(o.checkpointDir.empty() ? out / "checkpoint" : fs::path(o.checkpointDir));
+    fs::create_directories(ckpt);
+    const auto curves = segmentCurves(pieces, refs, T, ckpt / "curves.pt", onProgress, cancel);
+
+    // The data: posterior means of every segment under the trained VAE, normalised per channel.
+    torch::Tensor latents, globals;
+    {
+        torch::NoGradGuard noGrad;
+        std::vector<torch::Tensor> mus, gs;
+        for (std::size_t b0 = 0; b0 < refs.size(); b0 += 64) {
+            const std::vector<SegmentRef> chunk(
+                refs.begin() + static_cast<long>(b0),
+                refs.begin() + static_cast<long>(std::min(refs.size(), b0 + 64)));
+            const auto batch = toTensors(fieldsOf(pieces, chunk, T));
+            mus.push_back(model.encodeMean(batch, false));
+            gs.push_back(batch.globals);
+        }
+        latents = torch::cat(mus, 0);
+        globals = torch::cat(gs, 0);
+    }
+    const int C = model.vae->config().latentChannels();
+    const std::vector<std::int64_t> dims{0, 2};
+    auto mean = latents.mean(dims).contiguous();
+    auto sd = (latents.std(dims, false) + 1e-4).contiguous();
+    model.latentMean.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + C);
+    model.latentStd.assign(sd.data_ptr<float>(), sd.data_ptr<float>() + C);
+    latents = (latents - mean.view({1, -1, 1})) / sd.view({1, -1, 1});
+
+    models::LatentDiffusionConfig dc;
+    dc.latentChannels = C;
+    dc.subspaces = static_cast<int>(model.vae->config().subspaceNames.size());
+    dc.curveChannels = kCurveChannels;
+    dc.width = o.width;
+    dc.conditionWidth = o.conditionWidth;
+    dc.heads = o.heads;
+    dc.timesteps = o.timesteps;
+    model.diffusion = models::LatentDiffusion(dc);
+    auto& net = model.diffusion;
+    torch::optim::AdamW optimizer(
+        net->parameters(), torch::optim::AdamWOptions(o.diffusionLearningRate).weight_decay(0.01));
+    const auto stateFile = ckpt / "diffusion_state.pt";
+    int step = 0;
+    double trainedSeconds = 0;
+    if (fs::exists(stateFile)) {
+        torch::serialize::InputArchive in;
+        in.load_from(stateFile.string());
+        net->load(in);
+        torch::serialize::InputArchive opt;
+        in.read("optimizer", opt);
+        optimizer.load(opt);
+        torch::Tensor s, secs;
+        in.read("step", s);
+        in.read("seconds", secs);
+        step = s.item<int>();
+        trainedSeconds = secs.item<double>();
+        std::fprintf(stderr, "train-variations: diffusion resuming from step %d\n", step);
+    }
+    const auto logFile = out / "diffusion_training_log.csv";
+    std::string logText = "step,loss,lr,seconds\n";
+    if (step > 0) {
+        std::ifstream in(logFile);
+        std::string line;
+        std::getline(in, line);
+        while (std::getline(in, line)) {
+            const int logged = std::atoi(line.c_str());
+            if (logged >= 1 && logged <= step) logText += line + "\n";
+        }
+    }
+    const auto alphaBars = models::cosineAlphaBars(o.timesteps);
+    auto abar = torch::tensor(std::vector<float>(alphaBars.begin(), alphaBars.end()));
+    const auto N = latents.size(0);
+
+    auto save = [&](int atStep, double seconds) {
+        models::writeFileAtomically(stateFile.string(), [&](const std::string& tmp) {
+            torch::serialize::OutputArchive a;
+            net->save(a);
+            torch::serialize::OutputArchive opt;
+            optimizer.save(opt);
+            a.write("optimizer", opt);
+            a.write("step", torch::tensor(atStep));
+            a.write("seconds", torch::tensor(seconds, torch::kDouble));
+            a.save_to(tmp);
+        });
+        model.training["diffusion"] = {{"steps", atStep},
+                                       {"seconds", seconds},
+                                       {"batch", o.diffusionBatch},
+                                       {"segments", N},
+                                       {"segment_hop_frames", o.segmentHopFrames},
+                                       {"learning_rate", o.diffusionLearningRate},
+                                       {"condition_dropout", o.conditionDropout},
+                                       {"timesteps", o.timesteps},
+                                       {"schedule", "cosine"},
+                                       {"prediction", "epsilon"},
+                                       {"seed", o.seed},
+                                       {"threads", o.threads}};
+        net->eval();
+        model.save(o.outDir);
+        net->train();
+        models::writeTextAtomically(logFile.string(), logText);
+    };
+
+    std::mt19937_64 rng(o.seed * 7727 + static_cast<std::uint64_t>(step));
+    const auto t0 = Clock::now();
+    const double startSeconds = trainedSeconds;
+    const int firstStep = step;
+    net->train();
+    while (step < o.diffusionSteps) {
+        const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+        if ((cancel && cancel->load()) ||
+            (o.diffusionMinutes > 0 && elapsed > o.diffusionMinutes * 60))
+            break;
+        std::vector<std::int64_t> pick(static_cast<std::size_t>(o.diffusionBatch));
+        std::vector<std::int64_t> ts(pick.size());
+        std::vector<float> drop(pick.size());
+        std::uniform_int_distribution<std::int64_t> row(0, N - 1), tDist(0, o.timesteps - 1);
+        std::uniform_real_distribution<double> u(0, 1);
+        for (std::size_t i = 0; i < pick.size(); ++i) {
+            pick[i] = row(rng);
+            ts[i] = tDist(rng);
+            drop[i] = u(rng) < o.conditionDropout ? 1.f : 0.f;
+        }
+        auto idx = torch::tensor(pick);
+        auto x0 = latents.index_select(0, idx);
+        auto t = torch::tensor(ts);
+        auto a = abar.index_select(0, t).view({-1, 1, 1});
+        auto noise = torch::randn_like(x0);
+        auto xt = a.sqrt() * x0 + (1 - a).sqrt() * noise;
+        auto cond = net->condition(curves.index_select(0, idx), x0, globals.index_select(0, idx),
+                                   torch::tensor(drop));
+        auto loss = torch::mse_loss(net->forward(xt, t, cond), noise);
+        const double lr = learningRate(o.diffusionLearningRate, step, o.diffusionSteps);
+        for (auto& g : optimizer.param_groups())
+            static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+        optimizer.zero_grad();
+        loss.backward();
+        torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
+        optimizer.step();
+        ++step;
+        const double now = std::chrono::duration<double>(Clock::now() - t0).count();
+        trainedSeconds = startSeconds + now;
+        std::ostringstream line;
+        line << step << ',' << loss.item<double>() << ',' << lr << ',' << trainedSeconds << '\n';
+        logText += line.str();
+        if (onProgress) {
+            VariationTrainProgress p;
+            p.stage = "diffusion";
+            p.step = step;
+            p.totalSteps = o.diffusionSteps;
+            p.loss = loss.item<double>();
+            p.elapsedSeconds = trainedSeconds;
+            p.etaSeconds = now / std::max(1, step - firstStep) * (o.diffusionSteps - step);
+            onProgress(p);
+        }
+        if (step % o.checkpointEvery == 0) save(step, trainedSeconds);
+    }
+    save(step, trainedSeconds);
+}
+
+} // namespace moodsteer::variations
