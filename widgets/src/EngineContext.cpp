@@ -1,5 +1,7 @@
 #include "widgets/EngineContext.h"
 
+#include "core/variations/VariationGenerator.h"
+
 #include "core/hub/ModelUnload.h"
 
 namespace moodsteer::widgets {
@@ -37,6 +39,18 @@ const EmotionPredictor& EngineContext::predictor(const std::string& headPath) {
         predictorPath_ = headPath;
     }
     return *predictor_;
+}
+
+VariationGenerator& EngineContext::variationGenerator() {
+    if (!variations_) {
+        const std::string folder = VariationGenerator::shippedFolder();
+        if (folder.empty())
+            throw std::runtime_error("The variations model is not installed (resources/variations "
+                                     "is missing): reinstall the studio or run "
+                                     "scripts/train-variations.sh");
+        variations_ = VariationGenerator::load(folder);
+    }
+    return *variations_;
 }
 
 } // namespace moodsteer::widgets

@@ -11,6 +11,10 @@
 #include <memory>
 #include <string>
 
+namespace moodsteer {
+class VariationGenerator;
+}
+
 namespace moodsteer::widgets {
 
 class EngineContext {
@@ -34,6 +38,9 @@ class EngineContext {
 
     /// The emotion head at `headPath`, loaded on first use; throws naming the file.
     const EmotionPredictor& predictor(const std::string& headPath);
+    /// The shipped variations model (resources/variations), loaded on first use; throws one
+    /// line when it is not installed or cannot be read.
+    VariationGenerator& variationGenerator();
 
   private:
     std::unique_ptr<MusicEngine> engine_;
@@ -41,6 +48,7 @@ class EngineContext {
     std::string precision_;
     std::unique_ptr<EmotionPredictor> predictor_;
     std::string predictorPath_;
+    std::unique_ptr<VariationGenerator> variations_;
 };
 
 } // namespace moodsteer::widgets
