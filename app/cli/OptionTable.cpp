@@ -26,6 +26,8 @@ const OptionRule kRules[] = {
     {"steps", K::Integer, 1, false, kInt, "decode frames"},
     {"seconds", K::Real, 0, true, L::kMaxSeconds, "seconds"},
     {"max-seconds", K::Real, 0, true, L::kMaxSeconds, "seconds"},
+    {"variant", K::Integer, 0, false, 1, "instrument set within the genre"},
+    {"brightness", K::Integer, 0, false, 2, "filter brightness: 0 dark, 1 normal, 2 bright"},
     {"window", K::Real, 0, true, L::kMaxSeconds, "seconds"},
     {"seed", K::Unsigned64, 0, false, 18446744073709551615.0, "unsigned 64-bit"},
     {"seed-analysis", K::Unsigned64, 0, false, 18446744073709551615.0, "unsigned 64-bit"},

@@ -21,10 +21,13 @@
 #include "widgets/SessionPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
+#include "widgets/VariationsController.h"
+#include "widgets/VariationsDialog.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QKeyEvent>
@@ -100,6 +103,7 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     // Sessions have their own controller: the Session view's Cancel stops only the session.
     sessionController_ = new GenerationController(engine_, transport_, library_.get(), this);
     sessionController_->setSessionMode(true);
+    variations_ = new VariationsController(engine_, library_.get(), this);
 
     auto* promptBox = new QGroupBox(tr("Prompt && emotion"));
     auto* promptLayout = new QVBoxLayout(promptBox);
@@ -201,6 +205,35 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
     connect(controller_, &GenerationController::failed, this, &MainWindow::showError);
     connect(controller_, &GenerationController::clipAdded, this, &MainWindow::onClipAdded);
     connect(sessionController_, &GenerationController::clipAdded, this, &MainWindow::onClipAdded);
+    connect(variations_, &VariationsController::clipsAdded, this,
+            [this](const QStringList& ids, JobId job) {
+                for (const QString& id : ids)
+                    onClipAdded(id, job);
+                if (!ids.isEmpty()) libraryPanel_->select(ids.front());
+            });
+    connect(variations_, &VariationsController::failed, this, &MainWindow::showError);
+    connect(libraryPanel_, &ClipLibraryPanel::variationsRequested, this,
+            &MainWindow::askVariations);
+    // The transport shows a generated clip once it is filed; while one streams, nothing to restore.
+    for (GenerationController* c : {controller_, sessionController_}) {
+        connect(c, &GenerationController::busyChanged, this, [this](bool busy) {
+            if (!busy) return;
+            shownClip_.clear();
+            transport_->setRestoreAvailable(false, tr("Wait for the generation to finish"));
+        });
+        connect(c, &GenerationController::clipAdded, this, [this](const QString& id) {
+            const LibraryClip* clip = library_ ? library_->find(id.toStdString()) : nullptr;
+            shownClip_ = clip ? id : QString();
+            transport_->setRestoreAvailable(
+                clip && ClipLibraryPanel::canVary(clip->recipe),
+                tr("Restore works on the embedded model's clips and imported MIDI"));
+        });
+    }
+    connect(transport_, &TransportPanel::restoreRequested, this, [this](double from, double to) {
+        if (!shownClip_.isEmpty()) variations_->restore(shownClip_, from, to);
+    });
+    connect(variations_, &VariationsController::statusMessage, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 10000); });
     // The session's path is drawn on the pad while the Session view is open.
     connect(session_, &SessionPanel::pathChanged, this, [this](const QVector<QPointF>& path) {
         if (tabs_->currentWidget() == session_) prompt_->pad()->setPath(path);
@@ -292,6 +325,9 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* importAction = file->addAction(tr("&Import MIDI…"), this, &MainWindow::importMidi);
+    importAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+    importAction->setToolTip(tr("Bring a MIDI file (type 0/1) into the library as a clip"));
     QAction* exportAction = file->addAction(tr("&Export clip…"), this, [this] {
         if (!libraryPanel_->selectedId().isEmpty()) exportClip(libraryPanel_->selectedId());
     });
@@ -394,6 +430,27 @@ void MainWindow::onClipAdded(const QString& id, JobId job) {
                              10000);
 }
 
+void MainWindow::askVariations(const QString& id) {
+    const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
+    if (!c) return;
+    VariationsDialog dialog(QString::fromStdString(c->name), this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    variations_->makeVariations(id, dialog.settings());
+}
+
+void MainWindow::importMidi() {
+    const QString start = settings_->value("import/folder").toString();
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Import MIDI"), start, tr("MIDI files (*.mid *.midi);;All files (*)"));
+    if (path.isEmpty()) return;
+    settings_->setValue("import/folder", QFileInfo(path).absolutePath());
+    importMidiFile(path);
+}
+
+void MainWindow::importMidiFile(const QString& path) {
+    variations_->importMidi(path);
+}
+
 void MainWindow::onGenerationLost(JobId job) {
     if (!ab_.jobLost(job)) return;
     for (JobId other : ab_.pendingJobs()) // half a pair compares nothing
@@ -467,6 +524,11 @@ void MainWindow::playClip(const QString& id, bool keepPosition, bool play) {
     if (!library_) return;
     try {
         transport_->showClip(library_->audio(id.toStdString()), keepPosition);
+        shownClip_ = id;
+        const LibraryClip* c = library_->find(id.toStdString());
+        transport_->setRestoreAvailable(
+            c && ClipLibraryPanel::canVary(c->recipe),
+            tr("Restore works on the embedded model's clips and imported MIDI"));
         if (play && !player_->play() && !player_->hasDevice())
             statusBar()->showMessage(transport_->statusText(), 8000);
     } catch (const std::exception& e) {
@@ -483,7 +545,9 @@ void MainWindow::exportClip(const QString& id) {
         const auto info = engine_->modelInfo();
         const std::string modelId =
             studio_.modelFolder.isEmpty() ? "embedded" : studio_.modelFolder.toStdString();
-        if (info && info->codecName == "synthcodec" && c->recipe.model == modelId)
+        // Imported MIDI and variations are SynthCodec codes whatever model is loaded.
+        const bool symbolic = !c->recipe.importedFrom.empty() || c->recipe.variation > 0;
+        if (symbolic || (info && info->codecName == "synthcodec" && c->recipe.model == modelId))
             midi = library_->codes(c->id);
         ExportDialog dialog(studio_.outputFolder, QString::fromStdString(c->name),
                             library_->audio(c->id), c->recipe, this, midi);

@@ -29,6 +29,7 @@ class GenreSteeringPanel;
 class JobsStrip;
 class LayerExplorerPanel;
 class SessionPanel;
+class VariationsController;
 } // namespace moodsteer::widgets
 
 namespace moodsteer::studio {
@@ -51,6 +52,7 @@ class MainWindow : public QMainWindow {
     widgets::JobsStrip* jobsStrip() const { return jobsStrip_; }
     widgets::GenerationController* generationController() const { return controller_; }
     widgets::SessionPanel* sessionPanel() const { return session_; }
+    widgets::VariationsController* variationsController() const { return variations_; }
     /// Library, emotion view, genre steering, layer explorer, session.
     QTabWidget* sideTabs() const { return tabs_; }
     ClipLibrary* library() const { return library_.get(); }
@@ -70,6 +72,10 @@ class MainWindow : public QMainWindow {
     void showModels();
     void showAbout();
     void loadModel();
+    /// File > Import MIDI…: asks for a .mid file and imports it into the library.
+    void importMidi();
+    /// Imports `path` into the library (the same job as the menu's, without the dialog).
+    void importMidiFile(const QString& path);
 
   protected:
     void closeEvent(QCloseEvent*) override;
@@ -85,6 +91,8 @@ class MainWindow : public QMainWindow {
     /// shows in the emotion view beside the predicted emotion.
     void scoreAlignment(const QString& id);
     void onClipAdded(const QString& id, widgets::JobId job);
+    /// Variations… on library clip `id`: the dialog, then a VariationsJob.
+    void askVariations(const QString& id);
     /// A generation ended without its clip: an A/B run that needed it stops.
     void onGenerationLost(widgets::JobId job);
     /// Routes the engine's job reports of the explorer, benchmark and predictions.
@@ -104,6 +112,8 @@ class MainWindow : public QMainWindow {
     widgets::ClipLibraryPanel* libraryPanel_;
     widgets::GenerationController* controller_;
     widgets::GenerationController* sessionController_;
+    widgets::VariationsController* variations_;
+    QString shownClip_; ///< the library clip in the transport ("" while streaming)
     widgets::SessionPanel* session_;
     QTabWidget* tabs_;
     widgets::EmotionView* emotion_;

@@ -15,6 +15,7 @@
 #include "widgets/PromptPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
+#include "widgets/VariationsDialog.h"
 
 #include <QApplication>
 #include <QDir>
@@ -155,6 +156,9 @@ void ScreenshotTour::capture() {
         widgets::ExportDialog exporter("/home/you/Music", "calm piano", silence, Recipe{}, window_);
         exporter.show();
         save(&exporter, "dialog-export");
+        widgets::VariationsDialog variations("blue tune", window_);
+        variations.show();
+        save(&variations, "dialog-variations");
     }
     std::printf("SCREENSHOTS-READY\n");
     std::fflush(stdout);

@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
     parser.addOption(shots);
     parser.addOption(shotTag);
     parser.addOption(generate);
+    QCommandLineOption importMidi("import-midi", "Import a MIDI file into the library at start.",
+                                  "file");
+    parser.addOption(importMidi);
     parser.process(app);
 
     QSettings settings;
@@ -57,6 +60,7 @@ int main(int argc, char** argv) {
         window.resize(1280, 800);
     }
     window.show();
+    if (parser.isSet(importMidi)) window.importMidiFile(parser.value(importMidi));
     if (parser.isSet(shots))
         new moodsteer::studio::ScreenshotTour(&window, &engine, parser.value(shots),
                                               parser.value(generate), parser.value(shotTag), 3000);

@@ -192,3 +192,34 @@ TEST(Recipe, RejectsBadTimeVaryingFields) {
           std::string(R"("steering":[{"label":"a","from_seconds":"x"}])")})
         EXPECT_THROW(Recipe::fromJson(bad(extra)), std::runtime_error) << extra;
 }
+
+TEST(Recipe, ImportedAndVariationFieldsRoundTrip) {
+    Recipe r;
+    r.model = "embedded";
+    r.importedFrom = "/music/song.mid";
+    r.variationOf = "clip-0007";
+    r.variation = 2;
+    r.variations = 4;
+    r.variationSimilarity = 0.3;
+    r.variationShiftArousal = -2;
+    r.restoredFrom = 2.0;
+    r.restoredTo = 4.5;
+    const Recipe back = Recipe::fromJson(r.toJson());
+    EXPECT_EQ(back.importedFrom, "/music/song.mid");
+    EXPECT_EQ(back.variationOf, "clip-0007");
+    EXPECT_EQ(back.variation, 2);
+    EXPECT_EQ(back.variations, 4);
+    EXPECT_DOUBLE_EQ(back.variationSimilarity, 0.3);
+    EXPECT_DOUBLE_EQ(back.variationShiftArousal, -2);
+    EXPECT_DOUBLE_EQ(back.restoredFrom, 2.0);
+    EXPECT_DOUBLE_EQ(back.restoredTo, 4.5);
+    EXPECT_EQ(back.toJson(), r.toJson());
+    // Not a variation: none of the fields is written.
+    EXPECT_EQ(Recipe{}.toJson().find("variation"), std::string::npos);
+    const auto bad = [](const std::string& extra) { return R"({"prompt":"x",)" + extra + "}"; };
+    for (const std::string& extra :
+         {std::string(R"("variation":5,"variations":4)"), std::string(R"("variation":0)"),
+          std::string(R"("variation":1,"variations":1,"variation_similarity":1.5)"),
+          std::string(R"("variation":1,"variations":1,"restored_from":3,"restored_to":2)")})
+        EXPECT_THROW(Recipe::fromJson(bad(extra)), std::runtime_error) << extra;
+}

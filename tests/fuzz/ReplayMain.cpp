@@ -15,8 +15,7 @@
 #define MOODSTEER_FUZZ_TARGETS(X)                                                                  \
     X(safetensors)                                                                                 \
     X(recipe)                                                                                      \
-    X(csv) X(audio) X(steering_vector) X(model_config) X(hub_response) X(safetensors_index)   \
-        X(midi)
+    X(csv) X(audio) X(steering_vector) X(model_config) X(hub_response) X(safetensors_index) X(midi)
 
 #ifdef MOODSTEER_REPLAY_SPM
 #undef MOODSTEER_FUZZ_TARGETS

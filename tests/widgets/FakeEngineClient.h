@@ -9,6 +9,9 @@
 // its name, the precision) that the fake's generations stamp into their recipes; after an
 // unload, generations fail as the real one's. Alignment scores: 0.5 minus a hundredth per word
 // of the prompt (deterministic; alignmentReason makes them unavailable).
+// unload, generations fail as the real one's. MIDI imports run the real import (it needs no
+// engine state). Variations take 3 ticks each (progress per tick, cancel between ticks): each
+// is the source with its melody moved up by 1, 2, ... semitones, filed like the real ones.
 #pragma once
 
 #include "core/playback/AudioPlayer.h"
@@ -17,10 +20,12 @@
 #include "widgets/EngineClient.h"
 #include "widgets/ExploreLayersJob.h"
 #include "widgets/GenerateJob.h"
+#include "widgets/ImportMidiJob.h"
 #include "widgets/LoadModelJob.h"
 #include "widgets/PredictEmotionJob.h"
 #include "widgets/SessionJob.h"
 #include "widgets/UnloadModelJob.h"
+#include "widgets/VariationsJob.h"
 
 #include <QList>
 #include <QPointF>
@@ -61,6 +66,8 @@ class FakeEngineClient : public widgets::EngineClient {
     /// Alignment scores: "" = available; clips scored (id, prompt), in order.
     QString alignmentReason;
     QStringList alignedClips, alignedPrompts;
+    /// Variations jobs submitted (their settings).
+    QList<widgets::VariationSettings> variationRequests;
 
     explicit FakeEngineClient(QObject* parent = nullptr) : EngineClient(parent) {
         connect(&timer_, &QTimer::timeout, this, &FakeEngineClient::tick);
@@ -91,6 +98,8 @@ class FakeEngineClient : public widgets::EngineClient {
         } else if (auto* sj = dynamic_cast<widgets::SessionJob*>(job.get())) {
             sessionRecipes << sj->recipe();
             sessionHeads << sj->headPath();
+        } else if (auto* v = dynamic_cast<widgets::VariationsJob*>(job.get())) {
+            variationRequests << v->settings();
         } else if (auto* b = dynamic_cast<widgets::EmotionGridBenchmarkJob*>(job.get())) {
             benchmarkRequests << b->options();
         } else if (auto* a = dynamic_cast<widgets::AlignmentScoreJob*>(job.get())) {
@@ -142,6 +151,10 @@ class FakeEngineClient : public widgets::EngineClient {
             benchmark();
         else if (kind == widgets::AlignmentScoreJob::kKind)
             scoreAlignment();
+        else if (kind == widgets::ImportMidiJob::kKind)
+            importMidi();
+        else if (kind == widgets::VariationsJob::kKind)
+            done = variationsStep();
         else
             reportFailed(current_->id(), "the fake engine cannot run " + kind);
         if (done) current_.reset();
@@ -172,6 +185,43 @@ class FakeEngineClient : public widgets::EngineClient {
         loaded.precision = job.precision().toStdString();
         loaded_ = loaded;
         reportFinished(current_->id(), QVariant::fromValue(loaded));
+    }
+
+    void importMidi() {
+        const auto& job = static_cast<const widgets::ImportMidiJob&>(*current_);
+        try {
+            reportFinished(job.id(), QVariant::fromValue(widgets::ImportMidiJob::import(
+                                         job.path(), MidiImportOptions{})));
+        } catch (const std::exception& e) {
+            reportFailed(job.id(), QString::fromStdString(e.what()));
+        }
+    }
+
+    bool variationsStep() {
+        const auto& job = static_cast<const widgets::VariationsJob&>(*current_);
+        const auto& s = job.settings();
+        const int total = 3 * s.count;
+        const bool cancelled = job.isCancelRequested();
+        if (step_ < total && !cancelled) {
+            reportProgress(job.id(),
+                           {step_ + 1, total, 0.01 * (total - step_ - 1),
+                            QString("variation %1 of %2").arg(step_ / 3 + 1).arg(s.count)});
+            return false;
+        }
+        widgets::VariationsJob::Outcome out;
+        out.sourceId = job.sourceId();
+        out.cancelled = cancelled;
+        const int made = cancelled ? step_ / 3 : s.count;
+        for (int i = 0; i < made; ++i) {
+            CodeGrid g = job.codes();
+            for (int t = 0; t < g.frames; ++t) {
+                auto& code = g.data[static_cast<std::size_t>(g.frames + t)];    // melody stream
+                if (code >= 2 && code + 8 * (i + 1) < 514) code += 8 * (i + 1); // +i+1 semitones
+            }
+            out.variations << widgets::VariationsJob::clipOf(g, job.sourceId(), s, i);
+        }
+        reportFinished(job.id(), QVariant::fromValue(out));
+        return true;
     }
 
     void simulateUnload() {

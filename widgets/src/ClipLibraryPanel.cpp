@@ -94,6 +94,10 @@ ClipLibraryPanel::ClipLibraryPanel(ClipLibrary* library, QWidget* parent)
     rename_ = new QPushButton(tr("Rename"), this);
     delete_ = new QPushButton(tr("Delete"), this);
     export_ = new QPushButton(tr("Export…"), this);
+    variations_ = new QPushButton(tr("Variations…"), this);
+    variations_->setToolTip(tr("New pieces like this one: same structure and emotional shape, "
+                               "with the novelty you choose (embedded-model clips and "
+                               "imported MIDI)"));
     setA_ = new QPushButton(tr("Set A"), this);
     setB_ = new QPushButton(tr("Set B"), this);
     ab_ = new QPushButton(tr("A/B switch"), this);
@@ -108,6 +112,7 @@ ClipLibraryPanel::ClipLibraryPanel(ClipLibrary* library, QWidget* parent)
     buttons->addWidget(export_, 0, 2);
     buttons->addWidget(rename_, 1, 0);
     buttons->addWidget(delete_, 1, 1);
+    buttons->addWidget(variations_, 1, 2);
     buttons->addWidget(setA_, 2, 0);
     buttons->addWidget(setB_, 2, 1);
     buttons->addWidget(ab_, 2, 2);
@@ -147,6 +152,9 @@ ClipLibraryPanel::ClipLibraryPanel(ClipLibrary* library, QWidget* parent)
     connect(export_, &QPushButton::clicked, this, [this] {
         if (!selectedId().isEmpty()) emit exportRequested(selectedId());
     });
+    connect(variations_, &QPushButton::clicked, this, [this] {
+        if (!selectedId().isEmpty()) emit variationsRequested(selectedId());
+    });
     connect(rename_, &QPushButton::clicked, this, [this] {
         if (auto* item = list_->currentItem()) list_->editItem(item, Name);
     });
@@ -178,7 +186,35 @@ void ClipLibraryPanel::refresh() {
         const auto& clips = library_->clips();
         for (auto it = clips.rbegin(); it != clips.rend(); ++it) {
             QTreeWidgetItem* group = nullptr;
-            if (it->recipe.takes > 1 && it->recipe.take >= 1) {
+            if (it->recipe.variation >= 1) {
+                const QString key = variationGroupKey(it->recipe);
+                group = groups.value(key);
+                if (!group) {
+                    group = new QTreeWidgetItem(list_);
+                    const LibraryClip* source = library_->find(it->recipe.variationOf);
+                    const QString of = source ? QString::fromStdString(source->name)
+                                              : QString::fromStdString(it->recipe.variationOf);
+                    const Recipe& r = it->recipe;
+                    group->setText(
+                        Name, r.restoredTo > r.restoredFrom
+                                  ? tr("%1 restored %2–%3 s")
+                                        .arg(of)
+                                        .arg(r.restoredFrom, 0, 'f', 1)
+                                        .arg(r.restoredTo, 0, 'f', 1)
+                                  : tr("%1 variations of %2 (similarity %3%4)")
+                                        .arg(r.variations)
+                                        .arg(of)
+                                        .arg(r.variationSimilarity, 0, 'f', 2)
+                                        .arg(r.variationShiftArousal == 0
+                                                 ? QString()
+                                                 : tr(", arousal %1%2")
+                                                       .arg(r.variationShiftArousal > 0 ? "+" : "")
+                                                       .arg(r.variationShiftArousal, 0, 'f', 1)));
+                    group->setText(Length, length(it->seconds, false));
+                    group->setFlags(Qt::ItemIsEnabled);
+                    groups.insert(key, group);
+                }
+            } else if (it->recipe.takes > 1 && it->recipe.take >= 1) {
                 const QString key = takeGroupKey(it->recipe);
                 group = groups.value(key);
                 if (!group) {
@@ -196,7 +232,8 @@ void ClipLibraryPanel::refresh() {
             auto* item = group ? new QTreeWidgetItem(group) : new QTreeWidgetItem(list_);
             item->setFlags(item->flags() | Qt::ItemIsEditable);
             item->setData(Name, Qt::UserRole, QString::fromStdString(it->id));
-            item->setData(Seed, Qt::UserRole, it->recipe.take);
+            item->setData(Seed, Qt::UserRole,
+                          it->recipe.variation >= 1 ? it->recipe.variation : it->recipe.take);
             item->setText(Name, QString::fromStdString(it->name));
             const bool session = isSession(it->recipe);
             if (session) {
@@ -206,8 +243,11 @@ void ClipLibraryPanel::refresh() {
             item->setText(Length, length(it->seconds, session));
             item->setText(Target, target(it->recipe));
             item->setText(Predicted, va(it->predictedValence, it->predictedArousal));
-            item->setText(Seed, group ? tr("%1 · take %2").arg(it->recipe.seed).arg(it->recipe.take)
-                                      : QString::number(it->recipe.seed));
+            item->setText(
+                Seed, !group ? QString::number(it->recipe.seed)
+                      : it->recipe.variation >= 1
+                          ? tr("%1 · variation %2").arg(it->recipe.seed).arg(it->recipe.variation)
+                          : tr("%1 · take %2").arg(it->recipe.seed).arg(it->recipe.take));
             item->setToolTip(Name, (session ? tr("Session: ") : QString()) +
                                        QString::fromStdString(it->recipe.prompt));
         }
@@ -246,6 +286,18 @@ QString ClipLibraryPanel::takeGroupKey(const Recipe& recipe) {
     return QString::fromStdString(batch.toJson(-1));
 }
 
+QString ClipLibraryPanel::variationGroupKey(const Recipe& recipe) {
+    Recipe batch = recipe;
+    batch.seed = recipe.seed - static_cast<std::uint64_t>(recipe.variation - 1);
+    batch.variation = 0;
+    return QStringLiteral("variation:") + QString::fromStdString(recipe.variationOf) +
+           QString::fromStdString(batch.toJson(-1));
+}
+
+bool ClipLibraryPanel::canVary(const Recipe& recipe) {
+    return recipe.model == "embedded" || !recipe.importedFrom.empty() || recipe.variation > 0;
+}
+
 void ClipLibraryPanel::select(const QString& id) {
     if (auto* item = itemFor(id)) {
         list_->setCurrentItem(item);
@@ -280,6 +332,15 @@ void ClipLibraryPanel::updateButtons() {
     const bool has = !selectedId().isEmpty();
     for (auto* b : {play_, regenerate_, rename_, delete_, export_, setA_, setB_})
         b->setEnabled(has);
+    const LibraryClip* clip =
+        library_ && has ? library_->find(selectedId().toStdString()) : nullptr;
+    const bool derived = clip && (!clip->recipe.importedFrom.empty() || clip->recipe.variation > 0);
+    regenerate_->setEnabled(has && !derived);
+    regenerate_->setToolTip(derived
+                                ? tr("An imported piece or a variation has no recipe to "
+                                     "generate it again; make variations of it instead")
+                                : tr("Load the recipe (same seed) to generate this clip again"));
+    variations_->setEnabled(clip && canVary(clip->recipe));
     ab_->setEnabled(!slotA_.isEmpty() && !slotB_.isEmpty());
     auto name = [this](const QString& id) {
         const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;

@@ -2,6 +2,7 @@
 
 #include "core/alignment/AlignmentModel.h"
 #include "core/hub/ModelUnload.h"
+#include "core/variations/VariationGenerator.h"
 
 namespace moodsteer::widgets {
 
@@ -47,6 +48,18 @@ const AlignmentModel& EngineContext::alignment(const std::string& path) {
         alignmentPath_ = path;
     }
     return *alignment_;
+}
+
+VariationGenerator& EngineContext::variationGenerator() {
+    if (!variations_) {
+        const std::string folder = VariationGenerator::shippedFolder();
+        if (folder.empty())
+            throw std::runtime_error("The variations model is not installed (resources/variations "
+                                     "is missing): reinstall the studio or run "
+                                     "scripts/train-variations.sh");
+        variations_ = VariationGenerator::load(folder);
+    }
+    return *variations_;
 }
 
 } // namespace moodsteer::widgets

@@ -42,6 +42,9 @@ TransportPanel::TransportPanel(AudioPlayer* player, QWidget* parent)
     status_ = new QLabel(this);
     status_->setWordWrap(true);
     waveform_ = new WaveformView(this);
+    restore_ = new QToolButton(this);
+    restore_->setText(tr("Restore selection"));
+    restore_->setAutoRaise(true);
     meter_ = new LevelMeter(this);
 
     auto* row = new QHBoxLayout;
@@ -49,6 +52,7 @@ TransportPanel::TransportPanel(AudioPlayer* player, QWidget* parent)
     row->addWidget(stopButton_);
     row->addWidget(loop_);
     row->addWidget(time_);
+    row->addWidget(restore_);
     row->addWidget(status_, 1);
     row->addWidget(new QLabel(tr("Output"), this));
     row->addWidget(devices_);
@@ -64,6 +68,11 @@ TransportPanel::TransportPanel(AudioPlayer* player, QWidget* parent)
     connect(stopButton_, &QToolButton::clicked, this, &TransportPanel::stop);
     connect(loop_, &QCheckBox::toggled, this, &TransportPanel::setLoop);
     connect(waveform_, &WaveformView::seekRequested, this, &TransportPanel::seek);
+    connect(waveform_, &WaveformView::selectionChanged, this, &TransportPanel::updateRestore);
+    connect(restore_, &QToolButton::clicked, this, [this] {
+        if (const auto range = waveform_->selection())
+            emit restoreRequested(range->first, range->second);
+    });
     connect(devices_, &QComboBox::activated, this,
             [this](int row) { openDevice(devices_->itemData(row).toInt()); });
 
@@ -72,6 +81,22 @@ TransportPanel::TransportPanel(AudioPlayer* player, QWidget* parent)
     connect(timer_, &QTimer::timeout, this, &TransportPanel::poll);
     timer_->start();
     updateStatus();
+    updateRestore();
+}
+
+void TransportPanel::setRestoreAvailable(bool available, const QString& why) {
+    restoreAvailable_ = available;
+    restoreWhy_ = why;
+    updateRestore();
+}
+
+void TransportPanel::updateRestore() {
+    const bool selected = waveform_->selection().has_value();
+    restore_->setEnabled(restoreAvailable_ && selected);
+    restore_->setToolTip(!restoreAvailable_ ? restoreWhy_
+                         : selected         ? tr("Regenerate the selected range so that it fits "
+                                                         "what surrounds it (a new clip in the library)")
+                                            : tr("Drag over the waveform to select a range first"));
 }
 
 void TransportPanel::showClip(const AudioBuffer& clip, bool keepPosition) {

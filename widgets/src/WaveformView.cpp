@@ -9,13 +9,14 @@
 namespace moodsteer::widgets {
 
 WaveformView::WaveformView(QWidget* parent) : QWidget(parent) {
-    setToolTip(tr("Click to move the playhead"));
+    setToolTip(tr("Click to move the playhead; drag to select a range"));
     setCursor(Qt::PointingHandCursor);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
 }
 
 void WaveformView::setAudio(std::vector<float> samples, int sampleRate) {
     samples_ = std::move(samples);
+    clearSelection();
     sampleRate_ = sampleRate > 0 ? sampleRate : 32000;
     dirty_ = true;
     update();
@@ -31,6 +32,23 @@ void WaveformView::setExpectedSeconds(double seconds) {
     expected_ = seconds;
     dirty_ = true;
     update();
+}
+
+void WaveformView::setSelection(double from, double to) {
+    if (to < from) std::swap(from, to);
+    from = std::clamp(from, 0.0, totalSeconds());
+    to = std::clamp(to, 0.0, totalSeconds());
+    if (!(to > from)) return clearSelection();
+    selection_ = std::make_pair(from, to);
+    update();
+    emit selectionChanged();
+}
+
+void WaveformView::clearSelection() {
+    if (!selection_) return;
+    selection_.reset();
+    update();
+    emit selectionChanged();
 }
 
 void WaveformView::setPlayhead(double seconds) {
@@ -87,6 +105,17 @@ void WaveformView::paintEvent(QPaintEvent*) {
         p.drawLine(QPointF(x + 0.5, mid - hi * half), QPointF(x + 0.5, mid - lo * half));
     }
     const double total = totalSeconds();
+    if (total > 0 && selection_) {
+        const double x0 = selection_->first / total * width();
+        const double x1 = selection_->second / total * width();
+        QColor fill = palette().color(QPalette::Highlight);
+        fill.setAlpha(70);
+        p.fillRect(QRectF(x0, 0, x1 - x0, height()), fill);
+        p.setPen(palette().color(QPalette::Highlight));
+        p.drawText(
+            QRectF(x0 + 4, 2, std::max(0.0, x1 - x0 - 8), 16), Qt::AlignLeft | Qt::AlignTop,
+            tr("%1–%2 s").arg(selection_->first, 0, 'f', 1).arg(selection_->second, 0, 'f', 1));
+    }
     if (total > 0) {
         const double x = playhead_ / total * width();
         p.setPen(QPen(QColor(220, 50, 60), 2));
@@ -97,8 +126,17 @@ void WaveformView::paintEvent(QPaintEvent*) {
 }
 
 void WaveformView::mousePressEvent(QMouseEvent* e) {
-    if (e->button() == Qt::LeftButton && totalSeconds() > 0)
-        emit seekRequested(secondsAt(e->position().x()));
+    if (e->button() != Qt::LeftButton || totalSeconds() <= 0) return;
+    pressX_ = e->position().x();
+    clearSelection();
+    emit seekRequested(secondsAt(pressX_));
+}
+
+void WaveformView::mouseMoveEvent(QMouseEvent* e) {
+    // A drag of more than a few pixels selects; a click only seeks.
+    if (!(e->buttons() & Qt::LeftButton) || pressX_ < 0) return;
+    if (std::abs(e->position().x() - pressX_) < 4) return;
+    setSelection(secondsAt(pressX_), secondsAt(e->position().x()));
 }
 
 } // namespace moodsteer::widgets

@@ -137,6 +137,18 @@ std::string Recipe::toJson(int indent) const {
         j["take"] = take;
         j["takes"] = takes;
     }
+    if (!importedFrom.empty()) j["imported_from"] = importedFrom;
+    if (variation > 0) {
+        j["variation_of"] = variationOf;
+        j["variation"] = variation;
+        j["variations"] = variations;
+        j["variation_similarity"] = variationSimilarity;
+        j["variation_shift_arousal"] = variationShiftArousal;
+        if (restoredTo > restoredFrom) {
+            j["restored_from"] = restoredFrom;
+            j["restored_to"] = restoredTo;
+        }
+    }
     // Non-UTF-8 bytes (a prompt or path from a Latin-1 shell) become U+FFFD instead of
     // throwing from the writer after the audio was made.
     return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -204,6 +216,23 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
         if (r.take > r.takes)
             throw std::runtime_error(source + ": take " + std::to_string(r.take) + " of only " +
                                      std::to_string(r.takes) + " takes");
+    }
+    f.read("imported_from", r.importedFrom, "a string");
+    if (f.find("variation")) {
+        f.read("variation_of", r.variationOf, "a string");
+        f.integer("variation", r.variation, 1, kMaxVariations);
+        f.integer("variations", r.variations, 1, kMaxVariations);
+        if (r.variation > r.variations)
+            throw std::runtime_error(source + ": variation " + std::to_string(r.variation) +
+                                     " of only " + std::to_string(r.variations));
+        f.real("variation_similarity", r.variationSimilarity, 0.0, false, 1.0);
+        f.real("variation_shift_arousal", r.variationShiftArousal, -8.0, false, 8.0);
+        if (f.find("restored_from") || f.find("restored_to")) {
+            f.real("restored_from", r.restoredFrom, 0.0, false, L::kMaxSeconds);
+            f.real("restored_to", r.restoredTo, 0.0, true, L::kMaxSeconds);
+            if (!(r.restoredTo > r.restoredFrom))
+                throw std::runtime_error(source + ": restored_to must be after restored_from");
+        }
     }
     if (const json* st = f.find("steering")) {
         if (!st->is_array()) f.fail("steering", "a list", *st);

@@ -1,7 +1,10 @@
 // The clip library: every clip with its full recipe and predicted emotion; play, rename,
 // delete (with confirmation), regenerate exactly, export, and A/B comparison of two clips
 // at the same position with an instant switch. The takes of one batch (Recipe::take/takes)
-// are grouped under one row, in take order.
+// and the variations of one request (Recipe::variationOf/variation/variations) are grouped
+// under one row, in order. "Variations…" is offered for clips with SynthCodec codes (the
+// embedded model's clips, imported MIDI, variations); imported pieces and variations cannot
+// be regenerated from their recipe, so Regenerate is off for them.
 #pragma once
 
 #include "core/library/ClipLibrary.h"
@@ -38,6 +41,10 @@ class ClipLibraryPanel : public QWidget {
 
     /// The same for every take of one batch (its recipe without seed and take number).
     static QString takeGroupKey(const Recipe& recipe);
+    /// The same for every variation of one request.
+    static QString variationGroupKey(const Recipe& recipe);
+    /// True when variations can be made of a clip with this recipe (SynthCodec codes).
+    static bool canVary(const Recipe& recipe);
 
     QString slotA() const { return slotA_; }
     QString slotB() const { return slotB_; }
@@ -57,6 +64,7 @@ class ClipLibraryPanel : public QWidget {
     void playRequested(const QString& id, bool keepPosition, bool play);
     void regenerateRequested(const moodsteer::Recipe& recipe);
     void exportRequested(const QString& id);
+    void variationsRequested(const QString& id);
     void selectionChanged(const QString& id);
     void errorOccurred(const QString& message);
 
@@ -74,6 +82,7 @@ class ClipLibraryPanel : public QWidget {
     QPushButton* rename_;
     QPushButton* delete_;
     QPushButton* export_;
+    QPushButton* variations_;
     QPushButton* setA_;
     QPushButton* setB_;
     QPushButton* ab_;

@@ -14,6 +14,7 @@
 
 namespace moodsteer {
 class AlignmentModel;
+class VariationGenerator;
 }
 
 namespace moodsteer::widgets {
@@ -41,6 +42,9 @@ class EngineContext {
     const EmotionPredictor& predictor(const std::string& headPath);
     /// The alignment model at `path`, loaded on first use; throws naming the file.
     const AlignmentModel& alignment(const std::string& path);
+    /// The shipped variations model (resources/variations), loaded on first use; throws one
+    /// line when it is not installed or cannot be read.
+    VariationGenerator& variationGenerator();
 
   private:
     std::unique_ptr<MusicEngine> engine_;
@@ -50,6 +54,7 @@ class EngineContext {
     std::string predictorPath_;
     std::unique_ptr<AlignmentModel> alignment_;
     std::string alignmentPath_;
+    std::unique_ptr<VariationGenerator> variations_;
 };
 
 } // namespace moodsteer::widgets

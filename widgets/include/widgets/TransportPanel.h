@@ -42,6 +42,10 @@ class TransportPanel : public QWidget {
     QString deviceName() const;
     bool hasDevice() const { return player_->hasDevice(); }
     QString statusText() const;
+    /// Whether the shown clip can be restored (a SynthCodec clip); `why` is the tooltip when
+    /// not. The Restore selection button needs this and a selected range.
+    void setRestoreAvailable(bool available, const QString& why = {});
+    QToolButton* restoreButton() const { return restore_; }
 
   public slots:
     void togglePlay();
@@ -59,17 +63,23 @@ class TransportPanel : public QWidget {
     void playbackUnavailable(const QString& reason);
     /// An output device works again after playback was unavailable (`message` says which).
     void playbackRestored(const QString& message);
+    /// Restore selection: regenerate [from, to) seconds of the shown clip.
+    void restoreRequested(double from, double to);
 
   private:
     void openDevice(int index);
     int fillDevices(const QString& preferredName); ///< the chosen device's index
     void updateStatus();
+    void updateRestore();
 
     AudioPlayer* player_;
     QToolButton* playButton_;
     QToolButton* stopButton_;
     QCheckBox* loop_;
     QLabel* time_;
+    QToolButton* restore_;
+    bool restoreAvailable_ = false;
+    QString restoreWhy_;
     QComboBox* devices_;
     QLabel* status_;
     WaveformView* waveform_;

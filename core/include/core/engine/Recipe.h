@@ -92,6 +92,22 @@ struct Recipe {
     /// Prompt changes over time (sessions), strictly increasing times >= 0; `prompt` holds
     /// before the first.
     std::vector<PromptChange> promptChanges;
+    /// A piece imported from a MIDI file (`import-midi`, the studio's Import MIDI…): the file it
+    /// came from. Its codes are the clip: there is nothing to regenerate. "" otherwise.
+    std::string importedFrom;
+    /// One of several variations of a piece made in one request (VariationGenerator): what it
+    /// varies (a library clip id, a recipe or MIDI file), its 1-based number and the count,
+    /// the similarity s and the arousal shift asked for; variation 0: not a variation.
+    std::string variationOf;
+    int variation = 0;
+    int variations = 0;
+    double variationSimilarity = 0;
+    double variationShiftArousal = 0;
+    /// A restoration regenerated only [restoredFrom, restoredTo) seconds of `variationOf`;
+    /// both 0 otherwise.
+    double restoredFrom = 0;
+    double restoredTo = 0;
+    static constexpr int kMaxVariations = 16;
     /// Windowed generation: each window after the first tries this many seeds for its opening
     /// frames and keeps the first whose onset at the seam is no louder (spectral flux) than
     /// the music before it, else the quietest (session/SeamChoice.h); the seed kept is recorded in

@@ -1,0 +1,94 @@
+#include "widgets/VariationsDialog.h"
+
+#include "core/engine/Recipe.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace moodsteer::widgets {
+
+VariationsDialog::VariationsDialog(const QString& clipName, QWidget* parent) : QDialog(parent) {
+    setWindowTitle(tr("Variations of %1").arg(clipName));
+    count_ = new QSpinBox(this);
+    count_->setRange(1, Recipe::kMaxVariations);
+    count_->setValue(4);
+    count_->setToolTip(tr("How many variations to make; they appear as one group in the library"));
+    similarity_ = new QSlider(Qt::Horizontal, this);
+    similarity_->setRange(5, 100); // s = value / 100, in (0, 1]
+    similarity_->setValue(50);
+    similarity_->setToolTip(tr("Low: close to the piece (its structure is kept); high: freer, "
+                               "more novel"));
+    similarityLabel_ = new QLabel(this);
+    similarityLabel_->setMinimumWidth(
+        similarityLabel_->fontMetrics().horizontalAdvance(tr("1.00 (free)  ")));
+    emotion_ = new QComboBox(this);
+    emotion_->addItem(tr("Keep the emotion"), 0.0);
+    emotion_->addItem(tr("Calmer (arousal −2)"), -2.0);
+    emotion_->addItem(tr("Much calmer (arousal −4)"), -4.0);
+    emotion_->addItem(tr("More energetic (arousal +2)"), 2.0);
+    emotion_->addItem(tr("Much more energetic (arousal +4)"), 4.0);
+    emotion_->setToolTip(tr("The variations follow the piece's arousal curve, moved by this much"));
+    seed_ = new QSpinBox(this);
+    seed_->setRange(0, 1 << 30);
+    seed_->setValue(1);
+    seed_->setToolTip(tr("Variation i uses seed + i: the same settings and seed remake them"));
+
+    auto* similarityRow = new QHBoxLayout;
+    similarityRow->addWidget(new QLabel(tr("close"), this));
+    similarityRow->addWidget(similarity_, 1);
+    similarityRow->addWidget(new QLabel(tr("free"), this));
+    similarityRow->addWidget(similarityLabel_);
+    auto* form = new QFormLayout;
+    form->addRow(tr("Variations:"), count_);
+    form->addRow(tr("Novelty:"), similarityRow);
+    form->addRow(tr("Emotion:"), emotion_);
+    form->addRow(tr("Seed:"), seed_);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Make variations"));
+    auto* layout = new QVBoxLayout(this);
+    auto* intro = new QLabel(tr("New pieces like this one: the same structure, style and "
+                                "emotional shape, with the novelty you choose."),
+                             this);
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+    layout->addLayout(form);
+    layout->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(similarity_, &QSlider::valueChanged, this, &VariationsDialog::updateSimilarityLabel);
+    updateSimilarityLabel();
+}
+
+void VariationsDialog::updateSimilarityLabel() {
+    const double s = similarity_->value() / 100.0;
+    similarityLabel_->setText(s >= 1.0 ? tr("%1 (free)").arg(s, 0, 'f', 2)
+                                       : QString::number(s, 'f', 2));
+}
+
+VariationSettings VariationsDialog::settings() const {
+    VariationSettings s;
+    s.count = count_->value();
+    s.similarity = similarity_->value() / 100.0;
+    s.shiftArousal = emotion_->currentData().toDouble();
+    s.seed = static_cast<std::uint64_t>(seed_->value());
+    return s;
+}
+
+void VariationsDialog::setSettings(const VariationSettings& s) {
+    count_->setValue(s.count);
+    similarity_->setValue(static_cast<int>(std::lround(s.similarity * 100)));
+    const int i = emotion_->findData(s.shiftArousal);
+    emotion_->setCurrentIndex(i >= 0 ? i : 0);
+    seed_->setValue(static_cast<int>(s.seed));
+}
+
+} // namespace moodsteer::widgets
