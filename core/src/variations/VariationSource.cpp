@@ -29,6 +29,19 @@ CodeGrid loadVariationSource(const std::string& path) {
             std::stringstream text;
             text << in.rdbuf();
             const auto recipe = Recipe::fromJson(text.str(), path);
+            // An imported MIDI piece or a variation has no prompt to regenerate from: its
+            // codes are the clip, written beside the recipe (import-midi: STEM.codes.
+            // safetensors; variations: STEM.safetensors), else its MIDI file.
+            if (!recipe.importedFrom.empty() || !recipe.variationOf.empty()) {
+                std::string stem = path.substr(0, path.size() - ext.size());
+                if (stem.size() > 7 && stem.compare(stem.size() - 7, 7, ".recipe") == 0)
+                    stem.resize(stem.size() - 7);
+                for (const auto& codesFile : {stem + ".codes.safetensors", stem + ".safetensors"})
+                    if (fs::is_regular_file(codesFile)) return loadVariationSource(codesFile);
+                if (!recipe.importedFrom.empty()) return loadVariationSource(recipe.importedFrom);
+                throw VariationError("'" + path +
+                                     "' is a variation: give its codes file (.safetensors)");
+            }
             if (recipe.model != "embedded")
                 throw VariationError("'" + path + "' is a clip of '" + recipe.model +
                                      "'; variations need a clip of the embedded model");
