@@ -541,14 +541,17 @@ void MainWindow::predictEmotion(const QString& id) {
 }
 
 void MainWindow::onEmotionPredicted(const QString& id, const ClipPrediction& prediction) {
-    const LibraryClip* c = library_ ? library_->find(id.toStdString()) : nullptr;
-    if (!c) return; // deleted meanwhile
+    if (!library_ || !library_->find(id.toStdString())) return; // deleted meanwhile
     try {
-        library_->setPredictedEmotion(c->id, prediction.valence, prediction.arousal);
+        library_->setPredictedEmotion(id.toStdString(), prediction.valence, prediction.arousal);
     } catch (const std::exception& e) {
         showError(QString::fromUtf8(e.what()));
         return;
     }
+    // Found again: writing the library re-reads its index, so an earlier pointer dangles
+    // (ASan: heap-use-after-free here).
+    const LibraryClip* c = library_->find(id.toStdString());
+    if (!c) return;
     predictions_.insert(id, prediction);
     emotion_->setJudge(QString::fromStdString(prediction.head), prediction.valencePredictable,
                        prediction.arousalPredictable);
