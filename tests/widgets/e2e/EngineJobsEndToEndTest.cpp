@@ -93,8 +93,10 @@ class EngineJobsEndToEndTest : public QObject {
         qInfo("RSS: %.1f MB loaded, %.1f MB after the unload job (%.1f MB freed; f32 weights "
               "%.1f MB)",
               before, after, before - after, weightsMB);
+#ifndef __SANITIZE_ADDRESS__ // ASan quarantines freed memory: RSS does not drop
         QVERIFY2(before - after > 0.5 * weightsMB,
                  qPrintable(QString("only %1 MB freed").arg(before - after)));
+#endif
 
         engine_->generate(setup_.shortClip);
         QVERIFY(generations.waitEndedCount(2, setup_.timeoutMs));
