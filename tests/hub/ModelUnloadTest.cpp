@@ -23,7 +23,8 @@ TEST(ModelUnload, UnloadingTheEngineReturnsItsMemory) {
         unloadModel(warm);
     }
 #ifdef __SANITIZE_ADDRESS__
-    GTEST_SKIP() << "AddressSanitizer quarantines freed memory and maps shadow memory: RSS is not the program's";
+    GTEST_SKIP() << "AddressSanitizer quarantines freed memory and maps shadow memory: RSS is not "
+                    "the program's";
 #endif
     const double before = currentRssMB();
     auto engine = MusicEngine::load(folder, {1, "f32"});

@@ -148,7 +148,8 @@ TEST(DirectLoad, PeakMemoryStaysBelowTheFloat32Size) {
     const double f32MB = 4 * (6 * (8 * D * D + 2 * D * F) + 2 * KV) / 1e6;
     if (!resetPeak() || statusMB("VmHWM:") < 0) GTEST_SKIP() << "cannot reset the peak RSS here";
 #ifdef __SANITIZE_ADDRESS__
-    GTEST_SKIP() << "AddressSanitizer quarantines freed memory and maps shadow memory: RSS is not the program's";
+    GTEST_SKIP() << "AddressSanitizer quarantines freed memory and maps shadow memory: RSS is not "
+                    "the program's";
 #endif
     for (const std::string precision : {"int8", "bf16"}) {
         ASSERT_TRUE(resetPeak());

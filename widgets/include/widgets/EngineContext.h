@@ -15,7 +15,7 @@
 namespace moodsteer {
 class AlignmentModel;
 class VariationGenerator;
-}
+} // namespace moodsteer
 
 namespace moodsteer::widgets {
 
