@@ -195,6 +195,9 @@ std::string DataParallelGroup::broadcastBytes(const std::string& what, const std
     std::vector<torch::Tensor> length{torch::tensor({static_cast<int64_t>(data.size())})};
     d.wait(d.group->broadcast(length), ("sending " + what).c_str());
     const auto n = length[0].item<int64_t>();
+    // Nothing to send (a fresh run has no checkpoint): every rank knows n, so all skip the
+    // payload; an empty tensor has no data pointer to memcpy into (UBSan).
+    if (n == 0) return {};
     std::vector<torch::Tensor> payload{torch::empty({n}, torch::kUInt8)};
     if (rank_ == 0) std::memcpy(payload[0].data_ptr(), data.data(), data.size());
     d.wait(d.group->broadcast(payload), ("sending " + what).c_str());
