@@ -1,6 +1,7 @@
 #include "core/variations/VariationTraining.h"
 #include "models/AtomicFile.h"
 #include "variations/AttentionCurveMaker.h"
+#include "variations/StageCheckpoint.h"
 #include "variations/StageTrainers.h"
 #include "variations/TrainingSegments.h"
 #include "variations/VariationModel.h"
@@ -19,12 +20,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double learningRate(double peak, int step, int total) {
-    if (step < 100) return peak * (step + 1) / 100.0;
-    const double p = std::min(1.0, double(step - 100) / std::max(1, total - 100));
-    return peak * (0.1 + 0.45 * (1 + std::cos(M_PI * p)));
-}
 
 /// What the curves depend on: the segments' codes.
 double corpusFingerprint(const CorpusPieces& pieces, const std::vector<SegmentRef>& refs, int T) {
@@ -137,48 +132,20 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
     torch::optim::AdamW optimizer(
         net->parameters(), torch::optim::AdamWOptions(o.diffusionLearningRate).weight_decay(0.01));
     const auto stateFile = ckpt / "diffusion_state.pt";
-    int step = 0;
-    double trainedSeconds = 0;
-    if (fs::exists(stateFile)) {
-        torch::serialize::InputArchive in;
-        in.load_from(stateFile.string());
-        net->load(in);
-        torch::serialize::InputArchive opt;
-        in.read("optimizer", opt);
-        optimizer.load(opt);
-        torch::Tensor s, secs;
-        in.read("step", s);
-        in.read("seconds", secs);
-        step = s.item<int>();
-        trainedSeconds = secs.item<double>();
+    const StageState resumed = loadStageState(stateFile, *net, optimizer);
+    int step = resumed.step;
+    double trainedSeconds = resumed.seconds;
+    if (step > 0) {
         std::fprintf(stderr, "train-variations: diffusion resuming from step %d\n", step);
     }
     const auto logFile = out / "diffusion_training_log.csv";
-    std::string logText = "step,loss,lr,seconds\n";
-    if (step > 0) {
-        std::ifstream in(logFile);
-        std::string line;
-        std::getline(in, line);
-        while (std::getline(in, line)) {
-            const int logged = std::atoi(line.c_str());
-            if (logged >= 1 && logged <= step) logText += line + "\n";
-        }
-    }
+    std::string logText = stageLog(logFile, step, "step,loss,lr,seconds\n");
     const auto alphaBars = models::cosineAlphaBars(o.timesteps);
     auto abar = torch::tensor(std::vector<float>(alphaBars.begin(), alphaBars.end()));
     const auto N = latents.size(0);
 
     auto save = [&](int atStep, double seconds) {
-        models::writeFileAtomically(stateFile.string(), [&](const std::string& tmp) {
-            torch::serialize::OutputArchive a;
-            net->save(a);
-            torch::serialize::OutputArchive opt;
-            optimizer.save(opt);
-            a.write("optimizer", opt);
-            a.write("step", torch::tensor(atStep));
-            a.write("seconds", torch::tensor(seconds, torch::kDouble));
-            a.save_to(tmp);
-        });
+        saveStageState(stateFile, *net, optimizer, atStep, seconds);
         model.training["diffusion"] = {{"steps", atStep},
                                        {"seconds", seconds},
                                        {"batch", o.diffusionBatch},
@@ -226,7 +193,7 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
         auto cond = net->condition(curves.index_select(0, idx), x0, globals.index_select(0, idx),
                                    torch::tensor(drop));
         auto loss = torch::mse_loss(net->forward(xt, t, cond), noise);
-        const double lr = learningRate(o.diffusionLearningRate, step, o.diffusionSteps);
+        const double lr = stageLearningRate(o.diffusionLearningRate, step, o.diffusionSteps);
         for (auto& g : optimizer.param_groups())
             static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
         optimizer.zero_grad();

@@ -1,5 +1,6 @@
 #include "core/variations/VariationTraining.h"
 #include "models/AtomicFile.h"
+#include "variations/StageCheckpoint.h"
 #include "variations/StageTrainers.h"
 #include "variations/TrainingSegments.h"
 #include "variations/VariationModel.h"
@@ -17,29 +18,6 @@ namespace variations {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-/// Linear warm-up over 100 steps, then cosine decay to a tenth.
-double learningRate(double peak, int step, int total) {
-    if (step < 100) return peak * (step + 1) / 100.0;
-    const double p = std::min(1.0, double(step - 100) / std::max(1, total - 100));
-    return peak * (0.1 + 0.45 * (1 + std::cos(M_PI * p)));
-}
-
-std::string readLog(const fs::path& file, int upToStep, const std::string& header) {
-    std::string text = header;
-    std::ifstream in(file);
-    std::string line;
-    if (!in || !std::getline(in, line)) return text;
-    while (std::getline(in, line)) {
-        const int logged = std::atoi(line.c_str());
-        if (logged >= 1 && logged <= upToStep) text += line + "\n";
-    }
-    return text;
-}
-
-} // namespace
 
 void trainVaeStage(const VariationTrainOptions& o, const ProgressFn& onProgress,
                    const std::atomic<bool>* cancel) {
@@ -59,38 +37,19 @@ void trainVaeStage(const VariationTrainOptions& o, const ProgressFn& onProgress,
         ckpt(o.checkpointDir.empty() ? out / "checkpoint" : fs::path(o.checkpointDir));
     fs::create_directories(ckpt);
     const auto stateFile = ckpt / "vae_state.pt";
-    int step = 0;
-    double trainedSeconds = 0;
-    if (fs::exists(stateFile)) {
-        torch::serialize::InputArchive in;
-        in.load_from(stateFile.string());
-        vae->load(in);
-        torch::serialize::InputArchive opt;
-        in.read("optimizer", opt);
-        optimizer.load(opt);
-        torch::Tensor s, secs;
-        in.read("step", s);
-        in.read("seconds", secs);
-        step = s.item<int>();
-        trainedSeconds = secs.item<double>();
+    const StageState resumed = loadStageState(stateFile, *vae, optimizer);
+    int step = resumed.step;
+    double trainedSeconds = resumed.seconds;
+    if (step > 0) {
         std::fprintf(stderr, "train-variations: vae resuming from step %d\n", step);
     }
     const auto logFile = out / "vae_training_log.csv";
     const std::string header = "step,loss,reconstruction,kl,beta,lr,seconds\n";
-    std::string logText = step > 0 ? readLog(logFile, step, header) : header;
+    std::string logText = stageLog(logFile, step, header);
     const int T = o.segmentFrames;
 
     auto save = [&](int atStep, double seconds) {
-        models::writeFileAtomically(stateFile.string(), [&](const std::string& tmp) {
-            torch::serialize::OutputArchive a;
-            vae->save(a);
-            torch::serialize::OutputArchive opt;
-            optimizer.save(opt);
-            a.write("optimizer", opt);
-            a.write("step", torch::tensor(atStep));
-            a.write("seconds", torch::tensor(seconds, torch::kDouble));
-            a.save_to(tmp);
-        });
+        saveStageState(stateFile, *vae, optimizer, atStep, seconds);
         model.training["vae"] = {{"steps", atStep},
                                  {"seconds", seconds},
                                  {"batch", o.vaeBatch},
@@ -119,7 +78,7 @@ void trainVaeStage(const VariationTrainOptions& o, const ProgressFn& onProgress,
         if ((cancel && cancel->load()) || (o.vaeMinutes > 0 && elapsed > o.vaeMinutes * 60)) break;
         const auto batch =
             toTensors(fieldsOf(pieces, randomSegments(pieces, T, o.vaeBatch, rng), T));
-        const double lr = learningRate(o.vaeLearningRate, step, o.vaeSteps);
+        const double lr = stageLearningRate(o.vaeLearningRate, step, o.vaeSteps);
         for (auto& g : optimizer.param_groups())
             static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
         auto post = vae->encode(batch.categorical, batch.drums, batch.globals);
