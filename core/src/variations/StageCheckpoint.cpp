@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <stdexcept>
+#include <vector>
 
 namespace moodsteer::variations {
 
@@ -15,12 +17,55 @@ double stageLearningRate(double peak, int step, int total) {
     return peak * (0.1 + 0.45 * (1 + std::cos(M_PI * p)));
 }
 
+namespace {
+
+// The module's tensors go into the archive by position ("p0", "p1", ..., "b0", ...), not by
+// their dotted names: an archive is a TorchScript module whose attribute names must be
+// identifiers, and a submodule called "in" (the diffusion U-Net's first convolution) made the
+// archive unreadable ("expected ident but found 'in'"). named_parameters() and
+// named_buffers() walk the module in registration order, the same in the run that saves and
+// the one that resumes.
+void loadTensors(torch::serialize::InputArchive& in, const std::filesystem::path& file,
+                 const std::vector<torch::Tensor>& tensors, const std::vector<std::string>& names,
+                 const char* prefix) {
+    torch::NoGradGuard noGrad;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+        torch::Tensor t;
+        if (!in.try_read(prefix + std::to_string(i), t))
+            throw std::runtime_error(file.string() + ": the checkpoint has no tensor for '" +
+                                     names[i] + "'" + " (was it written by another model size?)");
+        if (t.sizes() != tensors[i].sizes())
+            throw std::runtime_error(file.string() + ": tensor '" + names[i] + "' has shape " +
+                                     c10::str(t.sizes()) + " in the checkpoint, the model needs " +
+                                     c10::str(tensors[i].sizes()));
+        tensors[i].copy_(t);
+    }
+    torch::Tensor extra;
+    if (in.try_read(prefix + std::to_string(tensors.size()), extra))
+        throw std::runtime_error(
+            file.string() + ": the checkpoint holds more tensors than the model (another model "
+                            "size?)");
+}
+
+} // namespace
+
 StageState loadStageState(const std::filesystem::path& file, torch::nn::Module& module,
                           torch::optim::Optimizer& optimizer) {
     if (!std::filesystem::exists(file)) return {};
     torch::serialize::InputArchive in;
     in.load_from(file.string());
-    module.load(in);
+    std::vector<torch::Tensor> params, buffers;
+    std::vector<std::string> paramNames, bufferNames;
+    for (const auto& p : module.named_parameters()) {
+        paramNames.push_back(p.key());
+        params.push_back(p.value());
+    }
+    for (const auto& b : module.named_buffers()) {
+        bufferNames.push_back(b.key());
+        buffers.push_back(b.value());
+    }
+    loadTensors(in, file, params, paramNames, "p");
+    loadTensors(in, file, buffers, bufferNames, "b");
     torch::serialize::InputArchive opt;
     in.read("optimizer", opt);
     optimizer.load(opt);
@@ -34,7 +79,12 @@ void saveStageState(const std::filesystem::path& file, const torch::nn::Module& 
                     torch::optim::Optimizer& optimizer, int step, double seconds) {
     models::writeFileAtomically(file.string(), [&](const std::string& tmp) {
         torch::serialize::OutputArchive a;
-        module.save(a);
+        int i = 0;
+        for (const auto& p : module.named_parameters())
+            a.write("p" + std::to_string(i++), p.value());
+        i = 0;
+        for (const auto& b : module.named_buffers())
+            a.write("b" + std::to_string(i++), b.value(), /*is_buffer=*/true);
         torch::serialize::OutputArchive opt;
         optimizer.save(opt);
         a.write("optimizer", opt);
