@@ -3,7 +3,9 @@
 # card's table: held-out cross-entropy (`eval-lm` on 120 pieces of another corpus seed), and
 # `bench-emotion` on the 5x5 VA grid x 4 genres with two seeds (200 clips) both with the AV
 # token ("{genre} music") and as LARA-Gen's text baseline (emotion words in the prompt, no AV
-# token): CCC/PCC/RMSE, genre by prompt, alignment score, silence and bar repetition.
+# token): CCC/PCC/RMSE, genre by prompt, alignment score, silence and bar repetition. The
+# shipped model (resources/model, 1800 steps) is judged the same way as the reference row, and
+# scripts/ablation-table.py prints the model card's table.
 #   scripts/judge-ablations.sh [BUILD_DIR] [WORK_DIR]   → WORK_DIR/judge/*.json
 set -euo pipefail
 build=${1:-build}
@@ -21,8 +23,10 @@ into() {
     [ -f "$file" ] && return 0
     "$@" >"$file.part" 2>"${file%.json}.log" && mv "$file.part" "$file"
 }
-for row in ce ce-lara ce-rr ce-lara-rr text-only; do
+root=$(cd "$(dirname "$0")/.." && pwd)
+for row in ce ce-lara ce-rr ce-lara-rr text-only shipped; do
     model="$work/ablation-$row"
+    [ "$row" = shipped ] && model="$root/resources/model"
     want=$(jq .moodsteer.training.steps "$model/config.json" 2>/dev/null || echo none)
     done_steps=$(tail -n 1 "$model/training_log.csv" 2>/dev/null | cut -d, -f1)
     [ "$want" = "$done_steps" ] ||
@@ -36,3 +40,4 @@ for row in ce ce-lara ce-rr ce-lara-rr text-only; do
     done
     echo "judge-ablations: $row done" >&2
 done
+"$root/scripts/ablation-table.py" "$out"
