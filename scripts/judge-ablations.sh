@@ -6,7 +6,9 @@
 # token): CCC/PCC/RMSE, genre by prompt, alignment score, silence and bar repetition. The
 # shipped model (resources/model, 1800 steps) is judged the same way as the reference row, and
 # scripts/ablation-table.py prints the model card's table.
-#   scripts/judge-ablations.sh [BUILD_DIR] [WORK_DIR]   → WORK_DIR/judge/*.json
+#   scripts/judge-ablations.sh [BUILD_DIR] [WORK_DIR] [ROW...]   → WORK_DIR/judge/*.json
+# ROW: ce, ce-lara, ce-rr, ce-lara-rr, text-only, shipped (default: all), e.g. to judge the
+# rows that have finished training while the others still train.
 set -euo pipefail
 build=${1:-build}
 work=${2:-/tmp/moodsteer-train}
@@ -24,7 +26,9 @@ into() {
     "$@" >"$file.part" 2>"${file%.json}.log" && mv "$file.part" "$file"
 }
 root=$(cd "$(dirname "$0")/.." && pwd)
-for row in ce ce-lara ce-rr ce-lara-rr text-only shipped; do
+rows=("${@:3}")
+[ ${#rows[@]} -gt 0 ] || rows=(ce ce-lara ce-rr ce-lara-rr text-only shipped)
+for row in "${rows[@]}"; do
     model="$work/ablation-$row"
     [ "$row" = shipped ] && model="$root/resources/model"
     want=$(jq .moodsteer.training.steps "$model/config.json" 2>/dev/null || echo none)
