@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
-#include <vector>
 
 namespace moodsteer::variations {
 
@@ -26,19 +25,20 @@ namespace {
 // named_buffers() walk the module in registration order, the same in the run that saves and
 // the one that resumes.
 void loadTensors(torch::serialize::InputArchive& in, const std::filesystem::path& file,
-                 const std::vector<torch::Tensor>& tensors, const std::vector<std::string>& names,
+                 const torch::OrderedDict<std::string, torch::Tensor>& tensors,
                  const char* prefix) {
     torch::NoGradGuard noGrad;
     for (size_t i = 0; i < tensors.size(); ++i) {
+        const auto& [name, target] = tensors[i].pair();
         torch::Tensor t;
         if (!in.try_read(prefix + std::to_string(i), t))
-            throw std::runtime_error(file.string() + ": the checkpoint has no tensor for '" +
-                                     names[i] + "'" + " (was it written by another model size?)");
-        if (t.sizes() != tensors[i].sizes())
-            throw std::runtime_error(file.string() + ": tensor '" + names[i] + "' has shape " +
+            throw std::runtime_error(file.string() + ": the checkpoint has no tensor for '" + name +
+                                     "' (was it written by another model size?)");
+        if (t.sizes() != target.sizes())
+            throw std::runtime_error(file.string() + ": tensor '" + name + "' has shape " +
                                      c10::str(t.sizes()) + " in the checkpoint, the model needs " +
-                                     c10::str(tensors[i].sizes()));
-        tensors[i].copy_(t);
+                                     c10::str(target.sizes()));
+        target.copy_(t);
     }
     torch::Tensor extra;
     if (in.try_read(prefix + std::to_string(tensors.size()), extra))
@@ -54,18 +54,8 @@ StageState loadStageState(const std::filesystem::path& file, torch::nn::Module& 
     if (!std::filesystem::exists(file)) return {};
     torch::serialize::InputArchive in;
     in.load_from(file.string());
-    std::vector<torch::Tensor> params, buffers;
-    std::vector<std::string> paramNames, bufferNames;
-    for (const auto& p : module.named_parameters()) {
-        paramNames.push_back(p.key());
-        params.push_back(p.value());
-    }
-    for (const auto& b : module.named_buffers()) {
-        bufferNames.push_back(b.key());
-        buffers.push_back(b.value());
-    }
-    loadTensors(in, file, params, paramNames, "p");
-    loadTensors(in, file, buffers, bufferNames, "b");
+    loadTensors(in, file, module.named_parameters(), "p");
+    loadTensors(in, file, module.named_buffers(), "b");
     torch::serialize::InputArchive opt;
     in.read("optimizer", opt);
     optimizer.load(opt);
