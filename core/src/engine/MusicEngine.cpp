@@ -14,6 +14,7 @@
 #include "engine/MusicgenFamily.h"
 #include "engine/MusicgenWindow.h"
 #include "engine/OneLineErrors.h"
+#include "engine/ParallelDecode.h"
 #include "engine/PipelinedStreamDecoder.h"
 #include "engine/SynthCodecFactory.h"
 #include "models/BoundedRead.h"
@@ -354,6 +355,18 @@ MusicEngine::Impl::generateClips(const Recipe& recipe, int takes, const Generati
     stream.reset(); // joins the codec's thread before the whole-clip decodes below
     const std::vector<CodeGrid> all =
         takes > 1 ? window->takeCodes() : std::vector<CodeGrid>{window->newCodes()};
+    // Take 1 was streamed: decoded again only when the caller keeps the audio. The others are
+    // rendered together, in parallel where the codec allows (8 embedded takes: mostly this).
+    const bool skipFirst = cb.onAudio && !cb.keepAudio;
+    std::vector<const CodeGrid*> toDecode;
+    for (std::size_t i = skipFirst ? 1 : 0; i < all.size(); ++i)
+        toDecode.push_back(&all[i]);
+    std::vector<AudioBuffer> audio;
+    try {
+        audio = decodeAll(*codec, toDecode, decodeThreadsFor(*codec));
+    } catch (const CodecError& e) {
+        throw EngineError(e.what());
+    }
     std::vector<GenerationResult> results;
     for (int i = 0; i < static_cast<int>(all.size()); ++i) {
         const CodeGrid& codes = all[i];
@@ -362,17 +375,11 @@ MusicEngine::Impl::generateClips(const Recipe& recipe, int takes, const Generati
         result.numCodebooks = codes.numCodebooks;
         result.frames = codes.frames;
         result.codes = codes.data;
-        // Take 1 was streamed: decoded again only when the caller keeps the audio.
-        const bool streamed = i == 0 && cb.onAudio;
-        if (streamed) result.decodeThreadCpuSeconds = decodeCpu;
-        try {
-            if (!streamed || cb.keepAudio)
-                result.audio = codec->decode(codes);
-            else
-                result.audio.sampleRate = codec->sampleRate();
-        } catch (const CodecError& e) {
-            throw EngineError(e.what());
-        }
+        if (i == 0 && cb.onAudio) result.decodeThreadCpuSeconds = decodeCpu;
+        if (i == 0 && skipFirst)
+            result.audio.sampleRate = codec->sampleRate();
+        else
+            result.audio = std::move(audio[static_cast<std::size_t>(i - (skipFirst ? 1 : 0))]);
         result.recipe = recipe;
         result.recipe.model = recipe.model.empty() ? info.folder : recipe.model;
         result.recipe.steps = recipe.steps > 0 ? recipe.steps : 0;
