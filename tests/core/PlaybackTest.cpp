@@ -266,6 +266,91 @@ TEST(Playback, LoopRepeatsTheClip) {
     EXPECT_EQ(rig.player->underruns(), 0u);
 }
 
+namespace {
+// 1024 samples at 1024 Hz, each its own index: loop boundaries in seconds are exact samples.
+AudioBuffer counting() {
+    AudioBuffer b;
+    b.sampleRate = 1024;
+    for (int i = 0; i < 1024; ++i)
+        b.samples.push_back(static_cast<float>(i));
+    return b;
+}
+std::vector<float> hear(Rig& rig, std::size_t frames) {
+    std::vector<float> heard;
+    while (heard.size() < frames) {
+        auto b = rig.block(64);
+        heard.insert(heard.end(), b.begin(), b.end());
+    }
+    return heard;
+}
+} // namespace
+
+TEST(Playback, LoopRegionRepeatsItsStretchFromBeforeAndAfterIt) {
+    Rig rig(1024);
+    ASSERT_TRUE(rig.player->openDevice());
+    rig.player->setClip(counting());
+    rig.player->setLoop(true);
+    rig.player->setLoopRegion(0.25, 0.5); // samples 256..511
+    ASSERT_TRUE(rig.player->play());
+    auto heard = hear(rig, 512 + 256 * 2 + 128);
+    for (std::size_t i = 0; i < heard.size(); ++i)
+        ASSERT_EQ(heard[i], i < 512 ? float(i) : float(256 + (i - 512) % 256)) << i;
+    EXPECT_DOUBLE_EQ(rig.player->position(), 0.25 + 128.0 / 1024);
+
+    // From after the region: to the clip's end, then inside the region.
+    rig.player->seek(0.75);
+    rig.sink->pump(0);
+    heard = hear(rig, 256 + 256 + 64);
+    for (std::size_t i = 0; i < heard.size(); ++i)
+        ASSERT_EQ(heard[i], i < 256 ? float(768 + i) : float(256 + (i - 256) % 256)) << i;
+    EXPECT_DOUBLE_EQ(rig.player->position(), 0.25 + 64.0 / 1024);
+    EXPECT_EQ(rig.player->underruns(), 0u);
+    EXPECT_EQ(gCallbackAllocations.load(), 0);
+}
+
+TEST(Playback, LoopRegionClearsAndIsCheckedAndBelongsToItsClip) {
+    Rig rig(1024);
+    ASSERT_TRUE(rig.player->openDevice());
+    rig.player->setClip(counting());
+    EXPECT_THROW(rig.player->setLoopRegion(0.5, 0.25), std::invalid_argument);
+    EXPECT_THROW(rig.player->setLoopRegion(-1, 0.25), std::invalid_argument);
+    EXPECT_THROW(rig.player->setLoopRegion(0, std::nan("")), std::invalid_argument);
+    EXPECT_EQ(rig.player->loopRegion(), std::make_pair(0.0, 0.0)) << "a refused region is not set";
+    rig.player->setLoopRegion(0.25, 0.5);
+    rig.player->setLoopRegion(0.5, 0.5); // cleared: the whole clip loops again
+    EXPECT_EQ(rig.player->loopRegion(), std::make_pair(0.0, 0.0));
+    rig.player->setLoop(true);
+    ASSERT_TRUE(rig.player->play());
+    auto heard = hear(rig, 1024 + 128);
+    for (std::size_t i = 0; i < heard.size(); ++i)
+        ASSERT_EQ(heard[i], float(i % 1024)) << i;
+    // A region without looping changes nothing; an A/B switch keeps it, a new clip drops it.
+    rig.player->setLoopRegion(0.25, 0.5);
+    rig.player->setClip(counting(), /*keepPosition=*/true);
+    EXPECT_EQ(rig.player->loopRegion(), std::make_pair(0.25, 0.5));
+    rig.player->setClip(counting());
+    EXPECT_EQ(rig.player->loopRegion(), std::make_pair(0.0, 0.0));
+}
+
+TEST(Playback, LoopRegionOfAStreamClosesWhenItsEndArrives) {
+    Rig rig(1024);
+    ASSERT_TRUE(rig.player->openDevice());
+    const AudioBuffer all = counting();
+    rig.player->beginStream(1024);
+    rig.player->appendStream(all.samples.data(), 384);
+    rig.player->setLoop(true);
+    rig.player->setLoopRegion(0.25, 0.5); // its end (512) is not generated yet
+    ASSERT_TRUE(rig.player->play());
+    auto heard = hear(rig, 384);
+    rig.player->appendStream(all.samples.data() + 384, 640); // the rest, stream still open
+    auto more = hear(rig, 128 + 256 + 64);
+    heard.insert(heard.end(), more.begin(), more.end());
+    for (std::size_t i = 0; i < heard.size(); ++i)
+        ASSERT_EQ(heard[i], i < 512 ? float(i) : float(256 + (i - 512) % 256)) << i;
+    EXPECT_DOUBLE_EQ(rig.player->position(), 0.25 + 64.0 / 1024);
+    EXPECT_EQ(rig.player->underruns(), 0u);
+}
+
 TEST(Playback, PauseHoldsThePositionAndOutputsSilence) {
     Rig rig;
     ASSERT_TRUE(rig.player->openDevice());

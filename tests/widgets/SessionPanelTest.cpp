@@ -10,6 +10,7 @@
 #include "widgets/SessionPanel.h"
 #include "widgets/TransportPanel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
@@ -172,6 +173,56 @@ class SessionPanelTest : public QObject {
         QVERIFY(rig.panel.statusLabel()->text().contains("Clip ready"));
         // The streamed session is what the player holds: the playhead follows it.
         QVERIFY(waitFor([&] { return rig.panel.timeline()->playhead() >= 0; }, 2000));
+    }
+
+    void aDragOnTheRulerLoopsThatStretchOfTheSession() {
+        Rig rig;
+        rig.panel.minutesBox()->setValue(0.5);
+        rig.panel.holdBox()->setValue(0.1);
+        rig.panel.applyPreset();
+        SessionTimeline* t = rig.panel.timeline();
+        QSignalSpy region(t, &SessionTimeline::loopRegionRequested);
+        QSignalSpy seek(t, &SessionTimeline::seekRequested);
+        auto drag = [&](double from, double to) {
+            QTest::mousePress(t, Qt::LeftButton, {}, QPoint(int(t->timeToX(from)), 5));
+            QMouseEvent move(QEvent::MouseMove, QPointF(t->timeToX(to), 5),
+                             t->mapToGlobal(QPointF(t->timeToX(to), 5)), Qt::NoButton,
+                             Qt::LeftButton, Qt::NoModifier);
+            QApplication::sendEvent(t, &move);
+            QTest::mouseRelease(t, Qt::LeftButton, {}, QPoint(int(t->timeToX(to)), 5));
+        };
+        // No session audio yet: the panel says what to do and keeps no region.
+        drag(10, 20);
+        QCOMPARE(region.count(), 1);
+        QCOMPARE(seek.count(), 0); // a drag is not a seek
+        QVERIFY(rig.panel.statusLabel()->text().contains("play the session first"));
+        QCOMPARE(t->loopRegion(), std::make_pair(0.0, 0.0));
+        QCOMPARE(rig.player.loopRegion(), std::make_pair(0.0, 0.0));
+
+        rig.panel.generate();
+        QVERIFY(waitFor([&] { return !rig.library.clips().empty(); }));
+        QVERIFY(waitFor([&] { return t->playhead() >= 0; }, 2000));
+        // Whole seconds, in order, whichever way the drag went; the player loops that stretch.
+        drag(20.2, 9.8);
+        QCOMPARE(region.count(), 2);
+        QCOMPARE(region[1][0].toDouble(), 10.0);
+        QCOMPARE(region[1][1].toDouble(), 20.0);
+        QCOMPARE(t->loopRegion(), std::make_pair(10.0, 20.0));
+        QCOMPARE(rig.player.loopRegion(), std::make_pair(10.0, 20.0));
+        QVERIFY(rig.player.loop());
+        rig.transport.poll();
+        QVERIFY(rig.transport.findChild<QCheckBox*>()->isChecked()); // Loop follows the player
+        QVERIFY(rig.panel.statusLabel()->text().contains("Looping 10–20 s"));
+        rig.panel.grab(); // paints the band
+        // A short drag still seeks; the right button clears the region.
+        drag(5, 5.3);
+        QCOMPARE(seek.count(), 1);
+        QCOMPARE(t->loopRegion(), std::make_pair(10.0, 20.0));
+        QTest::mouseClick(t, Qt::RightButton, {}, QPoint(int(t->timeToX(15)), 5));
+        QCOMPARE(region.count(), 3);
+        QCOMPARE(rig.player.loopRegion(), std::make_pair(0.0, 0.0));
+        QCOMPARE(t->loopRegion(), std::make_pair(0.0, 0.0));
+        QVERIFY(rig.player.loop()); // the whole session keeps looping until Loop is unticked
     }
 
     void cancelKeepsWhatWasMadeInTheLibrary() {

@@ -156,10 +156,9 @@ SessionPanel::SessionPanel(EngineClient* engine, GenerationController* controlle
     connect(genre_, &QComboBox::currentIndexChanged, this,
             [this] { timeline_->setCurrentGenre(genre_->currentText()); });
     connect(timeline_, &SessionTimeline::seekRequested, this, [this](double seconds) {
-        if (player_ && sessionSeconds_ > 0 &&
-            std::abs(player_->duration() - sessionSeconds_) < 0.05)
-            player_->seek(std::min(seconds, sessionSeconds_));
+        if (playerHoldsSession()) player_->seek(std::min(seconds, sessionSeconds_));
     });
+    connect(timeline_, &SessionTimeline::loopRegionRequested, this, &SessionPanel::applyLoopRegion);
     connect(generate_, &QPushButton::clicked, this, &SessionPanel::generate);
     connect(cancel_, &QPushButton::clicked, this, &SessionPanel::cancel);
     connect(engine_, &EngineClient::jobStarted, this, &SessionPanel::onStarted);
@@ -376,11 +375,36 @@ bool SessionPanel::behindRealTime(double speed, double elapsedMs, bool playing, 
     return slow || caughtUp;
 }
 
+void SessionPanel::applyLoopRegion(double from, double to) {
+    if (!playerHoldsSession()) {
+        if (to > from)
+            status_->setText(tr("Loop %1–%2 s: play the session first, then drag on the ruler "
+                                "again")
+                                 .arg(from)
+                                 .arg(to));
+        timeline_->setLoopRegion(0, 0);
+        return;
+    }
+    player_->setLoopRegion(from, to);
+    if (to > from) {
+        player_->setLoop(true); // the transport's Loop box follows (TransportPanel::poll)
+        status_->setText(tr("Looping %1–%2 s (right-click the ruler to stop)").arg(from).arg(to));
+    } else {
+        status_->setText(tr("Loop region cleared"));
+    }
+}
+
+bool SessionPanel::playerHoldsSession() const {
+    return player_ && sessionSeconds_ > 0 && std::abs(player_->duration() - sessionSeconds_) < 0.05;
+}
+
 void SessionPanel::poll() {
     // The playhead belongs to the session only while the player holds the session's audio.
-    const bool shown =
-        player_ && sessionSeconds_ > 0 && std::abs(player_->duration() - sessionSeconds_) < 0.05;
+    const bool shown = playerHoldsSession();
     timeline_->setPlayhead(shown ? player_->position() : -1.0);
+    // Another clip in the player has no loop region (AudioPlayer::setClip clears it).
+    const auto [loopFrom, loopTo] = player_ ? player_->loopRegion() : std::pair{0.0, 0.0};
+    if (!shown || loopTo <= loopFrom) timeline_->setLoopRegion(0, 0);
     if (!running_) return;
     const bool playing = shown && player_->state() == AudioPlayer::State::Playing;
     const bool behind = behindRealTime(speed_, double(clock_.elapsed()), playing,

@@ -195,10 +195,25 @@ void SessionTimeline::moveKeyframe(int index, double seconds, double value, Lane
     update();
 }
 
+void SessionTimeline::setLoopRegion(double fromSeconds, double toSeconds) {
+    if (!(toSeconds > fromSeconds)) fromSeconds = toSeconds = 0;
+    if (fromSeconds == loopFrom_ && toSeconds == loopTo_) return;
+    loopFrom_ = fromSeconds;
+    loopTo_ = toSeconds;
+    update();
+}
+
 void SessionTimeline::mousePressEvent(QMouseEvent* e) {
     const QPointF pos = e->position();
     if (pos.y() < kRulerHeight) {
-        if (e->button() == Qt::LeftButton) emit seekRequested(xToTime(pos.x()));
+        // A click seeks (on release, so that a drag can become a loop region instead).
+        if (e->button() == Qt::LeftButton) {
+            rulerPress_ = std::clamp(xToTime(pos.x()), 0.0, total_);
+            rulerDragTo_ = rulerPress_;
+        } else if (e->button() == Qt::RightButton && loopTo_ > loopFrom_) {
+            setLoopRegion(0, 0);
+            emit loopRegionRequested(0, 0);
+        }
         return;
     }
     if (laneRect(Lane::Genre).contains(pos)) {
@@ -248,6 +263,11 @@ void SessionTimeline::mousePressEvent(QMouseEvent* e) {
 }
 
 void SessionTimeline::mouseMoveEvent(QMouseEvent* e) {
+    if (rulerPress_ >= 0) {
+        rulerDragTo_ = std::clamp(xToTime(e->position().x()), 0.0, total_);
+        update();
+        return;
+    }
     if (genreDragFrom_ >= 0) {
         genreDragTo_ = std::round(xToTime(e->position().x()));
         update();
@@ -259,6 +279,20 @@ void SessionTimeline::mouseMoveEvent(QMouseEvent* e) {
 }
 
 void SessionTimeline::mouseReleaseEvent(QMouseEvent* e) {
+    if (rulerPress_ >= 0) {
+        const double press = rulerPress_;
+        const double to = std::clamp(xToTime(e->position().x()), 0.0, total_);
+        rulerPress_ = rulerDragTo_ = -1;
+        const double a = std::round(std::min(press, to)), b = std::round(std::max(press, to));
+        if (std::abs(to - press) >= 1.0 && b > a) {
+            setLoopRegion(a, b);
+            emit loopRegionRequested(a, b);
+        } else {
+            update();
+            emit seekRequested(press);
+        }
+        return;
+    }
     if (genreDragFrom_ >= 0) {
         // The block spans the drag, cut to the free stretch where it started (no overlap).
         const double to = std::round(xToTime(e->position().x()));
@@ -370,6 +404,21 @@ void SessionTimeline::paintEvent(QPaintEvent*) {
     paintLane(p, Lane::Valence);
     paintLane(p, Lane::Arousal);
     paintGenreLane(p);
+    // The loop region (or the one being dragged): a band on the ruler, a veil over the lanes.
+    double from = loopFrom_, to = loopTo_;
+    if (rulerPress_ >= 0 && std::abs(rulerDragTo_ - rulerPress_) >= 1.0) {
+        from = std::round(std::min(rulerPress_, rulerDragTo_));
+        to = std::round(std::max(rulerPress_, rulerDragTo_));
+    }
+    if (to > from && from < total_) {
+        const double x0 = timeToX(from), x1 = timeToX(std::min(to, total_));
+        QColor band = palette().highlight().color();
+        band.setAlpha(150);
+        p.fillRect(QRectF(x0, 0, x1 - x0, kRulerHeight - 6), band);
+        band.setAlpha(35);
+        p.fillRect(QRectF(x0, kRulerHeight, x1 - x0, laneRect(Lane::Genre).bottom() - kRulerHeight),
+                   band);
+    }
     if (playhead_ >= 0 && playhead_ <= total_) {
         const double x = timeToX(playhead_);
         p.setPen(QPen(QColor(0x20, 0x20, 0x20), 1.5));

@@ -7,6 +7,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QSignalBlocker>
 #include <QStyle>
 #include <QTimer>
 #include <QToolButton>
@@ -158,6 +159,10 @@ void TransportPanel::poll() {
             state == AudioPlayer::State::Playing ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
     }
     if (player_->underruns() != shownUnderruns_) updateStatus();
+    if (loop_->isChecked() != player_->loop()) { // switched on by a session's loop region
+        const QSignalBlocker block(loop_);
+        loop_->setChecked(player_->loop());
+    }
     if (++pollsSinceCheck_ >= 30) checkDevice();
 }
 

@@ -145,7 +145,10 @@ void AudioPlayer::setClip(AudioBuffer clip, bool keepPosition) {
     clipFinal_ = true;
     clipSeconds_ = static_cast<double>(clip_.size()) / clipRate_;
     ratio_ = deviceRate_ > 0 ? static_cast<double>(clipRate_) / deviceRate_ : 1.0;
-    if (!keepPosition) state_ = State::Stopped;
+    if (!keepPosition) {
+        state_ = State::Stopped;
+        loopBegin_ = loopEnd_ = 0.0;
+    }
     requestFlush(std::min(keep, clipSeconds_.load()));
 }
 
@@ -158,6 +161,7 @@ void AudioPlayer::beginStream(int sampleRate) {
     clipSeconds_ = 0.0;
     ratio_ = deviceRate_ > 0 ? static_cast<double>(clipRate_) / deviceRate_ : 1.0;
     state_ = State::Stopped;
+    loopBegin_ = loopEnd_ = 0.0;
     requestFlush(0.0);
 }
 
@@ -232,6 +236,21 @@ void AudioPlayer::setLoop(bool loop) {
     requestFlush(keep);
 }
 
+void AudioPlayer::setLoopRegion(double beginSeconds, double endSeconds) {
+    assertControlThread();
+    if (!std::isfinite(beginSeconds) || !std::isfinite(endSeconds) || beginSeconds < 0 ||
+        endSeconds < beginSeconds)
+        throw std::invalid_argument("loop region [" + std::to_string(beginSeconds) + ", " +
+                                    std::to_string(endSeconds) +
+                                    ") s: times must be finite, >= 0 and in order");
+    std::lock_guard lock(mutex_);
+    const double keep = position(); // re-anchored, as in setLoop()
+    const bool none = endSeconds == beginSeconds;
+    loopBegin_ = none ? 0.0 : beginSeconds;
+    loopEnd_ = none ? 0.0 : endSeconds;
+    requestFlush(keep);
+}
+
 void AudioPlayer::assertControlThread() const {
     assert(std::this_thread::get_id() == controlThread_ &&
            "AudioPlayer control methods belong to the thread that created it");
@@ -246,7 +265,17 @@ double AudioPlayer::position() const {
     if (flushAck_.load() != flushGen_.load()) return start;
     const double total = clipSeconds_.load();
     double p = start + clipSeconds(static_cast<double>(consumed_.load()));
-    if (loop_ && clipFinal_ && total > 0) p = std::fmod(p, total);
+    const bool final = clipFinal_;
+    const double begin = loopBegin_.load(),
+                 end = final ? std::min(loopEnd_.load(), total) : loopEnd_.load();
+    if (loop_ && end > begin && end <= total) {
+        // Mirrors fillRing(): a pass that starts before the region's end wraps there, one that
+        // starts after it wraps at the clip's end; both go on inside the region.
+        const double wrapAt = start < end ? end : (final ? total : -1.0);
+        if (wrapAt >= 0 && p >= wrapAt) p = begin + std::fmod(p - wrapAt, end - begin);
+    } else if (loop_ && final && total > 0) {
+        p = std::fmod(p, total);
+    }
     return std::min(p, total);
 }
 
@@ -312,12 +341,22 @@ void AudioPlayer::fillRing(std::unique_lock<std::mutex>&) {
     const double size = static_cast<double>(clip_.size());
     std::size_t n = 0;
     bool ended = false;
+    // A loop region in clip samples; it is closed once its end has been generated.
+    const double regionBegin = loopBegin_ * clipRate_;
+    double regionEnd = loopEnd_ * clipRate_;
+    if (clipFinal_) regionEnd = std::min(regionEnd, size);
+    const bool region = loop_ && regionEnd > regionBegin;
     while (n < want) {
         const double pos = readPos();
+        if (region && readBase_ < regionEnd && pos >= regionEnd && regionEnd <= size) {
+            readBase_ = regionBegin + (pos - regionEnd);
+            readCount_ = 0;
+            continue;
+        }
         if (pos >= size) {
             if (!clipFinal_) break; // wait for the generator
             if (loop_ && size > 0) {
-                readBase_ = pos - size;
+                readBase_ = (region ? regionBegin : 0.0) + (pos - size);
                 readCount_ = 0;
                 continue;
             }

@@ -102,6 +102,10 @@ class SessionPanel : public QWidget {
     void onAudio(JobId id, const QVector<float>& samples, int sampleRate);
     void onPartial(JobId id, const QVariant& value);
     void onEnded(JobId id);
+    /// From the timeline's ruler: loop [from, to) of the session audio (0, 0: stop looping a
+    /// region), when the player holds the session.
+    void applyLoopRegion(double from, double to);
+    bool playerHoldsSession() const;
     void setRunning(bool running);
     void publishPath();
     /// Playhead and the "behind real time" check (30 Hz while a session is shown).

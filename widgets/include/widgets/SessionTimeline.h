@@ -1,4 +1,5 @@
-// The session's timeline: a ruler (click to seek) over two lanes, valence and arousal (1-9),
+// The session's timeline: a ruler (click to seek, drag to set a loop region, right button to
+// clear it) over two lanes, valence and arousal (1-9),
 // across the session's length, and a third lane of genre segments. The target path is drawn
 // from its keyframes; keyframes are added by clicking a lane (the other axis keeps the path's
 // value there), dragged, and deleted with the right button, times snapped to whole seconds and
@@ -71,6 +72,9 @@ class SessionTimeline : public QWidget {
     /// Seconds into the session; < 0 hides the playhead.
     void setPlayhead(double seconds);
     double playhead() const { return playhead_; }
+    /// The loop region drawn over the timeline (whole seconds); from == to hides it.
+    void setLoopRegion(double fromSeconds, double toSeconds);
+    std::pair<double, double> loopRegion() const { return {loopFrom_, loopTo_}; }
 
     /// Geometry (for painting and tests).
     QRectF laneRect(Lane lane) const;
@@ -87,6 +91,9 @@ class SessionTimeline : public QWidget {
     void pathChanged();
     /// The ruler was clicked at `seconds`.
     void seekRequested(double seconds);
+    /// A drag of at least a second across the ruler (whole seconds, from < to), or the right
+    /// button on the ruler (0, 0: no region). The region is drawn already.
+    void loopRegionRequested(double fromSeconds, double toSeconds);
     /// A genre segment was added, changed or deleted.
     void genreSegmentsChanged();
 
@@ -121,6 +128,9 @@ class SessionTimeline : public QWidget {
     double genreDragFrom_ = -1; ///< where a genre drag started, whole seconds (-1: none)
     double genreDragTo_ = -1;
     double genreDragPress_ = -1; ///< the press itself (the free stretch is found around it)
+    double rulerPress_ = -1;     ///< where a press on the ruler was, seconds (-1: none)
+    double rulerDragTo_ = -1;
+    double loopFrom_ = 0, loopTo_ = 0;
 };
 
 } // namespace moodsteer::widgets

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace moodsteer {
@@ -118,6 +119,15 @@ class AudioPlayer final : private AudioRenderer {
     void seek(double seconds);
     void setLoop(bool loop);
     bool loop() const { return loop_.load(); }
+    /// While looping, repeat [begin, end) seconds of the clip instead of the whole clip: a
+    /// play position before `end` wraps from `end` to `begin`, one after it plays to the
+    /// clip's end and then wraps to `begin`. The position heard is kept. `end` may lie beyond
+    /// the audio generated so far (a session still streaming): the loop closes when it
+    /// arrives. begin == end clears the region (so does a new clip, not an A/B switch).
+    /// Throws std::invalid_argument for a non-finite or negative time or end < begin.
+    void setLoopRegion(double beginSeconds, double endSeconds);
+    /// {begin, end}; {0, 0} when there is none.
+    std::pair<double, double> loopRegion() const { return {loopBegin_.load(), loopEnd_.load()}; }
 
     State state() const { return state_.load(); }
     double position() const;     ///< seconds into the clip being heard
@@ -178,6 +188,9 @@ class AudioPlayer final : private AudioRenderer {
     std::atomic<double> clipSeconds_{0};
     std::atomic<bool> clipFinal_{true}; // written under mutex_, read by position()
     std::atomic<double> ratio_{1.0};    // clip samples per device frame
+    // The loop region in clip seconds (end <= begin: none); written under mutex_.
+    std::atomic<double> loopBegin_{0};
+    std::atomic<double> loopEnd_{0};
     std::atomic<float> peak_{0.0f};
     std::atomic<std::uint64_t> underruns_{0};
     std::atomic<std::uint64_t> underrunFrames_{0};
