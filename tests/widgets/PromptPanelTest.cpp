@@ -136,6 +136,28 @@ class PromptPanelTest : public QObject {
         QCOMPARE(panel.recipe().seed, std::uint64_t(12));
     }
 
+    void kvCacheChoiceGoesIntoTheRecipe() {
+        PromptPanel panel;
+        // Default: the engine chooses for the loaded weights, and the recipe says nothing.
+        QCOMPARE(panel.kvCacheBox()->currentText(), QString("default"));
+        QVERIFY(panel.recipe().kvCache.empty());
+        // The user's choice in the box reaches every next recipe, a rolled seed or not.
+        panel.kvCacheBox()->setCurrentIndex(panel.kvCacheBox()->findText("int8"));
+        QCOMPARE(panel.recipe().kvCache, std::string("int8"));
+        QCOMPARE(panel.nextRecipe().kvCache, std::string("int8"));
+        panel.kvCacheBox()->setCurrentIndex(panel.kvCacheBox()->findText("f32"));
+        QCOMPARE(panel.nextRecipe().kvCache, std::string("f32"));
+        // A recipe from before the cache was kept (none named) goes back to the default.
+        Recipe old;
+        old.prompt = "old";
+        panel.setRecipe(old);
+        QCOMPARE(panel.kvCache(), QString());
+        QVERIFY(panel.recipe().kvCache.empty());
+        panel.setKvCache("bf16");
+        QCOMPARE(panel.kvCacheBox()->currentText(), QString("bf16"));
+        QCOMPARE(Recipe::fromJson(panel.recipe().toJson()).kvCache, std::string("bf16"));
+    }
+
     void modelWithoutAvEncoderFallsBackToBaseline() {
         PromptPanel panel;
         QCOMPARE(panel.emotionMode(), PromptPanel::EmotionMode::AvEncoder);

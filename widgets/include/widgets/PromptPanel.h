@@ -1,6 +1,6 @@
 // The prompt panel: the model chooser (ModelChooser), text, duration, seed (new seed / lock),
-// guidance, temperature, top-k and the emotion target (valence-arousal pad) with its
-// conditioning mode. Produces a Recipe.
+// guidance, temperature, top-k, the KV cache precision and the emotion target (valence-arousal pad)
+// with its conditioning mode. Produces a Recipe.
 #pragma once
 
 #include "core/engine/MusicEngine.h"
@@ -52,6 +52,11 @@ class PromptPanel : public QWidget {
     int takes() const;
     void setTakes(int takes);
     void setSeedLocked(bool locked);
+    /// Self-attention cache precision of the next clips: "" (the engine's default for the
+    /// loaded weights), "f32", "bf16" or "int8"; anything else selects the default.
+    void setKvCache(const QString& precision);
+    QString kvCache() const;
+    QComboBox* kvCacheBox() const { return kvCache_; }
 
     /// "Generate a [word] music." (LARA-Gen's text baseline), `word` from the pad.
     static QString baselinePrompt(const QString& userText, const QString& word);
@@ -74,7 +79,7 @@ class PromptPanel : public QWidget {
     QDoubleSpinBox* temperature_;
     QSpinBox* topK_;
     QSpinBox* takes_;
-    std::string kvCache_; ///< of the recipe last shown (setRecipe), so that it regenerates
+    QComboBox* kvCache_;
     QComboBox* mode_;
     QLabel* emotionLabel_;
     VaPad* pad_;
