@@ -27,5 +27,5 @@ fi
 "$cli" train-variations --corpus "$work/train" --heldout "$work/heldout" --out "$work/variations" \
     --stage vae --vae-steps 1800 --vae-minutes 55 --threads 1 "${@:3}"
 "$cli" train-variations --corpus "$work/train8" --out "$work/variations" --stage diffusion \
-    --diffusion-steps 3000 --diffusion-minutes 20 --threads 1 "${@:3}"
+    --diffusion-steps 3000 --diffusion-minutes 30 --threads 1 "${@:3}"
 "$cli" bench-variations --model "$work/variations" --corpus "$work/heldout" --segments 100
