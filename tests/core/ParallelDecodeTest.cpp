@@ -3,6 +3,7 @@
 // stopped.
 #include "engine/ParallelDecode.h"
 #include "core/synth/SynthCodec.h"
+#include "engine/ComputeThreads.h"
 
 #include <gtest/gtest.h>
 
