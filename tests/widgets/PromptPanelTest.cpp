@@ -168,7 +168,8 @@ class PromptPanelTest : public QObject {
         info.frameRate = 50;
         panel.setModelInfo(info, "/models/musicgen-small");
         QCOMPARE(panel.emotionMode(), PromptPanel::EmotionMode::TextBaseline);
-        auto* combo = panel.findChild<QComboBox*>();
+        auto* combo = panel.findChild<QComboBox*>("emotionMode");
+        QVERIFY(combo);
         auto* model = qobject_cast<QStandardItemModel*>(combo->model());
         QVERIFY(!model->item(0)->isEnabled());
         QCOMPARE(panel.findChildren<QDoubleSpinBox*>()[0]->maximum(), 10.0);

@@ -92,6 +92,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     sampling->addWidget(kvCache_);
 
     mode_ = new QComboBox(this);
+    mode_->setObjectName("emotionMode");
     mode_->addItem(tr("Valence–arousal (AV encoder)"));
     mode_->addItem(tr("Text baseline (nearest word)"));
     mode_->addItem(tr("No emotion target"));
