@@ -256,14 +256,19 @@ CrossAttentionCache MusicgenForCausalLMImpl::precomputeCross(const torch::Tensor
     return cross;
 }
 
-KvCachePrecision MusicgenForCausalLMImpl::defaultReducedKvCache() {
-    return KvCachePrecision::BF16;
+KvCachePrecision MusicgenForCausalLMImpl::defaultReducedKvCache(WeightPrecision weights) {
+    // Quiet machine, musicgen-small: with int8 weights the int8 cache is as close to the
+    // reference as bf16's (0.011 relative logit error, both) and 10-13 % faster at 1,000-1,500
+    // cached positions; with bf16 weights it is 5-7 % faster there but 1.5x further (0.0048
+    // against 0.0032), so bf16 weights keep a bf16 cache.
+    return weights == WeightPrecision::Int8 ? KvCachePrecision::Int8 : KvCachePrecision::BF16;
 }
 
 KvCachePrecision MusicgenForCausalLMImpl::defaultKvCache() const {
     // f32 stays the reference, cache included; with bf16 or int8 weights the cache is read
     // every step and at long contexts streams more bytes than the weights.
-    return precision_ == WeightPrecision::F32 ? KvCachePrecision::F32 : defaultReducedKvCache();
+    return precision_ == WeightPrecision::F32 ? KvCachePrecision::F32
+                                              : defaultReducedKvCache(precision_);
 }
 
 SelfAttentionCache MusicgenForCausalLMImpl::makeCache(int64_t batch, int64_t capacity) const {

@@ -47,6 +47,8 @@ TEST(Takes, EmbeddedModelTakesEqualEachTakeAlone) {
     if (folder.empty()) GTEST_SKIP() << "the embedded model is not installed";
     for (const std::string precision : {"f32", "int8"}) {
         auto engine = MusicEngine::load(folder, LoadOptions{1, precision});
+        // The default cache follows the weights (docs/performance.md, "Long context").
+        EXPECT_EQ(precision == "int8" ? "int8" : "f32", engine->defaultKvCache());
         Recipe r;
         r.prompt = "a calm jazz piece with piano";
         r.valence = 6.5;

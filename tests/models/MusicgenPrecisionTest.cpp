@@ -297,4 +297,9 @@ TEST(MusicgenPrecisionParity, Int8KvCacheStaysCloseToTheReference) {
     EXPECT_THROW(parseKvCachePrecision("fp8"), std::invalid_argument);
     lm->setPrecision("f32");
     EXPECT_EQ(KvCachePrecision::F32, lm->defaultKvCache());
+    // The defaults chosen from the quiet-machine bench (docs/performance.md, "Long context").
+    EXPECT_EQ(KvCachePrecision::BF16,
+              MusicgenForCausalLMImpl::defaultReducedKvCache(WeightPrecision::BF16));
+    EXPECT_EQ(KvCachePrecision::Int8,
+              MusicgenForCausalLMImpl::defaultReducedKvCache(WeightPrecision::Int8));
 }

@@ -78,9 +78,9 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     for (const char* p : {"f32", "bf16", "int8"})
         kvCache_->addItem(QString::fromLatin1(p), QString::fromLatin1(p));
     kvCache_->setToolTip(
-        tr("Precision of the attention cache while decoding (kept in the recipe): default is "
-           "f32 with f32 weights and bf16 otherwise; int8 reads about half the bytes of bf16 at "
-           "long contexts and is slightly further from f32 (docs/performance.md)"));
+        tr("Precision of the attention cache while decoding (kept in the recipe): the default "
+           "follows the weights (f32 with f32, bf16 with bf16, int8 with int8); int8 reads "
+           "about half the bytes of bf16 at long contexts (docs/performance.md)"));
     auto* sampling = new QHBoxLayout;
     sampling->addWidget(new QLabel(tr("Guidance"), this));
     sampling->addWidget(guidance_);

@@ -177,10 +177,11 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// The same at an explicit cache precision (any weight precision reads any cache).
     SelfAttentionCache makeCache(int64_t batch, int64_t capacity, KvCachePrecision kv) const;
     /// The cache precision makeCache() uses: float32 with f32 weights (the reference),
-    /// defaultReducedKvCache() with bf16 or int8 weights.
+    /// defaultReducedKvCache(weights) with bf16 or int8 weights.
     KvCachePrecision defaultKvCache() const;
-    /// The cache chosen for reduced weights from the measurements in docs/performance.md.
-    static KvCachePrecision defaultReducedKvCache();
+    /// The cache chosen for reduced weights from the measurements in docs/performance.md
+    /// ("Long context"): int8 with int8 weights, bf16 with bf16 weights.
+    static KvCachePrecision defaultReducedKvCache(WeightPrecision weights);
 
     /// ids: [B*K, T] in the delayed layout (row b*K+k), values in [0, vocab_size]. Positions
     /// start at cache->length() (0 without a cache); with a cache the new keys and values are
