@@ -402,9 +402,11 @@ void SessionPanel::poll() {
     // The playhead belongs to the session only while the player holds the session's audio.
     const bool shown = playerHoldsSession();
     timeline_->setPlayhead(shown ? player_->position() : -1.0);
-    // Another clip in the player has no loop region (AudioPlayer::setClip clears it).
-    const auto [loopFrom, loopTo] = player_ ? player_->loopRegion() : std::pair{0.0, 0.0};
-    if (!shown || loopTo <= loopFrom) timeline_->setLoopRegion(0, 0);
+    // The band shows the player's loop region while it loops the session (another clip has
+    // none: AudioPlayer::setClip clears it).
+    const auto [loopFrom, loopTo] =
+        shown && player_->loop() ? player_->loopRegion() : std::pair{0.0, 0.0};
+    timeline_->setLoopRegion(loopFrom, loopTo);
     if (!running_) return;
     const bool playing = shown && player_->state() == AudioPlayer::State::Playing;
     const bool behind = behindRealTime(speed_, double(clock_.elapsed()), playing,

@@ -357,9 +357,9 @@ MusicEngine::Impl::generateClips(const Recipe& recipe, int takes, const Generati
         takes > 1 ? window->takeCodes() : std::vector<CodeGrid>{window->newCodes()};
     // Take 1 was streamed: decoded again only when the caller keeps the audio. The others are
     // rendered together, in parallel where the codec allows (8 embedded takes: mostly this).
-    const bool skipFirst = cb.onAudio && !cb.keepAudio;
+    const std::size_t firstDecoded = cb.onAudio && !cb.keepAudio ? 1 : 0;
     std::vector<const CodeGrid*> toDecode;
-    for (std::size_t i = skipFirst ? 1 : 0; i < all.size(); ++i)
+    for (std::size_t i = firstDecoded; i < all.size(); ++i)
         toDecode.push_back(&all[i]);
     std::vector<AudioBuffer> audio;
     try {
@@ -376,10 +376,10 @@ MusicEngine::Impl::generateClips(const Recipe& recipe, int takes, const Generati
         result.frames = codes.frames;
         result.codes = codes.data;
         if (i == 0 && cb.onAudio) result.decodeThreadCpuSeconds = decodeCpu;
-        if (i == 0 && skipFirst)
+        if (static_cast<std::size_t>(i) < firstDecoded)
             result.audio.sampleRate = codec->sampleRate();
         else
-            result.audio = std::move(audio[static_cast<std::size_t>(i - (skipFirst ? 1 : 0))]);
+            result.audio = std::move(audio[static_cast<std::size_t>(i) - firstDecoded]);
         result.recipe = recipe;
         result.recipe.model = recipe.model.empty() ? info.folder : recipe.model;
         result.recipe.steps = recipe.steps > 0 ? recipe.steps : 0;

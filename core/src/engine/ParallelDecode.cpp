@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <system_error>
 #include <thread>
 
 namespace moodsteer {
@@ -35,8 +36,13 @@ std::vector<AudioBuffer> decodeAll(const AudioCodec& codec,
         }
     };
     std::vector<std::thread> pool;
-    for (int w = 1; w < workers; ++w)
-        pool.emplace_back(work);
+    for (int w = 1; w < workers; ++w) {
+        try {
+            pool.emplace_back(work);
+        } catch (const std::system_error&) {
+            break; // no thread to be had: the ones running (at least this one) share the work
+        }
+    }
     work(); // the calling thread is one of the workers
     for (auto& t : pool)
         t.join();
