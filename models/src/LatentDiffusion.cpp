@@ -18,7 +18,8 @@ nlohmann::json LatentDiffusionConfig::toJson() const {
             {"width", width},
             {"condition_width", conditionWidth},
             {"heads", heads},
-            {"timesteps", timesteps}};
+            {"timesteps", timesteps},
+            {"curve_input", curveInput}};
 }
 
 LatentDiffusionConfig LatentDiffusionConfig::fromJson(const nlohmann::json& j) {
@@ -32,6 +33,7 @@ LatentDiffusionConfig LatentDiffusionConfig::fromJson(const nlohmann::json& j) {
         c.conditionWidth = j.at("condition_width").get<int>();
         c.heads = j.at("heads").get<int>();
         c.timesteps = j.at("timesteps").get<int>();
+        c.curveInput = j.value("curve_input", false);
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error(std::string("diffusion config: ") + e.what());
     }
@@ -117,8 +119,9 @@ LatentDiffusionImpl::LatentDiffusionImpl(LatentDiffusionConfig config)
     for (int g : c.globalSizes)
         globalEmbeddings_->push_back(torch::nn::Embedding(g, dc));
     null_ = register_parameter("null", torch::randn({dc}) * 0.02);
-    in_ = register_module(
-        "in", torch::nn::Conv1d(torch::nn::Conv1dOptions(c.latentChannels, w, 3).padding(1)));
+    const int inChannels = c.latentChannels + (c.curveInput ? c.curveChannels + 1 : 0);
+    in_ = register_module("in",
+                          torch::nn::Conv1d(torch::nn::Conv1dOptions(inChannels, w, 3).padding(1)));
     res0_ = register_module("res0", FilmResBlock(w, w, e));
     cross0_ = register_module("cross0", SequenceAttention(w, dc, c.heads));
     down_ = register_module(
@@ -179,11 +182,25 @@ torch::Tensor LatentDiffusionImpl::condition(const torch::Tensor& curve,
 }
 
 torch::Tensor LatentDiffusionImpl::forward(const torch::Tensor& xt, const torch::Tensor& t,
-                                           const torch::Tensor& condition) {
+                                           const torch::Tensor& condition,
+                                           const torch::Tensor& curve,
+                                           const torch::Tensor& dropped) {
     if (xt.size(2) % 2 != 0)
         throw std::invalid_argument("LatentDiffusion: the latent length must be even");
     auto temb = timestepEmbedding(t);
-    auto h0 = in_(xt);
+    torch::Tensor input = xt;
+    if (config_.curveInput) {
+        const auto B = xt.size(0), L = xt.size(2);
+        if (!curve.defined() || curve.dim() != 3 || curve.size(0) != B ||
+            curve.size(1) != config_.curveChannels || curve.size(2) != L || !dropped.defined() ||
+            dropped.numel() != B)
+            throw std::invalid_argument(
+                "LatentDiffusion: the model takes the attention curve [B, curve channels, L] "
+                "and the dropped rows [B] beside x_t");
+        auto keep = (1 - dropped.to(torch::kFloat)).view({B, 1, 1});
+        input = torch::cat({xt, curve * keep, keep.expand({B, 1, L})}, 1);
+    }
+    auto h0 = in_(input);
     h0 = cross0_(res0_(h0, temb), condition);
     auto h1 = down_(h0);
     h1 = cross1_(res1_(h1, temb), condition);

@@ -27,8 +27,9 @@ CodeGrid composed(const std::string& genre, double seconds, std::uint64_t seed) 
 }
 
 /// A generator folder with random weights (tiny widths): enough to test the plumbing.
-std::string randomModelFolder() {
-    const auto dir = test::scratchDir("variation-model");
+/// `curveChannels` 3: the first shipped model's curve (no valence), 4: today's.
+std::string randomModelFolder(int curveChannels = 3) {
+    const auto dir = test::scratchDir("variation-model-" + std::to_string(curveChannels));
     torch::manual_seed(11);
     variations::VariationModel m;
     models::VariationVaeConfig vc;
@@ -41,6 +42,7 @@ std::string randomModelFolder() {
     dc.width = 16;
     dc.conditionWidth = 16;
     dc.timesteps = 100;
+    dc.curveChannels = curveChannels;
     m.diffusion = models::LatentDiffusion(dc);
     m.latentMean.assign(static_cast<std::size_t>(vc.latentChannels()), 0.1f);
     m.latentStd.assign(static_cast<std::size_t>(vc.latentChannels()), 0.5f);
@@ -147,10 +149,38 @@ TEST(VariationGenerator, RefusesBadRequestsWithOneLine) {
     r.restoreEndSeconds = 3.5;
     expectRefused(r, "restore");
     r = ok;
-    r.shiftValence = 1;
+    r.shiftValence = 1; // this model's curve has no valence channel
+    EXPECT_FALSE(g->canShiftValence());
     expectRefused(r, "valence");
+    r = ok;
+    r.shiftArousal = 9;
+    expectRefused(r, "arousal shift");
     r = ok;
     r.source = ok.source.slice(0, 20);
     expectRefused(r, "frames");
     EXPECT_THROW(VariationGenerator::load("/nonexistent/variations"), VariationError);
+}
+
+TEST(VariationGenerator, AValenceChannelModelShiftsValence) {
+    auto g = VariationGenerator::load(randomModelFolder(4), 1);
+    EXPECT_TRUE(g->canShiftValence());
+    VariationRequest r;
+    r.source = composed("jazz", 3.0, 4);
+    r.count = 1;
+    r.similarity = 0.6;
+    r.steps = 4;
+    r.seed = 5;
+    const auto kept = g->generate(r);
+    r.shiftValence = 3;
+    EXPECT_NO_THROW(g->validate(r));
+    const auto brighter = g->generate(r);
+    const auto again = g->generate(r);
+    ASSERT_EQ(kept.variations.size(), 1u);
+    ASSERT_EQ(brighter.variations.size(), 1u);
+    // The shifted curve reaches the model (another variation from the same seed), and the
+    // same request still gives the same codes.
+    EXPECT_NE(kept.variations[0].codes.data, brighter.variations[0].codes.data);
+    EXPECT_EQ(brighter.variations[0].codes.data, again.variations[0].codes.data);
+    r.shiftValence = -8.5;
+    EXPECT_THROW(g->validate(r), VariationError);
 }

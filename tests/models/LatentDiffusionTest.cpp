@@ -52,15 +52,70 @@ TEST(LatentDiffusion, ShapesAndNullCondition) {
         torch::allclose(cond[1], cond[1][0].expand({L + c.subspaces + 1, c.conditionWidth})));
     EXPECT_FALSE(
         torch::allclose(cond[0], cond[0][0].expand({L + c.subspaces + 1, c.conditionWidth})));
-    auto eps = net->forward(latent, torch::tensor({3, 40}), cond);
+    const auto dropped = torch::tensor({0.f, 1.f});
+    auto eps = net->forward(latent, torch::tensor({3, 40}), cond, curve, dropped);
     EXPECT_EQ(eps.sizes(), latent.sizes());
     EXPECT_THROW(net->forward(torch::randn({1, c.latentChannels, 7}), torch::tensor({1}),
-                              cond.narrow(0, 0, 1)),
+                              cond.narrow(0, 0, 1), curve.narrow(0, 0, 1), dropped.narrow(0, 0, 1)),
+                 std::invalid_argument);
+    // The model reads the curve frame by frame: a model with curve input refuses to run
+    // without it or with a curve of another length.
+    EXPECT_THROW(net->forward(latent, torch::tensor({3, 40}), cond), std::invalid_argument);
+    EXPECT_THROW(net->forward(latent, torch::tensor({3, 40}), cond, curve.narrow(2, 0, L - 2),
+                              dropped),
                  std::invalid_argument);
     // The config survives its JSON form.
     const auto back = LatentDiffusionConfig::fromJson(c.toJson());
     EXPECT_EQ(back.width, 32);
     EXPECT_EQ(back.timesteps, 50);
+    EXPECT_TRUE(back.curveInput);
+}
+
+TEST(LatentDiffusion, CurveInputReachesEachFrameAndIsDroppedWithTheCondition) {
+    torch::manual_seed(5);
+    LatentDiffusionConfig c;
+    c.width = 32;
+    c.conditionWidth = 16;
+    c.timesteps = 50;
+    LatentDiffusion net(c);
+    net->eval();
+    torch::NoGradGuard noGrad;
+    const int L = 16;
+    auto curve = torch::randn({1, c.curveChannels, L});
+    auto latent = torch::randn({1, c.latentChannels, L});
+    auto globals = torch::tensor({0, 1, 2}).view({1, 3});
+    auto other = curve.clone();
+    other[0][0][L - 1] += 3.0; // the arousal of the last frame only
+    for (float d : {0.f, 1.f}) {
+        const auto dropped = torch::tensor({d});
+        auto cond = net->condition(curve, latent, globals, dropped);
+        auto a = net->forward(latent, torch::tensor({10}), cond, curve, dropped);
+        auto b = net->forward(latent, torch::tensor({10}), cond, other, dropped);
+        const double diff = (a - b).abs().max().item<double>();
+        std::printf("curve input, dropped %.0f: max difference %.3g\n", d, diff);
+        if (d == 0.f)
+            EXPECT_GT(diff, 1e-4); // a kept row sees the changed frame directly
+        else
+            EXPECT_EQ(diff, 0.0); // a dropped row sees no curve at all
+    }
+}
+
+TEST(LatentDiffusion, ConfigWithoutCurveInputIsTheFirstArchitecture) {
+    LatentDiffusionConfig c;
+    c.width = 32;
+    c.conditionWidth = 16;
+    auto j = c.toJson();
+    j.erase("curve_input");
+    const auto old = LatentDiffusionConfig::fromJson(j);
+    EXPECT_FALSE(old.curveInput);
+    LatentDiffusion net(old);
+    const int L = 8;
+    auto latent = torch::randn({1, c.latentChannels, L});
+    auto cond = net->condition(torch::randn({1, c.curveChannels, L}), latent,
+                               torch::tensor({0, 1, 2}).view({1, 3}), torch::zeros({1}));
+    // Its first convolution reads x_t alone, and it runs without the curve.
+    EXPECT_EQ(net->named_parameters()["in.weight"].size(1), c.latentChannels);
+    EXPECT_EQ(net->forward(latent, torch::tensor({3}), cond).sizes(), latent.sizes());
 }
 
 TEST(VariationVae, Shapes) {

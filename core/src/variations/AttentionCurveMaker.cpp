@@ -89,13 +89,21 @@ AttentionCurve AttentionCurveMaker::curve(const CodeGrid& codes) const {
 }
 
 std::vector<float> AttentionCurveMaker::normalised(const AttentionCurve& curve,
-                                                   double arousalShift) {
+                                                   double arousalShift, int channels,
+                                                   double valenceShift) {
+    if (channels != kCurveChannels && channels != kArousalCurveChannels)
+        throw std::invalid_argument("an attention curve has 3 or 4 channels, not " +
+                                    std::to_string(channels));
+    if (channels < kCurveChannels && valenceShift != 0)
+        throw std::invalid_argument("this curve has no valence channel to shift");
     const std::size_t L = curve.arousal.size();
-    std::vector<float> out(kCurveChannels * L);
+    std::vector<float> out(static_cast<std::size_t>(channels) * L);
     for (std::size_t i = 0; i < L; ++i) {
         out[i] = static_cast<float>((curve.arousal[i] + arousalShift - 5.0) / 2.0);
         out[L + i] = static_cast<float>(std::log1p(curve.onsetDensity[i]) - 1.5);
         out[2 * L + i] = static_cast<float>((curve.loudnessDb[i] + 30.0) / 10.0);
+        if (channels == kCurveChannels)
+            out[3 * L + i] = static_cast<float>((curve.valence[i] + valenceShift - 5.0) / 2.0);
     }
     return out;
 }

@@ -4,7 +4,8 @@
 //     1 s, interpolated between window centres,
 //   - onset density: note and drum onsets per second in a 1 s window around the frame,
 //   - loudness: RMS of the frame's audio in dBFS,
-// and the normalised 3-channel version the diffusion model is conditioned on.
+// and the normalised version the diffusion model is conditioned on: arousal, onset density,
+// loudness, and (models trained since the curve became a direct input) valence.
 // Threading: const methods may run concurrently.
 #pragma once
 
@@ -17,7 +18,10 @@
 
 namespace moodsteer::variations {
 
-inline constexpr int kCurveChannels = 3;
+/// Channels of the curve a new diffusion model is trained on (arousal, onset density,
+/// loudness, valence); kArousalCurveChannels: the first shipped model's, without valence.
+inline constexpr int kCurveChannels = 4;
+inline constexpr int kArousalCurveChannels = 3;
 
 class AttentionCurveMaker {
   public:
@@ -30,11 +34,13 @@ class AttentionCurveMaker {
     /// Clip-level predicted valence and arousal of the rendered codes.
     ClipPrediction predict(const CodeGrid& codes) const;
 
-    /// The model input: [kCurveChannels x latentFrames] row-major, arousal shifted by
-    /// `arousalShift` rating units first. Fixed affine maps (no per-piece statistics), so a
-    /// shift of the arousal stays a shift: (a - 5) / 2, log(1 + onsets/s) - 1.5,
-    /// (dB + 30) / 10.
-    static std::vector<float> normalised(const AttentionCurve& curve, double arousalShift = 0);
+    /// The model input: [channels x latentFrames] row-major (channels 3 or 4), arousal and
+    /// valence shifted by `arousalShift` / `valenceShift` rating units first. Fixed affine
+    /// maps (no per-piece statistics), so a shift stays a shift: (a - 5) / 2,
+    /// log(1 + onsets/s) - 1.5, (dB + 30) / 10, then (v - 5) / 2 in the fourth channel.
+    /// Throws std::invalid_argument for another channel count, or a valence shift with 3.
+    static std::vector<float> normalised(const AttentionCurve& curve, double arousalShift = 0,
+                                         int channels = kCurveChannels, double valenceShift = 0);
 
   private:
     std::unique_ptr<EmotionPredictor> predictor_;

@@ -44,7 +44,8 @@ torch::Tensor segmentCurves(const CorpusPieces& pieces, const std::vector<Segmen
         torch::Tensor fp, curves;
         in.read("fingerprint", fp);
         in.read("curves", curves);
-        if (fp.item<double>() == fingerprint && curves.size(0) == static_cast<long>(refs.size()))
+        if (fp.item<double>() == fingerprint && curves.size(0) == static_cast<long>(refs.size()) &&
+            curves.size(1) == kCurveChannels)
             return curves;
     }
     const AttentionCurveMaker maker;
@@ -190,9 +191,10 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
         auto a = abar.index_select(0, t).view({-1, 1, 1});
         auto noise = torch::randn_like(x0);
         auto xt = a.sqrt() * x0 + (1 - a).sqrt() * noise;
-        auto cond = net->condition(curves.index_select(0, idx), x0, globals.index_select(0, idx),
-                                   torch::tensor(drop));
-        auto loss = torch::mse_loss(net->forward(xt, t, cond), noise);
+        const auto curve = curves.index_select(0, idx);
+        const auto dropped = torch::tensor(drop);
+        auto cond = net->condition(curve, x0, globals.index_select(0, idx), dropped);
+        auto loss = torch::mse_loss(net->forward(xt, t, cond, curve, dropped), noise);
         const double lr = stageLearningRate(o.diffusionLearningRate, step, o.diffusionSteps);
         for (auto& g : optimizer.param_groups())
             static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);

@@ -94,6 +94,10 @@ const VariationModelInfo& VariationGenerator::info() const {
     return impl_->info;
 }
 
+bool VariationGenerator::canShiftValence() const {
+    return impl_->model.diffusion->config().curveChannels == kCurveChannels;
+}
+
 void VariationGenerator::validate(const VariationRequest& r) const {
     const auto& s = r.source;
     if (s.numCodebooks != 4)
@@ -120,9 +124,13 @@ void VariationGenerator::validate(const VariationRequest& r) const {
     if (!(std::abs(r.shiftArousal) <= VariationRequest::kMaxShift))
         throw VariationError("the arousal shift must be in [-8, 8], not " +
                              std::to_string(r.shiftArousal));
-    if (r.shiftValence != 0)
-        throw VariationError("a valence shift is not supported: the model's attention curve has "
-                             "no valence channel (only arousal can be shifted)");
+    if (!(std::abs(r.shiftValence) <= VariationRequest::kMaxShift))
+        throw VariationError("the valence shift must be in [-8, 8], not " +
+                             std::to_string(r.shiftValence));
+    if (r.shiftValence != 0 && !canShiftValence())
+        throw VariationError("a valence shift needs a variation model whose attention curve "
+                             "has a valence channel; this one has none (only arousal can be "
+                             "shifted; retrain it with train-variations --stage diffusion)");
     if (r.restoreBeginSeconds.has_value() != r.restoreEndSeconds.has_value())
         throw VariationError("a restore range needs both a start and an end");
     if (r.restoreBeginSeconds) {
@@ -155,10 +163,12 @@ VariationGenerator::generate(const VariationRequest& r,
 
     VariationResult result;
     result.sourceCurve = impl_->curves->curve(r.source);
-    const auto norm = AttentionCurveMaker::normalised(result.sourceCurve, r.shiftArousal);
+    const int channels = m.diffusion->config().curveChannels;
+    const auto norm = AttentionCurveMaker::normalised(result.sourceCurve, r.shiftArousal,
+                                                      channels, r.shiftValence);
     const int have = static_cast<int>(result.sourceCurve.arousal.size());
-    auto curve = torch::empty({1, kCurveChannels, L});
-    for (int ch = 0; ch < kCurveChannels; ++ch)
+    auto curve = torch::empty({1, channels, L});
+    for (int ch = 0; ch < channels; ++ch)
         for (int l = 0; l < L; ++l)
             curve[0][ch][l] = norm[static_cast<std::size_t>(ch * have + std::min(l, have - 1))];
     const bool guided = r.guidance != 1.0;
@@ -166,6 +176,8 @@ VariationGenerator::generate(const VariationRequest& r,
     if (guided)
         cond =
             torch::cat({cond, m.diffusion->condition(curve, z0, batch.globals, torch::ones({1}))});
+    const auto curveRows = guided ? torch::cat({curve, curve}) : curve;
+    const auto droppedRows = guided ? torch::tensor({0.f, 1.f}) : torch::zeros({1});
 
     // Timesteps: `steps` evenly spaced from t_start = s * T - 1 down to the clean latent.
     const int TT = static_cast<int>(abar.size());
@@ -201,7 +213,8 @@ VariationGenerator::generate(const VariationRequest& r,
             const double aPrev =
                 i + 1 < ts.size() ? abar[static_cast<std::size_t>(ts[i + 1])] : 1.0;
             auto eps = m.diffusion->forward(guided ? torch::cat({x, x}) : x,
-                                            torch::full({guided ? 2 : 1}, t, torch::kLong), cond);
+                                            torch::full({guided ? 2 : 1}, t, torch::kLong), cond,
+                                            curveRows, droppedRows);
             if (guided) eps = eps[1].unsqueeze(0) + r.guidance * (eps[0] - eps[1]).unsqueeze(0);
             x = clippedStep(x, eps, a, aPrev);
             if (r.restoreBeginSeconds) {

@@ -1,4 +1,5 @@
 #include "variations/VariationModel.h"
+#include "variations/AttentionCurveMaker.h"
 
 #include "models/AtomicFile.h"
 #include "models/Safetensors.h"
@@ -103,6 +104,10 @@ VariationModel VariationModel::load(const std::string& folder, bool needDiffusio
             m.latentMean = config.at("latent_mean").get<std::vector<float>>();
             m.latentStd = config.at("latent_std").get<std::vector<float>>();
             const auto C = static_cast<std::size_t>(m.vae->config().latentChannels());
+            const int curve = m.diffusion->config().curveChannels;
+            if (curve != kCurveChannels && curve != kArousalCurveChannels)
+                throw std::runtime_error("the diffusion model's curve_channels must be 3 or 4, "
+                                         "not " + std::to_string(curve));
             if (m.latentMean.size() != C || m.latentStd.size() != C ||
                 m.diffusion->config().latentChannels != static_cast<int>(C))
                 throw std::runtime_error("latent sizes of the VAE and the diffusion model differ");

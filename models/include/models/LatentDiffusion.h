@@ -5,6 +5,11 @@
 //   - one token per latent frame of the attention curve (arousal, onset density, loudness),
 //   - one summary token per latent subspace (time mean and spread of the input's latent),
 //   - one token for genre, instrument variant and tempo.
+// With curve_input (every model trained since the first shipped one) the attention curve also
+// enters the first convolution frame by frame, beside x_t, with a presence channel: the
+// U-Net's queries carry no position, so through cross-attention alone a latent frame cannot
+// find its own curve value, and a free sample (similarity 1) kept neither the input's arousal
+// level nor its shape.
 // Classifier-free guidance: a learned null token replaces every condition token (training
 // drops the condition with some probability). It predicts the noise (epsilon) under the
 // cosine schedule of Nichol & Dhariwal (2021); DDIM (eta = 0) samples it.
@@ -33,6 +38,9 @@ struct LatentDiffusionConfig {
     int conditionWidth = 64;
     int heads = 4;
     int timesteps = 1000;
+    /// The curve is also a frame-aligned input of the U-Net (absent in a file: false, the
+    /// architecture of the first shipped model).
+    bool curveInput = true;
 
     nlohmann::json toJson() const;
     /// Throws std::runtime_error naming the bad field.
@@ -88,9 +96,13 @@ class LatentDiffusionImpl : public torch::nn::Module {
     /// null tokens (classifier-free guidance).
     torch::Tensor condition(const torch::Tensor& curve, const torch::Tensor& inputLatent,
                             const torch::Tensor& globals, const torch::Tensor& dropped);
-    /// Predicted noise for x_t [B, C, L] (L even) at integer timesteps t [B].
+    /// Predicted noise for x_t [B, C, L] (L even) at integer timesteps t [B]. With
+    /// config().curveInput, `curve` [B, curveChannels, L] (the same curve as condition()'s)
+    /// and `dropped` [B] are needed: the dropped rows see no curve (zeros and presence 0);
+    /// without it they are not used. Throws std::invalid_argument on wrong shapes.
     torch::Tensor forward(const torch::Tensor& xt, const torch::Tensor& t,
-                          const torch::Tensor& condition);
+                          const torch::Tensor& condition, const torch::Tensor& curve = {},
+                          const torch::Tensor& dropped = {});
 
     const LatentDiffusionConfig& config() const { return config_; }
 

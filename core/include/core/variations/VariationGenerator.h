@@ -45,7 +45,7 @@ struct VariationRequest {
     double similarity = 0.5;
     /// Moves the conditioning attention curve's arousal (and valence) by this many rating
     /// units (SAM scale 1..9, as Recipe::valence/arousal); 0 keeps the source's emotion.
-    /// |shift| <= kMaxShift.
+    /// |shift| <= kMaxShift; a valence shift needs canShiftValence().
     double shiftArousal = 0;
     double shiftValence = 0;
     /// Restoration: when set, only frames in [restoreBeginSeconds, restoreEndSeconds) are
@@ -119,6 +119,9 @@ class VariationGenerator {
     VariationGenerator& operator=(const VariationGenerator&) = delete;
 
     const VariationModelInfo& info() const;
+    /// The model conditions on valence too (its attention curve has a valence channel), so a
+    /// request may shift it; the first shipped model's curve had arousal only.
+    bool canShiftValence() const;
 
     /// Checks a request without running anything; throws VariationError with one line naming
     /// the bad value (count, similarity, steps, guidance, shift, restore range, source codes).
