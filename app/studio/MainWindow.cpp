@@ -36,6 +36,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -355,6 +356,11 @@ void MainWindow::buildMenus() {
     loop->setCheckable(true);
     loop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     connect(loop, &QAction::toggled, transport_, &TransportPanel::setLoop);
+    connect(transport_, &TransportPanel::loopChanged, loop, [loop](bool on) {
+        if (loop->isChecked() == on) return;
+        const QSignalBlocker block(loop);
+        loop->setChecked(on);
+    });
     play->addAction(tr("A/B &switch"), libraryPanel_, &ClipLibraryPanel::switchAb);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));

@@ -17,6 +17,8 @@
 #include "widgets/PromptPanel.h"
 #include "widgets/TransportPanel.h"
 
+#include <QAction>
+#include <QCheckBox>
 #include <QGroupBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -84,6 +86,34 @@ class MainWindowTest : public QObject {
         QCOMPARE(engine.generateCalls, 2);
         QCOMPARE(engine.lastRecipe.seed, seed);
         QVERIFY(generations.waitEndedCount(2, 5000));
+    }
+
+    void thePlaybackLoopActionFollowsTheTransport() {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath("s.ini"), QSettings::IniFormat);
+        test::FakeEngineClient engine;
+        studio::MainWindow window(&engine, silentPlayer(), dir.filePath("clips"), &settings);
+        QAction* loop = nullptr;
+        for (auto* a : window.findChildren<QAction*>())
+            if (a->text() == "&Loop") loop = a;
+        QVERIFY(loop);
+        TransportPanel* transport = window.transportPanel();
+        auto* box = transport->findChild<QCheckBox*>();
+        QVERIFY(box);
+        loop->trigger(); // the menu drives the player and the checkbox
+        QVERIFY(transport->player()->loop());
+        QVERIFY(box->isChecked());
+        box->setChecked(false); // the checkbox drives the menu
+        QVERIFY(!loop->isChecked());
+        QVERIFY(!transport->player()->loop());
+        // A session's loop region switches the player on: the menu shows it at the next poll.
+        transport->player()->setLoopRegion(1.0, 2.0);
+        transport->player()->setLoop(true);
+        transport->poll();
+        QVERIFY(loop->isChecked());
+        loop->trigger(); // and unticking the menu stops it
+        QVERIFY(!transport->player()->loop());
+        QVERIFY(!box->isChecked());
     }
 
     void predictedEmotionReachesLibraryPadAndEmotionView() {

@@ -110,6 +110,35 @@ class TransportPanelTest : public QObject {
         QVERIFY(!player.loop());
     }
 
+    void loopChangedFollowsEveryWayLoopIsSwitched() {
+        AudioPlayer player(std::make_unique<test::SilentSink>());
+        TransportPanel panel(&player);
+        AudioBuffer clip;
+        clip.samples.assign(32000 * 8, 0.1f);
+        clip.sampleRate = 32000;
+        panel.showClip(clip);
+        auto* loop = panel.findChild<QCheckBox*>();
+        QSignalSpy changed(&panel, &TransportPanel::loopChanged);
+        loop->setChecked(true); // the checkbox
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.last().at(0).toBool(), true);
+        panel.setLoop(true); // no change, no signal
+        QCOMPARE(changed.size(), 1);
+        panel.setLoop(false);
+        QCOMPARE(changed.size(), 2);
+        QCOMPARE(changed.last().at(0).toBool(), false);
+        // The player switched on by someone else (a session's loop region): the next poll
+        // shows it and says so.
+        player.setLoopRegion(2.0, 4.0);
+        player.setLoop(true);
+        panel.poll();
+        QVERIFY(loop->isChecked());
+        QCOMPARE(changed.size(), 3);
+        QCOMPARE(changed.last().at(0).toBool(), true);
+        panel.poll();
+        QCOMPARE(changed.size(), 3);
+    }
+
     void noDeviceIsShownAndPlaybackIsOff() {
         AudioPlayer player(std::make_unique<test::SilentSink>(/*present=*/false));
         TransportPanel panel(&player);

@@ -138,8 +138,10 @@ void TransportPanel::stop() {
 }
 
 void TransportPanel::setLoop(bool loop) {
+    const bool was = player_->loop();
     player_->setLoop(loop);
     if (loop_->isChecked() != loop) loop_->setChecked(loop);
+    if (was != loop) emit loopChanged(loop);
 }
 
 void TransportPanel::seek(double seconds) {
@@ -162,6 +164,7 @@ void TransportPanel::poll() {
     if (loop_->isChecked() != player_->loop()) { // switched on by a session's loop region
         const QSignalBlocker block(loop_);
         loop_->setChecked(player_->loop());
+        emit loopChanged(player_->loop());
     }
     if (++pollsSinceCheck_ >= 30) checkDevice();
 }

@@ -59,6 +59,9 @@ class TransportPanel : public QWidget {
     void checkDevice();
 
   signals:
+    /// Loop was switched on or off: by its checkbox, setLoop(), or the player itself (a
+    /// session's loop region switches it on); the menu's Loop action follows this.
+    void loopChanged(bool loop);
     void deviceChanged(const QString& name);
     void playbackUnavailable(const QString& reason);
     /// An output device works again after playback was unavailable (`message` says which).
