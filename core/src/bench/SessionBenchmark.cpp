@@ -1,5 +1,7 @@
 #include "core/bench/SessionBenchmark.h"
 
+#include "core/audio/TempoEstimate.h"
+
 #include "core/bench/Benchmark.h"
 #include "core/emotion/DefaultEmotionHead.h"
 #include "core/emotion/EmotionPredictor.h"
@@ -253,6 +255,29 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         const auto inside = flux.scoresAt(middles, seams);
         for (double x : inside)
             rep.insideScore += x / inside.size();
+        rep.seamTempoChanges = tempoChangesAt(flux, seams, info.sampleRate);
+        for (double c : rep.seamTempoChanges)
+            if (c >= 0) {
+                ++rep.tempoSeams;
+                rep.seamTempoChange += c;
+                rep.seamTempoChangeMax = std::max(rep.seamTempoChangeMax, c);
+            }
+        if (rep.tempoSeams > 0) rep.seamTempoChange /= rep.tempoSeams;
+        int measured = 0;
+        for (double c : tempoChangesAt(flux, middles, info.sampleRate))
+            if (c >= 0) {
+                ++measured;
+                rep.insideTempoChange += c;
+            }
+        if (measured > 0) rep.insideTempoChange /= measured;
+        const double hopsPerSecond = double(info.sampleRate) / SpectralFlux::kHop;
+        const auto& f = flux.flux();
+        for (std::size_t i = 1; i < bounds.size(); ++i) {
+            const std::size_t a = std::min(f.size(), bounds[i - 1] / SpectralFlux::kHop),
+                              b = std::min(f.size(), bounds[i] / SpectralFlux::kHop);
+            const auto t = estimateTempo(std::span(f).subspan(a, b - a), hopsPerSecond);
+            rep.windowTempos.push_back(t.hasPulse() ? t.bpm : 0.0);
+        }
     }
     std::vector<int> starts{0};
     for (std::size_t s : seams)
@@ -282,6 +307,27 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     return rep;
 }
 
+std::vector<double> tempoChangesAt(const SpectralFlux& flux, const std::vector<std::size_t>& points,
+                                   int sampleRate, double spanSeconds) {
+    const double hopsPerSecond = double(sampleRate) / SpectralFlux::kHop;
+    const auto n = static_cast<std::size_t>(std::lround(spanSeconds * hopsPerSecond));
+    const auto& f = flux.flux();
+    std::vector<double> out;
+    for (std::size_t p : points) {
+        const std::size_t c = p / SpectralFlux::kHop;
+        if (n < 2 || c < n || c + n > f.size()) {
+            out.push_back(-1);
+            continue;
+        }
+        const auto before = estimateTempo(std::span(f).subspan(c - n, n), hopsPerSecond);
+        const auto after = estimateTempo(std::span(f).subspan(c, n), hopsPerSecond);
+        out.push_back(before.hasPulse() && after.hasPulse()
+                          ? tempoChangePercent(before.bpm, after.bpm)
+                          : -1.0);
+    }
+    return out;
+}
+
 std::string SessionBenchReport::toJson() const {
     nlohmann::ordered_json j;
     j["embedded"] = speedJson(embedded);
@@ -301,6 +347,12 @@ std::string SessionBenchReport::toJson() const {
                   {"scores", seamScores},
                   {"seconds", seamSeconds},
                   {"window_middle_score_mean", insideScore}};
+    j["tempo"] = {{"seams_measured", tempoSeams},
+                  {"seam_change_percent_mean", seamTempoChange},
+                  {"seam_change_percent_max", seamTempoChangeMax},
+                  {"seam_change_percent", seamTempoChanges},
+                  {"window_middle_change_percent_mean", insideTempoChange},
+                  {"window_bpm", windowTempos}};
     j["bar_repetition"] = {
         {"bars", bars}, {"within_window", barRepeatWithin}, {"across_windows", barRepeatAcross}};
     if (musicgen) j["musicgen"] = speedJson(*musicgen);
@@ -335,6 +387,11 @@ std::string SessionBenchReport::toTable() const {
                   "%.1f %%, across windows %.1f %% (%d bars of 2 s)\n",
                   seams, seamScore, seamScoreMax, insideScore, barRepeatWithin * 100,
                   barRepeatAcross * 100, bars);
+    out << line;
+    std::snprintf(line, sizeof line,
+                  "tempo across seams: %.1f %% mean, %.1f %% max change over %d seams with a "
+                  "clear pulse on both sides (the middle of a window: %.1f %%)\n",
+                  seamTempoChange, seamTempoChangeMax, tempoSeams, insideTempoChange);
     out << line;
     if (musicgen) speed(*musicgen);
     return out.str();

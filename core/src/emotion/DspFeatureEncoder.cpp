@@ -1,6 +1,7 @@
 #include "emotion/DspFeatureEncoder.h"
 
 #include "core/audio/Resampler.h"
+#include "core/audio/TempoEstimate.h"
 
 #include <kiss_fftr.h>
 
@@ -119,56 +120,6 @@ double roughness(const std::vector<float>& mag) {
         }
     }
     return power > 0 ? d / power : 0.0;
-}
-
-struct Tempo {
-    double bpm = 120.0; // the prior's centre when the window is too short to tell
-    double clarity = 0.0;
-};
-
-// Autocorrelation of the mean-removed onset envelope over 40..240 BPM, weighted by a
-// log-normal prior around 120 BPM (one octave sigma) against octave errors.
-Tempo estimateTempo(const std::vector<double>& onset, double frameRate) {
-    Tempo t;
-    const int n = static_cast<int>(onset.size());
-    const double mean = std::accumulate(onset.begin(), onset.end(), 0.0) / std::max(1, n);
-    std::vector<double> o(n);
-    for (int i = 0; i < n; ++i)
-        o[i] = onset[i] - mean;
-    // The floor (an onset-strength sd of 0.01) keeps a steady sound's numerical ripple from
-    // looking like a perfectly clear pulse.
-    double ac0 = n * 1e-4;
-    for (double v : o)
-        ac0 += v * v;
-    const int minLag = static_cast<int>(std::floor(60.0 * frameRate / 240.0));
-    const int maxLag = std::min(n / 2, static_cast<int>(std::ceil(60.0 * frameRate / 40.0)));
-    if (ac0 <= 0 || maxLag <= minLag + 1) return t;
-    std::vector<double> ac(maxLag + 2, 0.0);
-    for (int lag = minLag - 1; lag <= maxLag + 1 && lag < n; ++lag) {
-        double s = 0;
-        for (int i = 0; i + lag < n; ++i)
-            s += o[i] * o[i + lag];
-        // Unbiased estimate, so long lags are not penalised by fewer overlapping terms.
-        ac[std::max(0, lag)] = s / ac0 * n / std::max(1, n - lag);
-    }
-    int best = -1;
-    double bestScore = -1e300;
-    for (int lag = std::max(1, minLag); lag <= maxLag; ++lag) {
-        const double bpm = 60.0 * frameRate / lag;
-        const double prior = std::exp(-0.5 * std::pow(std::log2(bpm / 120.0), 2));
-        const double score = ac[lag] * prior;
-        if (ac[lag] > ac[lag - 1] && ac[lag] >= ac[lag + 1] && score > bestScore)
-            bestScore = score, best = lag;
-    }
-    if (best < 0 || ac[best] <= 0) return t;
-    // Parabolic interpolation of the peak for sub-frame lag resolution.
-    const double y0 = ac[best - 1], y1 = ac[best], y2 = ac[best + 1];
-    const double den = y0 - 2 * y1 + y2;
-    const double shift = den != 0 ? std::clamp(0.5 * (y0 - y2) / den, -0.5, 0.5) : 0.0;
-    t.clarity = std::clamp(y1, 0.0, 1.0);
-    if (t.clarity >= 0.1) // below that the peak is noise: keep the prior's centre
-        t.bpm = 60.0 * frameRate / (best + shift);
-    return t;
 }
 
 double percentile(std::vector<double> v, double q) {
@@ -488,7 +439,7 @@ FrameFeatures DspFeatureEncoder::encode(const AudioBuffer& input) const {
         bestMajor = std::max(bestMajor, correlation(chromaSum, kMajorProfile, key));
         bestMinor = std::max(bestMinor, correlation(chromaSum, kMinorProfile, key));
     }
-    const Tempo tempo = estimateTempo(onset, frameRate());
+    const TempoEstimate tempo = estimateTempo(onset, frameRate());
     for (int t = 0; t < frames; ++t) {
         float* row = out.data.data() + static_cast<std::size_t>(t) * kFeatureSize;
         row[kKeyClarity] = static_cast<float>(std::max(bestMajor, bestMinor));

@@ -7,7 +7,10 @@
 //   - seam score: spectral flux at each window seam / the median flux inside the windows;
 //   - windows under -50 dBFS (the guard's level of each accepted window);
 //   - bar repetition: the share of 2 s bars (codes) that repeat an earlier bar (>= 90 % of the
-//     frames identical in every code stream) of the same window, and of an earlier window.
+//     frames identical in every code stream) of the same window, and of an earlier window;
+//   - tempo drift: the tempo (core/audio/TempoEstimate.h, on the spectral flux) of the 8 s
+//     before each seam against the 8 s after it, in percent with octaves folded, beside the
+//     same measure at the middle of each window, and each window's tempo.
 // Torch-free.
 #pragma once
 
@@ -81,6 +84,13 @@ struct SessionBenchReport {
     double insideScore = 0;
     double barRepeatWithin = 0, barRepeatAcross = 0;
     int bars = 0;
+    /// Tempo change across each seam in percent (-1 where a side has no clear pulse), their
+    /// mean and max over the seams measured, and the mean of the same measure at the middle
+    /// of each window (what the music's own tempo changes score).
+    std::vector<double> seamTempoChanges;
+    double seamTempoChange = 0, seamTempoChangeMax = 0, insideTempoChange = 0;
+    int tempoSeams = 0;
+    std::vector<double> windowTempos; ///< BPM of each window's stretch (0: no clear pulse)
     std::optional<SessionSpeed> musicgen;
 
     std::string toJson() const;
@@ -97,6 +107,12 @@ double spearmanCorrelation(std::span<const double> a, std::span<const double> b)
 std::pair<double, double> barRepetition(const std::vector<std::int64_t>& codes, int numCodebooks,
                                         int frames, const std::vector<int>& windowStarts,
                                         int barFrames);
+
+/// Tempo change (percent, octaves folded: tempoChangePercent) across each of `points`
+/// (sample positions): the tempo of `spanSeconds` of flux before the point against the same
+/// after it. -1 where either side has too little audio or no clear pulse.
+std::vector<double> tempoChangesAt(const SpectralFlux& flux, const std::vector<std::size_t>& points,
+                                   int sampleRate, double spanSeconds = 8);
 
 /// Throws std::runtime_error (missing model or head, bad options); `cancel` stops early.
 SessionBenchReport runSessionBenchmark(const SessionBenchOptions& options,
