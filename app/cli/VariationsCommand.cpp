@@ -22,11 +22,13 @@ namespace {
 
 const char* kHelp =
     R"(usage: moodsteer-cli variations IN --out DIR [--count 4] [--similarity 0.5]
-                                 [--shift-arousal A] [--restore B:E] [--seed N] [--json]
+                                 [--shift-arousal A] [--shift-valence V] [--restore B:E]
+                                 [--seed N] [--json]
 
 Makes variations of a piece with the variation generator (a VAE + conditional latent
 diffusion model; docs/variations.md): the same genre, instruments and tempo, conditioned on the
-piece's latent summary and its attention curve (arousal, onset density, loudness over time).
+piece's latent summary and its attention curve (arousal, onset density, loudness and, for
+models trained since it was added, valence over time).
 
   IN                  a clip's codes (.safetensors), the recipe (.json) of an embedded-model
                       clip (regenerated exactly) or a MIDI file (.mid, type 0/1); 2 to 60 s
@@ -37,6 +39,8 @@ piece's latent summary and its attention curve (arousal, onset density, loudness
                       t = S * T; small = close to the piece, 1 = free
   --shift-arousal A   move the conditioning arousal curve by A rating units (-8..8; e.g. -2
                       for the same piece, calmer)
+  --shift-valence V   move the conditioning valence curve by V rating units (-8..8; e.g. +2
+                      for the same piece, brighter); needs a model with a valence channel
   --restore B:E       regenerate only seconds [B, E) consistent with the rest; every other
                       frame keeps the piece's codes (use --similarity 1 for a fresh fill)
   --ddim-steps N      denoising steps (default 20)
@@ -78,8 +82,8 @@ int run(const std::vector<std::string>& argv) {
         std::cout << kHelp << optionRangesHelp(kHelp);
         return 0;
     }
-    args.allowOnly({"out", "count", "similarity", "shift-arousal", "restore", "ddim-steps",
-                    "guidance", "seed", "model", "threads", "force", "json", "help"},
+    args.allowOnly({"out", "count", "similarity", "shift-arousal", "shift-valence", "restore",
+                    "ddim-steps", "guidance", "seed", "model", "threads", "force", "json", "help"},
                    1);
     if (args.positional().size() != 1) throw UsageError("missing the input piece IN");
     const auto in = args.positional()[0];
@@ -90,6 +94,7 @@ int run(const std::vector<std::string>& argv) {
         throw UsageError("--count must be 1 to 16, got " + std::to_string(request.count));
     request.similarity = args.getDouble("similarity", 0.5);
     request.shiftArousal = args.getDouble("shift-arousal", 0);
+    request.shiftValence = args.getDouble("shift-valence", 0);
     request.steps = static_cast<int>(args.getInt("ddim-steps", 20));
     request.guidance = args.getDouble("guidance", 2.0);
     request.seed = args.getU64("seed", 1);
@@ -154,6 +159,7 @@ int run(const std::vector<std::string>& argv) {
                               {"seed", v.seed},
                               {"similarity", request.similarity},
                               {"shift_arousal", request.shiftArousal},
+                              {"shift_valence", request.shiftValence},
                               {"ddim_steps", request.steps},
                               {"guidance", request.guidance},
                               {"variation_model", std::filesystem::absolute(folder).string()},

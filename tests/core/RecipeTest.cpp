@@ -202,6 +202,7 @@ TEST(Recipe, ImportedAndVariationFieldsRoundTrip) {
     r.variations = 4;
     r.variationSimilarity = 0.3;
     r.variationShiftArousal = -2;
+    r.variationShiftValence = 1.5;
     r.restoredFrom = 2.0;
     r.restoredTo = 4.5;
     const Recipe back = Recipe::fromJson(r.toJson());
@@ -211,6 +212,7 @@ TEST(Recipe, ImportedAndVariationFieldsRoundTrip) {
     EXPECT_EQ(back.variations, 4);
     EXPECT_DOUBLE_EQ(back.variationSimilarity, 0.3);
     EXPECT_DOUBLE_EQ(back.variationShiftArousal, -2);
+    EXPECT_DOUBLE_EQ(back.variationShiftValence, 1.5);
     EXPECT_DOUBLE_EQ(back.restoredFrom, 2.0);
     EXPECT_DOUBLE_EQ(back.restoredTo, 4.5);
     EXPECT_EQ(back.toJson(), r.toJson());

@@ -1,7 +1,7 @@
 // Tempo from an onset envelope (core/audio/TempoEstimate.h) and bench-session's tempo drift
 // across seams: click tracks of known tempo, steady noise, octave folding.
-#include "core/audio/SpectralFlux.h"
 #include "core/audio/TempoEstimate.h"
+#include "core/audio/SpectralFlux.h"
 #include "core/bench/SessionBenchmark.h"
 
 #include <gtest/gtest.h>

@@ -61,9 +61,9 @@ TEST(LatentDiffusion, ShapesAndNullCondition) {
     // The model reads the curve frame by frame: a model with curve input refuses to run
     // without it or with a curve of another length.
     EXPECT_THROW(net->forward(latent, torch::tensor({3, 40}), cond), std::invalid_argument);
-    EXPECT_THROW(net->forward(latent, torch::tensor({3, 40}), cond, curve.narrow(2, 0, L - 2),
-                              dropped),
-                 std::invalid_argument);
+    EXPECT_THROW(
+        net->forward(latent, torch::tensor({3, 40}), cond, curve.narrow(2, 0, L - 2), dropped),
+        std::invalid_argument);
     // The config survives its JSON form.
     const auto back = LatentDiffusionConfig::fromJson(c.toJson());
     EXPECT_EQ(back.width, 32);

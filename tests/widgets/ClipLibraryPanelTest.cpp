@@ -116,6 +116,40 @@ class ClipLibraryPanelTest : public QObject {
                  ClipLibraryPanel::takeGroupKey(lib.clips()[3].recipe));
     }
 
+    void variationBatchesGroupBySettingsAndSayTheirShifts() {
+        QTemporaryDir dir;
+        ClipLibrary lib(dir.path().toStdString());
+        // Two batches of 2 variations of one clip with the same seeds and similarity, one
+        // brighter: two groups, each saying what it asked for.
+        for (double valence : {0.0, 2.0})
+            for (int i = 1; i <= 2; ++i) {
+                Recipe r = recipe("", 10 + i - 1);
+                r.model = "embedded";
+                r.variationOf = "clip-0001";
+                r.variation = i;
+                r.variations = 2;
+                r.variationSimilarity = 0.5;
+                r.variationShiftArousal = -2;
+                r.variationShiftValence = valence;
+                lib.add(tone(0.1), r);
+            }
+        QVERIFY(ClipLibraryPanel::variationGroupKey(lib.clips()[0].recipe) ==
+                ClipLibraryPanel::variationGroupKey(lib.clips()[1].recipe));
+        QVERIFY(ClipLibraryPanel::variationGroupKey(lib.clips()[0].recipe) !=
+                ClipLibraryPanel::variationGroupKey(lib.clips()[2].recipe));
+        ClipLibraryPanel panel(&lib);
+        QCOMPARE(panel.list()->topLevelItemCount(), 2);
+        QStringList titles;
+        for (int i = 0; i < 2; ++i) {
+            QCOMPARE(panel.list()->topLevelItem(i)->childCount(), 2);
+            titles << panel.list()->topLevelItem(i)->text(0);
+        }
+        titles.sort();
+        QVERIFY2(titles[0].endsWith("(similarity 0.50, arousal -2.0)"), qPrintable(titles[0]));
+        QVERIFY2(titles[1].endsWith("(similarity 0.50, valence +2.0, arousal -2.0)"),
+                 qPrintable(titles[1]));
+    }
+
     void renameAndDeletePersist() {
         QTemporaryDir dir;
         std::string keep, drop;

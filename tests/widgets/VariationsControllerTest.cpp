@@ -252,19 +252,28 @@ class VariationsControllerTest : public QObject {
         VariationsDialog dialog("piece");
         dialog.countBox()->setValue(6);
         dialog.similaritySlider()->setValue(30);
-        dialog.emotionBox()->setCurrentIndex(dialog.emotionBox()->findData(-2.0));
+        dialog.emotionBox()->setCurrentIndex(dialog.emotionBox()->findData(QPointF(0, -2)));
         dialog.seedBox()->setValue(9);
         const VariationSettings s = dialog.settings();
         QCOMPARE(s.count, 6);
         QCOMPARE(s.similarity, 0.3);
         QCOMPARE(s.shiftArousal, -2.0);
+        QCOMPARE(s.shiftValence, 0.0);
         QCOMPARE(s.seed, std::uint64_t(9));
         QVERIFY(!s.restoreFrom);
         VariationsDialog again("piece");
         again.setSettings(s);
         QCOMPARE(again.settings().similarity, 0.3);
-        QCOMPARE(again.emotionBox()->currentData().toDouble(), -2.0);
+        QCOMPARE(again.emotionBox()->currentData().toPointF(), QPointF(0, -2));
         QCOMPARE(again.countBox()->maximum(), Recipe::kMaxVariations);
+        // Valence too (a model with a valence channel): brighter and calmer at once.
+        dialog.emotionBox()->setCurrentIndex(dialog.emotionBox()->findData(QPointF(2, -2)));
+        QVERIFY(dialog.emotionBox()->currentIndex() > 0);
+        const VariationSettings both = dialog.settings();
+        QCOMPARE(both.shiftValence, 2.0);
+        QCOMPARE(both.shiftArousal, -2.0);
+        again.setSettings(both);
+        QCOMPARE(again.settings().shiftValence, 2.0);
     }
 
     void restoreSelectionFollowsTheWaveformSelection() {

@@ -41,6 +41,12 @@ QString target(const Recipe& r) {
                          : first + QStringLiteral(" → ") + va(k.back().valence, k.back().arousal);
 }
 
+/// ", arousal -2.0" for a shift of a variation batch; "" for none.
+QString shiftText(const QString& name, double shift) {
+    if (shift == 0) return {};
+    return QStringLiteral(", %1 %2%3").arg(name, shift > 0 ? "+" : "").arg(shift, 0, 'f', 1);
+}
+
 QString length(double seconds, bool session) {
     if (!session) return QStringLiteral("%1 s").arg(seconds, 0, 'f', 1);
     const int s = static_cast<int>(std::lround(seconds));
@@ -201,15 +207,12 @@ void ClipLibraryPanel::refresh() {
                                         .arg(of)
                                         .arg(r.restoredFrom, 0, 'f', 1)
                                         .arg(r.restoredTo, 0, 'f', 1)
-                                  : tr("%1 variations of %2 (similarity %3%4)")
+                                  : tr("%1 variations of %2 (similarity %3%4%5)")
                                         .arg(r.variations)
                                         .arg(of)
                                         .arg(r.variationSimilarity, 0, 'f', 2)
-                                        .arg(r.variationShiftArousal == 0
-                                                 ? QString()
-                                                 : tr(", arousal %1%2")
-                                                       .arg(r.variationShiftArousal > 0 ? "+" : "")
-                                                       .arg(r.variationShiftArousal, 0, 'f', 1)));
+                                        .arg(shiftText(tr("valence"), r.variationShiftValence))
+                                        .arg(shiftText(tr("arousal"), r.variationShiftArousal)));
                     group->setText(Length, length(it->seconds, false));
                     group->setFlags(Qt::ItemIsEnabled);
                     groups.insert(key, group);
@@ -289,8 +292,15 @@ QString ClipLibraryPanel::takeGroupKey(const Recipe& recipe) {
 QString ClipLibraryPanel::variationGroupKey(const Recipe& recipe) {
     Recipe batch = recipe;
     batch.seed = recipe.seed - static_cast<std::uint64_t>(recipe.variation - 1);
-    batch.variation = 0;
-    return QStringLiteral("variation:") + QString::fromStdString(recipe.variationOf) +
+    batch.variation = 0; // (which also leaves the batch's settings out of its JSON)
+    return QStringLiteral("variation:%1|%2|%3|%4|%5|%6|%7|")
+               .arg(QString::fromStdString(recipe.variationOf))
+               .arg(recipe.variations)
+               .arg(recipe.variationSimilarity, 0, 'g', 17)
+               .arg(recipe.variationShiftValence, 0, 'g', 17)
+               .arg(recipe.variationShiftArousal, 0, 'g', 17)
+               .arg(recipe.restoredFrom, 0, 'g', 17)
+               .arg(recipe.restoredTo, 0, 'g', 17) +
            QString::fromStdString(batch.toJson(-1));
 }
 

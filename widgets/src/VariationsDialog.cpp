@@ -7,6 +7,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPointF>
 #include <QPushButton>
 #include <QSlider>
 #include <QSpinBox>
@@ -31,12 +32,17 @@ VariationsDialog::VariationsDialog(const QString& clipName, QWidget* parent) : Q
     similarityLabel_->setMinimumWidth(
         similarityLabel_->fontMetrics().horizontalAdvance(tr("1.00 (free)  ")));
     emotion_ = new QComboBox(this);
-    emotion_->addItem(tr("Keep the emotion"), 0.0);
-    emotion_->addItem(tr("Calmer (arousal −2)"), -2.0);
-    emotion_->addItem(tr("Much calmer (arousal −4)"), -4.0);
-    emotion_->addItem(tr("More energetic (arousal +2)"), 2.0);
-    emotion_->addItem(tr("Much more energetic (arousal +4)"), 4.0);
-    emotion_->setToolTip(tr("The variations follow the piece's arousal curve, moved by this much"));
+    // Item data: QPointF(valence shift, arousal shift) in rating units.
+    emotion_->addItem(tr("Keep the emotion"), QPointF(0, 0));
+    emotion_->addItem(tr("Calmer (arousal −2)"), QPointF(0, -2));
+    emotion_->addItem(tr("Much calmer (arousal −4)"), QPointF(0, -4));
+    emotion_->addItem(tr("More energetic (arousal +2)"), QPointF(0, 2));
+    emotion_->addItem(tr("Much more energetic (arousal +4)"), QPointF(0, 4));
+    emotion_->addItem(tr("Brighter (valence +2)"), QPointF(2, 0));
+    emotion_->addItem(tr("Darker (valence −2)"), QPointF(-2, 0));
+    emotion_->addItem(tr("Calmer and brighter (valence +2, arousal −2)"), QPointF(2, -2));
+    emotion_->setToolTip(tr("The variations follow the piece's emotion curve (arousal and "
+                            "valence over time), moved by this much"));
     seed_ = new QSpinBox(this);
     seed_->setRange(0, 1 << 30);
     seed_->setValue(1);
@@ -78,7 +84,9 @@ VariationSettings VariationsDialog::settings() const {
     VariationSettings s;
     s.count = count_->value();
     s.similarity = similarity_->value() / 100.0;
-    s.shiftArousal = emotion_->currentData().toDouble();
+    const QPointF shift = emotion_->currentData().toPointF();
+    s.shiftValence = shift.x();
+    s.shiftArousal = shift.y();
     s.seed = static_cast<std::uint64_t>(seed_->value());
     return s;
 }
@@ -86,7 +94,7 @@ VariationSettings VariationsDialog::settings() const {
 void VariationsDialog::setSettings(const VariationSettings& s) {
     count_->setValue(s.count);
     similarity_->setValue(static_cast<int>(std::lround(s.similarity * 100)));
-    const int i = emotion_->findData(s.shiftArousal);
+    const int i = emotion_->findData(QPointF(s.shiftValence, s.shiftArousal));
     emotion_->setCurrentIndex(i >= 0 ? i : 0);
     seed_->setValue(static_cast<int>(s.seed));
 }

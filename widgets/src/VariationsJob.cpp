@@ -35,6 +35,7 @@ GenerationResult VariationsJob::clipOf(const CodeGrid& codes, const QString& sou
     recipe.variations = s.count;
     recipe.variationSimilarity = s.similarity;
     recipe.variationShiftArousal = s.shiftArousal;
+    recipe.variationShiftValence = s.shiftValence;
     if (s.restoreFrom && s.restoreTo) {
         recipe.restoredFrom = *s.restoreFrom;
         recipe.restoredTo = *s.restoreTo;
@@ -48,6 +49,7 @@ QVariant VariationsJob::run(EngineContext& context, JobSink& sink) {
     request.count = settings_.count;
     request.similarity = settings_.similarity;
     request.shiftArousal = settings_.shiftArousal;
+    request.shiftValence = settings_.shiftValence;
     request.seed = settings_.seed;
     request.restoreBeginSeconds = settings_.restoreFrom;
     request.restoreEndSeconds = settings_.restoreTo;

@@ -53,8 +53,7 @@ TempoEstimate estimateTempo(std::span<const double> onset, double frameRate) {
 }
 
 double tempoChangePercent(double a, double b) {
-    if (!(a > 0) || !(b > 0))
-        throw std::invalid_argument("tempoChangePercent: tempi must be > 0");
+    if (!(a > 0) || !(b > 0)) throw std::invalid_argument("tempoChangePercent: tempi must be > 0");
     double r = std::log2(b / a);
     r -= std::round(r);
     return std::abs(std::exp2(r) - 1.0) * 100.0;

@@ -144,6 +144,7 @@ std::string Recipe::toJson(int indent) const {
         j["variations"] = variations;
         j["variation_similarity"] = variationSimilarity;
         j["variation_shift_arousal"] = variationShiftArousal;
+        if (variationShiftValence != 0) j["variation_shift_valence"] = variationShiftValence;
         if (restoredTo > restoredFrom) {
             j["restored_from"] = restoredFrom;
             j["restored_to"] = restoredTo;
@@ -227,6 +228,7 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
                                      " of only " + std::to_string(r.variations));
         f.real("variation_similarity", r.variationSimilarity, 0.0, false, 1.0);
         f.real("variation_shift_arousal", r.variationShiftArousal, -8.0, false, 8.0);
+        f.real("variation_shift_valence", r.variationShiftValence, -8.0, false, 8.0);
         if (f.find("restored_from") || f.find("restored_to")) {
             f.real("restored_from", r.restoredFrom, 0.0, false, L::kMaxSeconds);
             f.real("restored_to", r.restoredTo, 0.0, true, L::kMaxSeconds);

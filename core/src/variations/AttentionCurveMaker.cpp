@@ -88,9 +88,8 @@ AttentionCurve AttentionCurveMaker::curve(const CodeGrid& codes) const {
     return c;
 }
 
-std::vector<float> AttentionCurveMaker::normalised(const AttentionCurve& curve,
-                                                   double arousalShift, int channels,
-                                                   double valenceShift) {
+std::vector<float> AttentionCurveMaker::normalised(const AttentionCurve& curve, double arousalShift,
+                                                   int channels, double valenceShift) {
     if (channels != kCurveChannels && channels != kArousalCurveChannels)
         throw std::invalid_argument("an attention curve has 3 or 4 channels, not " +
                                     std::to_string(channels));

@@ -164,8 +164,8 @@ VariationGenerator::generate(const VariationRequest& r,
     VariationResult result;
     result.sourceCurve = impl_->curves->curve(r.source);
     const int channels = m.diffusion->config().curveChannels;
-    const auto norm = AttentionCurveMaker::normalised(result.sourceCurve, r.shiftArousal,
-                                                      channels, r.shiftValence);
+    const auto norm = AttentionCurveMaker::normalised(result.sourceCurve, r.shiftArousal, channels,
+                                                      r.shiftValence);
     const int have = static_cast<int>(result.sourceCurve.arousal.size());
     auto curve = torch::empty({1, channels, L});
     for (int ch = 0; ch < channels; ++ch)

@@ -107,7 +107,8 @@ VariationModel VariationModel::load(const std::string& folder, bool needDiffusio
             const int curve = m.diffusion->config().curveChannels;
             if (curve != kCurveChannels && curve != kArousalCurveChannels)
                 throw std::runtime_error("the diffusion model's curve_channels must be 3 or 4, "
-                                         "not " + std::to_string(curve));
+                                         "not " +
+                                         std::to_string(curve));
             if (m.latentMean.size() != C || m.latentStd.size() != C ||
                 m.diffusion->config().latentChannels != static_cast<int>(C))
                 throw std::runtime_error("latent sizes of the VAE and the diffusion model differ");

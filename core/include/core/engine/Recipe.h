@@ -97,12 +97,14 @@ struct Recipe {
     std::string importedFrom;
     /// One of several variations of a piece made in one request (VariationGenerator): what it
     /// varies (a library clip id, a recipe or MIDI file), its 1-based number and the count,
-    /// the similarity s and the arousal shift asked for; variation 0: not a variation.
+    /// the similarity s and the arousal and valence shifts asked for; variation 0: not a
+    /// variation.
     std::string variationOf;
     int variation = 0;
     int variations = 0;
     double variationSimilarity = 0;
     double variationShiftArousal = 0;
+    double variationShiftValence = 0;
     /// A restoration regenerated only [restoredFrom, restoredTo) seconds of `variationOf`;
     /// both 0 otherwise.
     double restoredFrom = 0;
