@@ -24,18 +24,21 @@ Columns: OA pitch / duration / inter-onset = overlapping area of Gaussians fitte
 values of input and variation (1 = same distribution); novelty = share of the variation's notes
 not in the input; diversity = mean pairwise OA among the variations of one input (lower = more
 diverse); |dV|, |dA| = mean absolute difference of the Emotion Predictor's valence and arousal
-(1..9, mean of 5 s windows every 1 s; judged on the first variation of every 4th input);
-PCC = correlation of the arousal curves. References: a
+(1..9, mean of 5 s windows every 1 s; judged on the first variation of every --judge-every-th
+input); PCC = correlation of the arousal curves. References: a
 random held-out piece of the same genre, and the input itself. Restoration rows compare the
 filled gap with the original gap (with context: the rest of the piece re-imposed at every step;
 without: an unconditional free sample). Speed: --count variations of one 8 s segment at s = 1
-on --threads threads (wall time); peak RSS of the whole run.
+on --threads threads (wall time); peak RSS of the whole run. Emotion shifts: for each judged
+input, one variation at s = 0.6 with the arousal moved by -2 and, for a model whose curve has a
+valence channel, one with the valence moved by +2; the mean change of the judged emotion.
 
   --corpus DIR       held-out corpus (`moodsteer-cli corpus --tokens-only --seed ...`)
   --model DIR        variation weights (default: resources/variations)
   --segments N       inputs (default 100)
   --count N          variations per input and similarity (default 4)
   --ddim-steps N (20)  --guidance G (2)  --seed N (1)  --threads N (1)
+  --judge-every N    judge the emotion of every N-th input (default 4; 1 = all, slower)
   --json             machine-readable report on stdout
 )";
 
@@ -69,7 +72,7 @@ int run(const std::vector<std::string>& argv) {
         return 0;
     }
     args.allowOnly({"corpus", "model", "segments", "count", "ddim-steps", "guidance", "seed",
-                    "threads", "json", "help"},
+                    "threads", "judge-every", "json", "help"},
                    0);
     VariationBenchOptions o;
     o.corpusDir = args.require("corpus");
@@ -85,6 +88,7 @@ int run(const std::vector<std::string>& argv) {
     o.guidance = args.getDouble("guidance", 2.0);
     o.seed = args.getU64("seed", 1);
     o.threads = static_cast<int>(args.getInt("threads", 1));
+    o.emotionEvery = static_cast<int>(args.getInt("judge-every", 4));
     VariationBenchReport rep;
     try {
         rep = runVariationBenchmark(
@@ -104,6 +108,14 @@ int run(const std::vector<std::string>& argv) {
             j["rows"].push_back(rowJson(r));
         for (const auto& r : rep.restoration)
             j["restoration"].push_back(rowJson(r));
+        j["shifts"] = nlohmann::json::array();
+        for (const auto& s : rep.shifts)
+            j["shifts"].push_back({{"name", s.name},
+                                   {"asked_valence", s.askedValence},
+                                   {"asked_arousal", s.askedArousal},
+                                   {"valence_change", s.valenceChange},
+                                   {"arousal_change", s.arousalChange},
+                                   {"pairs", s.pairs}});
         std::cout << jsonText(j, 2) << "\n";
         return 0;
     }
@@ -118,6 +130,12 @@ int run(const std::vector<std::string>& argv) {
     std::printf("\nrestoration (filled gap vs the original gap)\n");
     for (const auto& r : rep.restoration)
         printRow(r);
+    std::printf("\nemotion shifts at s = 0.6 (mean change of the judged emotion, variation - "
+                "input)\n");
+    for (const auto& s : rep.shifts)
+        std::printf("%-26s asked dV %+.1f dA %+.1f: got dV %+.2f dA %+.2f (%d inputs)\n",
+                    s.name.c_str(), s.askedValence, s.askedArousal, s.valenceChange,
+                    s.arousalChange, s.pairs);
     std::printf("\nspeed: %d variations of 8 s in %.2f s on %d thread(s) (mean of 3, s = 1); "
                 "peak RSS %.0f MB; whole run %.0f s\n",
                 rep.count, rep.speedSeconds, rep.speedThreads, rep.peakRssMb, rep.totalSeconds);

@@ -88,6 +88,7 @@ const OptionRule kRules[] = {
     {"shift-valence", K::Real, -8, false, 8, "rating units (SAM scale)"},
     {"ddim-steps", K::Integer, 1, false, 1000, "denoising steps"},
     {"segments", K::Integer, 1, false, 100000, "segments"},
+    {"judge-every", K::Integer, 1, false, 100000, "inputs"},
 };
 
 const char* kindName(OptionKind k) {

@@ -2,7 +2,8 @@
 # train-variations end to end on a tiny corpus: both stages train, each resumes from its
 # checkpoint (the diffusion stage once could not: its U-Net's submodule "in" made the
 # checkpoint archive unreadable), the logs keep one line per step across the resume, the
-# weights folder drives `variations`, and a checkpoint of another shape is one clear line.
+# weights folder drives `variations` (a valence shift included) and `bench-variations`, and a
+# checkpoint of another shape is one clear line.
 set -uo pipefail
 cli=$1
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
@@ -36,6 +37,29 @@ mkdir -p "$dir/var"
 "$cli" variations "$codes" --out "$dir/var" --count 1 --ddim-steps 2 --model "$out" --threads 1 \
     >/dev/null 2>"$dir/err" || { echo "FAIL: variations on the trained model: $(cat "$dir/err")"; fail=1; }
 [ -s "$dir/var/variation-1.wav" ] || { echo "FAIL: no variation-1.wav"; fail=1; }
+# A model trained now conditions on valence as well: a valence shift is taken and recorded.
+mkdir -p "$dir/bright"
+"$cli" variations "$codes" --out "$dir/bright" --count 1 --ddim-steps 2 --model "$out" --threads 1 \
+    --shift-valence 2 >/dev/null 2>"$dir/err" ||
+    { echo "FAIL: --shift-valence on the trained model: $(cat "$dir/err")"; fail=1; }
+grep -q '"shift_valence": *2' "$dir/bright/variation-1.json" ||
+    { echo "FAIL: the recipe does not keep the valence shift: $(cat "$dir/bright/variation-1.json")"; fail=1; }
+
+# bench-variations runs on it end to end: every row, and both shift rows (the model has a
+# valence channel), each judged on both inputs.
+"$cli" bench-variations --model "$out" --corpus "$dir/corpus" --segments 2 --count 2 \
+    --ddim-steps 2 --judge-every 1 --json >"$dir/bench.json" 2>"$dir/err" ||
+    { echo "FAIL: bench-variations: $(cat "$dir/err")"; fail=1; }
+python3 - "$dir/bench.json" <<'PY' || fail=1
+import json, sys
+j = json.load(open(sys.argv[1]))
+names = [s["name"] for s in j["shifts"]]
+ok = names == ["arousal -2", "valence +2"] and all(s["pairs"] == 2 for s in j["shifts"])
+ok = ok and len(j["rows"]) == 5 and all(r["emotion_pairs"] == 2 for r in j["rows"][:3])
+if not ok:
+    print("FAIL: bench-variations report:", json.dumps(j)[:600])
+sys.exit(0 if ok else 1)
+PY
 
 # A checkpoint from another model: one line naming it, nothing trained over it.
 cp "$out/checkpoint/vae_state.pt" "$out/checkpoint/diffusion_state.pt"

@@ -109,6 +109,8 @@ VariationBenchReport runVariationBenchmark(const VariationBenchOptions& o,
     report.guidance = o.guidance;
     std::vector<Accumulator> perS(o.similarities.size());
     Accumulator random, self, withContext, withoutContext;
+    std::vector<VariationShiftRow> shifts{{"arousal -2", 0, -2}};
+    if (generator->canShiftValence()) shifts.push_back({"valence +2", 2, 0});
     const int g0 = static_cast<int>(std::floor(o.gapBeginSeconds * 25));
     const int g1 = static_cast<int>(std::ceil(o.gapEndSeconds * 25));
     const std::size_t l0 = static_cast<std::size_t>(g0 / 4),
@@ -164,6 +166,23 @@ VariationBenchReport runVariationBenchmark(const VariationBenchOptions& o,
             perS[s].diversity += VariationMetrics::diversity(vs).mean();
             ++perS[s].diversityN;
         }
+        // Emotion shifts: does the judged emotion move the way the condition was moved?
+        for (std::size_t k = 0; judge && k < shifts.size(); ++k) {
+            VariationRequest r;
+            r.source = x;
+            r.count = 1;
+            r.similarity = o.shiftSimilarity;
+            r.steps = o.steps;
+            r.guidance = o.guidance;
+            r.seed = o.seed + 1000 * i + 700 + k;
+            r.shiftValence = shifts[k].askedValence;
+            r.shiftArousal = shifts[k].askedArousal;
+            const auto c = generator->attentionCurve(
+                generator->generate(r, {}, cancel).variations.at(0).codes);
+            shifts[k].valenceChange += mean(c.valence) - vx;
+            shifts[k].arousalChange += mean(c.arousal) - ax;
+            ++shifts[k].pairs;
+        }
         // Restoration of the gap: with its context (the rest re-imposed at every step) and
         // without (an unconditional free sample's gap), both against the original gap.
         VariationRequest r;
@@ -215,6 +234,13 @@ VariationBenchReport runVariationBenchmark(const VariationBenchOptions& o,
     report.rows.push_back(self.row("input itself"));
     report.restoration.push_back(withContext.row("2 s gap, with context"));
     report.restoration.push_back(withoutContext.row("2 s gap, without context"));
+    for (auto& s : shifts) {
+        if (s.pairs > 0) {
+            s.valenceChange /= s.pairs;
+            s.arousalChange /= s.pairs;
+        }
+        report.shifts.push_back(s);
+    }
 
     // Speed: `count` variations of one 8 s segment at s = 1 (every denoising step), wall time.
     double total = 0;

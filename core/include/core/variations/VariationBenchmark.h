@@ -2,7 +2,8 @@
 // corpus segments — similarity (OA of pitch, duration and inter-onset distributions, after
 // Mittal et al. 2021) against two references, novelty, diversity, emotion kept (the Emotion
 // Predictor's valence/arousal and the PCC of the arousal curves), restoration of a masked gap
-// with and without context, speed and peak memory. Torch-free.
+// with and without context, how far an emotion shift moves the judged emotion, speed and peak
+// memory. Torch-free.
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,9 @@ struct VariationBenchOptions {
     double gapBeginSeconds = 3.0, gapEndSeconds = 5.0;
     int speedRuns = 3;
     int emotionEvery = 4; ///< the emotion columns judge inputs 0, 4, 8, ... (rendering is slow)
+    /// Shift rows: one variation of each judged input at this similarity with the arousal
+    /// moved by -2 and (a model with a valence channel) the valence by +2.
+    double shiftSimilarity = 0.6;
     std::uint64_t seed = 1;
     int threads = 1;
 };
@@ -38,11 +42,21 @@ struct VariationBenchRow {
     int emotionPairs = 0; ///< of the emotion columns (the first variation of each input)
 };
 
+/// What an emotion shift did: the mean signed change of the judged valence and arousal of the
+/// variation against its input, for a shift of (askedValence, askedArousal).
+struct VariationShiftRow {
+    std::string name;
+    double askedValence = 0, askedArousal = 0;
+    double valenceChange = 0, arousalChange = 0;
+    int pairs = 0;
+};
+
 struct VariationBenchReport {
     int segments = 0, count = 0, steps = 0;
     double guidance = 0;
     std::vector<VariationBenchRow> rows;        ///< one per similarity, then the references
     std::vector<VariationBenchRow> restoration; ///< with context, without context
+    std::vector<VariationShiftRow> shifts;      ///< arousal -2, then valence +2 where possible
     double speedSeconds = 0; ///< mean wall time of `count` variations of one 8 s segment at s = 1
     int speedThreads = 1;
     double peakRssMb = 0;
