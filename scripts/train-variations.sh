@@ -17,9 +17,9 @@ if [ ! -f "$work/train/labels.csv" ]; then
     "$cli" corpus --out "$work/train" --count 800 --seconds 16 --seed 11 --tokens-only
 fi
 # The diffusion stage renders one 8 s segment per piece for its attention curve: its own
-# corpus of 8 s pieces (another seed) keeps that to 600 renders.
+# corpus of 8 s pieces (another seed), 2400 renders (about 5 minutes, cached).
 if [ ! -f "$work/train8/labels.csv" ]; then
-    "$cli" corpus --out "$work/train8" --count 600 --seconds 8 --seed 12 --tokens-only
+    "$cli" corpus --out "$work/train8" --count 2400 --seconds 8 --seed 12 --tokens-only
 fi
 if [ ! -f "$work/heldout/labels.csv" ]; then
     "$cli" corpus --out "$work/heldout" --count 128 --seconds 8 --seed 9021 --tokens-only
@@ -27,5 +27,5 @@ fi
 "$cli" train-variations --corpus "$work/train" --heldout "$work/heldout" --out "$work/variations" \
     --stage vae --vae-steps 1800 --vae-minutes 55 --threads 1 "${@:3}"
 "$cli" train-variations --corpus "$work/train8" --out "$work/variations" --stage diffusion \
-    --diffusion-steps 3000 --diffusion-minutes 30 --threads 1 "${@:3}"
+    --diffusion-steps 18000 --diffusion-minutes 60 --threads 1 "${@:3}"
 "$cli" bench-variations --model "$work/variations" --corpus "$work/heldout" --segments 100

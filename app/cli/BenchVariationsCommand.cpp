@@ -30,8 +30,9 @@ random held-out piece of the same genre, and the input itself. Restoration rows 
 filled gap with the original gap (with context: the rest of the piece re-imposed at every step;
 without: an unconditional free sample). Speed: --count variations of one 8 s segment at s = 1
 on --threads threads (wall time); peak RSS of the whole run. Emotion shifts: for each judged
-input, one variation at s = 0.6 with the arousal moved by -2 and, for a model whose curve has a
-valence channel, one with the valence moved by +2; the mean change of the judged emotion.
+input, one variation at s = 0.6 and one at s = 1 with the arousal moved by -2 and, for a model
+whose curve has a valence channel, the same with the valence moved by +2; the mean change of the
+judged emotion.
 
   --corpus DIR       held-out corpus (`moodsteer-cli corpus --tokens-only --seed ...`)
   --model DIR        variation weights (default: resources/variations)
@@ -72,7 +73,7 @@ int run(const std::vector<std::string>& argv) {
         return 0;
     }
     args.allowOnly({"corpus", "model", "segments", "count", "ddim-steps", "guidance", "seed",
-                    "threads", "judge-every", "json", "help"},
+                    "threads", "judge-every", "shift-guidance", "json", "help"},
                    0);
     VariationBenchOptions o;
     o.corpusDir = args.require("corpus");
@@ -89,6 +90,7 @@ int run(const std::vector<std::string>& argv) {
     o.seed = args.getU64("seed", 1);
     o.threads = static_cast<int>(args.getInt("threads", 1));
     o.emotionEvery = static_cast<int>(args.getInt("judge-every", 4));
+    o.shiftGuidance = args.getDouble("shift-guidance", VariationRequest::kDefaultShiftGuidance);
     VariationBenchReport rep;
     try {
         rep = runVariationBenchmark(
@@ -111,6 +113,7 @@ int run(const std::vector<std::string>& argv) {
         j["shifts"] = nlohmann::json::array();
         for (const auto& s : rep.shifts)
             j["shifts"].push_back({{"name", s.name},
+                                   {"similarity", s.similarity},
                                    {"asked_valence", s.askedValence},
                                    {"asked_arousal", s.askedArousal},
                                    {"valence_change", s.valenceChange},
@@ -130,8 +133,7 @@ int run(const std::vector<std::string>& argv) {
     std::printf("\nrestoration (filled gap vs the original gap)\n");
     for (const auto& r : rep.restoration)
         printRow(r);
-    std::printf("\nemotion shifts at s = 0.6 (mean change of the judged emotion, variation - "
-                "input)\n");
+    std::printf("\nemotion shifts (mean change of the judged emotion, variation - input)\n");
     for (const auto& s : rep.shifts)
         std::printf("%-26s asked dV %+.1f dA %+.1f: got dV %+.2f dA %+.2f (%d inputs)\n",
                     s.name.c_str(), s.askedValence, s.askedArousal, s.valenceChange,

@@ -34,6 +34,9 @@ diffusion_training_log.csv}.
   --vae-steps N (1800)  --vae-minutes M (20)  --diffusion-steps N (6000)
   --diffusion-minutes M (20): each stage stops at whichever limit comes first
   --seed N (1)  --threads N (1)  --checkpoint-every N (100)
+  --summary-dropout P      drop the input-summary tokens alone with probability P (default 0):
+                           the model then also samples emotion shifts without them (see the
+                           model card for what 0.3 traded)
   --json                   print a summary on stdout
 )";
 
@@ -45,7 +48,7 @@ int run(const std::vector<std::string>& argv) {
     }
     args.allowOnly({"corpus", "heldout", "out", "stage", "vae-steps", "vae-minutes",
                     "diffusion-steps", "diffusion-minutes", "seed", "threads", "checkpoint-every",
-                    "json", "help"},
+                    "summary-dropout", "json", "help"},
                    0);
     VariationTrainOptions o;
     o.corpusDir = args.require("corpus");
@@ -61,6 +64,7 @@ int run(const std::vector<std::string>& argv) {
     o.seed = args.getU64("seed", o.seed);
     o.threads = static_cast<int>(args.getInt("threads", 1));
     o.checkpointEvery = static_cast<int>(args.getInt("checkpoint-every", o.checkpointEvery));
+    o.summaryDropout = args.getDouble("summary-dropout", o.summaryDropout);
     std::error_code ec;
     std::filesystem::create_directories(o.outDir, ec);
     if (ec) throw UsageError("cannot create --out '" + o.outDir + "': " + ec.message());

@@ -160,7 +160,8 @@ torch::Tensor LatentDiffusionImpl::timestepEmbedding(const torch::Tensor& t) {
 torch::Tensor LatentDiffusionImpl::condition(const torch::Tensor& curve,
                                              const torch::Tensor& inputLatent,
                                              const torch::Tensor& globals,
-                                             const torch::Tensor& dropped) {
+                                             const torch::Tensor& dropped,
+                                             const torch::Tensor& summaryDropped) {
     const auto B = curve.size(0), L = curve.size(2);
     const int dc = config_.conditionWidth;
     auto curveTokens =
@@ -171,6 +172,13 @@ torch::Tensor LatentDiffusionImpl::condition(const torch::Tensor& curve,
         {mean.view({B, config_.subspaces, per}), spread.view({B, config_.subspaces, per})},
         2); // [B, S, 2 per]
     auto summaryTokens = summary_(stats);
+    if (summaryDropped.defined()) {
+        if (summaryDropped.numel() != B)
+            throw std::invalid_argument("LatentDiffusion: summaryDropped needs one value per row");
+        auto m = summaryDropped.to(torch::kBool).view({B, 1, 1});
+        summaryTokens =
+            torch::where(m, null_.view({1, 1, dc}).expand_as(summaryTokens), summaryTokens);
+    }
     torch::Tensor g;
     for (std::size_t i = 0; i < globalEmbeddings_->size(); ++i) {
         auto e = globalEmbeddings_[i]->as<torch::nn::Embedding>()->forward(globals.select(1, i));

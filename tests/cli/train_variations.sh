@@ -54,7 +54,8 @@ python3 - "$dir/bench.json" <<'PY' || fail=1
 import json, sys
 j = json.load(open(sys.argv[1]))
 names = [s["name"] for s in j["shifts"]]
-ok = names == ["arousal -2", "valence +2"] and all(s["pairs"] == 2 for s in j["shifts"])
+ok = names == ["arousal -2, s = 0.6", "valence +2, s = 0.6", "arousal -2, s = 1", "valence +2, s = 1"]
+ok = ok and all(s["pairs"] == 2 for s in j["shifts"])
 ok = ok and len(j["rows"]) == 5 and all(r["emotion_pairs"] == 2 for r in j["rows"][:3])
 if not ok:
     print("FAIL: bench-variations report:", json.dumps(j)[:600])

@@ -184,3 +184,54 @@ TEST(VariationGenerator, AValenceChannelModelShiftsValence) {
     r.shiftValence = -8.5;
     EXPECT_THROW(g->validate(r), VariationError);
 }
+
+TEST(AttentionCurve, AnArousalShiftMovesTheCoupledChannelsToo) {
+    AttentionCurve c;
+    c.arousal = {5, 6, 7};
+    c.valence = {4, 4, 4};
+    c.onsetDensity = {2, 2, 2};
+    c.loudnessDb = {-20, -20, -20};
+    const variations::CurveCoupling k{0.7, 0.4};
+    const auto n = variations::AttentionCurveMaker::normalised(c, -2, 4, 1, k);
+    ASSERT_EQ(n.size(), 12u);
+    EXPECT_FLOAT_EQ(n[0], (5 - 2 - 5) / 2.0f);                 // arousal, shifted
+    EXPECT_FLOAT_EQ(n[3], float(std::log1p(2.0) - 1.5 - 0.7)); // density: 0.7 x (-2 / 2)
+    EXPECT_FLOAT_EQ(n[6], float((-20 + 30) / 10.0 - 0.4));     // loudness: 0.4 x (-1)
+    EXPECT_FLOAT_EQ(n[9], (4 + 1 - 5) / 2.0f);                 // valence, shifted alone
+    // Without a shift the coupling changes nothing; a 3-channel curve takes no valence shift.
+    EXPECT_EQ(variations::AttentionCurveMaker::normalised(c, 0, 4, 0, k),
+              variations::AttentionCurveMaker::normalised(c, 0, 4, 0, {}));
+    EXPECT_THROW(variations::AttentionCurveMaker::normalised(c, 0, 3, 1), std::invalid_argument);
+    EXPECT_THROW(variations::AttentionCurveMaker::normalised(c, 0, 5), std::invalid_argument);
+}
+
+TEST(AttentionCurve, CouplingIsTheLeastSquaresSlopeOnArousal) {
+    // Two curves of 3 frames, 4 channels: density = 0.5 a + 1, loudness = -0.25 a.
+    const int n = 2, ch = 4, l = 3;
+    std::vector<float> curves(std::size_t(n) * ch * l, 0.f);
+    const float a[n][l] = {{-1, 0, 1}, {0.5f, 2, -2}};
+    for (int i = 0; i < n; ++i)
+        for (int t = 0; t < l; ++t) {
+            const std::size_t row = std::size_t(i) * ch * l;
+            curves[row + t] = a[i][t];
+            curves[row + l + t] = 0.5f * a[i][t] + 1;
+            curves[row + 2 * l + t] = -0.25f * a[i][t];
+        }
+    const auto k = variations::AttentionCurveMaker::fitCoupling(curves, n, ch, l);
+    EXPECT_NEAR(k.onsetDensity, 0.5, 1e-6);
+    EXPECT_NEAR(k.loudness, -0.25, 1e-6);
+    EXPECT_THROW(variations::AttentionCurveMaker::fitCoupling(curves, n, ch, l + 1),
+                 std::invalid_argument);
+}
+
+TEST(VariationModel, CurveCouplingRoundTrips) {
+    const auto folder = randomModelFolder(4);
+    auto m = variations::VariationModel::load(folder, true);
+    EXPECT_EQ(m.curveCoupling.onsetDensity, 0.0);
+    m.curveCoupling = {0.7, 0.35};
+    const auto again = test::scratchDir("variation-model-coupled").string();
+    m.save(again);
+    const auto back = variations::VariationModel::load(again, true);
+    EXPECT_DOUBLE_EQ(back.curveCoupling.onsetDensity, 0.7);
+    EXPECT_DOUBLE_EQ(back.curveCoupling.loudness, 0.35);
+}

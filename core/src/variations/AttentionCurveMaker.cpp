@@ -89,7 +89,8 @@ AttentionCurve AttentionCurveMaker::curve(const CodeGrid& codes) const {
 }
 
 std::vector<float> AttentionCurveMaker::normalised(const AttentionCurve& curve, double arousalShift,
-                                                   int channels, double valenceShift) {
+                                                   int channels, double valenceShift,
+                                                   CurveCoupling coupling) {
     if (channels != kCurveChannels && channels != kArousalCurveChannels)
         throw std::invalid_argument("an attention curve has 3 or 4 channels, not " +
                                     std::to_string(channels));
@@ -97,14 +98,38 @@ std::vector<float> AttentionCurveMaker::normalised(const AttentionCurve& curve, 
         throw std::invalid_argument("this curve has no valence channel to shift");
     const std::size_t L = curve.arousal.size();
     std::vector<float> out(static_cast<std::size_t>(channels) * L);
+    const double da = arousalShift / 2.0; // the shift in normalised units
     for (std::size_t i = 0; i < L; ++i) {
         out[i] = static_cast<float>((curve.arousal[i] + arousalShift - 5.0) / 2.0);
-        out[L + i] = static_cast<float>(std::log1p(curve.onsetDensity[i]) - 1.5);
-        out[2 * L + i] = static_cast<float>((curve.loudnessDb[i] + 30.0) / 10.0);
+        out[L + i] = static_cast<float>(std::log1p(curve.onsetDensity[i]) - 1.5 +
+                                        coupling.onsetDensity * da);
+        out[2 * L + i] =
+            static_cast<float>((curve.loudnessDb[i] + 30.0) / 10.0 + coupling.loudness * da);
         if (channels == kCurveChannels)
             out[3 * L + i] = static_cast<float>((curve.valence[i] + valenceShift - 5.0) / 2.0);
     }
     return out;
+}
+
+CurveCoupling AttentionCurveMaker::fitCoupling(const std::vector<float>& curves, int n,
+                                               int channels, int l) {
+    if (channels < kArousalCurveChannels || n < 0 || l < 0 ||
+        curves.size() != static_cast<std::size_t>(n) * channels * l)
+        throw std::invalid_argument("fitCoupling: curves of the wrong size");
+    // Slope of channel `ch` on channel 0 (arousal) over every frame of every curve.
+    auto slope = [&](int ch) {
+        double sx = 0, sy = 0, sxx = 0, sxy = 0, count = 0;
+        for (int i = 0; i < n; ++i)
+            for (int t = 0; t < l; ++t) {
+                const std::size_t row = static_cast<std::size_t>(i) * channels * l;
+                const double x = curves[row + static_cast<std::size_t>(t)];
+                const double y = curves[row + static_cast<std::size_t>(ch) * l + t];
+                sx += x, sy += y, sxx += x * x, sxy += x * y, count += 1;
+            }
+        const double var = count > 0 ? sxx / count - (sx / count) * (sx / count) : 0;
+        return var > 1e-9 ? (sxy / count - (sx / count) * (sy / count)) / var : 0.0;
+    };
+    return {slope(1), slope(2)};
 }
 
 } // namespace moodsteer::variations

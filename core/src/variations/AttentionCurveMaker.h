@@ -23,6 +23,14 @@ namespace moodsteer::variations {
 inline constexpr int kCurveChannels = 4;
 inline constexpr int kArousalCurveChannels = 3;
 
+/// How the other channels move with arousal in the training curves (least-squares slopes of
+/// the normalised onset density and loudness on the normalised arousal): an arousal shift
+/// moves them too, so that the shifted curve is one the model has seen (arousal alone moved
+/// against unchanged density and loudness is a contradiction it resolves for the latter).
+struct CurveCoupling {
+    double onsetDensity = 0, loudness = 0;
+};
+
 class AttentionCurveMaker {
   public:
     /// Loads the emotion head at `headPath` (the embedded dsp head by default); throws
@@ -35,12 +43,16 @@ class AttentionCurveMaker {
     ClipPrediction predict(const CodeGrid& codes) const;
 
     /// The model input: [channels x latentFrames] row-major (channels 3 or 4), arousal and
-    /// valence shifted by `arousalShift` / `valenceShift` rating units first. Fixed affine
+    /// valence shifted by `arousalShift` / `valenceShift` rating units first, and onset
+    /// density and loudness by `coupling` times the normalised arousal shift. Fixed affine
     /// maps (no per-piece statistics), so a shift stays a shift: (a - 5) / 2,
     /// log(1 + onsets/s) - 1.5, (dB + 30) / 10, then (v - 5) / 2 in the fourth channel.
     /// Throws std::invalid_argument for another channel count, or a valence shift with 3.
     static std::vector<float> normalised(const AttentionCurve& curve, double arousalShift = 0,
-                                         int channels = kCurveChannels, double valenceShift = 0);
+                                         int channels = kCurveChannels, double valenceShift = 0,
+                                         CurveCoupling coupling = {});
+    /// The coupling slopes of normalised curves [N x channels x L] (row-major).
+    static CurveCoupling fitCoupling(const std::vector<float>& curves, int n, int channels, int l);
 
   private:
     std::unique_ptr<EmotionPredictor> predictor_;

@@ -95,6 +95,13 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
         ckpt(o.checkpointDir.empty() ? out / "checkpoint" : fs::path(o.checkpointDir));
     fs::create_directories(ckpt);
     const auto curves = segmentCurves(pieces, refs, T, ckpt / "curves.pt", onProgress, cancel);
+    {
+        const auto flat = curves.contiguous();
+        model.curveCoupling = AttentionCurveMaker::fitCoupling(
+            std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel()),
+            static_cast<int>(flat.size(0)), static_cast<int>(flat.size(1)),
+            static_cast<int>(flat.size(2)));
+    }
 
     // The data: posterior means of every segment under the trained VAE, normalised per channel.
     torch::Tensor latents, globals;
@@ -154,6 +161,7 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
                                        {"segment_hop_frames", o.segmentHopFrames},
                                        {"learning_rate", o.diffusionLearningRate},
                                        {"condition_dropout", o.conditionDropout},
+                                       {"summary_dropout", o.summaryDropout},
                                        {"timesteps", o.timesteps},
                                        {"schedule", "cosine"},
                                        {"prediction", "epsilon"},
@@ -177,13 +185,15 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
             break;
         std::vector<std::int64_t> pick(static_cast<std::size_t>(o.diffusionBatch));
         std::vector<std::int64_t> ts(pick.size());
-        std::vector<float> drop(pick.size());
+        std::vector<float> drop(pick.size()), dropSummary(pick.size());
         std::uniform_int_distribution<std::int64_t> row(0, N - 1), tDist(0, o.timesteps - 1);
         std::uniform_real_distribution<double> u(0, 1);
         for (std::size_t i = 0; i < pick.size(); ++i) {
             pick[i] = row(rng);
             ts[i] = tDist(rng);
             drop[i] = u(rng) < o.conditionDropout ? 1.f : 0.f;
+            // (No draw when off, so that a run without it repeats the runs from before it.)
+            dropSummary[i] = o.summaryDropout > 0 && u(rng) < o.summaryDropout ? 1.f : 0.f;
         }
         auto idx = torch::tensor(pick);
         auto x0 = latents.index_select(0, idx);
@@ -193,7 +203,8 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
         auto xt = a.sqrt() * x0 + (1 - a).sqrt() * noise;
         const auto curve = curves.index_select(0, idx);
         const auto dropped = torch::tensor(drop);
-        auto cond = net->condition(curve, x0, globals.index_select(0, idx), dropped);
+        auto cond = net->condition(curve, x0, globals.index_select(0, idx), dropped,
+                                   torch::tensor(dropSummary));
         auto loss = torch::mse_loss(net->forward(xt, t, cond, curve, dropped), noise);
         const double lr = stageLearningRate(o.diffusionLearningRate, step, o.diffusionSteps);
         for (auto& g : optimizer.param_groups())

@@ -109,8 +109,14 @@ VariationBenchReport runVariationBenchmark(const VariationBenchOptions& o,
     report.guidance = o.guidance;
     std::vector<Accumulator> perS(o.similarities.size());
     Accumulator random, self, withContext, withoutContext;
-    std::vector<VariationShiftRow> shifts{{"arousal -2", 0, -2}};
-    if (generator->canShiftValence()) shifts.push_back({"valence +2", 2, 0});
+    std::vector<VariationShiftRow> shifts;
+    for (double s : o.shiftSimilarities) {
+        char name[48];
+        std::snprintf(name, sizeof name, "arousal -2, s = %.2g", s);
+        shifts.push_back({name, s, 0, -2});
+        std::snprintf(name, sizeof name, "valence +2, s = %.2g", s);
+        if (generator->canShiftValence()) shifts.push_back({name, s, 2, 0});
+    }
     const int g0 = static_cast<int>(std::floor(o.gapBeginSeconds * 25));
     const int g1 = static_cast<int>(std::ceil(o.gapEndSeconds * 25));
     const std::size_t l0 = static_cast<std::size_t>(g0 / 4),
@@ -171,12 +177,13 @@ VariationBenchReport runVariationBenchmark(const VariationBenchOptions& o,
             VariationRequest r;
             r.source = x;
             r.count = 1;
-            r.similarity = o.shiftSimilarity;
+            r.similarity = shifts[k].similarity;
             r.steps = o.steps;
             r.guidance = o.guidance;
             r.seed = o.seed + 1000 * i + 700 + k;
             r.shiftValence = shifts[k].askedValence;
             r.shiftArousal = shifts[k].askedArousal;
+            r.shiftGuidance = o.shiftGuidance;
             const auto c = generator->attentionCurve(
                 generator->generate(r, {}, cancel).variations.at(0).codes);
             shifts[k].valenceChange += mean(c.valence) - vx;

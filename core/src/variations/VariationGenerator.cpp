@@ -119,6 +119,10 @@ void VariationGenerator::validate(const VariationRequest& r) const {
     if (r.steps < 1 || r.steps > VariationRequest::kMaxSteps)
         throw VariationError("steps must be 1 to " + std::to_string(VariationRequest::kMaxSteps) +
                              ", not " + std::to_string(r.steps));
+    if (!(r.shiftGuidance >= 0 && r.shiftGuidance <= limits::kMaxGuidance))
+        throw VariationError("the shift guidance must be in [0, " +
+                             std::to_string(limits::kMaxGuidance) + "], not " +
+                             std::to_string(r.shiftGuidance));
     if (!(r.guidance >= 0 && r.guidance <= limits::kMaxGuidance))
         throw VariationError("guidance must be in [0, 100], not " + std::to_string(r.guidance));
     if (!(std::abs(r.shiftArousal) <= VariationRequest::kMaxShift))
@@ -164,20 +168,45 @@ VariationGenerator::generate(const VariationRequest& r,
     VariationResult result;
     result.sourceCurve = impl_->curves->curve(r.source);
     const int channels = m.diffusion->config().curveChannels;
-    const auto norm = AttentionCurveMaker::normalised(result.sourceCurve, r.shiftArousal, channels,
-                                                      r.shiftValence);
     const int have = static_cast<int>(result.sourceCurve.arousal.size());
-    auto curve = torch::empty({1, channels, L});
-    for (int ch = 0; ch < channels; ++ch)
-        for (int l = 0; l < L; ++l)
-            curve[0][ch][l] = norm[static_cast<std::size_t>(ch * have + std::min(l, have - 1))];
+    auto curveOf = [&](double shiftArousal, double shiftValence) {
+        const auto norm = AttentionCurveMaker::normalised(result.sourceCurve, shiftArousal,
+                                                          channels, shiftValence, m.curveCoupling);
+        auto curve = torch::empty({1, channels, L});
+        for (int ch = 0; ch < channels; ++ch)
+            for (int l = 0; l < L; ++l)
+                curve[0][ch][l] = norm[static_cast<std::size_t>(ch * have + std::min(l, have - 1))];
+        return curve;
+    };
+    // U-Net rows per step: the (shifted) condition; the null condition when guided; the
+    // source's own curve when a shift is guided.
+    const auto curve = curveOf(r.shiftArousal, r.shiftValence);
     const bool guided = r.guidance != 1.0;
-    auto cond = m.diffusion->condition(curve, z0, batch.globals, torch::zeros({1}));
-    if (guided)
-        cond =
-            torch::cat({cond, m.diffusion->condition(curve, z0, batch.globals, torch::ones({1}))});
-    const auto curveRows = guided ? torch::cat({curve, curve}) : curve;
-    const auto droppedRows = guided ? torch::tensor({0.f, 1.f}) : torch::zeros({1});
+    const bool shifted = r.shiftArousal != 0 || r.shiftValence != 0;
+    const bool shiftGuided = r.shiftGuidance > 0 && shifted;
+    // A shift samples without the source's summary tokens when the model learned to (summary
+    // dropout in training): the summary pins the source's dynamics and would drown the shift.
+    const auto summaryOff = torch::full({1}, shifted && m.trainedWithoutSummary() ? 1.f : 0.f);
+    std::vector<torch::Tensor> conds{
+        m.diffusion->condition(curve, z0, batch.globals, torch::zeros({1}), summaryOff)},
+        curves{curve};
+    std::vector<float> dropped{0.f};
+    if (guided) {
+        conds.push_back(m.diffusion->condition(curve, z0, batch.globals, torch::ones({1})));
+        curves.push_back(curve);
+        dropped.push_back(1.f);
+    }
+    if (shiftGuided) {
+        const auto source = curveOf(0, 0);
+        conds.push_back(
+            m.diffusion->condition(source, z0, batch.globals, torch::zeros({1}), summaryOff));
+        curves.push_back(source);
+        dropped.push_back(0.f);
+    }
+    const auto rows = static_cast<long>(conds.size());
+    const auto cond = torch::cat(conds);
+    const auto curveRows = torch::cat(curves);
+    const auto droppedRows = torch::tensor(dropped);
 
     // Timesteps: `steps` evenly spaced from t_start = s * T - 1 down to the clean latent.
     const int TT = static_cast<int>(abar.size());
@@ -212,10 +241,12 @@ VariationGenerator::generate(const VariationRequest& r,
             const double a = abar[static_cast<std::size_t>(t)];
             const double aPrev =
                 i + 1 < ts.size() ? abar[static_cast<std::size_t>(ts[i + 1])] : 1.0;
-            auto eps = m.diffusion->forward(guided ? torch::cat({x, x}) : x,
-                                            torch::full({guided ? 2 : 1}, t, torch::kLong), cond,
-                                            curveRows, droppedRows);
-            if (guided) eps = eps[1].unsqueeze(0) + r.guidance * (eps[0] - eps[1]).unsqueeze(0);
+            const auto all =
+                m.diffusion->forward(x.expand({rows, C, L}), torch::full({rows}, t, torch::kLong),
+                                     cond, curveRows, droppedRows);
+            auto eps = all[0].unsqueeze(0);
+            if (guided) eps = all[1].unsqueeze(0) + r.guidance * (eps - all[1].unsqueeze(0));
+            if (shiftGuided) eps = eps + r.shiftGuidance * (all[0] - all[rows - 1]).unsqueeze(0);
             x = clippedStep(x, eps, a, aPrev);
             if (r.restoreBeginSeconds) {
                 auto xKnown = std::sqrt(aPrev) * z0 + std::sqrt(1 - aPrev) * gaussian(rng, C, L);

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -102,6 +103,14 @@ VariationModel VariationModel::load(const std::string& folder, bool needDiffusio
             m.diffusion = models::LatentDiffusion(
                 models::LatentDiffusionConfig::fromJson(config.at("diffusion")));
             m.latentMean = config.at("latent_mean").get<std::vector<float>>();
+            if (config.contains("curve_coupling")) {
+                const auto& k = config.at("curve_coupling");
+                m.curveCoupling.onsetDensity = k.at("onset_density").get<double>();
+                m.curveCoupling.loudness = k.at("loudness").get<double>();
+                if (!std::isfinite(m.curveCoupling.onsetDensity) ||
+                    !std::isfinite(m.curveCoupling.loudness))
+                    throw std::runtime_error("curve_coupling must be finite");
+            }
             m.latentStd = config.at("latent_std").get<std::vector<float>>();
             const auto C = static_cast<std::size_t>(m.vae->config().latentChannels());
             const int curve = m.diffusion->config().curveChannels;
@@ -143,6 +152,8 @@ void VariationModel::save(const std::string& folder) const {
         config["diffusion"] = diffusion->config().toJson();
         config["latent_mean"] = latentMean;
         config["latent_std"] = latentStd;
+        config["curve_coupling"] = {{"onset_density", curveCoupling.onsetDensity},
+                                    {"loudness", curveCoupling.loudness}};
         saveWeights(*diffusion, dir / kDiffusionFile);
     }
     models::writeTextAtomically((dir / kConfigFile).string(), config.dump(2) + "\n");
@@ -179,6 +190,13 @@ CodeGrid VariationModel::toCodes(const std::pair<torch::Tensor, torch::Tensor>& 
 
 std::int64_t VariationModel::vaeParameters() const {
     return vae ? countParameters(*vae) : 0;
+}
+
+bool VariationModel::trainedWithoutSummary() const {
+    const auto d = training.find("diffusion");
+    if (d == training.end() || !d->is_object()) return false;
+    const auto p = d->find("summary_dropout");
+    return p != d->end() && p->is_number() && p->get<double>() > 0;
 }
 
 std::int64_t VariationModel::diffusionParameters() const {

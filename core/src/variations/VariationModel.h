@@ -9,6 +9,7 @@
 #include "core/audio/AudioCodec.h"
 #include "models/LatentDiffusion.h"
 #include "models/VariationVae.h"
+#include "variations/AttentionCurveMaker.h"
 #include "variations/VariationFields.h"
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,9 @@ class VariationModel {
     models::LatentDiffusion diffusion{nullptr}; ///< null until stage 2 ran
     std::vector<float> latentMean, latentStd;   ///< per latent channel (empty until stage 2)
     nlohmann::json training;                    ///< settings and figures of each stage
+    /// Fitted on the diffusion stage's training curves ("curve_coupling" in config.json);
+    /// zeros for a model trained before it was (an arousal shift then moves arousal alone).
+    CurveCoupling curveCoupling;
 
     /// Reads `folder`; throws std::runtime_error naming the file. `needDiffusion`: the
     /// diffusion weights and latent statistics must be there.
@@ -57,6 +61,10 @@ class VariationModel {
     /// Fields of batch row `row` -> codes, texture globals carried from `source`.
     static CodeGrid toCodes(const std::pair<torch::Tensor, torch::Tensor>& fields, int row,
                             int frames, const CodeGrid& source, int sourceBegin);
+
+    /// The diffusion model was trained with the summary tokens dropped now and then
+    /// (training.diffusion.summary_dropout > 0), so it can sample from the curve without them.
+    bool trainedWithoutSummary() const;
 
     std::int64_t vaeParameters() const;
     std::int64_t diffusionParameters() const;

@@ -93,9 +93,11 @@ class LatentDiffusionImpl : public torch::nn::Module {
     /// Condition tokens [B, L + subspaces + 1, conditionWidth] from the attention curve
     /// [B, curveChannels, L], the input latent [B, C, Lin] (any length; only its time
     /// statistics are used) and the globals [B, G]. `dropped` [B] bool: those rows get the
-    /// null tokens (classifier-free guidance).
+    /// null tokens (classifier-free guidance); `summaryDropped` [B] (optional): those rows get
+    /// the null token in place of the input-summary tokens only.
     torch::Tensor condition(const torch::Tensor& curve, const torch::Tensor& inputLatent,
-                            const torch::Tensor& globals, const torch::Tensor& dropped);
+                            const torch::Tensor& globals, const torch::Tensor& dropped,
+                            const torch::Tensor& summaryDropped = {});
     /// Predicted noise for x_t [B, C, L] (L even) at integer timesteps t [B]. With
     /// config().curveInput, `curve` [B, curveChannels, L] (the same curve as condition()'s)
     /// and `dropped` [B] are needed: the dropped rows see no curve (zeros and presence 0);

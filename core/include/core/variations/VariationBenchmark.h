@@ -6,6 +6,8 @@
 // memory. Torch-free.
 #pragma once
 
+#include "core/variations/VariationGenerator.h"
+
 #include <atomic>
 #include <functional>
 #include <string>
@@ -24,9 +26,10 @@ struct VariationBenchOptions {
     double gapBeginSeconds = 3.0, gapEndSeconds = 5.0;
     int speedRuns = 3;
     int emotionEvery = 4; ///< the emotion columns judge inputs 0, 4, 8, ... (rendering is slow)
-    /// Shift rows: one variation of each judged input at this similarity with the arousal
-    /// moved by -2 and (a model with a valence channel) the valence by +2.
-    double shiftSimilarity = 0.6;
+    /// Shift rows: one variation of each judged input at each of these similarities with the
+    /// arousal moved by -2 and (a model with a valence channel) the valence by +2.
+    std::vector<double> shiftSimilarities{0.6, 1.0};
+    double shiftGuidance = VariationRequest::kDefaultShiftGuidance; ///< for the shift rows
     std::uint64_t seed = 1;
     int threads = 1;
 };
@@ -46,6 +49,7 @@ struct VariationBenchRow {
 /// variation against its input, for a shift of (askedValence, askedArousal).
 struct VariationShiftRow {
     std::string name;
+    double similarity = 0;
     double askedValence = 0, askedArousal = 0;
     double valenceChange = 0, arousalChange = 0;
     int pairs = 0;

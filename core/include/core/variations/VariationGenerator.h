@@ -56,10 +56,15 @@ struct VariationRequest {
     std::optional<double> restoreEndSeconds;
     int steps = 20;        ///< DDIM steps over the [0, s * T] range, 1..kMaxSteps
     double guidance = 2.0; ///< classifier-free guidance scale, 0..limits::kMaxGuidance (1: none)
+    /// With a shift: eps += shiftGuidance * (eps(shifted curve) - eps(the source's curve)), one
+    /// more U-Net row per step, so that the shift is not drowned by everything else the
+    /// condition says about the source. 0..limits::kMaxGuidance; 0: off.
+    double shiftGuidance = kDefaultShiftGuidance;
     /// Variation i (0-based) uses seed + i, so each one can be remade alone: the same source,
     /// settings and seed give the same codes bit for bit on the same machine and build.
     std::uint64_t seed = 1;
 
+    static constexpr double kDefaultShiftGuidance = 0;
     static constexpr int kMinFrames = 50;   ///< 2 s
     static constexpr int kMaxFrames = 1500; ///< 60 s
     static constexpr int kMaxCount = 16;

@@ -41,6 +41,12 @@ struct VariationTrainOptions {
     int diffusionBatch = 32;
     double diffusionLearningRate = 1e-3;
     double conditionDropout = 0.1;
+    /// The input-summary tokens alone are dropped this often (independently), so that the
+    /// model also learns to follow the attention curve without them; an emotion shift then
+    /// samples without them (the source's summary pins its dynamics). 0 (the shipped model):
+    /// off; 0.3 made arousal shifts work at s = 1 but free variations keep the emotion less
+    /// well (resources/variations/MODEL_CARD.md).
+    double summaryDropout = 0;
     /// Diffusion data: segments every this many frames of each piece. Rendering each segment
     /// for its attention curve is the stage's cost (~0.2 CPU-s a segment), so the default takes
     /// one segment (the first 8 s) of each 16 s corpus piece.
