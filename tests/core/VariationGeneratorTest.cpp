@@ -50,6 +50,17 @@ std::string randomModelFolder(int curveChannels = 3) {
     return dir.string();
 }
 
+/// A request for `count` variations of `codes` in 4 DDIM steps.
+VariationRequest quickRequest(CodeGrid codes, int count, double similarity, std::uint64_t seed) {
+    VariationRequest r;
+    r.source = std::move(codes);
+    r.count = count;
+    r.similarity = similarity;
+    r.steps = 4;
+    r.seed = seed;
+    return r;
+}
+
 } // namespace
 
 TEST(VariationFields, RoundTripIsExactForEveryGenre) {
@@ -79,12 +90,7 @@ TEST(VariationFields, PaddingHoldsChordAndTextureWithoutEvents) {
 TEST(VariationGenerator, DeterministicBySeedAndRestorationKeepsTheRest) {
     const auto folder = randomModelFolder();
     auto g = VariationGenerator::load(folder, 1);
-    VariationRequest r;
-    r.source = composed("rock", 4.0, 9);
-    r.count = 2;
-    r.similarity = 0.7;
-    r.steps = 4;
-    r.seed = 7;
+    auto r = quickRequest(composed("rock", 4.0, 9), 2, 0.7, 7);
     const auto a = g->generate(r);
     const auto b = g->generate(r);
     ASSERT_EQ(a.variations.size(), 2u);
@@ -164,12 +170,7 @@ TEST(VariationGenerator, RefusesBadRequestsWithOneLine) {
 TEST(VariationGenerator, AValenceChannelModelShiftsValence) {
     auto g = VariationGenerator::load(randomModelFolder(4), 1);
     EXPECT_TRUE(g->canShiftValence());
-    VariationRequest r;
-    r.source = composed("jazz", 3.0, 4);
-    r.count = 1;
-    r.similarity = 0.6;
-    r.steps = 4;
-    r.seed = 5;
+    auto r = quickRequest(composed("jazz", 3.0, 4), 1, 0.6, 5);
     const auto kept = g->generate(r);
     r.shiftValence = 3;
     EXPECT_NO_THROW(g->validate(r));

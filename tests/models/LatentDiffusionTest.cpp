@@ -34,12 +34,22 @@ TEST(LatentDiffusion, DdimStepMatchesHandComputedValues) {
     EXPECT_NEAR(x0[0].item<double>(), (1.0 - std::sqrt(0.5) * 0.2) / std::sqrt(0.5), 1e-6);
 }
 
-TEST(LatentDiffusion, ShapesAndNullCondition) {
-    torch::manual_seed(3);
+namespace {
+
+/// A small U-Net for shape and plumbing tests.
+LatentDiffusionConfig tinyConfig() {
     LatentDiffusionConfig c;
     c.width = 32;
     c.conditionWidth = 16;
     c.timesteps = 50;
+    return c;
+}
+
+} // namespace
+
+TEST(LatentDiffusion, ShapesAndNullCondition) {
+    torch::manual_seed(3);
+    const LatentDiffusionConfig c = tinyConfig();
     LatentDiffusion net(c);
     const int B = 2, L = 10;
     auto curve = torch::randn({B, c.curveChannels, L});
@@ -73,10 +83,7 @@ TEST(LatentDiffusion, ShapesAndNullCondition) {
 
 TEST(LatentDiffusion, CurveInputReachesEachFrameAndIsDroppedWithTheCondition) {
     torch::manual_seed(5);
-    LatentDiffusionConfig c;
-    c.width = 32;
-    c.conditionWidth = 16;
-    c.timesteps = 50;
+    const LatentDiffusionConfig c = tinyConfig();
     LatentDiffusion net(c);
     net->eval();
     torch::NoGradGuard noGrad;
@@ -101,9 +108,7 @@ TEST(LatentDiffusion, CurveInputReachesEachFrameAndIsDroppedWithTheCondition) {
 }
 
 TEST(LatentDiffusion, ConfigWithoutCurveInputIsTheFirstArchitecture) {
-    LatentDiffusionConfig c;
-    c.width = 32;
-    c.conditionWidth = 16;
+    const LatentDiffusionConfig c = tinyConfig();
     auto j = c.toJson();
     j.erase("curve_input");
     const auto old = LatentDiffusionConfig::fromJson(j);
