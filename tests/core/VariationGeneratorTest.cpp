@@ -204,6 +204,12 @@ TEST(AttentionCurve, AnArousalShiftMovesTheCoupledChannelsToo) {
               variations::AttentionCurveMaker::normalised(c, 0, 4, 0, {}));
     EXPECT_THROW(variations::AttentionCurveMaker::normalised(c, 0, 3, 1), std::invalid_argument);
     EXPECT_THROW(variations::AttentionCurveMaker::normalised(c, 0, 5), std::invalid_argument);
+    // Laid over 5 latent frames: the 3 frames, then the last one held, channel by channel.
+    const auto f = variations::AttentionCurveMaker::normalisedFrames(c, 5, -2, 4, 1, k);
+    ASSERT_EQ(f.size(), 20u);
+    for (int ch = 0; ch < 4; ++ch)
+        for (int l = 0; l < 5; ++l)
+            EXPECT_EQ(f[std::size_t(ch * 5 + l)], n[std::size_t(ch * 3 + std::min(l, 2))]);
 }
 
 TEST(AttentionCurve, CouplingIsTheLeastSquaresSlopeOnArousal) {

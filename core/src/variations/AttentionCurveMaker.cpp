@@ -111,8 +111,23 @@ std::vector<float> AttentionCurveMaker::normalised(const AttentionCurve& curve, 
     return out;
 }
 
-CurveCoupling AttentionCurveMaker::fitCoupling(const std::vector<float>& curves, int n,
-                                               int channels, int l) {
+std::vector<float> AttentionCurveMaker::normalisedFrames(const AttentionCurve& curve, int frames,
+                                                         double arousalShift, int channels,
+                                                         double valenceShift,
+                                                         CurveCoupling coupling) {
+    const auto n = normalised(curve, arousalShift, channels, valenceShift, coupling);
+    const int have = static_cast<int>(curve.arousal.size());
+    if (have < 1 || frames < 0) throw std::invalid_argument("normalisedFrames: an empty curve");
+    std::vector<float> out(static_cast<std::size_t>(channels) * frames);
+    for (int ch = 0; ch < channels; ++ch)
+        for (int l = 0; l < frames; ++l)
+            out[static_cast<std::size_t>(ch * frames + l)] =
+                n[static_cast<std::size_t>(ch * have + std::min(l, have - 1))];
+    return out;
+}
+
+CurveCoupling AttentionCurveMaker::fitCoupling(std::span<const float> curves, int n, int channels,
+                                               int l) {
     if (channels < kArousalCurveChannels || n < 0 || l < 0 ||
         curves.size() != static_cast<std::size_t>(n) * channels * l)
         throw std::invalid_argument("fitCoupling: curves of the wrong size");

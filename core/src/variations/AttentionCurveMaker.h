@@ -13,6 +13,7 @@
 #include "core/variations/VariationGenerator.h"
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,15 @@ class AttentionCurveMaker {
     static std::vector<float> normalised(const AttentionCurve& curve, double arousalShift = 0,
                                          int channels = kCurveChannels, double valenceShift = 0,
                                          CurveCoupling coupling = {});
+    /// normalised() laid over `frames` latent frames, [channels x frames] row-major: a curve
+    /// shorter than that holds its last value (the model's input is padded to whole frames).
+    static std::vector<float> normalisedFrames(const AttentionCurve& curve, int frames,
+                                               double arousalShift = 0,
+                                               int channels = kCurveChannels,
+                                               double valenceShift = 0,
+                                               CurveCoupling coupling = {});
     /// The coupling slopes of normalised curves [N x channels x L] (row-major).
-    static CurveCoupling fitCoupling(const std::vector<float>& curves, int n, int channels, int l);
+    static CurveCoupling fitCoupling(std::span<const float> curves, int n, int channels, int l);
 
   private:
     std::unique_ptr<EmotionPredictor> predictor_;

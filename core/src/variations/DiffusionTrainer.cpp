@@ -56,13 +56,9 @@ torch::Tensor segmentCurves(const CorpusPieces& pieces, const std::vector<Segmen
         if (cancel && cancel->load()) throw std::runtime_error("cancelled");
         const auto& src = pieces.codes[static_cast<std::size_t>(refs[i].piece)];
         const int end = std::min(src.frames, refs[i].begin + T);
-        const auto c = maker.curve(src.slice(refs[i].begin, end));
-        auto n = AttentionCurveMaker::normalised(c);
-        const int have = static_cast<int>(c.arousal.size());
-        for (int ch = 0; ch < kCurveChannels; ++ch)
-            for (int l = 0; l < L; ++l)
-                curves[static_cast<long>(i)][ch][l] =
-                    n[static_cast<std::size_t>(ch * have + std::min(l, have - 1))];
+        auto n =
+            AttentionCurveMaker::normalisedFrames(maker.curve(src.slice(refs[i].begin, end)), L);
+        curves[static_cast<long>(i)].copy_(torch::from_blob(n.data(), {kCurveChannels, L}));
         if (onProgress && (i + 1) % 50 == 0) {
             VariationTrainProgress p;
             p.stage = "diffusion";
@@ -98,7 +94,7 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
     {
         const auto flat = curves.contiguous();
         model.curveCoupling = AttentionCurveMaker::fitCoupling(
-            std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel()),
+            {flat.data_ptr<float>(), static_cast<std::size_t>(flat.numel())},
             static_cast<int>(flat.size(0)), static_cast<int>(flat.size(1)),
             static_cast<int>(flat.size(2)));
     }

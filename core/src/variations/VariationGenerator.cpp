@@ -120,8 +120,7 @@ void VariationGenerator::validate(const VariationRequest& r) const {
         throw VariationError("steps must be 1 to " + std::to_string(VariationRequest::kMaxSteps) +
                              ", not " + std::to_string(r.steps));
     if (!(r.shiftGuidance >= 0 && r.shiftGuidance <= limits::kMaxGuidance))
-        throw VariationError("the shift guidance must be in [0, " +
-                             std::to_string(limits::kMaxGuidance) + "], not " +
+        throw VariationError("the shift guidance must be in [0, 100], not " +
                              std::to_string(r.shiftGuidance));
     if (!(r.guidance >= 0 && r.guidance <= limits::kMaxGuidance))
         throw VariationError("guidance must be in [0, 100], not " + std::to_string(r.guidance));
@@ -168,15 +167,10 @@ VariationGenerator::generate(const VariationRequest& r,
     VariationResult result;
     result.sourceCurve = impl_->curves->curve(r.source);
     const int channels = m.diffusion->config().curveChannels;
-    const int have = static_cast<int>(result.sourceCurve.arousal.size());
     auto curveOf = [&](double shiftArousal, double shiftValence) {
-        const auto norm = AttentionCurveMaker::normalised(result.sourceCurve, shiftArousal,
+        auto norm = AttentionCurveMaker::normalisedFrames(result.sourceCurve, L, shiftArousal,
                                                           channels, shiftValence, m.curveCoupling);
-        auto curve = torch::empty({1, channels, L});
-        for (int ch = 0; ch < channels; ++ch)
-            for (int l = 0; l < L; ++l)
-                curve[0][ch][l] = norm[static_cast<std::size_t>(ch * have + std::min(l, have - 1))];
-        return curve;
+        return torch::from_blob(norm.data(), {1, channels, L}).clone();
     };
     // U-Net rows per step: the (shifted) condition; the null condition when guided; the
     // source's own curve when a shift is guided.
