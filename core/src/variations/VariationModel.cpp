@@ -177,7 +177,21 @@ std::pair<torch::Tensor, torch::Tensor> VariationModel::decodeFields(const torch
         auto sd = torch::tensor(latentStd).view({1, -1, 1});
         z = z * sd + mean;
     }
-    return vae->argmax(vae->decode(z, globals));
+    const auto logits = vae->decode(z, globals);
+    auto fields = vae->argmax(logits);
+    // The melody field's event: hold, release or an onset (of any pitch), decided by the summed
+    // probability of each kind; then the most likely pitch of an onset. The per-class argmax
+    // would drop an onset whose probability is spread over a few pitches.
+    int offset = 0;
+    for (int f = 0; f < kMelody; ++f) offset += kFieldSizes[static_cast<std::size_t>(f)];
+    const auto p = torch::softmax(logits.narrow(2, offset, kFieldSizes[kMelody]), 2);
+    const auto onset = p.narrow(2, 2, kFieldSizes[kMelody] - 2).sum(2);
+    const auto holdOrRelease = p.narrow(2, 0, 2);
+    const auto isOnset = onset > std::get<0>(holdOrRelease.max(2));
+    const auto melody = torch::where(isOnset, p.narrow(2, 2, kFieldSizes[kMelody] - 2).argmax(2) + 2,
+                                     holdOrRelease.argmax(2));
+    fields.first.select(2, kMelody).copy_(melody);
+    return fields;
 }
 
 CodeGrid VariationModel::toCodes(const std::pair<torch::Tensor, torch::Tensor>& fields, int row,
