@@ -36,6 +36,7 @@ const OptionRule kRules[] = {
     {"guidance", K::Real, 0, false, L::kMaxGuidance, "scale; 1 disables"},
     {"shift-guidance", K::Real, 0, false, L::kMaxGuidance, "scale; 0 disables"},
     {"summary-dropout", K::Real, 0, false, 1, "probability"},
+    {"subspace-dropout", K::Real, 0, false, 1, "probability"},
     {"guidance-scale", K::Real, 0, false, L::kMaxGuidance, "scale; 1 disables"},
     {"temperature", K::Real, 0, true, L::kMaxTemperature, "softmax temperature"},
     {"top-k", K::Integer, 1, false, kInt, "codes; at most the model's vocabulary"},

@@ -37,6 +37,9 @@ diffusion_training_log.csv}.
   --summary-dropout P      drop the input-summary tokens alone with probability P (default 0):
                            the model then also samples emotion shifts without them (see the
                            model card for what 0.3 traded)
+  --subspace-dropout P     drop each subspace's summary token alone with probability P (default
+                           0): an emotion shift then releases only its subspace (arousal: rhythm,
+                           valence: harmony) and keeps the source's summary of the others
   --json                   print a summary on stdout
 )";
 
@@ -48,7 +51,7 @@ int run(const std::vector<std::string>& argv) {
     }
     args.allowOnly({"corpus", "heldout", "out", "stage", "vae-steps", "vae-minutes",
                     "diffusion-steps", "diffusion-minutes", "seed", "threads", "checkpoint-every",
-                    "summary-dropout", "json", "help"},
+                    "summary-dropout", "subspace-dropout", "json", "help"},
                    0);
     VariationTrainOptions o;
     o.corpusDir = args.require("corpus");
@@ -65,6 +68,7 @@ int run(const std::vector<std::string>& argv) {
     o.threads = static_cast<int>(args.getInt("threads", 1));
     o.checkpointEvery = static_cast<int>(args.getInt("checkpoint-every", o.checkpointEvery));
     o.summaryDropout = args.getDouble("summary-dropout", o.summaryDropout);
+    o.subspaceDropout = args.getDouble("subspace-dropout", o.subspaceDropout);
     std::error_code ec;
     std::filesystem::create_directories(o.outDir, ec);
     if (ec) throw UsageError("cannot create --out '" + o.outDir + "': " + ec.message());

@@ -173,9 +173,11 @@ torch::Tensor LatentDiffusionImpl::condition(const torch::Tensor& curve,
         2); // [B, S, 2 per]
     auto summaryTokens = summary_(stats);
     if (summaryDropped.defined()) {
-        if (summaryDropped.numel() != B)
-            throw std::invalid_argument("LatentDiffusion: summaryDropped needs one value per row");
-        auto m = summaryDropped.to(torch::kBool).view({B, 1, 1});
+        const bool perSubspace = summaryDropped.numel() == B * config_.subspaces;
+        if (summaryDropped.numel() != B && !perSubspace)
+            throw std::invalid_argument(
+                "LatentDiffusion: summaryDropped needs one value per row or per row and subspace");
+        auto m = summaryDropped.to(torch::kBool).view({B, perSubspace ? config_.subspaces : 1, 1});
         summaryTokens =
             torch::where(m, null_.view({1, 1, dc}).expand_as(summaryTokens), summaryTokens);
     }

@@ -107,6 +107,47 @@ TEST(LatentDiffusion, CurveInputReachesEachFrameAndIsDroppedWithTheCondition) {
     }
 }
 
+TEST(LatentDiffusion, SummaryTokensDropByRowOrBySubspace) {
+    torch::manual_seed(7);
+    const LatentDiffusionConfig c = tinyConfig();
+    LatentDiffusion net(c);
+    const int B = 2, L = 6, S = c.subspaces;
+    auto curve = torch::randn({B, c.curveChannels, L});
+    auto latent = torch::randn({B, c.latentChannels, L});
+    auto globals = torch::tensor({0, 1, 2, 3, 0, 4}).view({2, 3});
+    const auto kept = net->condition(curve, latent, globals, torch::zeros({B}));
+    const auto null = net->condition(curve, latent, globals, torch::ones({B}))[0][0];
+    // Tokens: L curve tokens, then one summary token per subspace, then the globals.
+    auto isNull = [&](const torch::Tensor& cond, int row, int token) {
+        return torch::equal(cond[row][token], null);
+    };
+    // By row: row 1 loses all its summary tokens, nothing else changes.
+    const auto byRow =
+        net->condition(curve, latent, globals, torch::zeros({B}), torch::tensor({0.f, 1.f}));
+    for (int k = 0; k < S; ++k) {
+        EXPECT_FALSE(isNull(byRow, 0, L + k));
+        EXPECT_TRUE(isNull(byRow, 1, L + k));
+    }
+    EXPECT_TRUE(torch::equal(byRow[1].narrow(0, 0, L), kept[1].narrow(0, 0, L)));
+    EXPECT_TRUE(torch::equal(byRow[1][L + S], kept[1][L + S]));
+    // By subspace: row 0 loses the second subspace's token only, row 1 the first and third.
+    auto mask = torch::zeros({B, S});
+    mask[0][1] = 1.f;
+    mask[1][0] = 1.f;
+    mask[1][S - 1] = 1.f;
+    const auto bySubspace = net->condition(curve, latent, globals, torch::zeros({B}), mask);
+    for (int row = 0; row < B; ++row)
+        for (int k = 0; k < S; ++k) {
+            const bool dropped = mask[row][k].item<float>() > 0;
+            EXPECT_EQ(isNull(bySubspace, row, L + k), dropped)
+                << "row " << row << " subspace " << k;
+            if (!dropped) EXPECT_TRUE(torch::equal(bySubspace[row][L + k], kept[row][L + k]));
+        }
+    EXPECT_THROW(
+        net->condition(curve, latent, globals, torch::zeros({B}), torch::zeros({B, S + 1})),
+        std::invalid_argument);
+}
+
 TEST(LatentDiffusion, ConfigWithoutCurveInputIsTheFirstArchitecture) {
     const LatentDiffusionConfig c = tinyConfig();
     auto j = c.toJson();

@@ -158,6 +158,7 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
                                        {"learning_rate", o.diffusionLearningRate},
                                        {"condition_dropout", o.conditionDropout},
                                        {"summary_dropout", o.summaryDropout},
+                                       {"subspace_dropout", o.subspaceDropout},
                                        {"timesteps", o.timesteps},
                                        {"schedule", "cosine"},
                                        {"prediction", "epsilon"},
@@ -181,7 +182,8 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
             break;
         std::vector<std::int64_t> pick(static_cast<std::size_t>(o.diffusionBatch));
         std::vector<std::int64_t> ts(pick.size());
-        std::vector<float> drop(pick.size()), dropSummary(pick.size());
+        const auto S = static_cast<std::size_t>(net->config().subspaces);
+        std::vector<float> drop(pick.size()), dropSummary(pick.size() * S);
         std::uniform_int_distribution<std::int64_t> row(0, N - 1), tDist(0, o.timesteps - 1);
         std::uniform_real_distribution<double> u(0, 1);
         for (std::size_t i = 0; i < pick.size(); ++i) {
@@ -189,7 +191,10 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
             ts[i] = tDist(rng);
             drop[i] = u(rng) < o.conditionDropout ? 1.f : 0.f;
             // (No draw when off, so that a run without it repeats the runs from before it.)
-            dropSummary[i] = o.summaryDropout > 0 && u(rng) < o.summaryDropout ? 1.f : 0.f;
+            const bool all = o.summaryDropout > 0 && u(rng) < o.summaryDropout;
+            for (std::size_t k = 0; k < S; ++k)
+                dropSummary[i * S + k] =
+                    all || (o.subspaceDropout > 0 && u(rng) < o.subspaceDropout) ? 1.f : 0.f;
         }
         auto idx = torch::tensor(pick);
         auto x0 = latents.index_select(0, idx);
@@ -200,7 +205,7 @@ void trainDiffusionStage(const VariationTrainOptions& o, const ProgressFn& onPro
         const auto curve = curves.index_select(0, idx);
         const auto dropped = torch::tensor(drop);
         auto cond = net->condition(curve, x0, globals.index_select(0, idx), dropped,
-                                   torch::tensor(dropSummary));
+                                   torch::tensor(dropSummary).view({-1, static_cast<long>(S)}));
         auto loss = torch::mse_loss(net->forward(xt, t, cond, curve, dropped), noise);
         const double lr = stageLearningRate(o.diffusionLearningRate, step, o.diffusionSteps);
         for (auto& g : optimizer.param_groups())

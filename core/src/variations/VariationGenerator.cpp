@@ -180,7 +180,18 @@ VariationGenerator::generate(const VariationRequest& r,
     const bool shiftGuided = r.shiftGuidance > 0 && shifted;
     // A shift samples without the source's summary tokens when the model learned to (summary
     // dropout in training): the summary pins the source's dynamics and would drown the shift.
-    const auto summaryOff = torch::full({1}, shifted && m.trainedWithoutSummary() ? 1.f : 0.f);
+    // A model trained with subspace dropout releases only the shifted dimension's subspace
+    // (arousal: rhythm; valence: harmony) and keeps the source's summary of the others.
+    const auto& names = m.vae->config().subspaceNames;
+    auto summaryOff = torch::zeros({1, static_cast<long>(names.size())});
+    if (shifted && m.trainedWithoutSubspace()) {
+        for (std::size_t k = 0; k < names.size(); ++k)
+            if ((names[k] == "rhythm" && r.shiftArousal != 0) ||
+                (names[k] == "harmony" && r.shiftValence != 0))
+                summaryOff[0][static_cast<long>(k)] = 1.f;
+    } else if (shifted && m.trainedWithoutSummary()) {
+        summaryOff.fill_(1.f);
+    }
     std::vector<torch::Tensor> conds{
         m.diffusion->condition(curve, z0, batch.globals, torch::zeros({1}), summaryOff)},
         curves{curve};

@@ -183,13 +183,14 @@ std::pair<torch::Tensor, torch::Tensor> VariationModel::decodeFields(const torch
     // probability of each kind; then the most likely pitch of an onset. The per-class argmax
     // would drop an onset whose probability is spread over a few pitches.
     int offset = 0;
-    for (int f = 0; f < kMelody; ++f) offset += kFieldSizes[static_cast<std::size_t>(f)];
+    for (int f = 0; f < kMelody; ++f)
+        offset += kFieldSizes[static_cast<std::size_t>(f)];
     const auto p = torch::softmax(logits.narrow(2, offset, kFieldSizes[kMelody]), 2);
     const auto onset = p.narrow(2, 2, kFieldSizes[kMelody] - 2).sum(2);
     const auto holdOrRelease = p.narrow(2, 0, 2);
     const auto isOnset = onset > std::get<0>(holdOrRelease.max(2));
-    const auto melody = torch::where(isOnset, p.narrow(2, 2, kFieldSizes[kMelody] - 2).argmax(2) + 2,
-                                     holdOrRelease.argmax(2));
+    const auto melody = torch::where(
+        isOnset, p.narrow(2, 2, kFieldSizes[kMelody] - 2).argmax(2) + 2, holdOrRelease.argmax(2));
     fields.first.select(2, kMelody).copy_(melody);
     return fields;
 }
@@ -206,11 +207,21 @@ std::int64_t VariationModel::vaeParameters() const {
     return vae ? countParameters(*vae) : 0;
 }
 
-bool VariationModel::trainedWithoutSummary() const {
+namespace {
+bool positiveDiffusionSetting(const nlohmann::json& training, const char* key) {
     const auto d = training.find("diffusion");
     if (d == training.end() || !d->is_object()) return false;
-    const auto p = d->find("summary_dropout");
+    const auto p = d->find(key);
     return p != d->end() && p->is_number() && p->get<double>() > 0;
+}
+} // namespace
+
+bool VariationModel::trainedWithoutSummary() const {
+    return positiveDiffusionSetting(training, "summary_dropout");
+}
+
+bool VariationModel::trainedWithoutSubspace() const {
+    return positiveDiffusionSetting(training, "subspace_dropout");
 }
 
 std::int64_t VariationModel::diffusionParameters() const {

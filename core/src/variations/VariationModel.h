@@ -65,6 +65,10 @@ class VariationModel {
     /// The diffusion model was trained with the summary tokens dropped now and then
     /// (training.diffusion.summary_dropout > 0), so it can sample from the curve without them.
     bool trainedWithoutSummary() const;
+    /// The diffusion model was trained with each subspace's summary token dropped alone now
+    /// and then (training.diffusion.subspace_dropout > 0): it can sample one subspace from the
+    /// curve while the others keep the source's summary.
+    bool trainedWithoutSubspace() const;
 
     std::int64_t vaeParameters() const;
     std::int64_t diffusionParameters() const;

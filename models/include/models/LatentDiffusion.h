@@ -93,8 +93,9 @@ class LatentDiffusionImpl : public torch::nn::Module {
     /// Condition tokens [B, L + subspaces + 1, conditionWidth] from the attention curve
     /// [B, curveChannels, L], the input latent [B, C, Lin] (any length; only its time
     /// statistics are used) and the globals [B, G]. `dropped` [B] bool: those rows get the
-    /// null tokens (classifier-free guidance); `summaryDropped` [B] (optional): those rows get
-    /// the null token in place of the input-summary tokens only.
+    /// null tokens (classifier-free guidance); `summaryDropped` (optional), [B] or
+    /// [B, subspaces]: those rows (or those subspaces of a row) get the null token in place of
+    /// their input-summary tokens only.
     torch::Tensor condition(const torch::Tensor& curve, const torch::Tensor& inputLatent,
                             const torch::Tensor& globals, const torch::Tensor& dropped,
                             const torch::Tensor& summaryDropped = {});

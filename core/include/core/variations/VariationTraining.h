@@ -47,6 +47,11 @@ struct VariationTrainOptions {
     /// off; 0.3 made arousal shifts work at s = 1 but free variations keep the emotion less
     /// well (resources/variations/MODEL_CARD.md).
     double summaryDropout = 0;
+    /// Each subspace's summary token alone is dropped this often (independently of the
+    /// others): the model learns to sample one subspace from the curve while the others keep
+    /// the source's summary, so a shift releases only the subspace that carries it (arousal:
+    /// rhythm; valence: harmony). 0: off.
+    double subspaceDropout = 0;
     /// Diffusion data: segments every this many frames of each piece. Rendering each segment
     /// for its attention curve is the stage's cost (~0.2 CPU-s a segment), so the default takes
     /// one segment (the first 8 s) of each 16 s corpus piece.
