@@ -25,7 +25,7 @@ if [ ! -f "$work/heldout/labels.csv" ]; then
     "$cli" corpus --out "$work/heldout" --count 128 --seconds 8 --seed 9021 --tokens-only
 fi
 "$cli" train-variations --corpus "$work/train" --heldout "$work/heldout" --out "$work/variations" \
-    --stage vae --vae-steps 1800 --vae-minutes 55 --threads 1 "${@:3}"
+    --stage vae --vae-steps 4000 --vae-minutes 60 --threads 1 "${@:3}"
 "$cli" train-variations --corpus "$work/train8" --out "$work/variations" --stage diffusion \
     --diffusion-steps 18000 --diffusion-minutes 60 --threads 1 "${@:3}"
 "$cli" bench-variations --model "$work/variations" --corpus "$work/heldout" --segments 100
