@@ -124,7 +124,9 @@ TEST(VariationGenerator, DeterministicBySeedAndRestorationKeepsTheRest) {
     const auto v = g->generate(restore).variations[0].codes;
     for (int k = 0; k < 4; ++k)
         for (int t = 0; t < r.source.frames; ++t)
-            if (t < 25 || t >= 50) ASSERT_EQ(v.at(k, t), r.source.at(k, t)) << k << " " << t;
+            if (t < 25 || t >= 50) {
+                ASSERT_EQ(v.at(k, t), r.source.at(k, t)) << k << " " << t;
+            }
 }
 
 TEST(VariationGenerator, RefusesBadRequestsWithOneLine) {

@@ -141,7 +141,9 @@ TEST(LatentDiffusion, SummaryTokensDropByRowOrBySubspace) {
             const bool dropped = mask[row][k].item<float>() > 0;
             EXPECT_EQ(isNull(bySubspace, row, L + k), dropped)
                 << "row " << row << " subspace " << k;
-            if (!dropped) EXPECT_TRUE(torch::equal(bySubspace[row][L + k], kept[row][L + k]));
+            if (!dropped) {
+                EXPECT_TRUE(torch::equal(bySubspace[row][L + k], kept[row][L + k]));
+            }
         }
     EXPECT_THROW(
         net->condition(curve, latent, globals, torch::zeros({B}), torch::zeros({B, S + 1})),
