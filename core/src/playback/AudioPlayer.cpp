@@ -10,9 +10,10 @@ namespace moodsteer {
 
 namespace {
 constexpr std::size_t kRingCapacity = 16384;
-// How far ahead the feeder keeps the ring filled: short enough for an instant A/B switch,
-// long enough to ride out a scheduling hiccup of the feeder thread.
-constexpr double kAheadSeconds = 0.08;
+// How far ahead the feeder keeps the ring filled: long enough to ride out the feeder thread
+// not being scheduled for a while on a loaded machine (80 ms was not, at load 6-10 on 2
+// cores). A seek or an A/B switch discards the ring, so the lead adds no latency to them.
+constexpr double kAheadSeconds = 0.25;
 constexpr auto kFeederPeriod = std::chrono::milliseconds(2);
 } // namespace
 
