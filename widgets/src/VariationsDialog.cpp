@@ -41,11 +41,13 @@ VariationsDialog::VariationsDialog(const QString& clipName, QWidget* parent) : Q
     emotion_->addItem(tr("Brighter (valence +2)"), QPointF(2, 0));
     emotion_->addItem(tr("Darker (valence −2)"), QPointF(-2, 0));
     emotion_->addItem(tr("Calmer and brighter (valence +2, arousal −2)"), QPointF(2, -2));
-    emotion_->setToolTip(tr("The variations follow the piece's emotion curve (arousal and "
-                            "valence over time), moved by this much. A shift shows most at "
-                            "the free end of Novelty; close variations keep the piece's own "
-                            "dynamics. The shipped model follows arousal shifts only in part "
-                            "and valence shifts hardly at all (its model card has the figures)"));
+    // Rich text, so that the long tip is word-wrapped.
+    emotion_->setToolTip(
+        tr("<p>The variations follow the piece's emotion curve (arousal and "
+           "valence over time), moved by this much. A shift shows most at "
+           "the free end of Novelty; close variations keep the piece's own "
+           "dynamics. The shipped model follows arousal shifts only in part "
+           "and valence shifts hardly at all (its model card has the figures)</p>"));
     seed_ = new QSpinBox(this);
     seed_->setRange(0, 1 << 30);
     seed_->setValue(1);
