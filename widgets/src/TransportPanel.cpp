@@ -171,7 +171,7 @@ void TransportPanel::poll() {
 
 void TransportPanel::checkDevice() {
     pollsSinceCheck_ = 0;
-    const QString before = status_->text();
+    const QString before = statusText();
     switch (player_->checkDevice()) {
     case AudioPlayer::DeviceChange::Lost:
         updateStatus();
@@ -186,7 +186,7 @@ void TransportPanel::checkDevice() {
     case AudioPlayer::DeviceChange::None:
         if (!player_->hasDevice()) {
             updateStatus(); // a failed retry may have a newer reason
-            if (status_->text() != before) emit playbackUnavailable(statusText());
+            if (statusText() != before) emit playbackUnavailable(statusText());
         }
         break;
     }
@@ -228,7 +228,7 @@ QString TransportPanel::deviceName() const {
 }
 
 QString TransportPanel::statusText() const {
-    return status_->text();
+    return status_->toolTip(); // the whole message; the label may show a short form
 }
 
 void TransportPanel::updateStatus() {
@@ -237,15 +237,20 @@ void TransportPanel::updateStatus() {
     playButton_->setEnabled(ok);
     if (!ok) {
         const QString why = QString::fromStdString(player_->deviceError());
-        status_->setText(tr("No audio device%1 — playback is off; generating, the library "
-                            "and export still work.")
-                             .arg(why.isEmpty() ? QString() : " (" + why + ")"));
+        // The transport row has room for a few words: the whole message is the tooltip (and
+        // goes to the status bar through playbackUnavailable).
+        status_->setText(tr("No audio device"));
+        status_->setToolTip(tr("No audio device%1 — playback is off; generating, the library "
+                               "and export still work.")
+                                .arg(why.isEmpty() ? QString() : " (" + why + ")"));
         status_->setStyleSheet("color: #b35a00;");
     } else if (shownUnderruns_ > 0) {
         status_->setText(tr("%n underrun(s): the audio ran dry", "", int(shownUnderruns_)));
+        status_->setToolTip(status_->text());
         status_->setStyleSheet("color: #b35a00;");
     } else {
         status_->setText(QString());
+        status_->setToolTip(QString());
         status_->setStyleSheet(QString());
     }
 }
