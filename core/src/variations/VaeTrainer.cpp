@@ -150,7 +150,7 @@ VaeFigures measureVae(const std::string& modelDir, const std::string& corpusDir,
         const auto batch = toTensors(fieldsOf(pieces, chunk, T));
         auto mu = model.encodeMean(batch, false);
         mus.push_back(mu);
-        const auto fields = model.vae->argmax(model.vae->decode(mu, batch.globals));
+        const auto fields = model.decodeFields(mu, batch.globals, false); // as generation does
         for (std::size_t i = 0; i < chunk.size(); ++i) {
             const auto& src = pieces.codes[static_cast<std::size_t>(chunk[i].piece)];
             const int frames = std::min(T, src.frames - chunk[i].begin);
