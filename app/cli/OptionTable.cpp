@@ -73,6 +73,7 @@ const OptionRule kRules[] = {
     {"lara-alpha", K::Real, 0, false, 100, "loss weight; 0 = CE only"},
     {"start-crops", K::Real, 0, false, 1, "share"},
     {"opening-weight", K::Real, 0, false, 1000, "weight"},
+    {"transition-share", K::Real, 0, false, 1, "share of crops"},
     {"av-dropout", K::Real, 0, false, 1, "probability"},
     {"text-dropout", K::Real, 0, false, 1, "probability"},
     {"l2", K::Real, 0, false, 1e6, "vector norm"},

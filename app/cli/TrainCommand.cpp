@@ -25,6 +25,9 @@ generation_config.json, spiece.model, training_log.csv}.
   --lr X (1e-3)  --warmup N (100)  --lara-alpha A (1; 0 = CE only)  --no-av (text-only ablation)
   --start-crops F (0.5: share of crops that start at the piece's first frame)
   --opening-weight W (5) --opening-frames N (25): CE weight of those crops' first N frames
+  --transition-share P (0): share of crops that open with whole 2 s windows of another piece
+      of the same genre (not scored) before the conditioned piece: the LM learns to move
+      between moods, as a session's path asks
   --av-dropout P (0.1) --text-dropout P (0.1): conditioning dropout for classifier-free guidance
   --guidance-scale G (3): the model's default guidance (generation_config.json)
   --rr-lambda L (0 = off) --rr-pool max|mean (max): representation regularisation on the
@@ -43,7 +46,7 @@ Ctrl-C / SIGTERM: stops after the current step, saves the checkpoint and the mod
 
 // clang-format off
 static const std::vector<std::string> kKnown = {"corpus", "out", "steps", "minutes", "batch", "crop", "lr", "warmup",
-                    "lara-alpha", "start-crops", "opening-weight", "opening-frames", "no-av",
+                    "lara-alpha", "start-crops", "opening-weight", "opening-frames", "no-av", "transition-share",
                     "av-dropout", "text-dropout", "guidance-scale", "seed", "threads", "checkpoint-every",
                     "lm-width", "lm-layers", "lm-heads", "lm-ffn", "text-width", "text-layers",
                     "rr-lambda", "rr-pool", "world-size", "rank", "master-addr", "master-port",
@@ -92,6 +95,7 @@ static int runTrain(const std::vector<std::string>& argv) {
     o.openingFrames = static_cast<int>(args.getInt("opening-frames", o.openingFrames));
     if (o.openingWeight <= 0 || o.openingFrames < 0)
         throw UsageError("--opening-weight must be > 0 and --opening-frames >= 0");
+    o.transitionShare = args.getDouble("transition-share", o.transitionShare);
     o.useAvEncoder = !args.has("no-av");
     o.avDropout = args.getDouble("av-dropout", o.avDropout);
     o.textDropout = args.getDouble("text-dropout", o.textDropout);

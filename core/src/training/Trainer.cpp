@@ -73,6 +73,7 @@ nlohmann::json modelConfig(const TrainOptions& o, int vocab, int codebooks, int 
                       {"start_crop_share", o.startCropShare},
                       {"opening_weight", o.openingWeight},
                       {"opening_frames", o.openingFrames},
+                      {"transition_share", o.transitionShare},
                       {"rr_lambda", o.rrLambda},
                       {"rr_pool", o.rrPool == RepresentationPool::Max ? "max" : "mean"},
                       {"world_size", o.distributed.worldSize},
@@ -139,9 +140,10 @@ std::string optionsFingerprint(const TrainOptions& o) {
       << o.laraWindowSeconds << ' ' << o.useAvEncoder << ' ' << o.textDropout << ' ' << o.avDropout
       << ' ' << o.rrLambda << ' ' << static_cast<int>(o.rrPool) << ' ' << o.seed << ' '
       << o.checkpointEvery << ' ' << o.vocabSize << ' ' << o.startCropShare << ' '
-      << o.openingWeight << ' ' << o.openingFrames << ' ' << o.guidanceScale << ' ' << o.textWidth
-      << ' ' << o.textLayers << ' ' << o.textHeads << ' ' << o.textFfn << ' ' << o.lmWidth << ' '
-      << o.lmLayers << ' ' << o.lmHeads << ' ' << o.lmFfn << ' ' << o.maxPositions;
+      << o.openingWeight << ' ' << o.openingFrames << ' ' << o.transitionShare << ' '
+      << o.guidanceScale << ' ' << o.textWidth << ' ' << o.textLayers << ' ' << o.textHeads << ' '
+      << o.textFfn << ' ' << o.lmWidth << ' ' << o.lmLayers << ' ' << o.lmHeads << ' ' << o.lmFfn
+      << ' ' << o.maxPositions;
     return f.str();
 }
 
@@ -179,6 +181,8 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
         throw std::runtime_error("training needs a corpus folder and an output folder");
     if (o.batchSize < 1 || o.steps < 1 || o.cropFrames < 1)
         throw std::runtime_error("batch size, steps and crop length must be positive");
+    if (!(o.transitionShare >= 0 && o.transitionShare <= 1))
+        throw std::runtime_error("the share of mood-change crops must be in [0, 1]");
     if (!(o.rrLambda >= 0) || !std::isfinite(o.rrLambda))
         throw std::runtime_error("the representation-regularisation weight must be >= 0");
     const int W = o.distributed.worldSize;
@@ -323,6 +327,7 @@ void runTraining(const TrainOptions& o, const std::function<void(const TrainProg
     shape.textDropout = o.textDropout;
     shape.openingWeight = o.openingWeight;
     shape.openingFrames = o.openingFrames;
+    shape.transitionShare = o.transitionShare;
     const bool wantHidden = o.laraAlpha > 0 || o.rrLambda > 0;
     double allReduceSeconds = 0;
     model->train();

@@ -2,9 +2,27 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <stdexcept>
+#include <string>
 
 namespace moodsteer {
+
+namespace {
+
+/// Frames of `a` then frames of `b` (the same codebooks).
+CodeGrid join(const CodeGrid& a, const CodeGrid& b) {
+    CodeGrid out(a.numCodebooks, a.frames + b.frames);
+    for (int k = 0; k < a.numCodebooks; ++k) {
+        for (int t = 0; t < a.frames; ++t)
+            out.at(k, t) = a.at(k, t);
+        for (int t = 0; t < b.frames; ++t)
+            out.at(k, a.frames + t) = b.at(k, t);
+    }
+    return out;
+}
+
+} // namespace
 
 std::vector<SampleDraw> drawBatch(const TrainingCorpus& corpus, int count, const BatchShape& s,
                                   std::mt19937_64& rng) {
@@ -20,6 +38,25 @@ std::vector<SampleDraw> drawBatch(const TrainingCorpus& corpus, int count, const
     }
     for (auto& d : draws)
         d.dropText = uni(rng) < s.textDropout; // CFG: learn the unconditional branch
+    if (s.transitionShare > 0) {
+        const int windows = s.cropFrames / s.windowFrames;
+        if (windows < 2)
+            throw std::runtime_error("a mood change inside a crop needs a crop of at least two "
+                                     "LARA windows");
+        std::map<std::string, std::vector<const TrainingPiece*>> byGenre;
+        for (const auto& p : corpus.pieces)
+            byGenre[p.genre].push_back(&p);
+        for (auto& d : draws) {
+            if (uni(rng) >= s.transitionShare) continue;
+            // Conditioned: the unconditional branch should continue its context, not jump.
+            d.dropAv = d.dropText = false;
+            const auto& same = byGenre[d.piece->genre];
+            d.context = same[rng() % same.size()];
+            d.contextFrames = s.windowFrames * (1 + static_cast<int>(rng() % (windows - 1)));
+            const int maxStart = (d.context->codes.frames - d.contextFrames) / s.windowFrames;
+            d.contextWindow = static_cast<int>(rng() % (maxStart + 1));
+        }
+    }
     return draws;
 }
 
@@ -32,6 +69,8 @@ std::vector<float> tokenWeights(const SampleDraw& d, const DelayPattern& pattern
             auto& x = w[static_cast<std::size_t>(k) * T + t];
             if (pattern.isForced(k, t + 1))
                 x = 0;
+            else if (d.context)
+                x = pattern.frameAt(k, t + 1) < d.contextFrames ? 0.0f : 1.0f;
             else if (d.window == 0 && t + 1 - k < s.openingFrames) // the target token's frame
                 x = static_cast<float>(s.openingWeight);
         }
@@ -51,8 +90,11 @@ TrainingBatch buildBatch(std::span<const SampleDraw> draws, const DelayPattern& 
         maxText = std::max(maxText, d.piece->promptIds.size());
     for (int b = 0; b < B; ++b) {
         const auto& d = draws[b];
-        const int f0 = d.window * s.windowFrames;
-        const auto delayed = pattern.build(d.piece->codes.slice(f0, f0 + F));
+        const int f0 = d.window * s.windowFrames, c0 = d.contextWindow * s.windowFrames;
+        const auto delayed =
+            pattern.build(d.context ? join(d.context->codes.slice(c0, c0 + d.contextFrames),
+                                           d.piece->codes.slice(f0, f0 + F - d.contextFrames))
+                                    : d.piece->codes.slice(f0, f0 + F));
         for (int k = 0; k < K; ++k)
             for (int t = 0; t < T; ++t) {
                 const std::size_t i = (static_cast<std::size_t>(b) * K + k) * T + t;
@@ -63,10 +105,14 @@ TrainingBatch buildBatch(std::span<const SampleDraw> draws, const DelayPattern& 
             }
         const auto w = tokenWeights(d, pattern, s);
         weight.insert(weight.end(), w.begin(), w.end());
-        if (withLara)
-            for (int win = 0; win < F / s.windowFrames; ++win)
-                lara.insert(lara.end(), d.piece->windows.at(d.window + win).begin(),
-                            d.piece->windows.at(d.window + win).end());
+        if (withLara) {
+            const int before = d.contextFrames / s.windowFrames; // the context's windows
+            for (int win = 0; win < F / s.windowFrames; ++win) {
+                const auto& features = win < before ? d.context->windows.at(d.contextWindow + win)
+                                                    : d.piece->windows.at(d.window + win - before);
+                lara.insert(lara.end(), features.begin(), features.end());
+            }
+        }
         va.push_back(static_cast<float>(d.piece->valence));
         va.push_back(static_cast<float>(d.piece->arousal));
         avMask.push_back(d.dropAv ? 0.0f : 1.0f);

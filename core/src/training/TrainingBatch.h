@@ -20,6 +20,14 @@ struct SampleDraw {
     int window = 0; ///< the crop starts at window * windowFrames
     bool dropAv = false;
     bool dropText = false; ///< classifier-free guidance: the text condition is masked
+    /// A mood change inside the crop (BatchShape::transitionShare): the crop opens with
+    /// `contextFrames` frames of `context` (another piece of the same genre, from its window
+    /// `contextWindow`), then continues with `piece` from `window`. The context frames are not
+    /// scored, so the LM learns to move from music in one mood to the one its conditions
+    /// (`piece`'s prompt and (v, a)) ask for, as a session's path asks it to. Such a crop keeps
+    /// both conditions (no CFG dropout): the unconditional branch should continue its context.
+    const TrainingPiece* context = nullptr;
+    int contextWindow = 0, contextFrames = 0;
 };
 
 struct BatchShape {
@@ -27,16 +35,19 @@ struct BatchShape {
     double startCropShare = 0.5, avDropout = 0, textDropout = 0;
     double openingWeight = 1;
     int openingFrames = 0;
+    double transitionShare = 0; ///< share of crops that open with another piece's music
 };
 
 /// Draws `count` samples in the order single-process runs always drew them (piece, crop,
-/// AV dropout per sample, then the text dropout of every sample), so a run's stream does not
-/// depend on how many processes share the batch.
+/// AV dropout per sample, then the text dropout of every sample, then, only with a
+/// transitionShare, the mood changes), so a run's stream does not depend on how many
+/// processes share the batch, and runs without mood changes draw as they always did.
 std::vector<SampleDraw> drawBatch(const TrainingCorpus& corpus, int count, const BatchShape& s,
                                   std::mt19937_64& rng);
 
 /// Cross-entropy weight of every target token of one sample ([K * T], row k * T + t): 0 for
-/// the tokens the delay pattern forces, openingWeight for a crop's opening frames.
+/// the tokens the delay pattern forces and those of a mood change's context frames,
+/// openingWeight for a crop's opening frames.
 std::vector<float> tokenWeights(const SampleDraw& d, const DelayPattern& pattern,
                                 const BatchShape& s);
 
