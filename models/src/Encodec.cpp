@@ -291,6 +291,10 @@ torch::Tensor EncodecModelImpl::decoderUpsample(const torch::Tensor& x) {
     return decoder_->upsample(x);
 }
 
+std::unique_ptr<SampleStream> EncodecModelImpl::decoderUpsampleStream() {
+    return decoder_->upsampleStream();
+}
+
 FrameReach EncodecModelImpl::decoderInputConvReach() const {
     return decoder_->inputConvReach();
 }

@@ -22,8 +22,10 @@ int64_t floorDiv(int64_t a, int64_t b) {
     return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/// transformers' _pad1d: reflect padding of an input shorter than the pad first zero-extends
-/// it on the right (and trims that again), because torch's reflect needs length > pad.
+} // namespace
+
+// transformers' _pad1d: an input shorter than a reflect pad is first zero-extended on the
+// right (and that is trimmed again), because torch's reflect needs length > pad.
 torch::Tensor pad1d(torch::Tensor x, int64_t left, int64_t right, const std::string& mode) {
     if (mode != "reflect") {
         auto options = F::PadFuncOptions({left, right});
@@ -43,8 +45,6 @@ torch::Tensor pad1d(torch::Tensor x, int64_t left, int64_t right, const std::str
     auto padded = F::pad(x, F::PadFuncOptions({left, right}).mode(torch::kReflect));
     return padded.slice(-1, 0, padded.size(-1) - extra);
 }
-
-} // namespace
 
 torch::Tensor Elu::forward(const torch::Tensor& x) {
     return torch::elu(x);

@@ -17,17 +17,25 @@
 
 namespace moodsteer::models::seanet {
 
+/// transformers' _pad1d: `left`/`right` samples of padding in `mode` (reflect, replicate,
+/// circular, else zeros) on the last dimension.
+torch::Tensor pad1d(torch::Tensor x, int64_t left, int64_t right, const std::string& mode);
+
 /// One entry of a SEANet `layers` list. `reach` widens a receptive reach, given at this layer's
-/// output rate, to its input rate (used for the streaming decoder's exact context).
+/// output rate, to its input rate (used for the streaming decoder's exact context). `stream`
+/// gives the layer's incremental form (SeanetStream.cpp), for the layers of the decoder's
+/// upsampling stack; the others throw std::logic_error.
 class SeanetLayer : public torch::nn::Module {
   public:
     virtual torch::Tensor forward(const torch::Tensor& x) = 0;
     virtual FrameReach reach(FrameReach atOutput) const { return atOutput; }
+    virtual std::unique_ptr<SampleStream> stream();
 };
 
 class Elu : public SeanetLayer {
   public:
     torch::Tensor forward(const torch::Tensor& x) override;
+    std::unique_ptr<SampleStream> stream() override;
 };
 
 /// EncodecConv1d: padding computed per call ("same"-style, completing the last window).
@@ -37,9 +45,11 @@ class Conv1d : public SeanetLayer {
            int64_t dilation = 1);
     torch::Tensor forward(const torch::Tensor& x) override;
     FrameReach reach(FrameReach atOutput) const override;
+    std::unique_ptr<SampleStream> stream() override; ///< stride 1 only
     torch::nn::Conv1d conv{nullptr};
 
   private:
+    friend class Conv1dStream;
     /// (left, right) fixed padding, without the extra padding that completes the last window.
     std::pair<int64_t, int64_t> fixedPadding() const;
     int64_t kernel_, stride_, dilation_;
@@ -54,9 +64,11 @@ class ConvTranspose1d : public SeanetLayer {
                     int64_t stride);
     torch::Tensor forward(const torch::Tensor& x) override;
     FrameReach reach(FrameReach atOutput) const override;
+    std::unique_ptr<SampleStream> stream() override;
     torch::nn::ConvTranspose1d conv{nullptr};
 
   private:
+    friend class ConvTranspose1dStream;
     int64_t trimLeft() const;
     int64_t kernel_, stride_;
     bool causal_;
@@ -69,8 +81,10 @@ class ResnetBlock : public SeanetLayer {
     ResnetBlock(const EncodecConfig& config, int64_t dim, int64_t dilation);
     torch::Tensor forward(const torch::Tensor& x) override;
     FrameReach reach(FrameReach atOutput) const override;
+    std::unique_ptr<SampleStream> stream() override;
 
   private:
+    friend class ResnetBlockStream;
     torch::nn::ModuleList block_;
     std::vector<std::shared_ptr<SeanetLayer>> layers_;
     std::shared_ptr<Conv1d> shortcut_; // only with use_conv_shortcut
@@ -96,6 +110,8 @@ class SeanetStack : public torch::nn::Module {
   public:
     torch::Tensor forward(const torch::Tensor& x, size_t from = 0, size_t to = SIZE_MAX);
     FrameReach reach(size_t from, size_t to) const;
+    /// Layers [from, to) as one SampleStream.
+    std::unique_ptr<SampleStream> stream(size_t from, size_t to = SIZE_MAX);
 
   protected:
     SeanetStack();
@@ -124,6 +140,7 @@ class SeanetDecoderImpl : public SeanetStack {
     torch::Tensor upsample(const torch::Tensor& x) { return forward(x, 2); }
     FrameReach inputConvReach() const { return reach(0, 1); }
     FrameReach upsampleReach() const { return reach(2, layers_.size()); }
+    std::unique_ptr<SampleStream> upsampleStream() { return stream(2); }
 
   private:
     std::shared_ptr<Lstm> lstm_;

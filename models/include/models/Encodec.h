@@ -74,6 +74,19 @@ struct FrameReach {
     int64_t right = 0;
 };
 
+/// A decoder stage run incrementally (batch 1): push() its input [1, C, n] as it arrives and
+/// get back the output [1, C', m] that no later input can change (an undefined tensor when
+/// there is none yet); finish(), once the input has ended, returns the rest and resets the
+/// stream for a new input. The outputs concatenated equal the stage's forward() on the whole
+/// input, float rounding aside: every output sample is computed once, from the same inputs.
+/// Not thread-safe; it refers to the model's layers, so the model must outlive it.
+class SampleStream {
+  public:
+    virtual ~SampleStream() = default;
+    virtual torch::Tensor push(const torch::Tensor& x) = 0;
+    virtual torch::Tensor finish() = 0;
+};
+
 class EncodecModelImpl : public torch::nn::Module {
   public:
     explicit EncodecModelImpl(const EncodecConfig& config);
@@ -109,6 +122,10 @@ class EncodecModelImpl : public torch::nn::Module {
                                                     const std::optional<LstmState>& state);
     /// Everything after the LSTM: [B, C, F] -> audio [B, audio_channels, F * hop].
     torch::Tensor decoderUpsample(const torch::Tensor& x);
+    /// decoderUpsample() as a SampleStream: each layer keeps the edge of its input that later
+    /// outputs need (a convolution its last kernel - 1 samples, a transposed convolution its
+    /// overlapping tail), so no frame is computed twice however small the pushes.
+    std::unique_ptr<SampleStream> decoderUpsampleStream();
     /// Frames of latent either side that decoderInputConv's output at one frame depends on.
     FrameReach decoderInputConvReach() const;
     /// Frames of LSTM output either side that the audio of one frame depends on.
