@@ -2,6 +2,7 @@
 // an emotion path followed inside windows, the guard, cancellation and exact regeneration.
 #include "core/engine/MusicEngine.h"
 #include "core/session/MoodWords.h"
+#include "core/session/VaPath.h"
 #include "engine/MusicEngineImpl.h"
 #include "session/SeamChoice.h"
 #include "session/WindowGuard.h"
@@ -343,6 +344,27 @@ TEST(Session, SeamAwareSessionsCutAndChooseWithinBoundsAndRegenerateExactly) {
     Recipe bad = back;
     bad.seamCandidates = 17;
     EXPECT_THROW(Recipe::fromJson(bad.toJson(), "r.json"), std::runtime_error);
+}
+
+TEST(Session, AMoodWordInThePromptThatContradictsThePathIsFound) {
+    // Calming: (5, 8) -> (6, 2) over 8 minutes, held 2. "calm" is rated (7.3, 3.7).
+    const VaPath calming = VaPath::iso({5, 8}, {6, 2}, 480, 120, PathInterpolation::Linear);
+    const auto c = moodConflict("A CALM ambient piece, with piano", calming);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ("calm", c->word);
+    EXPECT_EQ(0.0, c->seconds); // farthest at the agitated start
+    EXPECT_EQ(8.0, c->arousal);
+    EXPECT_NEAR(3.74, c->wordArousal, 0.01);
+    EXPECT_NE(std::string::npos, c->describe().find("'calm'")) << c->describe();
+    EXPECT_NE(std::string::npos, c->describe().find("0:00")) << c->describe();
+    // No mood word, the placeholder, a word that is not a mood ("piano"), a looser threshold.
+    EXPECT_FALSE(moodConflict("ambient piece with piano", calming));
+    EXPECT_FALSE(moodConflict("{word} ambient piece", calming));
+    EXPECT_FALSE(moodConflict("calm piece", calming, 4.5));
+    EXPECT_FALSE(moodConflict("calm piece", VaPath()));
+    // The same word on a path that stays near it.
+    const VaPath gentle = VaPath::iso({7, 4}, {7, 3}, 60, 10, PathInterpolation::Linear);
+    EXPECT_FALSE(moodConflict("calm piece", gentle));
 }
 
 TEST(Session, MoodWordsFollowThePathWindowByWindow) {

@@ -90,6 +90,27 @@ class SessionPanelTest : public QObject {
         QVERIFY(rig.panel.statusLabel()->text().contains("shorter"));
     }
 
+    void aMoodWordThatContradictsThePathIsPointedOut() {
+        Rig rig;
+        rig.panel.presetBox()->setCurrentIndex(rig.panel.presetBox()->findData("calm"));
+        rig.panel.minutesBox()->setValue(10);
+        rig.panel.holdBox()->setValue(2);
+        rig.panel.applyPreset(); // (5, 8) -> (6, 2): it starts agitated
+        rig.panel.promptEdit()->setText("ambient piece with piano");
+        QVERIFY(rig.panel.moodNote()->isHidden());
+        rig.panel.promptEdit()->setText("Calm ambient piece with piano");
+        QVERIFY(!rig.panel.moodNote()->isHidden());
+        QVERIFY2(rig.panel.moodNote()->text().contains("'calm'"),
+                 qPrintable(rig.panel.moodNote()->text()));
+        QVERIFY(rig.panel.moodNote()->text().contains("0:00"));
+        // On the activating path the word contradicts the end instead.
+        rig.panel.presetBox()->setCurrentIndex(rig.panel.presetBox()->findData("activate"));
+        rig.panel.applyPreset(); // (5, 2) -> (6, 8): calm at the start, but far from it at 8:00
+        QVERIFY(rig.panel.moodNote()->text().contains("8:00"));
+        rig.panel.promptEdit()->setText("{word} ambient piece with piano");
+        QVERIFY(rig.panel.moodNote()->isHidden());
+    }
+
     void keyframesAreAddedDraggedAndDeletedWithTheMouse() {
         Rig rig;
         rig.panel.minutesBox()->setValue(10); // default calm preset: 0, 480, 600 s

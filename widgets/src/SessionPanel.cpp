@@ -3,6 +3,8 @@
 #include "widgets/GenerationController.h"
 #include "widgets/SessionJob.h"
 
+#include "core/session/MoodWords.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -96,6 +98,10 @@ SessionPanel::SessionPanel(EngineClient* engine, GenerationController* controlle
     behind_->setWordWrap(true);
     behind_->setStyleSheet("color:#b00020");
     behind_->hide();
+    moodNote_ = new QLabel;
+    moodNote_->setWordWrap(true);
+    moodNote_->setStyleSheet("color:#8a5a00");
+    moodNote_->hide();
 
     auto* presetRow = new QHBoxLayout;
     presetRow->addWidget(preset_, 1);
@@ -120,6 +126,7 @@ SessionPanel::SessionPanel(EngineClient* engine, GenerationController* controlle
     form->addRow(tr("Preset"), presetRow);
     form->addRow(tr("Length"), lengthRow);
     form->addRow(tr("Prompt"), prompt_);
+    form->addRow(QString(), moodNote_);
     auto* genreRow = new QHBoxLayout;
     genreRow->addWidget(genre_, 1);
     genreRow->addWidget(new QLabel(tr("strength")));
@@ -153,6 +160,7 @@ SessionPanel::SessionPanel(EngineClient* engine, GenerationController* controlle
         publishPath();
     });
     connect(timeline_, &SessionTimeline::pathChanged, this, &SessionPanel::publishPath);
+    connect(prompt_, &QLineEdit::textChanged, this, &SessionPanel::updateMoodNote);
     connect(genre_, &QComboBox::currentIndexChanged, this,
             [this] { timeline_->setCurrentGenre(genre_->currentText()); });
     connect(timeline_, &SessionTimeline::seekRequested, this, [this](double seconds) {
@@ -227,6 +235,18 @@ void SessionPanel::applyPreset() {
 
 void SessionPanel::publishPath() {
     emit pathChanged(pathPoints());
+    updateMoodNote();
+}
+
+void SessionPanel::updateMoodNote() {
+    std::optional<MoodConflict> conflict;
+    try {
+        conflict = moodConflict(prompt_->text().toStdString(), timeline_->path());
+    } catch (const std::exception&) { // no lexicon installed: nothing to compare with
+    }
+    moodNote_->setText(conflict ? tr("Note: %1.").arg(QString::fromStdString(conflict->describe()))
+                                : QString());
+    moodNote_->setVisible(conflict.has_value());
 }
 
 QVector<QPointF> SessionPanel::pathPoints() const {

@@ -78,6 +78,8 @@ class SessionPanel : public QWidget {
     QLineEdit* promptEdit() const { return prompt_; }
     QLabel* statusLabel() const { return status_; }
     QLabel* speedWarning() const { return behind_; }
+    /// Shown when a mood word in the prompt contradicts the path (core moodConflict).
+    QLabel* moodNote() const { return moodNote_; }
     QProgressBar* progressBar() const { return progress_; }
     /// The target path sampled from start to end (what pathChanged last sent).
     QVector<QPointF> pathPoints() const;
@@ -108,6 +110,7 @@ class SessionPanel : public QWidget {
     bool playerHoldsSession() const;
     void setRunning(bool running);
     void publishPath();
+    void updateMoodNote();
     /// Playhead and the "behind real time" check (30 Hz while a session is shown).
     void poll();
 
@@ -131,6 +134,7 @@ class SessionPanel : public QWidget {
     QProgressBar* progress_;
     QLabel* status_;
     QLabel* behind_;
+    QLabel* moodNote_;
     QTimer* timer_;
     std::optional<ModelInfo> info_;
     QString modelId_;

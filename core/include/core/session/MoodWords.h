@@ -9,11 +9,13 @@
 // Threading: free functions; the lexicon is loaded once, thread-safely.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace moodsteer {
 
 struct Recipe;
+class VaPath;
 
 inline constexpr const char* kMoodWordPlaceholder = "{word}";
 
@@ -25,5 +27,23 @@ std::string withMoodWord(const std::string& prompt, double valence, double arous
 /// recipe's target at `targetSeconds`. Throws EngineError when the prompt has "{word}" but the
 /// recipe has no valence/arousal target.
 std::string promptWithMood(const Recipe& recipe, double seconds, double targetSeconds);
+
+/// A mood word written into a session's prompt that contradicts its path: the model hears
+/// both, and the text pins the mood the path asks to move ("calm ambient piece" on a calming
+/// path that starts agitated: the opening comes out calm). Measured in docs/sessions.md.
+struct MoodConflict {
+    std::string word;
+    double wordValence = 5, wordArousal = 5; ///< the word's rating in the emotion lexicon
+    double seconds = 0;                      ///< where the path is farthest from the word
+    double valence = 5, arousal = 5;         ///< the path's target there
+    /// One line for the user: what contradicts what, and what to write instead.
+    std::string describe() const;
+};
+
+/// The mood word of `prompt` (a word of the lexicon's mood vocabulary, any case; "{word}" is
+/// not one) whose rating is farthest from `path` at one of its keyframes, when that distance
+/// reaches `threshold` on valence or arousal (rating units, 1-9); nullopt otherwise.
+std::optional<MoodConflict> moodConflict(const std::string& prompt, const VaPath& path,
+                                         double threshold = 3.0);
 
 } // namespace moodsteer
