@@ -32,7 +32,9 @@ bars repeating an earlier bar within a window and across windows.
 Then a random-weight MusicGen (default small: ../shared/parity/musicgen-small-config.json, int8)
 generates a --musicgen-seconds session (default 45; 0 skips it) in 30 s windows: speed and RSS.
 --seam-candidates N: seeds tried for each window's opening (default 4, as sessions; 1 = off).
---prompt may hold "{word}": the mood word nearest the path's target, window by window.
+--prompt (default "ambient piece with piano": the path carries the mood; a mood word that
+contradicts the path is pointed out) may hold "{word}": the mood word nearest the path's
+target, window by window.
 The 10-minute calming session of docs/sessions.md:
     moodsteer-cli bench-session --minutes 10 --hold-minutes 2)";
 

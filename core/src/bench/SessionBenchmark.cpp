@@ -6,6 +6,7 @@
 #include "core/emotion/DefaultEmotionHead.h"
 #include "core/emotion/EmotionPredictor.h"
 #include "core/engine/MusicEngine.h"
+#include "core/session/MoodWords.h"
 #include "core/session/VaPath.h"
 
 #include <nlohmann/json.hpp>
@@ -179,6 +180,8 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.windowSeconds = o.windowSeconds > 0 ? o.windowSeconds : info.maxFrames / info.frameRate;
     r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
     r.seamCandidates = o.seamCandidates;
+    if (const auto conflict = moodConflict(o.prompt, r.emotionPath))
+        say("note: " + conflict->describe());
 
     // Blocks of the stream go to the emotion head as they complete; flux runs on every chunk.
     SpectralFlux flux;

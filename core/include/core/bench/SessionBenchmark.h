@@ -33,7 +33,9 @@ struct SessionBenchOptions {
     double minutes = 3;                             ///< the embedded model's session
     std::pair<double, double> from{5, 8}, to{6, 2}; ///< the iso path (default: calming)
     double holdMinutes = -1;                        ///< < 0: a fifth of the session
-    std::string prompt = "calm ambient piece with piano";
+    /// No mood word: the path carries the mood. "calm ..." contradicts a calming path's
+    /// agitated start and the opening comes out calm (docs/sessions.md, MoodConflict).
+    std::string prompt = "ambient piece with piano";
     std::uint64_t seed = 1;
     double windowSeconds = 0; ///< 0: the model's positions
     int seamCandidates = 4;   ///< Recipe::seamCandidates (1: off)
