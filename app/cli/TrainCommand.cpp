@@ -25,9 +25,9 @@ generation_config.json, spiece.model, training_log.csv}.
   --lr X (1e-3)  --warmup N (100)  --lara-alpha A (1; 0 = CE only)  --no-av (text-only ablation)
   --start-crops F (0.5: share of crops that start at the piece's first frame)
   --opening-weight W (5) --opening-frames N (25): CE weight of those crops' first N frames
-  --transition-share P (0): share of crops that open with whole 2 s windows of another piece
-      of the same genre (not scored) before the conditioned piece: the LM learns to move
-      between moods, as a session's path asks
+  --transition-share P (0): share of the crops not at a piece's first frame that open with
+      whole 2 s windows of another piece of the same genre (not scored) before the conditioned
+      piece: the LM learns to move between moods, as a session's path asks
   --av-dropout P (0.1) --text-dropout P (0.1): conditioning dropout for classifier-free guidance
   --guidance-scale G (3): the model's default guidance (generation_config.json)
   --rr-lambda L (0 = off) --rr-pool max|mean (max): representation regularisation on the

@@ -47,7 +47,9 @@ std::vector<SampleDraw> drawBatch(const TrainingCorpus& corpus, int count, const
         for (const auto& p : corpus.pieces)
             byGenre[p.genre].push_back(&p);
         for (auto& d : draws) {
-            if (uni(rng) >= s.transitionShare) continue;
+            // Crops from a piece's first frame stay openings: there the LM must take genre and
+            // tempo from the prompt (BatchShape::openingWeight), which a context would give away.
+            if (uni(rng) >= s.transitionShare || d.window == 0) continue;
             // Conditioned: the unconditional branch should continue its context, not jump.
             d.dropAv = d.dropText = false;
             const auto& same = byGenre[d.piece->genre];

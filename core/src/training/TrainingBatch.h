@@ -35,7 +35,8 @@ struct BatchShape {
     double startCropShare = 0.5, avDropout = 0, textDropout = 0;
     double openingWeight = 1;
     int openingFrames = 0;
-    double transitionShare = 0; ///< share of crops that open with another piece's music
+    /// Share of the crops not at a piece's first frame that open with another piece's music.
+    double transitionShare = 0;
 };
 
 /// Draws `count` samples in the order single-process runs always drew them (piece, crop,
