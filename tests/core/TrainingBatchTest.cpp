@@ -87,7 +87,7 @@ TEST(TrainingBatch, MoodChangeCropsJoinTwoPiecesOfOneGenreAndScoreOnlyTheSecond)
             EXPECT_EQ(batch.laraTarget[b][win][0].item<float>(), expected);
         }
     }
-    EXPECT_GT(changes, 16);
+    EXPECT_GT(changes, 0); // share 1: every crop that is not an opening
 }
 
 TEST(TrainingBatch, MoodChangesLeaveTheOtherDrawsAsTheyWere) {
