@@ -13,12 +13,15 @@
 #include "widgets/LayerExplorerPanel.h"
 #include "widgets/PredictEmotionJob.h"
 #include "widgets/PromptPanel.h"
+#include "widgets/SessionPanel.h"
 #include "widgets/SettingsDialog.h"
 #include "widgets/TransportPanel.h"
 #include "widgets/VariationsDialog.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTabWidget>
@@ -139,6 +142,13 @@ void ScreenshotTour::capture() {
         if (window_->explorerPanel()->report())
             saveDock(window_->explorerPanel(), "panel-layer-explorer");
         saveDock(window_->emotionView(), "panel-emotion-view");
+        // The Session view with the calming preset and a prompt whose mood word contradicts
+        // the path's agitated start: the note under the prompt says so.
+        auto* session = window_->sessionPanel();
+        session->presetBox()->setCurrentIndex(session->presetBox()->findData("calm"));
+        session->applyPreset();
+        session->promptEdit()->setText("calm ambient piece with piano");
+        saveDock(session, "panel-session");
         const auto info = engine_->modelInfo();
         widgets::AboutDialog about(info ? QString::fromStdString(info->id) : QString(), window_);
         about.show();
