@@ -1,5 +1,5 @@
 // Code streams end to end, for the engine's own use (sessions, seam choice, the pipelined
-// decoder all append frames to a stream).
+// decoder all append frames to a stream; training joins two pieces in a mood-change crop).
 #pragma once
 
 #include "core/audio/AudioCodec.h"

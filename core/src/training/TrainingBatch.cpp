@@ -1,5 +1,7 @@
 #include "training/TrainingBatch.h"
 
+#include "audio/CodeGridJoin.h"
+
 #include <torch/torch.h>
 
 #include <map>
@@ -7,22 +9,6 @@
 #include <string>
 
 namespace moodsteer {
-
-namespace {
-
-/// Frames of `a` then frames of `b` (the same codebooks).
-CodeGrid join(const CodeGrid& a, const CodeGrid& b) {
-    CodeGrid out(a.numCodebooks, a.frames + b.frames);
-    for (int k = 0; k < a.numCodebooks; ++k) {
-        for (int t = 0; t < a.frames; ++t)
-            out.at(k, t) = a.at(k, t);
-        for (int t = 0; t < b.frames; ++t)
-            out.at(k, a.frames + t) = b.at(k, t);
-    }
-    return out;
-}
-
-} // namespace
 
 std::vector<SampleDraw> drawBatch(const TrainingCorpus& corpus, int count, const BatchShape& s,
                                   std::mt19937_64& rng) {
@@ -94,8 +80,8 @@ TrainingBatch buildBatch(std::span<const SampleDraw> draws, const DelayPattern& 
         const auto& d = draws[b];
         const int f0 = d.window * s.windowFrames, c0 = d.contextWindow * s.windowFrames;
         const auto delayed =
-            pattern.build(d.context ? join(d.context->codes.slice(c0, c0 + d.contextFrames),
-                                           d.piece->codes.slice(f0, f0 + F - d.contextFrames))
+            pattern.build(d.context ? joinFrames(d.context->codes.slice(c0, c0 + d.contextFrames),
+                                                 d.piece->codes.slice(f0, f0 + F - d.contextFrames))
                                     : d.piece->codes.slice(f0, f0 + F));
         for (int k = 0; k < K; ++k)
             for (int t = 0; t < T; ++t) {
