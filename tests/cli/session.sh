@@ -27,6 +27,12 @@ PY' "the session recipe regenerates the same codes"
     --prompt-at "20:energetic rock" --prompt-at "10:slow jazz" --out "$dir/p.wav" > "$dir/p.json"
 check 'python3 -c "import json,sys; c=json.load(open(sys.argv[1]))[\"recipe\"][\"prompt_changes\"]; assert c==[{\"time\":10.0,\"prompt\":\"slow jazz\"},{\"time\":20.0,\"prompt\":\"energetic rock\"}], c" "$dir/p.json"' "session --prompt-at: the changes in the recipe"
 
+# A mood word that contradicts the path is pointed out (the session still runs); none without one.
+"$cli" session --minutes 0.2 --preset calm --prompt "Calm piano" --window 12 --out "$dir/n.wav" 2>"$dir/n.err"
+check '[ $? -eq 0 ] && grep -q "note: the prompt.s mood word .calm. .* contradicts the path at 0:00" "$dir/n.err"' "a contradicting mood word in the prompt is pointed out"
+"$cli" session --minutes 0.2 --preset calm --prompt "piano" --window 12 --out "$dir/n2.wav" 2>"$dir/n2.err"
+check '! grep -q "note: the prompt" "$dir/n2.err"' "no note without a mood word"
+
 # Ctrl-C: a long session interrupted keeps the finished windows and marks the recipe.
 # The signal is sent once the second window runs (progress on stderr), not after a fixed sleep:
 # on a loaded machine a background job that starts slowly ignores a SIGINT sent before its
