@@ -185,15 +185,16 @@ static int runSession(const std::vector<std::string>& argv) {
     if (args.has("prompt-ids")) r.promptIds = parseIdList(args.get("prompt-ids"));
     r.promptChanges = parsePromptChanges(args.all("prompt-at"), seconds);
     // A mood word in the text pins the mood the path moves (docs/sessions.md): say so, go on.
-    std::vector<std::string> texts{r.prompt};
-    for (const auto& change : r.promptChanges)
-        texts.push_back(change.prompt);
-    for (const auto& text : texts)
-        if (const auto conflict = moodConflict(text, r.emotionPath);
-            conflict && !args.has("quiet")) {
-            std::fprintf(stderr, "session: note: %s\n", conflict->describe().c_str());
-            break;
-        }
+    if (!args.has("quiet")) {
+        std::vector<std::string> texts{r.prompt};
+        for (const auto& change : r.promptChanges)
+            texts.push_back(change.prompt);
+        for (const auto& text : texts)
+            if (const auto conflict = moodConflict(text, r.emotionPath)) {
+                std::fprintf(stderr, "session: note: %s\n", conflict->describe().c_str());
+                break;
+            }
+    }
     r.seed = static_cast<std::uint64_t>(args.getInt("seed", 0));
     r.greedy = args.has("greedy");
     r.topK = static_cast<int>(args.getInt("top-k", r.topK));
