@@ -128,7 +128,9 @@ class EncodecModelImpl : public torch::nn::Module {
     std::unique_ptr<SampleStream> decoderUpsampleStream();
     /// Frames of latent either side that decoderInputConv's output at one frame depends on.
     FrameReach decoderInputConvReach() const;
-    /// Frames of LSTM output either side that the audio of one frame depends on.
+    /// Frames of LSTM output either side that the audio of one frame depends on: the latency
+    /// the upsampling stream adds (at most its right reach). The streaming decoder itself no
+    /// longer needs it (it was its context and lookahead before the stream form).
     FrameReach decoderUpsampleReach() const;
 
   private:
