@@ -268,7 +268,7 @@ torch::Tensor EncodecModelImpl::decodeLatent(const torch::Tensor& latent) {
                                     std::to_string(config_.hidden_size) + ", frames >= 1], got " +
                                     shapeOf(latent));
     torch::NoGradGuard noGrad;
-    return decoder_->forward(latent.to(torch::kFloat32));
+    return decoder_->decode(latent.to(torch::kFloat32));
 }
 
 torch::Tensor EncodecModelImpl::decode(const torch::Tensor& codes) {

@@ -11,7 +11,9 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/rnn.h>
 
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -21,13 +23,42 @@ namespace moodsteer::models::seanet {
 /// circular, else zeros) on the last dimension.
 torch::Tensor pad1d(torch::Tensor x, int64_t left, int64_t right, const std::string& mode);
 
+/// transformers' _pad1d on a channels-last [T, C] tensor (padding along T).
+torch::Tensor pad1dChannelsLast(const torch::Tensor& x, int64_t left, int64_t right,
+                                const std::string& mode);
+
+/// A weight rearranged for the channels-last kernels (SeanetChannelsLast.cpp), made again when
+/// the weight is replaced or changed in place (its data pointer or version counter moves), so a
+/// checkpoint loaded after the first decode is used. Safe to call from several threads.
+class PackedWeight {
+  public:
+    template <class Pack> torch::Tensor get(const torch::Tensor& weight, Pack pack) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!packed_.defined() || from_ != weight.data_ptr() || version_ != weight._version()) {
+            packed_ = pack(weight);
+            from_ = weight.data_ptr();
+            version_ = weight._version();
+        }
+        return packed_;
+    }
+
+  private:
+    std::mutex mutex_;
+    torch::Tensor packed_;
+    const void* from_ = nullptr;
+    uint32_t version_ = 0;
+};
+
 /// One entry of a SEANet `layers` list. `reach` widens a receptive reach, given at this layer's
 /// output rate, to its input rate (used for the streaming decoder's exact context). `stream`
 /// gives the layer's incremental form (SeanetStream.cpp), for the layers of the decoder's
-/// upsampling stack; the others throw std::logic_error.
+/// upsampling stack; the others throw std::logic_error. `forwardChannelsLast` is forward() for
+/// batch 1 in the channels-last layout [T, C] (the upsampling stack and its streams run in it:
+/// every convolution is GEMMs on contiguous rows); by default it goes through forward().
 class SeanetLayer : public torch::nn::Module {
   public:
     virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+    virtual torch::Tensor forwardChannelsLast(const torch::Tensor& x);
     virtual FrameReach reach(FrameReach atOutput) const { return atOutput; }
     virtual std::unique_ptr<SampleStream> stream();
 };
@@ -35,6 +66,7 @@ class SeanetLayer : public torch::nn::Module {
 class Elu : public SeanetLayer {
   public:
     torch::Tensor forward(const torch::Tensor& x) override;
+    torch::Tensor forwardChannelsLast(const torch::Tensor& x) override { return forward(x); }
     std::unique_ptr<SampleStream> stream() override;
 };
 
@@ -44,12 +76,18 @@ class Conv1d : public SeanetLayer {
     Conv1d(const EncodecConfig& config, int64_t in, int64_t out, int64_t kernel, int64_t stride = 1,
            int64_t dilation = 1);
     torch::Tensor forward(const torch::Tensor& x) override;
+    torch::Tensor forwardChannelsLast(const torch::Tensor& x) override;
     FrameReach reach(FrameReach atOutput) const override;
     std::unique_ptr<SampleStream> stream() override; ///< stride 1 only
     torch::nn::Conv1d conv{nullptr};
 
   private:
     friend class Conv1dStream;
+    /// The convolution alone (stride 1, no padding): [L, in] -> [L - span + 1, out]: one GEMM
+    /// per kernel tap, or for a few rows one GEMV of the taps side by side; the weights are
+    /// packed as [out, kernel, in].
+    torch::Tensor convChannelsLast(const torch::Tensor& x);
+    PackedWeight packed_;
     /// (left, right) fixed padding, without the extra padding that completes the last window.
     std::pair<int64_t, int64_t> fixedPadding() const;
     int64_t kernel_, stride_, dilation_;
@@ -63,12 +101,19 @@ class ConvTranspose1d : public SeanetLayer {
     ConvTranspose1d(const EncodecConfig& config, int64_t in, int64_t out, int64_t kernel,
                     int64_t stride);
     torch::Tensor forward(const torch::Tensor& x) override;
+    torch::Tensor forwardChannelsLast(const torch::Tensor& x) override;
     FrameReach reach(FrameReach atOutput) const override;
     std::unique_ptr<SampleStream> stream() override;
     torch::nn::ConvTranspose1d conv{nullptr};
 
   private:
     friend class ConvTranspose1dStream;
+    /// The transposed convolution before trimming: [n, in] -> [(n - 1) * stride + kernel, out],
+    /// bias on every row: one product with the weights packed as [taps, out, in] (kernel
+    /// zero-extended to a multiple of the stride), then each stride-long group of taps added to
+    /// the output rows, shifted by a row per group.
+    torch::Tensor convChannelsLast(const torch::Tensor& x);
+    PackedWeight packed_;
     int64_t trimLeft() const;
     int64_t kernel_, stride_;
     bool causal_;
@@ -80,6 +125,7 @@ class ResnetBlock : public SeanetLayer {
   public:
     ResnetBlock(const EncodecConfig& config, int64_t dim, int64_t dilation);
     torch::Tensor forward(const torch::Tensor& x) override;
+    torch::Tensor forwardChannelsLast(const torch::Tensor& x) override;
     FrameReach reach(FrameReach atOutput) const override;
     std::unique_ptr<SampleStream> stream() override;
 
@@ -137,7 +183,10 @@ class SeanetDecoderImpl : public SeanetStack {
     explicit SeanetDecoderImpl(const EncodecConfig& config);
     torch::Tensor inputConv(const torch::Tensor& x) { return layers_[0]->forward(x); }
     Lstm& lstm() { return *lstm_; }
-    torch::Tensor upsample(const torch::Tensor& x) { return forward(x, 2); }
+    /// Everything after the LSTM; batch 1 without autograd runs channels-last.
+    torch::Tensor upsample(const torch::Tensor& x);
+    /// The whole decoder: forward(x) with upsample()'s fast path.
+    torch::Tensor decode(const torch::Tensor& x) { return upsample(forward(x, 0, 2)); }
     FrameReach inputConvReach() const { return reach(0, 1); }
     FrameReach upsampleReach() const { return reach(2, layers_.size()); }
     std::unique_ptr<SampleStream> upsampleStream() { return stream(2); }

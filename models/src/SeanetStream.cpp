@@ -7,6 +7,8 @@
 //    the trim of the stream's first and last samples;
 //  * ResnetBlock: its inputs until the block's (delayed) output arrives to be added to them;
 //  * Elu: nothing.
+// Inside, samples are channels-last [n, C] (the layers' forwardChannelsLast); SeanetStack's
+// stream converts from and to SampleStream's [1, C, n] at its ends.
 #include "Seanet.h"
 
 #include <torch/torch.h>
@@ -20,13 +22,13 @@ namespace moodsteer::models::seanet {
 namespace {
 
 bool isEmpty(const torch::Tensor& t) {
-    return !t.defined() || t.size(-1) == 0;
+    return !t.defined() || t.size(0) == 0;
 }
 
 torch::Tensor join(const torch::Tensor& a, const torch::Tensor& b) {
     if (isEmpty(a)) return isEmpty(b) ? torch::Tensor() : b;
     if (isEmpty(b)) return a;
-    return torch::cat({a, b}, -1);
+    return torch::cat({a, b}, 0);
 }
 
 using Chain = std::vector<std::unique_ptr<SampleStream>>;
@@ -53,7 +55,7 @@ class EluStream final : public SampleStream {
   public:
     explicit EluStream(Elu& elu) : elu_(elu) {}
     torch::Tensor push(const torch::Tensor& x) override {
-        return isEmpty(x) ? torch::Tensor() : elu_.forward(x);
+        return isEmpty(x) ? torch::Tensor() : elu_.forwardChannelsLast(x);
     }
     torch::Tensor finish() override { return {}; }
 
@@ -61,13 +63,22 @@ class EluStream final : public SampleStream {
     Elu& elu_;
 };
 
+/// A stack's layers: [1, C, n] in, channels-last inside, [1, C', m] out.
 class ChainStream final : public SampleStream {
   public:
     explicit ChainStream(Chain chain) : chain_(std::move(chain)) {}
-    torch::Tensor push(const torch::Tensor& x) override { return pushChain(chain_, x); }
-    torch::Tensor finish() override { return finishChain(chain_); }
+    torch::Tensor push(const torch::Tensor& x) override {
+        if (!x.defined() || x.size(-1) == 0) return {};
+        if (x.dim() != 3 || x.size(0) != 1)
+            throw std::invalid_argument("EnCodec: a decoder stream takes [1, channels, samples]");
+        return channelsFirst(pushChain(chain_, x[0].t().contiguous()));
+    }
+    torch::Tensor finish() override { return channelsFirst(finishChain(chain_)); }
 
   private:
+    static torch::Tensor channelsFirst(const torch::Tensor& y) {
+        return isEmpty(y) ? torch::Tensor() : y.t().unsqueeze(0).contiguous();
+    }
     Chain chain_;
 };
 
@@ -88,25 +99,25 @@ class Conv1dStream final : public SampleStream {
         if (isEmpty(x)) return {};
         held_ = join(held_, x);
         if (!started_) {
-            if (held_.size(-1) <= left_) return {}; // reflecting needs more than `left` samples
-            held_ = pad1d(held_, left_, 0, c_.padMode_);
+            if (held_.size(0) <= left_) return {}; // reflecting needs more than `left` samples
+            held_ = pad1dChannelsLast(held_.contiguous(), left_, 0, c_.padMode_);
             started_ = true;
         }
-        const int64_t n = held_.size(-1);
+        const int64_t n = held_.size(0);
         if (n < span_) return {};
-        auto out = c_.conv->forward(held_);
-        held_ = held_.slice(-1, n - (span_ - 1)).contiguous();
+        auto out = c_.convChannelsLast(held_.contiguous());
+        held_ = held_.narrow(0, n - (span_ - 1), span_ - 1).clone();
         return out;
     }
 
     torch::Tensor finish() override {
         torch::Tensor out;
         if (!started_) { // an input too short to pad in pieces: the one-shot edge rules
-            if (!isEmpty(held_)) out = c_.forward(held_);
+            if (!isEmpty(held_)) out = c_.forwardChannelsLast(held_);
         } else if (right_ > 0) {
             // held_ is the last span - 1 = left + right samples, all of them input samples at
             // their end, so reflecting them is reflecting the input's end.
-            out = c_.conv->forward(pad1d(held_, 0, right_, c_.padMode_));
+            out = c_.convChannelsLast(pad1dChannelsLast(held_, 0, right_, c_.padMode_));
         }
         held_ = torch::Tensor();
         started_ = false;
@@ -126,22 +137,23 @@ class ConvTranspose1dStream final : public SampleStream {
 
     torch::Tensor push(const torch::Tensor& x) override {
         if (isEmpty(x)) return {};
-        auto y = c_.conv->forward(x); // [1, C, (n - 1) * stride + kernel], bias on every sample
+        // [(n - 1) * stride + kernel, C], bias on every sample
+        auto y = c_.convChannelsLast(x.contiguous());
         if (tail_.defined()) {
-            auto head = y.slice(-1, 0, tail_.size(-1));
+            auto head = y.narrow(0, 0, tail_.size(0));
             head.add_(tail_);
-            if (c_.conv->bias.defined()) head.sub_(c_.conv->bias.view({1, -1, 1})); // added twice
+            if (c_.conv->bias.defined()) head.sub_(c_.conv->bias.detach()); // added twice
         }
         // Later inputs add to the outputs from input n's position on: those wait in the tail.
-        const int64_t complete = x.size(-1) * c_.stride_;
-        tail_ = y.slice(-1, complete).clone();
-        return trimFront(y.slice(-1, 0, complete));
+        const int64_t complete = x.size(0) * c_.stride_;
+        tail_ = y.narrow(0, complete, y.size(0) - complete).clone();
+        return trimFront(y.narrow(0, 0, complete));
     }
 
     torch::Tensor finish() override {
         torch::Tensor out;
         // Of the last kernel - stride samples, all but the left trim's length are trimmed away.
-        if (tail_.defined()) out = trimFront(tail_.slice(-1, 0, c_.trimLeft()));
+        if (tail_.defined()) out = trimFront(tail_.narrow(0, 0, c_.trimLeft()));
         tail_ = torch::Tensor();
         toTrim_ = c_.trimLeft();
         return isEmpty(out) ? torch::Tensor() : out;
@@ -149,9 +161,9 @@ class ConvTranspose1dStream final : public SampleStream {
 
   private:
     torch::Tensor trimFront(const torch::Tensor& y) {
-        const int64_t drop = std::min(toTrim_, y.size(-1));
+        const int64_t drop = std::min(toTrim_, y.size(0));
         toTrim_ -= drop;
-        return drop > 0 ? y.slice(-1, drop) : y;
+        return drop > 0 ? y.narrow(0, drop, y.size(0) - drop) : y;
     }
 
     ConvTranspose1d& c_;
@@ -185,9 +197,9 @@ class ResnetBlockStream final : public SampleStream {
     /// each output sample is added to the input sample it belongs to.
     torch::Tensor addSkip(const torch::Tensor& y) {
         if (isEmpty(y)) return {};
-        const int64_t n = y.size(-1);
-        auto out = skip_.slice(-1, 0, n) + y;
-        skip_ = skip_.slice(-1, n);
+        const int64_t n = y.size(0);
+        auto out = skip_.narrow(0, 0, n) + y;
+        skip_ = skip_.narrow(0, n, skip_.size(0) - n);
         return out;
     }
 
