@@ -1,5 +1,7 @@
 #include "core/bench/CodecBenchmark.h"
 
+#include "core/engine/BlasKernels.h"
+
 #include "core/bench/Benchmark.h"
 #include "engine/ComputeThreads.h"
 #include "models/Encodec.h"
@@ -138,6 +140,7 @@ CodecBenchReport runCodecBenchmark(const CodecBenchOptions& o,
 
     say("peak: one-thread GEMM probe and bandwidth");
     r.peakGflops = gemmPeakGflops();
+    r.blas = blasDescription();
     r.bandwidthGBs = measureMemoryBandwidth(1, 3);
     // The compute floor. The LSTM's recurrent weights are read once per frame, but most of
     // them stay in this CPU's last-level cache (the measured LSTM beat their DRAM-bandwidth
@@ -184,6 +187,7 @@ std::string CodecBenchReport::toTable() const {
     out << "  this core         " << fixed(peakGflops, 1) << " GFLOP/s (GEMM probe), "
         << fixed(bandwidthGBs, 1) << " GB/s (one thread; the LSTM's weights from DRAM would take "
         << fixed(lstmDramSeconds, 2) << " s, they mostly stay in cache)\n";
+    if (!blas.empty()) out << "  BLAS              " << blas << "\n";
     out << "  floor             " << fixed(floorSeconds, 3) << " s = work / peak  ("
         << fixed(audioSeconds / floorSeconds, 1) << "x real time)\n";
     out << "  one-shot decode   " << fixed(oneShotSeconds, 3) << " s  ("
@@ -205,6 +209,7 @@ std::string CodecBenchReport::toJson() const {
     j["lstm_recurrent_gflop"] = lstmRecurrentGflop;
     j["lstm_weight_mb_per_frame"] = lstmWeightMBPerFrame;
     j["peak_gflops"] = peakGflops;
+    j["blas"] = blas;
     j["bandwidth_gbs"] = bandwidthGBs;
     j["floor_seconds"] = floorSeconds;
     j["lstm_dram_seconds"] = lstmDramSeconds;
