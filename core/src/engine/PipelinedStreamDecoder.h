@@ -1,12 +1,13 @@
 // A StreamDecoder that runs another one on its own thread, so that the codec decodes frame n
 // while the LM computes frame n + 1: on a 2-core machine the LM keeps one core and the codec
-// (EnCodec: ~10x the LM's per-frame work at one frame per push) takes the other.
+// takes the other (EnCodec at one frame per push: ~7 ms a frame on this machine's cores, a third
+// of a musicgen-small int8 step; docs/performance.md).
 //
 // push() only queues the frames and returns the audio the thread has finished since the last
 // call (often none: it arrives with a later push); finish() waits for everything. The order of
 // samples is kept, so the concatenation of all returned audio equals the wrapped decoder's. Frames
 // queued while the thread is busy are decoded together in one push of the wrapped decoder, which
-// is also cheaper per frame (each push of EnCodec costs ~60 LibTorch calls besides its FLOPs).
+// is also cheaper per frame (each push of EnCodec reads its LSTM's 64 MB of weights once).
 //
 // Threads: push(), finish() and cpuSeconds() from one thread (the engine's); the wrapped decoder
 // is used only by the worker thread from construction on. An exception thrown by the wrapped
