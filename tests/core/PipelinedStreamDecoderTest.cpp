@@ -86,3 +86,36 @@ TEST(PipelinedStreamDecoder, AnErrorOfTheWrappedDecoderReachesTheCaller) {
     pipelined.push(bad);
     EXPECT_THROW(pipelined.finish(), CodecError);
 }
+
+TEST(PipelinedStreamDecoder, WaitsForItsMinimumPushExceptAtTheEnd) {
+    // Records the size of every push it gets.
+    class Sizes : public StreamDecoder {
+      public:
+        explicit Sizes(std::vector<int>& sizes) : sizes_(sizes) {}
+        std::vector<float> push(const CodeGrid& f) override {
+            sizes_.push_back(f.frames);
+            return std::vector<float>(static_cast<std::size_t>(f.frames), 1.0f);
+        }
+        std::vector<float> finish() override { return {}; }
+
+      private:
+        std::vector<int>& sizes_;
+    };
+    std::vector<int> sizes;
+    std::size_t samples = 0;
+    {
+        PipelinedStreamDecoder pipelined(std::make_unique<Sizes>(sizes), 4);
+        for (int t = 0; t < 21; ++t) // one frame per push, as the LM makes them
+            samples += pipelined.push(frames(t, 1)).size();
+        samples += pipelined.finish().size();
+    }
+    ASSERT_FALSE(sizes.empty());
+    int total = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        total += sizes[i];
+        if (i + 1 < sizes.size()) EXPECT_GE(sizes[i], 4) << "push " << i;
+    }
+    EXPECT_EQ(21, total);
+    EXPECT_EQ(21u, samples); // every frame's audio came back, in the end
+    EXPECT_THROW(PipelinedStreamDecoder(std::make_unique<Sizes>(sizes), 0), std::invalid_argument);
+}

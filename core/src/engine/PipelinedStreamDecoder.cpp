@@ -4,6 +4,9 @@
 #include <torch/torch.h>
 
 #include <pthread.h>
+
+#include <stdexcept>
+#include <string>
 #include <time.h>
 
 namespace moodsteer {
@@ -15,11 +18,14 @@ double threadCpuNow() {
     return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
-/// Appends frames [0, b.frames) of b to a (same number of streams).
 } // namespace
 
-PipelinedStreamDecoder::PipelinedStreamDecoder(std::unique_ptr<StreamDecoder> inner)
-    : inner_(std::move(inner)) {
+PipelinedStreamDecoder::PipelinedStreamDecoder(std::unique_ptr<StreamDecoder> inner,
+                                               int minPushFrames)
+    : inner_(std::move(inner)), minPushFrames_(minPushFrames) {
+    if (minPushFrames < 1)
+        throw std::invalid_argument("PipelinedStreamDecoder: minPushFrames must be >= 1, got " +
+                                    std::to_string(minPushFrames));
     thread_ = std::thread([this] { run(); });
     pthread_setname_np(thread_.native_handle(), "codec-decode");
 }
@@ -78,7 +84,8 @@ void PipelinedStreamDecoder::run() {
     std::unique_lock lock(mutex_);
     while (true) {
         wake_.wait(lock, [&] {
-            return quit_ || pending_.frames > 0 || (finishing_ && !finished_ && !error_);
+            return quit_ || pending_.frames >= minPushFrames_ ||
+                   (finishing_ && !finished_ && !error_);
         });
         if (quit_) return;
         CodeGrid batch;

@@ -7,7 +7,9 @@
 // call (often none: it arrives with a later push); finish() waits for everything. The order of
 // samples is kept, so the concatenation of all returned audio equals the wrapped decoder's. Frames
 // queued while the thread is busy are decoded together in one push of the wrapped decoder, which
-// is also cheaper per frame (each push of EnCodec reads its LSTM's 64 MB of weights once).
+// is also cheaper per frame (each push of EnCodec reads its LSTM's 64 MB of weights once). The
+// thread waits for `minPushFrames` frames (or the end) before a push: one-frame pushes stream
+// ~100 MB of EnCodec weights per frame, memory bandwidth the LM's step on the other core needs.
 //
 // Threads: push(), finish() and cpuSeconds() from one thread (the engine's); the wrapped decoder
 // is used only by the worker thread from construction on. An exception thrown by the wrapped
@@ -28,7 +30,12 @@ namespace moodsteer {
 
 class PipelinedStreamDecoder final : public StreamDecoder {
   public:
-    explicit PipelinedStreamDecoder(std::unique_ptr<StreamDecoder> inner);
+    /// minPushFrames >= 1: frames to wait for before a push of the wrapped decoder (the
+    /// stream's end pushes what is left).
+    explicit PipelinedStreamDecoder(std::unique_ptr<StreamDecoder> inner,
+                                    int minPushFrames = kDefaultMinPushFrames);
+    /// 4 frames: 80 ms of audio at EnCodec's 50 Hz (docs/performance.md).
+    static constexpr int kDefaultMinPushFrames = 4;
     ~PipelinedStreamDecoder() override;
 
     std::vector<float> push(const CodeGrid& newFrames) override;
@@ -44,6 +51,7 @@ class PipelinedStreamDecoder final : public StreamDecoder {
     void rethrow();                 // mutex held
 
     std::unique_ptr<StreamDecoder> inner_;
+    const int minPushFrames_;
     std::mutex mutex_;
     std::condition_variable wake_, done_;
     CodeGrid pending_;
