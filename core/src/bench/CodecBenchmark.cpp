@@ -1,7 +1,5 @@
 #include "core/bench/CodecBenchmark.h"
 
-#include "core/engine/BlasKernels.h"
-
 #include "core/bench/Benchmark.h"
 #include "engine/ComputeThreads.h"
 #include "models/Encodec.h"
@@ -140,7 +138,7 @@ CodecBenchReport runCodecBenchmark(const CodecBenchOptions& o,
 
     say("peak: one-thread GEMM probe and bandwidth");
     r.peakGflops = gemmPeakGflops();
-    r.blas = blasDescription();
+    r.blas = activeBlas();
     r.bandwidthGBs = measureMemoryBandwidth(1, 3);
     // The compute floor. The LSTM's recurrent weights are read once per frame, but most of
     // them stay in this CPU's last-level cache (the measured LSTM beat their DRAM-bandwidth

@@ -8,6 +8,8 @@
 #define MOODSTEER_PROBE_AVX512 1
 #endif
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,20 @@
 
 namespace moodsteer {
 
+namespace {
+
+/// ", Haswell kernels": the kernels OpenBLAS picked (from the CPU, or OPENBLAS_CORETYPE, which
+/// some machines set because older OpenBLAS builds misbehave with the ones they would pick;
+/// this project never changes it). Empty with another BLAS.
+std::string openblasKernels() {
+    const auto corename =
+        reinterpret_cast<char* (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+    const char* name = corename ? corename() : nullptr;
+    return name ? std::string(", ") + name + " kernels" : std::string();
+}
+
+} // namespace
+
 std::string activeBlas() {
     // LibTorch links libblas.so.3; which implementation that is depends on the system's
     // alternative, so look at what is actually mapped.
@@ -31,7 +47,8 @@ std::string activeBlas() {
         const auto pos = line.find('/');
         if (pos == std::string::npos) continue;
         const std::string path = line.substr(pos);
-        if (path.find("openblas") != std::string::npos) return "OpenBLAS (" + path + ")";
+        if (path.find("openblas") != std::string::npos)
+            return "OpenBLAS (" + path + ")" + openblasKernels();
         if (path.find("libblas.so") != std::string::npos ||
             path.find("libmkl") != std::string::npos || path.find("blis") != std::string::npos)
             found = path;
@@ -39,7 +56,8 @@ std::string activeBlas() {
     if (found.empty()) return "unknown (no BLAS mapped yet)";
     std::error_code ec;
     const auto real = std::filesystem::canonical(found, ec).string();
-    if (real.find("openblas") != std::string::npos) return "OpenBLAS (" + real + ")";
+    if (real.find("openblas") != std::string::npos)
+        return "OpenBLAS (" + real + ")" + openblasKernels();
     return "reference BLAS (" + (real.empty() ? found : real) +
            ") — slow; install libopenblas0-pthread";
 }

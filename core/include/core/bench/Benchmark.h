@@ -131,7 +131,8 @@ struct BenchReport {
     std::string toTable() const;
 };
 
-/// The BLAS library LibTorch's matrix products run on (as mapped into this process).
+/// The BLAS library LibTorch's matrix products run on (as mapped into this process), and for
+/// OpenBLAS the kernels it picked (", Haswell kernels"): every GEMM figure depends on them.
 std::string activeBlas();
 /// Read bandwidth in GB/s with `threads` threads over a buffer much larger than the caches,
 /// best of `passes`. The buffer is on huge pages like the decode weights (so that the floor is

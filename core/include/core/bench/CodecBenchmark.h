@@ -30,7 +30,7 @@ struct CodecBenchReport {
     double lstmRecurrentGflop = 0; ///< of which the LSTM's recurrent products
     double lstmWeightMBPerFrame = 0;
     double peakGflops = 0;       ///< one-thread GEMM probe
-    std::string blas;            ///< blasDescription(): the kernels the probe and GEMMs ran
+    std::string blas;            ///< activeBlas(): the library and kernels the probe and GEMMs ran
     double bandwidthGBs = 0;     ///< one thread
     double floorSeconds = 0;     ///< decoderGflop / peakGflops
     double lstmDramSeconds = 0;  ///< the LSTM's recurrent weights at bandwidthGBs
