@@ -13,8 +13,6 @@ namespace moodsteer::models::seanet {
 
 namespace F = torch::nn::functional;
 
-namespace {
-
 int64_t ceilDiv(int64_t a, int64_t b) {
     return a >= 0 ? (a + b - 1) / b : -((-a) / b);
 }
@@ -22,23 +20,6 @@ int64_t ceilDiv(int64_t a, int64_t b) {
 int64_t floorDiv(int64_t a, int64_t b) {
     return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
-
-/// bias + x W^T for the LSTM's input projections, x [T, in]. A streaming push has a frame or
-/// two: BLAS would repack the 16 MB weight for them, the GEMV streams it once per 4 frames.
-torch::Tensor projectInputs(const torch::Tensor& x, const torch::Tensor& w,
-                            const torch::Tensor& bias) {
-    const int64_t rows = x.size(0), inner = x.size(1), outer = w.size(0);
-    if (rows > 8) return torch::addmm(bias, x, w.t()).contiguous();
-    const auto xc = x.contiguous();
-    const auto wc = w.contiguous();
-    auto y = torch::empty({rows, outer}, x.options());
-    for (int64_t m = 0; m < rows; m += 4)
-        gemv::f32(xc.data_ptr<float>() + m * inner, std::min<int64_t>(4, rows - m), inner,
-                  wc.data_ptr<float>(), y.data_ptr<float>() + m * outer, outer, outer);
-    return y.add_(bias);
-}
-
-} // namespace
 
 // transformers' _pad1d: an input shorter than a reflect pad is first zero-extended on the
 // right (and that is trimmed again), because torch's reflect needs length > pad.
@@ -210,7 +191,8 @@ Lstm::recurBatchOne(const torch::Tensor& seq,
         const auto& wih = params["weight_ih_l" + n];
         const auto whh = params["weight_hh_l" + n].contiguous();
         const auto bias = params["bias_ih_l" + n] + params["bias_hh_l" + n];
-        const auto projected = projectInputs(input, wih, bias); // (T, 4H)
+        // (T, 4H); a push's frame or two through the GEMV (timesTransposed)
+        const auto projected = timesTransposed(input.contiguous(), wih.contiguous()).add_(bias);
         auto out = torch::empty({T, H});
         float* h = h0[l].data_ptr<float>();
         float* c = c0[l].data_ptr<float>();

@@ -23,6 +23,16 @@ namespace moodsteer::models::seanet {
 /// circular, else zeros) on the last dimension.
 torch::Tensor pad1d(torch::Tensor x, int64_t left, int64_t right, const std::string& mode);
 
+/// ceil(a / b) and floor(a / b) for b > 0 and a of either sign.
+int64_t ceilDiv(int64_t a, int64_t b);
+int64_t floorDiv(int64_t a, int64_t b);
+
+/// x [M, K] . w^T with w [N, K] row-major, both contiguous -> [M, N]. Up to 16 float32 rows (a
+/// streaming push's few frames) go through the decode step's GEMV, which streams w as it is
+/// (4 rows per pass); BLAS would first repack w for them, which costs more than the product
+/// (32 MB for the first transposed convolution, 16 MB per LSTM layer, for one frame).
+torch::Tensor timesTransposed(const torch::Tensor& x, const torch::Tensor& w);
+
 /// transformers' _pad1d on a channels-last [T, C] tensor (padding along T).
 torch::Tensor pad1dChannelsLast(const torch::Tensor& x, int64_t left, int64_t right,
                                 const std::string& mode);

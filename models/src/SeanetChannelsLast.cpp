@@ -21,10 +21,6 @@ namespace moodsteer::models::seanet {
 
 namespace {
 
-int64_t ceilDiv(int64_t a, int64_t b) {
-    return (a + b - 1) / b;
-}
-
 /// [T, C] -> [1, C, T] and back, for the layers and paddings without a channels-last form.
 torch::Tensor toChannelsFirst(const torch::Tensor& x) {
     return x.t().unsqueeze(0);
@@ -34,13 +30,10 @@ torch::Tensor toChannelsLast(const torch::Tensor& x) {
     return x.squeeze(0).t().contiguous();
 }
 
-/// Up to this many rows, x W^T goes through the decode step's GEMV (4 rows per pass over the
-/// weights, which stream as they are); BLAS would first pack the weights, which for the few
-/// rows of a streaming push costs more than the product (32 MB for the first transposed
-/// convolution, for one frame's row).
-constexpr int64_t kGemvRows = 16;
+constexpr int64_t kGemvRows = 16; // see timesTransposed (Seanet.h)
 
-/// x [M, K] . w^T with w [N, K] row-major (both contiguous) -> [M, N].
+} // namespace
+
 torch::Tensor timesTransposed(const torch::Tensor& x, const torch::Tensor& w) {
     const int64_t rows = x.size(0), inner = x.size(1), outer = w.size(0);
     if (rows > kGemvRows || x.scalar_type() != torch::kFloat32 ||
@@ -54,8 +47,6 @@ torch::Tensor timesTransposed(const torch::Tensor& x, const torch::Tensor& w) {
                   yp + m * outer, outer, outer);
     return y;
 }
-
-} // namespace
 
 torch::Tensor pad1dChannelsLast(const torch::Tensor& x, int64_t left, int64_t right,
                                 const std::string& mode) {
