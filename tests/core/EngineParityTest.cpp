@@ -176,10 +176,14 @@ TEST(EngineParityFacade, GenerationConfigSetsTheDefaultGuidance) {
     };
     write(R"({"do_sample": true, "guidance_scale": 1.5})");
     EXPECT_EQ(1.5, MusicEngine::load(dir.string())->info().defaultGuidance);
+    EXPECT_FALSE(MusicEngine::load(dir.string())->info().defaultEmotionGuidance);
+    write(R"({"guidance_scale": 2, "emotion_guidance_scale": 4.5})");
+    EXPECT_EQ(4.5, MusicEngine::load(dir.string())->info().defaultEmotionGuidance.value_or(0));
     write(R"({"do_sample": true})");
     EXPECT_EQ(3.0, MusicEngine::load(dir.string())->info().defaultGuidance);
     for (const char* bad :
-         {R"({"guidance_scale": -1})", R"({"guidance_scale": "high"})", R"({"guidance_scale": )"}) {
+         {R"({"guidance_scale": -1})", R"({"guidance_scale": "high"})", R"({"guidance_scale": )",
+          R"({"emotion_guidance_scale": 1e9})", R"({"emotion_guidance_scale": null})"}) {
         write(bad);
         try {
             MusicEngine::load(dir.string());

@@ -24,10 +24,14 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
         if (!o_.prompt.empty()) throw std::runtime_error("takes cannot continue a prompt");
         if (static_cast<int>(o_.seeds.size()) != takes)
             throw std::runtime_error("takes: one seed per take expected");
-        if (takes * (o_.guidance > 1.0 ? 2 : 1) > models::kFusedDecodeMaxItems)
-            throw std::runtime_error("at most " + std::to_string(models::kFusedDecodeMaxItems / 2) +
-                                     " takes with guidance");
     }
+    branches_ = o_.emotionGuidance ? 3 : o_.guidance > 1.0 ? 2 : 1;
+    if (takes > 1 && takes * branches_ > models::kFusedDecodeMaxItems)
+        throw std::runtime_error(
+            "at most " + std::to_string(models::kFusedDecodeMaxItems / branches_) + " takes with " +
+            (branches_ == 3 ? "emotion guidance" : "guidance"));
+    if (o_.emotionGuidance && !(o_.avFreeMask.defined() && o_.avFreeMask.sizes() == mask.sizes()))
+        throw std::runtime_error("emotion guidance needs the mask without the AV token");
     batch_ = static_cast<int>(memory.size(0)) * takes;
     promptFrames_ = o_.prompt.empty() ? 0 : o_.prompt.front().frames;
     if (!o_.prompt.empty() && static_cast<int>(o_.prompt.size()) != batch_)
@@ -42,15 +46,23 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
                                  " frames needs " + std::to_string(pattern_->length()) +
                                  " positions; the model has " +
                                  std::to_string(cfg.max_position_embeddings));
-    cfgOn_ = o_.guidance > 1.0;
-    // Unconditional branch: zero states and an all-zero mask (cross-attention outputs 0).
-    auto mem = cfgOn_ ? torch::cat({memory, torch::zeros_like(memory)}, 0) : memory;
-    auto msk = cfgOn_ ? torch::cat({mask, torch::zeros_like(mask)}, 0) : mask;
+    // Unconditional branch: zero states and an all-zero mask (cross-attention outputs 0). The
+    // AV-free branch: the memory with its masked rows zeroed, as the model projects them.
+    torch::Tensor mem = memory, msk = mask;
+    if (branches_ == 3) {
+        const auto avFree = memory * o_.avFreeMask.to(memory.dtype()).unsqueeze(-1);
+        mem = torch::cat({memory, avFree, torch::zeros_like(memory)}, 0);
+        msk = torch::cat({mask, o_.avFreeMask.to(mask.dtype()), torch::zeros_like(mask)}, 0);
+    } else if (branches_ == 2) {
+        mem = torch::cat({memory, torch::zeros_like(memory)}, 0);
+        msk = torch::cat({mask, torch::zeros_like(mask)}, 0);
+    }
     rows_ = static_cast<int>(mem.size(0)) * takes;
     cross_ = lm_->precomputeCross(mem, msk);
     if (takes > 1) {
-        // [cond; uncond] of the one item -> takes copies of each, in that order: computed once,
-        // so that every take sees the very keys/values a generation of the item alone sees.
+        // [cond; (AV-free;) uncond] of the one item -> takes copies of each, in that order:
+        // computed once, so that every take sees the very keys/values a generation of the item
+        // alone sees.
         for (auto* list : {&cross_.k, &cross_.v})
             for (auto& t : *list)
                 t = t.repeat_interleave(takes, 0);
@@ -87,37 +99,38 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
 }
 
 void Generator::forwardAndGuide(const torch::Tensor& ids) {
-    const int B = batch_, K = k_, V = v_;
     auto logits = lm_->forward(ids, cross_, &cache_, o_.hooks); // [rows, K, T, V]
     if (logits.size(2) == 1 && logits.scalar_type() == torch::kFloat32 && logits.is_contiguous()) {
-        // The usual case: combine the CFG halves in one pass over the logits, into a
+        // The usual case: combine the guidance branches in one pass over the logits, into a
         // buffer reused every step (no tensor allocations or dispatches).
-        const float* l = logits.data_ptr<float>();
-        const std::size_t half = static_cast<std::size_t>(B) * K * V;
-        if (cfgOn_) {
-            const float g = static_cast<float>(o_.guidance);
-            for (std::size_t i = 0; i < half; ++i)
-                guided_[i] = l[half + i] + (l[i] - l[half + i]) * g;
-        } else {
-            std::copy_n(l, half, guided_.begin());
-        }
+        guide(logits.data_ptr<float>());
         return;
     }
-    auto last = logits.select(2, logits.size(2) - 1); // [rows, K, V]
-    if (cfgOn_) {
-        auto cond = last.narrow(0, 0, B);
-        auto uncond = last.narrow(0, B, B);
-        last = uncond + (cond - uncond) * o_.guidance;
+    auto last = logits.select(2, logits.size(2) - 1).contiguous().to(torch::kFloat32);
+    guide(last.data_ptr<float>()); // [rows, K, V]
+}
+
+void Generator::guide(const float* l) {
+    const std::size_t n = static_cast<std::size_t>(batch_) * k_ * v_;
+    const float g = static_cast<float>(o_.guidance);
+    if (branches_ == 3) {
+        const float e = static_cast<float>(*o_.emotionGuidance);
+        const float *c = l, *t = l + n, *u = l + 2 * n;
+        for (std::size_t i = 0; i < n; ++i)
+            guided_[i] = u[i] + (t[i] - u[i]) * g + (c[i] - t[i]) * e;
+    } else if (branches_ == 2) {
+        for (std::size_t i = 0; i < n; ++i)
+            guided_[i] = l[n + i] + (l[i] - l[n + i]) * g;
+    } else {
+        std::copy_n(l, n, guided_.begin());
     }
-    last = last.contiguous().to(torch::kFloat32);
-    std::copy_n(last.data_ptr<float>(), guided_.size(), guided_.begin());
 }
 
 void Generator::prefill() {
     torch::NoGradGuard noGrad;
     if (prefilled_) return;
     if (o_.beforeStep) o_.beforeStep(0);
-    // The start column and the T prompt columns, rows b*K+k, repeated for the CFG half.
+    // The start column and the T prompt columns, rows b*K+k, repeated for each guidance branch.
     const int cols = promptFrames_ + 1;
     auto ids = torch::empty({rows_ * k_, cols}, torch::kInt64);
     auto* p = ids.data_ptr<std::int64_t>();
@@ -160,9 +173,9 @@ bool Generator::step() {
                 id = pattern_->padId();
             else if (t <= k + promptFrames_)
                 id = delayedAt(b, k, t); // a prompt frame of a delayed codebook
-            // Both CFG halves see the same ids (transformers repeats the decoder ids).
-            col[row] = id;
-            if (cfgOn_) col[static_cast<std::size_t>(B) * K + row] = id;
+            // Every branch sees the same ids (transformers repeats the decoder ids).
+            for (int br = 0; br < branches_; ++br)
+                col[static_cast<std::size_t>(br) * B * K + row] = id;
             delayedAt(b, k, t) = id;
         }
     stepsDone_ = s + 1;

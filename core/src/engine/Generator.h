@@ -28,6 +28,14 @@ namespace moodsteer {
 struct GeneratorOptions {
     int frames = 0;        ///< NEW frames to generate (after the prompt)
     double guidance = 3.0; ///< > 1 enables classifier-free guidance (doubles the batch)
+    /// Emotion guidance: set, a third branch reads the memory with its AV row masked
+    /// (`avFreeMask`: the mask with that row 0, as AV dropout trained it) and the logits are
+    /// u + g (t - u) + e (c - t) with c/t/u the conditional, AV-free and unconditional logits,
+    /// g = guidance and e = emotionGuidance: the prompt is guided by g, the valence/arousal
+    /// token by e (e == g is plain CFG). The AV-free rows are steered like the conditional
+    /// ones, so e scales only what the AV token changes. Rows: [cond; AV-free; uncond].
+    std::optional<double> emotionGuidance;
+    torch::Tensor avFreeMask; ///< [B, S], required with emotionGuidance
     SamplingSettings sampling;
     std::uint64_t seed = 0;
     /// > 1: generate this many takes of the one memory item (memory [1, S, D]) in one batch,
@@ -41,7 +49,8 @@ struct GeneratorOptions {
     std::optional<models::KvCachePrecision> kvCache;
     /// Frames to continue, one grid per batch item (all the same length) or none.
     std::vector<CodeGrid> prompt;
-    /// Probing/steering hooks; rows [0, B) are the conditional branch.
+    /// Probing/steering hooks; rows [0, B) are the conditional branch ([0, 2B) are steered
+    /// with emotion guidance: conditionalRows()).
     const models::DecoderHooks* hooks = nullptr;
     /// Called before the forward pass of each step (step 0: before the prefill).
     std::function<void(int step)> beforeStep;
@@ -86,10 +95,16 @@ class Generator {
     /// The cross-attention memory in use (the family seam rewrites the AV row in place).
     models::CrossAttentionCache& cross() { return cross_; }
     int batch() const { return batch_; }
+    /// Rows that steering hooks act on: the conditional branch (and the AV-free one).
+    static int conditionalRows(const GeneratorOptions& o) {
+        return std::max(1, o.takes) * (o.emotionGuidance ? 2 : 1);
+    }
 
   private:
     /// Forward over `ids` ([rows*K, T]) and the guided last-position logits into guided_.
     void forwardAndGuide(const torch::Tensor& ids);
+    /// Combines the branches of contiguous float logits [rows, K, V] into guided_.
+    void guide(const float* logits);
     std::int64_t& delayedAt(int b, int k, int t);
 
     models::MusicgenForCausalLM lm_;
@@ -102,7 +117,8 @@ class Generator {
     std::vector<float> guided_;
     torch::Tensor column_;
     int batch_ = 0, rows_ = 0, k_ = 0, v_ = 0, promptFrames_ = 0, stepsDone_ = 0, framesOut_ = 0;
-    bool cfgOn_ = false, prefilled_ = false;
+    int branches_ = 1; ///< 1: no guidance; 2: [cond; uncond]; 3: [cond; AV-free; uncond]
+    bool prefilled_ = false;
     bool logitsReady_ = false; ///< the prefill's logits wait for step 0
 };
 

@@ -38,11 +38,14 @@ namespace fs = std::filesystem;
 namespace {
 
 // generation_config.json is optional (the Hugging Face layout has it; a bare checkpoint may
-// not): its `guidance_scale` is the model's default guidance. A file that is there but
-// unreadable is an error, not silently 3.
-double defaultGuidanceOf(const fs::path& folder) {
+// not): its `guidance_scale` is the model's default guidance (else 3), and our own key
+// `emotion_guidance_scale` the default guidance of the AV token (else none: plain CFG). A file
+// that is there but unreadable, or a value out of range, is an error, not silently a default.
+void readGenerationConfig(const fs::path& folder, ModelInfo& info) {
+    info.defaultGuidance = 3.0;
+    info.defaultEmotionGuidance.reset();
     const auto path = folder / "generation_config.json";
-    if (!fs::exists(path)) return 3.0;
+    if (!fs::exists(path)) return;
     std::string text;
     try {
         text = models::readFileBounded(path.string(), models::kJsonConfigFile);
@@ -55,11 +58,18 @@ double defaultGuidanceOf(const fs::path& folder) {
     } catch (const std::exception& e) {
         throw EngineError(path.string() + " is not valid JSON: " + e.what());
     }
-    if (!j.is_object() || !j.contains("guidance_scale")) return 3.0;
-    const auto& g = j["guidance_scale"];
-    if (!g.is_number() || !std::isfinite(g.get<double>()) || g.get<double>() < 0)
-        throw EngineError(path.string() + ": guidance_scale must be a finite number >= 0");
-    return g.get<double>();
+    if (!j.is_object()) return;
+    const auto scale = [&](const char* key) -> std::optional<double> {
+        if (!j.contains(key)) return std::nullopt;
+        const auto& g = j[key];
+        if (!g.is_number() || !std::isfinite(g.get<double>()) || g.get<double>() < 0 ||
+            g.get<double>() > limits::kMaxGuidance)
+            throw EngineError(path.string() + ": " + key + " must be a number in [0, " +
+                              std::to_string(static_cast<int>(limits::kMaxGuidance)) + "]");
+        return g.get<double>();
+    };
+    info.defaultGuidance = scale("guidance_scale").value_or(3.0);
+    info.defaultEmotionGuidance = scale("emotion_guidance_scale");
 }
 
 // The prompt's tokens, refusing a text beyond kMaxPromptBytes before tokenizing it.
@@ -171,7 +181,7 @@ std::unique_ptr<MusicEngine> MusicEngine::assemble(std::unique_ptr<Impl> impl,
     info.hasAvEncoder = impl->model->hasAvEncoder();
     info.canEncodeAudio = impl->codec->canEncode();
     info.genres = cfg.genres;
-    info.defaultGuidance = folder.empty() ? 3.0 : defaultGuidanceOf(folder);
+    if (!folder.empty()) readGenerationConfig(folder, info);
     for (const auto& p : impl->model->parameters())
         info.parameterCount += p.numel();
     info.parameterCount += impl->model->decoder->releasedParameterCount(); // kept reduced only

@@ -60,14 +60,25 @@ MusicgenWindow::MusicgenWindow(MusicEngine::Impl& engine, const WindowRequest& r
                           " takes in one batch, asked for " + std::to_string(takes));
     if (takes > 1 && request_.context.frames > 0)
         throw EngineError("takes start from the prompt alone; they cannot continue audio");
-    steer_ = std::make_unique<SteeringHook>(plan_, takes, request_.totalFrames + K - 1, observer);
-
     GeneratorOptions o;
     o.frames = request_.newFrames;
     o.guidance = r.guidance;
+    if (r.emotionGuidance) {
+        if (!va)
+            throw EngineError("emotion guidance needs a valence/arousal target (and a model "
+                              "with an AV encoder)");
+        if (!(*r.emotionGuidance >= 0 && *r.emotionGuidance <= limits::kMaxGuidance))
+            throw EngineError("emotion guidance must lie in [0, " +
+                              std::to_string(static_cast<int>(limits::kMaxGuidance)) + "]");
+        o.emotionGuidance = r.emotionGuidance;
+        o.avFreeMask = c.mask.clone();
+        o.avFreeMask.narrow(1, avRow_, 1).zero_();
+    }
+    o.takes = takes;
+    steer_ = std::make_unique<SteeringHook>(plan_, Generator::conditionalRows(o),
+                                            request_.totalFrames + K - 1, observer);
     o.sampling = {r.greedy, r.temperature, r.topK, r.topP};
     o.seed = request_.seed;
-    o.takes = takes;
     if (takes > 1)
         for (int i = 0; i < takes; ++i)
             o.seeds.push_back(request_.seed + static_cast<std::uint64_t>(i)); // wraps, as u64
@@ -122,7 +133,7 @@ void MusicgenWindow::setEmotion(std::pair<double, double> va) {
     auto token = model->project(model->av_encoder->forward(v), one); // [1, 1, D]
     auto fresh = model->decoder->precomputeCross(token, one);
     auto& cross = gen_.cross();
-    // Only the conditional rows: the unconditional half is fully masked and stays 0.
+    // Only the conditional rows: the AV-free and unconditional branches mask the AV row.
     for (std::size_t l = 0; l < cross.k.size(); ++l) {
         cross.k[l].narrow(0, 0, gen_.batch()).narrow(2, avRow_, 1).copy_(fresh.k[l]);
         cross.v[l].narrow(0, 0, gen_.batch()).narrow(2, avRow_, 1).copy_(fresh.v[l]);

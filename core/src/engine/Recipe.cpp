@@ -82,6 +82,7 @@ std::string Recipe::toJson(int indent) const {
     j["arousal"] = arousal ? nlohmann::ordered_json(*arousal) : nlohmann::ordered_json(nullptr);
     j["seed"] = seed;
     j["guidance"] = guidance;
+    if (emotionGuidance) j["emotion_guidance"] = *emotionGuidance; // absent in older recipes
     j["temperature"] = temperature;
     j["top_k"] = topK;
     j["top_p"] = topP;
@@ -190,6 +191,11 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
         r.seed = s->get<std::uint64_t>();
     }
     f.real("guidance", r.guidance, 0.0, false, L::kMaxGuidance);
+    if (f.find("emotion_guidance")) {
+        double e = 0;
+        f.real("emotion_guidance", e, 0.0, false, L::kMaxGuidance);
+        r.emotionGuidance = e;
+    }
     f.real("temperature", r.temperature, 0.0, true, L::kMaxTemperature);
     f.integer("top_k", r.topK, 0, L::kMaxInt); // 0: all codes
     f.real("top_p", r.topP, 0.0, false, 1.0);  // 0: off

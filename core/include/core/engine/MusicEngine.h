@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct ModelInfo {
     /// The guidance a recipe gets unless the user sets one: generation_config.json's
     /// `guidance_scale` (as in the Hugging Face layout), else MusicGen's 3.
     double defaultGuidance = 3.0;
+    /// The AV token's own guidance unless the user sets one (Recipe::emotionGuidance):
+    /// generation_config.json's `emotion_guidance_scale` (our key), else none (plain CFG).
+    std::optional<double> defaultEmotionGuidance;
     std::int64_t parameterCount = 0;
 };
 

@@ -51,6 +51,10 @@ struct Recipe {
     std::optional<double> arousal;  ///< 1..9
     std::uint64_t seed = 0;
     double guidance = 3.0;
+    /// Guidance of the valence/arousal token alone (Generator's emotionGuidance: a third
+    /// branch without the AV token); unset = the same as `guidance` (plain CFG, 2 branches).
+    /// Needs an emotion target and a model with an AV encoder.
+    std::optional<double> emotionGuidance;
     double temperature = 1.0;
     int topK = 250;
     double topP = 0.0; ///< 0 disables nucleus sampling
