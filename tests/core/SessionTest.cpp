@@ -164,6 +164,23 @@ TEST(Session, TheGuardSeesSilenceAndLoops) {
     EXPECT_TRUE(loop.looped);
     EXPECT_EQ(100, loop.loopPeriod);
     EXPECT_NE(loop.reason(fr).find("2.0 s bar"), std::string::npos) << loop.reason(fr);
+
+    // When every try fails, the best is kept: playable over silent, louder silence over
+    // quieter, a window that loops less over one that loops more.
+    const auto silent = WindowGuard::inspect(varied, quiet, fr);
+    AudioBuffer quieter = quiet;
+    for (auto& x : quieter.samples)
+        x *= 0.01f; // -100 dBFS
+    const auto silenter = WindowGuard::inspect(varied, quieter, fr);
+    EXPECT_TRUE(ok.betterThan(loop));
+    EXPECT_TRUE(loop.betterThan(silent));
+    EXPECT_FALSE(silent.betterThan(loop));
+    EXPECT_TRUE(silent.betterThan(silenter));
+    EXPECT_FALSE(silenter.betterThan(silent));
+    WindowVerdict lessLooped = loop;
+    lessLooped.loopFraction = 0.96;
+    EXPECT_TRUE(lessLooped.betterThan(loop));
+    EXPECT_FALSE(loop.betterThan(lessLooped));
 }
 
 TEST(Session, BadWindowPlansGiveOneLineReasons) {

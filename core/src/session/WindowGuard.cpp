@@ -19,6 +19,13 @@ std::string WindowVerdict::reason(double frameRate) const {
     return buf;
 }
 
+bool WindowVerdict::betterThan(const WindowVerdict& other) const {
+    if (ok() != other.ok()) return ok();
+    if (silent != other.silent) return !silent;
+    if (silent) return levelDbfs > other.levelDbfs;
+    return loopFraction < other.loopFraction;
+}
+
 double WindowGuard::levelDbfs(const float* samples, std::size_t count) {
     double sum = 0;
     for (std::size_t i = 0; i < count; ++i)

@@ -17,6 +17,9 @@ struct WindowVerdict {
     bool silent = false;
     bool looped = false;
     bool ok() const { return !silent && !looped; }
+    /// The better of two rejected windows, kept when every try fails: a looped window over a
+    /// silent one, then the louder (silent) or the less repetitive (looped).
+    bool betterThan(const WindowVerdict& other) const;
     /// "silent (-63.2 dBFS)" / "one 2.0 s bar repeated (97 % of frames)" / "ok".
     std::string reason(double frameRate) const;
 };

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 
 namespace moodsteer {
 namespace {
@@ -167,6 +168,15 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             // The stream decoder after the last try, and that try's audio (codecs that clone).
             std::unique_ptr<StreamDecoder> tried;
             std::vector<float> triedChunk;
+            // The best rejected try, kept when no try passes (rather than the last one).
+            struct Rejected {
+                CodeGrid codes;
+                std::uint64_t seed = 0;
+                std::unique_ptr<StreamDecoder> decoder;
+                std::vector<float> chunk;
+                WindowVerdict verdict;
+            };
+            std::optional<Rejected> best;
             for (int attempt = 0; attempt < kMaxTries; ++attempt) {
                 seed = first + static_cast<std::uint64_t>(attempt); // "the next seed"
                 req.seed = seed;
@@ -212,8 +222,16 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 } else {
                     heard = windowAudio(codec, req.context, accepted);
                 }
-                if (WindowGuard::inspect(accepted, heard, info.frameRate).ok()) break;
-                // After the last try the window is kept as it is (and recorded).
+                const WindowVerdict verdict = WindowGuard::inspect(accepted, heard, info.frameRate);
+                if (verdict.ok()) break;
+                if (!best || verdict.betterThan(best->verdict))
+                    best = Rejected{accepted, seed, std::move(tried), triedChunk, verdict};
+                if (attempt + 1 == kMaxTries) { // every try failed: the best of them is kept
+                    accepted = std::move(best->codes);
+                    seed = best->seed;
+                    tried = std::move(best->decoder);
+                    triedChunk = std::move(best->chunk);
+                }
             }
             if (cancelled) break;
             // Seam-aware sessions end a window (not the last) where its music is quietest, so
