@@ -18,7 +18,7 @@ namespace {
 const char* kHelp =
     R"(usage: moodsteer-cli bench-session [--minutes M] [--from V,A] [--to V,A] [--hold-minutes H]
                                   [--prompt TEXT] [--seed N] [--window S] [--threads N]
-                                  [--seam-candidates N]
+                                  [--seam-candidates N] [--guidance G] [--emotion-guidance E]
                                   [--musicgen-seconds S] [--musicgen-config small|FILE]
                                   [--musicgen-precision f32|bf16|int8] [--json]
 
@@ -64,7 +64,7 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     }
     args.allowOnly({"minutes", "from", "to", "hold-minutes", "prompt", "seed", "window", "threads",
                     "musicgen-seconds", "musicgen-config", "musicgen-precision", "json", "help",
-                    "seam-candidates"},
+                    "seam-candidates", "guidance", "emotion-guidance"},
                    0);
     SessionBenchOptions o;
     o.minutes = args.getDouble("minutes", o.minutes);
@@ -82,6 +82,8 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     o.windowSeconds = args.getDouble("window", 0);
     o.threads = static_cast<int>(args.getInt("threads", 0));
     o.seamCandidates = static_cast<int>(args.getInt("seam-candidates", o.seamCandidates));
+    if (args.has("guidance")) o.guidance = args.getDouble("guidance", 0);
+    if (args.has("emotion-guidance")) o.emotionGuidance = args.getDouble("emotion-guidance", 0);
     o.musicgenSeconds = args.getDouble("musicgen-seconds", o.musicgenSeconds);
     if (!(o.musicgenSeconds >= 0) || !std::isfinite(o.musicgenSeconds))
         throw UsageError("--musicgen-seconds must be >= 0 (0 skips MusicGen)");

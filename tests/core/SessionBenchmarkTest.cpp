@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
 #include <vector>
 
 using namespace moodsteer;
@@ -59,6 +60,15 @@ TEST(SessionBenchmark, SeamScoreSeesAClickAtASeamNotSteadyNoise) {
     ASSERT_EQ(2u, middles.size());
     for (double m : middles)
         EXPECT_LT(m, 1.5); // steady noise there
+}
+
+TEST(SessionBenchmark, ThePromptsGenreIsAWholeWordOfIt) {
+    const std::vector<std::string> genres{"classical", "electronic", "jazz", "rock"};
+    EXPECT_EQ("jazz", promptGenre("A JAZZ piece, with piano", genres));
+    EXPECT_EQ("rock", promptGenre("calm rock/ambient", genres));
+    EXPECT_EQ("", promptGenre("ambient piece with piano", genres));
+    EXPECT_EQ("", promptGenre("jazzy rocking tune", genres)); // not the words themselves
+    EXPECT_EQ("", promptGenre("", genres));
 }
 
 TEST(SessionBenchmark, BarRepetitionWithinAndAcrossWindows) {

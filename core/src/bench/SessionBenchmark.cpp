@@ -5,17 +5,21 @@
 #include "core/bench/Benchmark.h"
 #include "core/emotion/DefaultEmotionHead.h"
 #include "core/emotion/EmotionPredictor.h"
+#include "core/emotion/GenreClassifier.h"
 #include "core/engine/MusicEngine.h"
+#include "core/io/Resources.h"
 #include "core/session/MoodWords.h"
 #include "core/session/VaPath.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -154,6 +158,18 @@ std::pair<double, double> barRepetition(const std::vector<std::int64_t>& codes, 
     return {double(within) / bars, double(across) / bars};
 }
 
+std::string promptGenre(const std::string& prompt, const std::vector<std::string>& genres) {
+    std::string text;
+    for (char c : prompt)
+        text += std::isalpha(static_cast<unsigned char>(c))
+                    ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+                    : ' ';
+    std::istringstream words(text);
+    for (std::string w; words >> w;)
+        if (std::find(genres.begin(), genres.end(), w) != genres.end()) return w;
+    return {};
+}
+
 SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
                                        const std::function<void(const std::string&)>& say,
                                        const std::atomic<bool>* cancel) {
@@ -176,12 +192,22 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.prompt = o.prompt;
     r.seed = o.seed;
     r.seconds = seconds;
-    r.guidance = info.defaultGuidance;
+    r.guidance = o.guidance.value_or(info.defaultGuidance);
+    r.emotionGuidance = o.emotionGuidance ? o.emotionGuidance : info.defaultEmotionGuidance;
     r.windowSeconds = o.windowSeconds > 0 ? o.windowSeconds : info.maxFrames / info.frameRate;
     r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
     r.seamCandidates = o.seamCandidates;
     if (const auto conflict = moodConflict(o.prompt, r.emotionPath))
         say("note: " + conflict->describe());
+
+    // A genre named in the prompt is checked block by block (the bench-emotion classifier).
+    std::optional<GenreClassifier> genres;
+    rep.promptGenre = promptGenre(o.prompt, info.genres);
+    if (!rep.promptGenre.empty()) {
+        say("genre classifier (prompt genre: " + rep.promptGenre + ")");
+        genres = GenreClassifier::loadOrTrain(resourcePath("emotion/genre_classifier_dsp.json"), {},
+                                              {}, cancel);
+    }
 
     // Blocks of the stream go to the emotion head as they complete; flux runs on every chunk.
     SpectralFlux flux;
@@ -200,6 +226,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         if (!isSilent(block)) {
             const ClipPrediction p = predictor.predict(block);
             b.predicted = {p.valence, p.arousal};
+            if (genres) b.genre = genres->classify(block);
         }
         rep.blocks.push_back(b);
     };
@@ -240,6 +267,15 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
             rep.valenceMae += std::abs(pv[i] - tv[i]) / tv.size();
             rep.arousalMae += std::abs(pa[i] - ta[i]) / ta.size();
         }
+    }
+    if (genres) {
+        int heard = 0, onGenre = 0;
+        for (const auto& b : rep.blocks)
+            if (!b.genre.empty()) {
+                ++heard;
+                onGenre += b.genre == rep.promptGenre;
+            }
+        if (heard > 0) rep.genreShare = double(onGenre) / heard;
     }
     rep.monotoneBlocks = static_cast<int>(mta.size());
     if (mta.size() >= 2) rep.arousalSpearman = spearmanCorrelation(mta, mpa);
@@ -344,6 +380,13 @@ std::string SessionBenchReport::toJson() const {
         b.push_back({x.startSeconds, x.endSeconds, x.target.valence, x.target.arousal,
                      x.predicted.valence, x.predicted.arousal});
     j["emotion"]["block_start_end_target_va_predicted_va"] = b;
+    if (!promptGenre.empty()) {
+        auto heard = nlohmann::ordered_json::array();
+        for (const auto& x : blocks)
+            heard.push_back(x.genre);
+        j["genre"] = {
+            {"prompt_genre", promptGenre}, {"share_of_blocks", genreShare}, {"blocks", heard}};
+    }
     j["seams"] = {{"count", seams},
                   {"score_mean", seamScore},
                   {"score_max", seamScoreMax},
@@ -384,6 +427,11 @@ std::string SessionBenchReport::toTable() const {
                   blocks.size(), valence.ccc, arousal.ccc, valenceMae, arousalMae, monotoneBlocks,
                   arousalSpearman);
     out << line;
+    if (!promptGenre.empty()) {
+        std::snprintf(line, sizeof line, "genre: %.0f %% of the blocks sound %s (the prompt's)\n",
+                      genreShare * 100, promptGenre.c_str());
+        out << line;
+    }
     std::snprintf(line, sizeof line,
                   "seams: %d, flux score mean %.2f max %.2f (the middle of a window: %.2f); "
                   "bars repeating within a window "

@@ -37,8 +37,10 @@ struct SessionBenchOptions {
     /// agitated start and the opening comes out calm (docs/sessions.md, MoodConflict).
     std::string prompt = "ambient piece with piano";
     std::uint64_t seed = 1;
-    double windowSeconds = 0; ///< 0: the model's positions
-    int seamCandidates = 4;   ///< Recipe::seamCandidates (1: off)
+    double windowSeconds = 0;              ///< 0: the model's positions
+    int seamCandidates = 4;                ///< Recipe::seamCandidates (1: off)
+    std::optional<double> guidance;        ///< unset: the model's default
+    std::optional<double> emotionGuidance; ///< Recipe::emotionGuidance; unset: the model's
     int threads = 0;
     std::string headPath;        ///< "": the default emotion head
     double blockSeconds = 10;    ///< emotion blocks
@@ -67,6 +69,7 @@ struct SessionBlock {
     double startSeconds = 0, endSeconds = 0;
     VaPoint target, predicted;
     bool monotone = false; ///< inside the iso move
+    std::string genre;     ///< the DSP genre classifier's verdict ("" unchecked or silent)
 };
 
 struct SessionBenchReport {
@@ -76,6 +79,11 @@ struct SessionBenchReport {
     double valenceMae = 0, arousalMae = 0;
     double arousalSpearman = 0;
     int monotoneBlocks = 0;
+    /// When the prompt names one of the model's genres: that genre and the share of blocks the
+    /// DSP genre classifier (core/emotion/GenreClassifier.h) hears as it (-1: not measured), so
+    /// that a prompt lost at a seam, or given up to the emotion, shows.
+    std::string promptGenre;
+    double genreShare = -1;
     double seamScore = 0; ///< mean over seams
     double seamScoreMax = 0;
     int seams = 0;
@@ -115,6 +123,9 @@ std::pair<double, double> barRepetition(const std::vector<std::int64_t>& codes, 
 /// after it. -1 where either side has too little audio or no clear pulse.
 std::vector<double> tempoChangesAt(const SpectralFlux& flux, const std::vector<std::size_t>& points,
                                    int sampleRate, double spanSeconds = 8);
+
+/// The first of `genres` that `prompt` names as a whole word (any case), else "".
+std::string promptGenre(const std::string& prompt, const std::vector<std::string>& genres);
 
 /// Throws std::runtime_error (missing model or head, bad options); `cancel` stops early.
 SessionBenchReport runSessionBenchmark(const SessionBenchOptions& options,
