@@ -45,6 +45,7 @@ clip's emotion with the Emotion Predictor and prints CCC, PCC and RMSE for arous
   --clips-per-point N (default 1)   --seconds S clip length (default 10)   --seed X (default 1)
   --guidance G       classifier-free guidance (default: the model's, generation_config.json;
                      3 without one)
+  --emotion-guidance E   guidance of the AV token alone (default: the model's; none: E = G)
   --top-k K (250)  --temperature T (1): sampling, as in generate
   --prompt-template T   AV conditioning's prompt (default "{genre} music"; {word}: the mood
                      word nearest to the target)
@@ -108,6 +109,7 @@ int run(const std::vector<std::string>& argv) {
                     "seconds",
                     "seed",
                     "guidance",
+                    "emotion-guidance",
                     "top-k",
                     "temperature",
                     "head",
@@ -156,6 +158,11 @@ int run(const std::vector<std::string>& argv) {
     auto engine = MusicEngine::load(folder);
     const auto& info = engine->info();
     o.guidance = args.getDouble("guidance", info.defaultGuidance);
+    if (args.has("emotion-guidance") && o.textBaseline)
+        throw UsageError("--emotion-guidance guides the AV token: not with --text-baseline");
+    o.emotionGuidance = args.has("emotion-guidance")
+                            ? std::optional(args.getDouble("emotion-guidance", 0))
+                            : (info.hasAvEncoder ? info.defaultEmotionGuidance : std::nullopt);
     o.topK = static_cast<int>(args.getInt("top-k", o.topK));
     o.temperature = args.getDouble("temperature", o.temperature);
     std::vector<EmotionBenchmarkJob> jobs;
@@ -243,6 +250,8 @@ int run(const std::vector<std::string>& argv) {
                          {"mode", o.textBaseline ? "text-baseline" : "av"},
                          {"grid", args.get("grid", "5x5")},
                          {"guidance", o.guidance},
+                         {"emotion_guidance", o.emotionGuidance ? nlohmann::json(*o.emotionGuidance)
+                                                                : nlohmann::json(nullptr)},
                          {"clips", rep.clips.size()},
                          {"predicted", rep.predictedClips},
                          {"head", headPath},
@@ -273,10 +282,15 @@ int run(const std::vector<std::string>& argv) {
         std::cout << j.dump(2) << "\n";
         return failed > 0 ? 1 : 0;
     }
-    std::printf("bench-emotion: %s (%s), %s, grid %dx%d, %zu clips of %.1f s, guidance %g, "
+    char emotionGuidance[48] = "";
+    if (o.emotionGuidance)
+        std::snprintf(emotionGuidance, sizeof emotionGuidance, ", emotion guidance %g",
+                      *o.emotionGuidance);
+    std::printf("bench-emotion: %s (%s), %s, grid %dx%d, %zu clips of %.1f s, guidance %g%s, "
                 "head %s\n",
                 modelArg.c_str(), info.id.c_str(), mode.c_str(), o.gridValence, o.gridArousal,
-                rep.clips.size(), o.seconds, o.guidance, predictor.info().encoder.c_str());
+                rep.clips.size(), o.seconds, o.guidance, emotionGuidance,
+                predictor.info().encoder.c_str());
     std::printf("  %7s %7s %7s %7s %7s %7s\n", "CCC_A", "CCC_V", "PCC_A", "PCC_V", "RMSE_A",
                 "RMSE_V");
     const auto& m = rep.metrics;

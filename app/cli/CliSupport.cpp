@@ -207,4 +207,17 @@ void addRecipeAndCodesOutputs(OutputSet& outputs, const std::string& out,
         });
 }
 
+void applyEmotionGuidance(const Args& args, const ModelInfo& info, Recipe& r, bool fromFile) {
+    if (args.has("emotion-guidance")) {
+        if (!r.hasEmotion() || !info.hasAvEncoder)
+            throw UsageError("--emotion-guidance guides the valence/arousal token: it needs a "
+                             "target (--valence/--arousal or a path) and a model with an AV "
+                             "encoder");
+        r.emotionGuidance = args.getDouble("emotion-guidance", 0);
+    } else if (!fromFile) {
+        r.emotionGuidance.reset();
+        if (r.hasEmotion() && info.hasAvEncoder) r.emotionGuidance = info.defaultEmotionGuidance;
+    }
+}
+
 } // namespace moodsteer::cli

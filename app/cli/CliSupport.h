@@ -74,6 +74,12 @@ std::string jsonText(const nlohmann::json& j, int indent = -1);
 /// Throws UsageError "--what is not valid UTF-8" for invalid byte sequences.
 void requireUtf8(const std::string& text, const std::string& what);
 
+class Args;
+/// The AV token's guidance (Recipe::emotionGuidance): --emotion-guidance E when given (a clip
+/// without an emotion target is refused), else, unless the recipe came from a file (it keeps
+/// its own), the model's default (generation_config.json) for a clip with a target.
+void applyEmotionGuidance(const Args& args, const ModelInfo& info, Recipe& r, bool fromFile);
+
 /// ../shared/parity/musicgen-small-config.json: the architecture the benchmarks build by default
 /// (defined in BenchCommand.cpp, the one file that knows the checkout's shared folder).
 std::string musicgenSmallConfigPath();

@@ -38,6 +38,9 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
   --seed N             random seed (default 0)       --greedy    argmax decoding
   --guidance G         classifier-free guidance (default: the model's generation_config.json,
                        else 3; 1 disables)
+  --emotion-guidance E guidance of the valence/arousal token alone: the prompt is guided by G,
+                       the emotion by E (default: the model's generation_config.json
+                       `emotion_guidance_scale`, else E = G; needs --valence/--arousal)
   --top-k K (250)  --top-p P (0: off)  --temperature T (1)
   --recipe FILE        start from a clip's JSON sidecar (options given here override it)
   --continue FILE      continue a codes file (.safetensors), a clip's recipe (.json) or a
@@ -64,10 +67,11 @@ model that is not the recipe's is refused. Exit code != 0 with one line on failu
 when interrupted (nothing written).)";
 
 const std::vector<std::string> kKnown = {
-    "model",     "prompt", "prompt-ids", "valence",  "arousal",   "seconds",     "steps",
-    "seed",      "greedy", "guidance",   "top-k",    "top-p",     "temperature", "recipe",
-    "codes-out", "steer",  "transition", "threads",  "precision", "json",        "quiet",
-    "out",       "force",  "midi-out",   "continue", "kv-cache",  "takes",       "help"};
+    "model",       "prompt",   "prompt-ids", "valence",  "arousal",         "seconds",
+    "steps",       "seed",     "greedy",     "guidance", "top-k",           "top-p",
+    "temperature", "recipe",   "codes-out",  "steer",    "transition",      "threads",
+    "precision",   "json",     "quiet",      "out",      "force",           "midi-out",
+    "continue",    "kv-cache", "takes",      "help",     "emotion-guidance"};
 
 } // namespace
 
@@ -178,6 +182,7 @@ static int runGenerate(const std::vector<std::string>& argv) {
     // A recipe file keeps its own guidance; otherwise the model's default applies.
     r.guidance = args.getDouble("guidance",
                                 args.has("recipe") ? r.guidance : engine->info().defaultGuidance);
+    applyEmotionGuidance(args, engine->info(), r, args.has("recipe"));
 
     GenerationCallbacks cb;
     cb.cancel = interruptFlag();

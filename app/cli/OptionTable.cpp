@@ -34,6 +34,7 @@ const OptionRule kRules[] = {
     {"valence", K::Real, L::kMinEmotion, false, L::kMaxEmotion, "SAM scale"},
     {"arousal", K::Real, L::kMinEmotion, false, L::kMaxEmotion, "SAM scale"},
     {"guidance", K::Real, 0, false, L::kMaxGuidance, "scale; 1 disables"},
+    {"emotion-guidance", K::Real, 0, false, L::kMaxGuidance, "scale of the AV token's guidance"},
     {"shift-guidance", K::Real, 0, false, L::kMaxGuidance, "scale; 0 disables"},
     {"summary-dropout", K::Real, 0, false, 1, "probability"},
     {"subspace-dropout", K::Real, 0, false, 1, "probability"},

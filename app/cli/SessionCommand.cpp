@@ -44,6 +44,8 @@ const char* kHelp =
   --continue FILE      start from a codes file, a clip's recipe, or a recording (MusicGen)
   --steer VEC.safetensors:ALPHA[:LAYER][@FROM-TO]   steering, optionally from FROM to TO seconds
   --seed N (0)  --greedy  --guidance G  --temperature T  --top-k K  --top-p P
+  --emotion-guidance E guidance of the valence/arousal token alone (default: the model's,
+                       generation_config.json; the embedded model's follows the path closer)
   --seam-candidates N  seeds tried for each window's opening; the first that does not jolt
                        at the seam (spectral flux) is kept, else the smoothest (1 = off;
                        1..16, default 4); the seeds kept are in the recipe
@@ -131,13 +133,17 @@ static int runSession(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n";
         return 0;
     }
-    args.allowOnly({"minutes",   "path",         "smooth",      "preset",     "from",
-                    "to",        "hold-minutes", "prompt",      "prompt-ids", "model",
-                    "window",    "stride",       "continue",    "steer",      "seed",
-                    "greedy",    "guidance",     "temperature", "top-k",      "top-p",
-                    "codes-out", "threads",      "precision",   "json",       "quiet",
-                    "out",       "force",        "help",        "prompt-at",  "seam-candidates",
-                    "midi-out",  "kv-cache"},
+    args.allowOnly({"minutes",      "path",      "smooth",
+                    "preset",       "from",      "to",
+                    "hold-minutes", "prompt",    "prompt-ids",
+                    "model",        "window",    "stride",
+                    "continue",     "steer",     "seed",
+                    "greedy",       "guidance",  "temperature",
+                    "top-k",        "top-p",     "codes-out",
+                    "threads",      "precision", "json",
+                    "quiet",        "out",       "force",
+                    "help",         "prompt-at", "seam-candidates",
+                    "midi-out",     "kv-cache",  "emotion-guidance"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
@@ -221,6 +227,7 @@ static int runSession(const std::vector<std::string>& argv) {
                          folder + " uses " + engine->info().codecName);
     if (r.model.empty()) r.model = "embedded";
     r.guidance = args.getDouble("guidance", engine->info().defaultGuidance);
+    applyEmotionGuidance(args, engine->info(), r, false);
     r.windowSeconds = args.getDouble("window", engine->info().maxFrames / engine->info().frameRate);
     r.strideSeconds = args.getDouble("stride", 0);
     if (!(r.windowSeconds > 0)) throw UsageError("--window must be > 0 seconds");

@@ -29,6 +29,10 @@ expect_failure "no out" "$cli" generate --model "$parity" --prompt-ids 1
 expect_failure "zero takes" "$cli" generate --model "$parity" --prompt-ids 1 --takes 0 --out "$dir/x.wav"
 expect_failure "nine takes" "$cli" generate --model "$parity" --prompt-ids 1 --takes 9 --out "$dir/x.wav"
 expect_failure "takes continue" "$cli" generate --model "$parity" --prompt-ids 1 --takes 2 --continue "$dir/x.st" --out "$dir/x.wav"
+expect_failure "emotion guidance without a target" "$cli" generate --prompt "jazz" --emotion-guidance 6 --out "$dir/x.wav"
+expect_failure "emotion guidance without an AV encoder" "$cli" generate --model "$parity" --prompt-ids 1 --emotion-guidance 6 --out "$dir/x.wav"
+expect_failure "negative emotion guidance" "$cli" generate --valence 5 --arousal 5 --emotion-guidance -1 --out "$dir/x.wav"
+expect_failure "six takes with emotion guidance" "$cli" generate --valence 5 --arousal 5 --emotion-guidance 6 --takes 6 --out "$dir/x.wav"
 expect_failure "bad kv cache" "$cli" generate --model "$parity" --prompt-ids 1 --kv-cache fp8 --out "$dir/x.wav"
 expect_failure "bench positions" "$cli" bench --config "$parity/config.json" --positions 0,x
 expect_failure "bench takes" "$cli" bench --config "$parity/config.json" --takes 1,16

@@ -180,6 +180,39 @@ class PromptPanelTest : public QObject {
         QVERIFY(r.prompt.empty());
     }
 
+    void emotionGuidanceIsTheModelsUntilTheUserSetsIt() {
+        PromptPanel panel;
+        ModelInfo embedded;
+        embedded.hasTokenizer = embedded.hasAvEncoder = true;
+        embedded.defaultGuidance = 2.0;
+        embedded.defaultEmotionGuidance = 4.0;
+        panel.setModelInfo(embedded, "embedded");
+        QCOMPARE(panel.recipe().emotionGuidance.value_or(0), 4.0);
+        panel.emotionGuidanceBox()->setValue(6.5);
+        QCOMPARE(panel.recipe().emotionGuidance.value_or(0), 6.5);
+        // Its minimum is "as guidance": plain CFG, nothing in the recipe.
+        panel.emotionGuidanceBox()->setValue(panel.emotionGuidanceBox()->minimum());
+        QCOMPARE(panel.emotionGuidanceBox()->text(), QString("as guidance"));
+        QVERIFY(!panel.recipe().emotionGuidance);
+        // Only the AV mode guides the token; a recipe brings its own (or none).
+        panel.setEmotionMode(PromptPanel::EmotionMode::Off);
+        QVERIFY(!panel.emotionGuidanceBox()->isEnabled());
+        QVERIFY(!panel.recipe().emotionGuidance);
+        Recipe r;
+        r.valence = r.arousal = 3;
+        r.emotionGuidance = 5.5;
+        panel.setRecipe(r);
+        QVERIFY(panel.emotionGuidanceBox()->isEnabled());
+        QCOMPARE(panel.recipe().emotionGuidance.value_or(0), 5.5);
+        r.emotionGuidance.reset();
+        panel.setRecipe(r);
+        QVERIFY(!panel.recipe().emotionGuidance);
+        ModelInfo musicgen; // no AV encoder, no default
+        musicgen.hasTokenizer = true;
+        panel.setModelInfo(musicgen, "/models/musicgen-small");
+        QVERIFY(!panel.recipe().emotionGuidance);
+    }
+
     void eachModelBringsItsDefaultGuidance() {
         PromptPanel panel;
         ModelInfo embedded;

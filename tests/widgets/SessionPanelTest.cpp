@@ -179,6 +179,7 @@ class SessionPanelTest : public QObject {
         QCOMPARE(r.emotionPath.keyframes()[1].time, 24.0);
         QCOMPARE(r.emotionPath.keyframes()[1].arousal, 2.0);
         QCOMPARE(r.model, std::string("fake"));
+        QVERIFY(!r.emotionGuidance); // the fake model has no default: plain CFG
         QVERIFY(!rig.panel.generateButton()->isEnabled());
         QVERIFY(rig.panel.cancelButton()->isEnabled());
 
@@ -194,6 +195,24 @@ class SessionPanelTest : public QObject {
         QVERIFY(rig.panel.statusLabel()->text().contains("Clip ready"));
         // The streamed session is what the player holds: the playhead follows it.
         QVERIFY(waitFor([&] { return rig.panel.timeline()->playhead() >= 0; }, 2000));
+    }
+
+    void sessionsTakeTheModelsEmotionGuidanceOrTheUsers() {
+        Rig rig;
+        QVERIFY(!rig.panel.sessionRecipe().emotionGuidance); // the fake model has no default
+        ModelInfo info = *rig.engine.modelInfo();
+        info.defaultEmotionGuidance = 4.5; // generation_config.json's emotion_guidance_scale
+        rig.panel.setModelInfo(info, "fake");
+        QCOMPARE(rig.panel.sessionRecipe().emotionGuidance.value_or(0), 4.5);
+        rig.panel.emotionGuidanceBox()->setValue(8);
+        QCOMPARE(rig.panel.sessionRecipe().emotionGuidance.value_or(0), 8.0);
+        rig.panel.emotionGuidanceBox()->setValue(rig.panel.emotionGuidanceBox()->minimum());
+        QCOMPARE(rig.panel.emotionGuidanceBox()->text(), QString("as guidance"));
+        QVERIFY(!rig.panel.sessionRecipe().emotionGuidance);
+        info.hasAvEncoder = false; // no AV token to guide
+        rig.panel.setModelInfo(info, "fake");
+        QVERIFY(!rig.panel.emotionGuidanceBox()->isEnabled());
+        QVERIFY(!rig.panel.sessionRecipe().emotionGuidance);
     }
 
     void aDragOnTheRulerLoopsThatStretchOfTheSession() {

@@ -98,6 +98,21 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     mode_->addItem(tr("No emotion target"));
     mode_->setToolTip(tr("How the emotion target conditions the model: the AV encoder "
                          "(LARA-Gen), or the nearest emotion word added to the prompt"));
+    emotionGuidance_ = new QDoubleSpinBox(this);
+    emotionGuidance_->setObjectName("emotionGuidance");
+    // The minimum is no scale: the token is guided as the prompt is (plain CFG).
+    emotionGuidance_->setRange(-0.5, 15.0);
+    emotionGuidance_->setSingleStep(0.5);
+    emotionGuidance_->setSpecialValueText(tr("as guidance"));
+    emotionGuidance_->setValue(-0.5);
+    emotionGuidance_->setToolTip(
+        tr("Guidance of the valence/arousal target alone: higher follows the emotion (and an "
+           "emotion path) more closely, the prompt keeps its own guidance; costs a third more "
+           "time per step"));
+    auto* emotionRow = new QHBoxLayout;
+    emotionRow->addWidget(mode_, 1);
+    emotionRow->addWidget(new QLabel(tr("Emotion guidance"), this));
+    emotionRow->addWidget(emotionGuidance_);
     emotionLabel_ = new QLabel(this);
     emotionLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     pad_ = new VaPad(this);
@@ -109,7 +124,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Length"), lengthRow);
     form->addRow(tr("Seed"), seedRow);
     form->addRow(tr("Sampling"), sampling);
-    form->addRow(tr("Emotion"), mode_);
+    form->addRow(tr("Emotion"), emotionRow);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(pad_, 1);
@@ -121,6 +136,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     connect(pad_, &VaPad::nearestWordChanged, this, [this] { updateEmotionLabel(); });
     connect(mode_, &QComboBox::currentIndexChanged, this, [this] {
         pad_->setEnabled(emotionMode() != EmotionMode::Off);
+        emotionGuidance_->setEnabled(emotionMode() == EmotionMode::AvEncoder);
         updateEmotionLabel();
     });
     for (auto* w : {static_cast<QWidget*>(seconds_), static_cast<QWidget*>(guidance_),
@@ -203,6 +219,7 @@ Recipe PromptPanel::recipe() const {
     case EmotionMode::AvEncoder:
         r.valence = pad_->valence();
         r.arousal = pad_->arousal();
+        r.emotionGuidance = emotionGuidance();
         break;
     case EmotionMode::TextBaseline:
         if (ids.empty() && !pad_->nearestWord().isEmpty())
@@ -246,6 +263,7 @@ void PromptPanel::setRecipe(const Recipe& r) {
     takes_->setValue(1); // this clip alone (a take's recipe regenerates that take)
     setKvCache(QString::fromStdString(r.kvCache));
     guidance_->setValue(r.guidance);
+    setEmotionGuidance(r.emotionGuidance);
     temperature_->setValue(r.temperature);
     topK_->setValue(r.topK);
     seconds_->setValue(r.seconds);
@@ -269,10 +287,20 @@ void PromptPanel::setModelInfo(const ModelInfo& info, const QString& modelId) {
     guidance_->setToolTip(tr("Classifier-free guidance: higher follows the prompt more "
                              "(this model's default: %1)")
                               .arg(info.defaultGuidance));
+    setEmotionGuidance(info.hasAvEncoder ? info.defaultEmotionGuidance : std::nullopt);
     prompt_->setPlaceholderText(
         hasTokenizer_ ? tr("Describe the music, e.g. \"gentle piano with soft strings\"")
                       : tr("This model has no tokenizer: enter token ids, e.g. \"ids: 71 1\""));
     updateEmotionLabel();
+}
+
+void PromptPanel::setEmotionGuidance(std::optional<double> scale) {
+    emotionGuidance_->setValue(scale ? *scale : emotionGuidance_->minimum());
+}
+
+std::optional<double> PromptPanel::emotionGuidance() const {
+    if (emotionGuidance_->value() <= emotionGuidance_->minimum()) return std::nullopt;
+    return emotionGuidance_->value();
 }
 
 void PromptPanel::updateEmotionLabel() {

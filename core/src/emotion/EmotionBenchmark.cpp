@@ -153,6 +153,7 @@ std::vector<EmotionBenchmarkJob> planEmotionBenchmark(const EmotionBenchmarkOpti
                                           : fillPromptTemplate(o.promptTemplate, genre, v, a);
                         r.valence = v;
                         r.arousal = a;
+                        r.emotionGuidance = o.emotionGuidance;
                     }
                     r.prompt = clip.prompt;
                     jobs.push_back(std::move(job));

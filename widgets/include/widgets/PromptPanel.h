@@ -57,6 +57,12 @@ class PromptPanel : public QWidget {
     void setKvCache(const QString& precision);
     QString kvCache() const;
     QComboBox* kvCacheBox() const { return kvCache_; }
+    /// The valence/arousal token's own guidance (Recipe::emotionGuidance), in the AV mode:
+    /// unset ("as guidance", the box at its minimum) or a scale; the model's default
+    /// (ModelInfo::defaultEmotionGuidance) when a model is set.
+    void setEmotionGuidance(std::optional<double> scale);
+    std::optional<double> emotionGuidance() const;
+    QDoubleSpinBox* emotionGuidanceBox() const { return emotionGuidance_; }
 
     /// "Generate a [word] music." (LARA-Gen's text baseline), `word` from the pad.
     static QString baselinePrompt(const QString& userText, const QString& word);
@@ -76,6 +82,7 @@ class PromptPanel : public QWidget {
     QLineEdit* seed_;
     QCheckBox* lockSeed_;
     QDoubleSpinBox* guidance_;
+    QDoubleSpinBox* emotionGuidance_;
     QDoubleSpinBox* temperature_;
     QSpinBox* topK_;
     QSpinBox* takes_;

@@ -72,6 +72,8 @@ class SessionPanel : public QWidget {
     QDoubleSpinBox* genreStrengthBox() const { return genreAlpha_; }
     QDoubleSpinBox* minutesBox() const { return minutes_; }
     QDoubleSpinBox* holdBox() const { return hold_; }
+    /// The emotion path's own guidance (Recipe::emotionGuidance); its minimum is none.
+    QDoubleSpinBox* emotionGuidanceBox() const { return emotionGuidance_; }
     QPushButton* applyPresetButton() const { return applyPreset_; }
     QPushButton* generateButton() const { return generate_; }
     QPushButton* cancelButton() const { return cancel_; }
@@ -126,6 +128,7 @@ class SessionPanel : public QWidget {
     QPushButton* applyPreset_;
     QLineEdit* prompt_;
     QSpinBox* seed_;
+    QDoubleSpinBox* emotionGuidance_;
     QComboBox* genre_;
     QDoubleSpinBox* genreAlpha_;
     QVector<GenreSteeringPanel::Vector> genreVectors_;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,10 +43,11 @@ struct EmotionBenchmarkOptions {
     /// nearest to the target (EmotionLexicon::nearestMood). Without a genre: "music".
     std::string promptTemplate = "{genre} music";
     double guidance = 3.0;
-    int topK = 250;                 ///< as Recipe::topK
-    double temperature = 1.0;       ///< as Recipe::temperature
-    double silenceRms = 1e-3;       ///< a clip below this RMS (-60 dBFS) counts as silent
-    int corpusReferencePieces = 32; ///< Composer pieces for the corpus bar-repetition value
+    std::optional<double> emotionGuidance; ///< as Recipe::emotionGuidance (AV conditioning)
+    int topK = 250;                        ///< as Recipe::topK
+    double temperature = 1.0;              ///< as Recipe::temperature
+    double silenceRms = 1e-3;              ///< a clip below this RMS (-60 dBFS) counts as silent
+    int corpusReferencePieces = 32;        ///< Composer pieces for the corpus bar-repetition value
 };
 
 struct EmotionBenchmarkClip {
