@@ -107,8 +107,8 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     emotionGuidance_->setValue(-0.5);
     emotionGuidance_->setToolTip(
         tr("Guidance of the valence/arousal target alone: higher follows the emotion (and an "
-           "emotion path) more closely, the prompt keeps its own guidance; costs a third more "
-           "time per step"));
+           "emotion path) more closely, while the prompt keeps its own guidance; but a genre in "
+           "the prompt holds less. It adds a third row to every decode step"));
     auto* emotionRow = new QHBoxLayout;
     emotionRow->addWidget(mode_, 1);
     emotionRow->addWidget(new QLabel(tr("Emotion guidance"), this));
