@@ -2,6 +2,7 @@
 // to the model (no AV encoder, length limit), token-id prompts.
 #include "TestMain.h"
 
+#include "widgets/EmotionGuidanceBox.h"
 #include "widgets/PromptPanel.h"
 
 #include <QComboBox>

@@ -5,6 +5,7 @@
 #include "FakeEngineClient.h"
 #include "TestMain.h"
 
+#include "widgets/EmotionGuidanceBox.h"
 #include "widgets/GenerationController.h"
 #include "widgets/SessionJob.h"
 #include "widgets/SessionPanel.h"

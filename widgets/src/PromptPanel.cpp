@@ -1,6 +1,7 @@
 #include "widgets/PromptPanel.h"
 
 #include "core/engine/ValueLimits.h"
+#include "widgets/EmotionGuidanceBox.h"
 #include "widgets/ModelChooser.h"
 
 #include <QCheckBox>
@@ -98,17 +99,12 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     mode_->addItem(tr("No emotion target"));
     mode_->setToolTip(tr("How the emotion target conditions the model: the AV encoder "
                          "(LARA-Gen), or the nearest emotion word added to the prompt"));
-    emotionGuidance_ = new QDoubleSpinBox(this);
-    emotionGuidance_->setObjectName("emotionGuidance");
-    // The minimum is no scale: the token is guided as the prompt is (plain CFG).
-    emotionGuidance_->setRange(-0.5, 15.0);
-    emotionGuidance_->setSingleStep(0.5);
-    emotionGuidance_->setSpecialValueText(tr("as guidance"));
-    emotionGuidance_->setValue(-0.5);
-    emotionGuidance_->setToolTip(
+    emotionGuidance_ = new EmotionGuidanceBox(
         tr("Guidance of the valence/arousal target alone: higher follows the emotion (and an "
            "emotion path) more closely, while the prompt keeps its own guidance; but a genre in "
-           "the prompt holds less. It adds a third row to every decode step"));
+           "the prompt holds less. It adds a third row to every decode step"),
+        this);
+    emotionGuidance_->setObjectName("emotionGuidance");
     auto* emotionRow = new QHBoxLayout;
     emotionRow->addWidget(mode_, 1);
     emotionRow->addWidget(new QLabel(tr("Emotion guidance"), this));
@@ -295,12 +291,11 @@ void PromptPanel::setModelInfo(const ModelInfo& info, const QString& modelId) {
 }
 
 void PromptPanel::setEmotionGuidance(std::optional<double> scale) {
-    emotionGuidance_->setValue(scale ? *scale : emotionGuidance_->minimum());
+    emotionGuidance_->setScale(scale);
 }
 
 std::optional<double> PromptPanel::emotionGuidance() const {
-    if (emotionGuidance_->value() <= emotionGuidance_->minimum()) return std::nullopt;
-    return emotionGuidance_->value();
+    return emotionGuidance_->scale();
 }
 
 void PromptPanel::updateEmotionLabel() {

@@ -1,5 +1,6 @@
 #include "widgets/SessionPanel.h"
 
+#include "widgets/EmotionGuidanceBox.h"
 #include "widgets/GenerationController.h"
 #include "widgets/SessionJob.h"
 
@@ -74,17 +75,12 @@ SessionPanel::SessionPanel(EngineClient* engine, GenerationController* controlle
         tr("Prompt (optional); {word} becomes the mood word of the path, window by window"));
     seed_ = new QSpinBox;
     seed_->setRange(0, 2147483647);
-    emotionGuidance_ = new QDoubleSpinBox;
-    emotionGuidance_->setObjectName("sessionEmotionGuidance");
-    emotionGuidance_->setRange(-0.5, 15.0); // the minimum: plain guidance (none of its own)
-    emotionGuidance_->setSingleStep(0.5);
-    emotionGuidance_->setSpecialValueText(tr("as guidance"));
-    emotionGuidance_->setValue(-0.5);
-    emotionGuidance_->setToolTip(
+    emotionGuidance_ = new EmotionGuidanceBox(
         tr("Guidance of the emotion path alone. Higher follows the path closer, but the prompt's "
            "genre holds less (embedded model, 10-minute calming session: 8 raised the arousal "
-           "path's rank correlation from 0.65 to 0.82 and lost a genre named in the prompt in "
-           "a quarter to a half of the blocks; docs/sessions.md)"));
+           "path's rank correlation from 0.65 to 0.82 and kept a genre named in the prompt in "
+           "far fewer blocks; docs/sessions.md)"));
+    emotionGuidance_->setObjectName("sessionEmotionGuidance");
     genre_ = new QComboBox;
     genre_->setToolTip(tr("The genre a drag on the timeline's genre lane (G) paints"));
     genre_->setEnabled(false);
@@ -207,8 +203,7 @@ void SessionPanel::setModelInfo(const ModelInfo& info, const QString& modelId) {
     if (!info.hasAvEncoder)
         status_->setText(tr("This model has no emotion (AV) conditioning: a session needs it."));
     emotionGuidance_->setEnabled(info.hasAvEncoder);
-    const auto scale = info.hasAvEncoder ? info.defaultEmotionGuidance : std::nullopt;
-    emotionGuidance_->setValue(scale ? *scale : emotionGuidance_->minimum());
+    emotionGuidance_->setScale(info.hasAvEncoder ? info.defaultEmotionGuidance : std::nullopt);
 }
 
 void SessionPanel::setGenreVectors(const QVector<GenreSteeringPanel::Vector>& vectors) {
@@ -318,8 +313,7 @@ Recipe SessionPanel::sessionRecipe() const {
     if (info_) {
         r.guidance = info_->defaultGuidance;
         // The AV token's own guidance (its box's minimum: none, plain guidance).
-        if (info_->hasAvEncoder && emotionGuidance_->value() > emotionGuidance_->minimum())
-            r.emotionGuidance = emotionGuidance_->value();
+        if (info_->hasAvEncoder) r.emotionGuidance = emotionGuidance_->scale();
         r.windowSeconds = info_->maxFrames / info_->frameRate;
     }
     return r;

@@ -20,6 +20,8 @@ class QSpinBox;
 
 namespace moodsteer::widgets {
 
+class EmotionGuidanceBox;
+
 class ModelChooser;
 
 class PromptPanel : public QWidget {
@@ -62,7 +64,7 @@ class PromptPanel : public QWidget {
     /// (ModelInfo::defaultEmotionGuidance) when a model is set.
     void setEmotionGuidance(std::optional<double> scale);
     std::optional<double> emotionGuidance() const;
-    QDoubleSpinBox* emotionGuidanceBox() const { return emotionGuidance_; }
+    EmotionGuidanceBox* emotionGuidanceBox() const { return emotionGuidance_; }
 
     /// "Generate a [word] music." (LARA-Gen's text baseline), `word` from the pad.
     static QString baselinePrompt(const QString& userText, const QString& word);
@@ -82,7 +84,7 @@ class PromptPanel : public QWidget {
     QLineEdit* seed_;
     QCheckBox* lockSeed_;
     QDoubleSpinBox* guidance_;
-    QDoubleSpinBox* emotionGuidance_;
+    EmotionGuidanceBox* emotionGuidance_;
     QDoubleSpinBox* temperature_;
     QSpinBox* topK_;
     QSpinBox* takes_;

@@ -37,6 +37,8 @@ class QTimer;
 
 namespace moodsteer::widgets {
 
+class EmotionGuidanceBox;
+
 class GenerationController;
 
 class SessionPanel : public QWidget {
@@ -73,7 +75,7 @@ class SessionPanel : public QWidget {
     QDoubleSpinBox* minutesBox() const { return minutes_; }
     QDoubleSpinBox* holdBox() const { return hold_; }
     /// The emotion path's own guidance (Recipe::emotionGuidance); its minimum is none.
-    QDoubleSpinBox* emotionGuidanceBox() const { return emotionGuidance_; }
+    EmotionGuidanceBox* emotionGuidanceBox() const { return emotionGuidance_; }
     QPushButton* applyPresetButton() const { return applyPreset_; }
     QPushButton* generateButton() const { return generate_; }
     QPushButton* cancelButton() const { return cancel_; }
@@ -128,7 +130,7 @@ class SessionPanel : public QWidget {
     QPushButton* applyPreset_;
     QLineEdit* prompt_;
     QSpinBox* seed_;
-    QDoubleSpinBox* emotionGuidance_;
+    EmotionGuidanceBox* emotionGuidance_;
     QComboBox* genre_;
     QDoubleSpinBox* genreAlpha_;
     QVector<GenreSteeringPanel::Vector> genreVectors_;
