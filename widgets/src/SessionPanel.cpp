@@ -77,9 +77,10 @@ SessionPanel::SessionPanel(EngineClient* engine, GenerationController* controlle
     seed_->setRange(0, 2147483647);
     emotionGuidance_ = new EmotionGuidanceBox(
         tr("Guidance of the emotion path alone. Higher follows the path closer, but the prompt's "
-           "genre holds less (embedded model, 10-minute calming session: 8 raised the arousal "
-           "path's rank correlation from 0.65 to 0.82 and kept a genre named in the prompt in "
-           "far fewer blocks; docs/sessions.md)"));
+           "genre holds less and calm stretches can fall silent (embedded model, 10-minute "
+           "calming session: 8 raised the arousal path's rank correlation from 0.65 to 0.82, "
+           "kept a genre named in the prompt in far fewer blocks and left 10 s gaps of "
+           "silence in most sessions; docs/sessions.md)"));
     emotionGuidance_->setObjectName("sessionEmotionGuidance");
     genre_ = new QComboBox;
     genre_->setToolTip(tr("The genre a drag on the timeline's genre lane (G) paints"));
