@@ -83,7 +83,15 @@ class JobsStripTest : public QObject {
         QVERIFY(strip.cancelButton(next)->isEnabled());
         QVERIFY(spy.waitEnded(running, 5000));
         QVERIFY(spy.result(running).value<GenerationResult>().cancelled);
-        QCOMPARE(strip.shownJobs(), (QList<JobId>{next}));
+        // The next job starts as soon as the cancelled one stops, and the fake's layer job is
+        // short: on a loaded machine it can end in the same wait (CI, 2026-12-06). Either way
+        // the cancelled row is gone and the next job's row stays exactly while it runs.
+        if (spy.hasEnded(next))
+            QVERIFY(strip.shownJobs().isEmpty());
+        else
+            QCOMPARE(strip.shownJobs(), (QList<JobId>{next}));
+        QVERIFY(spy.waitEnded(next, 5000));
+        QVERIFY(strip.shownJobs().isEmpty());
     }
 
     void describeSaysWhatRuns_data() {
