@@ -215,7 +215,7 @@ Recipe PromptPanel::recipe() const {
     case EmotionMode::AvEncoder:
         r.valence = pad_->valence();
         r.arousal = pad_->arousal();
-        r.emotionGuidance = emotionGuidance();
+        r.emotionGuidance = emotionGuidance_->scale();
         break;
     case EmotionMode::TextBaseline:
         if (ids.empty() && !pad_->nearestWord().isEmpty())
@@ -259,7 +259,7 @@ void PromptPanel::setRecipe(const Recipe& r) {
     takes_->setValue(1); // this clip alone (a take's recipe regenerates that take)
     setKvCache(QString::fromStdString(r.kvCache));
     guidance_->setValue(r.guidance);
-    setEmotionGuidance(r.emotionGuidance);
+    emotionGuidance_->setScale(r.emotionGuidance);
     temperature_->setValue(r.temperature);
     topK_->setValue(r.topK);
     seconds_->setValue(r.seconds);
@@ -283,19 +283,11 @@ void PromptPanel::setModelInfo(const ModelInfo& info, const QString& modelId) {
     guidance_->setToolTip(tr("Classifier-free guidance: higher follows the prompt more "
                              "(this model's default: %1)")
                               .arg(info.defaultGuidance));
-    setEmotionGuidance(info.hasAvEncoder ? info.defaultEmotionGuidance : std::nullopt);
+    emotionGuidance_->setScale(info.hasAvEncoder ? info.defaultEmotionGuidance : std::nullopt);
     prompt_->setPlaceholderText(
         hasTokenizer_ ? tr("Describe the music, e.g. \"gentle piano with soft strings\"")
                       : tr("This model has no tokenizer: enter token ids, e.g. \"ids: 71 1\""));
     updateEmotionLabel();
-}
-
-void PromptPanel::setEmotionGuidance(std::optional<double> scale) {
-    emotionGuidance_->setScale(scale);
-}
-
-std::optional<double> PromptPanel::emotionGuidance() const {
-    return emotionGuidance_->scale();
 }
 
 void PromptPanel::updateEmotionLabel() {

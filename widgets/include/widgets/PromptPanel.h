@@ -62,8 +62,6 @@ class PromptPanel : public QWidget {
     /// The valence/arousal token's own guidance (Recipe::emotionGuidance), in the AV mode:
     /// unset ("as guidance", the box at its minimum) or a scale; the model's default
     /// (ModelInfo::defaultEmotionGuidance) when a model is set.
-    void setEmotionGuidance(std::optional<double> scale);
-    std::optional<double> emotionGuidance() const;
     EmotionGuidanceBox* emotionGuidanceBox() const { return emotionGuidance_; }
 
     /// "Generate a [word] music." (LARA-Gen's text baseline), `word` from the pad.
