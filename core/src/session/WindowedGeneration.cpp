@@ -225,7 +225,8 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 const WindowVerdict verdict = WindowGuard::inspect(accepted, heard, info.frameRate);
                 if (verdict.ok()) break;
                 if (!best || verdict.betterThan(best->verdict))
-                    best = Rejected{accepted, seed, std::move(tried), triedChunk, verdict};
+                    best = Rejected{std::move(accepted), seed, std::move(tried),
+                                    std::move(triedChunk), verdict};
                 if (attempt + 1 == kMaxTries) { // every try failed: the best of them is kept
                     accepted = std::move(best->codes);
                     seed = best->seed;
