@@ -148,7 +148,7 @@ TEST(Recipe, RoundTripsTimeVaryingAndSessionFields) {
     r.steering.push_back(open);
     r.windowSeconds = 40.8;
     r.strideSeconds = 27.2;
-    r.reseeds = {{3, 12345}, {7, 18446744073709551615ull}};
+    r.reseeds = {{3, 12345, std::nullopt}, {7, 18446744073709551615ull, 4.0}};
     r.continueFrom = "clip.codes.safetensors";
     r.incomplete = true;
     const Recipe back = Recipe::fromJson(r.toJson());

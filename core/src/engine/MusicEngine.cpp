@@ -2,6 +2,7 @@
 
 #include "core/audio/AudioFile.h"
 #include "core/audio/Resampler.h"
+#include "core/emotion/DefaultEmotionHead.h"
 #include "core/engine/ValueLimits.h"
 #include "core/io/CodesFile.h"
 #include "core/io/Resources.h"
@@ -265,6 +266,18 @@ GenerationResult MusicEngine::generate(const Recipe& recipe, const GenerationCal
     return withOneLineErrors([&] { return impl_->generate(recipe, cb); });
 }
 
+const EmotionPredictor& MusicEngine::Impl::emotionJudge() {
+    if (!judge) {
+        try {
+            judge = std::make_unique<EmotionPredictor>(
+                EmotionPredictor::load(requireDefaultEmotionHead()));
+        } catch (const std::exception& e) {
+            throw EngineError(std::string("the emotion check: ") + e.what());
+        }
+    }
+    return *judge;
+}
+
 std::string MusicEngine::Impl::kvCacheFor(const Recipe& recipe) const {
     return recipe.kvCache.empty() ? models::kvCachePrecisionName(model->decoder->defaultKvCache())
                                   : recipe.kvCache;
@@ -282,7 +295,10 @@ GenerationResult MusicEngine::Impl::generate(const Recipe& recipe, const Generat
             throw EngineError("activation collection works on single clips, not windowed ones");
         const CodeGrid prompt =
             recipe.continueFrom.empty() ? CodeGrid() : promptCodes(recipe.continueFrom);
-        auto result = generateWindowed(*family, recipe, prompt, cb,
+        GenerationCallbacks withJudge = cb;
+        if (recipe.emotionCheck > 0 && recipe.hasEmotion() && !cb.emotionJudge)
+            withJudge.emotionJudge = &emotionJudge();
+        auto result = generateWindowed(*family, recipe, prompt, withJudge,
                                        pipelineCodec && cb.onAudio &&
                                            torch::get_num_threads() < availableCores());
         result.recipe.kvCache = kvCacheFor(recipe);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/audio/AudioCodec.h"
+#include "core/emotion/EmotionPredictor.h"
 #include "core/engine/ModelFamily.h"
 #include "core/engine/MusicEngine.h"
 #include "models/MusicgenDecoder.h"
@@ -57,6 +58,10 @@ struct MusicEngine::Impl {
                                                 const std::function<void(int step)>& beforeStep);
     /// The recipe's cache precision, or the model's default for its weights.
     std::string kvCacheFor(const Recipe& recipe) const;
+    /// The emotion check's head when the caller gives none: preferredEmotionHeadPath(), loaded
+    /// on first use and kept. Throws EngineError when no head is installed.
+    const EmotionPredictor& emotionJudge();
+    std::unique_ptr<EmotionPredictor> judge;
 };
 
 } // namespace moodsteer

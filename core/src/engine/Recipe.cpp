@@ -118,7 +118,12 @@ std::string Recipe::toJson(int indent) const {
     if (!reseeds.empty()) {
         auto rs = nlohmann::ordered_json::array();
         for (const auto& r : reseeds)
-            rs.push_back({{"window", r.window}, {"seed", r.seed}});
+            if (r.emotionGuidance)
+                rs.push_back({{"window", r.window},
+                              {"seed", r.seed},
+                              {"emotion_guidance", *r.emotionGuidance}});
+            else
+                rs.push_back({{"window", r.window}, {"seed", r.seed}});
         j["reseeds"] = rs;
     }
     if (!continueFrom.empty()) j["continue_from"] = continueFrom;
@@ -130,6 +135,7 @@ std::string Recipe::toJson(int indent) const {
         j["prompt_changes"] = changes;
     }
     if (seamCandidates > 1) j["seam_candidates"] = seamCandidates;
+    if (emotionCheck > 0) j["emotion_check"] = emotionCheck;
     if (!precision.empty()) j["precision"] = precision;
     if (!modelRevision.empty()) j["model_revision"] = modelRevision;
     if (!modelHash.empty()) j["model_hash"] = modelHash;
@@ -312,10 +318,16 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
                 if (!sd->is_number_unsigned()) g.fail("seed", "an unsigned 64-bit integer", *sd);
                 w.seed = sd->get<std::uint64_t>();
             }
+            if (g.find("emotion_guidance")) {
+                double e = 0;
+                g.real("emotion_guidance", e, 0.0, false, L::kMaxGuidance);
+                w.emotionGuidance = e;
+            }
             r.reseeds.push_back(w);
         }
     }
     f.integer("seam_candidates", r.seamCandidates, 1, L::kMaxSeamCandidates);
+    f.real("emotion_check", r.emotionCheck, 0.0, false, L::kMaxEmotionCheck);
     f.read("continue_from", r.continueFrom, "a string");
     f.read("incomplete", r.incomplete, "true or false");
     if (const json* pc = f.find("prompt_changes")) {

@@ -13,6 +13,10 @@ std::string WindowVerdict::reason(double frameRate) const {
     } else if (looped) {
         std::snprintf(buf, sizeof buf, "one %.1f s bar repeated (%.0f %% of frames)",
                       loopPeriod / frameRate, loopFraction * 100);
+    } else if (gap) {
+        std::snprintf(buf, sizeof buf, "%.0f s gap", longestQuietSeconds);
+    } else if (offPath) {
+        std::snprintf(buf, sizeof buf, "%.1f off the emotion path", emotionError);
     } else {
         return "ok";
     }
@@ -21,9 +25,21 @@ std::string WindowVerdict::reason(double frameRate) const {
 
 bool WindowVerdict::betterThan(const WindowVerdict& other) const {
     if (ok() != other.ok()) return ok();
-    if (silent != other.silent) return !silent;
-    if (silent) return levelDbfs > other.levelDbfs;
-    return loopFraction < other.loopFraction;
+    // Failures, best first: only off the path, a gap, looped, silent.
+    const auto rank = [](const WindowVerdict& v) {
+        return v.silent ? 3 : v.looped ? 2 : v.gap ? 1 : 0;
+    };
+    if (rank(*this) != rank(other)) return rank(*this) < rank(other);
+    switch (rank(*this)) {
+    case 0:
+        return emotionError < other.emotionError;
+    case 1:
+        return quietSeconds < other.quietSeconds;
+    case 2:
+        return loopFraction < other.loopFraction;
+    default:
+        return levelDbfs > other.levelDbfs;
+    }
 }
 
 double WindowGuard::levelDbfs(const float* samples, std::size_t count) {
@@ -39,6 +55,18 @@ WindowVerdict WindowGuard::inspect(const CodeGrid& codes, const AudioBuffer& aud
     WindowVerdict v;
     v.levelDbfs = levelDbfs(audio.samples.data(), audio.samples.size());
     v.silent = v.levelDbfs < kSilenceDbfs;
+    // Rests: whole seconds under kQuietDbfs (the guard's caller decides whether a run is a gap).
+    const std::size_t second = static_cast<std::size_t>(std::max(1, audio.sampleRate));
+    double run = 0;
+    for (std::size_t at = 0; at + second <= audio.samples.size(); at += second) {
+        if (levelDbfs(audio.samples.data() + at, second) < kQuietDbfs) {
+            v.quietSeconds += 1;
+            run += 1;
+            v.longestQuietSeconds = std::max(v.longestQuietSeconds, run);
+        } else {
+            run = 0;
+        }
+    }
     // A loop: some bar length p makes frame f equal frame f-p in every codebook almost
     // everywhere. Only judged over at least three periods, so a short window never loops.
     const int shortest = std::max(1, static_cast<int>(std::lround(kShortestBar * frameRate)));

@@ -1,9 +1,11 @@
 #include "session/WindowedGeneration.h"
 #include "audio/CodeGridJoin.h"
 
+#include "core/engine/ValueLimits.h"
 #include "core/io/Version.h"
 #include "core/session/MoodWords.h"
 #include "engine/PipelinedStreamDecoder.h"
+#include "session/EmotionCheck.h"
 #include "session/SeamChoice.h"
 #include "session/WindowGuard.h"
 
@@ -82,9 +84,14 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
     if (prompt.frames > 0 && prompt.numCodebooks != K)
         throw EngineError("the prompt has " + std::to_string(prompt.numCodebooks) +
                           " code streams; this model uses " + std::to_string(K));
-    std::map<int, std::uint64_t> recorded;
+    // The emotion check judges each try by the caller's head; every window's seed is then
+    // recorded, so that regenerating never needs a head (nor one that would judge otherwise).
+    const bool checking = recipe.emotionCheck > 0 && recipe.hasEmotion();
+    if (checking && !cb.emotionJudge)
+        throw EngineError("the emotion check needs an emotion head (none was loaded)");
+    std::map<int, WindowReseed> recorded;
     for (const auto& r : recipe.reseeds)
-        recorded[r.window] = r.seed;
+        recorded[r.window] = r;
 
     CodeGrid stream = prompt.frames > 0 ? prompt : CodeGrid(K, 0);
     std::unique_ptr<StreamDecoder> decoder = codec.streamDecoder();
@@ -158,11 +165,28 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             req.startFrame = made;
             req.totalFrames = plan.totalNewFrames;
             const bool replay = recorded.count(w) > 0;
-            std::uint64_t first = replay ? recorded[w] : windowSeed(recipe.seed, w);
+            std::uint64_t first = replay ? recorded[w].seed : windowSeed(recipe.seed, w);
+            // A remade window guides the AV token harder (Recipe::kEmotionCheckGuidanceStep).
+            const Recipe* const plain = req.recipe;
+            Recipe guided;
+            const auto guideWith = [&](std::optional<double> e) {
+                req.recipe = plain;
+                if (!e) return;
+                guided = *plain;
+                guided.emotionGuidance = e;
+                req.recipe = &guided;
+            };
+            const bool escalate = checking && info.hasAvEncoder && !replay;
+            const double baseGuidance = recipe.emotionGuidance.value_or(recipe.guidance);
+            if (replay) guideWith(recorded[w].emotionGuidance);
+            std::optional<double> guidance; // the emotion guidance of the try kept, if raised
             // Seam-aware opening: among a few seeds, one that does not jolt at the seam. A
             // replayed window's seed was chosen when it was made.
-            if (!replay && candidates > 1 && ctx > 0 && seams.streamSamples() > 0)
-                first = seams.choose(family, req, *decoder, first, candidates, cb.cancel).seed;
+            const bool seamAware =
+                !replay && candidates > 1 && ctx > 0 && seams.streamSamples() > 0;
+            const std::uint64_t base = first;
+            if (seamAware)
+                first = seams.choose(family, req, *decoder, base, candidates, cb.cancel).seed;
             std::uint64_t seed = first;
             CodeGrid accepted;
             // The stream decoder after the last try, and that try's audio (codecs that clone).
@@ -175,10 +199,28 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 std::unique_ptr<StreamDecoder> decoder;
                 std::vector<float> chunk;
                 WindowVerdict verdict;
+                std::optional<double> guidance;
             };
             std::optional<Rejected> best;
+            int tries = 0;
+            double emotionError = -1;
             for (int attempt = 0; attempt < kMaxTries; ++attempt) {
-                seed = first + static_cast<std::uint64_t>(attempt); // "the next seed"
+                tries = attempt + 1;
+                if (escalate && attempt > 0) {
+                    guidance = std::min(limits::kMaxGuidance,
+                                        baseGuidance + attempt * Recipe::kEmotionCheckGuidanceStep);
+                    guideWith(guidance);
+                }
+                // "The next seed": a seam-aware window chooses its next opening among the next
+                // `candidates` seeds, so that a window remade by the guard or the emotion check
+                // does not jolt at the seam either.
+                seed = first + static_cast<std::uint64_t>(attempt);
+                if (seamAware && attempt > 0)
+                    seed = seams
+                               .choose(family, req, *decoder,
+                                       base + static_cast<std::uint64_t>(attempt) * candidates,
+                                       candidates, cb.cancel)
+                               .seed;
                 req.seed = seed;
                 auto window = family.begin(req);
                 window->prefill();
@@ -222,16 +264,28 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 } else {
                     heard = windowAudio(codec, req.context, accepted);
                 }
-                const WindowVerdict verdict = WindowGuard::inspect(accepted, heard, info.frameRate);
+                WindowVerdict verdict = WindowGuard::inspect(accepted, heard, info.frameRate);
+                if (checking) verdict.gap = verdict.longestQuietSeconds >= WindowGuard::kLongestGap;
+                if (checking && !verdict.silent && !verdict.looped) {
+                    const EmotionFit fit =
+                        judgeWindow(*cb.emotionJudge, heard, recipe, made / info.frameRate);
+                    if (fit.judged) {
+                        verdict.emotionError = fit.error();
+                        verdict.offPath = fit.error() > recipe.emotionCheck;
+                    }
+                }
+                emotionError = verdict.emotionError;
                 if (verdict.ok()) break;
                 if (!best || verdict.betterThan(best->verdict))
-                    best = Rejected{std::move(accepted), seed, std::move(tried),
-                                    std::move(triedChunk), verdict};
+                    best = Rejected{std::move(accepted),   seed,    std::move(tried),
+                                    std::move(triedChunk), verdict, guidance};
                 if (attempt + 1 == kMaxTries) { // every try failed: the best of them is kept
                     accepted = std::move(best->codes);
                     seed = best->seed;
                     tried = std::move(best->decoder);
                     triedChunk = std::move(best->chunk);
+                    emotionError = best->verdict.emotionError;
+                    guidance = best->guidance;
                 }
             }
             if (cancelled) break;
@@ -250,8 +304,11 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     triedChunk = tried->push(accepted);
                 }
             }
-            if (seed != windowSeed(recipe.seed, w) || replay)
-                result.recipe.reseeds.push_back({w, seed});
+            if (replay) guidance = recorded[w].emotionGuidance;
+            if (seed != windowSeed(recipe.seed, w) || replay || checking || guidance)
+                result.recipe.reseeds.push_back({w, seed, guidance});
+            result.windowTries.push_back(tries);
+            result.windowEmotionErrors.push_back(emotionError);
             stream = joinFrames(stream, accepted);
             made += accepted.frames;
             windowEnds.push_back(static_cast<std::size_t>(stream.frames) * spf);

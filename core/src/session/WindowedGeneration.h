@@ -3,9 +3,11 @@
 // pass) and adding S new frames. The new frames of all windows form one continuous code
 // stream, decoded once by the codec's streaming decoder (state carried across windows): no
 // re-rendered overlap, no crossfade. Each window is held until the guard (WindowGuard)
-// accepts it; a silent or looped window is resampled with the next seed (recorded in the
-// recipe). Memory stays flat: one window's decoder (KV cache) at a time, the stream
-// decoder's state, and the codes (a few MB for 30 minutes); audio only if the caller keeps it.
+// accepts it; a silent or looped window, and with the emotion check (EmotionCheck.h) one the
+// emotion head hears off the path or with a gap of silence, is made again with the next seed
+// (recorded in the recipe). Memory stays flat: one window's decoder (KV cache) at a time, the
+// stream decoder's state, and the codes (a few MB for 30 minutes); audio only if the caller keeps
+// it.
 //
 // Threading: the engine thread; `cancel` may be set from any thread and is checked between
 // decode steps. A cancelled run keeps the windows accepted so far.

@@ -21,6 +21,8 @@
 
 namespace moodsteer {
 
+class EmotionPredictor;
+
 class EngineError : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
@@ -48,6 +50,12 @@ struct ModelInfo {
     /// generation_config.json's `emotion_guidance_scale` (our key), else none (plain CFG).
     std::optional<double> defaultEmotionGuidance;
     std::int64_t parameterCount = 0;
+    /// The emotion check a new session gets unless the user sets one (Recipe::emotionCheck):
+    /// on for models conditioned on valence/arousal, whose path it checks (remaking a window
+    /// costs one window's time: the embedded model stays several times faster than real
+    /// time); off for models that follow a path only through mood words (MusicGen
+    /// checkpoints, already near real time), where `--emotion-check` turns it on.
+    double sessionEmotionCheck() const { return hasAvEncoder ? Recipe::kSessionEmotionCheck : 0.0; }
 };
 
 struct LoadOptions {
@@ -75,6 +83,10 @@ struct GenerationCallbacks {
     /// false: GenerationResult::audio stays empty and the audio only goes to onAudio (a long
     /// session then holds no audio in memory; the caller writes it as it comes).
     bool keepAudio = true;
+    /// The emotion head that judges windows for Recipe::emotionCheck (the caller's, so that the
+    /// view and the check agree); null: the engine loads preferredEmotionHeadPath() when a
+    /// recipe asks for the check.
+    const EmotionPredictor* emotionJudge = nullptr;
 };
 
 struct GenerationResult {
@@ -89,6 +101,11 @@ struct GenerationResult {
     /// the level of each accepted window in dBFS (the guard's measure).
     int promptFrames = 0;
     std::vector<double> windowLevels;
+    /// Windowed generation, per accepted window: the tries it took (1: the first seed was
+    /// kept; a replayed window counts 1) and, with the emotion check, the kept try's error
+    /// (EmotionFit::error; -1: not judged).
+    std::vector<int> windowTries;
+    std::vector<double> windowEmotionErrors;
     /// CPU seconds of the thread that ran the streaming codec beside the LM (EnCodec when a core
     /// is free: see MusicEngine::generate); -1 when the codec ran on the calling thread.
     double decodeThreadCpuSeconds = -1;

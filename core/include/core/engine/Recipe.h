@@ -30,10 +30,13 @@ struct SteeringSpec {
     bool hasRange() const { return fromSeconds.has_value() || toSeconds.has_value(); }
 };
 
-/// A window the long-form guard resampled (silence or a repeated bar): the seed it used.
+/// A window the long-form guard resampled (silence, a repeated bar, or off the emotion path),
+/// or any window of a session with the emotion check: the seed it used, and the emotion
+/// guidance of a window the check remade with the AV token guided harder (unset: the recipe's).
 struct WindowReseed {
     int window = 0;
     std::uint64_t seed = 0;
+    std::optional<double> emotionGuidance;
 };
 
 /// A prompt that takes over from `time` seconds on the session clock (windowed generation: from
@@ -121,6 +124,22 @@ struct Recipe {
     int seamCandidates = 1;
     /// What new sessions use (CLI `session`, the studio's Session view, bench-session).
     static constexpr int kSessionSeamCandidates = 4;
+    /// Windowed generation with an emotion target: the emotion check's tolerance (on the 1..9
+    /// scale). Each window is judged by the emotion head (session/EmotionCheck.h) over its 5 s
+    /// stretches against the target there; a window whose mean arousal error (and valence
+    /// error, when the head predicts valence) exceeds it is made again, up to the guard's
+    /// tries, each with the next seed and (models with an AV encoder) the AV token's own
+    /// guidance raised by kEmotionCheckGuidanceStep per retry, and the closest try is kept.
+    /// Every window's seed (and raised guidance) is then recorded in `reseeds`, so the recipe
+    /// regenerates the session without the head. 0: off (recipes from before it existed, and
+    /// plain continuations).
+    double emotionCheck = 0;
+    /// What new sessions use (CLI `session`, the studio's Session view, bench-session).
+    static constexpr double kSessionEmotionCheck = 1.0;
+    /// Retry k of a window the emotion check remakes guides the AV token at E + k * this (E:
+    /// `emotionGuidance`, else `guidance`): the model's context holds the mood it had, and a
+    /// stronger pull of the token is what moves it (docs/sessions.md).
+    static constexpr double kEmotionCheckGuidanceStep = 2.0;
 
     /// The text prompt in force at `seconds`: the last change at or before it, else `prompt`.
     std::string promptAt(double seconds) const;

@@ -23,4 +23,7 @@ inline constexpr int kMaxTakes = 8;
 /// Seeds a session may try for each window's opening (Recipe::seamCandidates).
 inline constexpr int kMaxSeamCandidates = 16;
 
+/// The emotion check's tolerance (Recipe::emotionCheck): at most the whole 1..9 scale.
+inline constexpr double kMaxEmotionCheck = 8.0;
+
 } // namespace moodsteer::limits
