@@ -19,6 +19,7 @@ const char* kHelp =
     R"(usage: moodsteer-cli bench-session [--minutes M] [--from V,A] [--to V,A] [--hold-minutes H]
                                   [--prompt TEXT] [--seed N] [--window S] [--threads N]
                                   [--seam-candidates N] [--guidance G] [--emotion-guidance E]
+                                  [--emotion-check T]
                                   [--musicgen-seconds S] [--musicgen-config small|FILE]
                                   [--musicgen-precision f32|bf16|int8] [--json]
 
@@ -32,6 +33,9 @@ bars repeating an earlier bar within a window and across windows.
 Then a random-weight MusicGen (default small: ../shared/parity/musicgen-small-config.json, int8)
 generates a --musicgen-seconds session (default 45; 0 skips it) in 30 s windows: speed and RSS.
 --seam-candidates N: seeds tried for each window's opening (default 4, as sessions; 1 = off).
+--emotion-check T: a window the emotion head hears more than T from the path is remade (default
+1, as sessions; 0 = off). The check and the figures use the same head; the Spearman of the
+blocks' level, which the head never hears, is printed beside it.
 --prompt (default "ambient piece with piano": the path carries the mood; a mood word that
 contradicts the path is pointed out) may hold "{word}": the mood word nearest the path's
 target, window by window.
@@ -64,7 +68,7 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     }
     args.allowOnly({"minutes", "from", "to", "hold-minutes", "prompt", "seed", "window", "threads",
                     "musicgen-seconds", "musicgen-config", "musicgen-precision", "json", "help",
-                    "seam-candidates", "guidance", "emotion-guidance"},
+                    "seam-candidates", "guidance", "emotion-guidance", "emotion-check"},
                    0);
     SessionBenchOptions o;
     o.minutes = args.getDouble("minutes", o.minutes);
@@ -84,6 +88,7 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     o.seamCandidates = static_cast<int>(args.getInt("seam-candidates", o.seamCandidates));
     if (args.has("guidance")) o.guidance = args.getDouble("guidance", 0);
     if (args.has("emotion-guidance")) o.emotionGuidance = args.getDouble("emotion-guidance", 0);
+    o.emotionCheck = args.getDouble("emotion-check", o.emotionCheck); // 0..8 by the option table
     o.musicgenSeconds = args.getDouble("musicgen-seconds", o.musicgenSeconds);
     if (!(o.musicgenSeconds >= 0) || !std::isfinite(o.musicgenSeconds))
         throw UsageError("--musicgen-seconds must be >= 0 (0 skips MusicGen)");

@@ -49,6 +49,10 @@ const char* kHelp =
   --seam-candidates N  seeds tried for each window's opening; the first that does not jolt
                        at the seam (spectral flux) is kept, else the smoothest (1 = off;
                        1..16, default 4); the seeds kept are in the recipe
+  --emotion-check T    the emotion head judges each window against the path; one off by more
+                       than T (mean error, 1..9 scale) is remade with the next seed (up to 3
+                       times) and the closest kept (0 = off; 0..8; default 1 on models
+                       with valence/arousal conditioning, else 0)
   --codes-out FILE     also write the codes (safetensors)
   --midi-out F.mid     also write the session as MIDI (the embedded model, whose tokens are notes)
   --threads N  --precision f32|bf16|int8  --json  --quiet
@@ -133,17 +137,23 @@ static int runSession(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n";
         return 0;
     }
-    args.allowOnly({"minutes",      "path",      "smooth",
-                    "preset",       "from",      "to",
-                    "hold-minutes", "prompt",    "prompt-ids",
-                    "model",        "window",    "stride",
-                    "continue",     "steer",     "seed",
-                    "greedy",       "guidance",  "temperature",
-                    "top-k",        "top-p",     "codes-out",
-                    "threads",      "precision", "json",
-                    "quiet",        "out",       "force",
-                    "help",         "prompt-at", "seam-candidates",
-                    "midi-out",     "kv-cache",  "emotion-guidance"},
+    args.allowOnly({"minutes",       "path",
+                    "smooth",        "preset",
+                    "from",          "to",
+                    "hold-minutes",  "prompt",
+                    "prompt-ids",    "model",
+                    "window",        "stride",
+                    "continue",      "steer",
+                    "seed",          "greedy",
+                    "guidance",      "temperature",
+                    "top-k",         "top-p",
+                    "codes-out",     "threads",
+                    "precision",     "json",
+                    "quiet",         "out",
+                    "force",         "help",
+                    "prompt-at",     "seam-candidates",
+                    "emotion-check", "midi-out",
+                    "kv-cache",      "emotion-guidance"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
@@ -228,6 +238,8 @@ static int runSession(const std::vector<std::string>& argv) {
     if (r.model.empty()) r.model = "embedded";
     r.guidance = args.getDouble("guidance", engine->info().defaultGuidance);
     applyEmotionGuidance(args, engine->info(), r, false);
+    // Range-checked by the option table (0..limits::kMaxEmotionCheck; 0 = off).
+    r.emotionCheck = args.getDouble("emotion-check", engine->info().sessionEmotionCheck());
     r.windowSeconds = args.getDouble("window", engine->info().maxFrames / engine->info().frameRate);
     r.strideSeconds = args.getDouble("stride", 0);
     if (!(r.windowSeconds > 0)) throw UsageError("--window must be > 0 seconds");
@@ -287,9 +299,11 @@ static int runSession(const std::vector<std::string>& argv) {
     outputs.commit(force);
 
     const double rtf = result.generationSeconds > 0 ? audioSeconds / result.generationSeconds : 0;
-    int silent = 0;
+    int silent = 0, remade = 0;
     for (double level : result.windowLevels)
         silent += level < -50.0;
+    for (int tries : result.windowTries)
+        remade += tries > 1;
     if (args.has("json")) {
         nlohmann::json j{{"out", out},
                          {"seconds", audioSeconds},
@@ -298,6 +312,9 @@ static int runSession(const std::vector<std::string>& argv) {
                          {"window_levels_dbfs", result.windowLevels},
                          {"silent_windows", silent},
                          {"reseeded_windows", result.recipe.reseeds.size()},
+                         {"window_tries", result.windowTries},
+                         {"window_emotion_errors", result.windowEmotionErrors},
+                         {"remade_windows", remade},
                          {"generation_seconds", result.generationSeconds},
                          {"real_time_factor", rtf},
                          {"incomplete", result.cancelled},
@@ -306,8 +323,9 @@ static int runSession(const std::vector<std::string>& argv) {
     } else if (!quiet) {
         std::cerr << (result.cancelled ? "cancelled: kept " : "wrote ") << out << " ("
                   << audioSeconds << " s in " << result.windowLevels.size() << " windows, "
-                  << result.generationSeconds << " s, " << rtf << "x real time, "
-                  << result.recipe.reseeds.size() << " window(s) reseeded) and "
+                  << result.generationSeconds << " s, " << rtf << "x real time, " << remade
+                  << " window(s) remade by the guard"
+                  << (r.emotionCheck > 0 ? " or the emotion check" : "") << ") and "
                   << ClipLibrary::sidecarPath(out) << "\n";
     }
     return result.cancelled ? (interrupted() ? interruptExitCode() : 130) : 0;

@@ -84,6 +84,9 @@ row 2 "--seed must be an unsigned 64-bit integer" corpus --out c --count 2 --see
 row 2 "--steps must be an integer in [1, 2147483647]" bench --steps 4294967297
 row 2 "--clips-per-point must be an integer in [1, 1000000]" bench-emotion --clips-per-point 0
 row 2 "--session-minutes must be a number in [0, 1000000]" bench-stream --session-minutes -1
+row 2 "--emotion-check must be a number in [0, 8]" session --minutes 1 --preset calm --emotion-check 9 --out x.wav
+row 2 "--emotion-check must be a number in [0, 8]" session --minutes 1 --preset calm --emotion-check -0.5 --out x.wav
+row 2 "--emotion-check must be a number in [0, 8]" bench-session --emotion-check nan
 row 2 "--precision must be f32, bf16 or int8" bench-stream --precision f16
 row 2 "--model: no such file 'nowhere.json'" bench-stream --model nowhere.json
 row 2 "--push-frames must be an integer in [1, 100000]" bench-codec --push-frames 0
@@ -118,6 +121,8 @@ recipe '{"steering": [{"vector": "v.safetensors", "layer": 3, "alpha": 1e308}]}'
 row 1 "$dir/r.json: steering[0]: \"alpha\" must be a number in [-100, 100]" generate --recipe "$dir/r.json" --out x.wav
 recipe '{"seconds": 1e308}'
 row 1 "$dir/r.json: \"seconds\" must be a number in (0, 3600]" generate --recipe "$dir/r.json" --out x.wav
+recipe '{"emotion_check": 9}'
+row 1 "$dir/r.json: \"emotion_check\" must be a number in [0, 8]" generate --recipe "$dir/r.json" --out x.wav
 mkdir -p "$dir/folder.json"
 row 1 "recipe '$dir/folder.json' is a folder" generate --recipe "$dir/folder.json" --out x.wav
 

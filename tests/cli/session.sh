@@ -13,6 +13,7 @@ check() { if ! eval "$1"; then echo "FAIL: $2"; fail=1; else echo "ok: $2"; fi; 
     --out "$dir/s.wav" --codes-out "$dir/s.codes.safetensors" > "$dir/s.json"
 check '[ $? -eq 0 ] && [ -s "$dir/s.wav" ] && [ -s "$dir/s.recipe.json" ]' "session writes audio and recipe"
 check 'python3 -c "import json,sys; j=json.load(open(sys.argv[1])); assert 60<=j[\"seconds\"]<60.5, j; assert j[\"silent_windows\"]==0; assert j[\"windows\"]==2, j; assert j[\"recipe\"][\"emotion_path\"][\"keyframes\"][0][2]==8" "$dir/s.json"' "session json: 60 s, 2 windows, none silent, the preset path"
+check 'python3 -c "import json,sys; j=json.load(open(sys.argv[1])); r=j[\"recipe\"]; assert r[\"emotion_check\"]==1.0, r; assert [x[\"window\"] for x in r[\"reseeds\"]]==[0,1], r; assert len(j[\"window_tries\"])==2 and all(1<=t<=4 for t in j[\"window_tries\"]), j; assert all(e>=0 for e in j[\"window_emotion_errors\"]), j" "$dir/s.json"' "session json: the emotion check judged both windows and the recipe records their seeds"
 "$cli" generate --recipe "$dir/s.recipe.json" --quiet --out "$dir/again.wav" --codes-out "$dir/again.codes.safetensors"
 check 'cmp -s "$dir/s.codes.safetensors" "$dir/again.codes.safetensors" || python3 - "$dir" <<PY
 import sys, json, struct

@@ -181,6 +181,7 @@ class SessionPanelTest : public QObject {
         QCOMPARE(r.emotionPath.keyframes()[1].arousal, 2.0);
         QCOMPARE(r.model, std::string("fake"));
         QVERIFY(!r.emotionGuidance); // the fake model has no default: plain CFG
+        QCOMPARE(r.emotionCheck, Recipe::kSessionEmotionCheck);
         QVERIFY(!rig.panel.generateButton()->isEnabled());
         QVERIFY(rig.panel.cancelButton()->isEnabled());
 
@@ -214,6 +215,35 @@ class SessionPanelTest : public QObject {
         rig.panel.setModelInfo(info, "fake");
         QVERIFY(!rig.panel.emotionGuidanceBox()->isEnabled());
         QVERIFY(!rig.panel.sessionRecipe().emotionGuidance);
+    }
+
+    void theEmotionCheckGoesIntoTheRecipeAndIsOffWithoutAHead() {
+        Rig rig;
+        QCOMPARE(rig.panel.sessionRecipe().emotionCheck, Recipe::kSessionEmotionCheck);
+        rig.panel.emotionCheckBox()->setValue(2.5);
+        QCOMPARE(rig.panel.sessionRecipe().emotionCheck, 2.5);
+        rig.panel.emotionCheckBox()->setValue(0);
+        QCOMPARE(rig.panel.emotionCheckBox()->text(), QString("off"));
+        QCOMPARE(rig.panel.sessionRecipe().emotionCheck, 0.0);
+        ModelInfo info = *rig.engine.modelInfo();
+        info.hasAvEncoder = false; // mood words only: the check is the user's to turn on
+        rig.panel.setModelInfo(info, "fake");
+        QCOMPARE(rig.panel.emotionCheckBox()->text(), QString("off"));
+        info.hasAvEncoder = true; // a model's default comes back with the model
+        rig.panel.setModelInfo(info, "fake");
+        QCOMPARE(rig.panel.sessionRecipe().emotionCheck, Recipe::kSessionEmotionCheck);
+
+        // No head to judge with: the session runs unchecked, and the status says why.
+        rig.panel.emotionCheckBox()->setValue(1.5);
+        rig.engine.predictorReason = "no emotion head is installed";
+        rig.panel.minutesBox()->setValue(0.5);
+        rig.panel.holdBox()->setValue(0.1);
+        rig.panel.applyPreset();
+        QTest::mouseClick(rig.panel.generateButton(), Qt::LeftButton);
+        QCOMPARE(rig.engine.sessionRecipes.size(), 1);
+        QCOMPARE(rig.engine.sessionRecipes[0].emotionCheck, 0.0);
+        QVERIFY(rig.panel.statusLabel()->text().startsWith("Emotion check off: no emotion head"));
+        QVERIFY(waitFor([&] { return !rig.library.clips().empty(); }));
     }
 
     void aDragOnTheRulerLoopsThatStretchOfTheSession() {

@@ -67,6 +67,7 @@ QVariant SessionJob::run(EngineContext& context, JobSink& sink) {
 
     GenerationCallbacks callbacks;
     callbacks.cancel = cancelToken();
+    callbacks.emotionJudge = predictor; // the check hears as the view shows (null: the engine's)
     callbacks.onProgress = [&](const GenerationProgress& p) {
         // The previous window's audio was accepted and streamed before this one's first step.
         if (p.window != window) {

@@ -10,6 +10,7 @@
 #include "core/io/Resources.h"
 #include "core/session/MoodWords.h"
 #include "core/session/VaPath.h"
+#include "session/WindowGuard.h"
 
 #include <nlohmann/json.hpp>
 
@@ -60,8 +61,11 @@ nlohmann::ordered_json speedJson(const SessionSpeed& s) {
             {"peak_rss_mb", s.peakRssMB},
             {"windows", s.windows},
             {"reseeded_windows", s.reseededWindows},
+            {"remade_windows", s.remadeWindows},
             {"silent_windows", s.silentWindows},
-            {"window_levels_dbfs", s.windowLevels}};
+            {"window_levels_dbfs", s.windowLevels},
+            {"window_tries", s.windowTries},
+            {"window_emotion_errors", s.windowEmotionErrors}};
 }
 
 /// One windowed session, measured. `onAudio` sees the stream (its time is not counted).
@@ -69,7 +73,8 @@ SessionSpeed runSession(MusicEngine& engine, const Recipe& recipe, const std::st
                         const std::function<void(const float*, std::size_t)>& onAudio,
                         std::vector<std::size_t>* seamSamples,
                         const std::function<void(const std::string&)>& say,
-                        const std::atomic<bool>* cancel, GenerationResult* keep) {
+                        const std::atomic<bool>* cancel, GenerationResult* keep,
+                        const EmotionPredictor* judge) {
     SessionSpeed s;
     s.model = engine.info().id;
     s.precision = precision;
@@ -81,6 +86,7 @@ SessionSpeed runSession(MusicEngine& engine, const Recipe& recipe, const std::st
     GenerationCallbacks cb;
     cb.keepAudio = false; // a long session holds no audio; the measures run on the stream
     cb.cancel = cancel;
+    cb.emotionJudge = judge;
     cb.onAudio = [&](const float* x, std::size_t n) {
         const auto t0 = Clock::now();
         samples += n;
@@ -107,8 +113,12 @@ SessionSpeed runSession(MusicEngine& engine, const Recipe& recipe, const std::st
     s.windows = static_cast<int>(r.windowLevels.size());
     s.reseededWindows = static_cast<int>(r.recipe.reseeds.size());
     s.windowLevels = r.windowLevels;
+    s.windowTries = r.windowTries;
+    s.windowEmotionErrors = r.windowEmotionErrors;
     for (double level : r.windowLevels)
         s.silentWindows += level < -50.0;
+    for (int tries : r.windowTries)
+        s.remadeWindows += tries > 1;
     if (keep) *keep = std::move(r);
     return s;
 }
@@ -197,6 +207,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.windowSeconds = o.windowSeconds > 0 ? o.windowSeconds : info.maxFrames / info.frameRate;
     r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
     r.seamCandidates = o.seamCandidates;
+    r.emotionCheck = o.emotionCheck;
     if (const auto conflict = moodConflict(o.prompt, r.emotionPath))
         say("note: " + conflict->describe());
 
@@ -223,6 +234,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         const auto [tv, ta] = r.emotionPath.at((b.startSeconds + b.endSeconds) / 2);
         b.target = {tv, ta};
         b.monotone = b.endSeconds <= seconds - hold + 1e-6;
+        b.levelDbfs = WindowGuard::levelDbfs(block.samples.data(), block.samples.size());
         if (!isSilent(block)) {
             const ClipPrediction p = predictor.predict(block);
             b.predicted = {p.valence, p.arousal};
@@ -246,10 +258,10 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     };
     std::vector<std::size_t> seams;
     GenerationResult result;
-    rep.embedded = runSession(*engine, r, "f32", onAudio, &seams, say, cancel, &result);
+    rep.embedded = runSession(*engine, r, "f32", onAudio, &seams, say, cancel, &result, &predictor);
     judge();
 
-    std::vector<double> tv, pv, ta, pa, mta, mpa;
+    std::vector<double> tv, pv, ta, pa, mta, mpa, mlevel;
     for (const auto& b : rep.blocks) {
         tv.push_back(b.target.valence);
         pv.push_back(b.predicted.valence);
@@ -258,6 +270,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         if (b.monotone) {
             mta.push_back(b.target.arousal);
             mpa.push_back(b.predicted.arousal);
+            mlevel.push_back(b.levelDbfs);
         }
     }
     if (tv.size() >= 2) {
@@ -278,7 +291,10 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         if (heard > 0) rep.genreShare = double(onGenre) / heard;
     }
     rep.monotoneBlocks = static_cast<int>(mta.size());
-    if (mta.size() >= 2) rep.arousalSpearman = spearmanCorrelation(mta, mpa);
+    if (mta.size() >= 2) {
+        rep.arousalSpearman = spearmanCorrelation(mta, mpa);
+        rep.levelSpearman = spearmanCorrelation(mta, mlevel);
+    }
     std::tie(rep.seamScore, rep.seamScoreMax) = flux.seamScore(seams);
     rep.seams = static_cast<int>(seams.size());
     rep.seamScores = flux.seamScores(seams);
@@ -340,8 +356,8 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         m.guidance = 3.0;
         m.windowSeconds =
             std::min(o.musicgenWindowSeconds, mg->info().maxFrames / mg->info().frameRate);
-        rep.musicgen =
-            runSession(*mg, m, o.musicgenPrecision, nullptr, nullptr, say, cancel, nullptr);
+        rep.musicgen = runSession(*mg, m, o.musicgenPrecision, nullptr, nullptr, say, cancel,
+                                  nullptr, nullptr);
     }
     return rep;
 }
@@ -370,16 +386,23 @@ std::vector<double> tempoChangesAt(const SpectralFlux& flux, const std::vector<s
 std::string SessionBenchReport::toJson() const {
     nlohmann::ordered_json j;
     j["embedded"] = speedJson(embedded);
-    j["emotion"] = {
-        {"blocks", blocks.size()},          {"valence_ccc", valence.ccc},
-        {"arousal_ccc", arousal.ccc},       {"valence_mae", valenceMae},
-        {"arousal_mae", arousalMae},        {"arousal_spearman_monotone", arousalSpearman},
-        {"monotone_blocks", monotoneBlocks}};
+    j["emotion"] = {{"blocks", blocks.size()},
+                    {"valence_ccc", valence.ccc},
+                    {"arousal_ccc", arousal.ccc},
+                    {"valence_mae", valenceMae},
+                    {"arousal_mae", arousalMae},
+                    {"arousal_spearman_monotone", arousalSpearman},
+                    {"level_spearman_monotone", levelSpearman},
+                    {"monotone_blocks", monotoneBlocks}};
     auto b = nlohmann::ordered_json::array();
     for (const auto& x : blocks)
         b.push_back({x.startSeconds, x.endSeconds, x.target.valence, x.target.arousal,
                      x.predicted.valence, x.predicted.arousal});
     j["emotion"]["block_start_end_target_va_predicted_va"] = b;
+    auto levels = nlohmann::ordered_json::array();
+    for (const auto& x : blocks)
+        levels.push_back(x.levelDbfs);
+    j["emotion"]["block_level_dbfs"] = levels;
     if (!promptGenre.empty()) {
         auto heard = nlohmann::ordered_json::array();
         for (const auto& x : blocks)
@@ -411,10 +434,10 @@ std::string SessionBenchReport::toTable() const {
     const auto speed = [&](const SessionSpeed& s) {
         std::snprintf(line, sizeof line,
                       "%s (%s): %.0f s of audio in %.1f s = %.2fx real time; %d windows (%d "
-                      "reseeded, %d under -50 dBFS)\n  RSS at 2 min %s, at the end %.0f MB, "
+                      "remade, %d under -50 dBFS)\n  RSS at 2 min %s, at the end %.0f MB, "
                       "peak %.0f MB\n",
                       s.model.c_str(), s.precision.c_str(), s.audioSeconds, s.generationSeconds,
-                      s.realTimeFactor, s.windows, s.reseededWindows, s.silentWindows,
+                      s.realTimeFactor, s.windows, s.remadeWindows, s.silentWindows,
                       s.rssAt2MinMB < 0 ? "-"
                                         : (std::to_string(int(s.rssAt2MinMB)) + " MB").c_str(),
                       s.rssEndMB, s.peakRssMB);
@@ -423,9 +446,10 @@ std::string SessionBenchReport::toTable() const {
     speed(embedded);
     std::snprintf(line, sizeof line,
                   "emotion over %zu blocks: CCC valence %.3f arousal %.3f, MAE valence %.2f "
-                  "arousal %.2f; Spearman arousal (monotone part, %d blocks) %.3f\n",
+                  "arousal %.2f; Spearman arousal (monotone part, %d blocks) %.3f, of the "
+                  "blocks' level %.3f\n",
                   blocks.size(), valence.ccc, arousal.ccc, valenceMae, arousalMae, monotoneBlocks,
-                  arousalSpearman);
+                  arousalSpearman, levelSpearman);
     out << line;
     if (!promptGenre.empty()) {
         std::snprintf(line, sizeof line, "genre: %.0f %% of the blocks sound %s (the prompt's)\n",

@@ -76,6 +76,8 @@ class SessionPanel : public QWidget {
     QDoubleSpinBox* holdBox() const { return hold_; }
     /// The emotion path's own guidance (Recipe::emotionGuidance); its minimum is none.
     EmotionGuidanceBox* emotionGuidanceBox() const { return emotionGuidance_; }
+    /// The emotion check's tolerance (Recipe::emotionCheck); its minimum, 0, is off.
+    QDoubleSpinBox* emotionCheckBox() const { return emotionCheck_; }
     QPushButton* applyPresetButton() const { return applyPreset_; }
     QPushButton* generateButton() const { return generate_; }
     QPushButton* cancelButton() const { return cancel_; }
@@ -131,6 +133,7 @@ class SessionPanel : public QWidget {
     QLineEdit* prompt_;
     QSpinBox* seed_;
     EmotionGuidanceBox* emotionGuidance_;
+    QDoubleSpinBox* emotionCheck_ = nullptr;
     QComboBox* genre_;
     QDoubleSpinBox* genreAlpha_;
     QVector<GenreSteeringPanel::Vector> genreVectors_;

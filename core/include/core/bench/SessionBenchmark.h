@@ -3,7 +3,10 @@
 // Quality is measured on the stream as it is made, so the session's audio is never held:
 //   - the emotion head on consecutive blocks (10 s): CCC and mean absolute error of predicted
 //     vs target valence/arousal along the path, Spearman of predicted vs target arousal over
-//     the blocks of the monotone part (the iso move, before the hold);
+//     the blocks of the monotone part (the iso move, before the hold); the session's emotion
+//     check (Recipe::emotionCheck) judges its windows with the same head, so beside it the
+//     Spearman of each block's level (dBFS, which the head never hears: it normalises
+//     loudness) against the target arousal;
 //   - seam score: spectral flux at each window seam / the median flux inside the windows;
 //   - windows under -50 dBFS (the guard's level of each accepted window);
 //   - bar repetition: the share of 2 s bars (codes) that repeat an earlier bar (>= 90 % of the
@@ -16,6 +19,7 @@
 
 #include "core/audio/SpectralFlux.h"
 #include "core/emotion/EmotionMetrics.h"
+#include "core/engine/Recipe.h"
 
 #include <atomic>
 #include <cstdint>
@@ -41,6 +45,7 @@ struct SessionBenchOptions {
     int seamCandidates = 4;                ///< Recipe::seamCandidates (1: off)
     std::optional<double> guidance;        ///< unset: the model's default
     std::optional<double> emotionGuidance; ///< Recipe::emotionGuidance; unset: the model's
+    double emotionCheck = Recipe::kSessionEmotionCheck; ///< Recipe::emotionCheck (0: off)
     int threads = 0;
     std::string headPath;        ///< "": the default emotion head
     double blockSeconds = 10;    ///< emotion blocks
@@ -60,16 +65,20 @@ struct SessionSpeed {
     double rssEndMB = 0;
     double peakRssMB = 0; ///< the process's peak so far
     int windows = 0;
-    int reseededWindows = 0;
-    int silentWindows = 0; ///< accepted windows under -50 dBFS
+    int reseededWindows = 0; ///< windows whose seed the recipe records
+    int remadeWindows = 0;   ///< windows the guard or the emotion check made more than once
+    int silentWindows = 0;   ///< accepted windows under -50 dBFS
     std::vector<double> windowLevels;
+    std::vector<int> windowTries;            ///< GenerationResult::windowTries
+    std::vector<double> windowEmotionErrors; ///< GenerationResult::windowEmotionErrors
 };
 
 struct SessionBlock {
     double startSeconds = 0, endSeconds = 0;
     VaPoint target, predicted;
-    bool monotone = false; ///< inside the iso move
-    std::string genre;     ///< the DSP genre classifier's verdict ("" unchecked or silent)
+    double levelDbfs = -200; ///< RMS level of the block as generated
+    bool monotone = false;   ///< inside the iso move
+    std::string genre;       ///< the DSP genre classifier's verdict ("" unchecked or silent)
 };
 
 struct SessionBenchReport {
@@ -78,6 +87,9 @@ struct SessionBenchReport {
     DimensionMetrics valence, arousal;
     double valenceMae = 0, arousalMae = 0;
     double arousalSpearman = 0;
+    /// Spearman of the blocks' level against the target arousal over the monotone part: a
+    /// measure the emotion head (and so the emotion check) cannot see.
+    double levelSpearman = 0;
     int monotoneBlocks = 0;
     /// When the prompt names one of the model's genres: that genre and the share of blocks the
     /// DSP genre classifier (core/emotion/GenreClassifier.h) hears as it (-1: not measured), so
