@@ -9,22 +9,20 @@
 #include "core/session/VaPath.h"
 #include "session/WindowGuard.h"
 
+#include "../common/EmbeddedEngine.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 using namespace moodsteer;
 
 namespace {
 
 MusicEngine& embedded() {
-    static std::unique_ptr<MusicEngine> e = [] {
-        const auto folder = MusicEngine::embeddedModelFolder();
-        if (folder.empty()) throw std::runtime_error("resources/model is missing");
-        return MusicEngine::load(folder);
-    }();
-    return *e;
+    return test::embeddedEngine();
 }
 
 const EmotionPredictor& head() {
@@ -88,39 +86,29 @@ TEST(EmotionCheck, TheErrorIsTheMeanDistanceToThePathOverTheHeadsWindows) {
 }
 
 TEST(EmotionCheck, AWindowOffThePathIsTheBestMissButNeverOk) {
-    WindowVerdict near, far, silent, looped;
+    // Best first: passed; off the path (closer first); a gap (judged only with the check; less
+    // quiet time first); looped; silent.
+    WindowVerdict ok, near, far, gap, longerGap, looped, silent;
+    ok.emotionError = 0.4;
     near.emotionError = 1.2;
-    near.offPath = true;
     far.emotionError = 2.5;
-    far.offPath = true;
-    silent.silent = true;
-    silent.levelDbfs = -70;
-    looped.looped = true;
-    looped.loopFraction = 0.97;
-    EXPECT_FALSE(near.ok());
-    EXPECT_TRUE(near.betterThan(far));
-    EXPECT_FALSE(far.betterThan(near));
-    EXPECT_TRUE(far.betterThan(looped));
-    EXPECT_TRUE(far.betterThan(silent));
-    EXPECT_FALSE(looped.betterThan(far));
-    EXPECT_FALSE(silent.betterThan(far));
-    // A gap (judged only with the check) ranks below off the path, above looped and silent;
-    // of two gaps the one with less quiet time is kept.
-    WindowVerdict gap, longerGap;
+    near.offPath = far.offPath = true;
     gap.gap = longerGap.gap = true;
     gap.quietSeconds = gap.longestQuietSeconds = 6;
     longerGap.quietSeconds = longerGap.longestQuietSeconds = 11;
-    EXPECT_FALSE(gap.ok());
-    EXPECT_TRUE(far.betterThan(gap));
-    EXPECT_FALSE(gap.betterThan(far));
-    EXPECT_TRUE(gap.betterThan(looped));
-    EXPECT_TRUE(gap.betterThan(silent));
-    EXPECT_TRUE(gap.betterThan(longerGap));
-    EXPECT_FALSE(longerGap.betterThan(gap));
+    looped.looped = true;
+    looped.loopFraction = 0.97;
+    silent.silent = true;
+    silent.levelDbfs = -70;
+    const std::vector<WindowVerdict> order{ok, near, far, gap, longerGap, looped, silent};
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        EXPECT_EQ(i == 0, order[i].ok()) << i;
+        for (std::size_t j = i + 1; j < order.size(); ++j) {
+            EXPECT_TRUE(order[i].betterThan(order[j])) << i << " over " << j;
+            EXPECT_FALSE(order[j].betterThan(order[i])) << j << " over " << i;
+        }
+    }
     EXPECT_EQ("6 s gap", gap.reason(50));
-    WindowVerdict ok;
-    ok.emotionError = 0.4;
-    EXPECT_TRUE(ok.betterThan(near));
     EXPECT_NE(near.reason(50).find("1.2 off the emotion path"), std::string::npos)
         << near.reason(50);
 }

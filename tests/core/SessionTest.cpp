@@ -8,6 +8,8 @@
 #include "session/WindowGuard.h"
 #include "session/WindowedGeneration.h"
 
+#include "../common/EmbeddedEngine.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -20,12 +22,7 @@ using namespace moodsteer;
 namespace {
 
 MusicEngine& embedded() {
-    static std::unique_ptr<MusicEngine> e = [] {
-        const auto folder = MusicEngine::embeddedModelFolder();
-        if (folder.empty()) throw std::runtime_error("resources/model is missing");
-        return MusicEngine::load(folder);
-    }();
-    return *e;
+    return test::embeddedEngine();
 }
 
 Recipe sessionRecipe(double seconds) {
