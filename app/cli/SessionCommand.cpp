@@ -299,11 +299,10 @@ static int runSession(const std::vector<std::string>& argv) {
     outputs.commit(force);
 
     const double rtf = result.generationSeconds > 0 ? audioSeconds / result.generationSeconds : 0;
-    int silent = 0, remade = 0;
+    int silent = 0;
     for (double level : result.windowLevels)
         silent += level < -50.0;
-    for (int tries : result.windowTries)
-        remade += tries > 1;
+    const int remade = result.remadeWindows();
     if (args.has("json")) {
         nlohmann::json j{{"out", out},
                          {"seconds", audioSeconds},

@@ -117,8 +117,7 @@ SessionSpeed runSession(MusicEngine& engine, const Recipe& recipe, const std::st
     s.windowEmotionErrors = r.windowEmotionErrors;
     for (double level : r.windowLevels)
         s.silentWindows += level < -50.0;
-    for (int tries : r.windowTries)
-        s.remadeWindows += tries > 1;
+    s.remadeWindows = r.remadeWindows();
     if (keep) *keep = std::move(r);
     return s;
 }

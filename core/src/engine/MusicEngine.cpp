@@ -214,12 +214,7 @@ int MusicEngine::Impl::framesFor(const Recipe& r) const {
 Conditioning MusicEngine::Impl::condition(const Recipe& r) {
     if (r.valence.has_value() != r.arousal.has_value())
         throw EngineError("give both valence and arousal, or neither");
-    std::optional<std::pair<double, double>> va;
-    if (!r.emotionPath.empty())
-        va = r.emotionPath.at(0.0);
-    else if (r.valence)
-        va = std::pair{*r.valence, *r.arousal};
-    return condition(r, va);
+    return condition(r, r.emotionAt(0.0));
 }
 
 Conditioning MusicEngine::Impl::condition(const Recipe& r,

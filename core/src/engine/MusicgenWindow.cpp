@@ -35,11 +35,7 @@ MusicgenWindow::MusicgenWindow(MusicEngine::Impl& engine, const WindowRequest& r
     if (!(r.guidance >= 0) || !std::isfinite(r.guidance))
         throw EngineError("guidance must be a finite number >= 0");
 
-    std::optional<std::pair<double, double>> va;
-    if (!r.emotionPath.empty())
-        va = r.emotionPath.at(secondsOfStep(0));
-    else if (r.valence && r.arousal)
-        va = std::pair{*r.valence, *r.arousal};
+    const std::optional<std::pair<double, double>> va = r.emotionAt(secondsOfStep(0));
     Conditioning c = engine_.condition(r, va);
     if (va) {
         emotion_ = va;

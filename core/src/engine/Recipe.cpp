@@ -117,13 +117,11 @@ std::string Recipe::toJson(int indent) const {
     }
     if (!reseeds.empty()) {
         auto rs = nlohmann::ordered_json::array();
-        for (const auto& r : reseeds)
-            if (r.emotionGuidance)
-                rs.push_back({{"window", r.window},
-                              {"seed", r.seed},
-                              {"emotion_guidance", *r.emotionGuidance}});
-            else
-                rs.push_back({{"window", r.window}, {"seed", r.seed}});
+        for (const auto& r : reseeds) {
+            nlohmann::ordered_json one{{"window", r.window}, {"seed", r.seed}};
+            if (r.emotionGuidance) one["emotion_guidance"] = *r.emotionGuidance;
+            rs.push_back(std::move(one));
+        }
         j["reseeds"] = rs;
     }
     if (!continueFrom.empty()) j["continue_from"] = continueFrom;
@@ -352,6 +350,12 @@ std::string Recipe::promptAt(double seconds) const {
     for (const auto& c : promptChanges)
         if (c.time <= seconds) text = c.prompt;
     return text;
+}
+
+std::optional<std::pair<double, double>> Recipe::emotionAt(double seconds) const {
+    if (!emotionPath.empty()) return emotionPath.at(seconds);
+    if (valence && arousal) return std::pair{*valence, *arousal};
+    return std::nullopt;
 }
 
 Recipe Recipe::fromFile(const std::string& path) {

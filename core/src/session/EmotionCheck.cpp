@@ -15,7 +15,7 @@ double EmotionFit::error() const {
 EmotionFit judgeWindow(const EmotionPredictor& head, const AudioBuffer& audio, const Recipe& recipe,
                        double startSeconds) {
     EmotionFit fit;
-    if (!recipe.hasEmotion() || audio.samples.empty() || isSilent(audio)) return fit;
+    if (!recipe.emotionAt(startSeconds) || audio.samples.empty() || isSilent(audio)) return fit;
     ClipPrediction p;
     try {
         p = head.predict(audio);
@@ -23,29 +23,17 @@ EmotionFit judgeWindow(const EmotionPredictor& head, const AudioBuffer& audio, c
         return fit; // shorter than the encoder needs: nothing to judge by
     }
     if (p.windows.empty() || !p.arousalPredictable) return fit;
-    const auto target = [&](double t) -> std::pair<double, double> {
-        if (!recipe.emotionPath.empty()) return recipe.emotionPath.at(t);
-        return {*recipe.valence, *recipe.arousal};
-    };
-    double ea = 0, ev = 0, pa = 0, pv = 0, ta = 0, tv = 0;
+    double ea = 0, ev = 0;
     for (const auto& w : p.windows) {
-        const auto [v, a] = target(startSeconds + 0.5 * (w.startSeconds + w.endSeconds));
+        const auto [v, a] = *recipe.emotionAt(startSeconds + 0.5 * (w.startSeconds + w.endSeconds));
         ea += std::abs(w.arousal - a);
         ev += std::abs(w.valence - v);
-        pa += w.arousal;
-        pv += w.valence;
-        ta += a;
-        tv += v;
     }
     const double n = static_cast<double>(p.windows.size());
     fit.judged = true;
     fit.arousalError = ea / n;
     fit.valenceError = ev / n;
     fit.valenceJudged = p.valencePredictable;
-    fit.predictedArousal = pa / n;
-    fit.predictedValence = pv / n;
-    fit.targetArousal = ta / n;
-    fit.targetValence = tv / n;
     return fit;
 }
 

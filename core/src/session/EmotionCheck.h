@@ -20,8 +20,6 @@ struct EmotionFit {
     double arousalError = 0;
     double valenceError = 0;
     bool valenceJudged = false; ///< the head predicts valence (else only arousal counts)
-    double predictedArousal = 5, targetArousal = 5; ///< means over the head's windows
-    double predictedValence = 5, targetValence = 5;
     /// What the tolerance is compared with: the larger of the judged dimensions' errors.
     double error() const;
 };

@@ -35,12 +35,8 @@ std::string withMoodWord(const std::string& prompt, double valence, double arous
 std::string promptWithMood(const Recipe& recipe, double seconds, double targetSeconds) {
     const std::string text = recipe.promptAt(seconds);
     if (!hasMoodWord(text)) return text;
-    if (!recipe.emotionPath.empty()) {
-        const auto [v, a] = recipe.emotionPath.at(targetSeconds);
-        return withMoodWord(text, v, a);
-    }
-    if (recipe.valence && recipe.arousal)
-        return withMoodWord(text, *recipe.valence, *recipe.arousal);
+    if (const auto va = recipe.emotionAt(targetSeconds))
+        return withMoodWord(text, va->first, va->second);
     throw EngineError("the prompt's " + std::string(kMoodWordPlaceholder) +
                       " names the mood of the valence/arousal target: give --valence/--arousal "
                       "or an emotion path");

@@ -10,6 +10,7 @@
 #include "core/audio/AudioCodec.h"
 #include "core/engine/Recipe.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -106,6 +107,11 @@ struct GenerationResult {
     /// (EmotionFit::error; -1: not judged).
     std::vector<int> windowTries;
     std::vector<double> windowEmotionErrors;
+    /// Windows made more than once (by the guard or the emotion check).
+    int remadeWindows() const {
+        return static_cast<int>(std::count_if(windowTries.begin(), windowTries.end(),
+                                              [](int tries) { return tries > 1; }));
+    }
     /// CPU seconds of the thread that ran the streaming codec beside the LM (EnCodec when a core
     /// is free: see MusicEngine::generate); -1 when the codec ran on the calling thread.
     double decodeThreadCpuSeconds = -1;

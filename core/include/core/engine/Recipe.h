@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moodsteer {
@@ -143,6 +144,9 @@ struct Recipe {
 
     /// The text prompt in force at `seconds`: the last change at or before it, else `prompt`.
     std::string promptAt(double seconds) const;
+    /// The {valence, arousal} target at `seconds`: the path's value there, else the fixed
+    /// valence/arousal; none when neither is given (or only one of the two).
+    std::optional<std::pair<double, double>> emotionAt(double seconds) const;
 
     /// true when the emotion target is given (a value or a path).
     bool hasEmotion() const { return !emotionPath.empty() || valence.has_value(); }
