@@ -404,6 +404,22 @@ MOODSTEER_AVX512F inline __m512 sum16(const __m512* v) {
                          _mm512_shuffle_f32x4(y01, y23, _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
+// The key pass streams each head's keys kPrefetch bytes ahead into L1 and brings the
+// values the value pass will read into L2 meanwhile, so that both streams are in flight at once.
+// (Measured in a 24-layer, 32-head loop over an int8 cache: 4.7 -> 3.3 ms at 500 positions, 10.3
+// -> 8.7 ms at 1,500; 1-8 KiB ahead, a single pass with an online softmax, or requesting the next
+// head's first lines as well were no better.)
+template <typename T>
+MOODSTEER_AVX512F inline void prefetchAttention(const T* keys, const T* values, int64_t n) {
+    const char* k = reinterpret_cast<const char*>(keys);
+    const char* v = reinterpret_cast<const char*>(values);
+    const int64_t bytes = n * static_cast<int64_t>(sizeof(T));
+    for (int64_t o = 0; o < bytes; o += 64) {
+        _mm_prefetch(k + o + kPrefetch, _MM_HINT_T0);
+        _mm_prefetch(v + o, _MM_HINT_T1);
+    }
+}
+
 // q . k as 16 lane-wise partial sums, for head_dim = 16 C.
 template <int C, typename T>
 MOODSTEER_AVX512F inline __m512 partialDot(const __m512* qv, const T* k) {
@@ -427,6 +443,7 @@ MOODSTEER_AVX512F void attendHead(const float* q, const T* keys, const T* values
     __m512 topv = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
     int64_t j = 0;
     for (; j + 16 <= count; j += 16) {
+        prefetchAttention(keys + j * hd, values + j * hd, 16 * hd);
         __m512 acc[16];
         for (int i = 0; i < 16; ++i)
             acc[i] = partialDot<C, T>(qv, keys + (j + i) * hd);
@@ -503,6 +520,7 @@ MOODSTEER_AVX512F void attendHeadInt8(const float* q, const int8_t* keys, const 
     __m512 topv = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
     int64_t j = 0;
     for (; j + 16 <= count; j += 16) {
+        prefetchAttention(keys + j * hd, values + j * hd, 16 * hd);
         __m512 acc[16];
         for (int i = 0; i < 16; ++i)
             acc[i] = partialDot<C, int8_t>(qv, keys + (j + i) * hd);

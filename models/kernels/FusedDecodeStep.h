@@ -27,4 +27,9 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
                                int layerIndex, const CrossAttentionCache& cross, LayerKv& kv,
                                int64_t past, const DecoderHooks* hooks);
 
+/// One head row (hd floats) of the int8 KV cache: writes its codes round(x / s), clamped to
+/// [-127, 127] and rounded half to even, and returns s = max|x| / 127 (0 for an all-zero row).
+/// Equal, code for code, to MusicgenAttentionImpl::quantiseRows, which the prefill uses.
+float quantiseCacheRow(const float* x, int64_t hd, int8_t* codes);
+
 } // namespace moodsteer::models

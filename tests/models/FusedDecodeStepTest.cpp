@@ -3,6 +3,8 @@
 // step through the KV cache, on the parity model (CFG memory with a fully masked half) and on
 // random small configurations (odd head sizes, ReLU, padded memory, 1-16 items, float32, bf16
 // and int8 caches).
+#include "FusedDecodeStep.h"
+#include "MusicgenAttention.h"
 #include "TestPaths.h"
 #include "models/MusicgenDecoder.h"
 #include "models/Safetensors.h"
@@ -230,4 +232,45 @@ TEST(FusedDecodeStep, GradientModeAndPromptsKeepTheLayerPath) {
     lm->setFusedDecode(true);
     cache.reset();
     EXPECT_TRUE(torch::equal(plain, lm->forward(ids.narrow(1, 0, 5), cross, &cache)));
+}
+
+// The fused step's int8 cache rows are the prefill's (MusicgenAttentionImpl::quantiseRows) code
+// for code: random rows, an all-zero row, rows whose quotients fall exactly halfway between
+// codes (rounded half to even: 0.5 -> 0, 1.5 -> 2, -2.5 -> -2, 126.5 -> 126), and values that
+// clamp.
+TEST(FusedDecodeStep, Int8CacheRowsEqualThePrefillsCodes) {
+    torch::manual_seed(11);
+    const int64_t hd = 64;
+    auto rows =
+        torch::randn({6, hd}) * torch::tensor({1e-3f, 1.0f, 40.0f, 1.0f, 1.0f, 1.0f}).unsqueeze(1);
+    rows[3].zero_();
+    // Row 4: largest |x| 127, so the scale is 1 and every x / scale is x itself: ties.
+    std::vector<float> ties(hd);
+    for (int64_t i = 0; i < hd; ++i)
+        ties[i] = (i % 2 ? -1.0f : 1.0f) * (static_cast<float>(i % 64) * 2.0f + 0.5f);
+    ties[0] = 127.0f;
+    ties[1] = 126.5f;
+    ties[2] = -2.5f;
+    ties[3] = 1.5f;
+    for (int64_t i = 0; i < hd; ++i)
+        ties[i] = std::max(-127.0f, std::min(127.0f, ties[i]));
+    rows[4].copy_(torch::tensor(ties));
+    // Row 5: its largest value sets the scale; a NaN-free row whose quotients reach +-127.
+    rows[5][7] = -90.0f;
+    auto [codes, scales] = MusicgenAttentionImpl::quantiseRows(rows);
+    for (int64_t r = 0; r < rows.size(0); ++r) {
+        std::vector<int8_t> ours(hd, 99);
+        const float scale =
+            quantiseCacheRow(rows[r].contiguous().data_ptr<float>(), hd, ours.data());
+        EXPECT_EQ(scale, scales[r].item<float>()) << "row " << r;
+        for (int64_t i = 0; i < hd; ++i)
+            ASSERT_EQ(ours[i], codes[r][i].item<int8_t>()) << "row " << r << ", element " << i;
+    }
+    // The tie row's codes are its values rounded half to even.
+    std::vector<int8_t> tieCodes(hd);
+    quantiseCacheRow(ties.data(), hd, tieCodes.data());
+    EXPECT_EQ(tieCodes[1], 126);
+    EXPECT_EQ(tieCodes[2], -2);
+    EXPECT_EQ(tieCodes[3], 2);
+    EXPECT_EQ(tieCodes[4], 8); // 8.5 -> 8
 }
