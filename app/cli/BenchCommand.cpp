@@ -43,7 +43,10 @@ Long context: for each precision, a guided step is also timed after each of --po
 positions (default 0,500,1000,1500; "none" skips it) with each --kv-cache precision (default:
 the model's, float32 with f32 weights), the cache filled directly with random keys/values of its
 dtype. Its floor counts the bytes of the KV cache the step reads besides the weights:
-(weights + cache) / bandwidth, R rounds of N steps as above.
+(weights + cache) / bandwidth, R rounds of N steps as above. With more than one core and
+--threads other than 1, the step's attention over the cache is shared with a second thread from
+256 cached positions on (the GEMVs stay on one); such a position is then timed with and without
+that helper in each round, between the same probes ("attn threads" 2 and 1).
 
 Takes: with --takes, each precision also generates that many takes (clips of the same prompt,
 seeds 1, 2, ...) in one guided batch, R rounds of N steps, and prints ms per step, the step time

@@ -1,6 +1,8 @@
 #include "FusedDecodeStep.h"
 
+#include "HeadPool.h"
 #include "Kernels.h"
+#include "models/DecodeThreads.h"
 #include "models/ReducedLinear.h"
 
 #include <ATen/ATen.h>
@@ -62,8 +64,23 @@ void attend(const float* q, const c10::BFloat16* keys, const c10::BFloat16* valu
                                      mask, scores, out);
 }
 
+// Runs head(item, scores) for the B * H heads of a layer's self-attention: on this thread, or
+// shared with the decode helper (models/DecodeThreads.h) once the cache is long enough for it to
+// pay. `scores` holds at least `positions` floats, one buffer per thread.
+template <typename Head>
+void forEachHead(int64_t heads, int64_t positions, const Head& head, float* scores) {
+    if (!decodeAttentionHelper() || positions < kDecodeHelperMinPositions) {
+        for (int64_t i = 0; i < heads; ++i)
+            head(i, scores);
+        return;
+    }
+    HeadPool::instance().run(
+        [](void* ctx, int i, float* s) { (*static_cast<const Head*>(ctx))(i, s); },
+        const_cast<void*>(static_cast<const void*>(&head)), static_cast<int>(heads), positions);
+}
+
 // Rows [B, 3D] of scaled q, k, v: writes each item's k and v at position `past` of the cache
-// ([B, H, capacity, hd]; bf16 rounded to nearest even, as ATen's copy_) and attends each head
+// ([B, H, capacity, hd]; bf16 rounded to nearest even, as ATen's copy_), then attends each head
 // of q to positions [0, past], reading the new key/value back from the cache as the LibTorch
 // path does.
 template <typename T>
@@ -77,12 +94,16 @@ void selfAttend(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t capa
             std::copy(r + D + head * hd, r + D + (head + 1) * hd, keys + at);
             std::copy(r + 2 * D + head * hd, r + 2 * D + (head + 1) * hd, values + at);
         }
-        for (int64_t head = 0; head < H; ++head) {
-            const int64_t base = (b * H + head) * capacity * hd;
-            attend(r + head * hd, keys + base, values + base, past + 1, hd, nullptr, scores,
-                   attn + b * D + head * hd);
-        }
     }
+    forEachHead(
+        B * H, past + 1,
+        [&](int64_t i, float* s) {
+            const int64_t b = i / H, head = i % H;
+            const int64_t base = i * capacity * hd;
+            attend(qkv + b * 3 * D + head * hd, keys + base, values + base, past + 1, hd, nullptr,
+                   s, attn + b * D + head * hd);
+        },
+        scores);
 }
 
 // selfAttend for an int8 cache: codes [B, H, capacity, hd] and scales [B, H, capacity].
@@ -90,7 +111,6 @@ void selfAttendInt8(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t 
                     int64_t past, int8_t* keys, float* keyScales, int8_t* values,
                     float* valueScales, float* scores, float* attn) {
     const int64_t D = H * hd;
-    const auto run = kernels::active().attendInt8.run;
     for (int64_t b = 0; b < B; ++b) {
         const float* r = qkv + b * 3 * D;
         for (int64_t head = 0; head < H; ++head) {
@@ -98,12 +118,17 @@ void selfAttendInt8(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t 
             keyScales[row] = quantiseCacheRow(r + D + head * hd, hd, keys + row * hd);
             valueScales[row] = quantiseCacheRow(r + 2 * D + head * hd, hd, values + row * hd);
         }
-        for (int64_t head = 0; head < H; ++head) {
-            const int64_t row = (b * H + head) * capacity;
-            run(r + head * hd, keys + row * hd, keyScales + row, values + row * hd,
-                valueScales + row, past + 1, hd, nullptr, scores, attn + b * D + head * hd);
-        }
     }
+    const auto run = kernels::active().attendInt8.run;
+    forEachHead(
+        B * H, past + 1,
+        [&](int64_t i, float* s) {
+            const int64_t b = i / H, head = i % H;
+            const int64_t row = i * capacity;
+            run(qkv + b * 3 * D + head * hd, keys + row * hd, keyScales + row, values + row * hd,
+                valueScales + row, past + 1, hd, nullptr, s, attn + b * D + head * hd);
+        },
+        scores);
 }
 
 bool isFloat(const torch::Tensor& t, std::initializer_list<int64_t> shape) {
@@ -173,6 +198,9 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
     const float* in = h.data_ptr<float>();
 
     // Self-attention: the new key/value go to the cache at `past`; the query sees [0, past].
+    // The attention helper wakes now, while the layer norm and the q/k/v projection run.
+    if (decodeAttentionHelper() && past + 1 >= kDecodeHelperMinPositions)
+        HeadPool::instance().prepare();
     layerNorm(in, B, D, layer.self_attn_layer_norm, normed);
     self.fastQkv().apply(normed, B, qkv);
     // Upstream scales the query projection's output, not the weight.

@@ -115,3 +115,41 @@ TEST(DecodeBenchmark, LongContextAndTakesCountTheCacheInTheFloor) {
     o.kvCaches = {"fp8"};
     EXPECT_THROW(runBenchmark(o), std::invalid_argument);
 }
+
+// With the attention helper (the default on two or more cores, not with --threads 1), a
+// position the helper takes part at is timed both ways in each round, between the same probes:
+// two rows with the same bytes and floor, attention threads 1 then 2.
+TEST(DecodeBenchmark, LongContextPairsTheAttentionHelperWithoutIt) {
+    MOODSTEER_REQUIRE_PARITY();
+    BenchOptions o;
+    o.configPath = test::parityDir() + "/config.json";
+    o.steps = 5;
+    o.rounds = 2;
+    o.precisions = {"int8"};
+    o.codec = false;
+    o.embedded = false;
+    o.textEncoder = false;
+    o.threads = 0;
+    o.positions = {100, 300};
+    o.kvCaches = {"int8"};
+    const auto rep = runBenchmark(o);
+    if (!rep.attentionHelper) GTEST_SKIP() << "one core: no attention helper";
+    ASSERT_EQ(3u, rep.positions.size());
+    EXPECT_EQ(1, rep.positions[0].attentionThreads); // 100 positions: below the helper's start
+    EXPECT_EQ(300, rep.positions[1].position);
+    EXPECT_EQ(300, rep.positions[2].position);
+    EXPECT_EQ(1, rep.positions[1].attentionThreads);
+    EXPECT_EQ(2, rep.positions[2].attentionThreads);
+    EXPECT_EQ(rep.positions[1].kvBytesPerStep, rep.positions[2].kvBytesPerStep);
+    EXPECT_EQ(rep.positions[1].floorMs, rep.positions[2].floorMs);
+    const auto j = nlohmann::json::parse(rep.toJson());
+    EXPECT_TRUE(j["attention_helper"].get<bool>());
+    EXPECT_EQ(2, j["long_context"][2]["attention_threads"].get<int>());
+    EXPECT_NE(rep.toTable().find("attention helper"), std::string::npos);
+
+    o.threads = 1; // one thread asked for: no helper, one row per position
+    const auto one = runBenchmark(o);
+    EXPECT_FALSE(one.attentionHelper);
+    EXPECT_EQ(2u, one.positions.size());
+}
+

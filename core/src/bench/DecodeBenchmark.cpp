@@ -7,6 +7,7 @@
 #include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
 #include "engine/Generator.h"
+#include "models/DecodeThreads.h"
 #include "models/MusicgenModel.h"
 
 #include <nlohmann/json.hpp>
@@ -74,6 +75,7 @@ BenchReport runBenchmark(const BenchOptions& o,
     torch::NoGradGuard noGrad;
     BenchReport rep;
     rep.threads = setComputeThreads(o.threads);
+    rep.attentionHelper = models::decodeAttentionHelper();
     rep.audioSeconds = o.audioSeconds;
     auto config = models::MusicgenConfig::fromFile(o.configPath);
     rep.architecture = config.nameOrPath.empty() ? o.configPath : config.nameOrPath;
@@ -254,6 +256,7 @@ std::string BenchReport::toJson() const {
     j["architecture"] = architecture;
     j["parameters"] = parameters;
     j["threads"] = threads;
+    j["attention_helper"] = attentionHelper;
     j["blas"] = blas;
     j["memory_bandwidth_gb_s"] = bandwidthGBs;
     j["memory_bandwidth_range_gb_s"] = {bandwidthMinGBs, bandwidthMaxGBs};
@@ -290,6 +293,7 @@ std::string BenchReport::toJson() const {
         for (const auto& r : positions)
             p.push_back({{"precision", r.precision},
                          {"kv_cache", r.kvCache},
+                         {"attention_threads", r.attentionThreads},
                          {"position", r.position},
                          {"ms_per_step", r.msPerStep},
                          {"weight_bytes_per_step", r.weightBytesPerStep},
@@ -342,7 +346,12 @@ std::string BenchReport::toTable() const {
     std::ostringstream s;
     char line[512];
     s << "architecture        " << architecture << " (" << parameters / 1e6 << " M parameters)\n";
-    s << "threads             " << threads << "\n";
+    s << "threads             " << threads
+      << (attentionHelper
+              ? " (+ the attention helper from " +
+                    std::to_string(models::kDecodeHelperMinPositions) + " cached positions)"
+              : "")
+      << "\n";
     s << "BLAS                " << blas << "\n";
     std::snprintf(line, sizeof line,
                   "memory bandwidth    %.1f GB/s (read, %d threads, huge pages; median of %zu "
@@ -381,13 +390,13 @@ std::string BenchReport::toTable() const {
     if (!positions.empty()) {
         s << "\nlong context (guided step after N cached positions; floor = (weights + KV cache "
              "read per step) / bandwidth)\n"
-          << "precision  kv cache  position  ms/step  weights MB  cache MB  floor ms  step/floor "
-             "(range)  cpu ms/step\n";
+          << "precision  kv cache  attn threads  position  ms/step  weights MB  cache MB  floor "
+             "ms  step/floor (range)  cpu ms/step\n";
         for (const auto& r : positions) {
             std::snprintf(
                 line, sizeof line,
-                "%-9s  %-8s  %8d  %7.1f  %10.0f  %8.0f  %8.1f  %5.2f (%.2f-%.2f)  %11.1f\n",
-                r.precision.c_str(), r.kvCache.c_str(), r.position, r.msPerStep,
+                "%-9s  %-8s  %12d  %8d  %7.1f  %10.0f  %8.0f  %8.1f  %5.2f (%.2f-%.2f)  %11.1f\n",
+                r.precision.c_str(), r.kvCache.c_str(), r.attentionThreads, r.position, r.msPerStep,
                 r.weightBytesPerStep / 1e6, r.kvBytesPerStep / 1e6, r.floorMs, r.ratioToFloor,
                 r.ratioMin, r.ratioMax, r.cpuMsPerStep);
             s << line;

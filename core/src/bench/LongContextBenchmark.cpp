@@ -1,5 +1,7 @@
 #include "bench/LongContextBenchmark.h"
 
+#include "models/DecodeThreads.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -66,6 +68,7 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
     const int warmup = 2, steps = std::max(1, o.steps), rounds = std::max(1, o.rounds);
     auto column = torch::randint(0, c.vocab_size, {items * K, 1}, torch::kInt64);
     const double weightBytes = lm.decodeWeightBytes();
+    const bool helperOn = models::decodeAttentionHelper();
     for (const auto kv : caches) {
         for (const int position : o.positions) {
             say("decoding with " + precision + " weights and a " +
@@ -83,33 +86,54 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
             r.weightBytesPerStep = weightBytes;
             // Step i of a round attends to position + i + 1 cached rows (its own included).
             r.kvBytesPerStep = cache.bytesPerPosition() * (position + 0.5 * (steps + 1));
-            std::vector<double> ms, floors, ratios, cpu;
+            // With the attention helper on (and a cache long enough for it), each round also
+            // times the same steps without it, between the same probes: a pair the machine's
+            // drift does not separate.
+            const bool helper = helperOn && position + 1 >= models::kDecodeHelperMinPositions;
+            std::vector<BenchPositionResult> rows{r};
+            if (helper) {
+                rows.push_back(r);
+                rows.back().attentionThreads = 2;
+            }
+            std::vector<std::vector<double>> ms(rows.size()), ratios(rows.size()), cpu(rows.size());
+            std::vector<double> floors;
             for (int round = 0; round < rounds; ++round) {
-                cache.truncate(position);
                 const double before = measureMemoryBandwidth(threads, 3);
-                const auto t0 = Clock::now();
-                const double cpu0 = cpuSeconds();
-                for (int i = 0; i < steps; ++i)
-                    lm.forward(column, cross, &cache);
-                const double stepMs =
-                    std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / steps;
-                cpu.push_back((cpuSeconds() - cpu0) / steps * 1e3);
+                std::vector<double> stepMs(rows.size());
+                for (std::size_t v = 0; v < rows.size(); ++v) {
+                    models::setDecodeAttentionHelper(rows[v].attentionThreads == 2);
+                    cache.truncate(position);
+                    const auto t0 = Clock::now();
+                    const double cpu0 = cpuSeconds();
+                    for (int i = 0; i < steps; ++i)
+                        lm.forward(column, cross, &cache);
+                    stepMs[v] =
+                        std::chrono::duration<double, std::milli>(Clock::now() - t0).count() /
+                        steps;
+                    cpu[v].push_back((cpuSeconds() - cpu0) / steps * 1e3);
+                }
+                models::setDecodeAttentionHelper(helperOn);
                 const double after = measureMemoryBandwidth(threads, 3);
                 bandwidths.push_back(before);
                 bandwidths.push_back(after);
                 const double bw = std::max(before, after);
                 const double floorMs = (r.weightBytesPerStep + r.kvBytesPerStep) / (bw * 1e9) * 1e3;
-                ms.push_back(stepMs);
                 floors.push_back(floorMs);
-                ratios.push_back(stepMs / floorMs);
+                for (std::size_t v = 0; v < rows.size(); ++v) {
+                    ms[v].push_back(stepMs[v]);
+                    ratios[v].push_back(stepMs[v] / floorMs);
+                }
             }
-            r.msPerStep = median(ms);
-            r.cpuMsPerStep = median(cpu);
-            r.floorMs = median(floors);
-            r.ratioToFloor = median(ratios);
-            r.ratioMin = *std::min_element(ratios.begin(), ratios.end());
-            r.ratioMax = *std::max_element(ratios.begin(), ratios.end());
-            rep.positions.push_back(r);
+            for (std::size_t v = 0; v < rows.size(); ++v) {
+                auto& row = rows[v];
+                row.msPerStep = median(ms[v]);
+                row.cpuMsPerStep = median(cpu[v]);
+                row.floorMs = median(floors);
+                row.ratioToFloor = median(ratios[v]);
+                row.ratioMin = *std::min_element(ratios[v].begin(), ratios[v].end());
+                row.ratioMax = *std::max_element(ratios[v].begin(), ratios[v].end());
+                rep.positions.push_back(row);
+            }
         }
     }
 }

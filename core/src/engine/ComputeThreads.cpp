@@ -1,5 +1,7 @@
 #include "engine/ComputeThreads.h"
 
+#include "models/DecodeThreads.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -21,6 +23,9 @@ int setComputeThreads(int requested) {
     if (auto* setBlas =
             reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
         setBlas(threads);
+    // The decode step's attention helper uses a second core only for long caches' attention,
+    // never for the GEMVs; an explicit request for one thread keeps everything on one.
+    models::setDecodeAttentionHelper(cores >= 2 && requested != 1);
     return threads;
 }
 

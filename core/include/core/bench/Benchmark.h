@@ -71,7 +71,8 @@ struct BenchPositionResult {
     double floorMs = 0;        ///< (weights + KV cache bytes) / bandwidth, median over rounds
     double ratioToFloor = 0;   ///< median of the rounds' own ratios
     double ratioMin = 0, ratioMax = 0;
-    double cpuMsPerStep = 0; ///< process CPU time per step: robust to a busy machine
+    double cpuMsPerStep = 0;  ///< process CPU time per step: robust to a busy machine
+    int attentionThreads = 1; ///< 2: with the decode step's attention helper
 };
 
 /// One row of the takes table: N takes decoded in one batch (2N rows with guidance).
@@ -111,7 +112,8 @@ struct BenchReport {
     std::string architecture;
     std::string blas;
     int threads = 0;
-    double bandwidthGBs = 0; ///< median of every round's measurement
+    bool attentionHelper = false; ///< the decode step's second thread (models/DecodeThreads.h)
+    double bandwidthGBs = 0;      ///< median of every round's measurement
     double bandwidthMinGBs = 0, bandwidthMaxGBs = 0;
     int bandwidthProbes = 0; ///< how many probes the median is over
     double codecSeconds = 0; ///< codec decode of audioSeconds

@@ -1,0 +1,134 @@
+#include "HeadPool.h"
+
+#include "models/DecodeThreads.h"
+
+#include <chrono>
+#include <pthread.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace moodsteer::models {
+namespace {
+
+std::atomic<bool> gHelper{false};
+
+// How long the helper, woken ahead of a job (prepare()), spins for it before it sleeps again:
+// the job follows after a layer norm and the q/k/v projection (~0.1 ms for musicgen-small).
+// After a job it sleeps at once: the next one is a layer (~0.5-1 ms of GEMVs) away.
+constexpr auto kSpin = std::chrono::microseconds(500);
+
+inline void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+}
+
+inline uint32_t item(uint64_t t) {
+    return static_cast<uint32_t>(t);
+}
+inline uint32_t count(uint64_t t) {
+    return static_cast<uint32_t>(t >> 32);
+}
+
+} // namespace
+
+void setDecodeAttentionHelper(bool on) {
+    gHelper.store(on, std::memory_order_relaxed);
+}
+
+bool decodeAttentionHelper() {
+    return gHelper.load(std::memory_order_relaxed);
+}
+
+HeadPool& HeadPool::instance() {
+    static HeadPool pool;
+    return pool;
+}
+
+HeadPool::HeadPool() : helper_([this] { helperLoop(); }) {}
+
+HeadPool::~HeadPool() {
+    quit_.store(true);
+    wakeHelper();
+    helper_.join();
+}
+
+void HeadPool::wakeHelper() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        woken_.store(true);
+    }
+    wake_.notify_one();
+}
+
+void HeadPool::prepare() {
+    if (sleeping_.load()) wakeHelper();
+}
+
+void HeadPool::run(Fn fn, void* ctx, int itemCount, int64_t scratchFloats) {
+    if (itemCount <= 0) return;
+    fn_ = fn;
+    ctx_ = ctx;
+    scratchFloats_ = scratchFloats;
+    done_.store(0, std::memory_order_relaxed);
+    ticket_.store(static_cast<uint64_t>(itemCount)
+                  << 32); // opens the job (sequentially consistent)
+    if (sleeping_.load()) wakeHelper();
+    if (scratch_.size() < static_cast<size_t>(scratchFloats)) scratch_.resize(scratchFloats);
+    int mine = 0;
+    for (;;) {
+        const uint64_t t = ticket_.fetch_add(1, std::memory_order_acq_rel);
+        if (item(t) >= count(t)) break;
+        fn(ctx, static_cast<int>(item(t)), scratch_.data());
+        ++mine;
+    }
+    // The helper's claims: each is one item it is computing now.
+    const int theirs = itemCount - mine;
+    for (int spins = 0; done_.load(std::memory_order_acquire) < theirs; ++spins) {
+        if (spins < 4096)
+            pause();
+        else
+            std::this_thread::yield(); // the helper may share this core
+    }
+}
+
+void HeadPool::helperLoop() {
+    pthread_setname_np(pthread_self(), "decode-attn");
+    std::vector<float> scratch;
+    const auto open = [this] {
+        const uint64_t t = ticket_.load(); // sequentially consistent: pairs with sleeping_
+        return item(t) < count(t);
+    };
+    bool spin = false; // set by a wake-up: a job follows within a projection's time
+    while (!quit_.load()) {
+        const auto until = std::chrono::steady_clock::now() + kSpin;
+        bool job = open();
+        for (int spins = 0; spin && !job && !quit_.load(std::memory_order_relaxed); ++spins) {
+            pause();
+            job = open();
+            if ((spins & 63) == 63 && std::chrono::steady_clock::now() > until) break;
+        }
+        if (!job) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            sleeping_.store(true);
+            wake_.wait(lock, [&] { return quit_.load() || woken_.exchange(false) || open(); });
+            sleeping_.store(false);
+            spin = true;
+            continue;
+        }
+        for (;;) {
+            const uint64_t t = ticket_.fetch_add(1, std::memory_order_acq_rel);
+            if (item(t) >= count(t)) break;
+            if (scratch.size() < static_cast<size_t>(scratchFloats_))
+                scratch.resize(scratchFloats_);
+            fn_(ctx_, static_cast<int>(item(t)), scratch.data());
+            helperItems_.fetch_add(1, std::memory_order_relaxed);
+            done_.fetch_add(1, std::memory_order_release);
+        }
+        spin = false; // the next job is a layer away: sleep until the step wakes it
+    }
+}
+
+} // namespace moodsteer::models

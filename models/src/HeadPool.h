@@ -1,0 +1,61 @@
+// The decode step's attention helper (models/DecodeThreads.h): one extra thread that takes work
+// items of a job from the same counter as the calling thread.
+//
+// Thread contract: run() is called by one thread at a time (the decode step's); it returns when
+// every item of its job is done, the caller's and the helper's. The helper claims an item only
+// while the job is open, so a helper that sleeps, or is not scheduled, costs nothing: the caller
+// takes every item itself. The caller waits only for items the helper has claimed (one head, a
+// few microseconds). prepare() wakes the helper ahead of a job, so that its wake-up overlaps
+// the caller's work before the job.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace moodsteer::models {
+
+class HeadPool {
+  public:
+    /// fn(ctx, item, scratch): scratch is per-thread, at least the job's scratch floats.
+    using Fn = void (*)(void* ctx, int item, float* scratch);
+
+    static HeadPool& instance();
+    ~HeadPool();
+
+    /// Wakes the helper if it sleeps (a job follows soon).
+    void prepare();
+    /// Runs fn for items [0, count) on this thread and the helper; returns when all are done.
+    void run(Fn fn, void* ctx, int count, int64_t scratchFloats);
+    /// Items the helper has computed since the process started (tests, benchmarks).
+    int64_t helperItems() const { return helperItems_.load(std::memory_order_relaxed); }
+
+  private:
+    HeadPool();
+    void helperLoop();
+    void wakeHelper();
+
+    // The ticket packs the open job's item count (high 32 bits) and its next item (low 32): one
+    // fetch_add claims an item and says whether it belongs to the job. A claim below the count
+    // is owned until done_ counts it, and the caller writes the job's fields only before it
+    // publishes a job and after every claim is done, so the helper reads them without a lock.
+    std::atomic<uint64_t> ticket_{0};
+    std::atomic<int> done_{0}; // items the helper finished in the open job
+    Fn fn_ = nullptr;
+    void* ctx_ = nullptr;
+    int64_t scratchFloats_ = 0;
+    std::vector<float> scratch_; // the caller's
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::atomic<bool> sleeping_{false};
+    std::atomic<bool> woken_{false};
+    std::atomic<bool> quit_{false};
+    std::atomic<int64_t> helperItems_{0};
+    std::thread helper_;
+};
+
+} // namespace moodsteer::models
