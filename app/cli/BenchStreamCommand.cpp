@@ -23,7 +23,8 @@ const char* kHelp =
 
 Text to speaker, measured: generates a clip of --seconds (default 60) and then a windowed
 session of --session-minutes (default 3; 0 skips it; windows of --window s, default 30) through
-the studio's path: the LM on this thread with --threads compute threads (default 1), EnCodec
+the studio's path: the LM on this thread with --threads compute threads (default, as the
+studio: cores - 1, and the decode step's attention helper; 1 turns the helper off), EnCodec
 streaming on its own thread when a core is left free, the audio into the studio's AudioPlayer
 whose output is a null device consuming at exactly real time. Playback starts at the first
 audio. Prints the time to first audio, the generation speed per 10 s of audio (audio seconds per

@@ -74,9 +74,12 @@ void forEachHead(int64_t heads, int64_t positions, const Head& head, float* scor
             head(i, scores);
         return;
     }
-    HeadPool::instance().run(
+    const bool shared = HeadPool::instance().run(
         [](void* ctx, int i, float* s) { (*static_cast<const Head*>(ctx))(i, s); },
         const_cast<void*>(static_cast<const void*>(&head)), static_cast<int>(heads), positions);
+    if (!shared) // another model's step holds the helper
+        for (int64_t i = 0; i < heads; ++i)
+            head(i, scores);
 }
 
 // Rows [B, 3D] of scaled q, k, v: writes each item's k and v at position `past` of the cache

@@ -43,16 +43,12 @@ bool decodeAttentionHelper() {
 }
 
 HeadPool& HeadPool::instance() {
-    static HeadPool pool;
-    return pool;
+    static HeadPool* pool = new HeadPool; // immortal: see the header
+    return *pool;
 }
 
-HeadPool::HeadPool() : helper_([this] { helperLoop(); }) {}
-
-HeadPool::~HeadPool() {
-    quit_.store(true);
-    wakeHelper();
-    helper_.join();
+HeadPool::HeadPool() : helper_([this] { helperLoop(); }) {
+    helper_.detach();
 }
 
 void HeadPool::wakeHelper() {
@@ -67,8 +63,14 @@ void HeadPool::prepare() {
     if (sleeping_.load()) wakeHelper();
 }
 
-void HeadPool::run(Fn fn, void* ctx, int itemCount, int64_t scratchFloats) {
-    if (itemCount <= 0) return;
+bool HeadPool::run(Fn fn, void* ctx, int itemCount, int64_t scratchFloats) {
+    using Clock = std::chrono::steady_clock;
+    if (itemCount <= 0) return true;
+    if (inUse_.exchange(true, std::memory_order_acquire)) return false;
+    if (Clock::now() < restUntil_) {
+        inUse_.store(false, std::memory_order_release);
+        return false;
+    }
     fn_ = fn;
     ctx_ = ctx;
     scratchFloats_ = scratchFloats;
@@ -86,12 +88,26 @@ void HeadPool::run(Fn fn, void* ctx, int itemCount, int64_t scratchFloats) {
     }
     // The helper's claims: each is one item it is computing now.
     const int theirs = itemCount - mine;
-    for (int spins = 0; done_.load(std::memory_order_acquire) < theirs; ++spins) {
-        if (spins < 4096)
-            pause();
-        else
-            std::this_thread::yield(); // the helper may share this core
+    if (theirs > 0 && done_.load(std::memory_order_acquire) < theirs) {
+        const auto start = Clock::now();
+        for (int spins = 0; done_.load(std::memory_order_acquire) < theirs; ++spins) {
+            if (spins < 4096)
+                pause();
+            else
+                std::this_thread::yield(); // the helper may share this core
+        }
+        const auto end = Clock::now();
+        if (end - start > kStall) {
+            stalls_.fetch_add(1, std::memory_order_relaxed);
+            // Stalls a minute apart are not one busy period: start again from the shortest rest.
+            if (end - lastStall_ > std::chrono::minutes(1)) rest_ = std::chrono::milliseconds(500);
+            restUntil_ = end + rest_;
+            rest_ = std::min<std::chrono::milliseconds>(2 * rest_, std::chrono::seconds(8));
+            lastStall_ = end;
+        }
     }
+    inUse_.store(false, std::memory_order_release);
+    return true;
 }
 
 void HeadPool::helperLoop() {
@@ -102,10 +118,10 @@ void HeadPool::helperLoop() {
         return item(t) < count(t);
     };
     bool spin = false; // set by a wake-up: a job follows within a projection's time
-    while (!quit_.load()) {
+    for (;;) {
         const auto until = std::chrono::steady_clock::now() + kSpin;
         bool job = open();
-        for (int spins = 0; spin && !job && !quit_.load(std::memory_order_relaxed); ++spins) {
+        for (int spins = 0; spin && !job; ++spins) {
             pause();
             job = open();
             if ((spins & 63) == 63 && std::chrono::steady_clock::now() > until) break;
@@ -113,7 +129,7 @@ void HeadPool::helperLoop() {
         if (!job) {
             std::unique_lock<std::mutex> lock(mutex_);
             sleeping_.store(true);
-            wake_.wait(lock, [&] { return quit_.load() || woken_.exchange(false) || open(); });
+            wake_.wait(lock, [&] { return woken_.exchange(false) || open(); });
             sleeping_.store(false);
             spin = true;
             continue;

@@ -1,15 +1,19 @@
 // The decode step's attention helper (models/DecodeThreads.h): one extra thread that takes work
 // items of a job from the same counter as the calling thread.
 //
-// Thread contract: run() is called by one thread at a time (the decode step's); it returns when
-// every item of its job is done, the caller's and the helper's. The helper claims an item only
+// Thread contract: run() returns when every item of its job is done, the caller's and the
+// helper's. One job at a time: a second thread calling run() while a job is open (two models
+// decoding at once) gets false and does its items itself. The helper claims an item only
 // while the job is open, so a helper that sleeps, or is not scheduled, costs nothing: the caller
 // takes every item itself. The caller waits only for items the helper has claimed (one head, a
-// few microseconds). prepare() wakes the helper ahead of a job, so that its wake-up overlaps
-// the caller's work before the job.
+// few microseconds), but a helper preempted inside one (the other core busy) makes it wait a
+// scheduler slice: a wait longer than kStall sets the pool to rest (run() returns false, the
+// caller works alone) for 0.5 s, doubling on each stall up to 8 s. prepare() wakes the helper
+// ahead of a job, so that its wake-up overlaps the caller's work before the job.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -23,15 +27,21 @@ class HeadPool {
     /// fn(ctx, item, scratch): scratch is per-thread, at least the job's scratch floats.
     using Fn = void (*)(void* ctx, int item, float* scratch);
 
+    /// The process's pool: made on first use and never destroyed (its thread sleeps until the
+    /// process ends), so that no static destructor can race a decode step still running.
     static HeadPool& instance();
-    ~HeadPool();
 
     /// Wakes the helper if it sleeps (a job follows soon).
     void prepare();
-    /// Runs fn for items [0, count) on this thread and the helper; returns when all are done.
-    void run(Fn fn, void* ctx, int count, int64_t scratchFloats);
+    /// Runs fn for items [0, count) on this thread and the helper and returns true when all are
+    /// done; returns false at once, having run nothing, while another thread's job is open.
+    bool run(Fn fn, void* ctx, int count, int64_t scratchFloats);
     /// Items the helper has computed since the process started (tests, benchmarks).
     int64_t helperItems() const { return helperItems_.load(std::memory_order_relaxed); }
+    /// Jobs whose caller waited longer than kStall for the helper, since the process started.
+    int64_t stalls() const { return stalls_.load(std::memory_order_relaxed); }
+
+    static constexpr std::chrono::microseconds kStall{300};
 
   private:
     HeadPool();
@@ -53,8 +63,12 @@ class HeadPool {
     std::condition_variable wake_;
     std::atomic<bool> sleeping_{false};
     std::atomic<bool> woken_{false};
-    std::atomic<bool> quit_{false};
+    std::atomic<bool> inUse_{false};
     std::atomic<int64_t> helperItems_{0};
+    std::atomic<int64_t> stalls_{0};
+    // Owned by the thread that holds inUse_.
+    std::chrono::steady_clock::time_point restUntil_{}, lastStall_{};
+    std::chrono::milliseconds rest_{500};
     std::thread helper_;
 };
 

@@ -152,4 +152,3 @@ TEST(DecodeBenchmark, LongContextPairsTheAttentionHelperWithoutIt) {
     EXPECT_FALSE(one.attentionHelper);
     EXPECT_EQ(2u, one.positions.size());
 }
-

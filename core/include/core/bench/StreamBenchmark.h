@@ -27,7 +27,7 @@ struct StreamBenchOptions {
     double seconds = 60;       ///< the single clip; 0 skips it
     double sessionMinutes = 3; ///< the windowed session; 0 skips it
     double windowSeconds = 30; ///< the session's windows (at most the model's positions)
-    int threads = 1;           ///< LM compute threads (0: cores - 1)
+    int threads = 0;           ///< LM compute threads (0: cores - 1, as the studio)
     std::string prompt = "calm ambient piece with piano";
     std::uint64_t seed = 1;
     double levelInterval = 5; ///< seconds of output per buffer-level row
