@@ -11,17 +11,29 @@
 
 using namespace moodsteer;
 
-TEST(DecodeBenchmark, RoundsPairEachStepTimeWithItsOwnBandwidth) {
-    MOODSTEER_REQUIRE_PARITY();
+namespace {
+
+/// The parity architecture's decode steps alone (no codec, text encoder or embedded model).
+BenchOptions parityDecode(int steps, int rounds, std::vector<std::string> precisions) {
     BenchOptions o;
     o.configPath = test::parityDir() + "/config.json";
-    o.steps = 8;
-    o.rounds = 3;
-    o.precisions = {"f32", "int8"};
+    o.steps = steps;
+    o.rounds = rounds;
+    o.precisions = std::move(precisions);
     o.codec = false;
     o.embedded = false;
+    o.textEncoder = false;
     o.threads = 1;
     o.positions = {};
+    return o;
+}
+
+} // namespace
+
+TEST(DecodeBenchmark, RoundsPairEachStepTimeWithItsOwnBandwidth) {
+    MOODSTEER_REQUIRE_PARITY();
+    BenchOptions o = parityDecode(8, 3, {"f32", "int8"});
+    o.textEncoder = true;
     const auto rep = runBenchmark(o);
     ASSERT_EQ(2u, rep.results.size());
     EXPECT_GT(rep.bandwidthGBs, 0.0);
@@ -68,15 +80,7 @@ TEST(DecodeBenchmark, RoundsPairEachStepTimeWithItsOwnBandwidth) {
 // (precision, takes), each step over a floor that counts the KV cache it reads.
 TEST(DecodeBenchmark, LongContextAndTakesCountTheCacheInTheFloor) {
     MOODSTEER_REQUIRE_PARITY();
-    BenchOptions o;
-    o.configPath = test::parityDir() + "/config.json";
-    o.steps = 8;
-    o.rounds = 1;
-    o.precisions = {"int8"};
-    o.codec = false;
-    o.embedded = false;
-    o.textEncoder = false;
-    o.threads = 1;
+    BenchOptions o = parityDecode(8, 1, {"int8"});
     o.positions = {0, 100};
     o.kvCaches = {"bf16", "int8"};
     o.takes = {1, 2};
@@ -121,15 +125,8 @@ TEST(DecodeBenchmark, LongContextAndTakesCountTheCacheInTheFloor) {
 // two rows with the same bytes and floor, attention threads 1 then 2.
 TEST(DecodeBenchmark, LongContextPairsTheAttentionHelperWithoutIt) {
     MOODSTEER_REQUIRE_PARITY();
-    BenchOptions o;
-    o.configPath = test::parityDir() + "/config.json";
-    o.steps = 5;
-    o.rounds = 2;
-    o.precisions = {"int8"};
-    o.codec = false;
-    o.embedded = false;
-    o.textEncoder = false;
-    o.threads = 0;
+    BenchOptions o = parityDecode(5, 2, {"int8"});
+    o.threads = 0; // the default: the helper where there are two cores
     o.positions = {100, 300};
     o.kvCaches = {"int8"};
     const auto rep = runBenchmark(o);
