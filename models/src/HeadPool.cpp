@@ -75,8 +75,8 @@ bool HeadPool::run(Fn fn, void* ctx, int itemCount, int64_t scratchFloats) {
     ctx_ = ctx;
     scratchFloats_ = scratchFloats;
     done_.store(0, std::memory_order_relaxed);
-    ticket_.store(static_cast<uint64_t>(itemCount)
-                  << 32); // opens the job (sequentially consistent)
+    // Opens the job (a sequentially consistent store: it pairs with the helper's sleeping_).
+    ticket_.store(static_cast<uint64_t>(itemCount) << 32);
     if (sleeping_.load()) wakeHelper();
     if (scratch_.size() < static_cast<size_t>(scratchFloats)) scratch_.resize(scratchFloats);
     int mine = 0;

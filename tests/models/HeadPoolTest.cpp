@@ -166,14 +166,17 @@ TEST(HeadPool, AStalledHelperSendsThePoolToRest) {
 }
 
 // The fused step from an empty cache to 300 positions (the helper joins from
-// kDecodeHelperMinPositions on), head sizes 64 (vectorised kernels) and 24 (masked tails), every
-// cache precision: the logits with the helper on equal those with it off, bit for bit.
+// kDecodeHelperMinPositions on), head sizes 64 (vectorised kernels) and 24 (masked tails), 2 and
+// 5 items, every cache precision: the logits with the helper on equal those with it off, bit for
+// bit.
 TEST(HeadPool, FusedDecodeGivesTheSameBitsWithTheHelper) {
     torch::NoGradGuard noGrad;
     const bool was = decodeAttentionHelper();
     const int64_t before = HeadPool::instance().helperItems();
-    for (const int64_t hidden : {128, 48}) {
-        const int64_t heads = 2, items = 2, steps = 300;
+    // (hidden, items): head size 64 with the two CFG rows; head size 24 with five items (an odd
+    // number of heads per layer, as a batch of takes has more).
+    for (const auto& [hidden, items] : {std::pair<int64_t, int64_t>{128, 2}, {48, 5}}) {
+        const int64_t heads = 2, steps = 300;
         nlohmann::json j = {
             {"vocab_size", 30},   {"max_position_embeddings", 320}, {"num_hidden_layers", 2},
             {"ffn_dim", 96},      {"num_attention_heads", heads},   {"hidden_size", hidden},
@@ -197,8 +200,8 @@ TEST(HeadPool, FusedDecodeGivesTheSameBitsWithTheHelper) {
             }
             for (int64_t t = 0; t < steps; ++t)
                 ASSERT_TRUE(torch::equal(logits[0][t], logits[1][t]))
-                    << "hidden " << hidden << ", " << kvCachePrecisionName(precision) << ", step "
-                    << t;
+                    << "hidden " << hidden << ", " << items << " items, "
+                    << kvCachePrecisionName(precision) << ", step " << t;
         }
     }
     setDecodeAttentionHelper(was);
