@@ -112,7 +112,9 @@ bool HeadPool::run(Fn fn, void* ctx, int itemCount, int64_t scratchFloats) {
 
 void HeadPool::helperLoop() {
     pthread_setname_np(pthread_self(), "decode-attn");
-    std::vector<float> scratch;
+    // Made (and its pages touched) before any job: a first item that grew it from nothing was
+    // slow enough to count as a stall and send the pool to rest at the start of every process.
+    std::vector<float> scratch(16384);
     const auto open = [this] {
         const uint64_t t = ticket_.load(); // sequentially consistent: pairs with sleeping_
         return item(t) < count(t);
