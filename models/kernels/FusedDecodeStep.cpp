@@ -64,20 +64,24 @@ void attend(const float* q, const c10::BFloat16* keys, const c10::BFloat16* valu
                                      mask, scores, out);
 }
 
+// Whether the decode helper (models/DecodeThreads.h) takes part in attending `positions` cached
+// positions: when it is on and the cache is long enough for it to pay.
+bool helperTakesPart(int64_t positions) {
+    return decodeAttentionHelper() && positions >= kDecodeHelperMinPositions;
+}
+
 // Runs head(item, scores) for the B * H heads of a layer's self-attention: on this thread, or
-// shared with the decode helper (models/DecodeThreads.h) once the cache is long enough for it to
-// pay. `scores` holds at least `positions` floats, one buffer per thread.
+// shared with the decode helper. `scores` holds at least `positions` floats (the helper has its
+// own).
 template <typename Head>
 void forEachHead(int64_t heads, int64_t positions, const Head& head, float* scores) {
-    if (!decodeAttentionHelper() || positions < kDecodeHelperMinPositions) {
-        for (int64_t i = 0; i < heads; ++i)
-            head(i, scores);
-        return;
-    }
-    const bool shared = HeadPool::instance().run(
-        [](void* ctx, int i, float* s) { (*static_cast<const Head*>(ctx))(i, s); },
-        const_cast<void*>(static_cast<const void*>(&head)), static_cast<int>(heads), positions);
-    if (!shared) // another model's step holds the helper
+    const bool shared =
+        helperTakesPart(positions) &&
+        HeadPool::instance().run(
+            [](void* ctx, int i, float* s) { (*static_cast<const Head*>(ctx))(i, s); },
+            const_cast<void*>(static_cast<const void*>(&head)), static_cast<int>(heads), scores,
+            positions);
+    if (!shared) // short cache, helper off, resting, or another model's step holds it
         for (int64_t i = 0; i < heads; ++i)
             head(i, scores);
 }
@@ -202,8 +206,7 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
 
     // Self-attention: the new key/value go to the cache at `past`; the query sees [0, past].
     // The attention helper wakes now, while the layer norm and the q/k/v projection run.
-    if (decodeAttentionHelper() && past + 1 >= kDecodeHelperMinPositions)
-        HeadPool::instance().prepare();
+    if (helperTakesPart(past + 1)) HeadPool::instance().prepare();
     layerNorm(in, B, D, layer.self_attn_layer_norm, normed);
     self.fastQkv().apply(normed, B, qkv);
     // Upstream scales the query projection's output, not the weight.

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <pthread.h>
+#include <thread>
+#include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -23,6 +25,13 @@ inline void pause() {
 #if defined(__x86_64__) || defined(__i386__)
     _mm_pause();
 #endif
+}
+
+using Clock = std::chrono::steady_clock;
+
+inline int64_t nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+        .count();
 }
 
 inline uint32_t item(uint64_t t) {
@@ -47,8 +56,8 @@ HeadPool& HeadPool::instance() {
     return *pool;
 }
 
-HeadPool::HeadPool() : helper_([this] { helperLoop(); }) {
-    helper_.detach();
+HeadPool::HeadPool() {
+    std::thread([this] { helperLoop(); }).detach(); // the pool is never destroyed
 }
 
 void HeadPool::wakeHelper() {
@@ -60,14 +69,13 @@ void HeadPool::wakeHelper() {
 }
 
 void HeadPool::prepare() {
-    if (sleeping_.load()) wakeHelper();
+    if (sleeping_.load() && nowNs() >= restUntil_.load(std::memory_order_relaxed)) wakeHelper();
 }
 
-bool HeadPool::run(Fn fn, void* ctx, int itemCount, int64_t scratchFloats) {
-    using Clock = std::chrono::steady_clock;
+bool HeadPool::run(Fn fn, void* ctx, int itemCount, float* scratch, int64_t scratchFloats) {
     if (itemCount <= 0) return true;
     if (inUse_.exchange(true, std::memory_order_acquire)) return false;
-    if (Clock::now() < restUntil_) {
+    if (nowNs() < restUntil_.load(std::memory_order_relaxed)) {
         inUse_.store(false, std::memory_order_release);
         return false;
     }
@@ -78,12 +86,11 @@ bool HeadPool::run(Fn fn, void* ctx, int itemCount, int64_t scratchFloats) {
     // Opens the job (a sequentially consistent store: it pairs with the helper's sleeping_).
     ticket_.store(static_cast<uint64_t>(itemCount) << 32);
     if (sleeping_.load()) wakeHelper();
-    if (scratch_.size() < static_cast<size_t>(scratchFloats)) scratch_.resize(scratchFloats);
     int mine = 0;
     for (;;) {
         const uint64_t t = ticket_.fetch_add(1, std::memory_order_acq_rel);
         if (item(t) >= count(t)) break;
-        fn(ctx, static_cast<int>(item(t)), scratch_.data());
+        fn(ctx, static_cast<int>(item(t)), scratch);
         ++mine;
     }
     // The helper's claims: each is one item it is computing now.
@@ -101,7 +108,10 @@ bool HeadPool::run(Fn fn, void* ctx, int itemCount, int64_t scratchFloats) {
             stalls_.fetch_add(1, std::memory_order_relaxed);
             // Stalls a minute apart are not one busy period: start again from the shortest rest.
             if (end - lastStall_ > std::chrono::minutes(1)) rest_ = std::chrono::milliseconds(500);
-            restUntil_ = end + rest_;
+            restUntil_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 (end + rest_).time_since_epoch())
+                                 .count(),
+                             std::memory_order_relaxed);
             rest_ = std::min<std::chrono::milliseconds>(2 * rest_, std::chrono::seconds(8));
             lastStall_ = end;
         }
@@ -121,12 +131,12 @@ void HeadPool::helperLoop() {
     };
     bool spin = false; // set by a wake-up: a job follows within a projection's time
     for (;;) {
-        const auto until = std::chrono::steady_clock::now() + kSpin;
+        const auto until = Clock::now() + kSpin;
         bool job = open();
         for (int spins = 0; spin && !job; ++spins) {
             pause();
             job = open();
-            if ((spins & 63) == 63 && std::chrono::steady_clock::now() > until) break;
+            if ((spins & 63) == 63 && Clock::now() > until) break;
         }
         if (!job) {
             std::unique_lock<std::mutex> lock(mutex_);

@@ -17,8 +17,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace moodsteer::models {
 
@@ -31,11 +29,13 @@ class HeadPool {
     /// process ends), so that no static destructor can race a decode step still running.
     static HeadPool& instance();
 
-    /// Wakes the helper if it sleeps (a job follows soon).
+    /// Wakes the helper if it sleeps (a job follows soon), unless the pool rests.
     void prepare();
-    /// Runs fn for items [0, count) on this thread and the helper and returns true when all are
-    /// done; returns false at once, having run nothing, while another thread's job is open.
-    bool run(Fn fn, void* ctx, int count, int64_t scratchFloats);
+    /// Runs fn for items [0, count) on this thread (with `scratch`, the caller's buffer of
+    /// `scratchFloats`) and the helper (with its own) and returns true when all are done;
+    /// returns false at once, having run nothing, while another thread's job is open or the
+    /// pool rests.
+    bool run(Fn fn, void* ctx, int count, float* scratch, int64_t scratchFloats);
     /// Items the helper has computed since the process started (tests, benchmarks).
     int64_t helperItems() const { return helperItems_.load(std::memory_order_relaxed); }
     /// Jobs whose caller waited longer than kStall for the helper, since the process started.
@@ -57,7 +57,6 @@ class HeadPool {
     Fn fn_ = nullptr;
     void* ctx_ = nullptr;
     int64_t scratchFloats_ = 0;
-    std::vector<float> scratch_; // the caller's
 
     std::mutex mutex_;
     std::condition_variable wake_;
@@ -66,10 +65,11 @@ class HeadPool {
     std::atomic<bool> inUse_{false};
     std::atomic<int64_t> helperItems_{0};
     std::atomic<int64_t> stalls_{0};
+    // The end of the current rest (steady-clock nanoseconds): prepare() reads it too.
+    std::atomic<int64_t> restUntil_{0};
     // Owned by the thread that holds inUse_.
-    std::chrono::steady_clock::time_point restUntil_{}, lastStall_{};
+    std::chrono::steady_clock::time_point lastStall_{};
     std::chrono::milliseconds rest_{500};
-    std::thread helper_;
 };
 
 } // namespace moodsteer::models

@@ -43,7 +43,8 @@ void countItem(void* ctx, int i, float* scratch) {
 bool awaitAwake(HeadPool& pool) {
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     int unused = 0;
-    while (!pool.run([](void* p, int, float*) { ++*static_cast<int*>(p); }, &unused, 1, 1))
+    float scratch[1];
+    while (!pool.run([](void* p, int, float*) { ++*static_cast<int*>(p); }, &unused, 1, scratch, 1))
         if (std::chrono::steady_clock::now() > until)
             return false;
         else
@@ -61,8 +62,8 @@ TEST(HeadPool, EveryItemRunsOnceAndRunWaitsForAll) {
         Job job(n);
         job.scratchFloats = 1 + static_cast<int64_t>(rng() % 3000);
         if (round % 3 == 0) pool.prepare(); // as the decode step does before a layer
-        if (!pool.run(&countItem, &job, n, job.scratchFloats)) { // resting after a stall
-            std::vector<float> scratch(job.scratchFloats);
+        std::vector<float> scratch(job.scratchFloats);
+        if (!pool.run(&countItem, &job, n, scratch.data(), job.scratchFloats)) { // resting
             for (int i = 0; i < n; ++i)
                 countItem(&job, i, scratch.data());
         }
@@ -83,9 +84,9 @@ TEST(HeadPool, ConcurrentCallersEachGetTheirJobDone) {
             const int n = 1 + static_cast<int>(rng() % 32);
             Job job(n);
             job.scratchFloats = 1 + static_cast<int64_t>(rng() % 500);
-            if (!HeadPool::instance().run(&countItem, &job, n, job.scratchFloats)) {
+            std::vector<float> scratch(job.scratchFloats);
+            if (!HeadPool::instance().run(&countItem, &job, n, scratch.data(), job.scratchFloats)) {
                 ++refused;
-                std::vector<float> scratch(job.scratchFloats);
                 for (int i = 0; i < n; ++i)
                     countItem(&job, i, scratch.data());
             }
@@ -111,6 +112,7 @@ TEST(HeadPool, TheHelperTakesItemsWhileTheCallerIsBusy) {
     ctx.caller = std::this_thread::get_id();
     ASSERT_TRUE(awaitAwake(HeadPool::instance()));
     const int64_t before = HeadPool::instance().helperItems();
+    float scratch[1];
     const bool ran = HeadPool::instance().run(
         [](void* p, int i, float*) {
             auto& c = *static_cast<Ctx*>(p);
@@ -122,7 +124,7 @@ TEST(HeadPool, TheHelperTakesItemsWhileTheCallerIsBusy) {
             }
             c.runs.fetch_add(1);
         },
-        &ctx, 8, 1);
+        &ctx, 8, scratch, 1);
     ASSERT_TRUE(ran);
     EXPECT_TRUE(ctx.otherThread.load());
     EXPECT_EQ(ctx.runs.load(), 8);
@@ -152,14 +154,15 @@ TEST(HeadPool, AStalledHelperSendsThePoolToRest) {
                 std::this_thread::sleep_for(std::chrono::microseconds(20));
         }
     };
-    ASSERT_TRUE(pool.run(slowHelper, &ctx, 4, 1));
+    float scratch[1];
+    ASSERT_TRUE(pool.run(slowHelper, &ctx, 4, scratch, 1));
     ASSERT_TRUE(ctx.helperStarted.load());
     EXPECT_EQ(stalls + 1, pool.stalls());
     Job job(3);
-    EXPECT_FALSE(pool.run(&countItem, &job, 3, 1)) << "resting after a stall";
+    EXPECT_FALSE(pool.run(&countItem, &job, 3, scratch, 1)) << "resting after a stall";
     EXPECT_EQ(0, job.finished.load());
     // The rest ends (0.5 s after a first stall, up to 8 s after repeated ones).
     ASSERT_TRUE(awaitAwake(pool));
-    EXPECT_TRUE(pool.run(&countItem, &job, 3, 1));
+    EXPECT_TRUE(pool.run(&countItem, &job, 3, scratch, 1));
     EXPECT_EQ(3, job.finished.load());
 }
