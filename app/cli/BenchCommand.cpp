@@ -7,6 +7,7 @@
 
 #include "core/bench/Benchmark.h"
 #include "core/engine/ValueLimits.h"
+#include "core/engine/WeightPrecisions.h"
 #include "core/io/Resources.h"
 
 #include <filesystem>
@@ -18,7 +19,7 @@ namespace moodsteer::cli {
 
 static const char* kHelp =
     R"(usage: moodsteer-cli bench [--config small|medium|large|FILE] [--steps N] [--rounds R]
-                          [--threads N] [--precision f32,bf16,int8] [--seconds S]
+                          [--threads N] [--precision f32,bf16,int8,int4] [--seconds S]
                           [--positions 0,500,1000,1500|none] [--kv-cache f32,bf16,int8]
                           [--takes 1,2,4,8] [--json]
 
@@ -28,7 +29,7 @@ guidance at batch 1, steps/s, the real-time factor, codec and T5 timings, peak R
 active BLAS, the measured memory bandwidth, the bandwidth floor per step and the ratio to it,
 and the resident memory per precision. medium and large are the public facebook/musicgen-medium
 (1.5 B) and -large (3.3 B) configs in resources/configs (random weights, no download). One
-bf16 or int8 precision alone is built directly at that precision, layer by layer, without the
+bf16, int8 or int4 precision alone is built directly at that precision, layer by layer, without the
 float32 model (run one precision per process to bench large on a 24 GB machine). A model that
 would not fit in the available memory is refused with its estimate.
 
@@ -83,13 +84,8 @@ static int runBench(const std::vector<std::string>& argv) {
     o.rounds = static_cast<int>(args.getInt("rounds", o.rounds));
     if (o.steps < 8) throw UsageError("--steps must be at least 8");
     if (o.rounds < 1) throw UsageError("--rounds must be at least 1");
-    if (args.has("precision")) {
-        o.precisions.clear();
-        std::stringstream ss(args.get("precision"));
-        std::string p;
-        while (std::getline(ss, p, ','))
-            o.precisions.push_back(p);
-    }
+    if (args.has("precision"))
+        o.precisions = parseNameList("precision", args.get("precision"), weightPrecisions());
     if (args.has("positions")) {
         const std::string p = args.get("positions");
         o.positions = p == "none" ? std::vector<int>{} : parseIntList("positions", p, 0, 30000);

@@ -6,6 +6,7 @@
 #include "Interrupt.h"
 
 #include "core/bench/SessionBenchmark.h"
+#include "core/engine/WeightPrecisions.h"
 #include "core/io/Resources.h"
 
 #include <cmath>
@@ -21,7 +22,7 @@ const char* kHelp =
                                   [--seam-candidates N] [--guidance G] [--emotion-guidance E]
                                   [--emotion-check T]
                                   [--musicgen-seconds S] [--musicgen-config small|FILE]
-                                  [--musicgen-precision f32|bf16|int8] [--json]
+                                  [--musicgen-precision f32|bf16|int8|int4] [--json]
 
 Embedded model: a session of M minutes (default 3) on the iso path --from -> --to (default the
 calming preset 5,8 -> 6,2) over M - H minutes, then held H (default a fifth). Prints the
@@ -97,9 +98,9 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     if (o.musicgenSeconds > 0 && !std::filesystem::is_regular_file(o.musicgenConfig))
         throw UsageError("--musicgen-config: no such file '" + o.musicgenConfig + "'");
     o.musicgenPrecision = args.get("musicgen-precision", o.musicgenPrecision);
-    if (o.musicgenPrecision != "f32" && o.musicgenPrecision != "bf16" &&
-        o.musicgenPrecision != "int8")
-        throw UsageError("--musicgen-precision must be f32, bf16 or int8");
+    if (!isWeightPrecision(o.musicgenPrecision))
+        throw UsageError("--musicgen-precision must be " + weightPrecisionChoices() + ", got '" +
+                         o.musicgenPrecision + "'");
 
     const SessionBenchReport report = runSessionBenchmark(
         o,

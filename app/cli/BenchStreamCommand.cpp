@@ -6,6 +6,7 @@
 #include "OptionTable.h"
 
 #include "core/bench/StreamBenchmark.h"
+#include "core/engine/WeightPrecisions.h"
 #include "core/hub/HubDownloader.h"
 #include "core/hub/ModelLocator.h"
 
@@ -17,7 +18,7 @@ namespace {
 
 const char* kHelp =
     R"(usage: moodsteer-cli bench-stream [--model small|embedded|CONFIG.json|FOLDER|REPO-ID]
-                                 [--precision f32|bf16|int8] [--seconds S]
+                                 [--precision f32|bf16|int8|int4] [--seconds S]
                                  [--session-minutes M] [--window S] [--threads N]
                                  [--prompt TEXT] [--seed N] [--interval S] [--json]
 
@@ -67,8 +68,9 @@ static int runBenchStream(const std::vector<std::string>& argv) {
     if (!o.configPath.empty() && !std::filesystem::is_regular_file(o.configPath))
         throw UsageError("--model: no such file '" + o.configPath + "'");
     o.precision = args.get("precision", o.precision);
-    if (o.precision != "f32" && o.precision != "bf16" && o.precision != "int8")
-        throw UsageError("--precision must be f32, bf16 or int8");
+    if (!isWeightPrecision(o.precision))
+        throw UsageError("--precision must be " + weightPrecisionChoices() + ", got '" +
+                         o.precision + "'");
     o.seconds = args.getDouble("seconds", o.seconds);
     o.sessionMinutes = args.getDouble("session-minutes", o.sessionMinutes);
     o.windowSeconds = args.getDouble("window", o.windowSeconds);

@@ -52,9 +52,9 @@ const char* kHelp = R"(usage: moodsteer-cli generate [options] --out clip.wav|.f
   --steer VEC.safetensors:ALPHA[:LAYER]   steer towards a vector (repeatable; negative ALPHA
                        pushes away; valence/arousal vectors take signed alphas)
   --transition A.safetensors:B.safetensors[:ALPHA]   cross-fade A -> B over the clip (default 0.5)
-  --threads N  --precision f32|bf16|int8  --json  --quiet
-  --kv-cache f32|bf16|int8   self-attention cache precision (default: that of the weights,
-                       f32, bf16 or int8; docs/performance.md)
+  --threads N  --precision f32|bf16|int8|int4  --json  --quiet
+  --kv-cache f32|bf16|int8   self-attention cache precision (default: f32 with f32 weights,
+                       bf16 with bf16, int8 with int8 or int4; docs/performance.md)
   --takes N            N clips in one batch (1..8): the same recipe with seeds seed, seed + 1,
                        ...; writes OUT-stem-take1.ext ... each with its own recipe sidecar (and
                        codes / MIDI file), all or none. Take k's recipe alone regenerates it.

@@ -55,7 +55,7 @@ const char* kHelp =
                        with valence/arousal conditioning, else 0)
   --codes-out FILE     also write the codes (safetensors)
   --midi-out F.mid     also write the session as MIDI (the embedded model, whose tokens are notes)
-  --threads N  --precision f32|bf16|int8  --json  --quiet
+  --threads N  --precision f32|bf16|int8|int4  --json  --quiet
   --kv-cache f32|bf16|int8   self-attention cache precision (default: the engine's)
   --force              replace an existing OUT (and its sidecar / codes file)
 Writes OUT and OUT-stem.recipe.json (and --codes-out / --midi-out files, all or none). Ctrl-C stops after the current step and keeps the

@@ -88,4 +88,83 @@ void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, 
     });
 }
 
+Int4Weights quantiseInt4(const at::Tensor& weight) {
+    at::NoGradGuard noGrad;
+    constexpr int64_t G = kernels::kInt4Group;
+    const int64_t N = weight.size(0), K = weight.size(1);
+    const int64_t Np = (N + 3) / 4 * 4, Kp = kernels::int4PaddedK(K), groups = Kp / G;
+    auto w =
+        at::constant_pad_nd(weight.to(at::kFloat), {0, Kp - K, 0, Np - N}, 0).view({Np, groups, G});
+    auto scales = w.abs().amax(2) / 7.0f;
+    scales.masked_fill_(scales == 0, 1.0f); // an all-zero group: codes 0, any scale
+    auto u = (w / scales.unsqueeze(2)).round_().clamp_(-7, 7).add_(8).to(at::kByte);
+    auto bytes = u.narrow(2, 0, G / 2).bitwise_or(u.narrow(2, G / 2, G / 2).bitwise_left_shift(4));
+    Int4Weights q;
+    q.codes = onHugePages( // streamed every decode step: HugePages.h
+        bytes.view({Np / 4, 4, groups, G / 2}).permute({0, 2, 1, 3}).contiguous());
+    q.scales = scales.view({Np / 4, 4, groups}).permute({0, 2, 1}).contiguous();
+    return q;
+}
+
+at::Tensor dequantiseInt4(const Int4Weights& w, int64_t N, int64_t K) {
+    constexpr int64_t G = kernels::kInt4Group;
+    const int64_t groups = w.codes.size(1);
+    auto bytes = w.codes.permute({0, 2, 1, 3}).reshape({-1, groups, G / 2}).to(at::kInt);
+    auto u = at::cat({bytes.bitwise_and(15), bytes.bitwise_right_shift(4)}, 2);
+    auto scales = w.scales.permute({0, 2, 1}).reshape({-1, groups, 1});
+    return ((u - 8).to(at::kFloat) * scales)
+        .view({-1, groups * G})
+        .narrow(0, 0, N)
+        .narrow(1, 0, K)
+        .contiguous();
+}
+
+void quantiseInt4Input(const float* x, int64_t M, int64_t K, int8_t* codes, int32_t* sums,
+                       float* scales) {
+    const auto quantise = kernels::active().quantiseInt8.run;
+    const int64_t Kp = kernels::int4PaddedK(K), groups = Kp / kernels::kInt4Group;
+    for (int64_t m = 0; m < M; ++m) {
+        // The int8 path's codes (+128, padded to whole 64-byte chunks), made signed.
+        auto* row = reinterpret_cast<uint8_t*>(codes + m * Kp);
+        quantise(x + m * K, 1, K, row, scales + m);
+        for (int64_t i = 0; i < Kp; ++i)
+            row[i] = i < K ? static_cast<uint8_t>(row[i] ^ 0x80u) : 0;
+        // Code j of a group goes to lane (j % 64) / 4, where vpdpbusd adds its product.
+        int32_t* s = sums + m * groups * kernels::kInt4SumLanes;
+        std::fill(s, s + groups * kernels::kInt4SumLanes, 0);
+        for (int64_t i = 0; i < Kp; ++i)
+            s[(i / kernels::kInt4Group) * kernels::kInt4SumLanes + (i % 64) / 4] +=
+                codes[m * Kp + i];
+    }
+}
+
+void int4(const float* x, int64_t M, int64_t K, const Int4Weights& w, float* y, int64_t N) {
+    const auto& k = kernels::active();
+    const int64_t Kp = kernels::int4PaddedK(K);
+    const int64_t groups = Kp / kernels::kInt4Group;
+    thread_local std::vector<uint8_t> codes; // reused: no allocation per decode step
+    thread_local std::vector<float> scales;
+    thread_local std::vector<int32_t> sums;
+    if (codes.size() < static_cast<size_t>(M * Kp)) codes.resize(M * Kp);
+    if (scales.size() < static_cast<size_t>(M)) scales.resize(M);
+    const int64_t sumCount = M * groups * kernels::kInt4SumLanes;
+    if (sums.size() < static_cast<size_t>(sumCount)) sums.resize(sumCount);
+    quantiseInt4Input(x, M, K, reinterpret_cast<int8_t*>(codes.data()), sums.data(), scales.data());
+    const auto* xq = reinterpret_cast<const int8_t*>(codes.data());
+    const float* sx = scales.data();
+    const int32_t* xs = sums.data();
+    const uint8_t* wq = w.codes.data_ptr<uint8_t>();
+    const float* sw = w.scales.data_ptr<float>();
+    const auto run = k.gemvInt4.run;
+    at::parallel_for(0, (N + 3) / 4, kBlocksPerTask, [&](int64_t begin, int64_t end) {
+        for (int64_t b0 = begin; b0 < end; b0 += kBlocksPerTask) {
+            const int64_t b1 = std::min(end, b0 + kBlocksPerTask);
+            for (int64_t m = 0; m < M; m += kernels::kMaxRows)
+                run(xq + m * Kp, xs + m * groups * kernels::kInt4SumLanes, sx + m,
+                    static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)), K, wq, sw,
+                    y + m * N, N, N, b0, b1);
+        }
+    });
+}
+
 } // namespace moodsteer::models::gemv

@@ -14,8 +14,8 @@ const KernelSet& portableKernels();
 /// Avx2Kernels.cpp: the portable code compiled for AVX2 + FMA. Needs both CPU features.
 const KernelSet& avx2Kernels();
 /// Avx512Kernels.cpp: hand-written AVX-512. gemvF32, moments and the attention need
-/// AVX-512F; roundBf16/gemvBf16 AVX-512F/BW + AVX512_BF16; quantiseInt8/gemvInt8
-/// AVX-512F/BW + AVX512_VNNI.
+/// AVX-512F; roundBf16/gemvBf16 AVX-512F/BW + AVX512_BF16; quantiseInt8/gemvInt8/
+/// gemvInt4 AVX-512F/BW + AVX512_VNNI.
 const KernelSet& avx512Kernels();
 #endif
 

@@ -43,6 +43,14 @@ constexpr int64_t bf16PaddedK(int64_t K) {
 constexpr int64_t int8PaddedK(int64_t K) {
     return (K + kInt8Chunk - 1) / kInt8Chunk * kInt8Chunk;
 }
+/// int4 weights: K is cut into groups of kInt4Group elements, each with its own scale per
+/// output row (one per-row scale loses too much at 4 bits).
+constexpr int64_t kInt4Group = 128;
+constexpr int64_t int4PaddedK(int64_t K) {
+    return (K + kInt4Group - 1) / kInt4Group * kInt4Group;
+}
+/// The int4 GEMV's activation sums: per group, 16 partial sums (see GemvInt4).
+constexpr int kInt4SumLanes = 16;
 /// The largest number of input rows one GEMV call takes (the CFG decode step has 2).
 constexpr int kMaxRows = 4;
 
@@ -70,6 +78,19 @@ struct KernelSet {
     using GemvInt8 = void(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t* w,
                           const float* sw, const int32_t* rowSums, float* y, int64_t ldy, int64_t N,
                           int64_t b0, int64_t b1);
+    /// For the blocks [b0, b1) of packed int4 weights with N rows: y[m * ldy + n] =
+    /// sx[m] * sum_g scales[n][g] * float(sum_{k in g} x[m][k] * q[n][k]), with each group's
+    /// integer sum exact. Packed layout of the codes q in [-7, 7], stored as u = q + 8:
+    /// [ceil(N/4)][int4PaddedK(K)/128][4][64 bytes], byte j of a row's 64 holding element
+    /// j of the group in its low nibble and element 64 + j in its high nibble (u = 8 where
+    /// padded); scales [ceil(N/4)][groups][4] float. x: signed codes, M rows of stride
+    /// int4PaddedK(K), zero beyond K. The kernel multiplies the unsigned u with the signed x
+    /// and takes 8 * (the sum of those x) off, in 16 partial sums per group so that each of
+    /// 16 vector lanes holds an exact sum of q * x: xSums[(m * groups + g) * 16 + l] = the sum
+    /// of row m's codes j of group g with (j % 64) / 4 == l. M in 1..kMaxRows.
+    using GemvInt4 = void(const int8_t* x, const int32_t* xSums, const float* sx, int M, int64_t K,
+                          const uint8_t* w, const float* scales, float* y, int64_t ldy, int64_t N,
+                          int64_t b0, int64_t b1);
     /// sum = sum of x[0, n), squares = sum of (x - sum / n)^2, both accumulated in double.
     using Moments = void(const float* x, int64_t n, double* sum, double* squares);
     /// out[hd] = softmax_j(q . keys[j] + mask[j]) . values[j] over j < count (count >= 1) for
@@ -96,6 +117,7 @@ struct KernelSet {
     Entry<GemvBf16> gemvBf16;
     Entry<QuantiseInt8> quantiseInt8;
     Entry<GemvInt8> gemvInt8;
+    Entry<GemvInt4> gemvInt4;
     Entry<Moments> moments;
     Entry<AttendF32> attendF32;
     Entry<AttendBf16> attendBf16;

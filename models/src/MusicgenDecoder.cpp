@@ -149,7 +149,7 @@ MusicgenForCausalLMImpl::MusicgenForCausalLMImpl(const MusicgenDecoderConfig& co
     : config_(config) {
     const auto p = parseWeightPrecision(direct.precision);
     if (p == WeightPrecision::F32)
-        bad("direct loading is for bf16 or int8 weights (f32 is the plain constructor)");
+        bad("direct loading is for bf16, int8 or int4 weights (f32 is the plain constructor)");
     precision_ = p;
     build(&direct);
 }
@@ -260,12 +260,15 @@ KvCachePrecision MusicgenForCausalLMImpl::defaultReducedKvCache(WeightPrecision 
     // Quiet machine, musicgen-small: with int8 weights the int8 cache is as close to the
     // reference as bf16's (0.011 relative logit error, both) and 10-13 % faster at 1,000-1,500
     // cached positions; with bf16 weights it is 5-7 % faster there but 1.5x further (0.0048
-    // against 0.0032), so bf16 weights keep a bf16 cache.
-    return weights == WeightPrecision::Int8 ? KvCachePrecision::Int8 : KvCachePrecision::BF16;
+    // against 0.0032), so bf16 weights keep a bf16 cache. int4 weights are there for speed,
+    // and their own error is far larger than the int8 cache's: int8.
+    return weights == WeightPrecision::Int8 || weights == WeightPrecision::Int4
+               ? KvCachePrecision::Int8
+               : KvCachePrecision::BF16;
 }
 
 KvCachePrecision MusicgenForCausalLMImpl::defaultKvCache() const {
-    // f32 stays the reference, cache included; with bf16 or int8 weights the cache is read
+    // f32 stays the reference, cache included; with reduced weights the cache is read
     // every step and at long contexts streams more bytes than the weights.
     return precision_ == WeightPrecision::F32 ? KvCachePrecision::F32
                                               : defaultReducedKvCache(precision_);

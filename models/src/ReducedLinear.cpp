@@ -36,7 +36,9 @@ WeightPrecision parseWeightPrecision(const std::string& name) {
     if (name == "f32") return WeightPrecision::F32;
     if (name == "bf16") return WeightPrecision::BF16;
     if (name == "int8") return WeightPrecision::Int8;
-    throw std::invalid_argument("unknown weight precision '" + name + "' (use f32, bf16 or int8)");
+    if (name == "int4") return WeightPrecision::Int4;
+    throw std::invalid_argument("unknown weight precision '" + name +
+                                "' (use f32, bf16, int8 or int4)");
 }
 
 std::string precisionName(WeightPrecision p) {
@@ -45,13 +47,24 @@ std::string precisionName(WeightPrecision p) {
         return "bf16";
     case WeightPrecision::Int8:
         return "int8";
+    case WeightPrecision::Int4:
+        return "int4";
     default:
         return "f32";
     }
 }
 
 double bytesPerWeight(WeightPrecision p) {
-    return p == WeightPrecision::F32 ? 4.0 : p == WeightPrecision::BF16 ? 2.0 : 1.0;
+    switch (p) {
+    case WeightPrecision::BF16:
+        return 2.0;
+    case WeightPrecision::Int8:
+        return 1.0;
+    case WeightPrecision::Int4:
+        return 0.5;
+    default:
+        return 4.0;
+    }
 }
 
 bool gemvKernelAvailable() {
@@ -62,6 +75,9 @@ bool bf16KernelAvailable() {
 }
 bool int8KernelAvailable() {
     return isVector(kernels::active().gemvInt8.isa);
+}
+bool int4KernelAvailable() {
+    return isVector(kernels::active().gemvInt4.isa);
 }
 
 torch::Tensor linearF32(const torch::Tensor& x, const torch::Tensor& weight) {
@@ -111,6 +127,8 @@ ReducedLinear::ReducedLinear(const std::vector<torch::Tensor>& rowBlocks, Weight
     if (precision == WeightPrecision::BF16) {
         // The kernels' layout, on huge pages (streamed every decode step; HugePages.h).
         bf16_ = onHugePages(gemv::packBlocks(stacked.to(at::kBFloat16)));
+    } else if (precision == WeightPrecision::Int4) {
+        int4_ = std::make_shared<const gemv::Int4Weights>(gemv::quantiseInt4(stacked));
     } else {
         if (in_ > gemv::kInt8MaxK)
             throw std::runtime_error(
@@ -152,6 +170,9 @@ double ReducedLinear::bytes() const {
     if (!defined()) return 0;
     const double n = static_cast<double>(in_) * static_cast<double>(out_);
     const double perRow = precision_ == WeightPrecision::Int8 ? 8.0 : 0.0;
+    if (precision_ == WeightPrecision::Int4) // codes padded to whole groups, a float scale each
+        return static_cast<double>(int4_->codes.numel()) +
+               4.0 * static_cast<double>(int4_->scales.numel());
     return n * bytesPerWeight(precision_) + perRow * static_cast<double>(out_);
 }
 
@@ -162,6 +183,9 @@ void ReducedLinear::apply(const float* x, int64_t rows, float* y) const {
         return;
     case WeightPrecision::Int8:
         gemv::int8(x, rows, in_, *int8_, y, out_);
+        return;
+    case WeightPrecision::Int4:
+        gemv::int4(x, rows, in_, *int4_, y, out_);
         return;
     default:
         break;
@@ -192,14 +216,15 @@ torch::Tensor ReducedLinear::operator()(const torch::Tensor& x) const {
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = out_;
     const int64_t rows = x.numel() / in_;
-    // An input that needs a gradient keeps ATen's differentiable f32/bf16 path (int8 has none).
+    // An input that needs a gradient keeps ATen's differentiable f32/bf16 path (int8 and int4
+    // have none).
     const bool inputGrad = at::GradMode::is_enabled() && x.requires_grad();
     // f32: the GEMV for a decode step's rows (up to 16 without autograd: several takes), so that
     // a row's result does not depend on the others; BLAS for more (prefills).
     const bool f32Kernel =
         rows <= kGemvMaxRows || (!at::GradMode::is_enabled() && rows <= kGemvMaxRowsNoGrad);
     const bool kernel =
-        rows > 0 && (precision_ == WeightPrecision::Int8 ||
+        rows > 0 && (precision_ == WeightPrecision::Int8 || precision_ == WeightPrecision::Int4 ||
                      (!inputGrad && (precision_ == WeightPrecision::BF16 || f32Kernel)));
     if (kernel) {
         auto xc = x.contiguous();
@@ -209,7 +234,7 @@ torch::Tensor ReducedLinear::operator()(const torch::Tensor& x) const {
     }
     if (released_)
         throw std::logic_error("ReducedLinear: the float32 weights were released at load (direct "
-                               "bf16/int8 loading); a gradient through this layer needs them");
+                               "bf16/int8/int4 loading); a gradient through this layer needs them");
     // Weights are constants here (as on the kernel path): no gradient flows into them.
     std::vector<torch::Tensor> weights;
     for (const auto& s : sources_)

@@ -87,7 +87,7 @@ row 2 "--session-minutes must be a number in [0, 1000000]" bench-stream --sessio
 row 2 "--emotion-check must be a number in [0, 8]" session --minutes 1 --preset calm --emotion-check 9 --out x.wav
 row 2 "--emotion-check must be a number in [0, 8]" session --minutes 1 --preset calm --emotion-check -0.5 --out x.wav
 row 2 "--emotion-check must be a number in [0, 8]" bench-session --emotion-check nan
-row 2 "--precision must be f32, bf16 or int8" bench-stream --precision f16
+row 2 "--precision must be f32, bf16, int8 or int4, got 'f16'" bench-stream --precision f16
 row 2 "--model: no such file 'nowhere.json'" bench-stream --model nowhere.json
 row 2 "--push-frames must be an integer in [1, 100000]" bench-codec --push-frames 0
 row 2 "--config: no such file 'nowhere.json'" bench-codec --config nowhere.json

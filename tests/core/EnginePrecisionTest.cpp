@@ -72,13 +72,14 @@ TEST_P(EnginePrecision, GuidedScoresStayCloseAlongTheReferencePath) {
               << "; free-running delayed-id mismatches " << mismatches << " of " << ids.numel()
               << std::endl;
     // Bounds: about twice the measured relative error (bf16 0.058 abs / 0.011 rel, 99.0 %
-    // agreement; int8 0.149 / 0.027, 97.5 %).
-    EXPECT_LE(rel, precision == "bf16" ? 0.02 : 0.05);
-    EXPECT_GE(agree, precision == "bf16" ? 0.95 : 0.9);
+    // agreement; int8 0.149 / 0.027, 97.5 %); int4 (1.24 / 0.23, 80.5 %: this model's rows of
+    // 32-64 weights share one scale each) under 0.4 and over 70 %.
+    EXPECT_LE(rel, precision == "bf16" ? 0.02 : precision == "int8" ? 0.05 : 0.4);
+    EXPECT_GE(agree, precision == "bf16" ? 0.95 : precision == "int8" ? 0.9 : 0.7);
     EXPECT_GT(maxAbs, 0.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Weights, EnginePrecision, ::testing::Values("bf16", "int8"),
+INSTANTIATE_TEST_SUITE_P(Weights, EnginePrecision, ::testing::Values("bf16", "int8", "int4"),
                          [](const auto& info) { return info.param; });
 
 TEST(EnginePrecisionFacade, LoadOptionsSelectThePrecision) {

@@ -63,7 +63,7 @@ TEST(Takes, EmbeddedModelTakesEqualEachTakeAlone) {
 
 TEST(Takes, TinyMusicgenTakesEqualEachTakeAlone) {
     MOODSTEER_REQUIRE_PARITY();
-    for (const std::string precision : {"f32", "bf16", "int8"}) {
+    for (const std::string precision : {"f32", "bf16", "int8", "int4"}) {
         auto engine = MusicEngine::load(test::parityDir(), LoadOptions{1, precision});
         Recipe r;
         r.promptIds = {5, 9, 1};

@@ -81,7 +81,7 @@ bool resetPeak() {
 
 TEST(DirectLoad, ParityCheckpointGivesTheLogitsOfF32ThenConverted) {
     MOODSTEER_REQUIRE_PARITY();
-    for (const std::string precision : {"bf16", "int8"}) {
+    for (const std::string precision : {"bf16", "int8", "int4"}) {
         auto converted = MusicgenModelImpl::load(parityDir());
         converted->decoder->setPrecision(precision);
         auto direct = MusicgenModelImpl::load(parityDir(), precision);
@@ -118,7 +118,7 @@ TEST(DirectLoad, RandomWeightsBuiltDirectlyEqualTheConvertedOnes) {
     c.num_attention_heads = 4;
     c.ffn_dim = 128;
     const auto in = inputsFor(c, 1, 8);
-    for (const std::string precision : {"bf16", "int8"}) {
+    for (const std::string precision : {"bf16", "int8", "int4"}) {
         torch::manual_seed(5);
         MusicgenForCausalLM plain(c);
         plain->finalizeWeights();

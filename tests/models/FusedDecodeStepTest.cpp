@@ -144,10 +144,11 @@ TEST(FusedDecodeStep, MatchesLayerPathOnParityModelWithCfgAndSteering) {
     expectSameRun(decode(lm, ids, cross, true, {}, 0, at::kChar),
                   decode(lm, ids, cross, false, {}, 0, at::kChar), "parity, int8 cache",
                   kInt8CacheTol);
-    for (const char* p : {"bf16", "int8"}) {
+    for (const char* p : {"bf16", "int8", "int4"}) {
         lm->setPrecision(p);
         // The same reduced weights and bf16 cache on both paths; int8 re-quantises each
-        // activation row, so a 1e-7 difference can move a code: allow the int8 step size; bf16
+        // activation row (int4 too), so a 1e-7 difference can move a code: allow the int8 step
+        // size; bf16
         // rounds each activation row and each cached key/value, so it can move a bf16 rounding
         // (measured 1.9e-4).
         auto reducedPlain = decode(lm, ids, cross, false);

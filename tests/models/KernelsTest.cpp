@@ -24,8 +24,8 @@ namespace {
 
 std::vector<const char*> activeIsas() {
     const KernelSet& k = active();
-    return {k.gemvF32.isa, k.roundBf16.isa, k.gemvBf16.isa,   k.quantiseInt8.isa, k.gemvInt8.isa,
-            k.moments.isa, k.attendF32.isa, k.attendBf16.isa, k.attendInt8.isa};
+    return {k.gemvF32.isa,  k.roundBf16.isa, k.gemvBf16.isa,  k.quantiseInt8.isa, k.gemvInt8.isa,
+            k.gemvInt4.isa, k.moments.isa,   k.attendF32.isa, k.attendBf16.isa,   k.attendInt8.isa};
 }
 
 [[maybe_unused]] bool environmentForcesPortable() { // unused when forced at build time
@@ -63,8 +63,9 @@ TEST(Kernels, DispatcherHonoursTheBuildAndTheCpu) {
     std::cout << "  active kernels: " << describeActive() << std::endl;
     const KernelSet& k = active();
     for (auto* run : {(void*)k.gemvF32.run, (void*)k.roundBf16.run, (void*)k.gemvBf16.run,
-                      (void*)k.quantiseInt8.run, (void*)k.gemvInt8.run, (void*)k.moments.run,
-                      (void*)k.attendF32.run, (void*)k.attendBf16.run, (void*)k.attendInt8.run})
+                      (void*)k.quantiseInt8.run, (void*)k.gemvInt8.run, (void*)k.gemvInt4.run,
+                      (void*)k.moments.run, (void*)k.attendF32.run, (void*)k.attendBf16.run,
+                      (void*)k.attendInt8.run})
         EXPECT_NE(nullptr, run) << "every operation has a kernel";
     ASSERT_FALSE(available().empty());
     EXPECT_STREQ("portable", available().front()->gemvF32.isa);
@@ -94,6 +95,8 @@ TEST(Kernels, DispatcherHonoursTheBuildAndTheCpu) {
                  k.gemvBf16.isa);
     EXPECT_STREQ(avx512 && __builtin_cpu_supports("avx512vnni") ? "avx512_vnni" : base,
                  k.gemvInt8.isa);
+    EXPECT_STREQ(avx512 && __builtin_cpu_supports("avx512vnni") ? "avx512_vnni" : base,
+                 k.gemvInt4.isa);
 #else
     EXPECT_FALSE(x86KernelsCompiled());
     for (const char* isa : activeIsas())
@@ -181,6 +184,67 @@ TEST(Kernels, GemvKernelsAgreeWithPortable) {
                     }
                 }
             }
+    worst.print();
+}
+
+// int4: the quantised weights stay within half a step of the originals, and every kernel set
+// computes sx * sum_k qx[k] * w'[k] (w' the dequantised weights) up to float32 rounding: each
+// group's integer sum is exact, only the scaling and the sum over groups round.
+TEST(Kernels, GemvInt4ComputesItsDequantisedWeights) {
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(23);
+    Worst worst;
+    for (int64_t K : {1, 64, 65, 127, 128, 129, 300, 1031})
+        for (int64_t N : {1, 3, 4, 5, 67}) {
+            auto w = torch::randn({N, K});
+            w.index_put_({0, torch::indexing::Slice(0, std::min<int64_t>(K, 128))}, 0.0f);
+            auto q = gemv::quantiseInt4(w);
+            auto wd = gemv::dequantiseInt4(q, N, K);
+            ASSERT_EQ(wd.sizes(), w.sizes());
+            // Half a step of each group's scale (max|group| / 7); an all-zero group stays zero.
+            const int64_t Kp = int4PaddedK(K), groups = Kp / kInt4Group;
+            auto step = torch::constant_pad_nd(w, {0, Kp - K})
+                            .view({N, groups, kInt4Group})
+                            .abs()
+                            .amax(2, true)
+                            .div(7.0)
+                            .expand({N, groups, kInt4Group})
+                            .reshape({N, Kp})
+                            .narrow(1, 0, K);
+            const double over = (wd - w).abs().sub(step * 0.5 * (1 + 1e-6)).max().item<double>();
+            EXPECT_LE(over, 0.0) << "N " << N << " K " << K;
+            EXPECT_EQ(0, wd[0].narrow(0, 0, std::min<int64_t>(K, 128)).abs().sum().item<float>());
+            const float* wdp = wd.data_ptr<float>();
+            for (int M = 1; M <= kMaxRows; ++M) {
+                auto x = randomVector(M * K);
+                std::vector<int8_t> xq(M * Kp);
+                std::vector<int32_t> sums(M * groups * kInt4SumLanes);
+                std::vector<float> sx(M), y(M * N);
+                gemv::quantiseInt4Input(x.data(), M, K, xq.data(), sums.data(), sx.data());
+                std::vector<double> exact(M * N), scale(M * N);
+                for (int m = 0; m < M; ++m)
+                    for (int64_t n = 0; n < N; ++n)
+                        for (int64_t k = 0; k < K; ++k) {
+                            const double p = double(sx[m]) * xq[m * Kp + k] * wdp[n * K + k];
+                            exact[m * N + n] += p;
+                            scale[m * N + n] += std::fabs(p);
+                        }
+                for (const KernelSet* set : available()) {
+                    if (!set->gemvInt4.run) continue;
+                    set->gemvInt4.run(xq.data(), sums.data(), sx.data(), M, K,
+                                      q.codes.data_ptr<uint8_t>(), q.scales.data_ptr<float>(),
+                                      y.data(), N, N, 0, (N + 3) / 4);
+                    double d = 0;
+                    for (size_t i = 0; i < y.size(); ++i)
+                        d = std::max(d, std::fabs(y[i] - exact[i]) / std::max(scale[i], 1e-30));
+                    worst.note(std::string(set->gemvInt4.isa) + " gemv int4", d);
+                    EXPECT_LE(d, (groups + 16) * std::ldexp(1.0, -23))
+                        << set->gemvInt4.isa << " M " << M << " N " << N << " K " << K;
+                }
+            }
+        }
+    std::cout << "  (int4: each set against the float64 sum over its dequantised weights)"
+              << std::endl;
     worst.print();
 }
 

@@ -152,7 +152,7 @@ TEST(ReducedGemv, RowsDoNotDependOnTheirBatch) {
     torch::manual_seed(13);
     auto w = torch::randn({37, 97});
     auto x = torch::randn({9, 97});
-    for (auto p : {WeightPrecision::BF16, WeightPrecision::Int8}) {
+    for (auto p : {WeightPrecision::BF16, WeightPrecision::Int8, WeightPrecision::Int4}) {
         ReducedLinear lin(w, p);
         auto all = lin(x.view({3, 3, 97}));
         ASSERT_EQ(std::vector<int64_t>({3, 3, 37}), all.sizes().vec());
@@ -173,7 +173,8 @@ TEST(ReducedGemv, StackedWeightsEqualTheirParts) {
     torch::manual_seed(14);
     std::vector<torch::Tensor> parts{torch::randn({5, 70}), torch::randn({8, 70}),
                                      torch::randn({3, 70})};
-    for (auto p : {WeightPrecision::F32, WeightPrecision::BF16, WeightPrecision::Int8})
+    for (auto p : {WeightPrecision::F32, WeightPrecision::BF16, WeightPrecision::Int8,
+                   WeightPrecision::Int4})
         for (int64_t rows : {1, 2, 4, 7}) {
             auto x = torch::randn({rows, 70});
             ReducedLinear stacked(parts, p);
@@ -183,8 +184,9 @@ TEST(ReducedGemv, StackedWeightsEqualTheirParts) {
                 alone.push_back(ReducedLinear(w, p)(x));
             auto expected = torch::cat(alone, 1);
             auto got = stacked(x);
-            // int8 quantises per output row and per input row, bf16 rounds per element: the
-            // same in both; f32 with more than 4 rows runs BLAS on each part.
+            // int8 quantises per output row and per input row, int4 per group of an output
+            // row, bf16 rounds per element: the same in both; f32 with more than 4 rows runs
+            // BLAS on each part.
             const double d = (got - expected).abs().max().item<double>();
             EXPECT_LE(d, 1e-5 * expected.abs().max().item<double>())
                 << precisionName(p) << " rows " << rows;

@@ -106,6 +106,10 @@ class ModelChooserTest : public QObject {
         QCOMPARE(load.size(), 1);
         QCOMPARE(load[0][0].toString(), QString::fromStdString(tiny));
         QCOMPARE(load[0][1].toString(), QString("int8"));
+        chooser.setPrecision("int4"); // every precision the engine takes is offered
+        QTest::mouseClick(chooser.loadButton(), Qt::LeftButton);
+        QCOMPARE(load.size(), 2);
+        QCOMPARE(load[1][1].toString(), QString("int4"));
         // A folder that is not listed (e.g. from old settings) is shown, not replaced.
         chooser.setCurrentFolder("/somewhere/else");
         QCOMPARE(chooser.currentFolder(), QString("/somewhere/else"));

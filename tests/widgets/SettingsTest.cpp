@@ -19,6 +19,7 @@ class SettingsTest : public QObject {
         const QString ini = dir.filePath("studio.ini");
         StudioSettings s;
         s.modelFolder = "/models/musicgen-small";
+        s.precision = "int4";
         s.threads = 2;
         s.audioDevice = "test output";
         s.outputFolder = "/tmp/out";
@@ -37,6 +38,9 @@ class SettingsTest : public QObject {
         QVERIFY(s.modelFolder.isEmpty()); // the embedded model
         QVERIFY(s.threads >= 1);
         QVERIFY(!s.outputFolder.isEmpty());
+        // A precision this build does not know (an old or hand-edited file) is not kept.
+        settings.setValue("model/precision", "fp8");
+        QCOMPARE(StudioSettings::load(settings).precision, QString("f32"));
     }
 
     void modelFolderCheck() {

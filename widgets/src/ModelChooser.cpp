@@ -1,6 +1,7 @@
 #include "widgets/ModelChooser.h"
 
 #include "core/engine/MusicEngine.h"
+#include "core/engine/WeightPrecisions.h"
 #include "core/hub/HubCache.h"
 #include "core/hub/LocalModelList.h"
 #include "core/hub/ModelCatalogue.h"
@@ -26,10 +27,12 @@ ModelChooser::ModelChooser(QWidget* parent)
     models_->setToolTip(tr("The model to generate with: the embedded model, models in the "
                            "Hugging Face cache (File > Models to download) or added folders"));
     precision_ = new QComboBox(this);
-    precision_->addItems({"f32", "bf16", "int8"});
+    for (const auto& p : weightPrecisions())
+        precision_->addItem(QString::fromStdString(p));
     precision_->setToolTip(tr("Weight precision of the language model: f32 is the reference, "
                               "bf16 and int8 are faster and smaller, with slightly different "
-                              "clips"));
+                              "clips; int4 is the fastest (half of int8's bytes) and the least "
+                              "exact"));
     load_ = new QPushButton(tr("Load"), this);
     load_->setToolTip(tr("Load the chosen model (waits for running engine jobs)"));
     unload_ = new QPushButton(tr("Unload"), this);

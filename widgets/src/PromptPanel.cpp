@@ -80,7 +80,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
         kvCache_->addItem(QString::fromLatin1(p), QString::fromLatin1(p));
     kvCache_->setToolTip(
         tr("Precision of the attention cache while decoding (kept in the recipe): the default "
-           "follows the weights (f32 with f32, bf16 with bf16, int8 with int8); int8 reads "
+           "follows the weights (f32 with f32, bf16 with bf16, int8 with int8 or int4); int8 reads "
            "about half the bytes of bf16 at long contexts (docs/performance.md)"));
     auto* sampling = new QHBoxLayout;
     sampling->addWidget(new QLabel(tr("Guidance"), this));

@@ -1,5 +1,7 @@
 #include "widgets/StudioSettings.h"
 
+#include "core/engine/WeightPrecisions.h"
+
 #include <QSettings>
 #include <QStandardPaths>
 #include <QThread>
@@ -14,7 +16,7 @@ StudioSettings StudioSettings::load(QSettings& s) {
     out.threads = std::clamp(s.value("model/threads", out.threads).toInt(), 1,
                              std::max(1, QThread::idealThreadCount()) * 2);
     const QString precision = s.value("model/precision", out.precision).toString();
-    if (precision == "bf16" || precision == "int8") out.precision = precision;
+    if (isWeightPrecision(precision.toStdString())) out.precision = precision;
     out.audioDevice = s.value("audio/device").toString();
     out.outputFolder = s.value("export/folder", defaultOutputFolder()).toString();
     return out;

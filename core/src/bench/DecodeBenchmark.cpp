@@ -4,6 +4,7 @@
 #include "bench/LongContextBenchmark.h"
 #include "bench/TakesBenchmark.h"
 
+#include "core/engine/WeightPrecisions.h"
 #include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
 #include "engine/Generator.h"
@@ -52,7 +53,10 @@ double benchMemoryEstimateMB(const std::string& configPath,
     const double all = L * (8 * D * D + 2 * D * F) + 2 * KV;
     double copy = 0;
     for (const auto& p : precisions)
-        copy = std::max(copy, p == "bf16" ? 2 * reduced : p == "int8" ? 1.02 * reduced : 0.0);
+        copy = std::max(copy, p == "bf16"   ? 2 * reduced
+                              : p == "int8" ? 1.02 * reduced
+                              : p == "int4" ? 0.54 * reduced
+                                            : 0.0);
     const double textAndCodec = 700e6; // T5-base (110 M parameters) + EnCodec + buffers
     if (benchBuildsDirectly(precisions)) {
         // Float32 stays: embeddings, cross-attention k/v, norms; transient: one layer being
@@ -64,7 +68,7 @@ double benchMemoryEstimateMB(const std::string& configPath,
 }
 
 bool benchBuildsDirectly(const std::vector<std::string>& precisions) {
-    return precisions.size() == 1 && (precisions[0] == "bf16" || precisions[0] == "int8");
+    return precisions.size() == 1 && precisions[0] != "f32" && isWeightPrecision(precisions[0]);
 }
 
 BenchReport runBenchmark(const BenchOptions& o,
@@ -89,7 +93,7 @@ BenchReport runBenchmark(const BenchOptions& o,
                       "%s needs about %.1f GB here (%s), only %.1f GB are available",
                       rep.architecture.c_str(), needMB / 1e3,
                       direct ? "built directly at this precision"
-                             : "float32 weights + the reduced copies; one bf16 or int8 "
+                             : "float32 weights + the reduced copies; one bf16, int8 or int4 "
                                "precision alone is built directly and needs less",
                       haveMB / 1e3);
         throw std::runtime_error(why);
@@ -156,8 +160,8 @@ BenchReport runBenchmark(const BenchOptions& o,
         BenchPrecisionResult r;
         r.precision = precision;
         // Self-attention q/k/v/out, cross-attention q/out (its keys/values are cached per
-        // generation), fc1/fc2 and the K heads, at this precision (int8: + row scales).
-        // Embedding lookups touch K rows only and are ignored.
+        // generation), fc1/fc2 and the K heads, at this precision (int8: + row scales; int4: +
+        // group scales). Embedding lookups touch K rows only and are ignored.
         r.weightBytesPerStep = model->decoder->decodeWeightBytes();
         double cpuTotal = 0;
         int cpuSteps = 0;

@@ -4,6 +4,7 @@
 #include "core/audio/Resampler.h"
 #include "core/emotion/DefaultEmotionHead.h"
 #include "core/engine/ValueLimits.h"
+#include "core/engine/WeightPrecisions.h"
 #include "core/io/CodesFile.h"
 #include "core/io/Resources.h"
 #include "core/io/Version.h"
@@ -87,8 +88,9 @@ std::vector<std::int64_t> tokenizeBounded(const models::SentencePieceTokenizer& 
 // What every way of building an engine does first: threads, and a precision it knows.
 void prepareLoad(const LoadOptions& options) {
     setComputeThreads(options.threads);
-    if (options.precision != "f32" && options.precision != "bf16" && options.precision != "int8")
-        throw EngineError("unknown precision '" + options.precision + "' (use f32, bf16 or int8)");
+    if (!isWeightPrecision(options.precision))
+        throw EngineError("unknown precision '" + options.precision + "' (use " +
+                          weightPrecisionChoices() + ")");
 }
 
 } // namespace
@@ -106,7 +108,7 @@ std::unique_ptr<MusicEngine> MusicEngine::load(const std::string& folder,
     prepareLoad(options);
     auto impl = std::make_unique<Impl>();
     try {
-        // bf16/int8 load directly (layer by layer, never the whole float32 decoder), so that
+        // bf16/int8/int4 load directly (layer by layer, never the whole float32 decoder), so that
         // musicgen-large fits where its float32 weights would not.
         impl->model =
             models::MusicgenModel(models::MusicgenModelImpl::load(folder, options.precision));

@@ -3,6 +3,7 @@
 #include "core/io/FileInput.h"
 
 #include "core/engine/ValueLimits.h"
+#include "core/engine/WeightPrecisions.h"
 #include "core/steering/SteeringSchedule.h"
 
 #include <nlohmann/json.hpp>
@@ -208,9 +209,8 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
     f.integer("steps", r.steps, 0, L::kMaxInt); // 0: use seconds
     f.read("engine_version", r.engineVersion, "a string");
     f.read("precision", r.precision, "a string");
-    if (!r.precision.empty() && r.precision != "f32" && r.precision != "bf16" &&
-        r.precision != "int8")
-        f.fail("precision", "one of f32, bf16, int8", j["precision"]);
+    if (!r.precision.empty() && !isWeightPrecision(r.precision))
+        f.fail("precision", "one of " + weightPrecisionChoices(), j["precision"]);
     f.read("model_revision", r.modelRevision, "a string");
     f.read("model_hash", r.modelHash, "a string");
     if (f.find("kv_cache")) {

@@ -158,7 +158,7 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// result computes exactly what "construct (or load) in f32, then setPrecision" computes.
     /// The weights cannot come back: setPrecision() to another precision throws.
     struct DirectLoad {
-        std::string precision; ///< "bf16" | "int8"
+        std::string precision; ///< "bf16" | "int8" | "int4"
         std::function<void(int64_t layer, torch::nn::Module& module)> fillLayer;
     };
 
@@ -177,10 +177,10 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     /// The same at an explicit cache precision (any weight precision reads any cache).
     SelfAttentionCache makeCache(int64_t batch, int64_t capacity, KvCachePrecision kv) const;
     /// The cache precision makeCache() uses: float32 with f32 weights (the reference),
-    /// defaultReducedKvCache(weights) with bf16 or int8 weights.
+    /// defaultReducedKvCache(weights) with bf16, int8 or int4 weights.
     KvCachePrecision defaultKvCache() const;
     /// The cache chosen for reduced weights from the measurements in docs/performance.md
-    /// ("Long context"): int8 with int8 weights, bf16 with bf16 weights.
+    /// ("Long context"): int8 with int8 or int4 weights, bf16 with bf16 weights.
     static KvCachePrecision defaultReducedKvCache(WeightPrecision weights);
 
     /// ids: [B*K, T] in the delayed layout (row b*K+k), values in [0, vocab_size]. Positions

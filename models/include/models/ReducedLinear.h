@@ -8,13 +8,17 @@
 //  - int8: W quantised symmetrically per output row (scale = max|row| / 127, zero point 0),
 //          activations quantised symmetrically per input row, exact integer dot products.
 //          Weights and activations both lose precision.
+//  - int4: W quantised symmetrically in groups of 128 inputs per output row (scale =
+//          max|group| / 7, codes in [-7, 7], two a byte), activations as at int8, exact integer
+//          sums per group. Half the bytes of int8: the fastest decode, the largest error
+//          (docs/performance.md measures it).
 // The kernels are models/kernels/ (AVX-512 where the CPU has it, else AVX2 or portable C++;
 // the same packed layouts and results up to float32 summation order on every CPU).
 //
 // Ownership and lifetime: the weights belong to their module (the parameters, which loading
 // and optimisers update). A ReducedLinear is derived from one or more of them (several
 // matrices applied to the same input, e.g. q/k/v, are stacked by rows): at f32 it reads the
-// parameters themselves, at bf16/int8 it holds a converted copy. current() says whether it
+// parameters themselves, at bf16/int8/int4 it holds a converted copy. current() says whether it
 // still computes the parameters' function: their dtype, shape and layout are what it was
 // built for and, for a copy, no in-place change (loading, an optimiser step) happened since
 // (autograd's version counters). A stale one is not used (callers take the parameters); its
@@ -33,14 +37,15 @@
 namespace moodsteer::models {
 namespace gemv {
 struct Int8Weights;
-}
+struct Int4Weights;
+} // namespace gemv
 
-enum class WeightPrecision { F32, BF16, Int8 };
+enum class WeightPrecision { F32, BF16, Int8, Int4 };
 
-/// "f32" | "bf16" | "int8"; throws std::invalid_argument naming the value otherwise.
+/// "f32" | "bf16" | "int8" | "int4"; throws std::invalid_argument naming the value otherwise.
 WeightPrecision parseWeightPrecision(const std::string& name);
 std::string precisionName(WeightPrecision precision);
-/// Bytes streamed per weight (the int8 per-row scales are counted separately, see bytes()).
+/// Bytes streamed per weight (the int8/int4 scales are counted separately, see bytes()).
 double bytesPerWeight(WeightPrecision precision);
 
 class ReducedLinear {
@@ -58,7 +63,7 @@ class ReducedLinear {
     ReducedLinear& operator=(const ReducedLinear&);
 
     bool defined() const { return !sources_.empty() || released_; }
-    /// Forgets the float32 weights (bf16/int8 only; a no-op at f32), so that their memory can
+    /// Forgets the float32 weights (bf16/int8/int4; a no-op at f32), so that their memory can
     /// be freed: direct loading keeps only this copy. Afterwards current() and usable() are
     /// true for good, and the one path that needs the weights (a gradient through the input at
     /// bf16) throws std::logic_error.
@@ -73,7 +78,7 @@ class ReducedLinear {
     /// requires grad): then operator() may replace x W^T.
     bool usable() const;
     /// Bytes a forward pass streams: the stored weight (+ 8 bytes per output row at int8:
-    /// scale and row sum).
+    /// scale and row sum; + a 4-byte scale per 128 weights at int4).
     double bytes() const;
 
     /// x: [..., in] float32 -> [..., out] float32. No autograd through the weights; an input
@@ -92,6 +97,7 @@ class ReducedLinear {
     bool released_ = false;
     torch::Tensor bf16_;                            // [out, in] bf16, packed (gemv::packBlocks)
     std::shared_ptr<const gemv::Int8Weights> int8_; // packed codes, scales, row sums
+    std::shared_ptr<const gemv::Int4Weights> int4_; // packed codes, group scales
 };
 
 /// y = x W^T in float32 through the GEMV kernel when x has at most kGemvMaxRows rows (after
@@ -102,10 +108,11 @@ constexpr int64_t kGemvMaxRows = 4;
 /// ReducedLinear at f32 also takes the GEMV for up to this many rows when no gradient is
 /// needed: the decode step of several takes (BLAS could round a row differently with others).
 constexpr int64_t kGemvMaxRowsNoGrad = 16;
-/// Whether the f32 / bf16 / int8 GEMVs run on a vector kernel (AVX-512, AVX2) rather than
+/// Whether the f32 / bf16 / int8 / int4 GEMVs run on a vector kernel (AVX-512, AVX2) rather than
 /// the portable C++ one (models/kernels/Kernels.h says which and why).
 bool gemvKernelAvailable();
 bool bf16KernelAvailable();
 bool int8KernelAvailable();
+bool int4KernelAvailable();
 
 } // namespace moodsteer::models

@@ -43,7 +43,7 @@ class ModelChooser : public QWidget {
     /// Selects `folder` ("" = embedded); a folder not in the list is added as its own entry.
     void setCurrentFolder(const QString& folder);
     QString currentFolder() const;
-    /// "f32" | "bf16" | "int8".
+    /// One of weightPrecisions(): "f32" | "bf16" | "int8" | "int4".
     void setPrecision(const QString& precision);
     QString precision() const;
     /// What the engine holds: enables Unload and says it next to the buttons.

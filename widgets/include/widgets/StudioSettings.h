@@ -11,7 +11,7 @@ namespace moodsteer::widgets {
 struct StudioSettings {
     QString modelFolder;       ///< "" = the embedded model
     int threads = 2;           ///< LibTorch intra-op threads (2 on these machines)
-    QString precision = "f32"; ///< weights of the LM: "f32" | "bf16" | "int8"
+    QString precision = "f32"; ///< weights of the LM: one of weightPrecisions()
     QString audioDevice;       ///< device name as listed; "" = the default output
     QString outputFolder;      ///< where exports go by default
 

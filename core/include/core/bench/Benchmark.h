@@ -147,13 +147,14 @@ double currentRssMB();
 /// MemAvailable of the machine in MB (0 if unknown).
 double availableMemoryMB();
 /// Bytes a MusicGen architecture needs to benchmark `precisions` here, plus T5-base and
-/// EnCodec. One bf16 or int8 precision alone is built directly (benchBuildsDirectly): its
+/// EnCodec. One bf16, int8 or int4 precision alone is built directly (benchBuildsDirectly): its
 /// reduced copies, the weights that stay float32 and one float32 layer at a time. Otherwise the
 /// float32 decoder (the masters every precision is converted from) plus the largest reduced
 /// copy. Used to refuse a run that would not fit instead of swapping the machine.
 double benchMemoryEstimateMB(const std::string& configPath,
                              const std::vector<std::string>& precisions);
-/// True when `precisions` is one of bf16, int8: the model is then built without float32 masters.
+/// True when `precisions` is one of bf16, int8, int4: the model is then built without float32
+/// masters.
 bool benchBuildsDirectly(const std::vector<std::string>& precisions);
 
 BenchReport runBenchmark(const BenchOptions& options,

@@ -61,7 +61,7 @@ struct ModelInfo {
 
 struct LoadOptions {
     int threads = 0;               ///< 0: cores - 1 (at least 1): a core stays free for GUI/audio
-    std::string precision = "f32"; ///< "f32" | "bf16" | "int8" (weights of the LM)
+    std::string precision = "f32"; ///< weightPrecisions(): "f32" | "bf16" | "int8" | "int4"
 };
 
 struct GenerationProgress {

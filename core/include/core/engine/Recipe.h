@@ -69,7 +69,7 @@ struct Recipe {
     std::string engineVersion;
     // Provenance, so that "regenerate exactly" can refuse a different model or precision.
     // `model` is "embedded", a hub repo id or an absolute folder (never a relative path).
-    std::string precision;     ///< "f32" | "bf16" | "int8"; "" in recipes from before it was kept
+    std::string precision;     ///< weightPrecisions(); "" in recipes from before it was kept
     std::string modelRevision; ///< hub commit the weights came from (repo-id models)
     std::string modelHash;     ///< content hash of a local folder / the embedded model
     /// Self-attention cache precision "f32" | "bf16" | "int8" (docs/performance.md); "" = the
