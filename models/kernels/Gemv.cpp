@@ -127,14 +127,18 @@ void quantiseInt4Input(const float* x, int64_t M, int64_t K, int8_t* codes, int3
         // The int8 path's codes (+128, padded to whole 64-byte chunks), made signed.
         auto* row = reinterpret_cast<uint8_t*>(codes + m * Kp);
         quantise(x + m * K, 1, K, row, scales + m);
-        for (int64_t i = 0; i < Kp; ++i)
-            row[i] = i < K ? static_cast<uint8_t>(row[i] ^ 0x80u) : 0;
-        // Code j of a group goes to lane (j % 64) / 4, where vpdpbusd adds its product.
+        for (int64_t i = 0; i < K; ++i)
+            row[i] ^= 0x80u;
+        std::fill(row + K, row + Kp, uint8_t{0});
+        // Lane l of a group adds codes 4l..4l+3 of each half (where vpdpbusd puts them).
+        const int8_t* c = codes + m * Kp;
         int32_t* s = sums + m * groups * kernels::kInt4SumLanes;
-        std::fill(s, s + groups * kernels::kInt4SumLanes, 0);
-        for (int64_t i = 0; i < Kp; ++i)
-            s[(i / kernels::kInt4Group) * kernels::kInt4SumLanes + (i % 64) / 4] +=
-                codes[m * Kp + i];
+        for (int64_t g = 0; g < groups; ++g, c += kernels::kInt4Group)
+            for (int l = 0; l < kernels::kInt4SumLanes; ++l) {
+                const int8_t* q = c + 4 * l;
+                s[g * kernels::kInt4SumLanes + l] =
+                    q[0] + q[1] + q[2] + q[3] + q[64] + q[65] + q[66] + q[67];
+            }
     }
 }
 

@@ -15,6 +15,12 @@
 // The kernels are models/kernels/ (AVX-512 where the CPU has it, else AVX2 or portable C++;
 // the same packed layouts and results up to float32 summation order on every CPU).
 //
+// Adding a precision (int4 was the last): its kernel in models/kernels/ (Kernels.h says how),
+// its layout, quantiser and driver in Gemv.h, the enum, bytes() and apply() here, its name in
+// core/engine/WeightPrecisions.h (the engine, recipes, the CLI and the studio read that list),
+// its KV cache in MusicgenForCausalLMImpl::defaultReducedKvCache, and its measured bounds in
+// MusicgenPrecisionTest / EnginePrecisionTest (docs/performance.md keeps the figures).
+//
 // Ownership and lifetime: the weights belong to their module (the parameters, which loading
 // and optimisers update). A ReducedLinear is derived from one or more of them (several
 // matrices applied to the same input, e.g. q/k/v, are stacked by rows): at f32 it reads the
