@@ -76,6 +76,28 @@ TEST(DecodeBenchmark, RoundsPairEachStepTimeWithItsOwnBandwidth) {
     EXPECT_THROW(runBenchmark(o), std::invalid_argument);
 }
 
+// int4 is benched like the others; one reduced precision alone is built without float32 masters,
+// and the memory estimate (which refuses a run that would not fit) shrinks with the bytes.
+TEST(DecodeBenchmark, Int4IsBenchedAndBuiltDirectlyAlone) {
+    MOODSTEER_REQUIRE_PARITY();
+    EXPECT_TRUE(benchBuildsDirectly({"int4"}));
+    EXPECT_TRUE(benchBuildsDirectly({"int8"}));
+    EXPECT_FALSE(benchBuildsDirectly({"f32"}));
+    EXPECT_FALSE(benchBuildsDirectly({"int8", "int4"}));
+    EXPECT_FALSE(benchBuildsDirectly({"fp8"}));
+    const std::string small = test::parityDir() + "/musicgen-small-config.json";
+    const double f32 = benchMemoryEstimateMB(small, {"f32"}),
+                 int8 = benchMemoryEstimateMB(small, {"int8"}),
+                 int4 = benchMemoryEstimateMB(small, {"int4"});
+    EXPECT_LT(int4, int8);
+    EXPECT_LT(int8, f32);
+    const auto rep = runBenchmark(parityDecode(8, 1, {"int4"}));
+    ASSERT_EQ(1u, rep.results.size());
+    EXPECT_EQ("int4", rep.results[0].precision);
+    EXPECT_GT(rep.results[0].msPerStep, 0.0);
+    EXPECT_GT(rep.results[0].weightBytesPerStep, 0.0);
+}
+
 // The long-context and takes tables: one row per (precision, cache, position) and per
 // (precision, takes), each step over a floor that counts the KV cache it reads.
 TEST(DecodeBenchmark, LongContextAndTakesCountTheCacheInTheFloor) {
