@@ -176,6 +176,15 @@ MainWindow::MainWindow(EngineClient* engine, std::unique_ptr<AudioPlayer> player
             true, tr("Loaded: %1 (%2)")
                       .arg(QString::fromStdString(loaded ? loaded->source.model : info.id),
                            QString::fromStdString(loaded ? loaded->precision : "f32")));
+        // Slower than real time, playback waits; say what would make it wait less.
+        const std::string precision = loaded ? loaded->precision : "f32";
+        const QString hint =
+            precision == "int4" ? QString()
+            : precision == "int8"
+                ? tr("int4 weights (model chooser) generate about a third faster, less exactly.")
+                : tr("int8 or int4 weights (model chooser) generate faster.");
+        controller_->setBufferingHint(hint);
+        sessionController_->setBufferingHint(hint);
         steering_->setModelId(QString::fromStdString(info.id));
         session_->setModelInfo(info, id);
         steering_->setNumLayers(info.numLayers);

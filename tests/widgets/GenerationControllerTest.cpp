@@ -167,6 +167,7 @@ class GenerationControllerTest : public QObject {
     void slowerThanRealTimeBuffersFirstAndSaysHowLong() {
         Rig rig;
         rig.engine.etaPerChunk = 0.625; // 0.5 s of audio per 0.625 s: 0.8x real time
+        rig.controller.setBufferingHint("Try int4.");
         QSignalSpy added(&rig.controller, &GenerationController::clipAdded);
         QSignalSpy status(&rig.controller, &GenerationController::statusMessage);
         QList<bool> playingAfterChunk;
@@ -187,6 +188,7 @@ class GenerationControllerTest : public QObject {
         QCOMPARE(first.waitSeconds, 9.175);
         QVERIFY2(buffering[0].startsWith("Buffering 9.2 s before playback: generating at 0.80"),
                  qPrintable(buffering[0]));
+        QVERIFY2(buffering[0].endsWith("never to run dry. Try int4."), qPrintable(buffering[0]));
         QVERIFY(rig.controller.playbackStartedWhileGenerating());
     }
 

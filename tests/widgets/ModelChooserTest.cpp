@@ -150,6 +150,10 @@ class ModelChooserTest : public QObject {
         QCOMPARE(window.settings().precision, QString("bf16"));
         QVERIFY(window.promptPanel()->modelChooser()->stateText().contains("bf16"));
         QVERIFY(window.promptPanel()->modelChooser()->unloadButton()->isEnabled());
+        // A wait for a slow model names what would shorten it; int4 is already the fastest.
+        QVERIFY(window.generationController()->bufferingHint().contains("int4"));
+        QVERIFY(loadAndWait(window, engine, "/models/other", "int4"));
+        QVERIFY(window.generationController()->bufferingHint().isEmpty());
     }
 
     void unloadClearsTheModelAndGenerateSaysToLoadOne() {

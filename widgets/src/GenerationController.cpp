@@ -147,14 +147,16 @@ void GenerationController::maybeStartPlayback(bool finished) {
         // Say how long the wait is, instead of letting playback stutter; a few times a second.
         if (bufferingShown_.isValid() && bufferingShown_.elapsed() < 250) return;
         bufferingShown_.start();
-        emit statusMessage(
+        QString text =
             plan.speed > 0
                 ? tr("Buffering %1 s before playback: generating at %2× real time, so %3 s "
                      "are made first for playback never to run dry.")
                       .arg(plan.waitSeconds, 0, 'f', 1)
                       .arg(plan.speed, 0, 'f', 2)
                       .arg(plan.bufferSeconds, 0, 'f', 1)
-                : tr("Buffering before playback: measuring the generation speed…"));
+                : tr("Buffering before playback: measuring the generation speed…");
+        if (plan.speed > 0 && !bufferingHint_.isEmpty()) text += " " + bufferingHint_;
+        emit statusMessage(text);
         return;
     }
     if (transport_->player()->play()) {

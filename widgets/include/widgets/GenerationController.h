@@ -49,6 +49,10 @@ class GenerationController : public QObject {
     /// library too, and playback may start once the generator runs at >= 1.25x real time
     /// with audio buffered (a window arrives before the previous one has played).
     void setSessionMode(bool on) { sessionMode_ = on; }
+    /// A sentence added to the "Buffering …" message, e.g. that a faster precision would wait
+    /// less ("" for none; the studio sets it from the loaded model's precision).
+    void setBufferingHint(const QString& hint) { bufferingHint_ = hint; }
+    QString bufferingHint() const { return bufferingHint_; }
     /// Cancels this controller's generations (queued and running), no other job.
     void cancel();
     /// This controller's queued and running generations, oldest first.
@@ -108,6 +112,7 @@ class GenerationController : public QObject {
     double eta_ = 1e9;
     double speed_ = 0;
     bool sessionMode_ = false;
+    QString bufferingHint_;
     double largestChunk_ = 0;      ///< seconds: sessions arrive a window at a time
     QElapsedTimer clock_;          ///< since the running job started
     QElapsedTimer bufferingShown_; ///< since the last "Buffering …" message (invalid: none)
