@@ -114,16 +114,7 @@ MOODSTEER_AVX512F void gemvF32Rows(const float* x, int64_t K, const float* w, fl
 
 void gemvF32(const float* x, int M, int64_t K, const float* w, float* y, int64_t ldy, int64_t n0,
              int64_t n1) {
-    switch (M) {
-    case 1:
-        return gemvF32Rows<1>(x, K, w, y, ldy, n0, n1);
-    case 2:
-        return gemvF32Rows<2>(x, K, w, y, ldy, n0, n1);
-    case 3:
-        return gemvF32Rows<3>(x, K, w, y, ldy, n0, n1);
-    default:
-        return gemvF32Rows<4>(x, K, w, y, ldy, n0, n1);
-    }
+    withRows(M, [&](auto rows) { gemvF32Rows<decltype(rows)::value>(x, K, w, y, ldy, n0, n1); });
 }
 
 // How far ahead of a packed block's stream the bf16 and int8 kernels prefetch each line. With
@@ -178,16 +169,8 @@ MOODSTEER_AVX512_BF16 void gemvBf16Rows(const Bf16* x, int64_t K, const Bf16* w,
 
 void gemvBf16(const Bf16* x, int M, int64_t K, const Bf16* w, float* y, int64_t ldy, int64_t N,
               int64_t b0, int64_t b1) {
-    switch (M) {
-    case 1:
-        return gemvBf16Rows<1>(x, K, w, y, ldy, N, b0, b1);
-    case 2:
-        return gemvBf16Rows<2>(x, K, w, y, ldy, N, b0, b1);
-    case 3:
-        return gemvBf16Rows<3>(x, K, w, y, ldy, N, b0, b1);
-    default:
-        return gemvBf16Rows<4>(x, K, w, y, ldy, N, b0, b1);
-    }
+    withRows(M,
+             [&](auto rows) { gemvBf16Rows<decltype(rows)::value>(x, K, w, y, ldy, N, b0, b1); });
 }
 
 // ---- int8 GEMV with AVX512_VNNI: vpdpbusd multiplies 64 unsigned x signed byte pairs and
@@ -256,16 +239,9 @@ MOODSTEER_AVX512_VNNI void gemvInt8Rows(const uint8_t* x, const float* sx, int64
 
 void gemvInt8(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t* w, const float* sw,
               const int32_t* rowSums, float* y, int64_t ldy, int64_t N, int64_t b0, int64_t b1) {
-    switch (M) {
-    case 1:
-        return gemvInt8Rows<1>(x, sx, K, w, sw, rowSums, y, ldy, N, b0, b1);
-    case 2:
-        return gemvInt8Rows<2>(x, sx, K, w, sw, rowSums, y, ldy, N, b0, b1);
-    case 3:
-        return gemvInt8Rows<3>(x, sx, K, w, sw, rowSums, y, ldy, N, b0, b1);
-    default:
-        return gemvInt8Rows<4>(x, sx, K, w, sw, rowSums, y, ldy, N, b0, b1);
-    }
+    withRows(M, [&](auto rows) {
+        gemvInt8Rows<decltype(rows)::value>(x, sx, K, w, sw, rowSums, y, ldy, N, b0, b1);
+    });
 }
 
 // ---- int4 GEMV with AVX512_VNNI: each 64-byte line holds 128 codes of one row (low nibbles,
@@ -317,16 +293,9 @@ MOODSTEER_AVX512_VNNI void gemvInt4Rows(const int8_t* x, const int32_t* xSums, c
 void gemvInt4(const int8_t* x, const int32_t* xSums, const float* sx, int M, int64_t K,
               const uint8_t* w, const float* scales, float* y, int64_t ldy, int64_t N, int64_t b0,
               int64_t b1) {
-    switch (M) {
-    case 1:
-        return gemvInt4Rows<1>(x, xSums, sx, K, w, scales, y, ldy, N, b0, b1);
-    case 2:
-        return gemvInt4Rows<2>(x, xSums, sx, K, w, scales, y, ldy, N, b0, b1);
-    case 3:
-        return gemvInt4Rows<3>(x, xSums, sx, K, w, scales, y, ldy, N, b0, b1);
-    default:
-        return gemvInt4Rows<4>(x, xSums, sx, K, w, scales, y, ldy, N, b0, b1);
-    }
+    withRows(M, [&](auto rows) {
+        gemvInt4Rows<decltype(rows)::value>(x, xSums, sx, K, w, scales, y, ldy, N, b0, b1);
+    });
 }
 
 // ---- Layer-norm statistics: sums in double, 8 lanes at a time (the scalar loops were

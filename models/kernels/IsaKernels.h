@@ -5,7 +5,24 @@
 
 #include "Kernels.h"
 
+#include <type_traits>
+
 namespace moodsteer::models::kernels {
+
+/// f(std::integral_constant<int, M>{}) for M in 1..3, else 4: the GEMV kernels' row templates
+/// take their number of input rows (1..kMaxRows) as a compile-time constant.
+template <typename F> inline void withRows(int M, F&& f) {
+    switch (M) {
+    case 1:
+        return f(std::integral_constant<int, 1>{});
+    case 2:
+        return f(std::integral_constant<int, 2>{});
+    case 3:
+        return f(std::integral_constant<int, 3>{});
+    default:
+        return f(std::integral_constant<int, 4>{});
+    }
+}
 
 /// PortableKernels.cpp: every operation, plain C++.
 const KernelSet& portableKernels();
