@@ -3,6 +3,13 @@
 #include "engine/PipelinedStreamDecoder.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include <optional>
 #include <stdexcept>
@@ -118,4 +125,28 @@ TEST(PipelinedStreamDecoder, WaitsForItsMinimumPushExceptAtTheEnd) {
     EXPECT_EQ(21, total);
     EXPECT_EQ(21u, samples); // every frame's audio came back, in the end
     EXPECT_THROW(PipelinedStreamDecoder(std::make_unique<Sizes>(sizes), 0), std::invalid_argument);
+}
+
+// The worker runs below its creator (so that the LM's attention helper is not preempted by it).
+TEST(PipelinedStreamDecoder, WorkerRunsBelowTheCallersPriority) {
+    const int mine = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+    PipelinedStreamDecoder pipelined(std::make_unique<ToyStream>());
+    const auto niceOfWorker = []() -> std::optional<int> {
+        for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+            std::ifstream comm(task.path() / "comm");
+            std::string name;
+            std::getline(comm, name);
+            if (name != "codec-decode") continue;
+            return getpriority(PRIO_PROCESS, static_cast<id_t>(std::stoi(task.path().filename())));
+        }
+        return std::nullopt;
+    };
+    const int expected = std::min(19, mine + PipelinedStreamDecoder::kNiceIncrement);
+    std::optional<int> nice;
+    for (int i = 0; i < 200 && nice != expected; ++i) { // the worker sets it when it starts
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        nice = niceOfWorker();
+    }
+    ASSERT_TRUE(nice.has_value()) << "no codec-decode thread";
+    EXPECT_EQ(expected, *nice);
 }

@@ -11,6 +11,11 @@
 // thread waits for `minPushFrames` frames (or the end) before a push: one-frame pushes stream
 // ~100 MB of EnCodec weights per frame, memory bandwidth the LM's step on the other core needs.
 //
+// The thread runs kNiceIncrement below its creator's priority: it needs a fifth of a core and
+// catches up in larger pushes when late, while the decode step's attention helper, preempted
+// inside a head, makes the LM wait (paired bench-stream runs: 0.83-0.97x real time against
+// 0.77-0.82x at the same priority; docs/performance.md).
+//
 // Threads: push(), finish() and cpuSeconds() from one thread (the engine's); the wrapped decoder
 // is used only by the worker thread from construction on. An exception thrown by the wrapped
 // decoder is rethrown by the next push() or finish().
@@ -36,6 +41,8 @@ class PipelinedStreamDecoder final : public StreamDecoder {
                                     int minPushFrames = kDefaultMinPushFrames);
     /// 4 frames: 80 ms of audio at EnCodec's 50 Hz (docs/performance.md).
     static constexpr int kDefaultMinPushFrames = 4;
+    /// Nice levels the worker thread adds to its own (capped at 19; not lowered if refused).
+    static constexpr int kNiceIncrement = 10;
     ~PipelinedStreamDecoder() override;
 
     std::vector<float> push(const CodeGrid& newFrames) override;
