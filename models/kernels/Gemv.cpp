@@ -14,6 +14,24 @@ namespace {
 constexpr int64_t kF32RowsPerTask = 64; // 256 KiB of weights at K = 1024
 constexpr int64_t kBlocksPerTask = 16;  // blocks of 4 rows: 128 KiB bf16 / 64 KiB int8 at K = 1024
 
+// n elements of `buffer`, a thread_local kept by the caller: no allocation per decode step.
+template <typename T> T* scratch(std::vector<T>& buffer, int64_t n) {
+    if (buffer.size() < static_cast<size_t>(n)) buffer.resize(n);
+    return buffer.data();
+}
+
+// The packed blocks of an N-row weight, kBlocksPerTask per task, each range of blocks against
+// the M input rows kMaxRows at a time: run(m, rows, b0, b1).
+template <typename F> void forBlocks(int64_t N, int64_t M, const F& run) {
+    at::parallel_for(0, (N + 3) / 4, kBlocksPerTask, [&](int64_t begin, int64_t end) {
+        for (int64_t b0 = begin; b0 < end; b0 += kBlocksPerTask) {
+            const int64_t b1 = std::min(end, b0 + kBlocksPerTask);
+            for (int64_t m = 0; m < M; m += kernels::kMaxRows)
+                run(m, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)), b0, b1);
+        }
+    });
+}
+
 } // namespace
 
 void f32(const float* x, int64_t M, int64_t K, const float* w, float* y, int64_t ldy, int64_t N) {
@@ -35,19 +53,13 @@ at::Tensor packBlocks(const at::Tensor& w) {
 void bf16(const float* x, int64_t M, int64_t K, const at::Tensor& packed, float* y, int64_t N) {
     const auto& k = kernels::active();
     const int64_t Kp = kernels::bf16PaddedK(K);
-    thread_local std::vector<kernels::Bf16> buffer; // reused: no allocation per decode step
-    if (buffer.size() < static_cast<size_t>(M * Kp)) buffer.resize(M * Kp);
-    k.roundBf16.run(x, M, K, buffer.data());
-    const kernels::Bf16* xb = buffer.data();
+    thread_local std::vector<kernels::Bf16> buffer;
+    kernels::Bf16* xb = scratch(buffer, M * Kp);
+    k.roundBf16.run(x, M, K, xb);
     const auto* w = static_cast<const kernels::Bf16*>(packed.data_ptr());
     const auto run = k.gemvBf16.run;
-    at::parallel_for(0, (N + 3) / 4, kBlocksPerTask, [&](int64_t begin, int64_t end) {
-        for (int64_t b0 = begin; b0 < end; b0 += kBlocksPerTask) {
-            const int64_t b1 = std::min(end, b0 + kBlocksPerTask);
-            for (int64_t m = 0; m < M; m += kernels::kMaxRows)
-                run(xb + m * Kp, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)), K,
-                    w, y + m * N, N, N, b0, b1);
-        }
+    forBlocks(N, M, [&](int64_t m, int rows, int64_t b0, int64_t b1) {
+        run(xb + m * Kp, rows, K, w, y + m * N, N, N, b0, b1);
     });
 }
 
@@ -66,25 +78,17 @@ Int8Weights quantiseInt8(const at::Tensor& weight) {
 void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, int64_t N) {
     const auto& k = kernels::active();
     const int64_t Kp = kernels::int8PaddedK(K);
-    thread_local std::vector<uint8_t> codes; // reused: no allocation per decode step
+    thread_local std::vector<uint8_t> codes;
     thread_local std::vector<float> scales;
-    if (codes.size() < static_cast<size_t>(M * Kp)) codes.resize(M * Kp);
-    if (scales.size() < static_cast<size_t>(M)) scales.resize(M);
-    k.quantiseInt8.run(x, M, K, codes.data(), scales.data());
-    const uint8_t* xq = codes.data();
-    const float* sx = scales.data();
+    uint8_t* xq = scratch(codes, M * Kp);
+    float* sx = scratch(scales, M);
+    k.quantiseInt8.run(x, M, K, xq, sx);
     const int8_t* wq = w.codes.data_ptr<int8_t>();
     const float* sw = w.scales.data_ptr<float>();
     const int32_t* sums = w.rowSums.data_ptr<int32_t>();
     const auto run = k.gemvInt8.run;
-    at::parallel_for(0, (N + 3) / 4, kBlocksPerTask, [&](int64_t begin, int64_t end) {
-        for (int64_t b0 = begin; b0 < end; b0 += kBlocksPerTask) {
-            const int64_t b1 = std::min(end, b0 + kBlocksPerTask);
-            for (int64_t m = 0; m < M; m += kernels::kMaxRows)
-                run(xq + m * Kp, sx + m,
-                    static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)), K, wq, sw, sums,
-                    y + m * N, N, N, b0, b1);
-        }
+    forBlocks(N, M, [&](int64_t m, int rows, int64_t b0, int64_t b1) {
+        run(xq + m * Kp, sx + m, rows, K, wq, sw, sums, y + m * N, N, N, b0, b1);
     });
 }
 
@@ -143,31 +147,20 @@ void quantiseInt4Input(const float* x, int64_t M, int64_t K, int8_t* codes, int3
 }
 
 void int4(const float* x, int64_t M, int64_t K, const Int4Weights& w, float* y, int64_t N) {
-    const auto& k = kernels::active();
-    const int64_t Kp = kernels::int4PaddedK(K);
-    const int64_t groups = Kp / kernels::kInt4Group;
-    thread_local std::vector<uint8_t> codes; // reused: no allocation per decode step
+    const int64_t Kp = kernels::int4PaddedK(K), groups = Kp / kernels::kInt4Group;
+    const int64_t sumsPerRow = groups * kernels::kInt4SumLanes;
+    thread_local std::vector<int8_t> codes;
     thread_local std::vector<float> scales;
     thread_local std::vector<int32_t> sums;
-    if (codes.size() < static_cast<size_t>(M * Kp)) codes.resize(M * Kp);
-    if (scales.size() < static_cast<size_t>(M)) scales.resize(M);
-    const int64_t sumCount = M * groups * kernels::kInt4SumLanes;
-    if (sums.size() < static_cast<size_t>(sumCount)) sums.resize(sumCount);
-    quantiseInt4Input(x, M, K, reinterpret_cast<int8_t*>(codes.data()), sums.data(), scales.data());
-    const auto* xq = reinterpret_cast<const int8_t*>(codes.data());
-    const float* sx = scales.data();
-    const int32_t* xs = sums.data();
+    int8_t* xq = scratch(codes, M * Kp);
+    float* sx = scratch(scales, M);
+    int32_t* xs = scratch(sums, M * sumsPerRow);
+    quantiseInt4Input(x, M, K, xq, xs, sx);
     const uint8_t* wq = w.codes.data_ptr<uint8_t>();
     const float* sw = w.scales.data_ptr<float>();
-    const auto run = k.gemvInt4.run;
-    at::parallel_for(0, (N + 3) / 4, kBlocksPerTask, [&](int64_t begin, int64_t end) {
-        for (int64_t b0 = begin; b0 < end; b0 += kBlocksPerTask) {
-            const int64_t b1 = std::min(end, b0 + kBlocksPerTask);
-            for (int64_t m = 0; m < M; m += kernels::kMaxRows)
-                run(xq + m * Kp, xs + m * groups * kernels::kInt4SumLanes, sx + m,
-                    static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)), K, wq, sw,
-                    y + m * N, N, N, b0, b1);
-        }
+    const auto run = kernels::active().gemvInt4.run;
+    forBlocks(N, M, [&](int64_t m, int rows, int64_t b0, int64_t b1) {
+        run(xq + m * Kp, xs + m * sumsPerRow, sx + m, rows, K, wq, sw, y + m * N, N, N, b0, b1);
     });
 }
 

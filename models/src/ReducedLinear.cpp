@@ -168,11 +168,11 @@ bool ReducedLinear::usable() const {
 
 double ReducedLinear::bytes() const {
     if (!defined()) return 0;
-    const double n = static_cast<double>(in_) * static_cast<double>(out_);
-    const double perRow = precision_ == WeightPrecision::Int8 ? 8.0 : 0.0;
     if (precision_ == WeightPrecision::Int4) // codes padded to whole groups, a float scale each
         return static_cast<double>(int4_->codes.numel()) +
                4.0 * static_cast<double>(int4_->scales.numel());
+    const double n = static_cast<double>(in_) * static_cast<double>(out_);
+    const double perRow = precision_ == WeightPrecision::Int8 ? 8.0 : 0.0;
     return n * bytesPerWeight(precision_) + perRow * static_cast<double>(out_);
 }
 
