@@ -23,6 +23,24 @@ void EncodecStreamingDecoder::reset() {
     numCodebooks_ = -1;
 }
 
+std::unique_ptr<EncodecStreamingDecoder> EncodecStreamingDecoder::clone() const {
+    const auto copy = [](const torch::Tensor& t) { return t.defined() ? t.clone() : t; };
+    std::unique_ptr<EncodecStreamingDecoder> c(new EncodecStreamingDecoder(nullptr));
+    c->model_ = model_;
+    c->convReach_ = convReach_;
+    c->numCodebooks_ = numCodebooks_;
+    c->upsample_ = upsample_->clone();
+    c->latent_ = copy(latent_);
+    c->latentBase_ = latentBase_;
+    if (lstmState_)
+        c->lstmState_ = EncodecModelImpl::LstmState(copy(std::get<0>(*lstmState_)),
+                                                    copy(std::get<1>(*lstmState_)));
+    c->received_ = received_;
+    c->committed_ = committed_;
+    c->emitted_ = emitted_;
+    return c;
+}
+
 std::vector<float> EncodecStreamingDecoder::push(const torch::Tensor& newCodes) {
     if (newCodes.dim() != 2)
         throw std::invalid_argument("EncodecStreamingDecoder: codes must be [codebooks, frames]");

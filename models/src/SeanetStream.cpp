@@ -31,7 +31,19 @@ torch::Tensor join(const torch::Tensor& a, const torch::Tensor& b) {
     return torch::cat({a, b}, 0);
 }
 
+/// A state tensor's own copy (a clone must not share storage a later step could write).
+torch::Tensor copyOf(const torch::Tensor& t) {
+    return t.defined() ? t.clone() : torch::Tensor();
+}
+
 using Chain = std::vector<std::unique_ptr<SampleStream>>;
+
+Chain copyOf(const Chain& chain) {
+    Chain out;
+    for (const auto& s : chain)
+        out.push_back(s->clone());
+    return out;
+}
 
 torch::Tensor pushChain(Chain& chain, torch::Tensor x) {
     for (auto& s : chain) {
@@ -58,6 +70,9 @@ class EluStream final : public SampleStream {
         return isEmpty(x) ? torch::Tensor() : elu_.forwardChannelsLast(x);
     }
     torch::Tensor finish() override { return {}; }
+    std::unique_ptr<SampleStream> clone() const override {
+        return std::make_unique<EluStream>(elu_);
+    }
 
   private:
     Elu& elu_;
@@ -74,6 +89,9 @@ class ChainStream final : public SampleStream {
         return channelsFirst(pushChain(chain_, x[0].t().contiguous()));
     }
     torch::Tensor finish() override { return channelsFirst(finishChain(chain_)); }
+    std::unique_ptr<SampleStream> clone() const override {
+        return std::make_unique<ChainStream>(copyOf(chain_));
+    }
 
   private:
     static torch::Tensor channelsFirst(const torch::Tensor& y) {
@@ -124,6 +142,12 @@ class Conv1dStream final : public SampleStream {
         return out;
     }
 
+    std::unique_ptr<SampleStream> clone() const override {
+        auto c = std::make_unique<Conv1dStream>(*this);
+        c->held_ = copyOf(held_);
+        return c;
+    }
+
   private:
     Conv1d& c_;
     int64_t span_ = 1, left_ = 0, right_ = 0;
@@ -159,6 +183,12 @@ class ConvTranspose1dStream final : public SampleStream {
         return isEmpty(out) ? torch::Tensor() : out;
     }
 
+    std::unique_ptr<SampleStream> clone() const override {
+        auto c = std::make_unique<ConvTranspose1dStream>(*this);
+        c->tail_ = copyOf(tail_);
+        return c;
+    }
+
   private:
     torch::Tensor trimFront(const torch::Tensor& y) {
         const int64_t drop = std::min(toTrim_, y.size(0));
@@ -192,7 +222,15 @@ class ResnetBlockStream final : public SampleStream {
         return out;
     }
 
+    std::unique_ptr<SampleStream> clone() const override {
+        return std::unique_ptr<SampleStream>(new ResnetBlockStream(*this));
+    }
+
   private:
+    ResnetBlockStream(const ResnetBlockStream& o)
+        : block_(copyOf(o.block_)), shortcut_(o.shortcut_ ? o.shortcut_->clone() : nullptr),
+          skip_(copyOf(o.skip_)) {}
+
     /// The block's output lags its input (its convolutions wait for their right context):
     /// each output sample is added to the input sample it belongs to.
     torch::Tensor addSkip(const torch::Tensor& y) {

@@ -350,6 +350,45 @@ TEST(EncodecStreaming, ShortStreamsAndStreamsAreReusable) {
     EXPECT_TRUE(stream.finish().empty());
 }
 
+TEST(EncodecStreaming, ACloneDecodesAsTheOriginalAndLeavesItAlone) {
+    MOODSTEER_REQUIRE_PARITY();
+    // A session hears a window through a copy of the stream before it commits to it: the copy
+    // must decode what follows exactly as the stream would, and trying other frames on a copy
+    // must not move the stream.
+    auto model = loadParityModel();
+    torch::manual_seed(13);
+    const auto codes = torch::randint(0, 64, {4, 40}, torch::kInt64);
+    const auto other = torch::randint(0, 64, {4, 9}, torch::kInt64);
+    for (const int64_t at : {0, 2, 11, 25}) { // before and after the input conv's reach fills
+        EncodecStreamingDecoder stream(model);
+        std::vector<float> head = stream.push(codes.slice(1, 0, at));
+        auto copy = stream.clone();
+        auto tried = stream.clone();
+        tried->push(other); // a rejected try: the stream must not hear it
+        tried->finish();
+        auto rest = [&](EncodecStreamingDecoder& d) {
+            std::vector<float> out = d.push(codes.slice(1, at, 30));
+            auto more = d.push(codes.slice(1, 30, 40));
+            out.insert(out.end(), more.begin(), more.end());
+            auto tail = d.finish();
+            out.insert(out.end(), tail.begin(), tail.end());
+            return torch::tensor(out);
+        };
+        const auto fromStream = rest(stream);
+        const auto fromCopy = rest(*copy);
+        ASSERT_EQ(fromStream.numel(), fromCopy.numel()) << "cloned after " << at << " frames";
+        const double diff = maxAbsDiff(fromCopy, fromStream);
+        std::cout << "[encodec-clone] cloned after " << at << " frames: max abs diff " << diff
+                  << "\n";
+        EXPECT_EQ(0.0, diff) << "the copy decodes differently after " << at << " frames";
+        std::vector<float> all = head;
+        all.insert(all.end(), fromStream.data_ptr<float>(),
+                   fromStream.data_ptr<float>() + fromStream.numel());
+        const auto oneShot = model->decode(codes.unsqueeze(0)).flatten();
+        EXPECT_LT(maxAbsDiff(torch::tensor(all), oneShot), 1e-5);
+    }
+}
+
 TEST(EncodecStreaming, FullSizeShapedModelWithRandomWeights) {
     MOODSTEER_REQUIRE_PARITY();
     torch::manual_seed(11);

@@ -15,18 +15,24 @@ torch::Tensor toTensor(const CodeGrid& codes) {
 
 class EncodecStream : public StreamDecoder {
   public:
-    explicit EncodecStream(models::EncodecModel model) : dec_(std::move(model)) {}
+    explicit EncodecStream(models::EncodecModel model)
+        : dec_(std::make_unique<models::EncodecStreamingDecoder>(std::move(model))) {}
+    explicit EncodecStream(std::unique_ptr<models::EncodecStreamingDecoder> dec)
+        : dec_(std::move(dec)) {}
     std::vector<float> push(const CodeGrid& fresh) override {
         torch::NoGradGuard g;
-        return dec_.push(toTensor(fresh).squeeze(0));
+        return dec_->push(toTensor(fresh).squeeze(0));
     }
     std::vector<float> finish() override {
         torch::NoGradGuard g;
-        return dec_.finish();
+        return dec_->finish();
+    }
+    std::unique_ptr<StreamDecoder> clone() const override {
+        return std::make_unique<EncodecStream>(dec_->clone());
     }
 
   private:
-    models::EncodecStreamingDecoder dec_;
+    std::unique_ptr<models::EncodecStreamingDecoder> dec_;
 };
 
 } // namespace

@@ -85,6 +85,9 @@ class SampleStream {
     virtual ~SampleStream() = default;
     virtual torch::Tensor push(const torch::Tensor& x) = 0;
     virtual torch::Tensor finish() = 0;
+    /// An independent stream in the same state (its held edges copied): pushing to one leaves
+    /// the other as it was. Refers to the same layers.
+    virtual std::unique_ptr<SampleStream> clone() const = 0;
 };
 
 class EncodecModelImpl : public torch::nn::Module {

@@ -49,11 +49,17 @@ class EncodecStreamingDecoder {
     /// object can decode a new stream. Total output = frames pushed x hop samples x channels.
     std::vector<float> finish();
 
+    /// An independent decoder in the same state (LSTM state, held latents and every layer's
+    /// edge copied): frames pushed to the copy are decoded exactly as the original would decode
+    /// them, and the original is unchanged. To hear frames before committing to them.
+    std::unique_ptr<EncodecStreamingDecoder> clone() const;
+
     int64_t framesPushed() const { return received_; }
     /// Audio samples (per channel) emitted since the stream began.
     int64_t samplesEmitted() const { return emitted_; }
 
   private:
+    explicit EncodecStreamingDecoder(std::nullptr_t) : model_(nullptr) {} // for clone()
     std::vector<float> advance(bool final);
     void reset();
 
