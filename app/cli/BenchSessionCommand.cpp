@@ -19,7 +19,8 @@ namespace {
 const char* kHelp =
     R"(usage: moodsteer-cli bench-session [--minutes M] [--from V,A] [--to V,A] [--hold-minutes H]
                                   [--prompt TEXT] [--seed N] [--window S] [--threads N]
-                                  [--seam-candidates N] [--guidance G] [--emotion-guidance E]
+                                  [--seam-candidates N] [--accept-seconds S] [--guidance G]
+                                  [--emotion-guidance E]
                                   [--emotion-check T]
                                   [--musicgen-seconds S] [--musicgen-config small|FILE]
                                   [--musicgen-precision f32|bf16|int8|int4] [--json]
@@ -34,6 +35,8 @@ bars repeating an earlier bar within a window and across windows.
 Then a random-weight MusicGen (default small: ../shared/parity/musicgen-small-config.json, int8)
 generates a --musicgen-seconds session (default 45; 0 skips it) in 30 s windows: speed and RSS.
 --seam-candidates N: seeds tried for each window's opening (default 4, as sessions; 1 = off).
+--accept-seconds S: the guard judges each window every S s as it is made (default 5, as
+sessions; 0 = whole windows).
 --emotion-check T: a window the emotion head hears more than T from the path is remade (default
 1, as sessions; 0 = off). The check and the figures use the same head; the Spearman of the
 blocks' level, which the head never hears, is printed beside it.
@@ -69,7 +72,8 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     }
     args.allowOnly({"minutes", "from", "to", "hold-minutes", "prompt", "seed", "window", "threads",
                     "musicgen-seconds", "musicgen-config", "musicgen-precision", "json", "help",
-                    "seam-candidates", "guidance", "emotion-guidance", "emotion-check"},
+                    "seam-candidates", "guidance", "emotion-guidance", "emotion-check",
+                    "accept-seconds"},
                    0);
     SessionBenchOptions o;
     o.minutes = args.getDouble("minutes", o.minutes);
@@ -87,6 +91,7 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     o.windowSeconds = args.getDouble("window", 0);
     o.threads = static_cast<int>(args.getInt("threads", 0));
     o.seamCandidates = static_cast<int>(args.getInt("seam-candidates", o.seamCandidates));
+    o.acceptSeconds = args.getDouble("accept-seconds", o.acceptSeconds); // by the option table
     if (args.has("guidance")) o.guidance = args.getDouble("guidance", 0);
     if (args.has("emotion-guidance")) o.emotionGuidance = args.getDouble("emotion-guidance", 0);
     o.emotionCheck = args.getDouble("emotion-check", o.emotionCheck); // 0..8 by the option table

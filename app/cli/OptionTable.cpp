@@ -66,6 +66,7 @@ const OptionRule kRules[] = {
     {"text-layers", K::Integer, 1, false, L::kMaxLayer, "layers"},
     {"minutes", K::Real, 0, true, 1000000, "minutes"},
     {"seam-candidates", K::Integer, 1, false, L::kMaxSeamCandidates, "seeds per window opening"},
+    {"accept-seconds", K::Real, 0, false, L::kMaxSeconds, "seconds; 0 = whole windows"},
     {"emotion-check", K::Real, 0, false, L::kMaxEmotionCheck,
      "tolerance on the 1..9 scale; 0 = off"},
     {"session-minutes", K::Real, 0, false, 1000000, "minutes; 0 skips the session"},

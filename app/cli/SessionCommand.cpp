@@ -49,6 +49,9 @@ const char* kHelp =
   --seam-candidates N  seeds tried for each window's opening; the first that does not jolt
                        at the seam (spectral flux) is kept, else the smoothest (1 = off;
                        1..16, default 4); the seeds kept are in the recipe
+  --accept-seconds S   the guard judges each window every S seconds as it is made and what it
+                       accepted plays at once (default 5; 0 = each window judged whole
+                       before a note of it plays); a window rejected after that ends there
   --emotion-check T    the emotion head judges each window against the path; one off by more
                        than T (mean error, 1..9 scale) is remade with the next seed (up to 3
                        times) and the closest kept (0 = off; 0..8; default 1 on models
@@ -153,7 +156,8 @@ static int runSession(const std::vector<std::string>& argv) {
                     "force",         "help",
                     "prompt-at",     "seam-candidates",
                     "emotion-check", "midi-out",
-                    "kv-cache",      "emotion-guidance"},
+                    "kv-cache",      "emotion-guidance",
+                    "accept-seconds"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
@@ -220,6 +224,7 @@ static int runSession(const std::vector<std::string>& argv) {
     // Range-checked by the option table (1..limits::kMaxSeamCandidates).
     r.seamCandidates =
         static_cast<int>(args.getInt("seam-candidates", Recipe::kSessionSeamCandidates));
+    r.acceptSeconds = args.getDouble("accept-seconds", Recipe::kSessionAcceptSeconds);
     if (args.has("kv-cache")) r.kvCache = kvCacheOption(args.get("kv-cache"));
     for (const auto& s : args.all("steer"))
         r.steering.push_back(parseRangedSteer(s));

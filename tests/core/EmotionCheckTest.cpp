@@ -13,7 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <limits>
 #include <vector>
 
@@ -177,6 +179,55 @@ TEST(EmotionCheck, EveryTryMissingKeepsTheClosestAndTheRecipeReplaysIt) {
     EXPECT_TRUE(off.recipe.reseeds.empty());
     EXPECT_LT(off.windowEmotionErrors[0], 0);
     EXPECT_EQ(off.codes, loose.codes);
+}
+
+TEST(EmotionCheck, WithEarlyAcceptanceTheFirstStretchIsJudgedAndTheClosestGoesOn) {
+    auto& engine = embedded();
+    const double fr = engine.info().frameRate;
+    // A 12 s window judged at 5 s (Recipe::acceptSeconds): each try is judged on its first
+    // 5 s and, when every try misses, the closest start is made again to the window's end.
+    const auto recipe = [](std::uint64_t seed, double check) {
+        Recipe r = oneWindow(seed, check);
+        r.seconds = 12;
+        r.windowSeconds = 12;
+        r.emotionPath = VaPath::parse("0:5,8 12:6,2");
+        r.acceptSeconds = 5;
+        return r;
+    };
+    const int stretch = static_cast<int>(std::lround(5 * fr));
+    std::vector<double> firstStretch;
+    for (int k = 0; k < 4; ++k) {
+        Recipe r = recipe(7 + k, limits::kMaxEmotionCheck);
+        if (k > 0) r.emotionGuidance = 2 + k * Recipe::kEmotionCheckGuidanceStep;
+        const GenerationResult one = engine.generate(r);
+        ASSERT_EQ(1, one.windowTries.at(0));
+        const std::vector<std::int64_t> codes = one.codes;
+        // Its first 5 s as the stream plays them (the embedded codec has no look-ahead).
+        std::vector<std::int64_t> start;
+        for (int c = 0; c < one.numCodebooks; ++c)
+            start.insert(start.end(), codes.begin() + std::ptrdiff_t(c) * one.frames,
+                         codes.begin() + std::ptrdiff_t(c) * one.frames + stretch);
+        AudioBuffer heard = engine.decode(start, stretch);
+        heard.samples.resize(std::size_t(stretch) * (heard.sampleRate / fr));
+        const EmotionFit fit = judgeWindow(head(), heard, r, 0);
+        ASSERT_TRUE(fit.judged);
+        firstStretch.push_back(fit.error());
+    }
+    std::cout << "  first-stretch errors of tries 0..3:";
+    for (double e : firstStretch)
+        std::cout << " " << e;
+    std::cout << "\n";
+    const GenerationResult strict = engine.generate(recipe(7, 1e-9));
+    EXPECT_EQ(4, strict.windowTries.at(0));
+    EXPECT_EQ(std::lround(12 * fr), strict.frames); // the closest went on: a whole window
+    const auto best =
+        std::min_element(firstStretch.begin(), firstStretch.end()) - firstStretch.begin();
+    ASSERT_EQ(1u, strict.recipe.reseeds.size());
+    EXPECT_EQ(7u + best, strict.recipe.reseeds[0].seed);
+    EXPECT_EQ(0, strict.recipe.reseeds[0].frames);
+    EXPECT_GE(strict.windowEmotionErrors.at(0), 0.0); // the whole window's error, recorded
+    const GenerationResult again = engine.generate(Recipe::fromJson(strict.recipe.toJson()));
+    EXPECT_EQ(strict.codes, again.codes);
 }
 
 TEST(EmotionCheck, OutOfRangeTolerancesAreRefusedByName) {

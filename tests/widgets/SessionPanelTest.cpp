@@ -373,6 +373,7 @@ class SessionPanelTest : public QObject {
         QCOMPARE(*s.fromSeconds, t->genreSegments()[0].fromSeconds);
         QCOMPARE(*s.toSeconds, t->genreSegments()[0].toSeconds);
         QCOMPARE(r.seamCandidates, Recipe::kSessionSeamCandidates);
+        QCOMPARE(r.acceptSeconds, Recipe::kSessionAcceptSeconds); // plays a window as it is judged
         // A block whose genre the model has no vector for is refused with its name.
         rig.panel.setGenreVectors({{"rock", "/vectors/rock.safetensors", 3}});
         try {

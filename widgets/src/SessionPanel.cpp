@@ -333,6 +333,7 @@ Recipe SessionPanel::sessionRecipe() const {
         r.steering.push_back(std::move(spec));
     }
     r.seamCandidates = Recipe::kSessionSeamCandidates;
+    r.acceptSeconds = Recipe::kSessionAcceptSeconds;
     r.emotionCheck = emotionCheck_->value();
     if (info_) {
         r.guidance = info_->defaultGuidance;

@@ -206,6 +206,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.windowSeconds = o.windowSeconds > 0 ? o.windowSeconds : info.maxFrames / info.frameRate;
     r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
     r.seamCandidates = o.seamCandidates;
+    r.acceptSeconds = o.acceptSeconds;
     r.emotionCheck = o.emotionCheck;
     if (const auto conflict = moodConflict(o.prompt, r.emotionPath))
         say("note: " + conflict->describe());
@@ -355,6 +356,8 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         m.guidance = 3.0;
         m.windowSeconds =
             std::min(o.musicgenWindowSeconds, mg->info().maxFrames / mg->info().frameRate);
+        m.seamCandidates = o.seamCandidates; // as the embedded session (and the studio's)
+        m.acceptSeconds = o.acceptSeconds;
         rep.musicgen = runSession(*mg, m, o.musicgenPrecision, nullptr, nullptr, say, cancel,
                                   nullptr, nullptr);
     }

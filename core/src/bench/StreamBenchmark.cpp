@@ -270,6 +270,9 @@ StreamBenchReport runStreamBenchmark(const StreamBenchOptions& o,
         session.seconds = o.sessionMinutes * 60;
         session.windowSeconds =
             std::min(o.windowSeconds, engine.info().maxFrames / engine.info().frameRate);
+        // As the studio's Session view makes one (no emotion check: no head is loaded here).
+        session.seamCandidates = Recipe::kSessionSeamCandidates;
+        session.acceptSeconds = Recipe::kSessionAcceptSeconds;
         say("session: " + fixed(o.sessionMinutes, 1) + " min in " +
             fixed(session.windowSeconds, 0) + " s windows");
         report.runs.push_back(runOne(engine, session, "session", o, say, cancel));

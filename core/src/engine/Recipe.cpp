@@ -121,6 +121,7 @@ std::string Recipe::toJson(int indent) const {
         for (const auto& r : reseeds) {
             nlohmann::ordered_json one{{"window", r.window}, {"seed", r.seed}};
             if (r.emotionGuidance) one["emotion_guidance"] = *r.emotionGuidance;
+            if (r.frames > 0) one["frames"] = r.frames;
             rs.push_back(std::move(one));
         }
         j["reseeds"] = rs;
@@ -134,6 +135,7 @@ std::string Recipe::toJson(int indent) const {
         j["prompt_changes"] = changes;
     }
     if (seamCandidates > 1) j["seam_candidates"] = seamCandidates;
+    if (acceptSeconds > 0) j["accept_seconds"] = acceptSeconds;
     if (emotionCheck > 0) j["emotion_check"] = emotionCheck;
     if (!precision.empty()) j["precision"] = precision;
     if (!modelRevision.empty()) j["model_revision"] = modelRevision;
@@ -321,10 +323,12 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
                 g.real("emotion_guidance", e, 0.0, false, L::kMaxGuidance);
                 w.emotionGuidance = e;
             }
+            g.integer("frames", w.frames, 0, L::kMaxInt);
             r.reseeds.push_back(w);
         }
     }
     f.integer("seam_candidates", r.seamCandidates, 1, L::kMaxSeamCandidates);
+    f.real("accept_seconds", r.acceptSeconds, 0.0, false, L::kMaxSeconds);
     f.real("emotion_check", r.emotionCheck, 0.0, false, L::kMaxEmotionCheck);
     f.read("continue_from", r.continueFrom, "a string");
     f.read("incomplete", r.incomplete, "true or false");

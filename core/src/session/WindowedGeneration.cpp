@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -62,6 +63,12 @@ WindowPlan WindowPlan::of(const ModelFamily& family, const Recipe& r) {
         p.totalNewFrames = static_cast<int>(std::lround(r.seconds * fr));
     }
     if (p.totalNewFrames < 1) throw EngineError("the clip must be at least one frame long");
+    if (r.acceptSeconds > 0) {
+        p.segment = static_cast<int>(std::lround(r.acceptSeconds * fr));
+        if (p.segment < 1)
+            throw EngineError("accept_seconds of " + std::to_string(r.acceptSeconds) +
+                              " s is shorter than one frame of this model");
+    }
     return p;
 }
 
@@ -100,7 +107,10 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
     // Seam-aware windows hear the stream up to the seam and try openings on copies of its
     // decoder; a decoder on its own thread returns audio late and cannot be copied, so such
     // sessions decode on the engine thread (as before the pipelining).
-    if (codecOnOwnThread && candidates <= 1) {
+    // Early acceptance hears each stretch through a copy of the stream decoder, which a
+    // pipelined one cannot make either; without copies, windows are judged whole.
+    const bool progressive = plan.segment > 0 && decoder->clone() != nullptr;
+    if (codecOnOwnThread && candidates <= 1 && plan.segment == 0) {
         auto p = std::make_unique<PipelinedStreamDecoder>(std::move(decoder));
         pipelined = p.get();
         decoder = std::move(p);
@@ -121,6 +131,24 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
     std::vector<std::size_t> windowEnds; // stream sample where each accepted window ends
     std::vector<double> windowSquares, windowCounts;
     const std::size_t promptSamples = static_cast<std::size_t>(prompt.frames) * spf;
+    // The guard's verdict on a window's first codes.frames frames, heard as `samples`; the
+    // emotion head is asked only when `emotion` (it may still reject only there).
+    const auto judge = [&](const CodeGrid& codes, std::vector<float> samples, double startSeconds,
+                           bool emotion) {
+        AudioBuffer heard;
+        heard.sampleRate = codec.sampleRate();
+        heard.samples = std::move(samples);
+        WindowVerdict verdict = WindowGuard::inspect(codes, heard, info.frameRate);
+        if (checking) verdict.gap = verdict.longestQuietSeconds >= WindowGuard::kLongestGap;
+        if (checking && emotion && !verdict.silent && !verdict.looped) {
+            const EmotionFit fit = judgeWindow(*cb.emotionJudge, heard, recipe, startSeconds);
+            if (fit.judged) {
+                verdict.emotionError = fit.error();
+                verdict.offPath = fit.error() > recipe.emotionCheck;
+            }
+        }
+        return verdict;
+    };
     const auto emit = [&](const std::vector<float>& chunk) {
         if (chunk.empty()) return;
         for (std::size_t i = 0; i < chunk.size(); ++i, ++emitted) {
@@ -188,7 +216,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             if (seamAware)
                 first = seams.choose(family, req, *decoder, base, candidates, cb.cancel).seed;
             std::uint64_t seed = first;
-            CodeGrid accepted;
+            CodeGrid accepted; // the window's frames after those accepted early (committed)
             // The stream decoder after the last try, and that try's audio (codecs that clone).
             std::unique_ptr<StreamDecoder> tried;
             std::vector<float> triedChunk;
@@ -204,9 +232,30 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             std::optional<Rejected> best;
             int tries = 0;
             double emotionError = -1;
-            for (int attempt = 0; attempt < kMaxTries; ++attempt) {
-                tries = attempt + 1;
-                if (escalate && attempt > 0) {
+            // Early acceptance (Recipe::acceptSeconds): the frames of this window already
+            // accepted, joined to the stream and played; and whether the window ends short
+            // of its plan (the guard rejected what followed them, or a replay says so).
+            int committed = 0;
+            const int replayFrames = replay ? recorded[w].frames : 0;
+            if (replayFrames > req.newFrames)
+                throw EngineError("the recipe keeps " + std::to_string(replayFrames) +
+                                  " frames of window " + std::to_string(w) + ", which makes only " +
+                                  std::to_string(req.newFrames));
+            bool cut = replayFrames > 0;
+            const double startSeconds = made / info.frameRate;
+            windowEnds.push_back(std::numeric_limits<std::size_t>::max()); // ends when accepted
+            windowSquares.push_back(0);
+            windowCounts.push_back(0);
+            // Every try was off the emotion path at its first stretch (early acceptance): the
+            // closest is made again and goes on to the window's end, judged from then on only
+            // for silence, loops and gaps (as a whole window's best try was kept whole).
+            bool resume = false;
+            for (int attempt = 0; attempt < kMaxTries || resume; ++attempt) {
+                tries = std::min(attempt + 1, kMaxTries);
+                if (resume) {
+                    guidance = best->guidance;
+                    guideWith(guidance);
+                } else if (escalate && attempt > 0) {
                     guidance = std::min(limits::kMaxGuidance,
                                         baseGuidance + attempt * Recipe::kEmotionCheckGuidanceStep);
                     guideWith(guidance);
@@ -214,8 +263,8 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 // "The next seed": a seam-aware window chooses its next opening among the next
                 // `candidates` seeds, so that a window remade by the guard or the emotion check
                 // does not jolt at the seam either.
-                seed = first + static_cast<std::uint64_t>(attempt);
-                if (seamAware && attempt > 0)
+                seed = resume ? best->seed : first + static_cast<std::uint64_t>(attempt);
+                if (seamAware && attempt > 0 && !resume)
                     seed = seams
                                .choose(family, req, *decoder,
                                        base + static_cast<std::uint64_t>(attempt) * candidates,
@@ -224,12 +273,18 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 req.seed = seed;
                 auto window = family.begin(req);
                 window->prefill();
+                // This try heard through a copy of the stream, stretch by stretch (a replayed
+                // window plays its stretches as they come, unjudged).
+                std::unique_ptr<StreamDecoder> probe = progressive ? decoder->clone() : nullptr;
+                std::vector<float> probeHeard;
+                int finalFrames = 0, nextCheck = plan.segment;
+                std::optional<WindowVerdict> early; // the check that rejected this try
                 while (!window->done()) {
                     if (cb.cancel && cb.cancel->load(std::memory_order_relaxed)) {
                         cancelled = true;
                         break;
                     }
-                    window->step();
+                    finalFrames += window->step().frames;
                     if (pipelined) emit(decoder->push(CodeGrid(K, 0))); // what it has finished
                     if (cb.onProgress) {
                         const double elapsed =
@@ -247,81 +302,144 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                         p.windows = windows;
                         cb.onProgress(p);
                     }
+                    if (replayFrames > 0 && finalFrames >= replayFrames) break;
+                    // Every stretch but the window's last is judged (with all of the window
+                    // before it) as soon as it is final, and plays if the guard accepts it.
+                    if (probe && nextCheck <= req.newFrames - plan.segment &&
+                        (replayFrames == 0 || nextCheck <= replayFrames) &&
+                        finalFrames >= nextCheck) {
+                        const CodeGrid soFar = window->newCodes().slice(0, nextCheck);
+                        const CodeGrid part = soFar.slice(committed, nextCheck);
+                        std::vector<float> chunk = probe->push(part);
+                        probeHeard.insert(probeHeard.end(), chunk.begin(), chunk.end());
+                        // The emotion check judges a window's first stretch (a try off the
+                        // path is remade after seconds, not a whole window); later ones cut
+                        // a window only for silence, a loop or a gap, so that windows stay long.
+                        const WindowVerdict v = replay ? WindowVerdict{}
+                                                       : judge(soFar, probeHeard, startSeconds,
+                                                               committed == 0 && !resume);
+                        if (!v.ok()) {
+                            early = v;
+                            break;
+                        }
+                        decoder = probe->clone(); // the stream as far as it is accepted
+                        stream = joinFrames(stream, part);
+                        committed = nextCheck;
+                        nextCheck += plan.segment;
+                        emit(chunk);
+                    }
                 }
                 if (cancelled) break; // an unfinished window is dropped: finished ones stay
-                accepted = window->newCodes();
+                CodeGrid all = window->newCodes();
                 window.reset(); // its KV cache goes before the next window's is made
                 // A replayed window was accepted when it was made: the recipe says so.
-                if (replay) break;
-                // The guard hears the window as the stream will play it: through a copy of the
-                // stream decoder (its whole history), else decoded after its context.
-                AudioBuffer heard;
-                heard.sampleRate = codec.sampleRate();
-                tried = decoder->clone();
-                if (tried) {
-                    triedChunk = tried->push(accepted);
-                    heard.samples = triedChunk;
-                } else {
-                    heard = windowAudio(codec, req.context, accepted);
+                if (replay) {
+                    accepted = all.slice(committed, replayFrames > 0 ? replayFrames : all.frames);
+                    break;
                 }
-                WindowVerdict verdict = WindowGuard::inspect(accepted, heard, info.frameRate);
-                if (checking) verdict.gap = verdict.longestQuietSeconds >= WindowGuard::kLongestGap;
-                if (checking && !verdict.silent && !verdict.looped) {
-                    const EmotionFit fit =
-                        judgeWindow(*cb.emotionJudge, heard, recipe, made / info.frameRate);
-                    if (fit.judged) {
-                        verdict.emotionError = fit.error();
-                        verdict.offPath = fit.error() > recipe.emotionCheck;
+                WindowVerdict verdict;
+                if (early) {
+                    verdict = *early;
+                    all = all.slice(0, nextCheck);
+                    tried = std::move(probe);
+                    triedChunk = std::move(probeHeard);
+                } else {
+                    // The guard hears the window as the stream will play it: through a copy
+                    // of the stream decoder (its whole history), else decoded after its
+                    // context.
+                    const CodeGrid rest = all.slice(committed, all.frames);
+                    tried = probe ? std::move(probe) : decoder->clone();
+                    std::vector<float> heard;
+                    if (tried) {
+                        triedChunk = tried->push(rest);
+                        heard = probeHeard;
+                        heard.insert(heard.end(), triedChunk.begin(), triedChunk.end());
+                    } else {
+                        heard = windowAudio(codec, req.context, all).samples;
+                    }
+                    verdict = judge(all, std::move(heard), startSeconds, true);
+                    if (committed > 0 || resume) verdict.offPath = false; // judged at its start
+                    if (verdict.ok()) {
+                        emotionError = verdict.emotionError;
+                        accepted = rest;
+                        break;
                     }
                 }
                 emotionError = verdict.emotionError;
-                if (verdict.ok()) break;
-                if (!best || verdict.betterThan(best->verdict))
-                    best = Rejected{std::move(accepted),   seed,    std::move(tried),
+                if (committed > 0) {
+                    // The start of this try already played: the window ends where the guard
+                    // last accepted it, and the next window continues from there.
+                    cut = true;
+                    accepted = CodeGrid(K, 0);
+                    tried.reset();
+                    triedChunk.clear();
+                    break;
+                }
+                if (!resume && (!best || verdict.betterThan(best->verdict)))
+                    best = Rejected{std::move(all),        seed,    std::move(tried),
                                     std::move(triedChunk), verdict, guidance};
-                if (attempt + 1 == kMaxTries) { // every try failed: the best of them is kept
+                const bool onlyOffPath = !best->verdict.silent && !best->verdict.looped &&
+                                         !best->verdict.gap && best->verdict.offPath;
+                if (attempt + 1 == kMaxTries && onlyOffPath && best->codes.frames < req.newFrames) {
+                    resume = true; // the closest start goes on (above)
+                    continue;
+                }
+                if (attempt + 1 >= kMaxTries) { // every try failed: the best of them is kept
                     accepted = std::move(best->codes);
                     seed = best->seed;
                     tried = std::move(best->decoder);
                     triedChunk = std::move(best->chunk);
                     emotionError = best->verdict.emotionError;
                     guidance = best->guidance;
+                    // A try rejected at an early check was made only that far.
+                    cut = accepted.frames < req.newFrames;
+                    break;
                 }
             }
-            if (cancelled) break;
+            if (cancelled && committed == 0) { // nothing of this window was played
+                windowEnds.pop_back();
+                windowSquares.pop_back();
+                windowCounts.pop_back();
+                break;
+            }
+            if (cancelled) accepted = CodeGrid(K, 0), cut = true, tried.reset();
+            const int windowFrames = committed + accepted.frames;
+            const bool last = made + windowFrames >= plan.totalNewFrames;
             // Seam-aware sessions end a window (not the last) where its music is quietest, so
-            // that the next window's opening meets a lull rather than a note's attack.
+            // that the next window's opening meets a lull rather than a note's attack. A
+            // window cut short by the guard ends where it was accepted (already played).
             // A replayed window is heard here for the first time (it skipped the guard).
-            if (candidates > 1 && !tried && made + accepted.frames < plan.totalNewFrames) {
+            if (candidates > 1 && !cut && !tried && !last) {
                 tried = decoder->clone();
                 if (tried) triedChunk = tried->push(accepted);
             }
-            if (candidates > 1 && tried && made + accepted.frames < plan.totalNewFrames) {
-                const int cut = seams.cutBack(triedChunk, codec.samplesPerFrame(), info.frameRate);
-                if (cut > 0 && cut < accepted.frames) {
-                    accepted = accepted.slice(0, accepted.frames - cut);
+            if (candidates > 1 && !cut && tried && !last) {
+                const int cutFrames =
+                    seams.cutBack(triedChunk, codec.samplesPerFrame(), info.frameRate);
+                if (cutFrames > 0 && cutFrames < accepted.frames) {
+                    accepted = accepted.slice(0, accepted.frames - cutFrames);
                     tried = decoder->clone();
                     triedChunk = tried->push(accepted);
                 }
             }
             if (replay) guidance = recorded[w].emotionGuidance;
-            if (seed != windowSeed(recipe.seed, w) || replay || checking || guidance)
-                result.recipe.reseeds.push_back({w, seed, guidance});
+            const int kept = committed + accepted.frames;
+            if (seed != windowSeed(recipe.seed, w) || replay || checking || guidance || cut)
+                result.recipe.reseeds.push_back({w, seed, guidance, cut ? kept : 0});
             result.windowTries.push_back(tries);
             result.windowEmotionErrors.push_back(emotionError);
             stream = joinFrames(stream, accepted);
-            made += accepted.frames;
-            windowEnds.push_back(static_cast<std::size_t>(stream.frames) * spf);
-            windowSquares.push_back(0);
-            windowCounts.push_back(0);
+            made += kept;
+            windowEnds.back() = static_cast<std::size_t>(stream.frames) * spf;
             std::vector<float> chunk;
             if (tried) { // the accepted try was already decoded on a copy: keep it
                 decoder = std::move(tried);
                 chunk = std::move(triedChunk);
-            } else {
+            } else if (accepted.frames > 0) {
                 chunk = decoder->push(accepted);
             }
             emit(chunk);
+            if (cancelled) break;
         }
         emit(decoder->finish());
         for (std::size_t w = 0; w < windowEnds.size(); ++w) {

@@ -5,9 +5,12 @@
 // re-rendered overlap, no crossfade. Each window is held until the guard (WindowGuard)
 // accepts it; a silent or looped window, and with the emotion check (EmotionCheck.h) one the
 // emotion head hears off the path or with a gap of silence, is made again with the next seed
-// (recorded in the recipe). Memory stays flat: one window's decoder (KV cache) at a time, the
-// stream decoder's state, and the codes (a few MB for 30 minutes); audio only if the caller keeps
-// it.
+// (recorded in the recipe). With early acceptance (Recipe::acceptSeconds, new sessions) the
+// guard judges a window every few seconds as it is made, through a copy of the stream decoder,
+// and what it accepted plays at once; a window it rejects after that ends where it was last
+// accepted (its length recorded) and the next window continues from there. Memory stays flat: one
+// window's decoder (KV cache) at a time, the stream decoder's state, and the codes (a few MB for 30
+// minutes); audio only if the caller keeps it.
 //
 // Threading: the engine thread; `cancel` may be set from any thread and is checked between
 // decode steps. A cancelled run keeps the windows accepted so far.
@@ -26,6 +29,8 @@ struct WindowPlan {
     int window = 0;
     int stride = 0;
     int totalNewFrames = 0;
+    /// Frames between the guard's early checks (Recipe::acceptSeconds); 0: whole windows.
+    int segment = 0;
     int context() const { return window - stride; }
     static WindowPlan of(const ModelFamily& family, const Recipe& recipe);
 };

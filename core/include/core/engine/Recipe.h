@@ -38,6 +38,9 @@ struct WindowReseed {
     int window = 0;
     std::uint64_t seed = 0;
     std::optional<double> emotionGuidance;
+    /// New frames the window kept when the guard cut it short (Recipe::acceptSeconds: it had
+    /// played the start the guard accepted, then rejected what followed); 0: the whole window.
+    int frames = 0;
 };
 
 /// A prompt that takes over from `time` seconds on the session clock (windowed generation: from
@@ -125,6 +128,19 @@ struct Recipe {
     int seamCandidates = 1;
     /// What new sessions use (CLI `session`, the studio's Session view, bench-session).
     static constexpr int kSessionSeamCandidates = 4;
+    /// Windowed generation: the guard judges each window every this many seconds as it is made
+    /// (all of it so far, as it judges a whole window), and the part it accepted plays at
+    /// once, so a session's first audio comes after one stretch rather than a whole window. A
+    /// window it rejects after accepting its start ends there (recorded in `reseeds`) and the
+    /// next continues from it; one rejected at its first check is made again as before. The
+    /// emotion check judges the first stretch (so a try off the path costs seconds, not a
+    /// window); later checks cut only for silence, a loop or a gap. The last stretch of each
+    /// window (at least this long) is judged with the whole window. Needs
+    /// a codec whose stream can be copied (EnCodec, SynthCodec); decodes on the engine thread.
+    /// 0: whole windows (recipes from before it existed).
+    double acceptSeconds = 0;
+    /// What new sessions use.
+    static constexpr double kSessionAcceptSeconds = 5.0;
     /// Windowed generation with an emotion target: the emotion check's tolerance (on the 1..9
     /// scale). Each window is judged by the emotion head (session/EmotionCheck.h) over its 5 s
     /// stretches against the target there; a window whose mean arousal error (and valence

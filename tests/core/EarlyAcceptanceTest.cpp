@@ -1,0 +1,212 @@
+// Early acceptance of windowed generation (Recipe::acceptSeconds): the guard judges a window
+// every few seconds as it is made and what it accepted plays at once. A scripted family makes
+// the guard's decisions certain: its codes are a function of the seed and the session frame,
+// some seeds looping one bar (which the guard rejects) from the start or only later.
+#include "core/synth/SynthCodec.h"
+#include "session/WindowGuard.h"
+#include "session/WindowedGeneration.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+
+using namespace moodsteer;
+
+namespace {
+
+constexpr double kFrameRate = 25;
+constexpr int kBar = 13; // frames of the looped bar (0.52 s: the guard's shortest is 0.5 s)
+
+std::uint64_t mix(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/// What a seed plays from a session frame on: music that never repeats, one bar repeated from
+/// the window's first frame, or one bar repeated but for three frames of its first two seconds
+/// (the guard passes the start, then hears the loop dominate).
+enum class Kind { Music, Loop, LateLoop };
+
+class ScriptedWindow : public WindowDecoder {
+  public:
+    ScriptedWindow(const WindowRequest& r, Kind kind) : r_(r), kind_(kind), codes_(4, 0) {}
+    void prefill() override {}
+    CodeGrid step() override {
+        CodeGrid f(4, 1);
+        const int j = codes_.frames; // the window's new frame
+        for (int k = 0; k < 4; ++k) {
+            const std::uint64_t at =
+                kind_ == Kind::Music ? std::uint64_t(r_.startFrame + j) : std::uint64_t(j % kBar);
+            std::uint64_t h = mix(r_.seed * 1000003ull + at * 8ull + std::uint64_t(k));
+            if (kind_ == Kind::LateLoop && (j == 20 || j == 30 || j == 40)) h = mix(h);
+            f.at(k, 0) = static_cast<std::int64_t>(h % 2048);
+        }
+        CodeGrid both(4, codes_.frames + 1);
+        for (int k = 0; k < 4; ++k) {
+            for (int t = 0; t < codes_.frames; ++t)
+                both.at(k, t) = codes_.at(k, t);
+            both.at(k, codes_.frames) = f.at(k, 0);
+        }
+        codes_ = both;
+        return f;
+    }
+    bool done() const override { return codes_.frames >= r_.newFrames; }
+    int stepsDone() const override { return codes_.frames; }
+    int totalSteps() const override { return r_.newFrames; }
+    CodeGrid newCodes() const override { return codes_; }
+
+  private:
+    WindowRequest r_;
+    Kind kind_;
+    CodeGrid codes_;
+};
+
+class ScriptedFamily : public ModelFamily {
+  public:
+    std::map<std::uint64_t, Kind> kinds; ///< by seed; others make music
+    std::vector<std::uint64_t> begun;
+    ScriptedFamily() {
+        info_.folder = "scripted";
+        info_.frameRate = kFrameRate;
+        info_.numCodebooks = 4;
+        info_.maxFrames = 250;
+    }
+    const ModelInfo& info() const override { return info_; }
+    const AudioCodec& codec() const override { return codec_; }
+    int windowFrames() const override { return 250; }
+    std::unique_ptr<WindowDecoder> begin(const WindowRequest& r) override {
+        begun.push_back(r.seed);
+        const auto it = kinds.find(r.seed);
+        return std::make_unique<ScriptedWindow>(r, it == kinds.end() ? Kind::Music : it->second);
+    }
+
+  private:
+    ModelInfo info_;
+    SynthCodec codec_;
+};
+
+Recipe scriptedRecipe(double acceptSeconds) {
+    Recipe r;
+    r.model = "scripted";
+    r.seconds = 20; // 500 frames in windows of 250 (10 s) adding 166
+    r.seed = 21;
+    r.windowSeconds = 10;
+    r.acceptSeconds = acceptSeconds; // 50 frames
+    return r;
+}
+
+struct Heard {
+    GenerationResult result;
+    std::vector<float> streamed;
+    int stepsAtFirstAudio = -1; ///< session frames made when the first audio was played
+};
+
+Heard run(ScriptedFamily& family, const Recipe& r) {
+    Heard out;
+    int step = 0;
+    GenerationCallbacks cb;
+    cb.keepAudio = true;
+    cb.onProgress = [&](const GenerationProgress& p) { step = p.step; };
+    cb.onAudio = [&](const float* s, std::size_t n) {
+        if (out.stepsAtFirstAudio < 0 && n > 0) out.stepsAtFirstAudio = step;
+        out.streamed.insert(out.streamed.end(), s, s + n);
+    };
+    out.result = generateWindowed(family, r, CodeGrid(4, 0), cb);
+    return out;
+}
+
+} // namespace
+
+TEST(EarlyAcceptance, AWindowPlaysAsTheGuardAcceptsItAndEndsWhereItRejects) {
+    ScriptedFamily family;
+    family.kinds[windowSeed(21, 0)] = Kind::LateLoop;
+    family.kinds[windowSeed(21, 1)] = Kind::Loop; // its next seed makes music
+    const Heard early = run(family, scriptedRecipe(2));
+    const GenerationResult& res = early.result;
+    ASSERT_FALSE(res.cancelled);
+    EXPECT_EQ(500, res.frames);
+    // The first two seconds played once they were made, not after the 10 s window.
+    EXPECT_GE(early.stepsAtFirstAudio, 50);
+    EXPECT_LT(early.stepsAtFirstAudio, 60);
+    EXPECT_EQ(res.audio.samples, early.streamed); // one stream, nothing played twice
+    // Window 0 passed its checks at 2 and 4 s and failed at 6 s (the loop now 95 % of it):
+    // it ends at 4 s. Window 1's first seed looped from its start: made again, whole.
+    ASSERT_GE(res.recipe.reseeds.size(), 2u);
+    EXPECT_EQ(0, res.recipe.reseeds[0].window);
+    EXPECT_EQ(windowSeed(21, 0), res.recipe.reseeds[0].seed);
+    EXPECT_EQ(100, res.recipe.reseeds[0].frames);
+    EXPECT_EQ(1, res.recipe.reseeds[1].window);
+    EXPECT_EQ(windowSeed(21, 1) + 1, res.recipe.reseeds[1].seed);
+    EXPECT_EQ(0, res.recipe.reseeds[1].frames);
+    EXPECT_EQ(2, res.windowTries.at(1));
+    // The looping try of window 1 was dropped at its first check, not made to its end.
+    const std::vector<std::uint64_t> begun = family.begun;
+    EXPECT_EQ(1, std::count(begun.begin(), begun.end(), windowSeed(21, 1)));
+    // Window 1 starts at 4 s with its second seed's music.
+    const std::uint64_t second = windowSeed(21, 1) + 1;
+    for (int k = 0; k < 4; ++k)
+        EXPECT_EQ(static_cast<std::int64_t>(mix(second * 1000003ull + 100 * 8ull + k) % 2048),
+                  res.codes[std::size_t(k) * res.frames + 100]);
+
+    // The recipe regenerates the session exactly without the guard: window 0 is cut where the
+    // recipe says (a replay does not judge), window 1 uses its recorded seed.
+    const Recipe back = Recipe::fromJson(res.recipe.toJson());
+    EXPECT_DOUBLE_EQ(2.0, back.acceptSeconds);
+    ASSERT_EQ(res.recipe.reseeds.size(), back.reseeds.size());
+    EXPECT_EQ(100, back.reseeds[0].frames);
+    family.begun.clear();
+    const Heard again = run(family, back);
+    EXPECT_EQ(res.codes, again.result.codes);
+    EXPECT_EQ(res.audio.samples.size(), again.result.audio.samples.size());
+    EXPECT_GE(again.stepsAtFirstAudio, 50); // a replay plays its stretches as they come too
+    EXPECT_LT(again.stepsAtFirstAudio, 60);
+    EXPECT_EQ(0, std::count(family.begun.begin(), family.begun.end(), windowSeed(21, 1)));
+
+    // Whole windows (recipes from before): the first audio waits for the first window, and
+    // window 0's late loop is heard over all of it and made again.
+    const Heard whole = run(family, scriptedRecipe(0));
+    EXPECT_GE(whole.stepsAtFirstAudio, 250);
+    ASSERT_FALSE(whole.result.recipe.reseeds.empty());
+    EXPECT_EQ(windowSeed(21, 0) + 1, whole.result.recipe.reseeds[0].seed);
+    EXPECT_EQ(0, whole.result.recipe.reseeds[0].frames);
+    EXPECT_EQ(std::string::npos, whole.result.recipe.toJson().find("accept_seconds"));
+}
+
+TEST(EarlyAcceptance, EveryTryRejectedAtItsFirstCheckKeepsTheBestStart) {
+    ScriptedFamily family;
+    for (std::uint64_t s = 21; s < 25; ++s)
+        family.kinds[s] = Kind::Loop;
+    const Heard early = run(family, scriptedRecipe(2));
+    const auto& res = early.result;
+    EXPECT_EQ(500, res.frames);
+    EXPECT_EQ(4, res.windowTries.at(0));
+    ASSERT_FALSE(res.recipe.reseeds.empty());
+    // Each try stopped at its first check: the best is kept for those 2 s, and the session
+    // goes on from there.
+    EXPECT_EQ(0, res.recipe.reseeds[0].window);
+    EXPECT_EQ(50, res.recipe.reseeds[0].frames);
+    const Heard again = run(family, Recipe::fromJson(res.recipe.toJson()));
+    EXPECT_EQ(res.codes, again.result.codes);
+}
+
+TEST(EarlyAcceptance, BadValuesAreRefusedNamingTheField) {
+    ScriptedFamily family;
+    Recipe tiny = scriptedRecipe(0.01); // under one frame of 40 ms
+    EXPECT_THROW(WindowPlan::of(family, tiny), EngineError);
+    Recipe r = scriptedRecipe(2);
+    r.reseeds.push_back({0, 21, std::nullopt, 251}); // more than window 0 makes
+    EXPECT_THROW(run(family, r), EngineError);
+    const std::string negative = R"({"model": "scripted", "accept_seconds": -1})";
+    try {
+        Recipe::fromJson(negative, "r.json");
+        ADD_FAILURE() << "a negative accept_seconds was read";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string::npos, std::string(e.what()).find("accept_seconds"));
+    }
+    const std::string frames =
+        R"({"model": "scripted", "reseeds": [{"window": 0, "seed": 1, "frames": -3}]})";
+    EXPECT_THROW(Recipe::fromJson(frames, "r.json"), std::runtime_error);
+}
