@@ -35,8 +35,8 @@ bars repeating an earlier bar within a window and across windows.
 Then a random-weight MusicGen (default small: ../shared/parity/musicgen-small-config.json, int8)
 generates a --musicgen-seconds session (default 45; 0 skips it) in 30 s windows: speed and RSS.
 --seam-candidates N: seeds tried for each window's opening (default 4, as sessions; 1 = off).
---accept-seconds S: the guard judges each window every S s as it is made (default 5, as
-sessions; 0 = whole windows).
+--accept-seconds S: the guard judges each window every S s as it is made (default as sessions:
+5 without the emotion check, 0 = whole windows with it).
 --emotion-check T: a window the emotion head hears more than T from the path is remade (default
 1, as sessions; 0 = off). The check and the figures use the same head; the Spearman of the
 blocks' level, which the head never hears, is printed beside it.
@@ -91,7 +91,7 @@ static int runBenchSession(const std::vector<std::string>& argv) {
     o.windowSeconds = args.getDouble("window", 0);
     o.threads = static_cast<int>(args.getInt("threads", 0));
     o.seamCandidates = static_cast<int>(args.getInt("seam-candidates", o.seamCandidates));
-    o.acceptSeconds = args.getDouble("accept-seconds", o.acceptSeconds); // by the option table
+    if (args.has("accept-seconds")) o.acceptSeconds = args.getDouble("accept-seconds", 0);
     if (args.has("guidance")) o.guidance = args.getDouble("guidance", 0);
     if (args.has("emotion-guidance")) o.emotionGuidance = args.getDouble("emotion-guidance", 0);
     o.emotionCheck = args.getDouble("emotion-check", o.emotionCheck); // 0..8 by the option table

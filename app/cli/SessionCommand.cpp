@@ -50,8 +50,10 @@ const char* kHelp =
                        at the seam (spectral flux) is kept, else the smoothest (1 = off;
                        1..16, default 4); the seeds kept are in the recipe
   --accept-seconds S   the guard judges each window every S seconds as it is made and what it
-                       accepted plays at once (default 5; 0 = each window judged whole
-                       before a note of it plays); a window rejected after that ends there
+                       accepted plays at once; a window rejected after that ends there (0 =
+                       each window judged whole before a note of it plays; default 5
+                       without the emotion check, 0 with it: whole windows follow the path
+                       closer)
   --emotion-check T    the emotion head judges each window against the path; one off by more
                        than T (mean error, 1..9 scale) is remade with the next seed (up to 3
                        times) and the closest kept (0 = off; 0..8; default 1 on models
@@ -224,7 +226,6 @@ static int runSession(const std::vector<std::string>& argv) {
     // Range-checked by the option table (1..limits::kMaxSeamCandidates).
     r.seamCandidates =
         static_cast<int>(args.getInt("seam-candidates", Recipe::kSessionSeamCandidates));
-    r.acceptSeconds = args.getDouble("accept-seconds", Recipe::kSessionAcceptSeconds);
     if (args.has("kv-cache")) r.kvCache = kvCacheOption(args.get("kv-cache"));
     for (const auto& s : args.all("steer"))
         r.steering.push_back(parseRangedSteer(s));
@@ -245,6 +246,8 @@ static int runSession(const std::vector<std::string>& argv) {
     applyEmotionGuidance(args, engine->info(), r, false);
     // Range-checked by the option table (0..limits::kMaxEmotionCheck; 0 = off).
     r.emotionCheck = args.getDouble("emotion-check", engine->info().sessionEmotionCheck());
+    r.acceptSeconds =
+        args.getDouble("accept-seconds", Recipe::sessionAcceptSeconds(r.emotionCheck));
     r.windowSeconds = args.getDouble("window", engine->info().maxFrames / engine->info().frameRate);
     r.strideSeconds = args.getDouble("stride", 0);
     if (!(r.windowSeconds > 0)) throw UsageError("--window must be > 0 seconds");

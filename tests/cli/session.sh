@@ -23,6 +23,21 @@ def codes(p):
 d = sys.argv[1]; sys.exit(0 if codes(d + "/s.codes.safetensors") == codes(d + "/again.codes.safetensors") else 1)
 PY' "the session recipe regenerates the same codes"
 
+# Without the emotion check a session plays each window as the guard accepts it, every 5 s
+# (accept_seconds in the recipe); with it (above) windows are judged whole, so none is written.
+check 'python3 -c "import json,sys; assert \"accept_seconds\" not in json.load(open(sys.argv[1]))[\"recipe\"]" "$dir/s.json"' "with the emotion check the recipe judges whole windows"
+"$cli" session --minutes 0.5 --preset calm --prompt "calm piano" --window 12 --emotion-check 0 \
+    --quiet --json --out "$dir/e.wav" --codes-out "$dir/e.codes.safetensors" > "$dir/e.json"
+check 'python3 -c "import json,sys; r=json.load(open(sys.argv[1]))[\"recipe\"]; assert r[\"accept_seconds\"]==5.0, r" "$dir/e.json"' "without it, early acceptance every 5 s"
+"$cli" generate --recipe "$dir/e.recipe.json" --quiet --out "$dir/e2.wav" --codes-out "$dir/e2.codes.safetensors"
+check 'python3 - "$dir" <<PY
+import sys, json, struct
+def codes(p):
+    b = open(p, "rb").read(); n = struct.unpack("<Q", b[:8])[0]; h = json.loads(b[8:8+n])
+    o = h["codes"]["data_offsets"]; return b[8+n+o[0]:8+n+o[1]]
+d = sys.argv[1]; sys.exit(0 if codes(d + "/e.codes.safetensors") == codes(d + "/e2.codes.safetensors") else 1)
+PY' "an early-accepted session's recipe regenerates the same codes"
+
 # Prompt changes over time go into the recipe (sorted by time).
 "$cli" session --minutes 0.5 --preset calm --prompt "calm piano" --window 12 --quiet --json \
     --prompt-at "20:energetic rock" --prompt-at "10:slow jazz" --out "$dir/p.wav" > "$dir/p.json"

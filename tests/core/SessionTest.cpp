@@ -360,6 +360,49 @@ TEST(Session, SeamAwareSessionsCutAndChooseWithinBoundsAndRegenerateExactly) {
     EXPECT_THROW(Recipe::fromJson(bad.toJson(), "r.json"), std::runtime_error);
 }
 
+TEST(Session, ARestartedWindowIsTheWindowBegunWithThatSeed) {
+    // Seam candidates share one prefill (WindowDecoder::restart): a window stepped with one
+    // seed and restarted with another must make exactly what begin() with that seed makes,
+    // for every cache precision (the dropped positions are overwritten, never read).
+    auto& engine = embedded();
+    ModelFamily& family = *engine.impl().family;
+    const double fr = engine.info().frameRate;
+    for (const std::string cache : {"f32", "bf16", "int8"}) {
+        Recipe r = sessionRecipe(20);
+        r.kvCache = cache;
+        const auto first = engine.generate(r);
+        WindowRequest req;
+        req.recipe = &r;
+        CodeGrid all(first.numCodebooks, first.frames);
+        all.data = first.codes;
+        req.context = all.slice(0, static_cast<int>(std::lround(6 * fr)));
+        req.newFrames = 40;
+        req.startFrame = req.context.frames;
+        const auto whole = [&](WindowDecoder& w) {
+            while (!w.done())
+                w.step();
+            return w.newCodes().data;
+        };
+        req.seed = 5;
+        auto fresh = family.begin(req);
+        fresh->prefill();
+        const auto want = whole(*fresh);
+        req.seed = 4;
+        auto reused = family.begin(req);
+        reused->prefill();
+        for (int i = 0; i < 17; ++i) // part of another candidate's opening
+            reused->step();
+        ASSERT_TRUE(reused->restart(5));
+        EXPECT_EQ(0, reused->stepsDone());
+        EXPECT_EQ(want, whole(*reused)) << cache << " cache";
+        ASSERT_TRUE(reused->restart(4)); // and back: the first seed's window again
+        req.seed = 4;
+        auto four = family.begin(req);
+        four->prefill();
+        EXPECT_EQ(whole(*four), whole(*reused)) << cache << " cache";
+    }
+}
+
 TEST(Session, AMoodWordInThePromptThatContradictsThePathIsFound) {
     // Calming: (5, 8) -> (6, 2) over 8 minutes, held 2. "calm" is rated (7.3, 3.7).
     const VaPath calming = VaPath::iso({5, 8}, {6, 2}, 480, 120, PathInterpolation::Linear);

@@ -333,8 +333,8 @@ Recipe SessionPanel::sessionRecipe() const {
         r.steering.push_back(std::move(spec));
     }
     r.seamCandidates = Recipe::kSessionSeamCandidates;
-    r.acceptSeconds = Recipe::kSessionAcceptSeconds;
     r.emotionCheck = emotionCheck_->value();
+    r.acceptSeconds = Recipe::sessionAcceptSeconds(r.emotionCheck);
     if (info_) {
         r.guidance = info_->defaultGuidance;
         // The AV token's own guidance (its box's minimum: none, plain guidance).
@@ -364,6 +364,7 @@ void SessionPanel::generate() {
     // Without a head nothing can judge the windows: the check is off, and the status says why.
     const bool uncheckable = head.isEmpty() && recipe.emotionCheck > 0;
     if (uncheckable) recipe.emotionCheck = 0;
+    recipe.acceptSeconds = Recipe::sessionAcceptSeconds(recipe.emotionCheck);
     const JobId id =
         controller_->submit(std::make_shared<SessionJob>(recipe, head), recipe.seconds);
     if (id == 0) return;

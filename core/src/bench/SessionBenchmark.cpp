@@ -206,7 +206,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.windowSeconds = o.windowSeconds > 0 ? o.windowSeconds : info.maxFrames / info.frameRate;
     r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
     r.seamCandidates = o.seamCandidates;
-    r.acceptSeconds = o.acceptSeconds;
+    r.acceptSeconds = o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(o.emotionCheck));
     r.emotionCheck = o.emotionCheck;
     if (const auto conflict = moodConflict(o.prompt, r.emotionPath))
         say("note: " + conflict->describe());
@@ -357,7 +357,8 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         m.windowSeconds =
             std::min(o.musicgenWindowSeconds, mg->info().maxFrames / mg->info().frameRate);
         m.seamCandidates = o.seamCandidates; // as the embedded session (and the studio's)
-        m.acceptSeconds = o.acceptSeconds;
+        m.acceptSeconds = o.acceptSeconds.value_or(
+            Recipe::sessionAcceptSeconds(mg->info().sessionEmotionCheck()));
         rep.musicgen = runSession(*mg, m, o.musicgenPrecision, nullptr, nullptr, say, cancel,
                                   nullptr, nullptr);
     }

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <stdexcept>
+
 namespace moodsteer {
 
 Generator::Generator(models::MusicgenForCausalLM lm) : lm_(std::move(lm)) {}
@@ -90,6 +92,7 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
             samplers_.emplace_back(o_.sampling, seed);
     else
         samplers_.emplace_back(o_.sampling, o_.seed);
+    startDelayed_ = delayed_;
     column_ = torch::full({rows_ * k_, 1}, cfg.pad_token_id, torch::kInt64);
     guided_.assign(static_cast<std::size_t>(batch_) * k_ * v_, 0.0f);
     stepsDone_ = 0;
@@ -140,6 +143,22 @@ void Generator::prefill() {
                 p[(static_cast<std::size_t>(r) * k_ + k) * cols + t] = delayedAt(r % batch_, k, t);
     forwardAndGuide(ids);
     prefilled_ = true;
+    logitsReady_ = true;
+    prefillGuided_ = guided_;
+    prefillLength_ = cache_.length();
+}
+
+void Generator::restart(std::uint64_t seed) {
+    if (!prefilled_) throw std::logic_error("Generator::restart before prefill");
+    if (std::max(1, o_.takes) > 1) throw std::logic_error("Generator::restart with takes");
+    cache_.truncate(prefillLength_);
+    guided_ = prefillGuided_;
+    delayed_ = startDelayed_;
+    o_.seed = seed;
+    samplers_.clear();
+    samplers_.emplace_back(o_.sampling, seed);
+    stepsDone_ = 0;
+    framesOut_ = promptFrames_;
     logitsReady_ = true;
 }
 

@@ -81,6 +81,12 @@ class Generator {
     void start(const torch::Tensor& memory, const torch::Tensor& mask, GeneratorOptions options);
     /// Runs step 0's forward pass over the start column and the prompt at once.
     void prefill();
+    /// Back to just after prefill(), sampling from there with `seed`: the steps a start() with
+    /// that seed and prefill() would make, without the prefill's forward pass (its logits and
+    /// cache positions are kept; what later steps cached is dropped). One take only. Throws
+    /// std::logic_error before prefill() or with takes.
+    void restart(std::uint64_t seed);
+    bool prefilled() const { return prefilled_; }
     /// One decode step (prefills first if needed). Returns false when cancelled.
     bool step();
     bool done() const { return stepsDone_ >= pattern_->steps() - promptFrames_; }
@@ -120,6 +126,11 @@ class Generator {
     int branches_ = 1; ///< 1: no guidance; 2: [cond; uncond]; 3: [cond; AV-free; uncond]
     bool prefilled_ = false;
     bool logitsReady_ = false; ///< the prefill's logits wait for step 0
+    // What restart() goes back to: the ids before any step, the prefill's guided logits and
+    // the cache length after it.
+    std::vector<std::vector<std::int64_t>> startDelayed_;
+    std::vector<float> prefillGuided_;
+    std::int64_t prefillLength_ = 0;
 };
 
 } // namespace moodsteer

@@ -155,6 +155,15 @@ CodeGrid MusicgenWindow::step() {
     return std::move(pending_);
 }
 
+bool MusicgenWindow::restart(std::uint64_t seed) {
+    if (!gen_.prefilled() || gen_.batch() != 1) return false;
+    gen_.restart(seed);
+    request_.seed = seed;
+    chunks_.clear();
+    pending_ = CodeGrid(engine_.info.numCodebooks, 0);
+    return true;
+}
+
 std::vector<CodeGrid> MusicgenWindow::takeCodes() const {
     if (gen_.batch() == 1) return {newCodes()};
     std::vector<CodeGrid> out;

@@ -33,6 +33,7 @@ class MusicgenWindow : public WindowDecoder {
     int stepsDone() const override { return gen_.stepsDone(); }
     int totalSteps() const override { return gen_.totalSteps(); }
     CodeGrid newCodes() const override;
+    bool restart(std::uint64_t seed) override;
     std::vector<CodeGrid> takeCodes() const override;
 
   private:

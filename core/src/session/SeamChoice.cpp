@@ -101,20 +101,21 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
     Result best;
     best.seed = firstSeed;
     best.score = std::numeric_limits<double>::infinity();
+    std::unique_ptr<WindowDecoder> window; // prefilled once, restarted for each candidate
     for (int c = 0; c < std::max(1, candidates); ++c) {
         if (cancel && cancel->load(std::memory_order_relaxed)) break;
         request.seed = firstSeed + static_cast<std::uint64_t>(c);
-        CodeGrid opening;
-        {
-            auto window = family.begin(request);
+        if (!window || !window->restart(request.seed)) {
+            window.reset(); // its KV cache goes before the next candidate's is made
+            window = family.begin(request);
             window->prefill();
-            int frames = 0;
-            while (!window->done() && frames < openingFrames) {
-                if (cancel && cancel->load(std::memory_order_relaxed)) break;
-                frames += window->step().frames;
-            }
-            opening = window->newCodes();
-        } // its KV cache goes before the next candidate's is made
+        }
+        int frames = 0;
+        while (!window->done() && frames < openingFrames) {
+            if (cancel && cancel->load(std::memory_order_relaxed)) break;
+            frames += window->step().frames;
+        }
+        CodeGrid opening = window->newCodes();
         ++best.tried;
         if (opening.frames > openingFrames) opening = opening.slice(0, openingFrames);
         if (opening.frames == 0) break; // cancelled before its first frame
@@ -127,6 +128,7 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
         if (s <= kSmooth) break;
     }
     if (!std::isfinite(best.score)) best.score = 0;
+    if (window && window->restart(best.seed)) best.window = std::move(window);
     return best;
 }
 

@@ -7,10 +7,11 @@
 // continuous decode; only the seed differs, and the seed kept is recorded in the recipe, so the
 // session regenerates exactly without choosing again.
 //
-// Works on any ModelFamily: each candidate is begun, prefilled and stepped for its opening
-// frames, heard through a copy of the stream decoder (or, for a codec that cannot copy its
-// state, decoded after a short stretch of its context), then dropped: one window's KV cache at
-// a time.
+// Works on any ModelFamily: the window is begun and prefilled once, and each candidate is
+// stepped from there (WindowDecoder::restart; a family that cannot restart begins each anew)
+// for its opening frames, heard through a copy of the stream decoder (or, for a codec that
+// cannot copy its state, decoded after a short stretch of its context): one window's KV cache
+// at a time, and the window comes back at the kept seed for the caller to go on with.
 //
 // Threading: the engine thread.
 #pragma once
@@ -58,6 +59,10 @@ class SeamChoice {
         int candidate = 0;      ///< its index (0: the window's own seed)
         double score = 0;
         int tried = 0;
+        /// The window begun and prefilled for the candidates, restarted at the kept seed and
+        /// ready to step (what begin() + prefill() with it gives); null when the family cannot
+        /// restart a window.
+        std::unique_ptr<WindowDecoder> window;
     };
     /// Tries seeds `firstSeed + c` for c in [0, candidates) on `request` (its seed is set per
     /// try). `stream`: the session's stream decoder (copied, never advanced). Stops early when

@@ -213,8 +213,14 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             const bool seamAware =
                 !replay && candidates > 1 && ctx > 0 && seams.streamSamples() > 0;
             const std::uint64_t base = first;
-            if (seamAware)
-                first = seams.choose(family, req, *decoder, base, candidates, cb.cancel).seed;
+            // The seam choice's window, prefilled and at the seed it kept (null: begin anew).
+            std::unique_ptr<WindowDecoder> chosen;
+            if (seamAware) {
+                SeamChoice::Result c =
+                    seams.choose(family, req, *decoder, base, candidates, cb.cancel);
+                first = c.seed;
+                chosen = std::move(c.window);
+            }
             std::uint64_t seed = first;
             CodeGrid accepted; // the window's frames after those accepted early (committed)
             // The stream decoder after the last try, and that try's audio (codecs that clone).
@@ -248,7 +254,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             windowCounts.push_back(0);
             // Every try was off the emotion path at its first stretch (early acceptance): the
             // closest is made again and goes on to the window's end, judged from then on only
-            // for silence, loops and gaps (as a whole window's best try was kept whole).
+            // for silence, loops and gaps (as a whole window's closest try was kept whole).
             bool resume = false;
             for (int attempt = 0; attempt < kMaxTries || resume; ++attempt) {
                 tries = std::min(attempt + 1, kMaxTries);
@@ -264,15 +270,21 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 // `candidates` seeds, so that a window remade by the guard or the emotion check
                 // does not jolt at the seam either.
                 seed = resume ? best->seed : first + static_cast<std::uint64_t>(attempt);
-                if (seamAware && attempt > 0 && !resume)
-                    seed = seams
-                               .choose(family, req, *decoder,
-                                       base + static_cast<std::uint64_t>(attempt) * candidates,
-                                       candidates, cb.cancel)
-                               .seed;
+                if (seamAware && attempt > 0 && !resume) {
+                    SeamChoice::Result c =
+                        seams.choose(family, req, *decoder,
+                                     base + static_cast<std::uint64_t>(attempt) * candidates,
+                                     candidates, cb.cancel);
+                    seed = c.seed;
+                    chosen = std::move(c.window);
+                }
                 req.seed = seed;
-                auto window = family.begin(req);
-                window->prefill();
+                // The seam choice's window was begun with this request and seed, prefilled.
+                std::unique_ptr<WindowDecoder> window = std::move(chosen);
+                if (!window) {
+                    window = family.begin(req);
+                    window->prefill();
+                }
                 // This try heard through a copy of the stream, stretch by stretch (a replayed
                 // window plays its stretches as they come, unjudged).
                 std::unique_ptr<StreamDecoder> probe = progressive ? decoder->clone() : nullptr;
@@ -312,12 +324,12 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                         const CodeGrid part = soFar.slice(committed, nextCheck);
                         std::vector<float> chunk = probe->push(part);
                         probeHeard.insert(probeHeard.end(), chunk.begin(), chunk.end());
-                        // The emotion check judges a window's first stretch (a try off the
-                        // path is remade after seconds, not a whole window); later ones cut
-                        // a window only for silence, a loop or a gap, so that windows stay long.
-                        const WindowVerdict v = replay ? WindowVerdict{}
-                                                       : judge(soFar, probeHeard, startSeconds,
-                                                               committed == 0 && !resume);
+                        // A try off the emotion path at its first stretch is remade after
+                        // seconds, not a whole window; a window drifting off it later ends
+                        // there and the next one (judged at its start) steers back.
+                        const WindowVerdict v =
+                            replay ? WindowVerdict{}
+                                   : judge(soFar, probeHeard, startSeconds, !resume);
                         if (!v.ok()) {
                             early = v;
                             break;
@@ -358,7 +370,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                         heard = windowAudio(codec, req.context, all).samples;
                     }
                     verdict = judge(all, std::move(heard), startSeconds, true);
-                    if (committed > 0 || resume) verdict.offPath = false; // judged at its start
+                    if (resume) verdict.offPath = false; // the closest of the misses
                     if (verdict.ok()) {
                         emotionError = verdict.emotionError;
                         accepted = rest;

@@ -41,10 +41,11 @@ struct SessionBenchOptions {
     /// agitated start and the opening comes out calm (docs/sessions.md, MoodConflict).
     std::string prompt = "ambient piece with piano";
     std::uint64_t seed = 1;
-    double windowSeconds = 0;                             ///< 0: the model's positions
-    int seamCandidates = 4;                               ///< Recipe::seamCandidates (1: off)
-    double acceptSeconds = Recipe::kSessionAcceptSeconds; ///< Recipe::acceptSeconds (0: off)
-    std::optional<double> guidance;                       ///< unset: the model's default
+    double windowSeconds = 0; ///< 0: the model's positions
+    int seamCandidates = 4;   ///< Recipe::seamCandidates (1: off)
+    /// Recipe::acceptSeconds (0: whole windows); unset: as sessions (sessionAcceptSeconds).
+    std::optional<double> acceptSeconds;
+    std::optional<double> guidance;        ///< unset: the model's default
     std::optional<double> emotionGuidance; ///< Recipe::emotionGuidance; unset: the model's
     double emotionCheck = Recipe::kSessionEmotionCheck; ///< Recipe::emotionCheck (0: off)
     int threads = 0;

@@ -74,6 +74,10 @@ class WindowDecoder {
     virtual int totalSteps() const = 0;
     /// Every final new frame so far (context excluded), e.g. after a cancel.
     virtual CodeGrid newCodes() const = 0;
+    /// Back to just after prefill() with another seed: the window that begin() with that seed
+    /// and prefill() would give, without a second prefill (seam candidates share one). false:
+    /// this family or window cannot (not prefilled, takes); begin anew.
+    virtual bool restart(std::uint64_t /*seed*/) { return false; }
     /// The same for each take (WindowRequest::takes; take 0 is newCodes()).
     virtual std::vector<CodeGrid> takeCodes() const { return {newCodes()}; }
 };

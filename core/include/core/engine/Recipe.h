@@ -133,14 +133,23 @@ struct Recipe {
     /// once, so a session's first audio comes after one stretch rather than a whole window. A
     /// window it rejects after accepting its start ends there (recorded in `reseeds`) and the
     /// next continues from it; one rejected at its first check is made again as before. The
-    /// emotion check judges the first stretch (so a try off the path costs seconds, not a
-    /// window); later checks cut only for silence, a loop or a gap. The last stretch of each
-    /// window (at least this long) is judged with the whole window. Needs
+    /// emotion check judges the window so far at each check too: a try off the path at its
+    /// first stretch costs seconds, not a window, and a window drifting off later ends there;
+    /// when every try misses at the first stretch, the closest goes on to the window's end.
+    /// The last stretch of each window (at least this long) is judged with the whole window.
+    /// Needs
     /// a codec whose stream can be copied (EnCodec, SynthCodec); decodes on the engine thread.
     /// 0: whole windows (recipes from before it existed).
     double acceptSeconds = 0;
-    /// What new sessions use.
+    /// What new sessions without the emotion check use (CLI `session`, the studio's Session
+    /// view, bench-session, bench-stream).
     static constexpr double kSessionAcceptSeconds = 5.0;
+    /// What a new session with this emotion check uses: kSessionAcceptSeconds without the
+    /// check; whole windows with it, whose four tries are then each judged over all of the
+    /// window and the closest kept (the path followed closer: docs/sessions.md, 2026-12-07).
+    static double sessionAcceptSeconds(double emotionCheck) {
+        return emotionCheck > 0 ? 0.0 : kSessionAcceptSeconds;
+    }
     /// Windowed generation with an emotion target: the emotion check's tolerance (on the 1..9
     /// scale). Each window is judged by the emotion head (session/EmotionCheck.h) over its 5 s
     /// stretches against the target there; a window whose mean arousal error (and valence
