@@ -56,6 +56,7 @@ nlohmann::ordered_json speedJson(const SessionSpeed& s) {
             {"audio_seconds", s.audioSeconds},
             {"generation_seconds", s.generationSeconds},
             {"real_time_factor", s.realTimeFactor},
+            {"first_audio_seconds", s.firstAudioSeconds},
             {"rss_at_2_min_mb", s.rssAt2MinMB},
             {"rss_end_mb", s.rssEndMB},
             {"peak_rss_mb", s.peakRssMB},
@@ -87,8 +88,10 @@ SessionSpeed runSession(MusicEngine& engine, const Recipe& recipe, const std::st
     cb.keepAudio = false; // a long session holds no audio; the measures run on the stream
     cb.cancel = cancel;
     cb.emotionJudge = judge;
+    const auto began = Clock::now();
     cb.onAudio = [&](const float* x, std::size_t n) {
         const auto t0 = Clock::now();
+        if (s.firstAudioSeconds < 0 && n > 0) s.firstAudioSeconds = secondsSince(began) - measuring;
         samples += n;
         if (s.rssAt2MinMB < 0 && samples >= std::size_t(120) * rate) s.rssAt2MinMB = currentRssMB();
         if (onAudio) onAudio(x, n);
@@ -435,15 +438,15 @@ std::string SessionBenchReport::toTable() const {
     std::ostringstream out;
     char line[256];
     const auto speed = [&](const SessionSpeed& s) {
-        std::snprintf(line, sizeof line,
-                      "%s (%s): %.0f s of audio in %.1f s = %.2fx real time; %d windows (%d "
-                      "remade, %d under -50 dBFS)\n  RSS at 2 min %s, at the end %.0f MB, "
-                      "peak %.0f MB\n",
-                      s.model.c_str(), s.precision.c_str(), s.audioSeconds, s.generationSeconds,
-                      s.realTimeFactor, s.windows, s.remadeWindows, s.silentWindows,
-                      s.rssAt2MinMB < 0 ? "-"
-                                        : (std::to_string(int(s.rssAt2MinMB)) + " MB").c_str(),
-                      s.rssEndMB, s.peakRssMB);
+        std::snprintf(
+            line, sizeof line,
+            "%s (%s): %.0f s of audio in %.1f s = %.2fx real time, the first after "
+            "%.1f s; %d windows (%d remade, %d under -50 dBFS)\n  RSS at 2 min %s, at "
+            "the end %.0f MB, peak %.0f MB\n",
+            s.model.c_str(), s.precision.c_str(), s.audioSeconds, s.generationSeconds,
+            s.realTimeFactor, s.firstAudioSeconds, s.windows, s.remadeWindows, s.silentWindows,
+            s.rssAt2MinMB < 0 ? "-" : (std::to_string(int(s.rssAt2MinMB)) + " MB").c_str(),
+            s.rssEndMB, s.peakRssMB);
         out << line;
     };
     speed(embedded);

@@ -61,9 +61,10 @@ struct SessionSpeed {
     std::string model;
     std::string precision;
     double audioSeconds = 0;
-    double generationSeconds = 0; ///< without the benchmark's own measuring
-    double realTimeFactor = 0;    ///< audio seconds per second of generation
-    double rssAt2MinMB = -1;      ///< -1: the session is shorter than 2 minutes
+    double generationSeconds = 0;  ///< without the benchmark's own measuring
+    double realTimeFactor = 0;     ///< audio seconds per second of generation
+    double firstAudioSeconds = -1; ///< from the request to the first audio (-1: none)
+    double rssAt2MinMB = -1;       ///< -1: the session is shorter than 2 minutes
     double rssEndMB = 0;
     double peakRssMB = 0; ///< the process's peak so far
     int windows = 0;
