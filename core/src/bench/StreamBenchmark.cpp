@@ -272,7 +272,7 @@ StreamBenchReport runStreamBenchmark(const StreamBenchOptions& o,
             std::min(o.windowSeconds, engine.info().maxFrames / engine.info().frameRate);
         // As the studio's Session view makes one (no emotion check: no head is loaded here).
         session.seamCandidates = Recipe::kSessionSeamCandidates;
-        session.acceptSeconds = Recipe::kSessionAcceptSeconds;
+        session.acceptSeconds = Recipe::sessionAcceptSeconds(session.emotionCheck);
         say("session: " + fixed(o.sessionMinutes, 1) + " min in " +
             fixed(session.windowSeconds, 0) + " s windows");
         report.runs.push_back(runOne(engine, session, "session", o, say, cancel));

@@ -137,9 +137,8 @@ struct Recipe {
     /// first stretch costs seconds, not a window, and a window drifting off later ends there;
     /// when every try misses at the first stretch, the closest goes on to the window's end.
     /// The last stretch of each window (at least this long) is judged with the whole window.
-    /// Needs
-    /// a codec whose stream can be copied (EnCodec, SynthCodec); decodes on the engine thread.
-    /// 0: whole windows (recipes from before it existed).
+    /// Needs a codec whose stream can be copied (EnCodec, SynthCodec); decodes on the engine
+    /// thread. 0: whole windows (recipes from before it existed).
     double acceptSeconds = 0;
     /// What new sessions without the emotion check use (CLI `session`, the studio's Session
     /// view, bench-session, bench-stream).
