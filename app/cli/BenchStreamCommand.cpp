@@ -26,9 +26,9 @@ Text to speaker, measured: generates a clip of --seconds (default 60) and then a
 session of --session-minutes (default 3; 0 skips it; windows of --window s, default 30) through
 the studio's path: the LM on this thread with --threads compute threads (default, as the
 studio: cores - 1, and the decode step's attention helper; 1 turns the helper off), the clip's
-EnCodec streaming on its own thread when a core is left free (a session, made as the studio's
-Session view makes one: 4 seam candidates, the guard every 5 s, no emotion check, decodes on
-the LM's thread), the audio into the studio's AudioPlayer
+EnCodec streaming on its own thread when a core is left free (a session too, made as the
+studio's Session view makes one: 4 seam candidates, the guard every 5 s, no emotion check; each
+try decoded on the codec's thread as it is made), the audio into the studio's AudioPlayer
 whose output is a null device consuming at exactly real time. Playback starts at the first
 audio. Prints the time to first audio, the generation speed per 10 s of audio (audio seconds per
 wall second; >= 1 keeps up), underruns (count and ms of silence), the pre-buffer that would have

@@ -104,7 +104,7 @@ struct Heard {
     int stepsAtFirstAudio = -1; ///< session frames made when the first audio was played
 };
 
-Heard run(ScriptedFamily& family, const Recipe& r) {
+Heard run(ScriptedFamily& family, const Recipe& r, bool codecOnOwnThread = false) {
     Heard out;
     int step = 0;
     GenerationCallbacks cb;
@@ -114,7 +114,7 @@ Heard run(ScriptedFamily& family, const Recipe& r) {
         if (out.stepsAtFirstAudio < 0 && n > 0) out.stepsAtFirstAudio = step;
         out.streamed.insert(out.streamed.end(), s, s + n);
     };
-    out.result = generateWindowed(family, r, CodeGrid(4, 0), cb);
+    out.result = generateWindowed(family, r, CodeGrid(4, 0), cb, codecOnOwnThread);
     return out;
 }
 
@@ -209,4 +209,33 @@ TEST(EarlyAcceptance, BadValuesAreRefusedNamingTheField) {
     const std::string frames =
         R"({"model": "scripted", "reseeds": [{"window": 0, "seed": 1, "frames": -3}]})";
     EXPECT_THROW(Recipe::fromJson(frames, "r.json"), std::runtime_error);
+}
+
+// With the codec on its own thread, each try's frames are decoded there as they are made (a
+// pipelined copy of the stream decoder): the session is the same, bit for bit, as on one
+// thread, early acceptance or whole windows, seam candidates and cut-back ends, and replays.
+TEST(EarlyAcceptance, TheCodecOnItsOwnThreadMakesTheSameSession) {
+    for (const double accept : {2.0, 0.0}) {
+        ScriptedFamily family;
+        family.kinds[windowSeed(21, 0)] = Kind::LateLoop;
+        family.kinds[windowSeed(21, 1)] = Kind::Loop;
+        Recipe r = scriptedRecipe(accept);
+        r.seamCandidates = 4;
+        const Heard inline_ = run(family, r, false);
+        const Heard piped = run(family, r, true);
+        EXPECT_LT(inline_.result.decodeThreadCpuSeconds, 0);
+        EXPECT_GE(piped.result.decodeThreadCpuSeconds, 0);
+        EXPECT_EQ(inline_.result.codes, piped.result.codes) << accept;
+        EXPECT_EQ(inline_.streamed, piped.streamed) << accept;
+        EXPECT_EQ(inline_.result.audio.samples, piped.streamed) << accept;
+        EXPECT_EQ(inline_.result.windowLevels, piped.result.windowLevels) << accept;
+        EXPECT_EQ(inline_.result.recipe.toJson(), piped.result.recipe.toJson()) << accept;
+        EXPECT_EQ(inline_.stepsAtFirstAudio, piped.stepsAtFirstAudio) << accept;
+        const Recipe back = Recipe::fromJson(piped.result.recipe.toJson());
+        for (const bool ownThread : {false, true}) {
+            const Heard again = run(family, back, ownThread);
+            EXPECT_EQ(piped.result.codes, again.result.codes) << accept << " " << ownThread;
+            EXPECT_EQ(piped.streamed, again.streamed) << accept << " " << ownThread;
+        }
+    }
 }

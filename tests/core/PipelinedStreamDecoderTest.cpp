@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +38,9 @@ class ToyStream : public StreamDecoder {
         held_.reset();
         return out;
     }
+    std::unique_ptr<StreamDecoder> clone() const override {
+        return std::make_unique<ToyStream>(*this);
+    }
 
   private:
     static void emit(std::int64_t v, std::vector<float>& out) {
@@ -53,6 +57,21 @@ CodeGrid frames(int from, int count) {
         g.at(1, t) = (from + t) % 7;
     }
     return g;
+}
+
+int codecThreads() {
+    int n = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        n += name == "codec-decode";
+    }
+    return n;
+}
+
+void append(std::vector<float>& to, const std::vector<float>& more) {
+    to.insert(to.end(), more.begin(), more.end());
 }
 
 } // namespace
@@ -127,10 +146,85 @@ TEST(PipelinedStreamDecoder, WaitsForItsMinimumPushExceptAtTheEnd) {
     EXPECT_THROW(PipelinedStreamDecoder(std::make_unique<Sizes>(sizes), 0), std::invalid_argument);
 }
 
+// A session's guard waits for a try's audio up to a check: drain() gives what a synchronous
+// push would have, even when fewer frames than the minimum push are queued.
+TEST(PipelinedStreamDecoder, DrainHandsOverTheAudioOfEveryFramePushed) {
+    ToyStream reference;
+    PipelinedStreamDecoder pipelined(std::make_unique<ToyStream>(), 4);
+    std::vector<float> expected, got;
+    for (int t = 0; t < 3; ++t) { // fewer than the minimum push
+        append(expected, reference.push(frames(t, 1)));
+        append(got, pipelined.push(frames(t, 1)));
+    }
+    append(got, pipelined.drain());
+    EXPECT_EQ(expected, got);
+    EXPECT_EQ(2u * 4u, got.size());         // the toy holds its last frame back
+    EXPECT_TRUE(pipelined.drain().empty()); // nothing more to wait for
+    for (int t = 3; t < 40; ++t) {
+        append(expected, reference.push(frames(t, 1)));
+        append(got, pipelined.push(frames(t, 1)));
+        if (t % 9 == 0) {
+            append(got, pipelined.drain());
+            EXPECT_EQ(expected, got) << "at frame " << t;
+        }
+    }
+    append(expected, reference.finish());
+    append(got, pipelined.finish());
+    EXPECT_EQ(expected, got);
+}
+
+// A copy (a try, a checkpoint) goes on exactly as the original would, without a thread until
+// its first push, and leaves the original alone; both count their CPU in one total.
+TEST(PipelinedStreamDecoder, ACopyGoesOnAsTheOriginalAndLeavesItAlone) {
+    ToyStream reference;
+    std::vector<float> before;
+    PipelinedStreamDecoder pipelined(std::make_unique<ToyStream>(), 4);
+    for (int t = 0; t < 11; ++t) {
+        append(before, reference.push(frames(t, 1)));
+        pipelined.push(frames(t, 1)); // some frames are still queued (11 is no multiple of 4)
+    }
+    const int threads = codecThreads();
+    std::unique_ptr<StreamDecoder> copy = pipelined.clone();
+    ASSERT_NE(nullptr, copy);
+    EXPECT_EQ(threads, codecThreads()) << "a copy starts its worker at its first push";
+
+    std::vector<float> after;
+    for (int t = 11; t < 30; ++t)
+        append(after, reference.push(frames(t, 1)));
+    append(after, reference.finish());
+    const auto rest = [&](StreamDecoder& d) {
+        std::vector<float> out;
+        for (int t = 11; t < 30; ++t)
+            append(out, d.push(frames(t, 1)));
+        append(out, d.finish());
+        return out;
+    };
+    std::vector<float> fromCopy = copy->drain(); // what the original had queued or ready
+    append(fromCopy, rest(*copy));
+    std::vector<float> fromOriginal = pipelined.drain();
+    append(fromOriginal, rest(pipelined));
+    std::vector<float> whole = before;
+    append(whole, after);
+    // Both streams as a whole: what each handed over before the copy is not in its return.
+    EXPECT_EQ(fromCopy, fromOriginal);
+    ASSERT_LE(fromCopy.size(), whole.size());
+    EXPECT_TRUE(std::equal(fromCopy.begin(), fromCopy.end(), whole.end() - fromCopy.size()));
+    EXPECT_DOUBLE_EQ(pipelined.cpuSeconds(),
+                     static_cast<PipelinedStreamDecoder&>(*copy).cpuSeconds());
+
+    class NoCopy : public ToyStream {
+      public:
+        std::unique_ptr<StreamDecoder> clone() const override { return nullptr; }
+    };
+    PipelinedStreamDecoder uncopyable(std::make_unique<NoCopy>());
+    EXPECT_EQ(nullptr, uncopyable.clone());
+}
+
 // The worker runs below its creator (so that the LM's attention helper is not preempted by it).
 TEST(PipelinedStreamDecoder, WorkerRunsBelowTheCallersPriority) {
     const int mine = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
     PipelinedStreamDecoder pipelined(std::make_unique<ToyStream>());
+    pipelined.push(frames(0, 1)); // the worker starts at the first push
     const auto niceOfWorker = []() -> std::optional<int> {
         for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
             std::ifstream comm(task.path() / "comm");

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <dlfcn.h>
 #include <thread>
 
@@ -14,15 +15,34 @@ int availableCores() {
     return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-int setComputeThreads(int requested) {
-    const int cores = availableCores();
-    const int threads = requested > 0 ? requested : std::max(1, cores - 1);
+namespace {
+
+std::atomic<bool> explicitCount{false}; // setComputeThreads was given a count: AllCoresFor keeps it
+
+void setMathThreads(int threads) {
     torch::set_num_threads(threads);
     // OpenBLAS-pthread runs one thread per core regardless of torch (EnCodec's convolutions:
     // 10 s of audio decoded in 21 s vs 8 s with its count matched, measured on a busy machine).
     if (auto* setBlas =
             reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
         setBlas(threads);
+}
+
+} // namespace
+
+AllCoresFor::AllCoresFor() : before_(torch::get_num_threads()) {
+    if (!explicitCount && availableCores() > before_) setMathThreads(availableCores());
+}
+
+AllCoresFor::~AllCoresFor() {
+    if (torch::get_num_threads() != before_) setMathThreads(before_);
+}
+
+int setComputeThreads(int requested) {
+    const int cores = availableCores();
+    const int threads = requested > 0 ? requested : std::max(1, cores - 1);
+    explicitCount = requested > 0;
+    setMathThreads(threads);
     // The decode step's attention helper uses a second core only for long caches' attention,
     // never for the GEMVs; an explicit request for one thread keeps everything on one.
     models::setDecodeAttentionHelper(cores >= 2 && requested != 1);

@@ -13,4 +13,20 @@ int setComputeThreads(int requested);
 /// Cores this process may run on (at least 1).
 int availableCores();
 
+/// Every core for the engine's math while it lives, then the count before: for a large batched
+/// pass that nothing else in the engine runs beside (a session window's prefill, while the
+/// codec's thread has nothing queued). Big GEMMs do not stall the way a step's small regions do
+/// when the other core is busy. A count given to setComputeThreads (--threads N) is kept.
+/// Engine thread only.
+class AllCoresFor {
+  public:
+    AllCoresFor();
+    ~AllCoresFor();
+    AllCoresFor(const AllCoresFor&) = delete;
+    AllCoresFor& operator=(const AllCoresFor&) = delete;
+
+  private:
+    int before_;
+};
+
 } // namespace moodsteer

@@ -1,7 +1,9 @@
 #include "engine/Generator.h"
+#include "engine/ComputeThreads.h"
 
 #include <torch/torch.h>
 
+#include <optional>
 #include <stdexcept>
 
 namespace moodsteer {
@@ -129,6 +131,13 @@ void Generator::guide(const float* l) {
     }
 }
 
+namespace {
+/// A prefill of this many frames or more (a session window's context) runs on every core
+/// (AllCoresFor): nothing else in the engine runs beside it. musicgen-small int4, 500 frames of
+/// context: 10.3 s on one core, 8.2 s on two (docs/performance.md).
+constexpr int kAllCoresColumns = 100;
+} // namespace
+
 void Generator::prefill() {
     torch::NoGradGuard noGrad;
     if (prefilled_) return;
@@ -141,7 +150,10 @@ void Generator::prefill() {
         for (int k = 0; k < k_; ++k)
             for (int t = 0; t < cols; ++t)
                 p[(static_cast<std::size_t>(r) * k_ + k) * cols + t] = delayedAt(r % batch_, k, t);
+    std::optional<AllCoresFor> allCores;
+    if (cols >= kAllCoresColumns) allCores.emplace();
     forwardAndGuide(ids);
+    allCores.reset();
     prefilled_ = true;
     logitsReady_ = true;
     prefillGuided_ = guided_;

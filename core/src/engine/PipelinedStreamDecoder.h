@@ -16,9 +16,15 @@
 // inside a head, makes the LM wait (paired bench-stream runs: 0.83-0.97x real time against
 // 0.77-0.82x at the same priority; docs/performance.md).
 //
-// Threads: push(), finish() and cpuSeconds() from one thread (the engine's); the wrapped decoder
-// is used only by the worker thread from construction on. An exception thrown by the wrapped
-// decoder is rethrown by the next push() or finish().
+// drain() waits for the audio of every frame pushed so far (what a synchronous push would have
+// returned), pushing fewer than `minPushFrames` if it must: a session's guard hears a try up to
+// a check that way, the frames having been decoded while the LM made them. clone() copies the
+// stream (the wrapped decoder's clone, and what is queued or ready) once the worker is between
+// pushes; a copy starts its own worker at its first push, so checkpoints cost no thread.
+//
+// Threads: push(), drain(), finish(), clone() and cpuSeconds() from one thread (the engine's);
+// the wrapped decoder is used only by the worker thread once it has started (at the first push).
+// An exception thrown by the wrapped decoder is rethrown by the next push(), drain() or finish().
 #pragma once
 
 #include "core/audio/AudioCodec.h"
@@ -37,8 +43,11 @@ class PipelinedStreamDecoder final : public StreamDecoder {
   public:
     /// minPushFrames >= 1: frames to wait for before a push of the wrapped decoder (the
     /// stream's end pushes what is left).
+    /// `cpu`: where the worker adds its CPU seconds (shared by this stream's copies); a new
+    /// counter when null.
     explicit PipelinedStreamDecoder(std::unique_ptr<StreamDecoder> inner,
-                                    int minPushFrames = kDefaultMinPushFrames);
+                                    int minPushFrames = kDefaultMinPushFrames,
+                                    std::shared_ptr<std::atomic<double>> cpu = nullptr);
     /// 4 frames: 80 ms of audio at EnCodec's 50 Hz (docs/performance.md).
     static constexpr int kDefaultMinPushFrames = 4;
     /// Nice levels the worker thread adds to its own (capped at 19; not lowered if refused).
@@ -46,26 +55,31 @@ class PipelinedStreamDecoder final : public StreamDecoder {
     ~PipelinedStreamDecoder() override;
 
     std::vector<float> push(const CodeGrid& newFrames) override;
+    std::vector<float> drain() override;
     std::vector<float> finish() override;
-    /// CPU seconds of the decoding thread so far.
-    double cpuSeconds() const { return cpu_.load(); }
+    /// A pipelined copy (null when the wrapped decoder cannot copy itself).
+    std::unique_ptr<StreamDecoder> clone() const override;
+    /// CPU seconds of the decoding threads so far: this stream's and its copies'.
+    double cpuSeconds() const { return cpu_->load(); }
     /// Pushes of the wrapped decoder so far (a measure of the batching).
     int innerPushes() const { return innerPushes_.load(); }
 
   private:
     void run();
+    void start();                   // mutex held: the worker, if not yet running
     std::vector<float> takeReady(); // mutex held
     void rethrow();                 // mutex held
 
     std::unique_ptr<StreamDecoder> inner_;
     const int minPushFrames_;
-    std::mutex mutex_;
-    std::condition_variable wake_, done_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable wake_, done_;
     CodeGrid pending_;
     std::vector<float> ready_;
-    bool finishing_ = false, finished_ = false, quit_ = false;
+    bool busy_ = false; // the worker is pushing a batch into inner_ (unlocked)
+    bool draining_ = false, finishing_ = false, finished_ = false, quit_ = false;
     std::exception_ptr error_;
-    std::atomic<double> cpu_{0};
+    std::shared_ptr<std::atomic<double>> cpu_;
     std::atomic<int> innerPushes_{0};
     std::thread thread_;
 };

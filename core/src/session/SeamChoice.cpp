@@ -16,7 +16,7 @@ constexpr double kWarmUpSeconds = 1.0; ///< context decoded before an opening (n
 /// after the last second of its context (an approximation of the stream's codec state).
 std::vector<float> openingAudio(const AudioCodec& codec, const StreamDecoder& stream,
                                 const CodeGrid& context, const CodeGrid& opening) {
-    if (auto copy = stream.clone()) return copy->push(opening);
+    if (auto copy = stream.clone()) return copy->pushAndDrain(opening);
     const int warm =
         std::min(context.frames, static_cast<int>(std::lround(kWarmUpSeconds * codec.frameRate())));
     const CodeGrid both =
@@ -61,11 +61,16 @@ double SeamChoice::score(const std::vector<float>& opening) const {
     return flux.fluxAt(seam) / median;
 }
 
+int SeamChoice::maxCutFrames(int samplesPerFrame, double frameRate) {
+    const int minCut = (SpectralFlux::kFrame + samplesPerFrame - 1) / std::max(1, samplesPerFrame);
+    return std::max(minCut, static_cast<int>(std::lround(kMaxCutSeconds * frameRate)));
+}
+
 int SeamChoice::cutBack(const std::vector<float>& audio, int samplesPerFrame,
                         double frameRate) const {
     const int frames = static_cast<int>(audio.size()) / std::max(1, samplesPerFrame);
     const int minCut = (SpectralFlux::kFrame + samplesPerFrame - 1) / samplesPerFrame;
-    const int maxCut = std::max(minCut, static_cast<int>(std::lround(kMaxCutSeconds * frameRate)));
+    const int maxCut = maxCutFrames(samplesPerFrame, frameRate);
     if (frames < 4 * maxCut) return 0;
     // The window's last seconds, starting on the stream's hop grid (counted from its first
     // sample, as bench-session counts them).

@@ -53,6 +53,8 @@ class SeamChoice {
     /// it, at most kMaxCutSeconds. Ties keep the fewest frames cut. 0 when the window is too
     /// short to cut.
     int cutBack(const std::vector<float>& windowAudio, int samplesPerFrame, double frameRate) const;
+    /// The most frames cutBack() may cut (kMaxCutSeconds, and at least one flux frame).
+    static int maxCutFrames(int samplesPerFrame, double frameRate);
 
     struct Result {
         std::uint64_t seed = 0; ///< the candidate kept

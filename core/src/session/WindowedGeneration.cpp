@@ -7,6 +7,7 @@
 #include "engine/PipelinedStreamDecoder.h"
 #include "session/EmotionCheck.h"
 #include "session/SeamChoice.h"
+#include "session/StreamProbe.h"
 #include "session/WindowGuard.h"
 
 #include <algorithm>
@@ -103,18 +104,19 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
     CodeGrid stream = prompt.frames > 0 ? prompt : CodeGrid(K, 0);
     std::unique_ptr<StreamDecoder> decoder = codec.streamDecoder();
     const int candidates = std::max(1, recipe.seamCandidates);
-    PipelinedStreamDecoder* pipelined = nullptr;
-    // Seam-aware windows hear the stream up to the seam and try openings on copies of its
-    // decoder; a decoder on its own thread returns audio late and cannot be copied, so such
-    // sessions decode on the engine thread (as before the pipelining).
-    // Early acceptance hears each stretch through a copy of the stream decoder, which a
-    // pipelined one cannot make either; without copies, windows are judged whole.
-    const bool progressive = plan.segment > 0 && decoder->clone() != nullptr;
-    if (codecOnOwnThread && candidates <= 1 && plan.segment == 0) {
-        auto p = std::make_unique<PipelinedStreamDecoder>(std::move(decoder));
-        pipelined = p.get();
-        decoder = std::move(p);
+    // Each try is heard through a copy of the stream decoder (StreamProbe), stretch by stretch
+    // with early acceptance; a codec that cannot copy its stream has its windows judged whole,
+    // decoded after their context, and decodes on this thread.
+    const bool copies = decoder->clone() != nullptr;
+    const bool progressive = plan.segment > 0 && copies;
+    // The codec on its own thread: a try's frames are decoded there as the LM makes them.
+    std::shared_ptr<std::atomic<double>> codecCpu;
+    if (codecOnOwnThread && copies) {
+        codecCpu = std::make_shared<std::atomic<double>>(0.0);
+        decoder = std::make_unique<PipelinedStreamDecoder>(
+            std::move(decoder), PipelinedStreamDecoder::kDefaultMinPushFrames, codecCpu);
     }
+    const int maxCut = SeamChoice::maxCutFrames(codec.samplesPerFrame(), info.frameRate);
     GenerationResult result;
     result.promptFrames = prompt.frames;
     result.audio.sampleRate = codec.sampleRate();
@@ -166,7 +168,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
     };
     try {
         // The prompt is part of the returned clip (as transformers returns it): its audio first.
-        if (prompt.frames > 0) emit(decoder->push(prompt));
+        if (prompt.frames > 0) emit(decoder->pushAndDrain(prompt));
         const int firstNew =
             std::min(plan.window - std::min(prompt.frames, plan.context()), plan.totalNewFrames);
         const int windows =
@@ -223,15 +225,13 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             }
             std::uint64_t seed = first;
             CodeGrid accepted; // the window's frames after those accepted early (committed)
-            // The stream decoder after the last try, and that try's audio (codecs that clone).
-            std::unique_ptr<StreamDecoder> tried;
-            std::vector<float> triedChunk;
+            // The try kept, as heard through its copy of the stream (codecs that copy).
+            std::unique_ptr<StreamProbe> tried;
             // The best rejected try, kept when no try passes (rather than the last one).
             struct Rejected {
                 CodeGrid codes;
                 std::uint64_t seed = 0;
-                std::unique_ptr<StreamDecoder> decoder;
-                std::vector<float> chunk;
+                std::unique_ptr<StreamProbe> probe;
                 WindowVerdict verdict;
                 std::optional<double> guidance;
             };
@@ -286,18 +286,34 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     window->prefill();
                 }
                 // This try heard through a copy of the stream, stretch by stretch (a replayed
-                // window plays its stretches as they come, unjudged).
-                std::unique_ptr<StreamDecoder> probe = progressive ? decoder->clone() : nullptr;
-                std::vector<float> probeHeard;
+                // window plays its stretches as they come, unjudged). A seam-aware window may
+                // end up to maxCut frames short: the probe keeps the decoder there.
+                const int checkpoint =
+                    candidates > 1 && replayFrames == 0 ? req.newFrames - maxCut : 0;
+                std::unique_ptr<StreamProbe> probe =
+                    copies ? StreamProbe::open(*decoder, checkpoint) : nullptr;
                 int finalFrames = 0, nextCheck = plan.segment;
                 std::optional<WindowVerdict> early; // the check that rejected this try
+                // The frames the probe may decode ahead: up to the guard's next check (it
+                // commits the decoder there) and the replayed length.
+                const auto feedLimit = [&] {
+                    int limit = finalFrames;
+                    if (progressive && nextCheck <= req.newFrames - plan.segment)
+                        limit = std::min(limit, nextCheck);
+                    if (replayFrames > 0) limit = std::min(limit, replayFrames);
+                    return limit;
+                };
                 while (!window->done()) {
                     if (cb.cancel && cb.cancel->load(std::memory_order_relaxed)) {
                         cancelled = true;
                         break;
                     }
-                    finalFrames += window->step().frames;
-                    if (pipelined) emit(decoder->push(CodeGrid(K, 0))); // what it has finished
+                    const CodeGrid fresh = window->step();
+                    finalFrames += fresh.frames;
+                    if (probe) {
+                        probe->add(fresh);
+                        if (codecCpu) probe->feed(feedLimit()); // decoded on the codec's thread
+                    }
                     if (cb.onProgress) {
                         const double elapsed =
                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -317,28 +333,27 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     if (replayFrames > 0 && finalFrames >= replayFrames) break;
                     // Every stretch but the window's last is judged (with all of the window
                     // before it) as soon as it is final, and plays if the guard accepts it.
-                    if (probe && nextCheck <= req.newFrames - plan.segment &&
+                    if (progressive && nextCheck <= req.newFrames - plan.segment &&
                         (replayFrames == 0 || nextCheck <= replayFrames) &&
                         finalFrames >= nextCheck) {
                         const CodeGrid soFar = window->newCodes().slice(0, nextCheck);
-                        const CodeGrid part = soFar.slice(committed, nextCheck);
-                        std::vector<float> chunk = probe->push(part);
-                        probeHeard.insert(probeHeard.end(), chunk.begin(), chunk.end());
+                        probe->feed(nextCheck);
                         // A try off the emotion path at its first stretch is remade after
                         // seconds, not a whole window; a window drifting off it later ends
                         // there and the next one (judged at its start) steers back.
                         const WindowVerdict v =
                             replay ? WindowVerdict{}
-                                   : judge(soFar, probeHeard, startSeconds, !resume);
+                                   : judge(soFar, probe->heard(), startSeconds, !resume);
                         if (!v.ok()) {
                             early = v;
                             break;
                         }
-                        decoder = probe->clone(); // the stream as far as it is accepted
-                        stream = joinFrames(stream, part);
+                        StreamProbe::Part part = probe->commit();
+                        decoder = std::move(part.decoder); // the stream as far as it is accepted
+                        stream = joinFrames(stream, soFar.slice(committed, nextCheck));
                         committed = nextCheck;
                         nextCheck += plan.segment;
-                        emit(chunk);
+                        emit(part.chunk);
                     }
                 }
                 if (cancelled) break; // an unfinished window is dropped: finished ones stay
@@ -347,6 +362,8 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 // A replayed window was accepted when it was made: the recipe says so.
                 if (replay) {
                     accepted = all.slice(committed, replayFrames > 0 ? replayFrames : all.frames);
+                    if (probe) probe->feed(committed + accepted.frames); // heard for the seam
+                    tried = std::move(probe);
                     break;
                 }
                 WindowVerdict verdict;
@@ -354,18 +371,16 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     verdict = *early;
                     all = all.slice(0, nextCheck);
                     tried = std::move(probe);
-                    triedChunk = std::move(probeHeard);
                 } else {
                     // The guard hears the window as the stream will play it: through a copy
                     // of the stream decoder (its whole history), else decoded after its
                     // context.
                     const CodeGrid rest = all.slice(committed, all.frames);
-                    tried = probe ? std::move(probe) : decoder->clone();
                     std::vector<float> heard;
-                    if (tried) {
-                        triedChunk = tried->push(rest);
-                        heard = probeHeard;
-                        heard.insert(heard.end(), triedChunk.begin(), triedChunk.end());
+                    if (probe) {
+                        probe->feed(all.frames);
+                        heard = probe->heard();
+                        tried = std::move(probe);
                     } else {
                         heard = windowAudio(codec, req.context, all).samples;
                     }
@@ -384,12 +399,10 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     cut = true;
                     accepted = CodeGrid(K, 0);
                     tried.reset();
-                    triedChunk.clear();
                     break;
                 }
                 if (!resume && (!best || verdict.betterThan(best->verdict)))
-                    best = Rejected{std::move(all),        seed,    std::move(tried),
-                                    std::move(triedChunk), verdict, guidance};
+                    best = Rejected{std::move(all), seed, std::move(tried), verdict, guidance};
                 const bool onlyOffPath = !best->verdict.silent && !best->verdict.looped &&
                                          !best->verdict.gap && best->verdict.offPath;
                 if (attempt + 1 == kMaxTries && onlyOffPath && best->codes.frames < req.newFrames) {
@@ -399,8 +412,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 if (attempt + 1 >= kMaxTries) { // every try failed: the best of them is kept
                     accepted = std::move(best->codes);
                     seed = best->seed;
-                    tried = std::move(best->decoder);
-                    triedChunk = std::move(best->chunk);
+                    tried = std::move(best->probe);
                     emotionError = best->verdict.emotionError;
                     guidance = best->guidance;
                     // A try rejected at an early check was made only that far.
@@ -420,19 +432,11 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             // Seam-aware sessions end a window (not the last) where its music is quietest, so
             // that the next window's opening meets a lull rather than a note's attack. A
             // window cut short by the guard ends where it was accepted (already played).
-            // A replayed window is heard here for the first time (it skipped the guard).
-            if (candidates > 1 && !cut && !tried && !last) {
-                tried = decoder->clone();
-                if (tried) triedChunk = tried->push(accepted);
-            }
             if (candidates > 1 && !cut && tried && !last) {
                 const int cutFrames =
-                    seams.cutBack(triedChunk, codec.samplesPerFrame(), info.frameRate);
-                if (cutFrames > 0 && cutFrames < accepted.frames) {
+                    seams.cutBack(tried->untaken(), codec.samplesPerFrame(), info.frameRate);
+                if (cutFrames > 0 && cutFrames < accepted.frames)
                     accepted = accepted.slice(0, accepted.frames - cutFrames);
-                    tried = decoder->clone();
-                    triedChunk = tried->push(accepted);
-                }
             }
             if (replay) guidance = recorded[w].emotionGuidance;
             const int kept = committed + accepted.frames;
@@ -443,14 +447,16 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             stream = joinFrames(stream, accepted);
             made += kept;
             windowEnds.back() = static_cast<std::size_t>(stream.frames) * spf;
-            std::vector<float> chunk;
-            if (tried) { // the accepted try was already decoded on a copy: keep it
-                decoder = std::move(tried);
-                chunk = std::move(triedChunk);
-            } else if (accepted.frames > 0) {
-                chunk = decoder->push(accepted);
+            // The accepted try was decoded on a copy of the stream: it goes on from there (from
+            // its checkpoint when cut back); otherwise the window is decoded now.
+            StreamProbe::Part end;
+            if (tried) end = tried->end(committed + accepted.frames);
+            if (end.decoder) {
+                decoder = std::move(end.decoder);
+            } else {
+                end.chunk = decoder->pushAndDrain(accepted);
             }
-            emit(chunk);
+            emit(end.chunk);
             if (cancelled) break;
         }
         emit(decoder->finish());
@@ -459,7 +465,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 windowCounts[w] > 0 ? std::sqrt(windowSquares[w] / windowCounts[w]) : 0.0;
             result.windowLevels.push_back(rms > 0 ? 20 * std::log10(rms) : -200.0);
         }
-        if (pipelined) result.decodeThreadCpuSeconds = pipelined->cpuSeconds();
+        if (codecCpu) result.decodeThreadCpuSeconds = codecCpu->load();
         result.cancelled = cancelled;
     } catch (const CodecError& e) {
         throw EngineError(e.what());

@@ -38,6 +38,17 @@ class StreamDecoder {
   public:
     virtual ~StreamDecoder() = default;
     virtual std::vector<float> push(const CodeGrid& newFrames) = 0;
+    /// Waits for the audio of every frame pushed so far that push() would have returned: a
+    /// decoder that returns audio later (on its own thread) hands it over here. Decoders that
+    /// return it from push() have nothing to wait for.
+    virtual std::vector<float> drain() { return {}; }
+    /// push(), then drain(): the audio of `newFrames` that is final, now.
+    std::vector<float> pushAndDrain(const CodeGrid& newFrames) {
+        std::vector<float> audio = push(newFrames);
+        std::vector<float> rest = drain();
+        audio.insert(audio.end(), rest.begin(), rest.end());
+        return audio;
+    }
     virtual std::vector<float> finish() = 0;
     /// A copy with the same state (to try frames without committing them), or null when the
     /// codec cannot copy its state (the caller then approximates, e.g. decodes with context).
