@@ -1,6 +1,7 @@
 // PipelinedStreamDecoder: the codec on its own thread hands back exactly the wrapped decoder's
 // audio, in order, however the frames were batched; errors reach the caller.
 #include "engine/PipelinedStreamDecoder.h"
+#include "ToyStream.h"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -16,39 +17,9 @@
 #include <stdexcept>
 
 using namespace moodsteer;
+using moodsteer::test::ToyStream;
 
 namespace {
-
-/// Emits, for each frame, 4 samples derived from its codes; holds the last frame back until
-/// finish() (like a codec's lookahead). Throws on a code of -1.
-class ToyStream : public StreamDecoder {
-  public:
-    std::vector<float> push(const CodeGrid& f) override {
-        std::vector<float> out;
-        for (int t = 0; t < f.frames; ++t) {
-            if (f.at(0, t) < 0) throw CodecError("toy: bad code");
-            if (held_) emit(*held_, out);
-            held_ = f.at(0, t) * 10 + f.at(1, t);
-        }
-        return out;
-    }
-    std::vector<float> finish() override {
-        std::vector<float> out;
-        if (held_) emit(*held_, out);
-        held_.reset();
-        return out;
-    }
-    std::unique_ptr<StreamDecoder> clone() const override {
-        return std::make_unique<ToyStream>(*this);
-    }
-
-  private:
-    static void emit(std::int64_t v, std::vector<float>& out) {
-        for (int i = 0; i < 4; ++i)
-            out.push_back(static_cast<float>(v * 4 + i));
-    }
-    std::optional<std::int64_t> held_;
-};
 
 CodeGrid frames(int from, int count) {
     CodeGrid g(2, count);

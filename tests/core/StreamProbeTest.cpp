@@ -1,46 +1,16 @@
 // StreamProbe: a session window's try heard through a copy of the stream decoder. What it hands
 // back (committed stretches, the window's end, an end cut back to its checkpoint) is exactly
 // what one decoder fed the accepted frames once would return, on this thread or pipelined.
-#include "engine/PipelinedStreamDecoder.h"
 #include "session/StreamProbe.h"
+#include "ToyStream.h"
+#include "engine/PipelinedStreamDecoder.h"
 
 #include <gtest/gtest.h>
 
-#include <optional>
-
 using namespace moodsteer;
+using moodsteer::test::ToyStream;
 
 namespace {
-
-/// 3 samples per frame from its codes; holds the last frame back until the next push or
-/// finish() (a codec's look-ahead, as EnCodec's held edge).
-class HoldingStream : public StreamDecoder {
-  public:
-    std::vector<float> push(const CodeGrid& f) override {
-        std::vector<float> out;
-        for (int t = 0; t < f.frames; ++t) {
-            if (held_) emit(*held_, out);
-            held_ = f.at(0, t) * 7 + f.at(1, t);
-        }
-        return out;
-    }
-    std::vector<float> finish() override {
-        std::vector<float> out;
-        if (held_) emit(*held_, out);
-        held_.reset();
-        return out;
-    }
-    std::unique_ptr<StreamDecoder> clone() const override {
-        return std::make_unique<HoldingStream>(*this);
-    }
-
-  private:
-    static void emit(std::int64_t v, std::vector<float>& out) {
-        for (int i = 0; i < 3; ++i)
-            out.push_back(static_cast<float>(v * 3 + i));
-    }
-    std::optional<std::int64_t> held_;
-};
 
 CodeGrid window(int frames) {
     CodeGrid g(2, frames);
@@ -52,14 +22,14 @@ CodeGrid window(int frames) {
 }
 
 std::unique_ptr<StreamDecoder> stream(bool pipelined) {
-    auto plain = std::make_unique<HoldingStream>();
+    auto plain = std::make_unique<ToyStream>();
     if (!pipelined) return plain;
     return std::make_unique<PipelinedStreamDecoder>(std::move(plain), 4);
 }
 
 /// What a decoder fed `codes` in one push, and then `more`, returns: the reference.
 std::vector<float> once(const CodeGrid& codes, int from, int to) {
-    HoldingStream d;
+    ToyStream d;
     d.push(codes.slice(0, from));
     return d.push(codes.slice(from, to));
 }
@@ -73,7 +43,7 @@ std::vector<float> rest(StreamDecoder& d, const CodeGrid& more) {
 
 /// The reference's audio after frame `from`: frames [from, to) pushed, then finish().
 std::vector<float> restOnce(const CodeGrid& codes, int from, int to) {
-    HoldingStream d;
+    ToyStream d;
     d.push(codes.slice(0, from));
     return rest(d, codes.slice(from, to));
 }
@@ -137,7 +107,7 @@ TEST_P(StreamProbeTest, AnEndCutBackGoesOnFromTheCheckpoint) {
 
 // A codec that cannot copy its stream has no probe: the session decodes after the context.
 TEST(StreamProbe, NoProbeForADecoderThatCannotCopy) {
-    class NoCopy : public HoldingStream {
+    class NoCopy : public ToyStream {
       public:
         std::unique_ptr<StreamDecoder> clone() const override { return nullptr; }
     };

@@ -22,7 +22,8 @@ void StreamProbe::feed(int upTo) {
     while (fed_ < upTo) {
         // Stop at the checkpoint, and keep the decoder there (once every frame before it is
         // decoded: a pipelined one is waited for).
-        const bool atCheckpoint = !checkpoint_ && checkpointFrame_ > fed_ && checkpointFrame_ <= upTo;
+        const bool atCheckpoint =
+            !checkpoint_ && checkpointFrame_ > fed_ && checkpointFrame_ <= upTo;
         const int stop = atCheckpoint ? checkpointFrame_ : upTo;
         std::vector<float> audio = decoder_->push(codes_.slice(fed_, stop));
         heard_.insert(heard_.end(), audio.begin(), audio.end());
