@@ -10,6 +10,7 @@
 #include "core/io/Version.h"
 #include "core/session/MoodWords.h"
 #include "core/steering/SteeringPlan.h"
+#include "engine/AllocatorTuning.h"
 #include "engine/ComputeThreads.h"
 #include "engine/EncodecCodec.h"
 #include "engine/MusicEngineImpl.h"
@@ -87,6 +88,7 @@ std::vector<std::int64_t> tokenizeBounded(const models::SentencePieceTokenizer& 
 
 // What every way of building an engine does first: threads, and a precision it knows.
 void prepareLoad(const LoadOptions& options) {
+    tuneAllocatorForTensors();
     setComputeThreads(options.threads);
     if (!isWeightPrecision(options.precision))
         throw EngineError("unknown precision '" + options.precision + "' (use " +
