@@ -47,7 +47,10 @@ dtype. Its floor counts the bytes of the KV cache the step reads besides the wei
 (weights + cache) / bandwidth, R rounds of N steps as above. With more than one core and
 --threads other than 1, the step's attention over the cache is shared with a second thread from
 256 cached positions on (the GEMVs stay on one); such a position is then timed with and without
-that helper in each round, between the same probes ("attn threads" 2 and 1).
+that helper in each round, between the same probes ("attn threads" 2 and 1). Each position
+above 0 is also reached in one pass first, R times, and the "prefill" table gives its median
+time: what a session window's context (500 positions = 10 s) costs before its first new frame,
+on --threads LibTorch threads.
 
 Takes: with --takes, each precision also generates that many takes (clips of the same prompt,
 seeds 1, 2, ...) in one guided batch, R rounds of N steps, and prints ms per step, the step time

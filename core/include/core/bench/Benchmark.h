@@ -73,6 +73,10 @@ struct BenchPositionResult {
     double ratioMin = 0, ratioMax = 0;
     double cpuMsPerStep = 0;  ///< process CPU time per step: robust to a busy machine
     int attentionThreads = 1; ///< 2: with the decode step's attention helper
+    /// Filling the cache to `position` in one guided pass (a session window's context is such
+    /// a prefill, at every core): median ms over the rounds; 0 at position 0 and on the
+    /// helper's duplicate row.
+    double prefillMs = 0;
 };
 
 /// One row of the takes table: N takes decoded in one batch (2N rows with guidance).
