@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <utility>
 
 // GCC 12 flags its own _mm512_reduce_* helpers (-Wmaybe-uninitialized, a known false
 // positive): silence it for the intrinsics header only.
@@ -242,6 +244,90 @@ void gemvInt8(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t*
     withRows(M, [&](auto rows) {
         gemvInt8Rows<decltype(rows)::value>(x, sx, K, w, sw, rowSums, y, ldy, N, b0, b1);
     });
+}
+
+// ---- int8 GEMM with AVX512_VNNI (prefills): R input rows against T tiles of 16 output rows;
+// each step broadcasts 4 activation codes of a row and adds their products into 16 outputs
+// (the tile layout, Kernels.h), R x T accumulators in registers (12 x 2 + 2 + 1 of 32).
+constexpr int kGemmRows = 12;
+
+// acc += the products of u (unsigned) and s (signed) bytes, in place: GCC 12 copies the
+// intrinsic's accumulator to a fresh register and back (and to the stack) for every
+// _mm512_dpbusd_epi32 of a register-blocked kernel, which made it slower than the GEMV.
+MOODSTEER_AVX512_VNNI inline void dpbusdInPlace(__m512i& acc, __m512i u, __m512i s) {
+    asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
+}
+
+template <int R, int T>
+MOODSTEER_AVX512_VNNI void gemmInt8Block(const uint8_t* x, const float* sx, int64_t Kp,
+                                         const int8_t* w, const float* sw, const int32_t* rowSums,
+                                         float* y, int64_t ldy, int64_t count) {
+    const int64_t quads = Kp / 4, tileBytes = quads * kGemmTile * 4;
+    __m512i acc[R][T];
+    // Fully unrolled, so that the accumulators stay in registers.
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (int t = 0; t < T; ++t)
+            acc[r][t] = _mm512_setzero_si512();
+    for (int64_t q = 0; q < quads; ++q) {
+        __m512i wv[T];
+#pragma GCC unroll 2
+        for (int t = 0; t < T; ++t)
+            wv[t] = _mm512_loadu_si512(w + t * tileBytes + q * 64);
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) {
+            const __m512i xv =
+                _mm512_set1_epi32(*reinterpret_cast<const int32_t*>(x + r * Kp + q * 4));
+#pragma GCC unroll 2
+            for (int t = 0; t < T; ++t)
+                dpbusdInPlace(acc[r][t], xv, wv[t]);
+        }
+    }
+#pragma GCC unroll 2
+    for (int t = 0; t < T; ++t) {
+        const int64_t left = count - t * kGemmTile;
+        const __mmask16 mask =
+            left >= kGemmTile ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
+        const __m512 scale = _mm512_maskz_loadu_ps(mask, sw + t * kGemmTile);
+        const __m512i offset = _mm512_slli_epi32(
+            _mm512_maskz_loadu_epi32(mask, rowSums + t * kGemmTile), 7); // 128 * rowSums
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) {
+            const __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][t], offset));
+            const __m512 s = _mm512_mul_ps(_mm512_set1_ps(sx[r]), scale);
+            _mm512_mask_storeu_ps(y + r * ldy + t * kGemmTile, mask, _mm512_mul_ps(s, v));
+        }
+    }
+}
+
+template <int T>
+void gemmInt8Rows(int rows, const uint8_t* x, const float* sx, int64_t Kp, const int8_t* w,
+                  const float* sw, const int32_t* rowSums, float* y, int64_t ldy, int64_t count) {
+    [&]<int... Rs>(std::integer_sequence<int, Rs...>) {
+        ((rows == Rs + 1 ? gemmInt8Block<Rs + 1, T>(x, sx, Kp, w, sw, rowSums, y, ldy, count)
+                         : void()),
+         ...);
+    }
+    (std::make_integer_sequence<int, kGemmRows>{});
+}
+
+void gemmInt8(const uint8_t* x, const float* sx, int64_t M, int64_t K, const int8_t* w,
+              const float* sw, const int32_t* rowSums, float* y, int64_t ldy, int64_t count) {
+    const int64_t Kp = int8PaddedK(K), tiles = (count + kGemmTile - 1) / kGemmTile;
+    const int64_t tileBytes = Kp / 4 * kGemmTile * 4;
+    for (int64_t m = 0; m < M; m += kGemmRows) {
+        const int rows = static_cast<int>(std::min<int64_t>(kGemmRows, M - m));
+        for (int64_t t = 0; t < tiles; t += 2) {
+            const int64_t n0 = t * kGemmTile;
+            if (tiles - t >= 2)
+                gemmInt8Rows<2>(rows, x + m * Kp, sx + m, Kp, w + t * tileBytes, sw + n0,
+                                rowSums + n0, y + m * ldy + n0, ldy, count - n0);
+            else
+                gemmInt8Rows<1>(rows, x + m * Kp, sx + m, Kp, w + t * tileBytes, sw + n0,
+                                rowSums + n0, y + m * ldy + n0, ldy, count - n0);
+        }
+    }
 }
 
 // ---- int4 GEMV with AVX512_VNNI: each 64-byte line holds 128 codes of one row (low nibbles,
@@ -637,6 +723,7 @@ const KernelSet& avx512Kernels() {
         k.gemvBf16 = {&gemvBf16, "avx512_bf16"};
         k.quantiseInt8 = {&quantiseInt8, "avx512_vnni"};
         k.gemvInt8 = {&gemvInt8, "avx512_vnni"};
+        k.gemmInt8 = {&gemmInt8, "avx512_vnni"};
         k.gemvInt4 = {&gemvInt4, "avx512_vnni"};
         k.moments = {&moments, "avx512"};
         k.attendF32 = {&attendF32, "avx512"};

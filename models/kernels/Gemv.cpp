@@ -86,6 +86,10 @@ void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, 
     const int8_t* wq = w.codes.data_ptr<int8_t>();
     const float* sw = w.scales.data_ptr<float>();
     const int32_t* sums = w.rowSums.data_ptr<int32_t>();
+    if (M >= kInt8GemmMinRows) {
+        int8Gemm(xq, sx, M, K, w, y, N);
+        return;
+    }
     const auto run = k.gemvInt8.run;
     forBlocks(N, M, [&](int64_t m, int rows, int64_t b0, int64_t b1) {
         run(xq + m * Kp, sx + m, rows, K, wq, sw, sums, y + m * N, N, N, b0, b1);

@@ -42,8 +42,18 @@ Int8Weights quantiseInt8(const at::Tensor& weight);
 constexpr int64_t kInt8MaxK = 66000;
 
 /// y[M, N] = sx[m] * scales[n] * (dot(qx[m] + 128, codes[n]) - 128 * rowSums[n]), where qx is
-/// x quantised per input row to [-127, 127] with sx = max|x[m]| / 127; any M.
+/// x quantised per input row to [-127, 127] with sx = max|x[m]| / 127; any M. From
+/// kInt8GemmMinRows rows (prefills) through int8Gemm, with the same values.
 void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, int64_t N);
+/// Rows from which int8() takes the GEMM: the decode step's rows (CFG, takes: at most 16) stay
+/// on the GEMV, which streams the weights once without repacking them.
+constexpr int64_t kInt8GemmMinRows = 32;
+/// Gemm.cpp: int8() for many rows, x already quantised (xq [M, int8PaddedK(K)], sx [M]): each
+/// task repacks 64 output rows into the GEMM's tile layout (64 KiB at K = 1024: L2) and
+/// multiplies every input row with them (Kernels.h, GemmInt8), the tasks on every LibTorch
+/// thread.
+void int8Gemm(const uint8_t* xq, const float* sx, int64_t M, int64_t K, const Int8Weights& w,
+              float* y, int64_t N);
 
 /// Weights quantised symmetrically in groups of kernels::kInt4Group inputs per output row:
 /// codes = round(w / scale) in [-7, 7], scale = max|group| / 7 (1 for an all-zero group), two

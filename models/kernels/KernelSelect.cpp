@@ -57,6 +57,7 @@ KernelSet avx512Subset(const X86Features& f) {
     if (f.avx512vnni) {
         k.quantiseInt8 = all.quantiseInt8;
         k.gemvInt8 = all.gemvInt8;
+        k.gemmInt8 = all.gemmInt8;
         k.gemvInt4 = all.gemvInt4;
     }
     return k;
@@ -73,6 +74,7 @@ void overlay(KernelSet& base, const KernelSet& over) {
     take(base.gemvBf16, over.gemvBf16);
     take(base.quantiseInt8, over.quantiseInt8);
     take(base.gemvInt8, over.gemvInt8);
+    take(base.gemmInt8, over.gemmInt8);
     take(base.gemvInt4, over.gemvInt4);
     take(base.moments, over.moments);
     take(base.attendF32, over.attendF32);
@@ -130,8 +132,9 @@ bool x86KernelsCompiled() {
 std::string describeActive() {
     const KernelSet& k = active();
     return std::string("gemv f32 ") + k.gemvF32.isa + ", bf16 " + k.gemvBf16.isa + ", int8 " +
-           k.gemvInt8.isa + ", int4 " + k.gemvInt4.isa + "; attention " + k.attendF32.isa +
-           " (int8 cache " + k.attendInt8.isa + "), layer norm " + k.moments.isa;
+           k.gemvInt8.isa + ", int4 " + k.gemvInt4.isa + "; gemm int8 " + k.gemmInt8.isa +
+           "; attention " + k.attendF32.isa + " (int8 cache " + k.attendInt8.isa +
+           "), layer norm " + k.moments.isa;
 }
 
 } // namespace moodsteer::models::kernels

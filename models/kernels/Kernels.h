@@ -53,6 +53,8 @@ constexpr int64_t int4PaddedK(int64_t K) {
 constexpr int kInt4SumLanes = 16;
 /// The largest number of input rows one GEMV call takes (the CFG decode step has 2).
 constexpr int kMaxRows = 4;
+/// Output rows per tile of the int8 GEMM layout: one vector of 16 int32 sums.
+constexpr int64_t kGemmTile = 16;
 
 /// The operations. "Block" means 4 consecutive output rows of a packed weight: the packed
 /// layout of an [N, K] matrix is [ceil(N/4)][ceil(K/c)][4][c] with c = kBf16Chunk or
@@ -78,6 +80,16 @@ struct KernelSet {
     using GemvInt8 = void(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t* w,
                           const float* sw, const int32_t* rowSums, float* y, int64_t ldy, int64_t N,
                           int64_t b0, int64_t b1);
+    /// The same products for many input rows (prefills: hundreds), y[m * ldy + n] for m < M
+    /// and n < count, with the same integers and the same float operations as GemvInt8, so the
+    /// same values. w: `count` output rows in the tile layout [ceil(count / 16)][Kp / 4][16][4]
+    /// (Kp = int8PaddedK(K); byte (t, q, j, c) is row 16t + j's code k = 4q + c; zero rows past
+    /// count): each 64 bytes are 4 codes of 16 rows, so one vpdpbusd adds a broadcast group of
+    /// 4 activation codes into 16 outputs and no sum is reduced across lanes. sw, rowSums:
+    /// `count` values. Any M.
+    using GemmInt8 = void(const uint8_t* x, const float* sx, int64_t M, int64_t K, const int8_t* w,
+                          const float* sw, const int32_t* rowSums, float* y, int64_t ldy,
+                          int64_t count);
     /// For the blocks [b0, b1) of packed int4 weights with N rows: y[m * ldy + n] =
     /// sx[m] * sum_g scales[n][g] * float(sum_{k in g} x[m][k] * q[n][k]), with each group's
     /// integer sum exact. Packed layout of the codes q in [-7, 7], stored as u = q + 8:
@@ -117,6 +129,7 @@ struct KernelSet {
     Entry<GemvBf16> gemvBf16;
     Entry<QuantiseInt8> quantiseInt8;
     Entry<GemvInt8> gemvInt8;
+    Entry<GemmInt8> gemmInt8;
     Entry<GemvInt4> gemvInt4;
     Entry<Moments> moments;
     Entry<AttendF32> attendF32;

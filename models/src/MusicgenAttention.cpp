@@ -1,5 +1,7 @@
 #include "MusicgenAttention.h"
 
+#include "CacheAttention.h"
+
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 
@@ -120,7 +122,6 @@ torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, Layer
     v = splitHeads(v);
 
     const int64_t steps = x.size(1);
-    torch::Tensor keys = k, values = v;
     if (kv && kv->int8()) {
         auto [kc, ks] = quantiseRows(k.to(at::kFloat));
         auto [vc, vs] = quantiseRows(v.to(at::kFloat));
@@ -128,14 +129,22 @@ torch::Tensor MusicgenAttentionImpl::selfAttention(const torch::Tensor& x, Layer
         kv->kScale.narrow(2, past, steps).copy_(ks);
         kv->v.narrow(2, past, steps).copy_(vc);
         kv->vScale.narrow(2, past, steps).copy_(vs);
+    } else if (kv) {
+        kv->k.narrow(2, past, steps).copy_(k);
+        kv->v.narrow(2, past, steps).copy_(v);
+    }
+    // Inference with a cache (prefills): the decode step's kernels on the cache as it lies,
+    // causal half only (models/kernels/CacheAttention.h).
+    if (kv && cacheAttentionSupported(q, *kv, past))
+        return project(fastOut_, cacheAttention(q, *kv, past), out_proj->weight);
+    torch::Tensor keys = k, values = v;
+    if (kv && kv->int8()) {
         const int64_t n = past + steps;
         keys = (kv->k.narrow(2, 0, n).to(at::kFloat) * kv->kScale.narrow(2, 0, n).unsqueeze(-1))
                    .to(q.scalar_type());
         values = (kv->v.narrow(2, 0, n).to(at::kFloat) * kv->vScale.narrow(2, 0, n).unsqueeze(-1))
                      .to(q.scalar_type());
     } else if (kv) {
-        kv->k.narrow(2, past, steps).copy_(k);
-        kv->v.narrow(2, past, steps).copy_(v);
         keys = kv->k.narrow(2, 0, past + steps);
         values = kv->v.narrow(2, 0, past + steps);
         if (keys.scalar_type() != q.scalar_type()) { // a bf16 cache (reduced precisions)

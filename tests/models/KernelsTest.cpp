@@ -14,6 +14,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,9 @@ namespace {
 
 std::vector<const char*> activeIsas() {
     const KernelSet& k = active();
-    return {k.gemvF32.isa,  k.roundBf16.isa, k.gemvBf16.isa,  k.quantiseInt8.isa, k.gemvInt8.isa,
-            k.gemvInt4.isa, k.moments.isa,   k.attendF32.isa, k.attendBf16.isa,   k.attendInt8.isa};
+    return {k.gemvF32.isa,   k.roundBf16.isa,  k.gemvBf16.isa,  k.quantiseInt8.isa,
+            k.gemvInt8.isa,  k.gemmInt8.isa,   k.gemvInt4.isa,  k.moments.isa,
+            k.attendF32.isa, k.attendBf16.isa, k.attendInt8.isa};
 }
 
 [[maybe_unused]] bool environmentForcesPortable() { // unused when forced at build time
@@ -63,9 +65,9 @@ TEST(Kernels, DispatcherHonoursTheBuildAndTheCpu) {
     std::cout << "  active kernels: " << describeActive() << std::endl;
     const KernelSet& k = active();
     for (auto* run : {(void*)k.gemvF32.run, (void*)k.roundBf16.run, (void*)k.gemvBf16.run,
-                      (void*)k.quantiseInt8.run, (void*)k.gemvInt8.run, (void*)k.gemvInt4.run,
-                      (void*)k.moments.run, (void*)k.attendF32.run, (void*)k.attendBf16.run,
-                      (void*)k.attendInt8.run})
+                      (void*)k.quantiseInt8.run, (void*)k.gemvInt8.run, (void*)k.gemmInt8.run,
+                      (void*)k.gemvInt4.run, (void*)k.moments.run, (void*)k.attendF32.run,
+                      (void*)k.attendBf16.run, (void*)k.attendInt8.run})
         EXPECT_NE(nullptr, run) << "every operation has a kernel";
     ASSERT_FALSE(available().empty());
     EXPECT_STREQ("portable", available().front()->gemvF32.isa);
@@ -347,4 +349,54 @@ TEST(Kernels, AttentionAndLayerNormKernelsAgreeWithPortable) {
         }
     }
     worst.print();
+}
+
+TEST(Kernels, Int8GemmOfEverySetEqualsTheDocumentedSum) {
+    // The tile layout as Kernels.h documents it, built here by hand: every set's GemmInt8 must
+    // give (sx * sw) * float(sum x * code - 128 * rowSum) exactly (integers are exact), for
+    // row counts around the AVX-512 kernel's 12 and output counts that leave partial tiles.
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> code(-127, 127), act(0, 255);
+    std::uniform_real_distribution<float> scale(0.001f, 0.1f);
+    for (int64_t K : {64, 100, 1024})
+        for (int64_t count : {16, 37, 64})
+            for (int64_t M : {1, 11, 12, 13, 40}) {
+                const int64_t Kp = int8PaddedK(K), quads = Kp / 4;
+                const int64_t tiles = (count + kGemmTile - 1) / kGemmTile;
+                std::vector<int8_t> codes(count * Kp, 0), packed(tiles * quads * kGemmTile * 4, 0);
+                std::vector<int32_t> rowSums(count, 0);
+                for (int64_t n = 0; n < count; ++n)
+                    for (int64_t k = 0; k < K; ++k) {
+                        codes[n * Kp + k] = static_cast<int8_t>(code(rng));
+                        rowSums[n] += codes[n * Kp + k];
+                        packed[((n / kGemmTile * quads + k / 4) * kGemmTile + n % kGemmTile) * 4 +
+                               k % 4] = codes[n * Kp + k];
+                    }
+                std::vector<uint8_t> x(M * Kp, 0);
+                for (int64_t m = 0; m < M; ++m)
+                    for (int64_t k = 0; k < K; ++k)
+                        x[m * Kp + k] = static_cast<uint8_t>(act(rng));
+                std::vector<float> sx(M), sw(count);
+                for (auto& v : sx)
+                    v = scale(rng);
+                for (auto& v : sw)
+                    v = scale(rng);
+                std::vector<float> expected(M * count);
+                for (int64_t m = 0; m < M; ++m)
+                    for (int64_t n = 0; n < count; ++n) {
+                        int32_t acc = 0;
+                        for (int64_t k = 0; k < Kp; ++k)
+                            acc += int32_t{x[m * Kp + k]} * int32_t{codes[n * Kp + k]};
+                        expected[m * count + n] =
+                            (sx[m] * sw[n]) * static_cast<float>(acc - 128 * rowSums[n]);
+                    }
+                for (const KernelSet* set : available()) {
+                    if (!set->gemmInt8.run) continue;
+                    std::vector<float> y(M * count, -1.0f);
+                    set->gemmInt8.run(x.data(), sx.data(), M, K, packed.data(), sw.data(),
+                                      rowSums.data(), y.data(), count, count);
+                    EXPECT_EQ(expected, y)
+                        << set->gemmInt8.isa << " M " << M << " K " << K << " count " << count;
+                }
+            }
 }

@@ -166,6 +166,27 @@ TEST(ReducedGemv, RowsDoNotDependOnTheirBatch) {
     }
 }
 
+TEST(ReducedGemv, Int8ManyRowsTakeTheGemmWithTheSameValues) {
+    // From 32 rows (prefills) int8 multiplies through the GEMM on repacked tiles: every row
+    // must equal the same row through the decode step's GEMV, bit for bit, whatever the shape
+    // (partial tiles, several tasks, K not a multiple of 64).
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(15);
+    for (int64_t N : {37, 300})
+        for (int64_t K : {97, 1024}) {
+            ReducedLinear lin(torch::randn({N, K}), WeightPrecision::Int8);
+            for (int64_t M : {32, 45, 77}) {
+                auto x = torch::randn({M, K});
+                auto all = lin(x);
+                for (int64_t m = 0; m < M; m += 8) {
+                    const int64_t rows = std::min<int64_t>(8, M - m);
+                    EXPECT_TRUE(torch::equal(all.narrow(0, m, rows), lin(x.narrow(0, m, rows))))
+                        << "N " << N << " K " << K << " M " << M << " rows from " << m;
+                }
+            }
+        }
+}
+
 TEST(ReducedGemv, StackedWeightsEqualTheirParts) {
     // q/k/v and the lm heads are applied as one stacked ReducedLinear: the same numbers as each
     // weight alone, side by side, at every precision and row count.
