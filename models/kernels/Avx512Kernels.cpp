@@ -277,8 +277,9 @@ MOODSTEER_AVX512_VNNI void gemmInt8Block(const uint8_t* x, const float* sx, int6
             wv[t] = _mm512_loadu_si512(w + t * tileBytes + q * 64);
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
-            const __m512i xv =
-                _mm512_set1_epi32(*reinterpret_cast<const int32_t*>(x + r * Kp + q * 4));
+            int32_t four; // 4 activation codes (memcpy: no aliasing of the bytes as int32)
+            std::memcpy(&four, x + r * Kp + q * 4, 4);
+            const __m512i xv = _mm512_set1_epi32(four);
 #pragma GCC unroll 2
             for (int t = 0; t < T; ++t)
                 dpbusdInPlace(acc[r][t], xv, wv[t]);
