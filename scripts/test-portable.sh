@@ -40,7 +40,7 @@ fi
 # The test prints which kernels ran: it must be the portable ones.
 # (Captured first: grep -q would stop reading early and, under pipefail, fail the pipeline.)
 active=$("$build/tests/models_tests" --gtest_filter='Kernels.DispatcherHonoursTheBuildAndTheCpu')
-grep -q 'active kernels: gemv f32 portable, bf16 portable, int8 portable, int4 portable; attention portable (int8 cache portable), layer norm portable' <<<"$active" ||
+grep -q 'active kernels: gemv f32 portable, bf16 portable, int8 portable, int4 portable; gemm int8 portable; attention portable (int8 cache portable), layer norm portable' <<<"$active" ||
     {
         echo "test-portable: the portable build did not run the portable kernels" >&2
         exit 1
