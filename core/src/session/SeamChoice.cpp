@@ -12,6 +12,11 @@ namespace {
 
 constexpr double kWarmUpSeconds = 1.0; ///< context decoded before an opening (no state copy)
 
+/// The fewest frames cutBack() cuts: one flux frame's worth.
+int minCutFrames(int samplesPerFrame) {
+    return (SpectralFlux::kFrame + samplesPerFrame - 1) / std::max(1, samplesPerFrame);
+}
+
 /// The opening as the stream would play it: through a copy of the stream decoder, else decoded
 /// after the last second of its context (an approximation of the stream's codec state).
 std::vector<float> openingAudio(const AudioCodec& codec, const StreamDecoder& stream,
@@ -62,14 +67,14 @@ double SeamChoice::score(const std::vector<float>& opening) const {
 }
 
 int SeamChoice::maxCutFrames(int samplesPerFrame, double frameRate) {
-    const int minCut = (SpectralFlux::kFrame + samplesPerFrame - 1) / std::max(1, samplesPerFrame);
-    return std::max(minCut, static_cast<int>(std::lround(kMaxCutSeconds * frameRate)));
+    return std::max(minCutFrames(samplesPerFrame),
+                    static_cast<int>(std::lround(kMaxCutSeconds * frameRate)));
 }
 
 int SeamChoice::cutBack(const std::vector<float>& audio, int samplesPerFrame,
                         double frameRate) const {
     const int frames = static_cast<int>(audio.size()) / std::max(1, samplesPerFrame);
-    const int minCut = (SpectralFlux::kFrame + samplesPerFrame - 1) / samplesPerFrame;
+    const int minCut = minCutFrames(samplesPerFrame);
     const int maxCut = maxCutFrames(samplesPerFrame, frameRate);
     if (frames < 4 * maxCut) return 0;
     // The window's last seconds, starting on the stream's hop grid (counted from its first
