@@ -1,7 +1,7 @@
-// The int8 GEMM's driver (Gemv.h, int8Gemm). Compiled with OpenMP, as is CacheAttention.cpp:
-// LibTorch's at::parallel_for is a header template that runs on the calling thread alone in a
-// translation unit built without it (the decode step's GEMVs in Gemv.cpp stay on one thread by
-// that, as the engine wants: the codec's thread has the other core).
+// The int8 GEMM's driver (Gemv.h, int8Gemm). Compiled with OpenMP, as are Gemv.cpp and
+// CacheAttention.cpp: LibTorch's at::parallel_for is a header template that runs on the calling
+// thread alone in a translation unit built without it. (Gemv.cpp keeps the decode step's few
+// rows on the calling thread itself, as the engine wants: the codec's thread has the other core.)
 #include "Gemv.h"
 
 #include "Kernels.h"

@@ -13,6 +13,11 @@ namespace {
 
 constexpr int64_t kF32RowsPerTask = 64; // 256 KiB of weights at K = 1024
 constexpr int64_t kBlocksPerTask = 16;  // blocks of 4 rows: 128 KiB bf16 / 64 KiB int8 at K = 1024
+// Built with OpenMP (models/CMakeLists.txt), so at::parallel_for shares work between threads;
+// the decode step's few rows (CFG, takes) stay on the calling thread, as the engine wants (the
+// codec's thread has the other core), and a prefill's many rows (a session window's context,
+// on every core under AllCoresFor) are shared.
+constexpr int64_t kParallelMinRows = kInt8GemmMinRows;
 
 // n elements of `buffer`, a thread_local kept by the caller: no allocation per decode step.
 template <typename T> T* scratch(std::vector<T>& buffer, int64_t n) {
@@ -20,10 +25,20 @@ template <typename T> T* scratch(std::vector<T>& buffer, int64_t n) {
     return buffer.data();
 }
 
+// Ranges of [0, n) of `grain` each to task(begin, end): on every LibTorch thread for a call of
+// kParallelMinRows rows or more, else all on the calling thread. Each output element is
+// computed by the same kernel call either way, so the values do not depend on the split.
+template <typename F> void forTasks(int64_t M, int64_t n, int64_t grain, const F& task) {
+    if (M >= kParallelMinRows)
+        at::parallel_for(0, n, grain, task);
+    else if (n > 0)
+        task(0, n);
+}
+
 // The packed blocks of an N-row weight, kBlocksPerTask per task, each range of blocks against
 // the M input rows kMaxRows at a time: run(m, rows, b0, b1).
 template <typename F> void forBlocks(int64_t N, int64_t M, const F& run) {
-    at::parallel_for(0, (N + 3) / 4, kBlocksPerTask, [&](int64_t begin, int64_t end) {
+    forTasks(M, (N + 3) / 4, kBlocksPerTask, [&](int64_t begin, int64_t end) {
         for (int64_t b0 = begin; b0 < end; b0 += kBlocksPerTask) {
             const int64_t b1 = std::min(end, b0 + kBlocksPerTask);
             for (int64_t m = 0; m < M; m += kernels::kMaxRows)
@@ -36,7 +51,7 @@ template <typename F> void forBlocks(int64_t N, int64_t M, const F& run) {
 
 void f32(const float* x, int64_t M, int64_t K, const float* w, float* y, int64_t ldy, int64_t N) {
     const auto run = kernels::active().gemvF32.run;
-    at::parallel_for(0, N, kF32RowsPerTask, [&](int64_t n0, int64_t n1) {
+    forTasks(M, N, kF32RowsPerTask, [&](int64_t n0, int64_t n1) {
         for (int64_t m = 0; m < M; m += kernels::kMaxRows)
             run(x + m * K, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)), K, w,
                 y + m * ldy, ldy, n0, n1);

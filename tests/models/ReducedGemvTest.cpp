@@ -187,6 +187,43 @@ TEST(ReducedGemv, Int8ManyRowsTakeTheGemmWithTheSameValues) {
         }
 }
 
+TEST(ReducedGemv, ManyRowsOnSeveralThreadsEqualEachRowAlone) {
+    // From 32 rows (a prefill's context) the GEMVs share their output blocks between LibTorch's
+    // threads (every core under AllCoresFor): each row must still equal the row through the
+    // decode step's single-threaded call, bit for bit, whatever the split.
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(16);
+    const int threadsBefore = torch::get_num_threads();
+    torch::set_num_threads(3);
+    for (auto p : {WeightPrecision::BF16, WeightPrecision::Int8, WeightPrecision::Int4})
+        for (int64_t N : {37, 300})
+            for (int64_t K : {97, 1024}) {
+                ReducedLinear lin(torch::randn({N, K}), p);
+                for (int64_t M : {31, 32, 77}) {
+                    auto x = torch::randn({M, K});
+                    auto all = lin(x);
+                    for (int64_t m = 0; m < M; m += 4) {
+                        const int64_t rows = std::min<int64_t>(4, M - m);
+                        EXPECT_TRUE(torch::equal(all.narrow(0, m, rows), lin(x.narrow(0, m, rows))))
+                            << precisionName(p) << " N " << N << " K " << K << " M " << M
+                            << " rows from " << m;
+                    }
+                }
+            }
+    // f32 through apply() (no gradient: the GEMV for any number of rows).
+    auto w = torch::randn({300, 1024});
+    ReducedLinear lin(w, WeightPrecision::F32);
+    auto x = torch::randn({77, 1024});
+    auto all = torch::empty({77, 300});
+    lin.apply(x.data_ptr<float>(), 77, all.data_ptr<float>());
+    for (int64_t m = 0; m < 77; ++m) {
+        auto one = torch::empty({1, 300});
+        lin.apply(x[m].contiguous().data_ptr<float>(), 1, one.data_ptr<float>());
+        EXPECT_TRUE(torch::equal(all[m], one[0])) << "f32 row " << m;
+    }
+    torch::set_num_threads(threadsBefore);
+}
+
 TEST(ReducedGemv, StackedWeightsEqualTheirParts) {
     // q/k/v and the lm heads are applied as one stacked ReducedLinear: the same numbers as each
     // weight alone, side by side, at every precision and row count.
