@@ -36,7 +36,8 @@ Then a random-weight MusicGen (default small: ../shared/parity/musicgen-small-co
 generates a --musicgen-seconds session (default 45; 0 skips it) in 30 s windows: speed and RSS.
 --seam-candidates N: seeds tried for each window's opening (default 4, as sessions; 1 = off).
 --accept-seconds S: the guard judges each window every S s as it is made (default as sessions:
-5 without the emotion check, 0 = whole windows with it).
+5 without the emotion check, 0 = whole windows with it); as sessions, the first window first
+after 1 s (or S if shorter).
 --emotion-check T: a window the emotion head hears more than T from the path is remade (default
 1, as sessions; 0 = off). The check and the figures use the same head; the Spearman of the
 blocks' level, which the head never hears, is printed beside it.

@@ -67,6 +67,8 @@ const OptionRule kRules[] = {
     {"minutes", K::Real, 0, true, 1000000, "minutes"},
     {"seam-candidates", K::Integer, 1, false, L::kMaxSeamCandidates, "seeds per window opening"},
     {"accept-seconds", K::Real, 0, false, L::kMaxSeconds, "seconds; 0 = whole windows"},
+    {"first-accept-seconds", K::Real, 0, false, L::kMaxSeconds,
+     "seconds, at most --accept-seconds"},
     {"emotion-check", K::Real, 0, false, L::kMaxEmotionCheck,
      "tolerance on the 1..9 scale; 0 = off"},
     {"session-minutes", K::Real, 0, false, 1000000, "minutes; 0 skips the session"},

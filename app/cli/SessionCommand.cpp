@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 namespace moodsteer::cli {
 namespace {
@@ -54,6 +55,9 @@ const char* kHelp =
                        each window judged whole before a note of it plays; default 5
                        without the emotion check, 0 with it: whole windows follow the path
                        closer)
+  --first-accept-seconds S  the first window is first judged after S seconds, so that its
+                       first note plays after a short stretch (default 1, or --accept-seconds
+                       if shorter; at most --accept-seconds)
   --emotion-check T    the emotion head judges each window against the path; one off by more
                        than T (mean error, 1..9 scale) is remade with the next seed (up to 3
                        times) and the closest kept (0 = off; 0..8; default 1 on models
@@ -142,24 +146,24 @@ static int runSession(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n";
         return 0;
     }
-    args.allowOnly({"minutes",       "path",
-                    "smooth",        "preset",
-                    "from",          "to",
-                    "hold-minutes",  "prompt",
-                    "prompt-ids",    "model",
-                    "window",        "stride",
-                    "continue",      "steer",
-                    "seed",          "greedy",
-                    "guidance",      "temperature",
-                    "top-k",         "top-p",
-                    "codes-out",     "threads",
-                    "precision",     "json",
-                    "quiet",         "out",
-                    "force",         "help",
-                    "prompt-at",     "seam-candidates",
-                    "emotion-check", "midi-out",
-                    "kv-cache",      "emotion-guidance",
-                    "accept-seconds"},
+    args.allowOnly({"minutes",        "path",
+                    "smooth",         "preset",
+                    "from",           "to",
+                    "hold-minutes",   "prompt",
+                    "prompt-ids",     "model",
+                    "window",         "stride",
+                    "continue",       "steer",
+                    "seed",           "greedy",
+                    "guidance",       "temperature",
+                    "top-k",          "top-p",
+                    "codes-out",      "threads",
+                    "precision",      "json",
+                    "quiet",          "out",
+                    "force",          "help",
+                    "prompt-at",      "seam-candidates",
+                    "emotion-check",  "midi-out",
+                    "kv-cache",       "emotion-guidance",
+                    "accept-seconds", "first-accept-seconds"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
@@ -248,6 +252,14 @@ static int runSession(const std::vector<std::string>& argv) {
     r.emotionCheck = args.getDouble("emotion-check", engine->info().sessionEmotionCheck());
     r.acceptSeconds =
         args.getDouble("accept-seconds", Recipe::sessionAcceptSeconds(r.emotionCheck));
+    r.firstAcceptSeconds =
+        args.getDouble("first-accept-seconds", Recipe::sessionFirstAcceptSeconds(r.acceptSeconds));
+    if (r.firstAcceptSeconds > r.acceptSeconds) {
+        std::ostringstream limit;
+        limit << r.acceptSeconds;
+        throw UsageError("--first-accept-seconds must be at most --accept-seconds (" + limit.str() +
+                         " s)");
+    }
     r.windowSeconds = args.getDouble("window", engine->info().maxFrames / engine->info().frameRate);
     r.strideSeconds = args.getDouble("stride", 0);
     if (!(r.windowSeconds > 0)) throw UsageError("--window must be > 0 seconds");

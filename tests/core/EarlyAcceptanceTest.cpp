@@ -102,6 +102,7 @@ struct Heard {
     GenerationResult result;
     std::vector<float> streamed;
     int stepsAtFirstAudio = -1; ///< session frames made when the first audio was played
+    std::vector<int> audioSteps; ///< session frames made at each chunk of audio, once each
 };
 
 Heard run(ScriptedFamily& family, const Recipe& r, bool codecOnOwnThread = false) {
@@ -112,6 +113,8 @@ Heard run(ScriptedFamily& family, const Recipe& r, bool codecOnOwnThread = false
     cb.onProgress = [&](const GenerationProgress& p) { step = p.step; };
     cb.onAudio = [&](const float* s, std::size_t n) {
         if (out.stepsAtFirstAudio < 0 && n > 0) out.stepsAtFirstAudio = step;
+        if (n > 0 && (out.audioSteps.empty() || out.audioSteps.back() != step))
+            out.audioSteps.push_back(step);
         out.streamed.insert(out.streamed.end(), s, s + n);
     };
     out.result = generateWindowed(family, r, CodeGrid(4, 0), cb, codecOnOwnThread);
@@ -175,6 +178,54 @@ TEST(EarlyAcceptance, AWindowPlaysAsTheGuardAcceptsItAndEndsWhereItRejects) {
     EXPECT_EQ(std::string::npos, whole.result.recipe.toJson().find("accept_seconds"));
 }
 
+TEST(EarlyAcceptance, TheFirstWindowPlaysAfterAShortFirstStretch) {
+    // Recipe::firstAcceptSeconds: the session's first window is judged first after 0.4 s
+    // (10 frames), then at 20, 40, 80, 130, 180 frames (the checks double until they are
+    // acceptSeconds apart); later windows keep acceptSeconds.
+    ScriptedFamily family;
+    family.kinds[windowSeed(21, 1)] = Kind::Loop; // its next seed makes music
+    Recipe r = scriptedRecipe(2);
+    r.firstAcceptSeconds = 0.4;
+    const Heard early = run(family, r);
+    const GenerationResult& res = early.result;
+    ASSERT_FALSE(res.cancelled);
+    EXPECT_EQ(500, res.frames);
+    EXPECT_GE(early.stepsAtFirstAudio, 10); // after its first stretch, not after 2 s
+    EXPECT_LT(early.stepsAtFirstAudio, 20);
+    // Window 0 played at each check (the frames made by then: the check's frame, as the codec
+    // decodes on this thread): 10, 20, 40, 80, 130, 180, then its last stretch with the whole
+    // window (250 frames, the seam's cut back aside).
+    ASSERT_GE(early.audioSteps.size(), 7u);
+    EXPECT_EQ(std::vector<int>({10, 20, 40, 80, 130, 180}),
+              std::vector<int>(early.audioSteps.begin(), early.audioSteps.begin() + 6));
+    EXPECT_EQ(res.audio.samples, early.streamed);
+    // Window 1 loops from its start: judged first at 2 s (its 13-frame bar is heard), so it is
+    // made again from its start, not cut after a short stretch of the loop.
+    ASSERT_FALSE(res.recipe.reseeds.empty());
+    EXPECT_EQ(1, res.recipe.reseeds.back().window);
+    EXPECT_EQ(windowSeed(21, 1) + 1, res.recipe.reseeds.back().seed);
+    EXPECT_EQ(0, res.recipe.reseeds.back().frames);
+    EXPECT_EQ(2, res.windowTries.at(1));
+
+    // Recorded, and the recipe regenerates the session exactly (its first audio as early).
+    const Recipe back = Recipe::fromJson(res.recipe.toJson());
+    EXPECT_DOUBLE_EQ(0.4, back.firstAcceptSeconds);
+    const Heard again = run(family, back);
+    EXPECT_EQ(res.codes, again.result.codes);
+    EXPECT_EQ(res.audio.samples.size(), again.result.audio.samples.size());
+    EXPECT_GE(again.stepsAtFirstAudio, 10);
+    EXPECT_LT(again.stepsAtFirstAudio, 20);
+
+    // A recipe without it plays its first audio after acceptSeconds, as before.
+    EXPECT_EQ(std::string::npos, scriptedRecipe(2).toJson().find("first_accept_seconds"));
+    EXPECT_GE(run(family, scriptedRecipe(2)).stepsAtFirstAudio, 50);
+
+    // What new sessions use: 1 s, or acceptSeconds where shorter; none for whole windows.
+    EXPECT_DOUBLE_EQ(1.0, Recipe::sessionFirstAcceptSeconds(Recipe::kSessionAcceptSeconds));
+    EXPECT_DOUBLE_EQ(0.5, Recipe::sessionFirstAcceptSeconds(0.5));
+    EXPECT_DOUBLE_EQ(0.0, Recipe::sessionFirstAcceptSeconds(0.0));
+}
+
 TEST(EarlyAcceptance, EveryTryRejectedAtItsFirstCheckKeepsTheBestStart) {
     ScriptedFamily family;
     for (std::uint64_t s = 21; s < 25; ++s)
@@ -199,6 +250,20 @@ TEST(EarlyAcceptance, BadValuesAreRefusedNamingTheField) {
     Recipe r = scriptedRecipe(2);
     r.reseeds.push_back({0, 21, std::nullopt, 251}); // more than window 0 makes
     EXPECT_THROW(run(family, r), EngineError);
+    Recipe shortFirst = scriptedRecipe(2);
+    shortFirst.firstAcceptSeconds = 0.01; // under one frame
+    EXPECT_THROW(WindowPlan::of(family, shortFirst), EngineError);
+    shortFirst.firstAcceptSeconds = 3; // longer than the stretches after it
+    EXPECT_THROW(WindowPlan::of(family, shortFirst), EngineError);
+    Recipe wholeWindows = scriptedRecipe(0);
+    wholeWindows.firstAcceptSeconds = 1; // no early acceptance to start
+    EXPECT_THROW(WindowPlan::of(family, wholeWindows), EngineError);
+    try {
+        Recipe::fromJson(R"({"model": "scripted", "first_accept_seconds": -2})", "r.json");
+        ADD_FAILURE() << "a negative first_accept_seconds was read";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string::npos, std::string(e.what()).find("first_accept_seconds"));
+    }
     const std::string negative = R"({"model": "scripted", "accept_seconds": -1})";
     try {
         Recipe::fromJson(negative, "r.json");

@@ -375,6 +375,9 @@ class SessionPanelTest : public QObject {
         QCOMPARE(r.seamCandidates, Recipe::kSessionSeamCandidates);
         // Played as the guard accepts it, unless the emotion check judges whole windows.
         QCOMPARE(r.acceptSeconds, r.emotionCheck > 0 ? 0.0 : Recipe::kSessionAcceptSeconds);
+        // ... its first window after a short first stretch.
+        QCOMPARE(r.firstAcceptSeconds,
+                 r.emotionCheck > 0 ? 0.0 : Recipe::kSessionFirstAcceptSeconds);
         // A block whose genre the model has no vector for is refused with its name.
         rig.panel.setGenreVectors({{"rock", "/vectors/rock.safetensors", 3}});
         try {

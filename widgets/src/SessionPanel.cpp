@@ -335,6 +335,7 @@ Recipe SessionPanel::sessionRecipe() const {
     r.seamCandidates = Recipe::kSessionSeamCandidates;
     r.emotionCheck = emotionCheck_->value();
     r.acceptSeconds = Recipe::sessionAcceptSeconds(r.emotionCheck);
+    r.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(r.acceptSeconds);
     if (info_) {
         r.guidance = info_->defaultGuidance;
         // The AV token's own guidance (its box's minimum: none, plain guidance).
@@ -365,6 +366,7 @@ void SessionPanel::generate() {
     const bool uncheckable = head.isEmpty() && recipe.emotionCheck > 0;
     if (uncheckable) recipe.emotionCheck = 0;
     recipe.acceptSeconds = Recipe::sessionAcceptSeconds(recipe.emotionCheck);
+    recipe.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(recipe.acceptSeconds);
     const JobId id =
         controller_->submit(std::make_shared<SessionJob>(recipe, head), recipe.seconds);
     if (id == 0) return;

@@ -210,6 +210,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
     r.seamCandidates = o.seamCandidates;
     r.acceptSeconds = o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(o.emotionCheck));
+    r.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(r.acceptSeconds);
     r.emotionCheck = o.emotionCheck;
     if (const auto conflict = moodConflict(o.prompt, r.emotionPath))
         say("note: " + conflict->describe());
@@ -362,6 +363,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         m.seamCandidates = o.seamCandidates; // as the embedded session (and the studio's)
         m.acceptSeconds = o.acceptSeconds.value_or(
             Recipe::sessionAcceptSeconds(mg->info().sessionEmotionCheck()));
+        m.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(m.acceptSeconds);
         rep.musicgen = runSession(*mg, m, o.musicgenPrecision, nullptr, nullptr, say, cancel,
                                   nullptr, nullptr);
     }

@@ -273,6 +273,7 @@ StreamBenchReport runStreamBenchmark(const StreamBenchOptions& o,
         // As the studio's Session view makes one (no emotion check: no head is loaded here).
         session.seamCandidates = Recipe::kSessionSeamCandidates;
         session.acceptSeconds = Recipe::sessionAcceptSeconds(session.emotionCheck);
+        session.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(session.acceptSeconds);
         say("session: " + fixed(o.sessionMinutes, 1) + " min in " +
             fixed(session.windowSeconds, 0) + " s windows");
         report.runs.push_back(runOne(engine, session, "session", o, say, cancel));

@@ -136,6 +136,7 @@ std::string Recipe::toJson(int indent) const {
     }
     if (seamCandidates > 1) j["seam_candidates"] = seamCandidates;
     if (acceptSeconds > 0) j["accept_seconds"] = acceptSeconds;
+    if (firstAcceptSeconds > 0) j["first_accept_seconds"] = firstAcceptSeconds;
     if (emotionCheck > 0) j["emotion_check"] = emotionCheck;
     if (!precision.empty()) j["precision"] = precision;
     if (!modelRevision.empty()) j["model_revision"] = modelRevision;
@@ -329,6 +330,7 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
     }
     f.integer("seam_candidates", r.seamCandidates, 1, L::kMaxSeamCandidates);
     f.real("accept_seconds", r.acceptSeconds, 0.0, false, L::kMaxSeconds);
+    f.real("first_accept_seconds", r.firstAcceptSeconds, 0.0, false, L::kMaxSeconds);
     f.real("emotion_check", r.emotionCheck, 0.0, false, L::kMaxEmotionCheck);
     f.read("continue_from", r.continueFrom, "a string");
     f.read("incomplete", r.incomplete, "true or false");

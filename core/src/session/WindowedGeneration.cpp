@@ -70,6 +70,19 @@ WindowPlan WindowPlan::of(const ModelFamily& family, const Recipe& r) {
             throw EngineError("accept_seconds of " + std::to_string(r.acceptSeconds) +
                               " s is shorter than one frame of this model");
     }
+    p.firstSegment = p.segment;
+    if (r.firstAcceptSeconds > 0) {
+        if (!(r.acceptSeconds > 0))
+            throw EngineError("first_accept_seconds needs accept_seconds (early acceptance)");
+        if (r.firstAcceptSeconds > r.acceptSeconds)
+            throw EngineError("first_accept_seconds of " + std::to_string(r.firstAcceptSeconds) +
+                              " s is longer than accept_seconds (" +
+                              std::to_string(r.acceptSeconds) + " s)");
+        p.firstSegment = static_cast<int>(std::lround(r.firstAcceptSeconds * fr));
+        if (p.firstSegment < 1)
+            throw EngineError("first_accept_seconds of " + std::to_string(r.firstAcceptSeconds) +
+                              " s is shorter than one frame of this model");
+    }
     return p;
 }
 
@@ -292,7 +305,9 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     candidates > 1 && replayFrames == 0 ? req.newFrames - maxCut : 0;
                 std::unique_ptr<StreamProbe> probe =
                     copies ? StreamProbe::open(*decoder, checkpoint) : nullptr;
-                int finalFrames = 0, nextCheck = plan.segment;
+                // The session's first window is first judged after a shorter stretch when the
+                // recipe asks (Recipe::firstAcceptSeconds): nothing plays before it.
+                int finalFrames = 0, nextCheck = w == 0 ? plan.firstSegment : plan.segment;
                 std::optional<WindowVerdict> early; // the check that rejected this try
                 // The frames the probe may decode ahead: up to the guard's next check (it
                 // commits the decoder there) and the replayed length.
@@ -352,7 +367,13 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                         decoder = std::move(part.decoder); // the stream as far as it is accepted
                         stream = joinFrames(stream, soFar.slice(committed, nextCheck));
                         committed = nextCheck;
-                        nextCheck += plan.segment;
+                        // The first window's checks double from a short first stretch until
+                        // they are a segment apart (1, 2, 4, 8, 13 s...): each stretch is made
+                        // while the one before it plays, so a session that keeps pace has no
+                        // gap after its first note. (With firstSegment = segment: every
+                        // segment, as before.)
+                        nextCheck = w == 0 ? std::min(nextCheck + plan.segment, 2 * nextCheck)
+                                           : nextCheck + plan.segment;
                         emit(part.chunk);
                     }
                 }

@@ -31,6 +31,9 @@ struct WindowPlan {
     int totalNewFrames = 0;
     /// Frames between the guard's early checks (Recipe::acceptSeconds); 0: whole windows.
     int segment = 0;
+    /// Frames before the first window's first check (Recipe::firstAcceptSeconds): segment
+    /// unless the recipe asks for a shorter first stretch.
+    int firstSegment = 0;
     int context() const { return window - stride; }
     static WindowPlan of(const ModelFamily& family, const Recipe& recipe);
 };

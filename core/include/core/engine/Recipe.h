@@ -143,6 +143,21 @@ struct Recipe {
     /// What new sessions without the emotion check use (CLI `session`, the studio's Session
     /// view, bench-session, bench-stream).
     static constexpr double kSessionAcceptSeconds = 5.0;
+    /// Early acceptance: the session's first window is first judged after this many seconds,
+    /// its next checks at twice as much each time until they are acceptSeconds apart (1, 2, 4,
+    /// 8, 13 s...), so that the first note comes after a short stretch rather than
+    /// acceptSeconds of music made in silence, and each stretch is made while the one before
+    /// it plays; later windows start while the previous one plays and keep acceptSeconds. The guard
+    /// hears a short stretch for silence (its loops only from twice the shortest bar). At most
+    /// acceptSeconds; 0: the first check after acceptSeconds (recipes from before it existed).
+    double firstAcceptSeconds = 0;
+    /// What new sessions use: kSessionFirstAcceptSeconds, or acceptSeconds where that is
+    /// shorter (0 for whole windows).
+    static constexpr double kSessionFirstAcceptSeconds = 1.0;
+    static double sessionFirstAcceptSeconds(double acceptSeconds) {
+        return acceptSeconds < kSessionFirstAcceptSeconds ? acceptSeconds
+                                                          : kSessionFirstAcceptSeconds;
+    }
     /// What a new session with this emotion check uses: kSessionAcceptSeconds without the
     /// check; whole windows with it, whose four tries are then each judged over all of the
     /// window and the closest kept (the path followed closer: docs/sessions.md, 2026-12-07).
