@@ -101,7 +101,7 @@ Recipe scriptedRecipe(double acceptSeconds) {
 struct Heard {
     GenerationResult result;
     std::vector<float> streamed;
-    int stepsAtFirstAudio = -1; ///< session frames made when the first audio was played
+    int stepsAtFirstAudio = -1;  ///< session frames made when the first audio was played
     std::vector<int> audioSteps; ///< session frames made at each chunk of audio, once each
 };
 
