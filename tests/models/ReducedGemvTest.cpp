@@ -52,6 +52,19 @@ torch::Tensor absProducts(const torch::Tensor& x, const torch::Tensor& w) {
     return at::linear(f64(x).abs(), f64(w).abs());
 }
 
+/// lin(x) for all of x's rows equals lin of each `chunk` rows of them alone, bit for bit.
+void expectRowsAsAlone(const ReducedLinear& lin, const torch::Tensor& x, int64_t chunk,
+                       const std::string& what) {
+    const int64_t M = x.size(0);
+    auto all = lin(x);
+    for (int64_t m = 0; m < M; m += chunk) {
+        const int64_t rows = std::min<int64_t>(chunk, M - m);
+        EXPECT_TRUE(torch::equal(all.narrow(0, m, rows), lin(x.narrow(0, m, rows))))
+            << what << " N " << all.size(1) << " K " << x.size(1) << " M " << M << " rows from "
+            << m;
+    }
+}
+
 } // namespace
 
 TEST(ReducedGemv, Bf16KernelMatchesFloat64Reference) {
@@ -175,15 +188,8 @@ TEST(ReducedGemv, Int8ManyRowsTakeTheGemmWithTheSameValues) {
     for (int64_t N : {37, 300})
         for (int64_t K : {97, 1024}) {
             ReducedLinear lin(torch::randn({N, K}), WeightPrecision::Int8);
-            for (int64_t M : {32, 45, 77}) {
-                auto x = torch::randn({M, K});
-                auto all = lin(x);
-                for (int64_t m = 0; m < M; m += 8) {
-                    const int64_t rows = std::min<int64_t>(8, M - m);
-                    EXPECT_TRUE(torch::equal(all.narrow(0, m, rows), lin(x.narrow(0, m, rows))))
-                        << "N " << N << " K " << K << " M " << M << " rows from " << m;
-                }
-            }
+            for (int64_t M : {32, 45, 77})
+                expectRowsAsAlone(lin, torch::randn({M, K}), 8, "int8");
         }
 }
 
@@ -199,16 +205,8 @@ TEST(ReducedGemv, ManyRowsOnSeveralThreadsEqualEachRowAlone) {
         for (int64_t N : {37, 300})
             for (int64_t K : {97, 1024}) {
                 ReducedLinear lin(torch::randn({N, K}), p);
-                for (int64_t M : {31, 32, 77}) {
-                    auto x = torch::randn({M, K});
-                    auto all = lin(x);
-                    for (int64_t m = 0; m < M; m += 4) {
-                        const int64_t rows = std::min<int64_t>(4, M - m);
-                        EXPECT_TRUE(torch::equal(all.narrow(0, m, rows), lin(x.narrow(0, m, rows))))
-                            << precisionName(p) << " N " << N << " K " << K << " M " << M
-                            << " rows from " << m;
-                    }
-                }
+                for (int64_t M : {31, 32, 77})
+                    expectRowsAsAlone(lin, torch::randn({M, K}), 4, precisionName(p));
             }
     // f32 through apply() (no gradient: the GEMV for any number of rows).
     auto w = torch::randn({300, 1024});
