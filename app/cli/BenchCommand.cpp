@@ -50,7 +50,8 @@ dtype. Its floor counts the bytes of the KV cache the step reads besides the wei
 that helper in each round, between the same probes ("attn threads" 2 and 1). Each position
 above 0 is also reached in one pass first, R times, and the "prefill" table gives its median
 time: what a session window's context (500 positions = 10 s) costs before its first new frame,
-on --threads LibTorch threads.
+on the threads the engine gives it: every core (--threads N: N), OpenBLAS's pool only with f32
+weights.
 
 Takes: with --takes, each precision also generates that many takes (clips of the same prompt,
 seeds 1, 2, ...) in one guided batch, R rounds of N steps, and prints ms per step, the step time

@@ -3,6 +3,7 @@
 #include "engine/ComputeThreads.h"
 #include "models/DecodeThreads.h"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -14,15 +15,24 @@ TEST(ComputeThreads, AllCoresForRaisesTheDefaultCountForItsScopeOnly) {
     const int cores = availableCores();
     const int usual = setComputeThreads(0);
     EXPECT_EQ(std::max(1, cores - 1), usual);
-    {
-        AllCoresFor all;
-        EXPECT_EQ(cores, torch::get_num_threads());
+    // OpenBLAS's own pool, where this build has OpenBLAS: raised only when asked (f32 weights).
+    auto* blasThreads =
+        reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    const auto blas = [&] { return blasThreads ? blasThreads() : -1; };
+    const int blasUsual = blas();
+    for (const bool alsoBlas : {false, true}) {
+        {
+            AllCoresFor all(alsoBlas);
+            EXPECT_EQ(cores, torch::get_num_threads());
+            if (blasThreads) EXPECT_EQ(alsoBlas ? cores : blasUsual, blas()) << alsoBlas;
+        }
+        EXPECT_EQ(usual, torch::get_num_threads());
+        EXPECT_EQ(blasUsual, blas());
     }
-    EXPECT_EQ(usual, torch::get_num_threads());
 
     EXPECT_EQ(1, setComputeThreads(1)); // the user's count
     {
-        AllCoresFor all;
+        AllCoresFor all(true);
         EXPECT_EQ(1, torch::get_num_threads());
     }
     EXPECT_EQ(1, torch::get_num_threads());

@@ -308,7 +308,8 @@ std::string BenchReport::toJson() const {
                          {"ratio_to_floor", r.ratioToFloor},
                          {"ratio_to_floor_range", {r.ratioMin, r.ratioMax}},
                          {"cpu_ms_per_step", r.cpuMsPerStep},
-                         {"prefill_ms", r.prefillMs}});
+                         {"prefill_ms", r.prefillMs},
+                         {"prefill_threads", r.prefillThreads}});
         j["long_context"] = p;
     }
     if (!takes.empty()) {
@@ -408,9 +409,12 @@ std::string BenchReport::toTable() const {
                 r.ratioMin, r.ratioMax, r.cpuMsPerStep);
             s << line;
         }
+        int prefillThreads = 0;
+        for (const auto& r : positions)
+            prefillThreads = std::max(prefillThreads, r.prefillThreads);
         s << "\nprefill (the cache filled to N positions in one guided pass, as a session window "
-             "starts; "
-          << threads << " LibTorch threads)\n"
+             "starts; on the engine's threads for it: "
+          << prefillThreads << " LibTorch, OpenBLAS's too with f32 weights)\n"
           << "precision  kv cache  position  prefill ms  us/position  positions/s\n";
         for (const auto& r : positions) {
             if (r.prefillMs <= 0) continue;

@@ -1,5 +1,6 @@
 #include "bench/LongContextBenchmark.h"
 
+#include "engine/ComputeThreads.h"
 #include "models/DecodeThreads.h"
 
 #include <torch/torch.h>
@@ -97,6 +98,7 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
             }
             std::vector<std::vector<double>> ms(rows.size()), ratios(rows.size()), cpu(rows.size());
             std::vector<double> floors, prefill;
+            int prefillThreads = 0;
             // The prefill a session window starts with: `position` frames of context in one
             // pass, as the generator makes it (every core), into an empty cache. Its keys and
             // values then stand in for the random ones for the steps below (their time depends
@@ -105,6 +107,9 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
                 torch::randint(0, c.vocab_size, {items * K, std::max(position, 1)}, torch::kInt64);
             for (int round = 0; round < rounds && position > 0; ++round) {
                 cache.truncate(0);
+                // On the threads the engine gives a window's prefill (Generator::prefill).
+                const AllCoresFor allCores(lm.precision() == "f32");
+                prefillThreads = torch::get_num_threads();
                 const auto t0 = Clock::now();
                 lm.forward(context, cross, &cache);
                 prefill.push_back(
@@ -145,7 +150,10 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
                 row.ratioToFloor = median(ratios[v]);
                 row.ratioMin = *std::min_element(ratios[v].begin(), ratios[v].end());
                 row.ratioMax = *std::max_element(ratios[v].begin(), ratios[v].end());
-                if (v == 0) row.prefillMs = median(prefill);
+                if (v == 0) {
+                    row.prefillMs = median(prefill);
+                    row.prefillThreads = prefillThreads;
+                }
                 rep.positions.push_back(row);
             }
         }

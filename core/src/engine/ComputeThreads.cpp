@@ -19,23 +19,32 @@ namespace {
 
 std::atomic<bool> explicitCount{false}; // setComputeThreads was given a count: AllCoresFor keeps it
 
-void setMathThreads(int threads) {
-    torch::set_num_threads(threads);
-    // OpenBLAS-pthread runs one thread per core regardless of torch (EnCodec's convolutions:
-    // 10 s of audio decoded in 21 s vs 8 s with its count matched, measured on a busy machine).
+// OpenBLAS-pthread runs one thread per core regardless of torch (EnCodec's convolutions:
+// 10 s of audio decoded in 21 s vs 8 s with its count matched, measured on a busy machine).
+void setBlasThreads(int threads) {
     if (auto* setBlas =
             reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
         setBlas(threads);
 }
 
+void setMathThreads(int threads) {
+    torch::set_num_threads(threads);
+    setBlasThreads(threads);
+}
+
 } // namespace
 
-AllCoresFor::AllCoresFor() : before_(torch::get_num_threads()) {
-    if (!explicitCount && availableCores() > before_) setMathThreads(availableCores());
+AllCoresFor::AllCoresFor(bool alsoBlas) : before_(torch::get_num_threads()), blas_(alsoBlas) {
+    if (explicitCount || availableCores() <= before_) return;
+    raised_ = true;
+    torch::set_num_threads(availableCores());
+    if (blas_) setBlasThreads(availableCores());
 }
 
 AllCoresFor::~AllCoresFor() {
-    if (torch::get_num_threads() != before_) setMathThreads(before_);
+    if (!raised_) return;
+    torch::set_num_threads(before_);
+    if (blas_) setBlasThreads(before_);
 }
 
 int setComputeThreads(int requested) {

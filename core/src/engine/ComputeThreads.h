@@ -17,16 +17,23 @@ int availableCores();
 /// pass that nothing else in the engine runs beside (a session window's prefill, while the
 /// codec's thread has nothing queued). Big GEMMs do not stall the way a step's small regions do
 /// when the other core is busy. A count given to setComputeThreads (--threads N) is kept.
+/// `alsoBlas`: OpenBLAS's pool too, for float32 weights, whose prefill multiplies through BLAS
+/// (musicgen-small, 500 frames: 6.3 s on two of its threads, 7.8 s on one). bf16/int8/int4
+/// prefills multiply on LibTorch's (OpenMP) threads in our own kernels and call BLAS only for
+/// small products; a raised BLAS pool there only left its worker spinning in sched_yield beside
+/// OpenMP's two on two cores (int8, 500 frames: 1.33-1.47 s with it, 0.88 s without).
 /// Engine thread only.
 class AllCoresFor {
   public:
-    AllCoresFor();
+    explicit AllCoresFor(bool alsoBlas);
     ~AllCoresFor();
     AllCoresFor(const AllCoresFor&) = delete;
     AllCoresFor& operator=(const AllCoresFor&) = delete;
 
   private:
     int before_;
+    bool blas_;
+    bool raised_ = false;
 };
 
 } // namespace moodsteer

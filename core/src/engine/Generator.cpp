@@ -134,9 +134,10 @@ void Generator::guide(const float* l) {
 namespace {
 /// A prefill of this many frames or more (a session window's context) runs on every core
 /// (AllCoresFor): nothing else in the engine runs beside it. musicgen-small, 500 frames of
-/// context, two threads against one: int8 (its GEMM) 1.28 against 1.56 s, int4 1.83 against
-/// 2.23 s and bf16 2.40 against 2.76 s since the GEMVs of many rows share their blocks
-/// (docs/performance.md, "The prefill").
+/// context, two threads against one: int8 (its GEMM) 0.88 against 1.56 s, int4 1.3-1.7
+/// against 2.23 s and bf16 1.8 against 2.76 s, since the GEMVs of many rows share their blocks
+/// and OpenBLAS's pool stays at one thread for reduced weights (AllCoresFor; docs/performance.md,
+/// "The prefill").
 constexpr int kAllCoresColumns = 100;
 } // namespace
 
@@ -153,7 +154,7 @@ void Generator::prefill() {
             for (int t = 0; t < cols; ++t)
                 p[(static_cast<std::size_t>(r) * k_ + k) * cols + t] = delayedAt(r % batch_, k, t);
     std::optional<AllCoresFor> allCores;
-    if (cols >= kAllCoresColumns) allCores.emplace();
+    if (cols >= kAllCoresColumns) allCores.emplace(lm_->precision() == "f32"); // BLAS's GEMMs
     forwardAndGuide(ids);
     allCores.reset();
     prefilled_ = true;

@@ -77,6 +77,9 @@ struct BenchPositionResult {
     /// a prefill, at every core): median ms over the rounds; 0 at position 0 and on the
     /// helper's duplicate row.
     double prefillMs = 0;
+    /// LibTorch threads the prefill ran on: the engine's (AllCoresFor: every core unless
+    /// --threads chose a count).
+    int prefillThreads = 0;
 };
 
 /// One row of the takes table: N takes decoded in one batch (2N rows with guidance).
