@@ -22,7 +22,7 @@ TEST(ComputeThreads, AllCoresForRaisesTheDefaultCountForItsScopeOnly) {
     const int blasUsual = blas();
     for (const bool alsoBlas : {false, true}) {
         {
-            AllCoresFor all(alsoBlas);
+            AllCoresFor all(alsoBlas ? "f32" : "int8");
             EXPECT_EQ(cores, torch::get_num_threads());
             if (blasThreads) EXPECT_EQ(alsoBlas ? cores : blasUsual, blas()) << alsoBlas;
         }
@@ -32,7 +32,7 @@ TEST(ComputeThreads, AllCoresForRaisesTheDefaultCountForItsScopeOnly) {
 
     EXPECT_EQ(1, setComputeThreads(1)); // the user's count
     {
-        AllCoresFor all(true);
+        AllCoresFor all("f32");
         EXPECT_EQ(1, torch::get_num_threads());
     }
     EXPECT_EQ(1, torch::get_num_threads());

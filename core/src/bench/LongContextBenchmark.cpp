@@ -108,7 +108,7 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
             for (int round = 0; round < rounds && position > 0; ++round) {
                 cache.truncate(0);
                 // On the threads the engine gives a window's prefill (Generator::prefill).
-                const AllCoresFor allCores(lm.precision() == "f32");
+                const AllCoresFor allCores(lm.precision());
                 prefillThreads = torch::get_num_threads();
                 const auto t0 = Clock::now();
                 lm.forward(context, cross, &cache);

@@ -34,7 +34,8 @@ void setMathThreads(int threads) {
 
 } // namespace
 
-AllCoresFor::AllCoresFor(bool alsoBlas) : before_(torch::get_num_threads()), blas_(alsoBlas) {
+AllCoresFor::AllCoresFor(const std::string& weightPrecision)
+    : before_(torch::get_num_threads()), blas_(weightPrecision == "f32") {
     if (explicitCount || availableCores() <= before_) return;
     raised_ = true;
     torch::set_num_threads(availableCores());

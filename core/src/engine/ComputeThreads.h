@@ -2,6 +2,8 @@
 // when loaded, OpenBLAS-pthread's own pool (which ignores torch's setting).
 #pragma once
 
+#include <string>
+
 namespace moodsteer {
 
 /// `requested` > 0 is used as is; 0 means cores - 1 (at least 1), leaving a core to the GUI
@@ -17,15 +19,15 @@ int availableCores();
 /// pass that nothing else in the engine runs beside (a session window's prefill, while the
 /// codec's thread has nothing queued). Big GEMMs do not stall the way a step's small regions do
 /// when the other core is busy. A count given to setComputeThreads (--threads N) is kept.
-/// `alsoBlas`: OpenBLAS's pool too, for float32 weights, whose prefill multiplies through BLAS
-/// (musicgen-small, 500 frames: 6.3 s on two of its threads, 7.8 s on one). bf16/int8/int4
+/// `weightPrecision` "f32": OpenBLAS's pool too, as float32 weights' prefill multiplies through
+/// BLAS (musicgen-small, 500 frames: 6.3 s on two of its threads, 7.8 s on one). bf16/int8/int4
 /// prefills multiply on LibTorch's (OpenMP) threads in our own kernels and call BLAS only for
 /// small products; a raised BLAS pool there only left its worker spinning in sched_yield beside
 /// OpenMP's two on two cores (int8, 500 frames: 1.33-1.47 s with it, 0.88 s without).
 /// Engine thread only.
 class AllCoresFor {
   public:
-    explicit AllCoresFor(bool alsoBlas);
+    explicit AllCoresFor(const std::string& weightPrecision);
     ~AllCoresFor();
     AllCoresFor(const AllCoresFor&) = delete;
     AllCoresFor& operator=(const AllCoresFor&) = delete;

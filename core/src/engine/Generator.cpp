@@ -154,7 +154,7 @@ void Generator::prefill() {
             for (int t = 0; t < cols; ++t)
                 p[(static_cast<std::size_t>(r) * k_ + k) * cols + t] = delayedAt(r % batch_, k, t);
     std::optional<AllCoresFor> allCores;
-    if (cols >= kAllCoresColumns) allCores.emplace(lm_->precision() == "f32"); // BLAS's GEMMs
+    if (cols >= kAllCoresColumns) allCores.emplace(lm_->precision());
     forwardAndGuide(ids);
     allCores.reset();
     prefilled_ = true;
