@@ -19,8 +19,8 @@ namespace {
 const char* kHelp =
     R"(usage: moodsteer-cli bench-stream [--model small|embedded|CONFIG.json|FOLDER|REPO-ID]
                                  [--precision f32|bf16|int8|int4] [--seconds S]
-                                 [--session-minutes M] [--window S] [--threads N]
-                                 [--prompt TEXT] [--seed N] [--interval S] [--json]
+                                 [--session-minutes M] [--window S] [--accept-seconds S]
+                                 [--threads N] [--prompt TEXT] [--seed N] [--interval S] [--json]
 
 Text to speaker, measured: generates a clip of --seconds (default 60) and then a windowed
 session of --session-minutes (default 3; 0 skips it; windows of --window s, default 30) through
@@ -28,7 +28,8 @@ the studio's path: the LM on this thread with --threads compute threads (default
 studio: cores - 1, and the decode step's attention helper; 1 turns the helper off), the clip's
 EnCodec streaming on its own thread when a core is left free (a session too, made as the
 studio's Session view makes one: 4 seam candidates, the guard every 5 s, no emotion check; each
-try decoded on the codec's thread as it is made), the audio into the studio's AudioPlayer
+try decoded on the codec's thread as it is made; --accept-seconds S: the guard every S s
+instead, 0 for whole windows), the audio into the studio's AudioPlayer
 whose output is a null device consuming at exactly real time. Playback starts at the first
 audio. Prints the time to first audio, the generation speed per 10 s of audio (audio seconds per
 wall second; >= 1 keeps up), underruns (count and ms of silence), the pre-buffer that would have
@@ -49,8 +50,8 @@ static int runBenchStream(const std::vector<std::string>& argv) {
         std::cout << kHelp << "\n" << optionRangesHelp(kHelp);
         return 0;
     }
-    args.allowOnly({"model", "precision", "seconds", "session-minutes", "window", "threads",
-                    "prompt", "seed", "interval", "json", "help"},
+    args.allowOnly({"model", "precision", "seconds", "session-minutes", "window", "accept-seconds",
+                    "threads", "prompt", "seed", "interval", "json", "help"},
                    0);
     StreamBenchOptions o;
     const std::string model = args.get("model", "small");
@@ -76,6 +77,7 @@ static int runBenchStream(const std::vector<std::string>& argv) {
     o.seconds = args.getDouble("seconds", o.seconds);
     o.sessionMinutes = args.getDouble("session-minutes", o.sessionMinutes);
     o.windowSeconds = args.getDouble("window", o.windowSeconds);
+    if (args.has("accept-seconds")) o.acceptSeconds = args.getDouble("accept-seconds", 0);
     o.threads = static_cast<int>(args.getInt("threads", o.threads));
     o.prompt = args.get("prompt", o.prompt);
     o.seed = args.getU64("seed", o.seed);

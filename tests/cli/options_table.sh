@@ -89,6 +89,7 @@ row 2 "--emotion-check must be a number in [0, 8]" session --minutes 1 --preset 
 row 2 "--emotion-check must be a number in [0, 8]" bench-session --emotion-check nan
 row 2 "--precision must be f32, bf16, int8 or int4, got 'f16'" bench-stream --precision f16
 row 2 "--model: no such file 'nowhere.json'" bench-stream --model nowhere.json
+row 2 "--accept-seconds must be a number in [0, 3600]" bench-stream --accept-seconds -1
 row 2 "--push-frames must be an integer in [1, 100000]" bench-codec --push-frames 0
 row 2 "--config: no such file 'nowhere.json'" bench-codec --config nowhere.json
 row 2 "--folds must be an integer in [2, 1000]" train-emotion --data d --encoder dsp --out h.json --folds 1

@@ -348,6 +348,17 @@ TEST(Session, SeamAwareSessionsCutAndChooseWithinBoundsAndRegenerateExactly) {
     EXPECT_EQ(a.audio.samples.size(), b.audio.samples.size()); // one continuous stream
     std::cout << "  first seam at frame " << firstDifferent << " (window " << plan.window << "); "
               << b.recipe.reseeds.size() << " window(s) kept another seed\n";
+    // What each seam cost (bench-stream prints it): every window was prefilled, and each after
+    // the first tried 1 to 4 openings (the first has no music before it to meet).
+    ASSERT_EQ(b.windowTries.size(), b.windowPrepareSeconds.size());
+    ASSERT_EQ(b.windowTries.size(), b.windowSeamCandidates.size());
+    EXPECT_EQ(0, b.windowSeamCandidates[0]);
+    for (std::size_t w = 0; w < b.windowTries.size(); ++w) {
+        EXPECT_GT(b.windowPrepareSeconds[w], 0.0) << w;
+        if (w > 0) EXPECT_GE(b.windowSeamCandidates[w], b.windowTries[w]) << w;
+        EXPECT_LE(b.windowSeamCandidates[w], 4 * b.windowTries[w]) << w;
+    }
+    EXPECT_EQ(std::vector<int>(a.windowTries.size(), 0), a.windowSeamCandidates);
     // The recipe says how many were tried and which seeds were kept; it regenerates exactly.
     const std::string json = b.recipe.toJson();
     EXPECT_NE(std::string::npos, json.find("\"seam_candidates\": 4"));

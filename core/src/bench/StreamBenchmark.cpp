@@ -201,6 +201,8 @@ StreamRun runOne(MusicEngine& engine, const Recipe& recipe, const std::string& w
     run.firstUnderrunAt = meter.firstUnderrunAt();
     run.levels = meter.levels();
     run.prebufferNeededSeconds = prebufferNeeded(arrivals, audioBefore);
+    run.windowPrepareSeconds = result.windowPrepareSeconds;
+    run.windowSeamCandidates = result.windowSeamCandidates;
     run.codecOnOwnThread = result.decodeThreadCpuSeconds >= 0;
     run.cpu.push_back({"engine (LM)", engineCpu});
     if (run.codecOnOwnThread) run.cpu.push_back({"codec-decode", result.decodeThreadCpuSeconds});
@@ -238,6 +240,8 @@ StreamBenchReport runStreamBenchmark(const StreamBenchOptions& o,
     if (!(o.seconds >= 0) || !(o.sessionMinutes >= 0) || !(o.seconds > 0 || o.sessionMinutes > 0))
         throw std::runtime_error("nothing to run: give --seconds or --session-minutes > 0");
     if (!(o.levelInterval > 0)) throw std::runtime_error("the level interval must be > 0");
+    if (o.acceptSeconds && !(*o.acceptSeconds >= 0))
+        throw std::runtime_error("the guard's checks must be >= 0 seconds apart");
     say("loading the model (" + o.precision + ")");
     Loaded loaded = loadModel(o);
     MusicEngine& engine = *loaded.engine;
@@ -272,7 +276,8 @@ StreamBenchReport runStreamBenchmark(const StreamBenchOptions& o,
             std::min(o.windowSeconds, engine.info().maxFrames / engine.info().frameRate);
         // As the studio's Session view makes one (no emotion check: no head is loaded here).
         session.seamCandidates = Recipe::kSessionSeamCandidates;
-        session.acceptSeconds = Recipe::sessionAcceptSeconds(session.emotionCheck);
+        session.acceptSeconds =
+            o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(session.emotionCheck));
         session.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(session.acceptSeconds);
         say("session: " + fixed(o.sessionMinutes, 1) + " min in " +
             fixed(session.windowSeconds, 0) + " s windows");
@@ -299,6 +304,10 @@ std::string StreamBenchReport::toJson() const {
         x["underrun_seconds"] = r.underrunSeconds;
         x["first_underrun_at"] = r.firstUnderrunAt;
         x["prebuffer_needed_seconds"] = r.prebufferNeededSeconds;
+        if (!r.windowPrepareSeconds.empty()) {
+            x["window_prepare_seconds"] = r.windowPrepareSeconds;
+            x["window_seam_candidates"] = r.windowSeamCandidates;
+        }
         x["codec_on_own_thread"] = r.codecOnOwnThread;
         x["process_cpu_seconds"] = r.processCpuSeconds;
         for (const auto& c : r.cpu)
@@ -338,6 +347,16 @@ std::string StreamBenchReport::toTable() const {
         out << ")\n";
         out << "  pre-buffer needed " << fixed(r.prebufferNeededSeconds, 2)
             << " s after the first audio for no gap\n";
+        if (!r.windowPrepareSeconds.empty()) {
+            out << "  windows           " << r.windowPrepareSeconds.size()
+                << "; seconds of prefill and seam choice before each:";
+            for (double s : r.windowPrepareSeconds)
+                out << " " << fixed(s, 2);
+            out << " (seam candidates tried:";
+            for (int c : r.windowSeamCandidates)
+                out << " " << c;
+            out << ")\n";
+        }
         out << "  CPU per thread   ";
         for (const auto& c : r.cpu)
             out << " " << c.thread << " " << fixed(c.cpuSeconds, 1) << " s;";

@@ -230,10 +230,21 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             const std::uint64_t base = first;
             // The seam choice's window, prefilled and at the seed it kept (null: begin anew).
             std::unique_ptr<WindowDecoder> chosen;
+            // Seconds before decode steps (prefills, seam choices) and candidates tried.
+            double prepareSeconds = 0;
+            int seamTried = 0;
+            const auto timed = [&](const auto& work) {
+                const auto t0 = std::chrono::steady_clock::now();
+                work();
+                prepareSeconds +=
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            };
             if (seamAware) {
-                SeamChoice::Result c =
-                    seams.choose(family, req, *decoder, base, candidates, cb.cancel);
+                SeamChoice::Result c;
+                timed(
+                    [&] { c = seams.choose(family, req, *decoder, base, candidates, cb.cancel); });
                 first = c.seed;
+                seamTried += c.tried;
                 chosen = std::move(c.window);
             }
             std::uint64_t seed = first;
@@ -284,19 +295,24 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 // does not jolt at the seam either.
                 seed = resume ? best->seed : first + static_cast<std::uint64_t>(attempt);
                 if (seamAware && attempt > 0 && !resume) {
-                    SeamChoice::Result c =
-                        seams.choose(family, req, *decoder,
-                                     base + static_cast<std::uint64_t>(attempt) * candidates,
-                                     candidates, cb.cancel);
+                    SeamChoice::Result c;
+                    timed([&] {
+                        c = seams.choose(family, req, *decoder,
+                                         base + static_cast<std::uint64_t>(attempt) * candidates,
+                                         candidates, cb.cancel);
+                    });
                     seed = c.seed;
+                    seamTried += c.tried;
                     chosen = std::move(c.window);
                 }
                 req.seed = seed;
                 // The seam choice's window was begun with this request and seed, prefilled.
                 std::unique_ptr<WindowDecoder> window = std::move(chosen);
                 if (!window) {
-                    window = family.begin(req);
-                    window->prefill();
+                    timed([&] {
+                        window = family.begin(req);
+                        window->prefill();
+                    });
                 }
                 // This try heard through a copy of the stream, stretch by stretch (a replayed
                 // window plays its stretches as they come, unjudged). A seam-aware window may
@@ -465,6 +481,8 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 result.recipe.reseeds.push_back({w, seed, guidance, cut ? kept : 0});
             result.windowTries.push_back(tries);
             result.windowEmotionErrors.push_back(emotionError);
+            result.windowPrepareSeconds.push_back(prepareSeconds);
+            result.windowSeamCandidates.push_back(seamTried);
             stream = joinFrames(stream, accepted);
             made += kept;
             windowEnds.back() = static_cast<std::size_t>(stream.frames) * spf;

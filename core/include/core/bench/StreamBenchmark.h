@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,10 @@ struct StreamBenchOptions {
     double seconds = 60;       ///< the single clip; 0 skips it
     double sessionMinutes = 3; ///< the windowed session; 0 skips it
     double windowSeconds = 30; ///< the session's windows (at most the model's positions)
-    int threads = 0;           ///< LM compute threads (0: cores - 1, as the studio)
+    /// The session's guard checks (Recipe::acceptSeconds; 0: whole windows); unset: as new
+    /// sessions (Recipe::sessionAcceptSeconds), the first stretch as they have it.
+    std::optional<double> acceptSeconds;
+    int threads = 0; ///< LM compute threads (0: cores - 1, as the studio)
     std::string prompt = "calm ambient piece with piano";
     std::uint64_t seed = 1;
     double levelInterval = 5; ///< seconds of output per buffer-level row
@@ -52,6 +56,10 @@ struct StreamRun {
     double firstUnderrunAt = -1; ///< output clock (s) of the first gap
     /// The wait after the first audio that would have played every chunk in time (0: none).
     double prebufferNeededSeconds = 0;
+    /// Sessions, per window: seconds before its decode steps (prefills and the seam choice)
+    /// and seam candidates tried (GenerationResult::windowPrepareSeconds, ...SeamCandidates).
+    std::vector<double> windowPrepareSeconds;
+    std::vector<int> windowSeamCandidates;
     std::vector<PlaybackMeter::Level> levels;
     std::vector<ThreadCpu> cpu;
     double processCpuSeconds = 0;

@@ -107,6 +107,11 @@ struct GenerationResult {
     /// (EmotionFit::error; -1: not judged).
     std::vector<int> windowTries;
     std::vector<double> windowEmotionErrors;
+    /// Windowed generation, per accepted window: wall seconds spent before decode steps (each
+    /// try's begin and prefill, and the seam choice's, whose candidates' openings count here
+    /// too), and the seam candidates tried (0: none chosen). What a seam costs the stream.
+    std::vector<double> windowPrepareSeconds;
+    std::vector<int> windowSeamCandidates;
     /// Windows made more than once (by the guard or the emotion check).
     int remadeWindows() const {
         return static_cast<int>(std::count_if(windowTries.begin(), windowTries.end(),
