@@ -371,24 +371,38 @@ TEST(Session, SeamAwareSessionsCutAndChooseWithinBoundsAndRegenerateExactly) {
     EXPECT_THROW(Recipe::fromJson(bad.toJson(), "r.json"), std::runtime_error);
 }
 
+namespace {
+
+Recipe withCache(Recipe r, const std::string& cache) {
+    r.kvCache = cache;
+    return r;
+}
+
+/// A window of 40 new frames after the first 6 s of a session made with `r` (which the request
+/// points to) as its context.
+WindowRequest windowAfterSixSeconds(const Recipe& r) {
+    auto& engine = embedded();
+    const auto first = engine.generate(r);
+    WindowRequest req;
+    req.recipe = &r;
+    CodeGrid all(first.numCodebooks, first.frames);
+    all.data = first.codes;
+    req.context = all.slice(0, static_cast<int>(std::lround(6 * engine.info().frameRate)));
+    req.newFrames = 40;
+    req.startFrame = req.context.frames;
+    return req;
+}
+
+} // namespace
+
 TEST(Session, ARestartedWindowIsTheWindowBegunWithThatSeed) {
     // Seam candidates share one prefill (WindowDecoder::restart): a window stepped with one
     // seed and restarted with another must make exactly what begin() with that seed makes,
     // for every cache precision (the dropped positions are overwritten, never read).
-    auto& engine = embedded();
-    ModelFamily& family = *engine.impl().family;
-    const double fr = engine.info().frameRate;
+    ModelFamily& family = *embedded().impl().family;
     for (const std::string cache : {"f32", "bf16", "int8"}) {
-        Recipe r = sessionRecipe(20);
-        r.kvCache = cache;
-        const auto first = engine.generate(r);
-        WindowRequest req;
-        req.recipe = &r;
-        CodeGrid all(first.numCodebooks, first.frames);
-        all.data = first.codes;
-        req.context = all.slice(0, static_cast<int>(std::lround(6 * fr)));
-        req.newFrames = 40;
-        req.startFrame = req.context.frames;
+        const Recipe r = withCache(sessionRecipe(20), cache);
+        WindowRequest req = windowAfterSixSeconds(r);
         const auto whole = [&](WindowDecoder& w) {
             while (!w.done())
                 w.step();
@@ -411,6 +425,121 @@ TEST(Session, ARestartedWindowIsTheWindowBegunWithThatSeed) {
         auto four = family.begin(req);
         four->prefill();
         EXPECT_EQ(whole(*four), whole(*reused)) << cache << " cache";
+    }
+}
+
+TEST(Session, ForkedCandidatesAreTheWindowsBegunWithTheirSeeds) {
+    // Seam candidates stepped together (WindowDecoder::fork): candidate i's frames must be
+    // exactly those of a window begun with seed i, for every cache precision, with the emotion
+    // path moving the AV token between steps; a kept candidate (keep) and a window restarted
+    // from the fork (restart) must go on exactly as a window begun with their seed.
+    ModelFamily& family = *embedded().impl().family;
+    for (const std::string cache : {"f32", "bf16", "int8"}) {
+        const Recipe r = withCache(sessionRecipe(20), cache);
+        WindowRequest req = windowAfterSixSeconds(r);
+        const auto alone = [&](std::uint64_t seed, int steps) {
+            req.seed = seed;
+            auto w = family.begin(req);
+            w->prefill();
+            for (int i = 0; i < steps && !w->done(); ++i)
+                w->step();
+            return w->newCodes();
+        };
+        req.seed = 4;
+        auto forked = family.begin(req);
+        forked->prefill();
+        const std::vector<std::uint64_t> seeds = {4, 5, 6, 7};
+        ASSERT_TRUE(forked->fork(seeds, 20));
+        for (int i = 0; i < 17; ++i)
+            forked->step();
+        const std::vector<CodeGrid> openings = forked->takeCodes();
+        ASSERT_EQ(seeds.size(), openings.size());
+        for (std::size_t c = 0; c < seeds.size(); ++c) {
+            const CodeGrid want = alone(seeds[c], 17);
+            ASSERT_GT(want.frames, 0);
+            EXPECT_EQ(want.frames, openings[c].frames) << cache << " candidate " << c;
+            EXPECT_EQ(want.data, openings[c].data) << cache << " candidate " << c;
+        }
+        EXPECT_NE(openings[0].data, openings[1].data); // the seeds differ
+        const auto rest = [](WindowDecoder& w) {
+            while (!w.done())
+                w.step();
+            return w.newCodes().data;
+        };
+        // The third candidate goes on alone from its opening (keep), as seed 6 does alone.
+        ASSERT_TRUE(forked->keep(2));
+        EXPECT_EQ(17, forked->stepsDone());
+        EXPECT_EQ(openings[2].data, forked->newCodes().data);
+        EXPECT_EQ(1u, forked->takeCodes().size());
+        EXPECT_EQ(alone(6, 1000).data, rest(*forked)) << cache << " cache";
+        // Or back to one window at the prefill (restart). No fork of fewer than two, nor of a
+        // forked window.
+        auto other = family.begin(req);
+        other->prefill();
+        EXPECT_FALSE(other->fork({4}, 20));
+        EXPECT_FALSE(other->keep(0));
+        ASSERT_TRUE(other->fork({4, 5}, 4));
+        EXPECT_FALSE(other->fork({4, 5}, 4));
+        other->step();
+        ASSERT_TRUE(other->restart(5));
+        EXPECT_EQ(0, other->stepsDone());
+        EXPECT_EQ(alone(5, 1000).data, rest(*other)) << cache << " cache";
+    }
+}
+
+namespace {
+
+/// The embedded family with windows that cannot fork: seam candidates one at a time.
+class OneAtATime : public ModelFamily {
+  public:
+    explicit OneAtATime(ModelFamily& inner) : inner_(inner) {}
+    const ModelInfo& info() const override { return inner_.info(); }
+    const AudioCodec& codec() const override { return inner_.codec(); }
+    int windowFrames() const override { return inner_.windowFrames(); }
+    std::unique_ptr<WindowDecoder> begin(const WindowRequest& r) override {
+        class Window : public WindowDecoder {
+          public:
+            explicit Window(std::unique_ptr<WindowDecoder> w) : w_(std::move(w)) {}
+            void prefill() override { w_->prefill(); }
+            CodeGrid step() override { return w_->step(); }
+            bool done() const override { return w_->done(); }
+            int stepsDone() const override { return w_->stepsDone(); }
+            int totalSteps() const override { return w_->totalSteps(); }
+            CodeGrid newCodes() const override { return w_->newCodes(); }
+            bool restart(std::uint64_t seed) override { return w_->restart(seed); }
+
+          private:
+            std::unique_ptr<WindowDecoder> w_;
+        };
+        return std::make_unique<Window>(inner_.begin(r));
+    }
+
+  private:
+    ModelFamily& inner_;
+};
+
+} // namespace
+
+TEST(Session, SeamCandidatesSteppedTogetherChooseWhatOneAtATimeChooses) {
+    auto& engine = embedded();
+    ModelFamily& family = *engine.impl().family;
+    OneAtATime sequential(family);
+    Recipe r = sessionRecipe(40);
+    r.windowSeconds = 16;
+    r.seamCandidates = 4;
+    GenerationCallbacks cb;
+    cb.keepAudio = true;
+    const CodeGrid none(engine.info().numCodebooks, 0);
+    const GenerationResult together = generateWindowed(family, r, none, cb);
+    const GenerationResult alone = generateWindowed(sequential, r, none, cb);
+    EXPECT_EQ(alone.codes, together.codes);
+    EXPECT_EQ(alone.recipe.toJson(), together.recipe.toJson()); // the same seeds kept
+    EXPECT_EQ(alone.audio.samples, together.audio.samples);
+    // Forked, every candidate's opening is made; one at a time, only up to the one kept.
+    ASSERT_EQ(alone.windowSeamCandidates.size(), together.windowSeamCandidates.size());
+    for (std::size_t w = 1; w < together.windowSeamCandidates.size(); ++w) {
+        EXPECT_EQ(4 * together.windowTries[w], together.windowSeamCandidates[w]) << w;
+        EXPECT_LE(alone.windowSeamCandidates[w], together.windowSeamCandidates[w]) << w;
     }
 }
 

@@ -10,6 +10,34 @@ namespace moodsteer {
 
 Generator::Generator(models::MusicgenForCausalLM lm) : lm_(std::move(lm)) {}
 
+namespace {
+
+/// Each row of `c` `times` times in place of one ([a; b] -> [a; a; b; b] for 2): the takes
+/// layout, branch by branch.
+models::CrossAttentionCache repeatRows(const models::CrossAttentionCache& c, int times) {
+    models::CrossAttentionCache out = c;
+    for (auto* list : {&out.k, &out.v})
+        for (auto& t : *list)
+            t = t.repeat_interleave(times, 0);
+    out.additiveMask = out.additiveMask.repeat_interleave(times, 0);
+    out.fullyMasked = out.fullyMasked.repeat_interleave(times, 0);
+    return out;
+}
+
+/// The rows `rows` of `c` (index_select on the batch).
+models::CrossAttentionCache selectRows(const models::CrossAttentionCache& c,
+                                       const torch::Tensor& rows) {
+    models::CrossAttentionCache out = c;
+    for (auto* list : {&out.k, &out.v})
+        for (auto& t : *list)
+            t = t.index_select(0, rows);
+    out.additiveMask = out.additiveMask.index_select(0, rows);
+    out.fullyMasked = out.fullyMasked.index_select(0, rows);
+    return out;
+}
+
+} // namespace
+
 std::int64_t& Generator::delayedAt(int b, int k, int t) {
     return delayed_[b][static_cast<std::size_t>(k) * pattern_->length() + t];
 }
@@ -63,16 +91,9 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
     }
     rows_ = static_cast<int>(mem.size(0)) * takes;
     cross_ = lm_->precomputeCross(mem, msk);
-    if (takes > 1) {
-        // [cond; (AV-free;) uncond] of the one item -> takes copies of each, in that order:
-        // computed once, so that every take sees the very keys/values a generation of the item
-        // alone sees.
-        for (auto* list : {&cross_.k, &cross_.v})
-            for (auto& t : *list)
-                t = t.repeat_interleave(takes, 0);
-        cross_.additiveMask = cross_.additiveMask.repeat_interleave(takes, 0);
-        cross_.fullyMasked = cross_.fullyMasked.repeat_interleave(takes, 0);
-    }
+    // [cond; (AV-free;) uncond] of the one item -> takes copies of each, in that order: computed
+    // once, so that every take sees the very keys/values a generation of the item alone sees.
+    if (takes > 1) cross_ = repeatRows(cross_, takes);
     cache_ = o_.kvCache ? lm_->makeCache(rows_, pattern_->length(), *o_.kvCache)
                         : lm_->makeCache(rows_, pattern_->length());
     delayed_.assign(batch_,
@@ -163,9 +184,116 @@ void Generator::prefill() {
     prefillLength_ = cache_.length();
 }
 
+bool Generator::canFork(int candidates) const {
+    return prefilled_ && !unforked_ && batch_ == 1 && std::max(1, o_.takes) == 1 && !o_.hooks &&
+           !o_.scores && candidates >= 2 && candidates * branches_ <= models::kFusedDecodeMaxItems;
+}
+
+void Generator::fork(const std::vector<std::uint64_t>& seeds, int steps) {
+    torch::NoGradGuard noGrad;
+    const int n = static_cast<int>(seeds.size());
+    if (!canFork(n) || steps < 1) throw std::logic_error("Generator::fork: cannot fork here");
+    // The prefill's keys and values, each row copied for every candidate (takes layout), in a
+    // cache just long enough for the candidates' steps.
+    const std::int64_t length = cache_.length();
+    models::SelfAttentionCache many =
+        lm_->makeCache(static_cast<std::int64_t>(rows_) * n, length + steps, cache_.precision());
+    const auto replicate = [&](const torch::Tensor& to, const torch::Tensor& one) {
+        to.narrow(2, 0, length).copy_(one.narrow(2, 0, length).repeat_interleave(n, 0));
+    };
+    for (std::int64_t l = 0; l < static_cast<std::int64_t>(lm_->config().num_hidden_layers); ++l) {
+        replicate(many.keys(l), cache_.keys(l));
+        replicate(many.values(l), cache_.values(l));
+        if (cache_.keyScales(l).defined()) {
+            replicate(many.keyScales(l), cache_.keyScales(l));
+            replicate(many.valueScales(l), cache_.valueScales(l));
+        }
+    }
+    many.assumeFilled(length);
+    unforked_.emplace(std::move(cache_));
+    cache_ = std::move(many);
+    cross_ = repeatRows(cross_, n);
+    batch_ = n;
+    rows_ = branches_ * n;
+    delayed_.assign(static_cast<std::size_t>(n), startDelayed_.front());
+    samplers_.clear();
+    for (const auto seed : seeds)
+        samplers_.emplace_back(o_.sampling, seed);
+    guided_.clear();
+    for (int i = 0; i < n; ++i)
+        guided_.insert(guided_.end(), prefillGuided_.begin(), prefillGuided_.end());
+    column_ = torch::full({rows_ * k_, 1}, lm_->config().pad_token_id, torch::kInt64);
+    stepsDone_ = 0;
+    framesOut_ = promptFrames_;
+    logitsReady_ = true;
+}
+
+void Generator::keep(int b) {
+    torch::NoGradGuard noGrad;
+    if (!unforked_ || b < 0 || b >= batch_)
+        throw std::logic_error("Generator::keep: no such candidate of a forked generation");
+    const int n = batch_;
+    std::vector<std::int64_t> ids;
+    for (int br = 0; br < branches_; ++br)
+        ids.push_back(static_cast<std::int64_t>(br) * n + b);
+    const torch::Tensor rows = torch::tensor(ids, torch::kInt64);
+    // What the candidate's steps cached, after the prefill in the one item's (full) cache.
+    models::SelfAttentionCache one = std::move(*unforked_);
+    unforked_.reset();
+    const std::int64_t after = prefillLength_, count = cache_.length() - prefillLength_;
+    for (std::int64_t l = 0;
+         count > 0 && l < static_cast<std::int64_t>(lm_->config().num_hidden_layers); ++l) {
+        const auto copy = [&](const torch::Tensor& to, const torch::Tensor& all) {
+            to.narrow(2, after, count).copy_(all.index_select(0, rows).narrow(2, after, count));
+        };
+        copy(one.keys(l), cache_.keys(l));
+        copy(one.values(l), cache_.values(l));
+        if (cache_.keyScales(l).defined()) {
+            copy(one.keyScales(l), cache_.keyScales(l));
+            copy(one.valueScales(l), cache_.valueScales(l));
+        }
+    }
+    one.assumeFilled(cache_.length());
+    cache_ = std::move(one);
+    cross_ = selectRows(cross_, rows);
+    // The ids its last step wrote, for the next forward pass; its codes and random stream.
+    auto column = torch::empty({branches_ * k_, 1}, torch::kInt64);
+    const std::int64_t* from = column_.data_ptr<std::int64_t>();
+    std::int64_t* to = column.data_ptr<std::int64_t>();
+    for (int br = 0; br < branches_; ++br)
+        for (int k = 0; k < k_; ++k)
+            to[br * k_ + k] = from[(static_cast<std::size_t>(br) * n + b) * k_ + k];
+    column_ = column;
+    std::vector<std::int64_t> codes = std::move(delayed_[static_cast<std::size_t>(b)]);
+    delayed_.assign(1, std::move(codes));
+    Sampler sampler = std::move(samplers_[static_cast<std::size_t>(b)]);
+    samplers_.clear();
+    samplers_.push_back(std::move(sampler));
+    if (logitsReady_)
+        guided_ = prefillGuided_; // no step since the fork: the prefill's logits
+    else
+        guided_.resize(static_cast<std::size_t>(k_) * v_); // the next forward pass writes it
+    batch_ = 1;
+    rows_ = branches_;
+}
+
 void Generator::restart(std::uint64_t seed) {
+    torch::NoGradGuard noGrad;
     if (!prefilled_) throw std::logic_error("Generator::restart before prefill");
     if (std::max(1, o_.takes) > 1) throw std::logic_error("Generator::restart with takes");
+    if (unforked_) {
+        // Back to one item: its prefilled cache, and the first candidate's cross-attention
+        // rows, which hold the conditioning as the last step left it (as after any steps).
+        std::vector<std::int64_t> first;
+        for (int br = 0; br < branches_; ++br)
+            first.push_back(static_cast<std::int64_t>(br) * batch_);
+        cross_ = selectRows(cross_, torch::tensor(first, torch::kInt64));
+        cache_ = std::move(*unforked_);
+        unforked_.reset();
+        batch_ = 1;
+        rows_ = branches_;
+        column_ = torch::full({rows_ * k_, 1}, lm_->config().pad_token_id, torch::kInt64);
+    }
     cache_.truncate(prefillLength_);
     guided_ = prefillGuided_;
     delayed_ = startDelayed_;

@@ -86,6 +86,21 @@ class Generator {
     /// cache positions are kept; what later steps cached is dropped). One take only. Throws
     /// std::logic_error before prefill() or with takes.
     void restart(std::uint64_t seed);
+    /// After prefill() of one item without takes: `seeds.size()` candidates of it stepped
+    /// together for at most `steps` steps (one step reads the weights once for all of them),
+    /// candidate i drawing from seeds[i]. Every row of a step is computed alone (as takes are),
+    /// so completeFrames(i) holds exactly the frames restart(seeds[i]) and as many steps give.
+    /// The cache's rows are copied per candidate (musicgen-small, int8 cache, four candidates
+    /// after 500 frames: about 220 MB while forked); restart() goes back to the one item.
+    /// Throws std::logic_error where it cannot (check canFork()).
+    void fork(const std::vector<std::uint64_t>& seeds, int steps);
+    /// Whether fork() can take `candidates`: prefilled, one item, no takes, hooks or score
+    /// recording (which act on a fixed set of rows), and a fused step for all the rows.
+    bool canFork(int candidates) const;
+    bool forked() const { return unforked_.has_value(); }
+    /// While forked: candidate `b` goes on alone from where the candidates are (its cache rows,
+    /// codes and random stream), exactly as restart(seeds[b]) and as many steps leave it.
+    void keep(int b);
     bool prefilled() const { return prefilled_; }
     /// One decode step (prefills first if needed). Returns false when cancelled.
     bool step();
@@ -131,6 +146,8 @@ class Generator {
     std::vector<std::vector<std::int64_t>> startDelayed_;
     std::vector<float> prefillGuided_;
     std::int64_t prefillLength_ = 0;
+    /// While forked: the one item's cache after its prefill (restart() takes it back).
+    std::optional<models::SelfAttentionCache> unforked_;
 };
 
 } // namespace moodsteer

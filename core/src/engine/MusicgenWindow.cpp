@@ -156,10 +156,32 @@ CodeGrid MusicgenWindow::step() {
 }
 
 bool MusicgenWindow::restart(std::uint64_t seed) {
-    if (!gen_.prefilled() || gen_.batch() != 1) return false;
+    if (!gen_.prefilled() || (gen_.batch() != 1 && !gen_.forked())) return false;
     gen_.restart(seed);
     request_.seed = seed;
+    forkSeeds_.clear();
     chunks_.clear();
+    pending_ = CodeGrid(engine_.info.numCodebooks, 0);
+    return true;
+}
+
+bool MusicgenWindow::fork(const std::vector<std::uint64_t>& seeds, int steps) {
+    if (!gen_.canFork(static_cast<int>(seeds.size()))) return false;
+    gen_.fork(seeds, steps);
+    forkSeeds_ = seeds;
+    chunks_.clear();
+    pending_ = CodeGrid(engine_.info.numCodebooks, 0);
+    return true;
+}
+
+bool MusicgenWindow::keep(int candidate) {
+    if (!gen_.forked() || candidate < 0 || candidate >= gen_.batch()) return false;
+    CodeGrid made = gen_.completeFrames(candidate);
+    gen_.keep(candidate);
+    request_.seed = forkSeeds_.at(static_cast<std::size_t>(candidate));
+    forkSeeds_.clear();
+    chunks_.clear();
+    chunks_.push_back(std::move(made));
     pending_ = CodeGrid(engine_.info.numCodebooks, 0);
     return true;
 }

@@ -34,6 +34,8 @@ class MusicgenWindow : public WindowDecoder {
     int totalSteps() const override { return gen_.totalSteps(); }
     CodeGrid newCodes() const override;
     bool restart(std::uint64_t seed) override;
+    bool fork(const std::vector<std::uint64_t>& seeds, int steps) override;
+    bool keep(int candidate) override;
     std::vector<CodeGrid> takeCodes() const override;
 
   private:
@@ -53,6 +55,7 @@ class MusicgenWindow : public WindowDecoder {
     std::int64_t avRow_ = -1;                          ///< its position in the memory
     CodeGrid pending_;                                 ///< frames completed by this step
     std::vector<CodeGrid> chunks_;                     ///< every final new frame
+    std::vector<std::uint64_t> forkSeeds_;             ///< the candidates' seeds while forked
 };
 
 } // namespace moodsteer

@@ -111,34 +111,64 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
     Result best;
     best.seed = firstSeed;
     best.score = std::numeric_limits<double>::infinity();
+    const auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
+    // Steps a window until its opening frames are final (at most `most` steps).
+    const auto open = [&](WindowDecoder& w, int most) {
+        int frames = 0;
+        while (!w.done() && frames < openingFrames && w.stepsDone() < most && !cancelled())
+            frames += w.step().frames;
+    };
+    // Candidate c's opening heard and scored; true: stop here (smooth, or cancelled before
+    // its first frame).
+    const auto judge = [&](int c, CodeGrid opening) {
+        if (opening.frames > openingFrames) opening = opening.slice(0, openingFrames);
+        if (opening.frames == 0) return true;
+        const double s = score(openingAudio(codec, stream, request.context, opening));
+        if (s < best.score) {
+            best.score = s;
+            best.seed = firstSeed + static_cast<std::uint64_t>(c);
+            best.candidate = c;
+        }
+        return s <= kSmooth;
+    };
     std::unique_ptr<WindowDecoder> window; // prefilled once, restarted for each candidate
-    for (int c = 0; c < std::max(1, candidates); ++c) {
-        if (cancel && cancel->load(std::memory_order_relaxed)) break;
+    const int count = std::max(1, candidates);
+    // Every candidate's opening at once where the window can fork (a decode step reads the
+    // weights once for all of them), judged in order as one at a time would be: the same
+    // candidate is kept.
+    bool forked = false;
+    if (count > 1 && !cancelled()) {
+        request.seed = firstSeed;
+        window = family.begin(request);
+        window->prefill();
+        std::vector<std::uint64_t> seeds;
+        for (int c = 0; c < count; ++c)
+            seeds.push_back(firstSeed + static_cast<std::uint64_t>(c));
+        const int steps = openingFrames + family.info().numCodebooks; // the delay pattern's too
+        forked = window->fork(seeds, steps);
+        if (forked) {
+            open(*window, steps);
+            const std::vector<CodeGrid> openings = window->takeCodes();
+            best.tried = count;
+            for (int c = 0; c < count; ++c)
+                if (judge(c, openings.at(static_cast<std::size_t>(c)))) break;
+        }
+    }
+    for (int c = 0; !forked && c < count && !cancelled(); ++c) {
         request.seed = firstSeed + static_cast<std::uint64_t>(c);
         if (!window || !window->restart(request.seed)) {
             window.reset(); // its KV cache goes before the next candidate's is made
             window = family.begin(request);
             window->prefill();
         }
-        int frames = 0;
-        while (!window->done() && frames < openingFrames) {
-            if (cancel && cancel->load(std::memory_order_relaxed)) break;
-            frames += window->step().frames;
-        }
-        CodeGrid opening = window->newCodes();
+        open(*window, std::numeric_limits<int>::max());
         ++best.tried;
-        if (opening.frames > openingFrames) opening = opening.slice(0, openingFrames);
-        if (opening.frames == 0) break; // cancelled before its first frame
-        const double s = score(openingAudio(codec, stream, request.context, opening));
-        if (s < best.score) {
-            best.score = s;
-            best.seed = request.seed;
-            best.candidate = c;
-        }
-        if (s <= kSmooth) break;
+        if (judge(c, window->newCodes())) break;
     }
     if (!std::isfinite(best.score)) best.score = 0;
-    if (window && window->restart(best.seed)) best.window = std::move(window);
+    // Forked, the kept candidate goes on from its opening; else back to the kept seed.
+    if (window && ((forked && window->keep(best.candidate)) || window->restart(best.seed)))
+        best.window = std::move(window);
     return best;
 }
 

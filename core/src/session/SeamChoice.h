@@ -7,11 +7,14 @@
 // continuous decode; only the seed differs, and the seed kept is recorded in the recipe, so the
 // session regenerates exactly without choosing again.
 //
-// Works on any ModelFamily: the window is begun and prefilled once, and each candidate is
-// stepped from there (WindowDecoder::restart; a family that cannot restart begins each anew)
-// for its opening frames, heard through a copy of the stream decoder (or, for a codec that
-// cannot copy its state, decoded after a short stretch of its context): one window's KV cache
-// at a time, and the window comes back at the kept seed for the caller to go on with.
+// Works on any ModelFamily: the window is begun and prefilled once, and the candidates are
+// stepped from there for their opening frames, all together where the family can fork a window
+// (WindowDecoder::fork: one decode step reads the weights once for all of them; musicgen-small
+// int8, four candidates: a seam took 1.8-2.4 s against 2.3-2.9 s), else one at a time
+// (WindowDecoder::restart; a family that cannot restart begins each anew). Each opening is
+// heard through a copy of the stream decoder (or, for a codec that cannot copy its state,
+// decoded after a short stretch of its context), in order, and the window comes back at the
+// kept seed for the caller to go on with (forked: the kept candidate itself, its opening made).
 //
 // Threading: the engine thread.
 #pragma once
@@ -60,10 +63,11 @@ class SeamChoice {
         std::uint64_t seed = 0; ///< the candidate kept
         int candidate = 0;      ///< its index (0: the window's own seed)
         double score = 0;
-        int tried = 0;
-        /// The window begun and prefilled for the candidates, restarted at the kept seed and
-        /// ready to step (what begin() + prefill() with it gives); null when the family cannot
-        /// restart a window.
+        int tried = 0; ///< candidates whose openings were made
+        /// The window begun and prefilled for the candidates, at the kept seed and ready to
+        /// step (what begin() + prefill() with it gives), its opening already made when the
+        /// candidates were forked (newCodes(): frames the caller has not had from step());
+        /// null when the family cannot restart a window.
         std::unique_ptr<WindowDecoder> window;
     };
     /// Tries seeds `firstSeed + c` for c in [0, candidates) on `request` (its seed is set per

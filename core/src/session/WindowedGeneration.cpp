@@ -334,6 +334,15 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     if (replayFrames > 0) limit = std::min(limit, replayFrames);
                     return limit;
                 };
+                // The seam choice may hand on its kept candidate with its opening made: those
+                // frames join the try as if just stepped.
+                if (const CodeGrid opened = window->newCodes(); opened.frames > 0) {
+                    finalFrames = opened.frames;
+                    if (probe) {
+                        probe->add(opened);
+                        if (codecCpu) probe->feed(feedLimit());
+                    }
+                }
                 while (!window->done()) {
                     if (cb.cancel && cb.cancel->load(std::memory_order_relaxed)) {
                         cancelled = true;

@@ -78,6 +78,16 @@ class WindowDecoder {
     /// and prefill() would give, without a second prefill (seam candidates share one). false:
     /// this family or window cannot (not prefilled, takes); begin anew.
     virtual bool restart(std::uint64_t /*seed*/) { return false; }
+    /// After prefill(): seeds.size() candidates of this window stepped together for at most
+    /// `steps` steps (a step reads the weights once for all of them), candidate i making
+    /// exactly the codes restart(seeds[i]) would; takeCodes() has each one's frames and
+    /// restart() goes back to one window. false: this family or window cannot (nothing
+    /// changed; restart() each candidate in turn).
+    virtual bool fork(const std::vector<std::uint64_t>& /*seeds*/, int /*steps*/) { return false; }
+    /// After fork(): candidate `i` goes on alone from where it is (its frames so far in
+    /// newCodes()), exactly as restart(seeds[i]) and as many steps leave the window. false:
+    /// this family or window cannot (restart() instead).
+    virtual bool keep(int /*candidate*/) { return false; }
     /// The same for each take (WindowRequest::takes; take 0 is newCodes()).
     virtual std::vector<CodeGrid> takeCodes() const { return {newCodes()}; }
 };
