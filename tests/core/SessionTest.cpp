@@ -431,11 +431,13 @@ TEST(Session, ARestartedWindowIsTheWindowBegunWithThatSeed) {
 TEST(Session, ForkedCandidatesAreTheWindowsBegunWithTheirSeeds) {
     // Seam candidates stepped together (WindowDecoder::fork): candidate i's frames must be
     // exactly those of a window begun with seed i, for every cache precision, with the emotion
-    // path moving the AV token between steps; a kept candidate (keep) and a window restarted
-    // from the fork (restart) must go on exactly as a window begun with their seed.
+    // path moving the AV token between steps, and with emotion guidance (a remade window's
+    // three branches); a kept candidate (keep) and a window restarted from the fork (restart)
+    // must go on exactly as a window begun with their seed.
     ModelFamily& family = *embedded().impl().family;
-    for (const std::string cache : {"f32", "bf16", "int8"}) {
-        const Recipe r = withCache(sessionRecipe(20), cache);
+    for (const std::string cache : {"f32", "bf16", "int8", "int8+emotion guidance"}) {
+        Recipe r = withCache(sessionRecipe(20), cache.substr(0, cache.find('+')));
+        if (cache != r.kvCache) r.emotionGuidance = 4.0;
         WindowRequest req = windowAfterSixSeconds(r);
         const auto alone = [&](std::uint64_t seed, int steps) {
             req.seed = seed;
