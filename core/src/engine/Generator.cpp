@@ -281,19 +281,9 @@ void Generator::restart(std::uint64_t seed) {
     torch::NoGradGuard noGrad;
     if (!prefilled_) throw std::logic_error("Generator::restart before prefill");
     if (std::max(1, o_.takes) > 1) throw std::logic_error("Generator::restart with takes");
-    if (unforked_) {
-        // Back to one item: its prefilled cache, and the first candidate's cross-attention
-        // rows, which hold the conditioning as the last step left it (as after any steps).
-        std::vector<std::int64_t> first;
-        for (int br = 0; br < branches_; ++br)
-            first.push_back(static_cast<std::int64_t>(br) * batch_);
-        cross_ = selectRows(cross_, torch::tensor(first, torch::kInt64));
-        cache_ = std::move(*unforked_);
-        unforked_.reset();
-        batch_ = 1;
-        rows_ = branches_;
-        column_ = torch::full({rows_ * k_, 1}, lm_->config().pad_token_id, torch::kInt64);
-    }
+    // Forked: back to one item through any candidate (its cross-attention rows hold the
+    // conditioning as the last step left it, as after any steps); its steps are cut below.
+    if (unforked_) keep(0);
     cache_.truncate(prefillLength_);
     guided_ = prefillGuided_;
     delayed_ = startDelayed_;
