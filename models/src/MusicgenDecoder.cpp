@@ -309,6 +309,22 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
                                                const CrossAttentionCache& cross,
                                                SelfAttentionCache* cache, const DecoderHooks* hooks,
                                                std::vector<torch::Tensor>* hiddenStates) {
+    return logitsOf(decode(ids, cross, cache, hooks, hiddenStates));
+}
+
+torch::Tensor MusicgenForCausalLMImpl::forwardLast(const torch::Tensor& ids,
+                                                   const CrossAttentionCache& cross,
+                                                   SelfAttentionCache* cache,
+                                                   const DecoderHooks* hooks) {
+    const auto hidden = decode(ids, cross, cache, hooks, nullptr);
+    if (hidden.size(1) == 1) return logitsOf(hidden); // a decode step: no view to make
+    return logitsOf(hidden.narrow(1, hidden.size(1) - 1, 1).contiguous());
+}
+
+torch::Tensor MusicgenForCausalLMImpl::decode(const torch::Tensor& ids,
+                                              const CrossAttentionCache& cross,
+                                              SelfAttentionCache* cache, const DecoderHooks* hooks,
+                                              std::vector<torch::Tensor>* hiddenStates) {
     const auto& c = config_;
     if (ids.dim() != 2 || ids.size(0) == 0 || ids.size(1) == 0 ||
         ids.size(0) % c.num_codebooks != 0)
@@ -367,7 +383,13 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
     }
     hidden = layerNorm_(hidden);
     if (hiddenStates) hiddenStates->push_back(hidden);
+    if (cache) cache->length_ = past + steps;
+    return hidden;
+}
 
+torch::Tensor MusicgenForCausalLMImpl::logitsOf(const torch::Tensor& hidden) {
+    const auto& c = config_;
+    const int64_t batch = hidden.size(0), steps = hidden.size(1);
     torch::Tensor logits;
     if (headsFused()) {
         logits = fastHeads_(hidden)
@@ -380,7 +402,6 @@ torch::Tensor MusicgenForCausalLMImpl::forward(const torch::Tensor& ids,
             perHead.push_back(at::linear(hidden, h->weight));
         logits = at::stack(perHead, 1); // [B, K, T, V], as upstream
     }
-    if (cache) cache->length_ = past + steps;
     return logits;
 }
 

@@ -240,6 +240,59 @@ TEST(MusicgenPrecisionParity, DefaultKvCacheFollowsReducedWeightsAndStaysClose) 
     }
 }
 
+// forwardLast() (a prefill: only the last position is sampled from) gives forward()'s last
+// position and leaves the same cache. The lm heads compute each row alone at bf16/int8 (the
+// int8 GEMM of the 96 rows and the GEMV of the last 8 agree bit for bit); float32 heads multiply
+// many rows through BLAS, so there it is close, not exact.
+TEST(MusicgenPrecisionParity, ForwardLastIsTheLastPositionOfForward) {
+    MOODSTEER_REQUIRE_PARITY();
+    torch::NoGradGuard noGrad;
+    auto lm = loadTiny();
+    const auto& config = lm->config();
+    auto cross = lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
+                                     reference("text_attention_mask"));
+    auto ids = reference("tf_decoder_input_ids");
+    const int64_t batch = ids.size(0) / config.num_codebooks, steps = ids.size(1);
+    for (const auto& [name, exact] :
+         {std::pair{"f32", false}, std::pair{"bf16", true}, std::pair{"int8", true}}) {
+        lm->setPrecision(name);
+        auto wholeCache = lm->makeCache(batch, steps + 1);
+        auto lastCache = lm->makeCache(batch, steps + 1);
+        const auto whole = lm->forward(ids, cross, &wholeCache);
+        const auto last = lm->forwardLast(ids, cross, &lastCache);
+        ASSERT_EQ((std::vector<int64_t>{batch, config.num_codebooks, 1, config.vocab_size}),
+                  last.sizes().vec())
+            << name;
+        const auto expected = whole.narrow(2, steps - 1, 1);
+        const double diff = maxAbs(last, expected);
+        std::cout << "  [" << name << "] forwardLast vs forward's last position: max abs " << diff
+                  << std::endl;
+        if (exact)
+            EXPECT_TRUE(torch::equal(last, expected)) << name;
+        else
+            EXPECT_LE(relError(last, expected), 1e-6) << name;
+        ASSERT_EQ(steps, lastCache.length()) << name;
+        // The filled positions (dimension 2 of [B, H, capacity, D]); int8 with their scales.
+        const auto filled = [&](const torch::Tensor& t) { return t.narrow(2, 0, steps); };
+        for (int layer = 0; layer < config.num_hidden_layers; ++layer) {
+            EXPECT_TRUE(torch::equal(filled(wholeCache.keys(layer)), filled(lastCache.keys(layer))))
+                << name;
+            EXPECT_TRUE(
+                torch::equal(filled(wholeCache.values(layer)), filled(lastCache.values(layer))))
+                << name;
+            if (wholeCache.keyScales(layer).defined())
+                EXPECT_TRUE(torch::equal(filled(wholeCache.keyScales(layer)),
+                                         filled(lastCache.keyScales(layer))))
+                    << name;
+        }
+        // A one-position call (a decode step) takes the same path as forward().
+        const auto column = torch::full({ids.size(0), 1}, config.pad_token_id, torch::kInt64);
+        EXPECT_TRUE(torch::equal(lm->forwardLast(column, cross, &lastCache),
+                                 lm->forward(column, cross, &wholeCache)))
+            << name;
+    }
+}
+
 // The int8 KV cache (per item, head and position: codes + a float scale) measured as the
 // precisions are: teacher-forced logits of the parity model decoded step by step through the
 // cache, against transformers' float32 logits and against a float32 cache with the same

@@ -111,7 +111,7 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
                 const AllCoresFor allCores(lm.precision());
                 prefillThreads = torch::get_num_threads();
                 const auto t0 = Clock::now();
-                lm.forward(context, cross, &cache);
+                lm.forwardLast(context, cross, &cache); // the logits sampled from, as Generator
                 prefill.push_back(
                     std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
             }

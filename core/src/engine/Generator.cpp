@@ -125,7 +125,8 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
 }
 
 void Generator::forwardAndGuide(const torch::Tensor& ids) {
-    auto logits = lm_->forward(ids, cross_, &cache_, o_.hooks); // [rows, K, T, V]
+    // Only the last position's logits are sampled from (a prefill's T columns included).
+    auto logits = lm_->forwardLast(ids, cross_, &cache_, o_.hooks); // [rows, K, 1, V]
     if (logits.size(2) == 1 && logits.scalar_type() == torch::kFloat32 && logits.is_contiguous()) {
         // The usual case: combine the guidance branches in one pass over the logits, into a
         // buffer reused every step (no tensor allocations or dispatches).

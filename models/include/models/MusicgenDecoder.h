@@ -194,6 +194,13 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     torch::Tensor forward(const torch::Tensor& ids, const CrossAttentionCache& cross,
                           SelfAttentionCache* cache = nullptr, const DecoderHooks* hooks = nullptr,
                           std::vector<torch::Tensor>* hiddenStates = nullptr);
+    /// forward() with the logits of the last position only, [B, K, 1, V]: what a prefill
+    /// samples from (the lm heads over all T positions of a 500-frame prefill are 16 GFLOP and a
+    /// 33 MB tensor it does not need). Each row's logits equal forward()'s where the heads
+    /// compute rows alone (bf16/int8/int4; float32 heads multiply many rows through BLAS).
+    torch::Tensor forwardLast(const torch::Tensor& ids, const CrossAttentionCache& cross,
+                              SelfAttentionCache* cache = nullptr,
+                              const DecoderHooks* hooks = nullptr);
 
     /// Prepares the weights for decoding: moves the matrices each decode step streams to
     /// huge-page memory and builds their inference copies at the current precision (q/k/v of
@@ -254,6 +261,12 @@ class MusicgenForCausalLMImpl : public torch::nn::Module {
     void build(const DirectLoad* direct);
     torch::Tensor embed(const torch::Tensor& ids, int64_t batch, int64_t steps, int64_t offset);
     bool headsFused() const;
+    /// The final hidden states [B, T, D] of forward() (the cache advanced).
+    torch::Tensor decode(const torch::Tensor& ids, const CrossAttentionCache& cross,
+                         SelfAttentionCache* cache, const DecoderHooks* hooks,
+                         std::vector<torch::Tensor>* hiddenStates);
+    /// The K heads on hidden [B, T, D]: logits [B, K, T, V].
+    torch::Tensor logitsOf(const torch::Tensor& hidden);
 
     MusicgenDecoderConfig config_;
     std::shared_ptr<torch::nn::Module> model_, decoder_; // "model", "model.decoder"
