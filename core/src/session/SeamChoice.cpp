@@ -120,16 +120,19 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
     };
     // Candidate c's opening heard and scored; true: stop here (smooth, or cancelled before
     // its first frame).
-    const auto judge = [&](int c, CodeGrid opening) {
-        if (opening.frames > openingFrames) opening = opening.slice(0, openingFrames);
-        if (opening.frames == 0) return true;
-        const double s = score(openingAudio(codec, stream, request.context, opening));
+    const auto judgeHeard = [&](int c, const std::vector<float>& audio) {
+        const double s = score(audio);
         if (s < best.score) {
             best.score = s;
             best.seed = firstSeed + static_cast<std::uint64_t>(c);
             best.candidate = c;
         }
         return s <= kSmooth;
+    };
+    const auto judge = [&](int c, CodeGrid opening) {
+        if (opening.frames > openingFrames) opening = opening.slice(0, openingFrames);
+        if (opening.frames == 0) return true;
+        return judgeHeard(c, openingAudio(codec, stream, request.context, opening));
     };
     std::unique_ptr<WindowDecoder> window; // prefilled once, restarted for each candidate
     const int count = std::max(1, candidates);
@@ -149,9 +152,27 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
         if (forked) {
             open(*window, steps);
             const std::vector<CodeGrid> openings = window->takeCodes();
+            // Every opening goes into its own copy of the stream before any is heard: a
+            // pipelined stream's copies decode side by side on their own threads (four
+            // musicgen-small openings: 0.10-0.19 s against 0.17-0.25 s one after another).
+            std::vector<std::unique_ptr<StreamDecoder>> copies(openings.size());
+            std::vector<std::vector<float>> heard(openings.size());
+            for (std::size_t i = 0; i < openings.size(); ++i) {
+                const CodeGrid& o = openings[i];
+                if (o.frames > 0 && (copies[i] = stream.clone()))
+                    heard[i] = copies[i]->push(o.slice(0, std::min(o.frames, openingFrames)));
+            }
             best.tried = count;
-            for (int c = 0; c < count; ++c)
-                if (judge(c, openings.at(static_cast<std::size_t>(c)))) break;
+            for (int c = 0; c < count; ++c) {
+                const auto i = static_cast<std::size_t>(c);
+                if (!copies.at(i)) {
+                    if (judge(c, openings.at(i))) break;
+                    continue;
+                }
+                const std::vector<float> rest = copies[i]->drain();
+                heard[i].insert(heard[i].end(), rest.begin(), rest.end());
+                if (judgeHeard(c, heard[i])) break;
+            }
         }
     }
     for (int c = 0; !forked && c < count && !cancelled(); ++c) {

@@ -13,8 +13,9 @@
 // int8, four candidates: a seam took 1.8-2.4 s against 2.3-2.9 s), else one at a time
 // (WindowDecoder::restart; a family that cannot restart begins each anew). Each opening is
 // heard through a copy of the stream decoder (or, for a codec that cannot copy its state,
-// decoded after a short stretch of its context), in order, and the window comes back at the
-// kept seed for the caller to go on with (forked: the kept candidate itself, its opening made).
+// decoded after a short stretch of its context), in order (forked: all pushed into their copies
+// first, so that pipelined copies decode side by side), and the window comes back at the kept
+// seed for the caller to go on with (forked: the kept candidate itself, its opening made).
 //
 // Threading: the engine thread.
 #pragma once
