@@ -48,6 +48,20 @@ MusicgenForCausalLM loadTiny() {
     return lm;
 }
 
+/// The cross-attention keys/values of the parity reference's text memory.
+CrossAttentionCache referenceCross(MusicgenForCausalLM& lm) {
+    return lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
+                               reference("text_attention_mask"));
+}
+
+/// The parity model with the reference's text memory and teacher-forced ids, gradients off.
+struct TeacherForced {
+    torch::NoGradGuard noGrad;
+    MusicgenForCausalLM lm = loadTiny();
+    CrossAttentionCache cross = referenceCross(lm);
+    torch::Tensor ids = reference("tf_decoder_input_ids");
+};
+
 } // namespace
 
 TEST(MusicgenPrecisionKernel, GemvMatchesFloat64Reference) {
@@ -133,8 +147,7 @@ TEST(MusicgenPrecisionParity, TeacherForcedLogitsStayCloseAndF32IsExact) {
     MOODSTEER_REQUIRE_PARITY();
     torch::NoGradGuard noGrad;
     auto lm = loadTiny();
-    auto cross = lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
-                                     reference("text_attention_mask"));
+    auto cross = referenceCross(lm);
     auto ids = reference("tf_decoder_input_ids");
     const auto expected = reference("tf_logits");
     auto f32 = lm->forward(ids, cross).reshape({8, 12, 64});
@@ -180,8 +193,7 @@ TEST(MusicgenPrecisionParity, GradientPassesUseTheF32Weights) {
     MOODSTEER_REQUIRE_PARITY();
     auto lm = loadTiny();
     lm->setPrecision("int8");
-    auto cross = lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
-                                     reference("text_attention_mask"));
+    auto cross = referenceCross(lm);
     auto ids = reference("tf_decoder_input_ids");
     // With autograd on, training must see the exact f32 function and get gradients.
     auto logits = lm->forward(ids, cross).reshape({8, 12, 64});
@@ -198,8 +210,7 @@ TEST(MusicgenPrecisionParity, DefaultKvCacheFollowsReducedWeightsAndStaysClose) 
     torch::NoGradGuard noGrad;
     auto lm = loadTiny();
     const auto& config = lm->config();
-    auto cross = lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
-                                     reference("text_attention_mask"));
+    auto cross = referenceCross(lm);
     auto ids = reference("tf_decoder_input_ids");
     const int64_t rows = ids.size(0), batch = rows / config.num_codebooks, steps = ids.size(1);
     auto stepped = [&](SelfAttentionCache cache) {
@@ -246,20 +257,17 @@ TEST(MusicgenPrecisionParity, DefaultKvCacheFollowsReducedWeightsAndStaysClose) 
 // many rows through BLAS, so there it is close, not exact.
 TEST(MusicgenPrecisionParity, ForwardLastIsTheLastPositionOfForward) {
     MOODSTEER_REQUIRE_PARITY();
-    torch::NoGradGuard noGrad;
-    auto lm = loadTiny();
+    TeacherForced t;
+    auto& lm = t.lm;
     const auto& config = lm->config();
-    auto cross = lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
-                                     reference("text_attention_mask"));
-    auto ids = reference("tf_decoder_input_ids");
-    const int64_t batch = ids.size(0) / config.num_codebooks, steps = ids.size(1);
+    const int64_t batch = t.ids.size(0) / config.num_codebooks, steps = t.ids.size(1);
     for (const auto& [name, exact] :
          {std::pair{"f32", false}, std::pair{"bf16", true}, std::pair{"int8", true}}) {
         lm->setPrecision(name);
         auto wholeCache = lm->makeCache(batch, steps + 1);
         auto lastCache = lm->makeCache(batch, steps + 1);
-        const auto whole = lm->forward(ids, cross, &wholeCache);
-        const auto last = lm->forwardLast(ids, cross, &lastCache);
+        const auto whole = lm->forward(t.ids, t.cross, &wholeCache);
+        const auto last = lm->forwardLast(t.ids, t.cross, &lastCache);
         ASSERT_EQ((std::vector<int64_t>{batch, config.num_codebooks, 1, config.vocab_size}),
                   last.sizes().vec())
             << name;
@@ -286,9 +294,9 @@ TEST(MusicgenPrecisionParity, ForwardLastIsTheLastPositionOfForward) {
                     << name;
         }
         // A one-position call (a decode step) takes the same path as forward().
-        const auto column = torch::full({ids.size(0), 1}, config.pad_token_id, torch::kInt64);
-        EXPECT_TRUE(torch::equal(lm->forwardLast(column, cross, &lastCache),
-                                 lm->forward(column, cross, &wholeCache)))
+        const auto column = torch::full({t.ids.size(0), 1}, config.pad_token_id, torch::kInt64);
+        EXPECT_TRUE(torch::equal(lm->forwardLast(column, t.cross, &lastCache),
+                                 lm->forward(column, t.cross, &wholeCache)))
             << name;
     }
 }
@@ -303,8 +311,7 @@ TEST(MusicgenPrecisionParity, Int8KvCacheStaysCloseToTheReference) {
     torch::NoGradGuard noGrad;
     auto lm = loadTiny();
     const auto& config = lm->config();
-    auto cross = lm->precomputeCross(reference("encoder_hidden_states_for_decoder"),
-                                     reference("text_attention_mask"));
+    auto cross = referenceCross(lm);
     auto ids = reference("tf_decoder_input_ids");
     const auto expected = reference("tf_logits").reshape({8, 12, 64});
     const int64_t rows = ids.size(0), batch = rows / config.num_codebooks, steps = ids.size(1);
