@@ -33,9 +33,10 @@ instead, 0 for whole windows), the audio into the studio's AudioPlayer
 whose output is a null device consuming at exactly real time. Playback starts at the first
 audio. Prints the time to first audio, the generation speed per 10 s of audio (audio seconds per
 wall second; >= 1 keeps up), underruns (count and ms of silence), the pre-buffer that would have
-avoided every gap, the buffer ahead of the playhead per --interval s of output (default 5), CPU
-seconds per thread, and the load average before and after (other work on the machine changes
-every figure).
+avoided every gap, the buffer ahead of the playhead per --interval s of output (default 5), for a
+session the seconds each window spent before its first step (its prefill, and its prefill and
+seam choice together: what a seam costs), CPU seconds per thread, and the load average before
+and after (other work on the machine changes every figure).
 
 --model: small (default: ../shared/parity/musicgen-small-config.json with random weights, no
 download), embedded (the model in resources/model), a MusicGen config.json (random weights), a

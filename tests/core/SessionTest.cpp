@@ -348,13 +348,17 @@ TEST(Session, SeamAwareSessionsCutAndChooseWithinBoundsAndRegenerateExactly) {
     EXPECT_EQ(a.audio.samples.size(), b.audio.samples.size()); // one continuous stream
     std::cout << "  first seam at frame " << firstDifferent << " (window " << plan.window << "); "
               << b.recipe.reseeds.size() << " window(s) kept another seed\n";
-    // What each seam cost (bench-stream prints it): every window was prefilled, and each after
-    // the first tried 1 to 4 openings (the first has no music before it to meet).
+    // What each seam cost (bench-stream prints it): every window was prefilled (a part of that
+    // time; all of it for the first window, which chooses no seam), and each after the first
+    // tried 1 to 4 openings (the first has no music before it to meet).
     ASSERT_EQ(b.windowTries.size(), b.windowPrepareSeconds.size());
+    ASSERT_EQ(b.windowTries.size(), b.windowPrefillSeconds.size());
     ASSERT_EQ(b.windowTries.size(), b.windowSeamCandidates.size());
     EXPECT_EQ(0, b.windowSeamCandidates[0]);
+    EXPECT_EQ(b.windowPrepareSeconds[0], b.windowPrefillSeconds[0]);
     for (std::size_t w = 0; w < b.windowTries.size(); ++w) {
-        EXPECT_GT(b.windowPrepareSeconds[w], 0.0) << w;
+        EXPECT_GT(b.windowPrefillSeconds[w], 0.0) << w;
+        if (w > 0) EXPECT_LT(b.windowPrefillSeconds[w], b.windowPrepareSeconds[w]) << w;
         if (w > 0) EXPECT_GE(b.windowSeamCandidates[w], b.windowTries[w]) << w;
         EXPECT_LE(b.windowSeamCandidates[w], 4 * b.windowTries[w]) << w;
     }

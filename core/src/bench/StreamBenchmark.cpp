@@ -202,6 +202,7 @@ StreamRun runOne(MusicEngine& engine, const Recipe& recipe, const std::string& w
     run.levels = meter.levels();
     run.prebufferNeededSeconds = prebufferNeeded(arrivals, audioBefore);
     run.windowPrepareSeconds = result.windowPrepareSeconds;
+    run.windowPrefillSeconds = result.windowPrefillSeconds;
     run.windowSeamCandidates = result.windowSeamCandidates;
     run.codecOnOwnThread = result.decodeThreadCpuSeconds >= 0;
     run.cpu.push_back({"engine (LM)", engineCpu});
@@ -306,6 +307,7 @@ std::string StreamBenchReport::toJson() const {
         x["prebuffer_needed_seconds"] = r.prebufferNeededSeconds;
         if (!r.windowPrepareSeconds.empty()) {
             x["window_prepare_seconds"] = r.windowPrepareSeconds;
+            x["window_prefill_seconds"] = r.windowPrefillSeconds;
             x["window_seam_candidates"] = r.windowSeamCandidates;
         }
         x["codec_on_own_thread"] = r.codecOnOwnThread;
@@ -352,7 +354,10 @@ std::string StreamBenchReport::toTable() const {
                 << "; seconds of prefill and seam choice before each:";
             for (double s : r.windowPrepareSeconds)
                 out << " " << fixed(s, 2);
-            out << " (seam candidates tried:";
+            out << " (of which the prefill:";
+            for (double s : r.windowPrefillSeconds)
+                out << " " << fixed(s, 2);
+            out << "; seam candidates tried:";
             for (int c : r.windowSeamCandidates)
                 out << " " << c;
             out << ")\n";

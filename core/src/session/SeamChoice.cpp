@@ -4,6 +4,7 @@
 #include "core/audio/SpectralFlux.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -135,6 +136,13 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
         return judgeHeard(c, openingAudio(codec, stream, request.context, opening));
     };
     std::unique_ptr<WindowDecoder> window; // prefilled once, restarted for each candidate
+    const auto begin = [&] {
+        const auto t0 = std::chrono::steady_clock::now();
+        window = family.begin(request);
+        window->prefill();
+        best.prefillSeconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
     const int count = std::max(1, candidates);
     // Every candidate's opening at once where the window can fork (a decode step reads the
     // weights once for all of them), judged in order as one at a time would be: the same
@@ -142,8 +150,7 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
     bool forked = false;
     if (count > 1 && !cancelled()) {
         request.seed = firstSeed;
-        window = family.begin(request);
-        window->prefill();
+        begin();
         std::vector<std::uint64_t> seeds;
         for (int c = 0; c < count; ++c)
             seeds.push_back(firstSeed + static_cast<std::uint64_t>(c));
@@ -179,8 +186,7 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
         request.seed = firstSeed + static_cast<std::uint64_t>(c);
         if (!window || !window->restart(request.seed)) {
             window.reset(); // its KV cache goes before the next candidate's is made
-            window = family.begin(request);
-            window->prefill();
+            begin();
         }
         open(*window, std::numeric_limits<int>::max());
         ++best.tried;

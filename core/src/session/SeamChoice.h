@@ -64,7 +64,8 @@ class SeamChoice {
         std::uint64_t seed = 0; ///< the candidate kept
         int candidate = 0;      ///< its index (0: the window's own seed)
         double score = 0;
-        int tried = 0; ///< candidates whose openings were made
+        int tried = 0;             ///< candidates whose openings were made
+        double prefillSeconds = 0; ///< wall seconds of the windows' begin() and prefill()
         /// The window begun and prefilled for the candidates, at the kept seed and ready to
         /// step (what begin() + prefill() with it gives), its opening already made when the
         /// candidates were forked (newCodes(): frames the caller has not had from step());

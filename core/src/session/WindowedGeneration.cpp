@@ -231,18 +231,18 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             // The seam choice's window, prefilled and at the seed it kept (null: begin anew).
             std::unique_ptr<WindowDecoder> chosen;
             // Seconds before decode steps (prefills, seam choices) and candidates tried.
-            double prepareSeconds = 0;
+            double prepareSeconds = 0, prefillSeconds = 0;
             int seamTried = 0;
             const auto timed = [&](const auto& work) {
                 const auto t0 = std::chrono::steady_clock::now();
                 work();
-                prepareSeconds +=
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             };
             if (seamAware) {
                 SeamChoice::Result c;
-                timed(
+                prepareSeconds += timed(
                     [&] { c = seams.choose(family, req, *decoder, base, candidates, cb.cancel); });
+                prefillSeconds += c.prefillSeconds;
                 first = c.seed;
                 seamTried += c.tried;
                 chosen = std::move(c.window);
@@ -296,11 +296,12 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 seed = resume ? best->seed : first + static_cast<std::uint64_t>(attempt);
                 if (seamAware && attempt > 0 && !resume) {
                     SeamChoice::Result c;
-                    timed([&] {
+                    prepareSeconds += timed([&] {
                         c = seams.choose(family, req, *decoder,
                                          base + static_cast<std::uint64_t>(attempt) * candidates,
                                          candidates, cb.cancel);
                     });
+                    prefillSeconds += c.prefillSeconds;
                     seed = c.seed;
                     seamTried += c.tried;
                     chosen = std::move(c.window);
@@ -309,10 +310,12 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 // The seam choice's window was begun with this request and seed, prefilled.
                 std::unique_ptr<WindowDecoder> window = std::move(chosen);
                 if (!window) {
-                    timed([&] {
+                    const double t = timed([&] {
                         window = family.begin(req);
                         window->prefill();
                     });
+                    prepareSeconds += t;
+                    prefillSeconds += t;
                 }
                 // This try heard through a copy of the stream, stretch by stretch (a replayed
                 // window plays its stretches as they come, unjudged). A seam-aware window may
@@ -491,6 +494,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             result.windowTries.push_back(tries);
             result.windowEmotionErrors.push_back(emotionError);
             result.windowPrepareSeconds.push_back(prepareSeconds);
+            result.windowPrefillSeconds.push_back(prefillSeconds);
             result.windowSeamCandidates.push_back(seamTried);
             stream = joinFrames(stream, accepted);
             made += kept;

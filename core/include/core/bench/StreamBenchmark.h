@@ -59,6 +59,7 @@ struct StreamRun {
     /// Sessions, per window: seconds before its decode steps (prefills and the seam choice)
     /// and seam candidates tried (GenerationResult::windowPrepareSeconds, ...SeamCandidates).
     std::vector<double> windowPrepareSeconds;
+    std::vector<double> windowPrefillSeconds; ///< of those, the begin and prefill
     std::vector<int> windowSeamCandidates;
     std::vector<PlaybackMeter::Level> levels;
     std::vector<ThreadCpu> cpu;

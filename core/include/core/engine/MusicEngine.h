@@ -111,6 +111,9 @@ struct GenerationResult {
     /// try's begin and prefill, and the seam choice's, whose candidates' openings count here
     /// too), and the seam candidates tried (0: none chosen). What a seam costs the stream.
     std::vector<double> windowPrepareSeconds;
+    /// Of windowPrepareSeconds, the windows' begin and prefill (the context read in one pass);
+    /// the rest is the seam candidates' openings and their judging.
+    std::vector<double> windowPrefillSeconds;
     std::vector<int> windowSeamCandidates;
     /// Windows made more than once (by the guard or the emotion check).
     int remadeWindows() const {
