@@ -12,28 +12,43 @@ Generator::Generator(models::MusicgenForCausalLM lm) : lm_(std::move(lm)) {}
 
 namespace {
 
-/// Each row of `c` `times` times in place of one ([a; b] -> [a; a; b; b] for 2): the takes
-/// layout, branch by branch.
-models::CrossAttentionCache repeatRows(const models::CrossAttentionCache& c, int times) {
+/// `c` with `rows(t)` applied to each of its tensors (their first dimension is the batch).
+template <typename F>
+models::CrossAttentionCache mapRows(const models::CrossAttentionCache& c, const F& rows) {
     models::CrossAttentionCache out = c;
     for (auto* list : {&out.k, &out.v})
         for (auto& t : *list)
-            t = t.repeat_interleave(times, 0);
-    out.additiveMask = out.additiveMask.repeat_interleave(times, 0);
-    out.fullyMasked = out.fullyMasked.repeat_interleave(times, 0);
+            t = rows(t);
+    out.additiveMask = rows(out.additiveMask);
+    out.fullyMasked = rows(out.fullyMasked);
     return out;
+}
+
+/// Each row of `c` `times` times in place of one ([a; b] -> [a; a; b; b] for 2): the takes
+/// layout, branch by branch.
+models::CrossAttentionCache repeatRows(const models::CrossAttentionCache& c, int times) {
+    return mapRows(c, [&](const torch::Tensor& t) { return t.repeat_interleave(times, 0); });
 }
 
 /// The rows `rows` of `c` (index_select on the batch).
 models::CrossAttentionCache selectRows(const models::CrossAttentionCache& c,
                                        const torch::Tensor& rows) {
-    models::CrossAttentionCache out = c;
-    for (auto* list : {&out.k, &out.v})
-        for (auto& t : *list)
-            t = t.index_select(0, rows);
-    out.additiveMask = out.additiveMask.index_select(0, rows);
-    out.fullyMasked = out.fullyMasked.index_select(0, rows);
-    return out;
+    return mapRows(c, [&](const torch::Tensor& t) { return t.index_select(0, rows); });
+}
+
+/// copy(to, from) for the keys and values of every layer of two self-attention caches of one
+/// precision (and their scales, int8).
+template <typename F>
+void eachCacheTensor(const models::SelfAttentionCache& to, const models::SelfAttentionCache& from,
+                     std::int64_t layers, const F& copy) {
+    for (std::int64_t l = 0; l < layers; ++l) {
+        copy(to.keys(l), from.keys(l));
+        copy(to.values(l), from.values(l));
+        if (from.keyScales(l).defined()) {
+            copy(to.keyScales(l), from.keyScales(l));
+            copy(to.valueScales(l), from.valueScales(l));
+        }
+    }
 }
 
 } // namespace
@@ -207,14 +222,7 @@ void Generator::fork(const std::vector<std::uint64_t>& seeds, int steps) {
         sizes[1] = n;
         to.narrow(2, 0, length).unflatten(0, {one.size(0), n}).copy_(from.expand(sizes));
     };
-    for (std::int64_t l = 0; l < static_cast<std::int64_t>(lm_->config().num_hidden_layers); ++l) {
-        replicate(many.keys(l), cache_.keys(l));
-        replicate(many.values(l), cache_.values(l));
-        if (cache_.keyScales(l).defined()) {
-            replicate(many.keyScales(l), cache_.keyScales(l));
-            replicate(many.valueScales(l), cache_.valueScales(l));
-        }
-    }
+    eachCacheTensor(many, cache_, lm_->config().num_hidden_layers, replicate);
     many.assumeFilled(length);
     unforked_.emplace(std::move(cache_));
     cache_ = std::move(many);
@@ -247,18 +255,13 @@ void Generator::keep(int b) {
     models::SelfAttentionCache one = std::move(*unforked_);
     unforked_.reset();
     const std::int64_t after = prefillLength_, count = cache_.length() - prefillLength_;
-    for (std::int64_t l = 0;
-         count > 0 && l < static_cast<std::int64_t>(lm_->config().num_hidden_layers); ++l) {
-        const auto copy = [&](const torch::Tensor& to, const torch::Tensor& all) {
-            to.narrow(2, after, count).copy_(all.index_select(0, rows).narrow(2, after, count));
-        };
-        copy(one.keys(l), cache_.keys(l));
-        copy(one.values(l), cache_.values(l));
-        if (cache_.keyScales(l).defined()) {
-            copy(one.keyScales(l), cache_.keyScales(l));
-            copy(one.valueScales(l), cache_.valueScales(l));
-        }
-    }
+    if (count > 0)
+        eachCacheTensor(
+            one, cache_, lm_->config().num_hidden_layers,
+            [&](const torch::Tensor& to, const torch::Tensor& all) {
+                // Only the positions its steps wrote, of its rows.
+                to.narrow(2, after, count).copy_(all.narrow(2, after, count).index_select(0, rows));
+            });
     one.assumeFilled(cache_.length());
     cache_ = std::move(one);
     cross_ = selectRows(cross_, rows);
