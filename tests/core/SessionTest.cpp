@@ -536,16 +536,21 @@ TEST(Session, SeamCandidatesSteppedTogetherChooseWhatOneAtATimeChooses) {
     GenerationCallbacks cb;
     cb.keepAudio = true;
     const CodeGrid none(engine.info().numCodebooks, 0);
-    const GenerationResult together = generateWindowed(family, r, none, cb);
-    const GenerationResult alone = generateWindowed(sequential, r, none, cb);
-    EXPECT_EQ(alone.codes, together.codes);
-    EXPECT_EQ(alone.recipe.toJson(), together.recipe.toJson()); // the same seeds kept
-    EXPECT_EQ(alone.audio.samples, together.audio.samples);
-    // Forked, every candidate's opening is made; one at a time, only up to the one kept.
-    ASSERT_EQ(alone.windowSeamCandidates.size(), together.windowSeamCandidates.size());
-    for (std::size_t w = 1; w < together.windowSeamCandidates.size(); ++w) {
-        EXPECT_EQ(4 * together.windowTries[w], together.windowSeamCandidates[w]) << w;
-        EXPECT_LE(alone.windowSeamCandidates[w], together.windowSeamCandidates[w]) << w;
+    // The codec on this thread, and on its own (the forked openings then decode side by side
+    // in pipelined copies of the stream, heard in order).
+    for (const bool pipelined : {false, true}) {
+        const GenerationResult together = generateWindowed(family, r, none, cb, pipelined);
+        const GenerationResult alone = generateWindowed(sequential, r, none, cb, pipelined);
+        EXPECT_EQ(alone.codes, together.codes) << pipelined;
+        // The same seeds kept.
+        EXPECT_EQ(alone.recipe.toJson(), together.recipe.toJson()) << pipelined;
+        EXPECT_EQ(alone.audio.samples, together.audio.samples) << pipelined;
+        // Forked, every candidate's opening is made; one at a time, only up to the one kept.
+        ASSERT_EQ(alone.windowSeamCandidates.size(), together.windowSeamCandidates.size());
+        for (std::size_t w = 1; w < together.windowSeamCandidates.size(); ++w) {
+            EXPECT_EQ(4 * together.windowTries[w], together.windowSeamCandidates[w]) << w;
+            EXPECT_LE(alone.windowSeamCandidates[w], together.windowSeamCandidates[w]) << w;
+        }
     }
 }
 
