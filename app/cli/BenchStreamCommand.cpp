@@ -20,6 +20,7 @@ const char* kHelp =
     R"(usage: moodsteer-cli bench-stream [--model small|embedded|CONFIG.json|FOLDER|REPO-ID]
                                  [--precision f32|bf16|int8|int4] [--seconds S]
                                  [--session-minutes M] [--window S] [--accept-seconds S]
+                                 [--no-read-ahead]
                                  [--threads N] [--prompt TEXT] [--seed N] [--interval S] [--json]
 
 Text to speaker, measured: generates a clip of --seconds (default 60) and then a windowed
@@ -29,13 +30,16 @@ studio: cores - 1, and the decode step's attention helper; 1 turns the helper of
 EnCodec streaming on its own thread when a core is left free (a session too, made as the
 studio's Session view makes one: 4 seam candidates, the guard every 5 s, no emotion check; each
 try decoded on the codec's thread as it is made; --accept-seconds S: the guard every S s
-instead, 0 for whole windows), the audio into the studio's AudioPlayer
+instead, 0 for whole windows; each window's context read while the window before it is made,
+on the other core, as new sessions do; --no-read-ahead: at each seam), the audio into the
+studio's AudioPlayer
 whose output is a null device consuming at exactly real time. Playback starts at the first
 audio. Prints the time to first audio, the generation speed per 10 s of audio (audio seconds per
 wall second; >= 1 keeps up), underruns (count and ms of silence), the pre-buffer that would have
 avoided every gap, the buffer ahead of the playhead per --interval s of output (default 5), for a
 session the seconds each window spent before its first step (its prefill, and its prefill and
-seam choice together: what a seam costs), CPU seconds per thread, and the load average before
+seam choice together: what a seam costs) and the context's columns read ahead, CPU seconds per
+thread, and the load average before
 and after (other work on the machine changes every figure).
 
 --model: small (default: ../shared/parity/musicgen-small-config.json with random weights, no
@@ -46,13 +50,13 @@ int8). The run takes at least the audio's length: the output plays it in real ti
 } // namespace
 
 static int runBenchStream(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "help"});
+    Args args(argv, {"json", "help", "no-read-ahead"});
     if (args.has("help")) {
         std::cout << kHelp << "\n" << optionRangesHelp(kHelp);
         return 0;
     }
     args.allowOnly({"model", "precision", "seconds", "session-minutes", "window", "accept-seconds",
-                    "threads", "prompt", "seed", "interval", "json", "help"},
+                    "no-read-ahead", "threads", "prompt", "seed", "interval", "json", "help"},
                    0);
     StreamBenchOptions o;
     const std::string model = args.get("model", "small");
@@ -79,6 +83,7 @@ static int runBenchStream(const std::vector<std::string>& argv) {
     o.sessionMinutes = args.getDouble("session-minutes", o.sessionMinutes);
     o.windowSeconds = args.getDouble("window", o.windowSeconds);
     if (args.has("accept-seconds")) o.acceptSeconds = args.getDouble("accept-seconds", 0);
+    o.readAhead = !args.has("no-read-ahead");
     o.threads = static_cast<int>(args.getInt("threads", o.threads));
     o.prompt = args.get("prompt", o.prompt);
     o.seed = args.getU64("seed", o.seed);

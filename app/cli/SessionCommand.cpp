@@ -55,6 +55,8 @@ const char* kHelp =
                        each window judged whole before a note of it plays; default 5
                        without the emotion check, 0 with it: whole windows follow the path
                        closer)
+  --no-read-ahead      read each window's context at its seam (as sessions before 2026-12-07)
+                       rather than on the other core while the window before it is made
   --first-accept-seconds S  the first window is first judged after S seconds, so that its
                        first note plays after a short stretch (default 1, or --accept-seconds
                        if shorter; at most --accept-seconds)
@@ -141,7 +143,7 @@ SteeringSpec parseRangedSteer(const std::string& text) {
 } // namespace
 
 static int runSession(const std::vector<std::string>& argv) {
-    Args args(argv, {"greedy", "json", "quiet", "help", "smooth", "force"});
+    Args args(argv, {"greedy", "json", "quiet", "help", "smooth", "force", "no-read-ahead"});
     if (args.has("help")) {
         std::cout << kHelp << "\n";
         return 0;
@@ -163,7 +165,8 @@ static int runSession(const std::vector<std::string>& argv) {
                     "prompt-at",      "seam-candidates",
                     "emotion-check",  "midi-out",
                     "kv-cache",       "emotion-guidance",
-                    "accept-seconds", "first-accept-seconds"},
+                    "accept-seconds", "first-accept-seconds",
+                    "no-read-ahead"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
@@ -230,6 +233,7 @@ static int runSession(const std::vector<std::string>& argv) {
     // Range-checked by the option table (1..limits::kMaxSeamCandidates).
     r.seamCandidates =
         static_cast<int>(args.getInt("seam-candidates", Recipe::kSessionSeamCandidates));
+    r.readAhead = !args.has("no-read-ahead");
     if (args.has("kv-cache")) r.kvCache = kvCacheOption(args.get("kv-cache"));
     for (const auto& s : args.all("steer"))
         r.steering.push_back(parseRangedSteer(s));

@@ -333,6 +333,7 @@ Recipe SessionPanel::sessionRecipe() const {
         r.steering.push_back(std::move(spec));
     }
     r.seamCandidates = Recipe::kSessionSeamCandidates;
+    r.readAhead = true;
     r.emotionCheck = emotionCheck_->value();
     r.acceptSeconds = Recipe::sessionAcceptSeconds(r.emotionCheck);
     r.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(r.acceptSeconds);

@@ -209,6 +209,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.windowSeconds = o.windowSeconds > 0 ? o.windowSeconds : info.maxFrames / info.frameRate;
     r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
     r.seamCandidates = o.seamCandidates;
+    r.readAhead = true; // as new sessions
     r.acceptSeconds = o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(o.emotionCheck));
     r.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(r.acceptSeconds);
     r.emotionCheck = o.emotionCheck;
@@ -361,6 +362,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         m.windowSeconds =
             std::min(o.musicgenWindowSeconds, mg->info().maxFrames / mg->info().frameRate);
         m.seamCandidates = o.seamCandidates; // as the embedded session (and the studio's)
+        m.readAhead = true;
         m.acceptSeconds = o.acceptSeconds.value_or(
             Recipe::sessionAcceptSeconds(mg->info().sessionEmotionCheck()));
         m.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(m.acceptSeconds);

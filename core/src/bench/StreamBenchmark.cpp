@@ -203,11 +203,14 @@ StreamRun runOne(MusicEngine& engine, const Recipe& recipe, const std::string& w
     run.prebufferNeededSeconds = prebufferNeeded(arrivals, audioBefore);
     run.windowPrepareSeconds = result.windowPrepareSeconds;
     run.windowPrefillSeconds = result.windowPrefillSeconds;
+    run.windowAheadColumns = result.windowAheadColumns;
     run.windowSeamCandidates = result.windowSeamCandidates;
     run.codecOnOwnThread = result.decodeThreadCpuSeconds >= 0;
     run.cpu.push_back({"engine (LM)", engineCpu});
     if (run.codecOnOwnThread) run.cpu.push_back({"codec-decode", result.decodeThreadCpuSeconds});
     if (models::decodeAttentionHelper()) run.cpu.push_back({"decode-attn", helperCpu});
+    if (result.readAheadCpuSeconds >= 0)
+        run.cpu.push_back({"context-ahead", result.readAheadCpuSeconds});
     run.cpu.push_back({"audio-feeder", feederCpu});
     run.cpu.push_back({"null-sink", sinkCpu});
     double named = 0;
@@ -277,6 +280,7 @@ StreamBenchReport runStreamBenchmark(const StreamBenchOptions& o,
             std::min(o.windowSeconds, engine.info().maxFrames / engine.info().frameRate);
         // As the studio's Session view makes one (no emotion check: no head is loaded here).
         session.seamCandidates = Recipe::kSessionSeamCandidates;
+        session.readAhead = o.readAhead;
         session.acceptSeconds =
             o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(session.emotionCheck));
         session.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(session.acceptSeconds);
@@ -308,6 +312,7 @@ std::string StreamBenchReport::toJson() const {
         if (!r.windowPrepareSeconds.empty()) {
             x["window_prepare_seconds"] = r.windowPrepareSeconds;
             x["window_prefill_seconds"] = r.windowPrefillSeconds;
+            x["window_ahead_columns"] = r.windowAheadColumns;
             x["window_seam_candidates"] = r.windowSeamCandidates;
         }
         x["codec_on_own_thread"] = r.codecOnOwnThread;
@@ -357,6 +362,9 @@ std::string StreamBenchReport::toTable() const {
             out << " (of which the prefill:";
             for (double s : r.windowPrefillSeconds)
                 out << " " << fixed(s, 2);
+            out << "; context columns read ahead:";
+            for (int c : r.windowAheadColumns)
+                out << " " << c;
             out << "; seam candidates tried:";
             for (int c : r.windowSeamCandidates)
                 out << " " << c;

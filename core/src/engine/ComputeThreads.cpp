@@ -48,6 +48,14 @@ AllCoresFor::~AllCoresFor() {
     if (blas_) setBlasThreads(before_);
 }
 
+OneThreadFor::OneThreadFor() : before_(torch::get_num_threads()) {
+    if (before_ != 1) torch::set_num_threads(1);
+}
+
+OneThreadFor::~OneThreadFor() {
+    if (before_ != 1) torch::set_num_threads(before_);
+}
+
 int setComputeThreads(int requested) {
     const int cores = availableCores();
     const int threads = requested > 0 ? requested : std::max(1, cores - 1);

@@ -38,4 +38,19 @@ class AllCoresFor {
     bool raised_ = false;
 };
 
+/// One LibTorch thread for the calling thread while it lives, then the count before: for work
+/// whose result must not depend on the thread count (a prompt's columns read ahead, on a
+/// thread of their own or at the seam: some of LibTorch's kernels split their sums by thread,
+/// and two threads gave logits 1e-5 apart from one).
+class OneThreadFor {
+  public:
+    OneThreadFor();
+    ~OneThreadFor();
+    OneThreadFor(const OneThreadFor&) = delete;
+    OneThreadFor& operator=(const OneThreadFor&) = delete;
+
+  private:
+    int before_;
+};
+
 } // namespace moodsteer

@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -80,19 +81,11 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
     if (o_.emotionGuidance && !(o_.avFreeMask.defined() && o_.avFreeMask.sizes() == mask.sizes()))
         throw std::runtime_error("emotion guidance needs the mask without the AV token");
     batch_ = static_cast<int>(memory.size(0)) * takes;
-    promptFrames_ = o_.prompt.empty() ? 0 : o_.prompt.front().frames;
     if (!o_.prompt.empty() && static_cast<int>(o_.prompt.size()) != batch_)
         throw std::runtime_error("prompt: one code grid per batch item expected");
-    for (const auto& p : o_.prompt)
-        if (p.numCodebooks != k_ || p.frames != promptFrames_)
-            throw std::runtime_error("prompt: every item needs " + std::to_string(k_) +
-                                     " codebooks of the same length");
-    pattern_.emplace(k_, promptFrames_ + o_.frames, cfg.pad_token_id);
-    if (pattern_->length() > cfg.max_position_embeddings)
-        throw std::runtime_error("clip of " + std::to_string(pattern_->frames()) +
-                                 " frames needs " + std::to_string(pattern_->length()) +
-                                 " positions; the model has " +
-                                 std::to_string(cfg.max_position_embeddings));
+    if (o_.aheadColumns < 0 || (o_.aheadColumns > 0 && (batch_ != 1 || o_.prompt.empty())))
+        throw std::runtime_error("a prompt read ahead needs one item with a prompt");
+    layout(o_.prompt, o_.frames, o_.seed);
     // Unconditional branch: zero states and an all-zero mask (cross-attention outputs 0). The
     // AV-free branch: the memory with its masked rows zeroed, as the model projects them.
     torch::Tensor mem = memory, msk = mask;
@@ -111,32 +104,51 @@ void Generator::start(const torch::Tensor& memory, const torch::Tensor& mask, Ge
     if (takes > 1) cross_ = repeatRows(cross_, takes);
     cache_ = o_.kvCache ? lm_->makeCache(rows_, pattern_->length(), *o_.kvCache)
                         : lm_->makeCache(rows_, pattern_->length());
+    column_ = torch::full({rows_ * k_, 1}, cfg.pad_token_id, torch::kInt64);
+    guided_.assign(static_cast<std::size_t>(batch_) * k_ * v_, 0.0f);
+    prefilled_ = false;
+    logitsReady_ = false;
+    steppedZero_ = false;
+}
+
+void Generator::layout(const std::vector<CodeGrid>& prompt, int frames, std::uint64_t seed) {
+    const auto& cfg = lm_->config();
+    const int T = prompt.empty() ? 0 : prompt.front().frames;
+    for (const auto& p : prompt)
+        if (p.numCodebooks != k_ || p.frames != T)
+            throw std::runtime_error("prompt: every item needs " + std::to_string(k_) +
+                                     " codebooks of the same length");
+    DelayPattern pattern(k_, T + frames, cfg.pad_token_id);
+    if (pattern.length() > cfg.max_position_embeddings)
+        throw std::runtime_error("clip of " + std::to_string(pattern.frames()) + " frames needs " +
+                                 std::to_string(pattern.length()) + " positions; the model has " +
+                                 std::to_string(cfg.max_position_embeddings));
+    for (const auto& p : prompt)
+        for (const auto code : p.data)
+            if (code < 0 || code >= v_)
+                throw std::runtime_error("prompt code " + std::to_string(code) + " outside [0, " +
+                                         std::to_string(v_) + ")");
+    pattern_.emplace(std::move(pattern));
+    promptFrames_ = T;
+    o_.frames = frames;
+    o_.seed = seed;
     delayed_.assign(batch_,
                     std::vector<std::int64_t>(static_cast<std::size_t>(k_) * pattern_->length(),
                                               cfg.pad_token_id));
     // The prompt's forced positions: codebook k carries frame t-k-1 at t in [k+1, k+T].
-    for (int b = 0; b < static_cast<int>(o_.prompt.size()); ++b)
+    for (int b = 0; b < static_cast<int>(prompt.size()); ++b)
         for (int k = 0; k < k_; ++k)
-            for (int f = 0; f < promptFrames_; ++f) {
-                const auto code = o_.prompt[b].at(k, f);
-                if (code < 0 || code >= v_)
-                    throw std::runtime_error("prompt code " + std::to_string(code) +
-                                             " outside [0, " + std::to_string(v_) + ")");
-                delayedAt(b, k, f + k + 1) = code;
-            }
+            for (int f = 0; f < T; ++f)
+                delayedAt(b, k, f + k + 1) = prompt[b].at(k, f);
     samplers_.clear();
-    if (takes > 1)
-        for (const auto seed : o_.seeds)
-            samplers_.emplace_back(o_.sampling, seed);
+    if (std::max(1, o_.takes) > 1)
+        for (const auto s : o_.seeds)
+            samplers_.emplace_back(o_.sampling, s);
     else
-        samplers_.emplace_back(o_.sampling, o_.seed);
+        samplers_.emplace_back(o_.sampling, seed);
     startDelayed_ = delayed_;
-    column_ = torch::full({rows_ * k_, 1}, cfg.pad_token_id, torch::kInt64);
-    guided_.assign(static_cast<std::size_t>(batch_) * k_ * v_, 0.0f);
     stepsDone_ = 0;
     framesOut_ = promptFrames_;
-    prefilled_ = false;
-    logitsReady_ = false;
 }
 
 void Generator::forwardAndGuide(const torch::Tensor& ids) {
@@ -178,22 +190,129 @@ namespace {
 constexpr int kAllCoresColumns = 100;
 } // namespace
 
-void Generator::prefill() {
-    torch::NoGradGuard noGrad;
-    if (prefilled_) return;
-    if (o_.beforeStep) o_.beforeStep(0);
-    // The start column and the T prompt columns, rows b*K+k, repeated for each guidance branch.
-    const int cols = promptFrames_ + 1;
+torch::Tensor Generator::promptColumns(int from, int to) {
+    // Rows b*K+k, repeated for each guidance branch.
+    const int cols = to - from;
     auto ids = torch::empty({rows_ * k_, cols}, torch::kInt64);
     auto* p = ids.data_ptr<std::int64_t>();
     for (int r = 0; r < rows_; ++r)
         for (int k = 0; k < k_; ++k)
             for (int t = 0; t < cols; ++t)
-                p[(static_cast<std::size_t>(r) * k_ + k) * cols + t] = delayedAt(r % batch_, k, t);
+                p[(static_cast<std::size_t>(r) * k_ + k) * cols + t] =
+                    delayedAt(r % batch_, k, from + t);
+    return ids;
+}
+
+int Generator::aheadEnd() const {
+    return std::min(o_.aheadColumns, promptFrames_);
+}
+
+int Generator::nextColumn(int from) const {
+    const int ahead = aheadEnd(), all = promptFrames_ + 1;
+    if (ahead <= 0 || from >= ahead) return all;
+    // Chunks of kPrefillChunk, the last ahead one at least two columns (a one-column pass is a
+    // decode step, with its own kernels and helper thread).
+    const int next = (from / kPrefillChunk + 1) * kPrefillChunk;
+    return next <= ahead - 2 ? next : ahead;
+}
+
+void Generator::readColumns(int from, int to) {
+    if (from == 0 && !steppedZero_) {
+        if (o_.beforeStep) o_.beforeStep(0);
+        steppedZero_ = true;
+    }
+    // The columns that may be read ahead on one thread are read on one thread here too; the
+    // rest on every core when there are many (AllCoresFor), whoever reads them.
+    std::optional<OneThreadFor> one;
     std::optional<AllCoresFor> allCores;
-    if (cols >= kAllCoresColumns) allCores.emplace(lm_->precision());
-    forwardAndGuide(ids);
-    allCores.reset();
+    if (to <= aheadEnd())
+        one.emplace();
+    else if (to - from >= kAllCoresColumns)
+        allCores.emplace(lm_->precision());
+    forwardAndGuide(promptColumns(from, to));
+}
+
+void Generator::dropStale(const CodeGrid& frames) {
+    // Column t holds frame t-k-1 of codebook k: the first column read from a frame that
+    // `frames` contradicts or lacks, and back to the chunk it starts.
+    const int read = static_cast<int>(cache_.length());
+    int stale = read;
+    for (int k = 0; k < k_; ++k)
+        for (int t = k + 1; t < read; ++t) {
+            const int f = t - k - 1;
+            if (f >= frames.frames || frames.at(k, f) != delayedAt(0, k, t)) {
+                stale = std::min(stale, t);
+                break;
+            }
+        }
+    if (stale == read) return;
+    int keep = 0;
+    while (keep < read) {
+        const int next = nextColumn(keep);
+        if (next > stale) break;
+        keep = next;
+    }
+    cache_.truncate(keep);
+}
+
+void Generator::writePrompt(const CodeGrid& frames) {
+    const int n = std::min(frames.frames, promptFrames_);
+    for (int k = 0; k < k_; ++k)
+        for (int f = 0; f < n; ++f)
+            delayedAt(0, k, f + k + 1) = frames.at(k, f);
+    startDelayed_ = delayed_;
+}
+
+bool Generator::readAhead(const CodeGrid& known) {
+    torch::NoGradGuard noGrad;
+    if (prefilled_) throw std::logic_error("Generator::readAhead after prefill");
+    if (aheadEnd() <= 0 || known.numCodebooks != k_) return false;
+    dropStale(known);
+    const int from = static_cast<int>(cache_.length());
+    if (from >= aheadEnd()) return false;
+    const int to = nextColumn(from);
+    if (known.frames < to - 1) return false; // column to-1 reads frame to-2 of codebook 0
+    writePrompt(known);
+    readColumns(from, to);
+    return true;
+}
+
+void Generator::reprompt(const CodeGrid& prompt, int frames, std::uint64_t seed) {
+    torch::NoGradGuard noGrad;
+    if (prefilled_ || batch_ != 1 || std::max(1, o_.takes) > 1 || o_.prompt.empty())
+        throw std::logic_error("Generator::reprompt: one item with a prompt, before prefill");
+    // The columns read so far were read from the old prompt's frames: dropped where the new
+    // one differs (under the old layout), then the new layout.
+    dropStale(prompt);
+    std::vector<int> readEnds; // where the chunks read end
+    for (int at = 0; (at = nextColumn(at)) <= cache_.length();)
+        readEnds.push_back(at);
+    layout({prompt}, frames, seed);
+    if (pattern_->length() > cache_.capacity())
+        throw std::runtime_error("reprompt: " + std::to_string(pattern_->length()) +
+                                 " positions exceed the cache's " +
+                                 std::to_string(cache_.capacity()));
+    o_.prompt = {prompt};
+    // Only the chunks the new layout reads too stay (a shorter prompt may end the columns read
+    // ahead sooner: the chunk that ran past it is read again, shorter).
+    int keep = 0;
+    for (int at = 0; (at = nextColumn(at)) <= aheadEnd() &&
+                     std::find(readEnds.begin(), readEnds.end(), at) != readEnds.end();)
+        keep = at;
+    cache_.truncate(keep);
+}
+
+void Generator::prefill() {
+    torch::NoGradGuard noGrad;
+    if (prefilled_) return;
+    // The start column and the T prompt columns; with aheadColumns, from the columns read
+    // ahead on, in the chunks readAhead() reads.
+    const int cols = promptFrames_ + 1;
+    for (int from = static_cast<int>(cache_.length()); from < cols;) {
+        const int to = nextColumn(from);
+        readColumns(from, to);
+        from = to;
+    }
     prefilled_ = true;
     logitsReady_ = true;
     prefillGuided_ = guided_;

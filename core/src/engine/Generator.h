@@ -49,6 +49,14 @@ struct GeneratorOptions {
     std::optional<models::KvCachePrecision> kvCache;
     /// Frames to continue, one grid per batch item (all the same length) or none.
     std::vector<CodeGrid> prompt;
+    /// > 0 (one item with a prompt): the prefill reads the prompt's first aheadColumns columns
+    /// (at most its length) in chunks of kPrefillChunk, then the rest in one pass; readAhead()
+    /// reads those chunks before prefill(), as the prompt's frames become known, on any thread.
+    /// Both give the same cache and logits bit for bit (the same passes over the same columns;
+    /// each row of a pass is computed alone whatever the thread count), so a window read
+    /// ahead and one read at once make the same codes. 0: one pass (the columns' results differ
+    /// from a chunked read in the last bits).
+    int aheadColumns = 0;
     /// Probing/steering hooks; rows [0, B) are the conditional branch ([0, 2B) are steered
     /// with emotion guidance: conditionalRows()).
     const models::DecoderHooks* hooks = nullptr;
@@ -70,6 +78,9 @@ struct GeneratorOutput {
 
 class Generator {
   public:
+    /// Columns per pass of a prompt read in chunks (GeneratorOptions::aheadColumns).
+    static constexpr int kPrefillChunk = 50;
+
     explicit Generator(models::MusicgenForCausalLM lm);
 
     /// memory [B, S, D] (already projected and masked) with mask [B, S].
@@ -79,8 +90,23 @@ class Generator {
     /// Sets up one generation (cross-attention keys/values, cache, delay pattern with the
     /// prompt). Throws std::runtime_error when prompt + frames exceed the positions.
     void start(const torch::Tensor& memory, const torch::Tensor& mask, GeneratorOptions options);
-    /// Runs step 0's forward pass over the start column and the prompt at once.
+    /// Runs step 0's forward pass over the start column and the prompt at once (with
+    /// aheadColumns: the columns not read ahead, in the same chunks).
     void prefill();
+    /// Before prefill(), with options.aheadColumns: reads the next chunk of the prompt's first
+    /// aheadColumns columns if `known` (the prompt's first frames as far as they are known)
+    /// holds the frames it reads. Columns read from frames `known` contradicts or lacks are
+    /// dropped first and read again. Returns whether a chunk was read. The model's weights are
+    /// only read, so this may run on another thread than the one that started the generation
+    /// (one thread at a time; no other member meanwhile; never a one-column pass, which is a
+    /// decode step's and may use its helper thread).
+    bool readAhead(const CodeGrid& known);
+    /// Before prefill(), one item with a prompt: the prompt and new frames this generation
+    /// makes after all, and its seed (start()'s prompt was a plan of the prompt's length). The
+    /// columns read ahead from frames `prompt` keeps stay; the result is what start() with
+    /// these would give. Throws std::runtime_error when they need more positions than the
+    /// cache start() made holds.
+    void reprompt(const CodeGrid& prompt, int frames, std::uint64_t seed);
     /// Back to just after prefill(), sampling from there with `seed`: the steps a start() with
     /// that seed and prefill() would make, without the prefill's forward pass (its logits and
     /// cache positions are kept; what later steps cached is dropped). One take only. Throws
@@ -102,6 +128,10 @@ class Generator {
     /// codes and random stream), exactly as restart(seeds[b]) and as many steps leave it.
     void keep(int b);
     bool prefilled() const { return prefilled_; }
+    /// The prompt's columns read so far (by readAhead() before prefill(); all after it).
+    int columnsRead() const {
+        return prefilled_ ? promptFrames_ + 1 : static_cast<int>(cache_.length());
+    }
     /// One decode step (prefills first if needed). Returns false when cancelled.
     bool step();
     bool done() const { return stepsDone_ >= pattern_->steps() - promptFrames_; }
@@ -122,6 +152,21 @@ class Generator {
     }
 
   private:
+    /// The layout of a generation of `frames` new frames after `prompt` (the delay pattern,
+    /// the forced prompt codes, the random streams); throws std::runtime_error for a prompt or
+    /// length the model cannot take.
+    void layout(const std::vector<CodeGrid>& prompt, int frames, std::uint64_t seed);
+    /// The ids of prompt columns [from, to) for every row.
+    torch::Tensor promptColumns(int from, int to);
+    /// Where the chunk of prompt columns starting at `from` ends (the prompt's end + 1 past the
+    /// columns read ahead).
+    int nextColumn(int from) const;
+    int aheadEnd() const;
+    void readColumns(int from, int to);
+    /// Drops the chunks read from frames `frames` contradicts or lacks.
+    void dropStale(const CodeGrid& frames);
+    /// The prompt's first frames (item 0) into the delay pattern.
+    void writePrompt(const CodeGrid& frames);
     /// Forward over `ids` ([rows*K, T]) and the guided last-position logits into guided_.
     void forwardAndGuide(const torch::Tensor& ids);
     /// Combines the branches of contiguous float logits [rows, K, V] into guided_.
@@ -141,6 +186,7 @@ class Generator {
     int branches_ = 1; ///< 1: no guidance; 2: [cond; uncond]; 3: [cond; AV-free; uncond]
     bool prefilled_ = false;
     bool logitsReady_ = false; ///< the prefill's logits wait for step 0
+    bool steppedZero_ = false; ///< beforeStep(0) ran (before the prefill's first pass)
     // What restart() goes back to: the ids before any step, the prefill's guided logits and
     // the cache length after it.
     std::vector<std::vector<std::int64_t>> startDelayed_;

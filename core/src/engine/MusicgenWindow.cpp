@@ -23,12 +23,7 @@ MusicgenWindow::MusicgenWindow(MusicEngine::Impl& engine, const WindowRequest& r
     if (request_.context.frames > 0 && request_.context.numCodebooks != info.numCodebooks)
         throw EngineError("the prompt has " + std::to_string(request_.context.numCodebooks) +
                           " code streams; this model uses " + std::to_string(info.numCodebooks));
-    if (request_.context.frames + request_.newFrames > info.maxFrames)
-        throw EngineError("at most " + std::to_string(info.maxFrames) + " frames (" +
-                          std::to_string(info.maxFrames / info.frameRate) +
-                          " s) fit this model's positions; the window asks for " +
-                          std::to_string(request_.context.frames) + " prompt + " +
-                          std::to_string(request_.newFrames) + " new");
+    checkLength(request_);
     if (request_.totalFrames < request_.startFrame + request_.newFrames)
         request_.totalFrames = request_.startFrame + request_.newFrames;
     if (!r.greedy && !(r.temperature > 0)) throw EngineError("temperature must be > 0");
@@ -86,6 +81,8 @@ MusicgenWindow::MusicgenWindow(MusicEngine::Impl& engine, const WindowRequest& r
         }
     }
     if (request_.context.frames > 0) o.prompt = {request_.context};
+    if (request_.aheadColumns > 0 && request_.context.frames > 0 && takes == 1)
+        o.aheadColumns = request_.aheadColumns;
     o.hooks = steer_->hooks();
     o.scores = scores;
     o.beforeStep = [this](int step) { prepareStep(step); };
@@ -102,11 +99,25 @@ MusicgenWindow::MusicgenWindow(MusicEngine::Impl& engine, const WindowRequest& r
     }
 }
 
-double MusicgenWindow::secondsOfStep(int step) const {
+void MusicgenWindow::checkLength(const WindowRequest& request) const {
+    const ModelInfo& info = engine_.info;
+    if (request.context.frames + request.newFrames > info.maxFrames)
+        throw EngineError("at most " + std::to_string(info.maxFrames) + " frames (" +
+                          std::to_string(info.maxFrames / info.frameRate) +
+                          " s) fit this model's positions; the window asks for " +
+                          std::to_string(request.context.frames) + " prompt + " +
+                          std::to_string(request.newFrames) + " new");
+}
+
+int MusicgenWindow::frameOfStep(int step) const {
+    if (step == 0 && request_.conditionFrame >= 0) return request_.conditionFrame;
     // Step s samples new frame s of codebook 0; the K-1 closing steps only finish the
     // delayed codebooks of the last frames, so they keep the last frame's time.
-    const int frame = request_.startFrame + std::min(step, request_.newFrames - 1);
-    return frame / engine_.info.frameRate;
+    return request_.startFrame + std::min(step, request_.newFrames - 1);
+}
+
+double MusicgenWindow::secondsOfStep(int step) const {
+    return frameOfStep(step) / engine_.info.frameRate;
 }
 
 void MusicgenWindow::prepareStep(int step) {
@@ -115,7 +126,7 @@ void MusicgenWindow::prepareStep(int step) {
         const auto va = recipe_.emotionPath.at(seconds);
         if (va != *emotion_) setEmotion(va);
     }
-    const int globalStep = request_.startFrame + step;
+    const int globalStep = step == 0 ? frameOfStep(0) : request_.startFrame + step;
     steer_->setTime(
         {clipPosition(globalStep, request_.totalFrames + engine_.info.numCodebooks - 1), seconds});
     if (beforeStep_) beforeStep_(step);
@@ -153,6 +164,35 @@ CodeGrid MusicgenWindow::step() {
         throw EngineError(e.what());
     }
     return std::move(pending_);
+}
+
+bool MusicgenWindow::readAhead(const CodeGrid& known) {
+    try {
+        return gen_.readAhead(known);
+    } catch (const CodecError& e) {
+        throw EngineError(e.what());
+    }
+}
+
+bool MusicgenWindow::settle(const WindowRequest& request) {
+    if (request_.aheadColumns <= 0 || gen_.prefilled() || request.recipe != request_.recipe ||
+        request.conditionFrame != request_.conditionFrame ||
+        request.aheadColumns != request_.aheadColumns || std::max(1, request.takes) != 1 ||
+        request.context.frames == 0 || request.newFrames < 1)
+        return false;
+    checkLength(request);
+    WindowRequest settled = request;
+    settled.totalFrames = std::max(settled.totalFrames, settled.startFrame + settled.newFrames);
+    if (settled.totalFrames != request_.totalFrames) return false; // the steering's clip clock
+    try {
+        gen_.reprompt(request.context, request.newFrames, request.seed);
+    } catch (const std::runtime_error& e) {
+        return false; // more positions than the plan's cache: begin anew
+    }
+    request_ = std::move(settled);
+    chunks_.clear();
+    pending_ = CodeGrid(engine_.info.numCodebooks, 0);
+    return true;
 }
 
 bool MusicgenWindow::restart(std::uint64_t seed) {

@@ -5,7 +5,8 @@
 // window. Steering follows the same clock (clip position and seconds).
 //
 // The prefill reads the whole context at the conditioning and steering of the window's first
-// new frame (one batched pass; the context's own history is not replayed).
+// new frame (or WindowRequest::conditionFrame), in one batched pass or in the chunks a read
+// ahead uses (the context's own history is not replayed).
 #pragma once
 
 #include "core/engine/ModelFamily.h"
@@ -37,12 +38,19 @@ class MusicgenWindow : public WindowDecoder {
     bool fork(const std::vector<std::uint64_t>& seeds, int steps) override;
     bool keep(int candidate) override;
     std::vector<CodeGrid> takeCodes() const override;
+    bool readAhead(const CodeGrid& known) override;
+    bool settle(const WindowRequest& request) override;
+    int contextColumnsRead() const override { return gen_.columnsRead(); }
 
   private:
     /// Before decode step s: the step's time, the emotion target there, the steering clock.
     void prepareStep(int step);
     void setEmotion(std::pair<double, double> va);
     double secondsOfStep(int step) const;
+    /// The session-clock frame of step `step` (step 0, the prefill's: conditionFrame if set).
+    int frameOfStep(int step) const;
+    /// Throws EngineError when the request's context and new frames exceed the positions.
+    void checkLength(const WindowRequest& request) const;
 
     MusicEngine::Impl& engine_;
     const Recipe& recipe_;

@@ -104,7 +104,8 @@ int SeamChoice::cutBack(const std::vector<float>& audio, int samplesPerFrame,
 
 SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request,
                                       const StreamDecoder& stream, std::uint64_t firstSeed,
-                                      int candidates, const std::atomic<bool>* cancel) const {
+                                      int candidates, const std::atomic<bool>* cancel,
+                                      std::unique_ptr<WindowDecoder> ahead) const {
     const AudioCodec& codec = family.codec();
     const int openingFrames = std::min(
         request.newFrames,
@@ -138,7 +139,12 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
     std::unique_ptr<WindowDecoder> window; // prefilled once, restarted for each candidate
     const auto begin = [&] {
         const auto t0 = std::chrono::steady_clock::now();
-        window = family.begin(request);
+        if (ahead && ahead->settle(request)) {
+            window = std::move(ahead);
+            best.aheadColumns = window->contextColumnsRead();
+        } else
+            window = family.begin(request);
+        ahead.reset();
         window->prefill();
         best.prefillSeconds +=
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

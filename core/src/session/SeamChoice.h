@@ -66,6 +66,7 @@ class SeamChoice {
         double score = 0;
         int tried = 0;             ///< candidates whose openings were made
         double prefillSeconds = 0; ///< wall seconds of the windows' begin() and prefill()
+        int aheadColumns = 0;      ///< the context's columns `ahead` had read
         /// The window begun and prefilled for the candidates, at the kept seed and ready to
         /// step (what begin() + prefill() with it gives), its opening already made when the
         /// candidates were forked (newCodes(): frames the caller has not had from step());
@@ -74,9 +75,11 @@ class SeamChoice {
     };
     /// Tries seeds `firstSeed + c` for c in [0, candidates) on `request` (its seed is set per
     /// try). `stream`: the session's stream decoder (copied, never advanced). Stops early when
-    /// `cancel` is set (the best so far is returned).
+    /// `cancel` is set (the best so far is returned). `ahead`: the window begun and read ahead
+    /// for this request (ContextReadAhead), settled with it in place of a begin().
     Result choose(ModelFamily& family, WindowRequest request, const StreamDecoder& stream,
-                  std::uint64_t firstSeed, int candidates, const std::atomic<bool>* cancel) const;
+                  std::uint64_t firstSeed, int candidates, const std::atomic<bool>* cancel,
+                  std::unique_ptr<WindowDecoder> ahead = nullptr) const;
 
   private:
     int sampleRate_;

@@ -5,6 +5,7 @@
 #include "core/io/Version.h"
 #include "core/session/MoodWords.h"
 #include "engine/PipelinedStreamDecoder.h"
+#include "session/ContextReadAhead.h"
 #include "session/EmotionCheck.h"
 #include "session/SeamChoice.h"
 #include "session/StreamProbe.h"
@@ -188,25 +189,107 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             1 + std::max(0, (plan.totalNewFrames - firstNew + plan.stride - 1) / plan.stride);
         int made = 0;
         bool cancelled = false;
+        // Recipe::readAhead: the plan of the window about to start (when the window before it
+        // ended where that plan holds) and its recipe when its prompt changes; the next
+        // window's plan, recipe and reader (the reader's window reads its recipe).
+        std::optional<AheadPlan> anchor;
+        std::unique_ptr<Recipe> anchorRecipe;
+        struct Next {
+            std::optional<AheadPlan> plan;
+            std::unique_ptr<Recipe> recipe;
+            std::unique_ptr<ContextReadAhead> reader;
+        } next;
+        double aheadCpu = -1;
+        // The recipe of a window whose prompt (a change, a mood word) differs from the recipe's.
+        const auto textRecipe = [&](double seconds, double moodSeconds) {
+            std::unique_ptr<Recipe> r;
+            const std::string text = promptWithMood(recipe, seconds, moodSeconds);
+            if (text != recipe.prompt) {
+                r = std::make_unique<Recipe>(recipe);
+                r->prompt = text;
+                r->promptIds.clear(); // the change is text
+            }
+            return r;
+        };
         for (int w = 0; made < plan.totalNewFrames && !cancelled; ++w) {
-            const int ctx = std::min(stream.frames, plan.context());
+            // The window read ahead for this one, if the window before ended where it planned.
+            std::unique_ptr<WindowDecoder> ahead;
+            if (next.reader) {
+                ahead = next.reader->finish();
+                aheadCpu = std::max(0.0, aheadCpu) + next.reader->cpuSeconds();
+                next.reader.reset();
+            }
+            anchor.reset();
+            if (next.plan && next.plan->holds(stream.frames)) {
+                anchor = next.plan;
+                anchorRecipe = std::move(next.recipe);
+            } else {
+                ahead.reset();
+                anchorRecipe.reset();
+            }
+            next.recipe.reset();
+            next.plan.reset();
+            const int windowStart = stream.frames;
+            const int ctx = anchor ? stream.frames - anchor->contextStart
+                                   : std::min(stream.frames, plan.context());
             WindowRequest req;
             req.recipe = &recipe;
             req.context = stream.slice(stream.frames - ctx, stream.frames);
             req.newFrames = std::min(plan.window - ctx, plan.totalNewFrames - made);
             // A prompt change takes over at the first window starting at or after its time; a
-            // "{word}" in the prompt becomes the mood word of the target at the window's middle.
-            Recipe withPrompt;
-            const std::string text = promptWithMood(recipe, made / info.frameRate,
-                                                    (made + req.newFrames / 2.0) / info.frameRate);
-            if (text != recipe.prompt) {
-                withPrompt = recipe;
-                withPrompt.prompt = text;
-                withPrompt.promptIds.clear(); // the change is text
-                req.recipe = &withPrompt;
+            // "{word}" in the prompt becomes the mood word of the target at the window's middle
+            // (a window read ahead: at its plan's start and middle).
+            std::unique_ptr<Recipe> withPrompt;
+            if (anchor) {
+                req.conditionFrame = anchor->conditionFrame;
+                req.aheadColumns = anchor->aheadColumns;
+                if (anchorRecipe) req.recipe = anchorRecipe.get();
+            } else {
+                withPrompt = textRecipe(made / info.frameRate,
+                                        (made + req.newFrames / 2.0) / info.frameRate);
+                if (withPrompt) req.recipe = withPrompt.get();
             }
             req.startFrame = made;
             req.totalFrames = plan.totalNewFrames;
+            // The next window's context is read while this one is made (Recipe::readAhead).
+            if (recipe.readAhead)
+                next.plan = AheadPlan::after(windowStart, req.newFrames, prompt.frames,
+                                             plan.context(), plan.window, plan.totalNewFrames, made,
+                                             maxCut, info.frameRate);
+            if (next.plan) {
+                next.recipe = textRecipe(next.plan->textSeconds, next.plan->moodSeconds);
+                WindowRequest planned;
+                planned.recipe = next.recipe ? next.recipe.get() : &recipe;
+                planned.context = CodeGrid(K, next.plan->plannedContext);
+                planned.newFrames = next.plan->plannedNew;
+                planned.startFrame = next.plan->conditionFrame;
+                planned.totalFrames = plan.totalNewFrames;
+                planned.conditionFrame = next.plan->conditionFrame;
+                planned.aheadColumns = next.plan->aheadColumns;
+                try {
+                    next.reader = std::make_unique<ContextReadAhead>(family.begin(planned));
+                } catch (const EngineError&) {
+                    // Met again when the window begins, and reported there.
+                }
+            }
+            int offered = 0; // context frames the reader has (this try's)
+            // Hands the reader the next context's frames made so far (`frames` of this try's).
+            const auto offerAhead = [&](const WindowDecoder* window, int frames) {
+                if (!next.reader) return;
+                const AheadPlan& p = *next.plan;
+                const int before = std::max(0, windowStart - p.contextStart);
+                const int skip = std::max(0, p.contextStart - windowStart);
+                const int fixed = p.fixedEnd - p.contextStart;
+                const int known = std::min(fixed, before + std::max(0, frames - skip));
+                if (window && (known <= offered ||
+                               (known < offered + ContextReadAhead::kOfferFrames && known < fixed)))
+                    return;
+                CodeGrid grid = stream.slice(p.contextStart, p.contextStart + before);
+                if (window && known > before)
+                    grid = joinFrames(grid, window->newCodes().slice(skip, skip + known - before));
+                offered = known;
+                next.reader->offer(std::move(grid));
+            };
             const bool replay = recorded.count(w) > 0;
             std::uint64_t first = replay ? recorded[w].seed : windowSeed(recipe.seed, w);
             // A remade window guides the AV token harder (Recipe::kEmotionCheckGuidanceStep).
@@ -238,10 +321,14 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 work();
                 return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             };
+            int aheadColumns = 0; // the context's columns read ahead and kept
             if (seamAware) {
                 SeamChoice::Result c;
-                prepareSeconds += timed(
-                    [&] { c = seams.choose(family, req, *decoder, base, candidates, cb.cancel); });
+                prepareSeconds += timed([&] {
+                    c = seams.choose(family, req, *decoder, base, candidates, cb.cancel,
+                                     std::move(ahead));
+                });
+                aheadColumns = c.aheadColumns;
                 prefillSeconds += c.prefillSeconds;
                 first = c.seed;
                 seamTried += c.tried;
@@ -311,7 +398,13 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 std::unique_ptr<WindowDecoder> window = std::move(chosen);
                 if (!window) {
                     const double t = timed([&] {
-                        window = family.begin(req);
+                        if (ahead && ahead->settle(req)) {
+                            window = std::move(ahead);
+                            aheadColumns = window->contextColumnsRead();
+                        } else {
+                            window = family.begin(req);
+                        }
+                        ahead.reset();
                         window->prefill();
                     });
                     prepareSeconds += t;
@@ -339,8 +432,11 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 };
                 // The seam choice may hand on its kept candidate with its opening made: those
                 // frames join the try as if just stepped.
+                offered = 0;
+                offerAhead(nullptr, 0); // a new try: what the last one made is not the context
                 if (const CodeGrid opened = window->newCodes(); opened.frames > 0) {
                     finalFrames = opened.frames;
+                    offerAhead(window.get(), finalFrames);
                     if (probe) {
                         probe->add(opened);
                         if (codecCpu) probe->feed(feedLimit());
@@ -353,6 +449,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     }
                     const CodeGrid fresh = window->step();
                     finalFrames += fresh.frames;
+                    if (fresh.frames > 0) offerAhead(window.get(), finalFrames);
                     if (probe) {
                         probe->add(fresh);
                         if (codecCpu) probe->feed(feedLimit()); // decoded on the codec's thread
@@ -495,6 +592,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             result.windowEmotionErrors.push_back(emotionError);
             result.windowPrepareSeconds.push_back(prepareSeconds);
             result.windowPrefillSeconds.push_back(prefillSeconds);
+            result.windowAheadColumns.push_back(aheadColumns);
             result.windowSeamCandidates.push_back(seamTried);
             stream = joinFrames(stream, accepted);
             made += kept;
@@ -518,6 +616,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
             result.windowLevels.push_back(rms > 0 ? 20 * std::log10(rms) : -200.0);
         }
         if (codecCpu) result.decodeThreadCpuSeconds = codecCpu->load();
+        result.readAheadCpuSeconds = aheadCpu;
         result.cancelled = cancelled;
     } catch (const CodecError& e) {
         throw EngineError(e.what());

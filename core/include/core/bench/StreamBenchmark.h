@@ -31,6 +31,9 @@ struct StreamBenchOptions {
     /// The session's guard checks (Recipe::acceptSeconds; 0: whole windows); unset: as new
     /// sessions (Recipe::sessionAcceptSeconds), the first stretch as they have it.
     std::optional<double> acceptSeconds;
+    /// The session reads each window's context while the window before it is made
+    /// (Recipe::readAhead), as new sessions do; false: at each seam.
+    bool readAhead = true;
     int threads = 0; ///< LM compute threads (0: cores - 1, as the studio)
     std::string prompt = "calm ambient piece with piano";
     std::uint64_t seed = 1;
@@ -60,6 +63,7 @@ struct StreamRun {
     /// and seam candidates tried (GenerationResult::windowPrepareSeconds, ...SeamCandidates).
     std::vector<double> windowPrepareSeconds;
     std::vector<double> windowPrefillSeconds; ///< of those, the begin and prefill
+    std::vector<int> windowAheadColumns;      ///< the context's columns read ahead
     std::vector<int> windowSeamCandidates;
     std::vector<PlaybackMeter::Level> levels;
     std::vector<ThreadCpu> cpu;

@@ -59,6 +59,13 @@ struct WindowRequest {
     /// same codes as a window of that seed alone); no context. A family that cannot batch
     /// takes throws EngineError from begin().
     int takes = 1;
+    /// Session-clock frame whose conditioning (emotion target, steering time) the prefill
+    /// reads; -1: startFrame. A window read ahead is conditioned before its start is known.
+    int conditionFrame = -1;
+    /// > 0: the context's first aheadColumns columns (column t holds the context's frames
+    /// before t) are read in fixed chunks, ahead by readAhead() or at prefill(), both giving
+    /// the same window bit for bit; 0: one pass.
+    int aheadColumns = 0;
 };
 
 /// A window being generated. Not copyable; one thread.
@@ -90,6 +97,20 @@ class WindowDecoder {
     virtual bool keep(int /*candidate*/) { return false; }
     /// The same for each take (WindowRequest::takes; take 0 is newCodes()).
     virtual std::vector<CodeGrid> takeCodes() const { return {newCodes()}; }
+    /// A window begun before its context is known (WindowRequest::aheadColumns > 0, the
+    /// request's context a plan of its length): reads the next chunk of its first columns if
+    /// `known` (the context's first frames so far) holds their frames; what was read from
+    /// frames `known` contradicts or lacks is read again. false: nothing to read now, or this
+    /// family cannot. May run on a thread of its own: one thread at a time, and no other
+    /// member meanwhile.
+    virtual bool readAhead(const CodeGrid& /*known*/) { return false; }
+    /// Before prefill(): the request this window makes after all (its context complete, its
+    /// start, length and seed known), with the recipe, conditionFrame and aheadColumns it was
+    /// begun with. The columns read ahead from frames the context keeps stay; the window is
+    /// then the one begin(request) gives. false: this family or window cannot (begin anew).
+    virtual bool settle(const WindowRequest& /*request*/) { return false; }
+    /// Before prefill(): the context's columns read so far (by readAhead(), kept by settle()).
+    virtual int contextColumnsRead() const { return 0; }
 };
 
 class ModelFamily {

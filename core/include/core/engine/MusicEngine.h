@@ -123,6 +123,12 @@ struct GenerationResult {
     /// CPU seconds of the thread that ran the streaming codec beside the LM (EnCodec when a core
     /// is free: see MusicEngine::generate); -1 when the codec ran on the calling thread.
     double decodeThreadCpuSeconds = -1;
+    /// CPU seconds of the threads that read windows' contexts ahead (Recipe::readAhead); -1:
+    /// none ran.
+    double readAheadCpuSeconds = -1;
+    /// Per window: the context's columns read ahead while the window before it was made (of
+    /// the context's frames + 1; 0: read at its seam).
+    std::vector<int> windowAheadColumns;
 };
 
 class MusicEngine {

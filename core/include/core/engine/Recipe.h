@@ -154,6 +154,16 @@ struct Recipe {
     /// What new sessions use: kSessionFirstAcceptSeconds, or acceptSeconds where that is
     /// shorter (0 for whole windows).
     static constexpr double kSessionFirstAcceptSeconds = 1.0;
+    /// Windowed generation: each window's context is read while the window before it is still
+    /// being made (session/ContextReadAhead.h), on the other core, so that a seam no longer
+    /// waits ~1.1 s for a 10 s context (musicgen-small). For that the context is fixed before
+    /// the window ends: it starts where it would start had the window before it ended uncut
+    /// (a seam-aware cut back, at most SeamChoice::kMaxCutSeconds, shortens the context rather
+    /// than moving it), its conditioning (emotion target, steering time, prompt and mood word)
+    /// is read at the earliest such a cut lets the window start, and it is read in fixed chunks
+    /// (the same whether read ahead or at once). A window after one the guard cut short
+    /// continues as before. false: recipes from before it existed.
+    bool readAhead = false;
     static double sessionFirstAcceptSeconds(double acceptSeconds) {
         return acceptSeconds < kSessionFirstAcceptSeconds ? acceptSeconds
                                                           : kSessionFirstAcceptSeconds;

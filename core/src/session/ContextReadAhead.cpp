@@ -1,0 +1,115 @@
+#include "session/ContextReadAhead.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <time.h>
+
+namespace moodsteer {
+namespace {
+
+double threadCpuNow() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+// Raises this thread's nice value by `by` (Linux: a thread's own priority); a failure changes
+// nothing and is harmless.
+void lowerOwnPriority(int by) {
+    const pid_t tid = gettid();
+    errno = 0;
+    const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+    if (errno != 0) return;
+    setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, now + by));
+}
+
+} // namespace
+
+std::optional<AheadPlan> AheadPlan::after(int windowStart, int newFrames, int promptFrames,
+                                          int contextFrames, int windowFrames,
+                                          int totalNewFrames, int madeBefore, int maxCut,
+                                          double frameRate) {
+    if (madeBefore + newFrames >= totalNewFrames || newFrames < 2 * maxCut) return std::nullopt;
+    AheadPlan p;
+    const int end = windowStart + newFrames;
+    p.contextStart = std::max(0, end - contextFrames);
+    p.fixedEnd = end - maxCut;
+    p.aheadColumns = p.fixedEnd - p.contextStart + 1; // column t reads frames before t
+    if (p.aheadColumns < 2) return std::nullopt;
+    p.plannedContext = end - p.contextStart;
+    p.conditionFrame = p.fixedEnd - promptFrames;
+    p.plannedNew = std::min(windowFrames - p.plannedContext, totalNewFrames - p.conditionFrame);
+    if (p.conditionFrame < 0 || p.plannedNew < 1) return std::nullopt;
+    p.textSeconds = p.conditionFrame / frameRate;
+    p.moodSeconds = (p.conditionFrame + p.plannedNew / 2.0) / frameRate;
+    return p;
+}
+
+ContextReadAhead::ContextReadAhead(std::unique_ptr<WindowDecoder> window)
+    : window_(std::move(window)) {
+    thread_ = std::thread([this] { run(); });
+    pthread_setname_np(thread_.native_handle(), "context-ahead");
+}
+
+ContextReadAhead::~ContextReadAhead() { finish(); }
+
+void ContextReadAhead::offer(CodeGrid known) {
+    {
+        std::lock_guard lock(mutex_);
+        known_ = std::move(known);
+        ++version_;
+    }
+    wake_.notify_one();
+}
+
+std::unique_ptr<WindowDecoder> ContextReadAhead::finish() {
+    if (thread_.joinable()) {
+        stopping_.store(true, std::memory_order_relaxed);
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+    if (failed_) window_.reset();
+    return std::move(window_);
+}
+
+void ContextReadAhead::run() {
+    lowerOwnPriority(kNiceIncrement);
+    // One math thread: the decode step has the other core. (Set after LibTorch's own lazy
+    // set-up of this thread, which would otherwise copy whatever count is set process-wide.)
+    at::internal::lazy_init_num_threads();
+    torch::set_num_threads(1);
+    const double cpu0 = threadCpuNow();
+    std::uint64_t seen = 0;
+    try {
+        for (;;) {
+            CodeGrid known;
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || version_ != seen; });
+                if (stop_) break;
+                seen = version_;
+                known = known_;
+            }
+            while (!stopping_.load(std::memory_order_relaxed) && window_->readAhead(known)) {
+                chunks_.fetch_add(1, std::memory_order_relaxed);
+                cpu_.store(threadCpuNow() - cpu0, std::memory_order_relaxed);
+            }
+        }
+    } catch (...) {
+        failed_ = true;
+    }
+    cpu_.store(threadCpuNow() - cpu0, std::memory_order_relaxed);
+}
+
+} // namespace moodsteer
