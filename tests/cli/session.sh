@@ -23,6 +23,13 @@ def codes(p):
 d = sys.argv[1]; sys.exit(0 if codes(d + "/s.codes.safetensors") == codes(d + "/again.codes.safetensors") else 1)
 PY' "the session recipe regenerates the same codes"
 
+# Each window's context is read while the one before it is made (read_ahead in the recipe, which
+# regenerated exactly above); --no-read-ahead reads it at the seam, as recipes from before.
+check 'python3 -c "import json,sys; assert json.load(open(sys.argv[1]))[\"recipe\"][\"read_ahead\"] is True" "$dir/s.json"' "sessions read each window's context ahead"
+"$cli" session --minutes 0.5 --preset calm --prompt "calm piano" --window 12 --emotion-check 0 \
+    --no-read-ahead --quiet --json --out "$dir/r.wav" > "$dir/r.json"
+check '[ $? -eq 0 ] && python3 -c "import json,sys; assert \"read_ahead\" not in json.load(open(sys.argv[1]))[\"recipe\"]" "$dir/r.json"' "session --no-read-ahead: contexts read at the seams"
+
 # Without the emotion check a session plays each window as the guard accepts it, every 5 s
 # (accept_seconds in the recipe); with it (above) windows are judged whole, so none is written.
 check 'python3 -c "import json,sys; assert \"accept_seconds\" not in json.load(open(sys.argv[1]))[\"recipe\"]" "$dir/s.json"' "with the emotion check the recipe judges whole windows"

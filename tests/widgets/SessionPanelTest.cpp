@@ -373,6 +373,7 @@ class SessionPanelTest : public QObject {
         QCOMPARE(*s.fromSeconds, t->genreSegments()[0].fromSeconds);
         QCOMPARE(*s.toSeconds, t->genreSegments()[0].toSeconds);
         QCOMPARE(r.seamCandidates, Recipe::kSessionSeamCandidates);
+        QVERIFY(r.readAhead); // each window's context read while the one before it is made
         // Played as the guard accepts it, unless the emotion check judges whole windows.
         QCOMPARE(r.acceptSeconds, r.emotionCheck > 0 ? 0.0 : Recipe::kSessionAcceptSeconds);
         // ... its first window after a short first stretch.

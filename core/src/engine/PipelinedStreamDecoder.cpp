@@ -1,38 +1,16 @@
 #include "engine/PipelinedStreamDecoder.h"
 #include "audio/CodeGridJoin.h"
+#include "engine/BackgroundThread.h"
 
 #include <torch/torch.h>
 
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <stdexcept>
 #include <string>
-#include <time.h>
 
 namespace moodsteer {
-namespace {
-
-double threadCpuNow() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
-// Raises this thread's nice value by `by` (Linux: a thread's own priority); a failure changes
-// nothing and is harmless.
-void lowerOwnPriority(int by) {
-    const pid_t tid = gettid();
-    errno = 0;
-    const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
-    if (errno != 0) return;
-    setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, now + by));
-}
-
-} // namespace
 
 PipelinedStreamDecoder::PipelinedStreamDecoder(std::unique_ptr<StreamDecoder> inner,
                                                int minPushFrames,

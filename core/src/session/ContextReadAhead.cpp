@@ -1,41 +1,18 @@
 #include "session/ContextReadAhead.h"
+#include "engine/BackgroundThread.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <time.h>
 
 namespace moodsteer {
-namespace {
-
-double threadCpuNow() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
-// Raises this thread's nice value by `by` (Linux: a thread's own priority); a failure changes
-// nothing and is harmless.
-void lowerOwnPriority(int by) {
-    const pid_t tid = gettid();
-    errno = 0;
-    const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
-    if (errno != 0) return;
-    setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, now + by));
-}
-
-} // namespace
 
 std::optional<AheadPlan> AheadPlan::after(int windowStart, int newFrames, int promptFrames,
-                                          int contextFrames, int windowFrames,
-                                          int totalNewFrames, int madeBefore, int maxCut,
-                                          double frameRate) {
+                                          int contextFrames, int windowFrames, int totalNewFrames,
+                                          int madeBefore, int maxCut, double frameRate) {
     if (madeBefore + newFrames >= totalNewFrames || newFrames < 2 * maxCut) return std::nullopt;
     AheadPlan p;
     const int end = windowStart + newFrames;
@@ -58,7 +35,9 @@ ContextReadAhead::ContextReadAhead(std::unique_ptr<WindowDecoder> window)
     pthread_setname_np(thread_.native_handle(), "context-ahead");
 }
 
-ContextReadAhead::~ContextReadAhead() { finish(); }
+ContextReadAhead::~ContextReadAhead() {
+    finish();
+}
 
 void ContextReadAhead::offer(CodeGrid known) {
     {

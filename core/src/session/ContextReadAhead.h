@@ -14,7 +14,11 @@
 // Threads: the constructor, offer() and finish() on the engine thread; the window is used only
 // by the reader's thread until finish() returns. An error on the reader's thread drops the
 // window (finish() returns null): the caller begins the window anew and meets the error there.
-// The reader runs kNiceIncrement below its creator's priority with one math thread.
+// The reader runs kNiceIncrement below its creator's priority with one LibTorch thread, as every
+// read of such columns does (Generator's OneThreadFor). OpenBLAS's pool is process-wide: an f32
+// prefill on every core (AllCoresFor) while a chunk is read would lend that chunk its threads;
+// the engine runs one only for a remade try of a window read at its seam, whose reader then reads
+// the rejected try's frames, which its next offer drops.
 #pragma once
 
 #include "core/engine/ModelFamily.h"
