@@ -9,6 +9,7 @@
 #include "session/WindowedGeneration.h"
 
 #include "../common/EmbeddedEngine.h"
+#include "../common/WrappedFamily.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -122,48 +123,10 @@ TEST(ContextReadAhead, ChunksReadOnAnotherThreadAreTheChunksReadAtPrefill) {
     }
 }
 
-namespace {
-
-/// The family without reading ahead: every context read at its seam (in the same chunks).
-class ReadAtTheSeam : public ModelFamily {
-  public:
-    explicit ReadAtTheSeam(ModelFamily& inner) : inner_(inner) {}
-    const ModelInfo& info() const override { return inner_.info(); }
-    const AudioCodec& codec() const override { return inner_.codec(); }
-    int windowFrames() const override { return inner_.windowFrames(); }
-    std::unique_ptr<WindowDecoder> begin(const WindowRequest& r) override {
-        class Window : public WindowDecoder {
-          public:
-            explicit Window(std::unique_ptr<WindowDecoder> w) : w_(std::move(w)) {}
-            void prefill() override { w_->prefill(); }
-            CodeGrid step() override { return w_->step(); }
-            bool done() const override { return w_->done(); }
-            int stepsDone() const override { return w_->stepsDone(); }
-            int totalSteps() const override { return w_->totalSteps(); }
-            CodeGrid newCodes() const override { return w_->newCodes(); }
-            bool restart(std::uint64_t seed) override { return w_->restart(seed); }
-            bool fork(const std::vector<std::uint64_t>& seeds, int steps) override {
-                return w_->fork(seeds, steps);
-            }
-            bool keep(int candidate) override { return w_->keep(candidate); }
-            std::vector<CodeGrid> takeCodes() const override { return w_->takeCodes(); }
-
-          private:
-            std::unique_ptr<WindowDecoder> w_;
-        };
-        return std::make_unique<Window>(inner_.begin(r));
-    }
-
-  private:
-    ModelFamily& inner_;
-};
-
-} // namespace
-
 TEST(ContextReadAhead, ASessionReadAheadMakesWhatItMakesReadAtItsSeams) {
     auto& engine = embedded();
     ModelFamily& family = *engine.impl().family;
-    ReadAtTheSeam atSeams(family);
+    test::WrappedFamily atSeams(family, /*fork=*/true); // every context read at its seam
     Recipe r;
     r.model = "embedded";
     r.prompt = "calm ambient piece with piano";

@@ -9,6 +9,7 @@
 #include "session/WindowedGeneration.h"
 
 #include "../common/EmbeddedEngine.h"
+#include "../common/WrappedFamily.h"
 
 #include <gtest/gtest.h>
 
@@ -493,43 +494,10 @@ TEST(Session, ForkedCandidatesAreTheWindowsBegunWithTheirSeeds) {
     }
 }
 
-namespace {
-
-/// The embedded family with windows that cannot fork: seam candidates one at a time.
-class OneAtATime : public ModelFamily {
-  public:
-    explicit OneAtATime(ModelFamily& inner) : inner_(inner) {}
-    const ModelInfo& info() const override { return inner_.info(); }
-    const AudioCodec& codec() const override { return inner_.codec(); }
-    int windowFrames() const override { return inner_.windowFrames(); }
-    std::unique_ptr<WindowDecoder> begin(const WindowRequest& r) override {
-        class Window : public WindowDecoder {
-          public:
-            explicit Window(std::unique_ptr<WindowDecoder> w) : w_(std::move(w)) {}
-            void prefill() override { w_->prefill(); }
-            CodeGrid step() override { return w_->step(); }
-            bool done() const override { return w_->done(); }
-            int stepsDone() const override { return w_->stepsDone(); }
-            int totalSteps() const override { return w_->totalSteps(); }
-            CodeGrid newCodes() const override { return w_->newCodes(); }
-            bool restart(std::uint64_t seed) override { return w_->restart(seed); }
-
-          private:
-            std::unique_ptr<WindowDecoder> w_;
-        };
-        return std::make_unique<Window>(inner_.begin(r));
-    }
-
-  private:
-    ModelFamily& inner_;
-};
-
-} // namespace
-
 TEST(Session, SeamCandidatesSteppedTogetherChooseWhatOneAtATimeChooses) {
     auto& engine = embedded();
     ModelFamily& family = *engine.impl().family;
-    OneAtATime sequential(family);
+    test::WrappedFamily sequential(family, /*fork=*/false); // candidates one at a time
     Recipe r = sessionRecipe(40);
     r.windowSeconds = 16;
     r.seamCandidates = 4;
