@@ -15,7 +15,10 @@
 // by the reader's thread until finish() returns. An error on the reader's thread drops the
 // window (finish() returns null): the caller begins the window anew and meets the error there.
 // The reader runs kNiceIncrement below its creator's priority with one LibTorch thread, as every
-// read of such columns does (Generator's OneThreadFor). OpenBLAS's pool is process-wide: an f32
+// read of such columns does (Generator's OneThreadFor). torch::set_num_threads also sets the
+// count LibTorch gives threads that start their math later (until the engine sets its own
+// again: AllCoresFor, setComputeThreads): on two cores the engine's count anyway, on more a
+// codec thread started meanwhile would compute on one. OpenBLAS's pool is process-wide: an f32
 // prefill on every core (AllCoresFor) while a chunk is read would lend that chunk its threads;
 // the engine runs one only for a remade try of a window read at its seam, whose reader then reads
 // the rejected try's frames, which its next offer drops.
