@@ -186,7 +186,7 @@ bool MusicgenWindow::settle(const WindowRequest& request) {
     if (settled.totalFrames != request_.totalFrames) return false; // the steering's clip clock
     try {
         gen_.reprompt(request.context, request.newFrames, request.seed);
-    } catch (const std::runtime_error& e) {
+    } catch (const std::runtime_error&) {
         return false; // more positions than the plan's cache: begin anew
     }
     request_ = std::move(settled);

@@ -50,10 +50,9 @@ void ContextReadAhead::offer(CodeGrid known) {
 
 std::unique_ptr<WindowDecoder> ContextReadAhead::finish() {
     if (thread_.joinable()) {
-        stopping_.store(true, std::memory_order_relaxed);
         {
             std::lock_guard lock(mutex_);
-            stop_ = true;
+            stop_.store(true, std::memory_order_relaxed);
         }
         wake_.notify_one();
         thread_.join();
@@ -75,20 +74,25 @@ void ContextReadAhead::run() {
             CodeGrid known;
             {
                 std::unique_lock lock(mutex_);
-                wake_.wait(lock, [&] { return stop_ || version_ != seen; });
-                if (stop_) break;
+                wake_.wait(lock, [&] { return stop_.load() || version_ != seen; });
+                if (stop_.load()) break;
                 seen = version_;
                 known = known_;
             }
-            while (!stopping_.load(std::memory_order_relaxed) && window_->readAhead(known)) {
-                chunks_.fetch_add(1, std::memory_order_relaxed);
-                cpu_.store(threadCpuNow() - cpu0, std::memory_order_relaxed);
+            while (!stop_.load(std::memory_order_relaxed) && window_->readAhead(known)) {
             }
         }
     } catch (...) {
         failed_ = true;
     }
-    cpu_.store(threadCpuNow() - cpu0, std::memory_order_relaxed);
+    cpuSeconds_ = threadCpuNow() - cpu0;
+}
+
+std::unique_ptr<WindowDecoder> settleOrBegin(ModelFamily& family, const WindowRequest& request,
+                                             std::unique_ptr<WindowDecoder> ahead) {
+    if (ahead && ahead->settle(request)) return ahead;
+    ahead.reset(); // its KV cache goes before the new window's is made
+    return family.begin(request);
 }
 
 } // namespace moodsteer

@@ -75,10 +75,8 @@ class ContextReadAhead {
     /// Stops reading (after the chunk under way) and returns the window, or null when reading
     /// failed. Once only.
     std::unique_ptr<WindowDecoder> finish();
-    /// Chunks read so far (any thread).
-    int chunksRead() const { return chunks_.load(std::memory_order_relaxed); }
-    /// CPU seconds the reader's thread used so far (any thread).
-    double cpuSeconds() const { return cpu_.load(std::memory_order_relaxed); }
+    /// CPU seconds the reader's thread used (after finish()).
+    double cpuSeconds() const { return cpuSeconds_; }
 
   private:
     void run();
@@ -88,12 +86,16 @@ class ContextReadAhead {
     std::condition_variable wake_;
     CodeGrid known_;
     std::uint64_t version_ = 0;
-    bool stop_ = false;
-    std::atomic<bool> stopping_{false};
-    bool failed_ = false; ///< written by the reader before it exits; read after join
-    std::atomic<int> chunks_{0};
-    std::atomic<double> cpu_{0.0};
+    std::atomic<bool> stop_{false}; ///< set under mutex_; also read between chunks
+    // Written by the reader before it exits; read after the join.
+    bool failed_ = false;
+    double cpuSeconds_ = 0;
     std::thread thread_;
 };
+
+/// The window for `request`: `ahead` (begun for it and read ahead) settled with it, else one
+/// begun anew (its contextColumnsRead() then 0).
+std::unique_ptr<WindowDecoder> settleOrBegin(ModelFamily& family, const WindowRequest& request,
+                                             std::unique_ptr<WindowDecoder> ahead);
 
 } // namespace moodsteer

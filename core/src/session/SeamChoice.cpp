@@ -1,5 +1,6 @@
 #include "session/SeamChoice.h"
 #include "audio/CodeGridJoin.h"
+#include "session/ContextReadAhead.h"
 
 #include "core/audio/SpectralFlux.h"
 
@@ -139,12 +140,8 @@ SeamChoice::Result SeamChoice::choose(ModelFamily& family, WindowRequest request
     std::unique_ptr<WindowDecoder> window; // prefilled once, restarted for each candidate
     const auto begin = [&] {
         const auto t0 = std::chrono::steady_clock::now();
-        if (ahead && ahead->settle(request)) {
-            window = std::move(ahead);
-            best.aheadColumns = window->contextColumnsRead();
-        } else
-            window = family.begin(request);
-        ahead.reset();
+        window = settleOrBegin(family, request, std::move(ahead));
+        best.aheadColumns = std::max(best.aheadColumns, window->contextColumnsRead());
         window->prefill();
         best.prefillSeconds +=
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -197,6 +197,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
         struct Next {
             std::optional<AheadPlan> plan;
             std::unique_ptr<Recipe> recipe;
+            std::optional<WindowRequest> planned; ///< until it is begun
             std::unique_ptr<ContextReadAhead> reader;
         } next;
         double aheadCpu = -1;
@@ -256,9 +257,10 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 next.plan = AheadPlan::after(windowStart, req.newFrames, prompt.frames,
                                              plan.context(), plan.window, plan.totalNewFrames, made,
                                              maxCut, info.frameRate);
+            next.planned.reset();
             if (next.plan) {
                 next.recipe = textRecipe(next.plan->textSeconds, next.plan->moodSeconds);
-                WindowRequest planned;
+                WindowRequest& planned = next.planned.emplace();
                 planned.recipe = next.recipe ? next.recipe.get() : &recipe;
                 planned.context = CodeGrid(K, next.plan->plannedContext);
                 planned.newFrames = next.plan->plannedNew;
@@ -266,16 +268,13 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 planned.totalFrames = plan.totalNewFrames;
                 planned.conditionFrame = next.plan->conditionFrame;
                 planned.aheadColumns = next.plan->aheadColumns;
-                try {
-                    next.reader = std::make_unique<ContextReadAhead>(family.begin(planned));
-                } catch (const EngineError&) {
-                    // Met again when the window begins, and reported there.
-                }
             }
             int offered = 0; // context frames the reader has (this try's)
             // Hands the reader the next context's frames made so far (`frames` of this try's).
+            // The next window is begun (its conditioning) at the first offer, between this
+            // window's steps rather than at the seam.
             const auto offerAhead = [&](const WindowDecoder* window, int frames) {
-                if (!next.reader) return;
+                if (!next.reader && !(window && next.planned)) return;
                 const AheadPlan& p = *next.plan;
                 const int before = std::max(0, windowStart - p.contextStart);
                 const int skip = std::max(0, p.contextStart - windowStart);
@@ -284,6 +283,15 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 if (window && (known <= offered ||
                                (known < offered + ContextReadAhead::kOfferFrames && known < fixed)))
                     return;
+                if (!next.reader) {
+                    const WindowRequest planned = std::move(*next.planned);
+                    next.planned.reset();
+                    try {
+                        next.reader = std::make_unique<ContextReadAhead>(family.begin(planned));
+                    } catch (const EngineError&) {
+                        return; // met again when the window begins, and reported there
+                    }
+                }
                 CodeGrid grid = stream.slice(p.contextStart, p.contextStart + before);
                 if (window && known > before)
                     grid = joinFrames(grid, window->newCodes().slice(skip, skip + known - before));
@@ -398,13 +406,8 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 std::unique_ptr<WindowDecoder> window = std::move(chosen);
                 if (!window) {
                     const double t = timed([&] {
-                        if (ahead && ahead->settle(req)) {
-                            window = std::move(ahead);
-                            aheadColumns = window->contextColumnsRead();
-                        } else {
-                            window = family.begin(req);
-                        }
-                        ahead.reset();
+                        window = settleOrBegin(family, req, std::move(ahead));
+                        aheadColumns = std::max(aheadColumns, window->contextColumnsRead());
                         window->prefill();
                     });
                     prepareSeconds += t;
