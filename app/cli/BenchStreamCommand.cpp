@@ -20,7 +20,7 @@ const char* kHelp =
     R"(usage: moodsteer-cli bench-stream [--model small|embedded|CONFIG.json|FOLDER|REPO-ID]
                                  [--precision f32|bf16|int8|int4] [--seconds S]
                                  [--session-minutes M] [--window S] [--accept-seconds S]
-                                 [--no-read-ahead]
+                                 [--accept-pace P] [--no-read-ahead]
                                  [--threads N] [--prompt TEXT] [--seed N] [--interval S] [--json]
 
 Text to speaker, measured: generates a clip of --seconds (default 60) and then a windowed
@@ -30,7 +30,9 @@ studio: cores - 1, and the decode step's attention helper; 1 turns the helper of
 EnCodec streaming on its own thread when a core is left free (a session too, made as the
 studio's Session view makes one: 4 seam candidates, the guard every 5 s, no emotion check; each
 try decoded on the codec's thread as it is made; --accept-seconds S: the guard every S s
-instead, 0 for whole windows; each window's context read while the window before it is made,
+instead, 0 for whole windows; after a 1 s first stretch the checks paced to the session's
+length, --accept-pace P, as new sessions: 0.05; 0 for checks twice as far apart each time in the
+first window; each window's context read while the window before it is made,
 on the other core, as new sessions do; --no-read-ahead: at each seam), the audio into the
 studio's AudioPlayer
 whose output is a null device consuming at exactly real time. Playback starts at the first
@@ -56,7 +58,8 @@ static int runBenchStream(const std::vector<std::string>& argv) {
         return 0;
     }
     args.allowOnly({"model", "precision", "seconds", "session-minutes", "window", "accept-seconds",
-                    "no-read-ahead", "threads", "prompt", "seed", "interval", "json", "help"},
+                    "accept-pace", "no-read-ahead", "threads", "prompt", "seed", "interval", "json",
+                    "help"},
                    0);
     StreamBenchOptions o;
     const std::string model = args.get("model", "small");
@@ -83,6 +86,7 @@ static int runBenchStream(const std::vector<std::string>& argv) {
     o.sessionMinutes = args.getDouble("session-minutes", o.sessionMinutes);
     o.windowSeconds = args.getDouble("window", o.windowSeconds);
     if (args.has("accept-seconds")) o.acceptSeconds = args.getDouble("accept-seconds", 0);
+    if (args.has("accept-pace")) o.acceptPace = args.getDouble("accept-pace", 0);
     o.readAhead = !args.has("no-read-ahead");
     o.threads = static_cast<int>(args.getInt("threads", o.threads));
     o.prompt = args.get("prompt", o.prompt);

@@ -2,6 +2,7 @@
 
 #include "CliCommand.h"
 
+#include "core/engine/Recipe.h"
 #include "core/engine/ValueLimits.h"
 
 #include <algorithm>
@@ -69,6 +70,8 @@ const OptionRule kRules[] = {
     {"accept-seconds", K::Real, 0, false, L::kMaxSeconds, "seconds; 0 = whole windows"},
     {"first-accept-seconds", K::Real, 0, false, L::kMaxSeconds,
      "seconds, at most --accept-seconds"},
+    {"accept-pace", K::Real, 0, false, Recipe::kMaxAcceptPace,
+     "share of the session's seconds; 0 = doubling"},
     {"emotion-check", K::Real, 0, false, L::kMaxEmotionCheck,
      "tolerance on the 1..9 scale; 0 = off"},
     {"session-minutes", K::Real, 0, false, 1000000, "minutes; 0 skips the session"},

@@ -60,6 +60,11 @@ const char* kHelp =
   --first-accept-seconds S  the first window is first judged after S seconds, so that its
                        first note plays after a short stretch (default 1, or --accept-seconds
                        if shorter; at most --accept-seconds)
+  --accept-pace P      after the first stretch the checks come S + P x the session's seconds
+                       so far apart (at most --accept-seconds), so that playback started at
+                       the first note keeps going whenever the session is made more than P
+                       faster than real time (default 0.05; 0 = twice as far apart each time
+                       in the first window, as sessions before 2026-12-07 evening)
   --emotion-check T    the emotion head judges each window against the path; one off by more
                        than T (mean error, 1..9 scale) is remade with the next seed (up to 3
                        times) and the closest kept (0 = off; 0..8; default 1 on models
@@ -166,7 +171,7 @@ static int runSession(const std::vector<std::string>& argv) {
                     "emotion-check",  "midi-out",
                     "kv-cache",       "emotion-guidance",
                     "accept-seconds", "first-accept-seconds",
-                    "no-read-ahead"},
+                    "accept-pace",    "no-read-ahead"},
                    0);
     const std::string out = args.require("out");
     const bool force = args.has("force");
@@ -264,6 +269,9 @@ static int runSession(const std::vector<std::string>& argv) {
         throw UsageError("--first-accept-seconds must be at most --accept-seconds (" + limit.str() +
                          " s)");
     }
+    r.acceptPace = args.getDouble("accept-pace", Recipe::sessionAcceptPace(r.firstAcceptSeconds));
+    if (r.acceptPace > 0 && !(r.firstAcceptSeconds > 0))
+        throw UsageError("--accept-pace needs early acceptance (--accept-seconds > 0)");
     r.windowSeconds = args.getDouble("window", engine->info().maxFrames / engine->info().frameRate);
     r.strideSeconds = args.getDouble("stride", 0);
     if (!(r.windowSeconds > 0)) throw UsageError("--window must be > 0 seconds");

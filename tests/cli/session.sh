@@ -35,7 +35,9 @@ check '[ $? -eq 0 ] && python3 -c "import json,sys; assert \"read_ahead\" not in
 check 'python3 -c "import json,sys; assert \"accept_seconds\" not in json.load(open(sys.argv[1]))[\"recipe\"]" "$dir/s.json"' "with the emotion check the recipe judges whole windows"
 "$cli" session --minutes 0.5 --preset calm --prompt "calm piano" --window 12 --emotion-check 0 \
     --quiet --json --out "$dir/e.wav" --codes-out "$dir/e.codes.safetensors" > "$dir/e.json"
-check 'python3 -c "import json,sys; r=json.load(open(sys.argv[1]))[\"recipe\"]; assert r[\"accept_seconds\"]==5.0 and r[\"first_accept_seconds\"]==1.0, r" "$dir/e.json"' "without it, early acceptance every 5 s after a first stretch of 1 s"
+check 'python3 -c "import json,sys; r=json.load(open(sys.argv[1]))[\"recipe\"]; assert r[\"accept_seconds\"]==5.0 and r[\"first_accept_seconds\"]==1.0 and r[\"accept_pace\"]==0.05, r" "$dir/e.json"' "without it, early acceptance after a first stretch of 1 s, paced, at most 5 s apart"
+check '! "$cli" session --minutes 0.5 --preset calm --emotion-check 0 --accept-pace 1.5 --quiet --out "$dir/bad.wav" 2> "$dir/bad.err" && grep -q "accept-pace" "$dir/bad.err" && [ ! -e "$dir/bad.wav" ]' "a pace above its most is refused naming the option"
+check '! "$cli" session --minutes 0.5 --preset calm --emotion-check 0 --accept-seconds 0 --accept-pace 0.1 --quiet --out "$dir/bad.wav" 2> "$dir/bad.err" && grep -q "accept-pace" "$dir/bad.err" && [ ! -e "$dir/bad.wav" ]' "a pace without early acceptance is refused naming the option"
 check '! "$cli" session --minutes 0.5 --preset calm --emotion-check 0 --accept-seconds 2 --first-accept-seconds 3 --quiet --out "$dir/bad.wav" 2> "$dir/bad.err" && grep -q "first-accept-seconds" "$dir/bad.err" && [ ! -e "$dir/bad.wav" ]' "a first stretch longer than the others is refused naming the option"
 "$cli" generate --recipe "$dir/e.recipe.json" --quiet --out "$dir/e2.wav" --codes-out "$dir/e2.codes.safetensors"
 check 'python3 - "$dir" <<PY

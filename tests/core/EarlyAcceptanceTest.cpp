@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <map>
+#include <utility>
 
 using namespace moodsteer;
 
@@ -103,7 +105,25 @@ struct Heard {
     std::vector<float> streamed;
     int stepsAtFirstAudio = -1;  ///< session frames made when the first audio was played
     std::vector<int> audioSteps; ///< session frames made at each chunk of audio, once each
+    /// Every chunk of audio: the session frames made when it came, and its samples.
+    std::vector<std::pair<int, std::size_t>> arrivals;
 };
+
+/// Seconds a listener who starts playback at the first audio waits for audio, when the session
+/// is made at `speed` times real time (its frames made in proportion to time; the guard's and
+/// the codec's own time left out).
+double silenceAtSpeed(const Heard& h, double speed, int sampleRate) {
+    if (h.arrivals.empty()) return 0;
+    const auto at = [&](int step) { return step / (speed * kFrameRate); };
+    const double start = at(h.arrivals.front().first);
+    double delivered = 0, silent = 0;
+    for (const auto& [step, samples] : h.arrivals) {
+        const double played = at(step) - start - silent;
+        if (played > delivered) silent += played - delivered; // waited until this chunk came
+        delivered += double(samples) / sampleRate;
+    }
+    return silent;
+}
 
 Heard run(ScriptedFamily& family, const Recipe& r, bool codecOnOwnThread = false) {
     Heard out;
@@ -115,6 +135,7 @@ Heard run(ScriptedFamily& family, const Recipe& r, bool codecOnOwnThread = false
         if (out.stepsAtFirstAudio < 0 && n > 0) out.stepsAtFirstAudio = step;
         if (n > 0 && (out.audioSteps.empty() || out.audioSteps.back() != step))
             out.audioSteps.push_back(step);
+        if (n > 0) out.arrivals.emplace_back(step, n);
         out.streamed.insert(out.streamed.end(), s, s + n);
     };
     out.result = generateWindowed(family, r, CodeGrid(4, 0), cb, codecOnOwnThread);
@@ -226,6 +247,85 @@ TEST(EarlyAcceptance, TheFirstWindowPlaysAfterAShortFirstStretch) {
     EXPECT_DOUBLE_EQ(0.0, Recipe::sessionFirstAcceptSeconds(0.0));
 }
 
+TEST(EarlyAcceptance, PacedChecksKeepAListenerFromTheFirstNoteWhenTheSessionIsFaster) {
+    // Recipe::acceptPace: after a first stretch of 0.4 s (10 frames) the checks come 10 + 0.1 x
+    // the session's frames so far apart, at most acceptSeconds (100), in every window, the last
+    // one 60 frames before the window's end (SeamChoice::cutWindowFrames: 4 x 15). 20 s in
+    // windows of 250 frames adding 166 (no seam candidates: nothing is cut back).
+    ScriptedFamily family;
+    Recipe r = scriptedRecipe(4);
+    r.firstAcceptSeconds = 0.4;
+    r.acceptPace = 0.1;
+    const WindowPlan plan = WindowPlan::of(family, r);
+    EXPECT_EQ(60, plan.lastStretch);
+    const Heard paced = run(family, r);
+    ASSERT_FALSE(paced.result.cancelled);
+    EXPECT_EQ(500, paced.result.frames);
+    EXPECT_EQ(paced.result.audio.samples, paced.streamed);
+    // Window 0 (from frame 0): 10, +11, +12, +13, +15, +16, +18, +20, +22, +24, +26, then the
+    // last check at 250 - 60; window 1 (from 250): +35, +39, then 166 - 60; window 2 (from
+    // 416, 84 frames): 84 - 60.
+    EXPECT_EQ(std::vector<int>({10, 21, 33, 46, 61, 77, 95, 115, 137, 161, 187, 190, 250, 285, 324,
+                                356, 416, 440, 500}),
+              paced.audioSteps);
+
+    // Made at 1.3 times real time, playback from the first note never waits; with the checks
+    // doubling (10, 20, 40, 80 frames, then none closer than 100 to the end) it waits from the
+    // third stretch on.
+    Recipe doubling = r;
+    doubling.acceptPace = 0;
+    const Heard doubled = run(family, doubling);
+    EXPECT_EQ(std::vector<int>({10, 20, 40, 80, 250}),
+              std::vector<int>(doubled.audioSteps.begin(), doubled.audioSteps.begin() + 5));
+    const int rate = family.codec().sampleRate();
+    const double pacedSilence = silenceAtSpeed(paced, 1.3, rate);
+    const double doubledSilence = silenceAtSpeed(doubled, 1.3, rate);
+    std::printf("silence at 1.3x real time: paced %.3f s, doubling %.3f s\n", pacedSilence,
+                doubledSilence);
+    EXPECT_LT(pacedSilence, 1e-9);
+    EXPECT_GT(doubledSilence, 0.5);
+
+    // Recorded, and the recipe regenerates the session exactly, stretch by stretch.
+    EXPECT_NE(std::string::npos, paced.result.recipe.toJson().find("\"accept_pace\""));
+    const Recipe back = Recipe::fromJson(paced.result.recipe.toJson());
+    EXPECT_DOUBLE_EQ(0.1, back.acceptPace);
+    const Heard again = run(family, back);
+    EXPECT_EQ(paced.result.codes, again.result.codes);
+    EXPECT_EQ(paced.streamed, again.streamed);
+    EXPECT_EQ(paced.audioSteps, again.audioSteps);
+    // Seam-aware, a window's last stretch is what the cut back hears: the ends still fall in a
+    // lull (a window cut back makes the session one window longer).
+    Recipe seamAware = r;
+    seamAware.seamCandidates = 4;
+    const Heard cutBack = run(family, seamAware);
+    EXPECT_EQ(500, cutBack.result.frames);
+    ASSERT_GE(cutBack.audioSteps.size(), 14u);
+    EXPECT_EQ(std::vector<int>(paced.audioSteps.begin(), paced.audioSteps.begin() + 13),
+              std::vector<int>(cutBack.audioSteps.begin(), cutBack.audioSteps.begin() + 13));
+    EXPECT_LT(cutBack.audioSteps[13], 285); // window 1 starts before frame 250 (8 frames cut)
+    for (const auto& w : cutBack.result.recipe.reseeds)
+        EXPECT_EQ(0, w.frames) << "window " << w.window << ": a cut back is no guard's cut";
+    // Recipes from before it existed keep their doubling checks.
+    EXPECT_EQ(std::string::npos, doubled.result.recipe.toJson().find("accept_pace"));
+
+    // What new sessions use; a pace needs a first stretch and is at most kMaxAcceptPace.
+    EXPECT_DOUBLE_EQ(Recipe::kSessionAcceptPace, Recipe::sessionAcceptPace(1.0));
+    EXPECT_DOUBLE_EQ(0.0, Recipe::sessionAcceptPace(0.0));
+    Recipe noFirst = scriptedRecipe(4);
+    noFirst.acceptPace = 0.1;
+    EXPECT_THROW(WindowPlan::of(family, noFirst), EngineError);
+    for (const char* bad : {R"({"model": "scripted", "accept_pace": -0.1})",
+                            R"({"model": "scripted", "accept_pace": 1.5})",
+                            R"({"model": "scripted", "accept_pace": "fast"})"}) {
+        try {
+            Recipe::fromJson(bad, "r.json");
+            ADD_FAILURE() << "read: " << bad;
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string::npos, std::string(e.what()).find("accept_pace")) << e.what();
+        }
+    }
+}
+
 TEST(EarlyAcceptance, EveryTryRejectedAtItsFirstCheckKeepsTheBestStart) {
     ScriptedFamily family;
     for (std::uint64_t s = 21; s < 25; ++s)
@@ -280,11 +380,18 @@ TEST(EarlyAcceptance, BadValuesAreRefusedNamingTheField) {
 // pipelined copy of the stream decoder): the session is the same, bit for bit, as on one
 // thread, early acceptance or whole windows, seam candidates and cut-back ends, and replays.
 TEST(EarlyAcceptance, TheCodecOnItsOwnThreadMakesTheSameSession) {
-    for (const double accept : {2.0, 0.0}) {
+    // -1: checks every 2 s after a first stretch of 0.4 s, paced (Recipe::acceptPace), the last
+    // one where only the cut back's stretch is left.
+    for (const double accept : {2.0, 0.0, -1.0}) {
         ScriptedFamily family;
         family.kinds[windowSeed(21, 0)] = Kind::LateLoop;
         family.kinds[windowSeed(21, 1)] = Kind::Loop;
-        Recipe r = scriptedRecipe(accept);
+        Recipe r = scriptedRecipe(std::max(0.0, accept));
+        if (accept < 0) {
+            r.acceptSeconds = 2;
+            r.firstAcceptSeconds = 0.4;
+            r.acceptPace = 0.1;
+        }
         r.seamCandidates = 4;
         const Heard inline_ = run(family, r, false);
         const Heard piped = run(family, r, true);

@@ -379,6 +379,8 @@ class SessionPanelTest : public QObject {
         // ... its first window after a short first stretch.
         QCOMPARE(r.firstAcceptSeconds,
                  r.emotionCheck > 0 ? 0.0 : Recipe::kSessionFirstAcceptSeconds);
+        // ... and its checks paced to keep up with a listener from the first note.
+        QCOMPARE(r.acceptPace, r.emotionCheck > 0 ? 0.0 : Recipe::kSessionAcceptPace);
         // A block whose genre the model has no vector for is refused with its name.
         rig.panel.setGenreVectors({{"rock", "/vectors/rock.safetensors", 3}});
         try {

@@ -337,6 +337,7 @@ Recipe SessionPanel::sessionRecipe() const {
     r.emotionCheck = emotionCheck_->value();
     r.acceptSeconds = Recipe::sessionAcceptSeconds(r.emotionCheck);
     r.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(r.acceptSeconds);
+    r.acceptPace = Recipe::sessionAcceptPace(r.firstAcceptSeconds);
     if (info_) {
         r.guidance = info_->defaultGuidance;
         // The AV token's own guidance (its box's minimum: none, plain guidance).
@@ -368,6 +369,7 @@ void SessionPanel::generate() {
     if (uncheckable) recipe.emotionCheck = 0;
     recipe.acceptSeconds = Recipe::sessionAcceptSeconds(recipe.emotionCheck);
     recipe.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(recipe.acceptSeconds);
+    recipe.acceptPace = Recipe::sessionAcceptPace(recipe.firstAcceptSeconds);
     const JobId id =
         controller_->submit(std::make_shared<SessionJob>(recipe, head), recipe.seconds);
     if (id == 0) return;

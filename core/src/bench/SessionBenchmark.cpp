@@ -212,6 +212,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.readAhead = true; // as new sessions
     r.acceptSeconds = o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(o.emotionCheck));
     r.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(r.acceptSeconds);
+    r.acceptPace = Recipe::sessionAcceptPace(r.firstAcceptSeconds);
     r.emotionCheck = o.emotionCheck;
     if (const auto conflict = moodConflict(o.prompt, r.emotionPath))
         say("note: " + conflict->describe());
@@ -366,6 +367,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
         m.acceptSeconds = o.acceptSeconds.value_or(
             Recipe::sessionAcceptSeconds(mg->info().sessionEmotionCheck()));
         m.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(m.acceptSeconds);
+        m.acceptPace = Recipe::sessionAcceptPace(m.firstAcceptSeconds);
         rep.musicgen = runSession(*mg, m, o.musicgenPrecision, nullptr, nullptr, say, cancel,
                                   nullptr, nullptr);
     }

@@ -246,6 +246,9 @@ StreamBenchReport runStreamBenchmark(const StreamBenchOptions& o,
     if (!(o.levelInterval > 0)) throw std::runtime_error("the level interval must be > 0");
     if (o.acceptSeconds && !(*o.acceptSeconds >= 0))
         throw std::runtime_error("the guard's checks must be >= 0 seconds apart");
+    if (o.acceptPace && !(*o.acceptPace >= 0 && *o.acceptPace <= Recipe::kMaxAcceptPace))
+        throw std::runtime_error("the guard's pace must be in [0, " +
+                                 fixed(Recipe::kMaxAcceptPace, 1) + "]");
     say("loading the model (" + o.precision + ")");
     Loaded loaded = loadModel(o);
     MusicEngine& engine = *loaded.engine;
@@ -284,6 +287,8 @@ StreamBenchReport runStreamBenchmark(const StreamBenchOptions& o,
         session.acceptSeconds =
             o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(session.emotionCheck));
         session.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(session.acceptSeconds);
+        session.acceptPace =
+            o.acceptPace.value_or(Recipe::sessionAcceptPace(session.firstAcceptSeconds));
         say("session: " + fixed(o.sessionMinutes, 1) + " min in " +
             fixed(session.windowSeconds, 0) + " s windows");
         report.runs.push_back(runOne(engine, session, "session", o, say, cancel));

@@ -137,6 +137,7 @@ std::string Recipe::toJson(int indent) const {
     if (seamCandidates > 1) j["seam_candidates"] = seamCandidates;
     if (acceptSeconds > 0) j["accept_seconds"] = acceptSeconds;
     if (firstAcceptSeconds > 0) j["first_accept_seconds"] = firstAcceptSeconds;
+    if (acceptPace > 0) j["accept_pace"] = acceptPace;
     if (readAhead) j["read_ahead"] = true;
     if (emotionCheck > 0) j["emotion_check"] = emotionCheck;
     if (!precision.empty()) j["precision"] = precision;
@@ -332,6 +333,7 @@ Recipe Recipe::fromJson(const std::string& text, const std::string& source) {
     f.integer("seam_candidates", r.seamCandidates, 1, L::kMaxSeamCandidates);
     f.real("accept_seconds", r.acceptSeconds, 0.0, false, L::kMaxSeconds);
     f.real("first_accept_seconds", r.firstAcceptSeconds, 0.0, false, L::kMaxSeconds);
+    f.real("accept_pace", r.acceptPace, 0.0, false, Recipe::kMaxAcceptPace);
     f.read("read_ahead", r.readAhead, "true or false");
     f.real("emotion_check", r.emotionCheck, 0.0, false, L::kMaxEmotionCheck);
     f.read("continue_from", r.continueFrom, "a string");

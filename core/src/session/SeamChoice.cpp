@@ -78,7 +78,7 @@ int SeamChoice::cutBack(const std::vector<float>& audio, int samplesPerFrame,
     const int frames = static_cast<int>(audio.size()) / std::max(1, samplesPerFrame);
     const int minCut = minCutFrames(samplesPerFrame);
     const int maxCut = maxCutFrames(samplesPerFrame, frameRate);
-    if (frames < 4 * maxCut) return 0;
+    if (frames < cutWindowFrames(samplesPerFrame, frameRate)) return 0;
     // The window's last seconds, starting on the stream's hop grid (counted from its first
     // sample, as bench-session counts them).
     const std::size_t end = streamSamples_ + audio.size();

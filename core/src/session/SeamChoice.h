@@ -59,6 +59,10 @@ class SeamChoice {
     int cutBack(const std::vector<float>& windowAudio, int samplesPerFrame, double frameRate) const;
     /// The most frames cutBack() may cut (kMaxCutSeconds, and at least one flux frame).
     static int maxCutFrames(int samplesPerFrame, double frameRate);
+    /// The fewest frames of a window's audio cutBack() cuts: with less it returns 0.
+    static int cutWindowFrames(int samplesPerFrame, double frameRate) {
+        return 4 * maxCutFrames(samplesPerFrame, frameRate);
+    }
 
     struct Result {
         std::uint64_t seed = 0; ///< the candidate kept

@@ -84,7 +84,28 @@ WindowPlan WindowPlan::of(const ModelFamily& family, const Recipe& r) {
             throw EngineError("first_accept_seconds of " + std::to_string(r.firstAcceptSeconds) +
                               " s is shorter than one frame of this model");
     }
+    p.lastStretch = p.segment;
+    if (r.acceptPace > 0) {
+        if (!(r.firstAcceptSeconds > 0))
+            throw EngineError("accept_pace needs first_accept_seconds (a first stretch)");
+        if (!(r.acceptPace <= Recipe::kMaxAcceptPace))
+            throw EngineError("accept_pace of " + std::to_string(r.acceptPace) +
+                              " is above its most, " + std::to_string(Recipe::kMaxAcceptPace));
+        p.pace = r.acceptPace;
+        p.lastStretch = SeamChoice::cutWindowFrames(family.codec().samplesPerFrame(), fr);
+    }
     return p;
+}
+
+int WindowPlan::nextCheck(int w, int made, int check, int newFrames) const {
+    if (!(pace > 0)) {
+        if (check == 0) return w == 0 ? firstSegment : segment;
+        return w == 0 ? std::min(check + segment, 2 * check) : check + segment;
+    }
+    const int last = newFrames - lastStretch;
+    if (check >= last) return last + 1;
+    const long gap = firstSegment + std::lround(pace * (double(made) + check));
+    return static_cast<int>(std::min<long>(check + std::min<long>(gap, segment), last));
 }
 
 std::uint64_t windowSeed(std::uint64_t seed, int index) {
@@ -422,13 +443,13 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     copies ? StreamProbe::open(*decoder, checkpoint) : nullptr;
                 // The session's first window is first judged after a shorter stretch when the
                 // recipe asks (Recipe::firstAcceptSeconds): nothing plays before it.
-                int finalFrames = 0, nextCheck = w == 0 ? plan.firstSegment : plan.segment;
+                int finalFrames = 0, nextCheck = plan.nextCheck(w, made, 0, req.newFrames);
                 std::optional<WindowVerdict> early; // the check that rejected this try
                 // The frames the probe may decode ahead: up to the guard's next check (it
                 // commits the decoder there) and the replayed length.
                 const auto feedLimit = [&] {
                     int limit = finalFrames;
-                    if (progressive && nextCheck <= req.newFrames - plan.segment)
+                    if (progressive && nextCheck <= req.newFrames - plan.lastStretch)
                         limit = std::min(limit, nextCheck);
                     if (replayFrames > 0) limit = std::min(limit, replayFrames);
                     return limit;
@@ -476,7 +497,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     if (replayFrames > 0 && finalFrames >= replayFrames) break;
                     // Every stretch but the window's last is judged (with all of the window
                     // before it) as soon as it is final, and plays if the guard accepts it.
-                    if (progressive && nextCheck <= req.newFrames - plan.segment &&
+                    if (progressive && nextCheck <= req.newFrames - plan.lastStretch &&
                         (replayFrames == 0 || nextCheck <= replayFrames) &&
                         finalFrames >= nextCheck) {
                         const CodeGrid soFar = window->newCodes().slice(0, nextCheck);
@@ -495,13 +516,9 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                         decoder = std::move(part.decoder); // the stream as far as it is accepted
                         stream = joinFrames(stream, soFar.slice(committed, nextCheck));
                         committed = nextCheck;
-                        // The first window's checks double from a short first stretch until
-                        // they are a segment apart (1, 2, 4, 8, 13 s...): each stretch is made
-                        // while the one before it plays, so a session that keeps pace has no
-                        // gap after its first note. (With firstSegment = segment: every
-                        // segment, as before.)
-                        nextCheck = w == 0 ? std::min(nextCheck + plan.segment, 2 * nextCheck)
-                                           : nextCheck + plan.segment;
+                        // Each stretch is made while the one before it plays
+                        // (WindowPlan::nextCheck: paced, or doubling in the first window).
+                        nextCheck = plan.nextCheck(w, made, nextCheck, req.newFrames);
                         emit(part.chunk);
                     }
                 }

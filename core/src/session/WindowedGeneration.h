@@ -34,7 +34,20 @@ struct WindowPlan {
     /// Frames before the first window's first check (Recipe::firstAcceptSeconds): segment
     /// unless the recipe asks for a shorter first stretch.
     int firstSegment = 0;
+    /// Recipe::acceptPace; 0: the first window's checks double (1, 2, 4, 8, 13 s), later
+    /// windows' come every segment.
+    double pace = 0;
+    /// A window's last frames, judged only with the whole window (no check in them): segment;
+    /// paced, what a seam's cut back needs to hear (SeamChoice::cutWindowFrames, 2.4 s at
+    /// 50 Hz).
+    int lastStretch = 0;
     int context() const { return window - stride; }
+    /// The guard's next check in a window after its frame `check` (0: the window's first),
+    /// `made` the session's frames before the window, `newFrames` the window's: a check at
+    /// most newFrames - lastStretch, else none (a frame past that). Paced: firstSegment +
+    /// pace x (made + check) frames on, at most segment, and a last check at
+    /// newFrames - lastStretch, so that the stretch held back at a window's end is short too.
+    int nextCheck(int w, int made, int check, int newFrames) const;
     static WindowPlan of(const ModelFamily& family, const Recipe& recipe);
 };
 

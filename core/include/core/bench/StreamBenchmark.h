@@ -31,6 +31,8 @@ struct StreamBenchOptions {
     /// The session's guard checks (Recipe::acceptSeconds; 0: whole windows); unset: as new
     /// sessions (Recipe::sessionAcceptSeconds), the first stretch as they have it.
     std::optional<double> acceptSeconds;
+    /// The pace of those checks (Recipe::acceptPace); unset: as new sessions.
+    std::optional<double> acceptPace;
     /// The session reads each window's context while the window before it is made
     /// (Recipe::readAhead), as new sessions do; false: at each seam.
     bool readAhead = true;

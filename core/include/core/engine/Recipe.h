@@ -144,16 +144,33 @@ struct Recipe {
     /// view, bench-session, bench-stream).
     static constexpr double kSessionAcceptSeconds = 5.0;
     /// Early acceptance: the session's first window is first judged after this many seconds,
-    /// its next checks at twice as much each time until they are acceptSeconds apart (1, 2, 4,
-    /// 8, 13 s...), so that the first note comes after a short stretch rather than
-    /// acceptSeconds of music made in silence, and each stretch is made while the one before
-    /// it plays; later windows start while the previous one plays and keep acceptSeconds. The guard
-    /// hears a short stretch for silence (its loops only from twice the shortest bar). At most
-    /// acceptSeconds; 0: the first check after acceptSeconds (recipes from before it existed).
+    /// its next checks (without acceptPace) at twice as much each time until they are
+    /// acceptSeconds apart (1, 2, 4, 8, 13 s...), so that the first note comes after a short
+    /// stretch rather than acceptSeconds of music made in silence, and each stretch is made while
+    /// the one before it plays; later windows start while the previous one plays and keep
+    /// acceptSeconds. The guard hears a short stretch for silence (its loops only from twice the
+    /// shortest bar). At most acceptSeconds; 0: the first check after acceptSeconds (recipes from
+    /// before it existed).
     double firstAcceptSeconds = 0;
     /// What new sessions use: kSessionFirstAcceptSeconds, or acceptSeconds where that is
     /// shorter (0 for whole windows).
     static constexpr double kSessionFirstAcceptSeconds = 1.0;
+    /// Early acceptance, paced to a listener: instead of doubling, the guard's checks come
+    /// firstAcceptSeconds + acceptPace x (the session's seconds made so far) apart, at most
+    /// acceptSeconds, in every window, the last one where only the stretch a seam's cut back
+    /// hears is left (session/WindowedGeneration.h, WindowPlan). Each stretch plays once the
+    /// guard accepts it, so playback started at the first note never waits for the next one
+    /// while the session is made faster than real time by more than acceptPace: at 0.05 the
+    /// checks are 1.05, 1.1 ... 2.5 s apart in the first 30 s (doubling, 1, 2, 4, 8 s, needs
+    /// about 2x real time). Needs firstAcceptSeconds; at most kMaxAcceptPace. 0: doubling
+    /// (recipes from before it existed).
+    double acceptPace = 0;
+    static constexpr double kSessionAcceptPace = 0.05;
+    static constexpr double kMaxAcceptPace = 1.0;
+    /// What new sessions use: kSessionAcceptPace with a first stretch, else 0.
+    static double sessionAcceptPace(double firstAcceptSeconds) {
+        return firstAcceptSeconds > 0 ? kSessionAcceptPace : 0.0;
+    }
     /// Windowed generation: each window's context is read while the window before it is still
     /// being made (session/ContextReadAhead.h), on the other core, so that a seam no longer
     /// waits ~1.1 s for a 10 s context (musicgen-small). For that the context is fixed before
