@@ -2,6 +2,7 @@
 // every few seconds as it is made and what it accepted plays at once. A scripted family makes
 // the guard's decisions certain: its codes are a function of the seed and the session frame,
 // some seeds looping one bar (which the guard rejects) from the start or only later.
+#include "core/bench/StreamBenchmark.h"
 #include "core/synth/SynthCodec.h"
 #include "session/WindowGuard.h"
 #include "session/WindowedGeneration.h"
@@ -109,20 +110,18 @@ struct Heard {
     std::vector<std::pair<int, std::size_t>> arrivals;
 };
 
-/// Seconds a listener who starts playback at the first audio waits for audio, when the session
-/// is made at `speed` times real time (its frames made in proportion to time; the guard's and
-/// the codec's own time left out).
-double silenceAtSpeed(const Heard& h, double speed, int sampleRate) {
-    if (h.arrivals.empty()) return 0;
-    const auto at = [&](int step) { return step / (speed * kFrameRate); };
-    const double start = at(h.arrivals.front().first);
-    double delivered = 0, silent = 0;
+/// The pre-buffer (bench-stream's prebufferNeeded) a listener who starts playback at the first
+/// audio needs for no gap, when the session is made at `speed` times real time (its frames made
+/// in proportion to time; the guard's and the codec's own time left out). 0: never waits.
+double prebufferAtSpeed(const Heard& h, double speed, int sampleRate) {
+    std::vector<double> arrivals, audioBefore;
+    double delivered = 0;
     for (const auto& [step, samples] : h.arrivals) {
-        const double played = at(step) - start - silent;
-        if (played > delivered) silent += played - delivered; // waited until this chunk came
+        arrivals.push_back(step / (speed * kFrameRate));
+        audioBefore.push_back(delivered);
         delivered += double(samples) / sampleRate;
     }
-    return silent;
+    return prebufferNeeded(arrivals, audioBefore);
 }
 
 Heard run(ScriptedFamily& family, const Recipe& r, bool codecOnOwnThread = false) {
@@ -278,10 +277,10 @@ TEST(EarlyAcceptance, PacedChecksKeepAListenerFromTheFirstNoteWhenTheSessionIsFa
     EXPECT_EQ(std::vector<int>({10, 20, 40, 80, 250}),
               std::vector<int>(doubled.audioSteps.begin(), doubled.audioSteps.begin() + 5));
     const int rate = family.codec().sampleRate();
-    const double pacedSilence = silenceAtSpeed(paced, 1.3, rate);
-    const double doubledSilence = silenceAtSpeed(doubled, 1.3, rate);
-    std::printf("silence at 1.3x real time: paced %.3f s, doubling %.3f s\n", pacedSilence,
-                doubledSilence);
+    const double pacedSilence = prebufferAtSpeed(paced, 1.3, rate);
+    const double doubledSilence = prebufferAtSpeed(doubled, 1.3, rate);
+    std::printf("pre-buffer needed at 1.3x real time: paced %.3f s, doubling %.3f s\n",
+                pacedSilence, doubledSilence);
     EXPECT_LT(pacedSilence, 1e-9);
     EXPECT_GT(doubledSilence, 0.5);
 

@@ -445,12 +445,15 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                 // recipe asks (Recipe::firstAcceptSeconds): nothing plays before it.
                 int finalFrames = 0, nextCheck = plan.nextCheck(w, made, 0, req.newFrames);
                 std::optional<WindowVerdict> early; // the check that rejected this try
+                // Whether the guard judges the window at nextCheck (none in its last stretch).
+                const auto checkAhead = [&] {
+                    return progressive && nextCheck <= req.newFrames - plan.lastStretch;
+                };
                 // The frames the probe may decode ahead: up to the guard's next check (it
                 // commits the decoder there) and the replayed length.
                 const auto feedLimit = [&] {
                     int limit = finalFrames;
-                    if (progressive && nextCheck <= req.newFrames - plan.lastStretch)
-                        limit = std::min(limit, nextCheck);
+                    if (checkAhead()) limit = std::min(limit, nextCheck);
                     if (replayFrames > 0) limit = std::min(limit, replayFrames);
                     return limit;
                 };
@@ -497,8 +500,7 @@ GenerationResult generateWindowed(ModelFamily& family, const Recipe& recipe, con
                     if (replayFrames > 0 && finalFrames >= replayFrames) break;
                     // Every stretch but the window's last is judged (with all of the window
                     // before it) as soon as it is final, and plays if the guard accepts it.
-                    if (progressive && nextCheck <= req.newFrames - plan.lastStretch &&
-                        (replayFrames == 0 || nextCheck <= replayFrames) &&
+                    if (checkAhead() && (replayFrames == 0 || nextCheck <= replayFrames) &&
                         finalFrames >= nextCheck) {
                         const CodeGrid soFar = window->newCodes().slice(0, nextCheck);
                         probe->feed(nextCheck);
