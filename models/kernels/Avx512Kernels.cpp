@@ -206,46 +206,6 @@ MOODSTEER_AVX512_VNNI void quantiseInt8(const float* x, int64_t M, int64_t K, ui
     }
 }
 
-template <int M>
-MOODSTEER_AVX512_VNNI void gemvInt8Rows(const uint8_t* x, const float* sx, int64_t K,
-                                        const int8_t* w, const float* sw, const int32_t* rowSums,
-                                        float* y, int64_t ldy, int64_t N, int64_t b0, int64_t b1) {
-    const int64_t Kp = int8PaddedK(K);
-    for (int64_t b = b0; b < b1; ++b) {
-        __m512i acc[4][M];
-        for (int i = 0; i < 4; ++i)
-            for (int m = 0; m < M; ++m)
-                acc[i][m] = _mm512_setzero_si512();
-        const int8_t* wb = w + b * 4 * Kp;
-        for (int64_t k = 0; k < Kp; k += 64, wb += 4 * 64) {
-            __m512i xv[M];
-            for (int m = 0; m < M; ++m)
-                xv[m] = _mm512_loadu_si512(x + m * Kp + k);
-            for (int i = 0; i < 4; ++i)
-                _mm_prefetch(reinterpret_cast<const char*>(wb + i * 64) + kPrefetch, _MM_HINT_T0);
-            for (int i = 0; i < 4; ++i) {
-                const __m512i wv = _mm512_loadu_si512(wb + i * 64);
-                for (int m = 0; m < M; ++m)
-                    acc[i][m] = _mm512_dpbusd_epi32(acc[i][m], xv[m], wv);
-            }
-        }
-        for (int i = 0; i < 4 && b * 4 + i < N; ++i) {
-            const int64_t n = b * 4 + i;
-            for (int m = 0; m < M; ++m)
-                y[m * ldy + n] =
-                    (sx[m] * sw[n]) *
-                    static_cast<float>(_mm512_reduce_add_epi32(acc[i][m]) - 128 * rowSums[n]);
-        }
-    }
-}
-
-void gemvInt8(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t* w, const float* sw,
-              const int32_t* rowSums, float* y, int64_t ldy, int64_t N, int64_t b0, int64_t b1) {
-    withRows(M, [&](auto rows) {
-        gemvInt8Rows<decltype(rows)::value>(x, sx, K, w, sw, rowSums, y, ldy, N, b0, b1);
-    });
-}
-
 // ---- int8 GEMM with AVX512_VNNI (prefills): R input rows against T tiles of 16 output rows;
 // each step broadcasts 4 activation codes of a row and adds their products into 16 outputs
 // (the tile layout, Kernels.h), R x T accumulators in registers (12 x 2 + 2 + 1 of 32).
@@ -329,6 +289,58 @@ void gemmInt8(const uint8_t* x, const float* sx, int64_t M, int64_t K, const int
                                 rowSums + n0, y + m * ldy + n0, ldy, count - n0);
         }
     }
+}
+
+// ---- int8 GEMV with AVX512_VNNI on the same tile layout: each 64-byte line holds 4 codes of
+// 16 rows, one vpdpbusd per input row adds a broadcast group of 4 activation codes into the
+// 16 rows' sums, so no sum is reduced across lanes and a whole matrix is one stream. Two sets
+// of accumulators (even and odd lines) keep two vpdpbusd chains per row in flight. Against
+// the earlier layout of 4 rows x 64 codes per line, summed across lanes at the end of each
+// block: 0.82-0.88x the time over one step's 170 matrices of musicgen-small (docs/performance.md).
+template <int M>
+MOODSTEER_AVX512_VNNI void gemvInt8Rows(const uint8_t* x, const float* sx, int64_t K,
+                                        const int8_t* w, const float* sw, const int32_t* rowSums,
+                                        float* y, int64_t ldy, int64_t N, int64_t t0, int64_t t1) {
+    const int64_t quads = int8PaddedK(K) / 4; // even: Kp is a multiple of 64
+    const int64_t Kp = quads * 4;
+    for (int64_t t = t0; t < t1; ++t) {
+        const int8_t* wt = w + t * quads * kGemmTile * 4;
+        __m512i acc[2][M];
+        for (int u = 0; u < 2; ++u)
+            for (int m = 0; m < M; ++m)
+                acc[u][m] = _mm512_setzero_si512();
+        for (int64_t q = 0; q < quads; q += 2, wt += 2 * 64) {
+            _mm_prefetch(reinterpret_cast<const char*>(wt) + kPrefetch, _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(wt) + kPrefetch + 64, _MM_HINT_T0);
+            for (int u = 0; u < 2; ++u) {
+                const __m512i wv = _mm512_loadu_si512(wt + u * 64);
+                for (int m = 0; m < M; ++m) {
+                    int32_t four; // 4 activation codes (memcpy: no aliasing of the bytes)
+                    std::memcpy(&four, x + m * Kp + (q + u) * 4, 4);
+                    dpbusdInPlace(acc[u][m], _mm512_set1_epi32(four), wv);
+                }
+            }
+        }
+        const int64_t left = N - t * kGemmTile;
+        const __mmask16 mask =
+            left >= kGemmTile ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
+        const __m512 scale = _mm512_maskz_loadu_ps(mask, sw + t * kGemmTile);
+        const __m512i offset = _mm512_slli_epi32(
+            _mm512_maskz_loadu_epi32(mask, rowSums + t * kGemmTile), 7); // 128 * rowSums
+        for (int m = 0; m < M; ++m) {
+            const __m512 v = _mm512_cvtepi32_ps(
+                _mm512_sub_epi32(_mm512_add_epi32(acc[0][m], acc[1][m]), offset));
+            const __m512 s = _mm512_mul_ps(_mm512_set1_ps(sx[m]), scale);
+            _mm512_mask_storeu_ps(y + m * ldy + t * kGemmTile, mask, _mm512_mul_ps(s, v));
+        }
+    }
+}
+
+void gemvInt8(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t* w, const float* sw,
+              const int32_t* rowSums, float* y, int64_t ldy, int64_t N, int64_t t0, int64_t t1) {
+    withRows(M, [&](auto rows) {
+        gemvInt8Rows<decltype(rows)::value>(x, sx, K, w, sw, rowSums, y, ldy, N, t0, t1);
+    });
 }
 
 // ---- int4 GEMV with AVX512_VNNI: each 64-byte line holds 128 codes of one row (low nibbles,

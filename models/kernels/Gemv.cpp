@@ -12,7 +12,8 @@ namespace moodsteer::models::gemv {
 namespace {
 
 constexpr int64_t kF32RowsPerTask = 64; // 256 KiB of weights at K = 1024
-constexpr int64_t kBlocksPerTask = 16;  // blocks of 4 rows: 128 KiB bf16 / 64 KiB int8 at K = 1024
+constexpr int64_t kBlocksPerTask = 16;  // blocks of 4 rows: 128 KiB bf16 at K = 1024
+constexpr int64_t kTilesPerTask = 4;    // int8 tiles of 16 rows: 64 KiB at K = 1024
 // Built with OpenMP (models/CMakeLists.txt), so at::parallel_for shares work between threads;
 // the decode step's few rows (CFG, takes) stay on the calling thread, as the engine wants (the
 // codec's thread has the other core), and a prefill's many rows (a session window's context,
@@ -78,13 +79,20 @@ void bf16(const float* x, int64_t M, int64_t K, const at::Tensor& packed, float*
     });
 }
 
+at::Tensor packTiles(const at::Tensor& codes) {
+    const int64_t N = codes.size(0), K = codes.size(1), T = kernels::kGemmTile;
+    const int64_t Np = (N + T - 1) / T * T, Kp = kernels::int8PaddedK(K);
+    auto padded = at::constant_pad_nd(codes, {0, Kp - K, 0, Np - N}, 0);
+    return padded.view({Np / T, T, Kp / 4, 4}).permute({0, 2, 1, 3}).contiguous();
+}
+
 Int8Weights quantiseInt8(const at::Tensor& weight) {
     at::NoGradGuard noGrad;
     auto scales = weight.abs().amax(1) / 127.0f;
     scales.masked_fill_(scales == 0, 1.0f); // an all-zero row: codes 0, any scale
     Int8Weights q;
     auto codes = (weight / scales.unsqueeze(1)).round_().clamp_(-127, 127).to(at::kChar);
-    q.codes = onHugePages(packBlocks(codes)); // streamed every decode step: HugePages.h
+    q.codes = onHugePages(packTiles(codes)); // streamed every decode step: HugePages.h
     q.scales = scales.contiguous();
     q.rowSums = codes.sum(1, false, at::kInt).contiguous();
     return q;
@@ -105,10 +113,16 @@ void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, 
         int8Gemm(xq, sx, M, K, w, y, N);
         return;
     }
+    // Tiles of 16 rows, kTilesPerTask at a time against the rows kMaxRows at a time (the
+    // tiles stay in L2 for the next rows), on this thread: M < kInt8GemmMinRows here.
     const auto run = k.gemvInt8.run;
-    forBlocks(N, M, [&](int64_t m, int rows, int64_t b0, int64_t b1) {
-        run(xq + m * Kp, sx + m, rows, K, wq, sw, sums, y + m * N, N, N, b0, b1);
-    });
+    const int64_t tiles = (N + kernels::kGemmTile - 1) / kernels::kGemmTile;
+    for (int64_t t0 = 0; t0 < tiles; t0 += kTilesPerTask) {
+        const int64_t t1 = std::min(tiles, t0 + kTilesPerTask);
+        for (int64_t m = 0; m < M; m += kernels::kMaxRows)
+            run(xq + m * Kp, sx + m, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)),
+                K, wq, sw, sums, y + m * N, N, N, t0, t1);
+    }
 }
 
 Int4Weights quantiseInt4(const at::Tensor& weight) {

@@ -2,12 +2,14 @@
 // rows, which is bound by how fast the weights stream from memory: the weight layouts, the
 // per-call activation rounding/quantisation into reused per-thread buffers, and
 // at::parallel_for over blocks of output rows. Each block holds 4 output rows x up to 4 input
-// rows (each weight loaded once, used M times from a register). bf16/int8 weights are packed
-// so that each block of 4 output rows is one contiguous stream (64-byte chunks of the 4 rows
-// in turn, K and N zero-padded): with plain row-major int8 rows of 1 KiB, 4 interleaved short
-// streams reached only 14 GB/s against 21 GB/s for the 4 KiB f32 rows. More than 4 input rows
-// are processed 4 at a time inside each block of output rows (the block stays in L2), so a
-// row's result never depends on how many rows came with it. The layouts do not depend on the
+// rows (each weight loaded once, used M times from a register). bf16 weights are packed so
+// that each block of 4 output rows is one contiguous stream (64-byte chunks of the 4 rows in
+// turn, K and N zero-padded): with plain row-major int8 rows of 1 KiB, 4 interleaved short
+// streams reached only 14 GB/s against 21 GB/s for the 4 KiB f32 rows. int8 weights are in
+// tiles of 16 rows x 4 codes per 64 bytes (packTiles), shared with the prefill's GEMM: a whole
+// matrix is one stream and no sum is reduced across vector lanes. More than 4 input rows are
+// processed 4 at a time inside each group of output rows (which stays in L2), so a row's
+// result never depends on how many rows came with it. The layouts do not depend on the
 // instruction set: weights packed once work with every kernel set.
 #pragma once
 
@@ -20,7 +22,7 @@ namespace moodsteer::models::gemv {
 /// y[m * ldy + n] = x[m] . w[n] for m < M (1..4), n < N; w row-major [N, K] float32.
 void f32(const float* x, int64_t M, int64_t K, const float* w, float* y, int64_t ldy, int64_t N);
 
-/// w [N, K] (1 or 2 bytes per element) in the packed layout: [ceil(N/4)][ceil(K/c)][4][c]
+/// w [N, K] (2 bytes per element: bf16) in the packed layout: [ceil(N/4)][ceil(K/c)][4][c]
 /// with c = 64 bytes of elements, zeros where padded.
 at::Tensor packBlocks(const at::Tensor& w);
 
@@ -28,11 +30,15 @@ at::Tensor packBlocks(const at::Tensor& w);
 /// even) once per call; any M. w: packBlocks() of the bf16 weight.
 void bf16(const float* x, int64_t M, int64_t K, const at::Tensor& w, float* y, int64_t N);
 
+/// int8 codes [N, K] in the tile layout of kernels::GemmInt8 and GemvInt8 (Kernels.h):
+/// [ceil(N/16)][Kp/4][16][4], Kp = int8PaddedK(K), zeros where padded.
+at::Tensor packTiles(const at::Tensor& codes);
+
 /// Weights quantised symmetrically per output row: codes = round(w / scale) in [-127, 127],
 /// scale = max|row| / 127 (1 for an all-zero row), rowSums = sum of a row's codes (for the
 /// +128 offset that makes the activations unsigned).
 struct Int8Weights {
-    at::Tensor codes;   ///< int8 [N, K], packBlocks() layout
+    at::Tensor codes;   ///< int8 [N, K] in the tile layout (packTiles)
     at::Tensor scales;  ///< float [N]
     at::Tensor rowSums; ///< int32 [N]
 };
@@ -49,9 +55,8 @@ void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, 
 /// on the GEMV, which streams the weights once without repacking them.
 constexpr int64_t kInt8GemmMinRows = 32;
 /// Gemm.cpp: int8() for many rows, x already quantised (xq [M, int8PaddedK(K)], sx [M]): each
-/// task repacks 64 output rows into the GEMM's tile layout (64 KiB at K = 1024: L2) and
-/// multiplies every input row with them (Kernels.h, GemmInt8), the tasks on every LibTorch
-/// thread.
+/// task multiplies every input row with 4 tiles of 16 output rows (64 KiB at K = 1024: L2;
+/// Kernels.h, GemmInt8), the tasks on every LibTorch thread.
 void int8Gemm(const uint8_t* xq, const float* sx, int64_t M, int64_t K, const Int8Weights& w,
               float* y, int64_t N);
 

@@ -53,12 +53,13 @@ constexpr int64_t int4PaddedK(int64_t K) {
 constexpr int kInt4SumLanes = 16;
 /// The largest number of input rows one GEMV call takes (the CFG decode step has 2).
 constexpr int kMaxRows = 4;
-/// Output rows per tile of the int8 GEMM layout: one vector of 16 int32 sums.
+/// Output rows per tile of the int8 layout (GemvInt8, GemmInt8): one vector of 16 int32 sums.
 constexpr int64_t kGemmTile = 16;
 
-/// The operations. "Block" means 4 consecutive output rows of a packed weight: the packed
-/// layout of an [N, K] matrix is [ceil(N/4)][ceil(K/c)][4][c] with c = kBf16Chunk or
-/// kInt8Chunk, zeros where padded, so that each block is one contiguous stream.
+/// The operations. "Block" means 4 consecutive output rows of a packed bf16 weight: the packed
+/// layout of an [N, K] matrix is [ceil(N/4)][ceil(K/c)][4][c] with c = kBf16Chunk, zeros where
+/// padded, so that each block is one contiguous stream. int8 weights are in tiles of 16 rows
+/// (GemmInt8).
 struct KernelSet {
     /// y[m * ldy + n] = sum_k x[m * K + k] * w[n * K + k] for m < M (1..kMaxRows) and n in
     /// [n0, n1); w is row-major [N, K] float32 (unpacked).
@@ -74,19 +75,21 @@ struct KernelSet {
     /// out [M, int8PaddedK(K)] = clamp(round_even(x / s), -127, 127) + 128 (padding 0),
     /// scales[m] = s = max|x[m]| / 127 (0 for an all-zero row, whose codes are then all 128).
     using QuantiseInt8 = void(const float* x, int64_t M, int64_t K, uint8_t* out, float* scales);
-    /// For the blocks [b0, b1) of packed int8 codes w with N rows: y[m * ldy + n] =
-    /// (sx[m] * sw[n]) * float(sum_k x[m][k] * w[n][k] - 128 * rowSums[n]) with the integer
-    /// sum exact (int32; K <= 66000), x as written by QuantiseInt8. M in 1..kMaxRows.
+    /// For the tiles [t0, t1) of int8 codes w with N rows in the tile layout (GemmInt8):
+    /// y[m * ldy + n] = (sx[m] * sw[n]) * float(sum_k x[m][k] * w[n][k] - 128 * rowSums[n])
+    /// with the integer sum exact (int32; K <= 66000), x as written by QuantiseInt8. M in
+    /// 1..kMaxRows. Rows n >= N of the last tile are neither read from sw/rowSums nor written.
     using GemvInt8 = void(const uint8_t* x, const float* sx, int M, int64_t K, const int8_t* w,
                           const float* sw, const int32_t* rowSums, float* y, int64_t ldy, int64_t N,
-                          int64_t b0, int64_t b1);
+                          int64_t t0, int64_t t1);
     /// The same products for many input rows (prefills: hundreds), y[m * ldy + n] for m < M
     /// and n < count, with the same integers and the same float operations as GemvInt8, so the
     /// same values. w: `count` output rows in the tile layout [ceil(count / 16)][Kp / 4][16][4]
     /// (Kp = int8PaddedK(K); byte (t, q, j, c) is row 16t + j's code k = 4q + c; zero rows past
-    /// count): each 64 bytes are 4 codes of 16 rows, so one vpdpbusd adds a broadcast group of
-    /// 4 activation codes into 16 outputs and no sum is reduced across lanes. sw, rowSums:
-    /// `count` values. Any M.
+    /// count, zero codes past K): each 64 bytes are 4 codes of 16 rows, so one vpdpbusd adds a
+    /// broadcast group of 4 activation codes into 16 outputs and no sum is reduced across
+    /// lanes. The decode step's GemvInt8 reads the same layout, in which a whole matrix is one
+    /// contiguous stream. sw, rowSums: `count` values. Any M.
     using GemmInt8 = void(const uint8_t* x, const float* sx, int64_t M, int64_t K, const int8_t* w,
                           const float* sw, const int32_t* rowSums, float* y, int64_t ldy,
                           int64_t count);

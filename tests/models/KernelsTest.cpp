@@ -153,7 +153,7 @@ TEST(Kernels, GemvKernelsAgreeWithPortable) {
                 ref.quantiseInt8.run(x.data(), M, K, xqRef.data(), sxRef.data());
                 ref.gemvInt8.run(xqRef.data(), sxRef.data(), M, K, q.codes.data_ptr<int8_t>(),
                                  q.scales.data_ptr<float>(), q.rowSums.data_ptr<int32_t>(),
-                                 yqRef.data(), N, N, 0, (N + 3) / 4);
+                                 yqRef.data(), N, N, 0, (N + kGemmTile - 1) / kGemmTile);
 
                 for (const KernelSet* set : available()) {
                     if (set->gemvF32.run) {
@@ -177,7 +177,7 @@ TEST(Kernels, GemvKernelsAgreeWithPortable) {
                         EXPECT_EQ(sxRef, sx) << set->quantiseInt8.isa << " " << shape;
                         set->gemvInt8.run(xq.data(), sx.data(), M, K, q.codes.data_ptr<int8_t>(),
                                           q.scales.data_ptr<float>(), q.rowSums.data_ptr<int32_t>(),
-                                          yq.data(), N, N, 0, (N + 3) / 4);
+                                          yq.data(), N, N, 0, (N + kGemmTile - 1) / kGemmTile);
                         double d = 0;
                         for (size_t i = 0; i < yq.size(); ++i)
                             d = std::max(d, std::fabs(double(yq[i]) - double(yqRef[i])));
@@ -351,16 +351,18 @@ TEST(Kernels, AttentionAndLayerNormKernelsAgreeWithPortable) {
     worst.print();
 }
 
-TEST(Kernels, Int8GemmOfEverySetEqualsTheDocumentedSum) {
+TEST(Kernels, Int8GemmAndGemvOfEverySetEqualTheDocumentedSum) {
     // The tile layout as Kernels.h documents it, built here by hand: every set's GemmInt8 must
     // give (sx * sw) * float(sum x * code - 128 * rowSum) exactly (integers are exact), for
-    // row counts around the AVX-512 kernel's 12 and output counts that leave partial tiles.
+    // row counts around the AVX-512 kernel's 12 and output counts that leave partial tiles;
+    // and its GemvInt8 the same for up to kMaxRows rows, over all tiles and over the tiles
+    // from the second on alone (the rows before left as they were).
     std::mt19937 rng(5);
     std::uniform_int_distribution<int> code(-127, 127), act(0, 255);
     std::uniform_real_distribution<float> scale(0.001f, 0.1f);
     for (int64_t K : {64, 100, 1024})
         for (int64_t count : {16, 37, 64})
-            for (int64_t M : {1, 11, 12, 13, 40}) {
+            for (int64_t M : {1, 2, 3, 4, 11, 12, 13, 40}) {
                 const int64_t Kp = int8PaddedK(K), quads = Kp / 4;
                 const int64_t tiles = (count + kGemmTile - 1) / kGemmTile;
                 std::vector<int8_t> codes(count * Kp, 0), packed(tiles * quads * kGemmTile * 4, 0);
@@ -397,6 +399,23 @@ TEST(Kernels, Int8GemmOfEverySetEqualsTheDocumentedSum) {
                                       rowSums.data(), y.data(), count, count);
                     EXPECT_EQ(expected, y)
                         << set->gemmInt8.isa << " M " << M << " K " << K << " count " << count;
+                }
+                if (M > kMaxRows) continue;
+                for (const KernelSet* set : available()) {
+                    if (!set->gemvInt8.run) continue;
+                    std::vector<float> y(M * count, -1.0f);
+                    set->gemvInt8.run(x.data(), sx.data(), static_cast<int>(M), K, packed.data(),
+                                      sw.data(), rowSums.data(), y.data(), count, count, 0, tiles);
+                    EXPECT_EQ(expected, y)
+                        << set->gemvInt8.isa << " M " << M << " K " << K << " count " << count;
+                    std::vector<float> part(M * count, -1.0f), partExpected = expected;
+                    for (int64_t m = 0; m < M; ++m)
+                        std::fill_n(partExpected.begin() + m * count, kGemmTile, -1.0f);
+                    set->gemvInt8.run(x.data(), sx.data(), static_cast<int>(M), K, packed.data(),
+                                      sw.data(), rowSums.data(), part.data(), count, count, 1,
+                                      tiles);
+                    EXPECT_EQ(partExpected, part)
+                        << set->gemvInt8.isa << " tiles from 1, M " << M << " K " << K;
                 }
             }
 }
