@@ -296,7 +296,7 @@ void gemmInt8(const uint8_t* x, const float* sx, int64_t M, int64_t K, const int
 // 16 rows' sums, so no sum is reduced across lanes and a whole matrix is one stream. Two sets
 // of accumulators (even and odd lines) keep two vpdpbusd chains per row in flight. Against
 // the earlier layout of 4 rows x 64 codes per line, summed across lanes at the end of each
-// block: 0.82-0.88x the time over one step's 170 matrices of musicgen-small (docs/performance.md).
+// block: the musicgen-small int8 step 14 % faster, 4 takes 20 % (docs/performance.md).
 template <int M>
 MOODSTEER_AVX512_VNNI void gemvInt8Rows(const uint8_t* x, const float* sx, int64_t K,
                                         const int8_t* w, const float* sw, const int32_t* rowSums,
