@@ -218,6 +218,30 @@ MOODSTEER_AVX512_VNNI inline void dpbusdInPlace(__m512i& acc, __m512i u, __m512i
     asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
 }
 
+// The end of an int8 tile, the same float operations for the GEMM and the GEMV (so the same
+// values): the tile's rows below `left` (count or N less the tile's first row), their scales and
+// 128 * row sums, and each input row's (sx * scale) * float(sum - 128 * rowSum), stored masked.
+struct TileEnd {
+    __mmask16 mask;
+    __m512 scale;
+    __m512i offset;
+};
+
+MOODSTEER_AVX512_VNNI inline TileEnd tileEnd(int64_t left, const float* sw,
+                                             const int32_t* rowSums) {
+    TileEnd e;
+    e.mask = left >= kGemmTile ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
+    e.scale = _mm512_maskz_loadu_ps(e.mask, sw);
+    e.offset = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(e.mask, rowSums), 7);
+    return e;
+}
+
+MOODSTEER_AVX512_VNNI inline void storeTileRow(const TileEnd& e, __m512i acc, float sx, float* y) {
+    const __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, e.offset));
+    const __m512 s = _mm512_mul_ps(_mm512_set1_ps(sx), e.scale);
+    _mm512_mask_storeu_ps(y, e.mask, _mm512_mul_ps(s, v));
+}
+
 template <int R, int T>
 MOODSTEER_AVX512_VNNI void gemmInt8Block(const uint8_t* x, const float* sx, int64_t Kp,
                                          const int8_t* w, const float* sw, const int32_t* rowSums,
@@ -247,18 +271,11 @@ MOODSTEER_AVX512_VNNI void gemmInt8Block(const uint8_t* x, const float* sx, int6
     }
 #pragma GCC unroll 2
     for (int t = 0; t < T; ++t) {
-        const int64_t left = count - t * kGemmTile;
-        const __mmask16 mask =
-            left >= kGemmTile ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
-        const __m512 scale = _mm512_maskz_loadu_ps(mask, sw + t * kGemmTile);
-        const __m512i offset = _mm512_slli_epi32(
-            _mm512_maskz_loadu_epi32(mask, rowSums + t * kGemmTile), 7); // 128 * rowSums
+        const TileEnd e =
+            tileEnd(count - t * kGemmTile, sw + t * kGemmTile, rowSums + t * kGemmTile);
 #pragma GCC unroll 16
-        for (int r = 0; r < R; ++r) {
-            const __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][t], offset));
-            const __m512 s = _mm512_mul_ps(_mm512_set1_ps(sx[r]), scale);
-            _mm512_mask_storeu_ps(y + r * ldy + t * kGemmTile, mask, _mm512_mul_ps(s, v));
-        }
+        for (int r = 0; r < R; ++r)
+            storeTileRow(e, acc[r][t], sx[r], y + r * ldy + t * kGemmTile);
     }
 }
 
@@ -321,18 +338,10 @@ MOODSTEER_AVX512_VNNI void gemvInt8Rows(const uint8_t* x, const float* sx, int64
                 }
             }
         }
-        const int64_t left = N - t * kGemmTile;
-        const __mmask16 mask =
-            left >= kGemmTile ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
-        const __m512 scale = _mm512_maskz_loadu_ps(mask, sw + t * kGemmTile);
-        const __m512i offset = _mm512_slli_epi32(
-            _mm512_maskz_loadu_epi32(mask, rowSums + t * kGemmTile), 7); // 128 * rowSums
-        for (int m = 0; m < M; ++m) {
-            const __m512 v = _mm512_cvtepi32_ps(
-                _mm512_sub_epi32(_mm512_add_epi32(acc[0][m], acc[1][m]), offset));
-            const __m512 s = _mm512_mul_ps(_mm512_set1_ps(sx[m]), scale);
-            _mm512_mask_storeu_ps(y + m * ldy + t * kGemmTile, mask, _mm512_mul_ps(s, v));
-        }
+        const TileEnd e = tileEnd(N - t * kGemmTile, sw + t * kGemmTile, rowSums + t * kGemmTile);
+        for (int m = 0; m < M; ++m)
+            storeTileRow(e, _mm512_add_epi32(acc[0][m], acc[1][m]), sx[m],
+                         y + m * ldy + t * kGemmTile);
     }
 }
 
