@@ -335,9 +335,7 @@ Recipe SessionPanel::sessionRecipe() const {
     r.seamCandidates = Recipe::kSessionSeamCandidates;
     r.readAhead = true;
     r.emotionCheck = emotionCheck_->value();
-    r.acceptSeconds = Recipe::sessionAcceptSeconds(r.emotionCheck);
-    r.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(r.acceptSeconds);
-    r.acceptPace = Recipe::sessionAcceptPace(r.firstAcceptSeconds);
+    r.useSessionChecks(Recipe::sessionAcceptSeconds(r.emotionCheck));
     if (info_) {
         r.guidance = info_->defaultGuidance;
         // The AV token's own guidance (its box's minimum: none, plain guidance).
@@ -367,9 +365,7 @@ void SessionPanel::generate() {
     // Without a head nothing can judge the windows: the check is off, and the status says why.
     const bool uncheckable = head.isEmpty() && recipe.emotionCheck > 0;
     if (uncheckable) recipe.emotionCheck = 0;
-    recipe.acceptSeconds = Recipe::sessionAcceptSeconds(recipe.emotionCheck);
-    recipe.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(recipe.acceptSeconds);
-    recipe.acceptPace = Recipe::sessionAcceptPace(recipe.firstAcceptSeconds);
+    recipe.useSessionChecks(Recipe::sessionAcceptSeconds(recipe.emotionCheck));
     const JobId id =
         controller_->submit(std::make_shared<SessionJob>(recipe, head), recipe.seconds);
     if (id == 0) return;

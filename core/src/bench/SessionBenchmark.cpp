@@ -210,9 +210,7 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
     r.emotionPath = VaPath::iso(o.from, o.to, seconds - hold, hold, PathInterpolation::Linear);
     r.seamCandidates = o.seamCandidates;
     r.readAhead = true; // as new sessions
-    r.acceptSeconds = o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(o.emotionCheck));
-    r.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(r.acceptSeconds);
-    r.acceptPace = Recipe::sessionAcceptPace(r.firstAcceptSeconds);
+    r.useSessionChecks(o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(o.emotionCheck)));
     r.emotionCheck = o.emotionCheck;
     if (const auto conflict = moodConflict(o.prompt, r.emotionPath))
         say("note: " + conflict->describe());
@@ -364,10 +362,8 @@ SessionBenchReport runSessionBenchmark(const SessionBenchOptions& o,
             std::min(o.musicgenWindowSeconds, mg->info().maxFrames / mg->info().frameRate);
         m.seamCandidates = o.seamCandidates; // as the embedded session (and the studio's)
         m.readAhead = true;
-        m.acceptSeconds = o.acceptSeconds.value_or(
-            Recipe::sessionAcceptSeconds(mg->info().sessionEmotionCheck()));
-        m.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(m.acceptSeconds);
-        m.acceptPace = Recipe::sessionAcceptPace(m.firstAcceptSeconds);
+        m.useSessionChecks(o.acceptSeconds.value_or(
+            Recipe::sessionAcceptSeconds(mg->info().sessionEmotionCheck())));
         rep.musicgen = runSession(*mg, m, o.musicgenPrecision, nullptr, nullptr, say, cancel,
                                   nullptr, nullptr);
     }

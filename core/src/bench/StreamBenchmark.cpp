@@ -284,11 +284,9 @@ StreamBenchReport runStreamBenchmark(const StreamBenchOptions& o,
         // As the studio's Session view makes one (no emotion check: no head is loaded here).
         session.seamCandidates = Recipe::kSessionSeamCandidates;
         session.readAhead = o.readAhead;
-        session.acceptSeconds =
-            o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(session.emotionCheck));
-        session.firstAcceptSeconds = Recipe::sessionFirstAcceptSeconds(session.acceptSeconds);
-        session.acceptPace =
-            o.acceptPace.value_or(Recipe::sessionAcceptPace(session.firstAcceptSeconds));
+        session.useSessionChecks(
+            o.acceptSeconds.value_or(Recipe::sessionAcceptSeconds(session.emotionCheck)));
+        if (o.acceptPace) session.acceptPace = *o.acceptPace;
         say("session: " + fixed(o.sessionMinutes, 1) + " min in " +
             fixed(session.windowSeconds, 0) + " s windows");
         report.runs.push_back(runOne(engine, session, "session", o, say, cancel));

@@ -191,6 +191,14 @@ struct Recipe {
     static double sessionAcceptSeconds(double emotionCheck) {
         return emotionCheck > 0 ? 0.0 : kSessionAcceptSeconds;
     }
+    /// The guard's checks every acceptSeconds (0: whole windows) with the first stretch and the
+    /// pace new sessions take with them (sessionFirstAcceptSeconds, sessionAcceptPace): the one
+    /// place the studio, bench-session and bench-stream set them.
+    void useSessionChecks(double everySeconds) {
+        acceptSeconds = everySeconds;
+        firstAcceptSeconds = sessionFirstAcceptSeconds(everySeconds);
+        acceptPace = sessionAcceptPace(firstAcceptSeconds);
+    }
     /// Windowed generation with an emotion target: the emotion check's tolerance (on the 1..9
     /// scale). Each window is judged by the emotion head (session/EmotionCheck.h) over its 5 s
     /// stretches against the target there; a window whose mean arousal error (and valence
