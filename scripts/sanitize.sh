@@ -6,7 +6,7 @@
 #                              bad-input catalogues) except the slow ones listed below.
 #   scripts/sanitize.sh tsan   ThreadSanitizer on the audio ring buffer, the player's feeder/
 #                              callback threads and device faults, and on the decode step's
-#                              attention helper (models/src/HeadPool) (build-tsan/; no LibTorch:
+#                              helper (models/src/DecodeHelper) (build-tsan/; no LibTorch:
 #                              its uninstrumented OpenMP threads only give false reports).
 #   scripts/sanitize.sh        both.
 # Exit code != 0 if any test fails or a sanitizer reports. Slow: a cold asan build takes
@@ -54,11 +54,11 @@ run_tsan() {
     # of the deliberately abandoned stream is never joined (AudioSink::close() explains why).
     export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_thread_leaks=0
     "$build/playback_tsan"
-    # The attention helper's thread is never joined (the pool is immortal): no leak report.
+    # The decode helper's thread is never joined (the helper is immortal): no leak report.
     (cd "$root" && g++ -std=c++20 -O1 -g -fsanitize=thread -Imodels/src -Imodels/include \
-        tests/models/HeadPoolTest.cpp models/src/HeadPool.cpp -o "$build/headpool_tsan" \
-        -lgtest -lgtest_main -pthread)
-    "$build/headpool_tsan"
+        tests/models/DecodeHelperTest.cpp models/src/DecodeHelper.cpp \
+        -o "$build/decode_helper_tsan" -lgtest -lgtest_main -pthread)
+    "$build/decode_helper_tsan"
 }
 
 case "$mode" in

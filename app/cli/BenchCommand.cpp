@@ -45,9 +45,10 @@ positions (default 0,500,1000,1500; "none" skips it) with each --kv-cache precis
 the model's, float32 with f32 weights), the cache filled directly with random keys/values of its
 dtype. Its floor counts the bytes of the KV cache the step reads besides the weights:
 (weights + cache) / bandwidth, R rounds of N steps as above. With more than one core and
---threads other than 1, the step's attention over the cache is shared with a second thread from
-256 cached positions on (the GEMVs stay on one); such a position is then timed with and without
-that helper in each round, between the same probes ("attn threads" 2 and 1). Each position
+--threads other than 1, the decode step shares work with a second thread (int8 weights' GEMVs
+at every position, the attention over the cache from 256 cached positions on); such a position
+is then timed with and without that helper in each round, between the same probes ("step
+threads" 2 and 1), and a step on two threads has its floor from probes on two threads. Each position
 above 0 is also reached in one pass first, R times, and the "prefill" table gives its median
 time: what a session window's context (500 positions = 10 s) costs before its first new frame,
 on the threads the engine gives it: every core (--threads N: N), OpenBLAS's pool only with f32

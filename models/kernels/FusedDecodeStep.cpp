@@ -1,6 +1,6 @@
 #include "FusedDecodeStep.h"
 
-#include "HeadPool.h"
+#include "DecodeHelper.h"
 #include "Kernels.h"
 #include "models/DecodeThreads.h"
 #include "models/ReducedLinear.h"
@@ -51,91 +51,134 @@ void layerNorm(const float* x, int64_t rows, int64_t dim, const torch::nn::Layer
     }
 }
 
-// One head's attention on float32 or bf16 keys/values (Kernels.h).
+// One head's attention on float32 keys/values (Kernels.h): the cross-attention.
 void attend(const float* q, const float* keys, const float* values, int64_t count, int64_t hd,
             const float* mask, float* scores, float* out) {
     kernels::active().attendF32.run(q, keys, values, count, hd, mask, scores, out);
 }
-void attend(const float* q, const c10::BFloat16* keys, const c10::BFloat16* values, int64_t count,
-            int64_t hd, const float* mask, float* scores, float* out) {
-    static_assert(sizeof(c10::BFloat16) == sizeof(kernels::Bf16));
-    kernels::active().attendBf16.run(q, reinterpret_cast<const kernels::Bf16*>(keys),
-                                     reinterpret_cast<const kernels::Bf16*>(values), count, hd,
-                                     mask, scores, out);
-}
-
 // Whether the decode helper (models/DecodeThreads.h) takes part in attending `positions` cached
 // positions: when it is on and the cache is long enough for it to pay.
 bool helperTakesPart(int64_t positions) {
-    return decodeAttentionHelper() && positions >= kDecodeHelperMinPositions;
+    return decodeHelper() && positions >= kDecodeHelperMinPositions;
 }
 
-// Runs head(item, scores) for the B * H heads of a layer's self-attention: on this thread, or
-// shared with the decode helper. `scores` holds at least `positions` floats (the helper has its
-// own).
-template <typename Head>
-void forEachHead(int64_t heads, int64_t positions, const Head& head, float* scores) {
-    const bool shared =
-        helperTakesPart(positions) &&
-        HeadPool::instance().run(
-            [](void* ctx, int i, float* s) { (*static_cast<const Head*>(ctx))(i, s); },
-            const_cast<void*>(static_cast<const void*>(&head)), static_cast<int>(heads), scores,
-            positions);
-    if (!shared) // short cache, helper off, resting, or another model's step holds it
-        for (int64_t i = 0; i < heads; ++i)
-            head(i, scores);
+// One layer's self-attention heads as a job shared with the decode helper (DecodeHelper::share):
+// the arguments are plain bytes, the input is the B rows of scaled q ([B, D]), and item i = b * H +
+// head writes attn[b * D + head * hd, +hd). The cache is read where it is; the job keeps its
+// tensors alive for a helper that finishes late (its result is then dropped).
+enum class CacheKind { F32, Bf16, Int8 };
+struct HeadShare {
+    CacheKind kind;
+    const void* keys;
+    const void* values;
+    const float* keyScales;
+    const float* valueScales;
+    int64_t H, hd, capacity, count;
+};
+
+// Head i (= b * H + head) of the job `a` for the query q (hd floats) into out (hd floats).
+void attendHead(const HeadShare& a, int64_t i, const float* q, float* scores, float* out) {
+    const int64_t row = i * a.capacity;
+    const auto& k = kernels::active();
+    switch (a.kind) {
+    case CacheKind::F32:
+        k.attendF32.run(q, static_cast<const float*>(a.keys) + row * a.hd,
+                        static_cast<const float*>(a.values) + row * a.hd, a.count, a.hd, nullptr,
+                        scores, out);
+        return;
+    case CacheKind::Bf16:
+        k.attendBf16.run(q, static_cast<const kernels::Bf16*>(a.keys) + row * a.hd,
+                         static_cast<const kernels::Bf16*>(a.values) + row * a.hd, a.count, a.hd,
+                         nullptr, scores, out);
+        return;
+    case CacheKind::Int8:
+        k.attendInt8.run(q, static_cast<const int8_t*>(a.keys) + row * a.hd, a.keyScales + row,
+                         static_cast<const int8_t*>(a.values) + row * a.hd, a.valueScales + row,
+                         a.count, a.hd, nullptr, scores, out);
+        return;
+    }
+}
+
+void headShareItem(const void* argsBytes, const void* input, int i, float* attn) {
+    const auto& a = *static_cast<const HeadShare*>(argsBytes);
+    thread_local std::vector<float> scores;
+    attendHead(a, i, static_cast<const float*>(input) + i * a.hd, grown(scores, a.count),
+               attn + i * a.hd);
+}
+
+// Attends the B * H heads of q (rows of qkv, stride 3D) to positions [0, past] of the layer's
+// cache: shared with the decode helper on a long cache, else on this thread. Each head is the
+// same kernel call either way, so the output is the same bit for bit.
+void attendHeads(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t past,
+                 const LayerKv& kv, float* scores, float* attn) {
+    const int64_t D = H * hd, capacity = kv.k.size(2);
+    HeadShare args{kv.int8()                             ? CacheKind::Int8
+                   : kv.k.scalar_type() == at::kBFloat16 ? CacheKind::Bf16
+                                                         : CacheKind::F32,
+                   kv.k.data_ptr(),
+                   kv.v.data_ptr(),
+                   kv.int8() ? kv.kScale.data_ptr<float>() : nullptr,
+                   kv.int8() ? kv.vScale.data_ptr<float>() : nullptr,
+                   H,
+                   hd,
+                   capacity,
+                   past + 1};
+    const int64_t bytes = 2 * B * H * (past + 1) * hd * kv.k.element_size();
+    if (helperTakesPart(past + 1) && bytes >= kDecodeHelperMinBytes) {
+        thread_local std::vector<float> q;
+        float* qs = grown(q, B * D);
+        for (int64_t b = 0; b < B; ++b)
+            std::copy(qkv + b * 3 * D, qkv + b * 3 * D + D, qs + b * D);
+        DecodeHelper::Job job;
+        job.fn = &headShareItem;
+        job.args = &args;
+        job.argBytes = sizeof(args);
+        job.input = qs;
+        job.inputBytes = sizeof(float) * B * D;
+        job.count = static_cast<int>(B * H);
+        job.y = attn;
+        job.yFloats = B * D;
+        job.rows = 1;
+        job.stride = B * D;
+        job.perItem = hd;
+        job.cols = B * D;
+        job.keepAlive = std::make_shared<LayerKv>(kv);
+        if (DecodeHelper::instance().share(job)) return;
+    }
+    for (int64_t i = 0; i < B * H; ++i) {
+        const int64_t b = i / H, head = i % H;
+        attendHead(args, i, qkv + b * 3 * D + head * hd, scores, attn + b * D + head * hd);
+    }
 }
 
 // Rows [B, 3D] of scaled q, k, v: writes each item's k and v at position `past` of the cache
-// ([B, H, capacity, hd]; bf16 rounded to nearest even, as ATen's copy_), then attends each head
-// of q to positions [0, past], reading the new key/value back from the cache as the LibTorch
-// path does.
-template <typename T>
-void selfAttend(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t capacity, int64_t past,
-                T* keys, T* values, float* scores, float* attn) {
-    const int64_t D = H * hd;
-    for (int64_t b = 0; b < B; ++b) {
-        const float* r = qkv + b * 3 * D;
-        for (int64_t head = 0; head < H; ++head) {
-            const int64_t at = ((b * H + head) * capacity + past) * hd;
-            std::copy(r + D + head * hd, r + D + (head + 1) * hd, keys + at);
-            std::copy(r + 2 * D + head * hd, r + 2 * D + (head + 1) * hd, values + at);
-        }
-    }
-    forEachHead(
-        B * H, past + 1,
-        [&](int64_t i, float* s) {
-            const int64_t b = i / H, head = i % H;
-            const int64_t base = i * capacity * hd;
-            attend(qkv + b * 3 * D + head * hd, keys + base, values + base, past + 1, hd, nullptr,
-                   s, attn + b * D + head * hd);
-        },
-        scores);
-}
-
-// selfAttend for an int8 cache: codes [B, H, capacity, hd] and scales [B, H, capacity].
-void selfAttendInt8(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t capacity,
-                    int64_t past, int8_t* keys, float* keyScales, int8_t* values,
-                    float* valueScales, float* scores, float* attn) {
-    const int64_t D = H * hd;
+// ([B, H, capacity, hd]; bf16 rounded to nearest even, as ATen's copy_; int8 codes and a scale
+// per row, quantiseCacheRow), then attends each head of q to positions [0, past], reading the new
+// key/value back from the cache as the LibTorch path does.
+void selfAttend(const float* qkv, int64_t B, int64_t H, int64_t hd, int64_t past, LayerKv& kv,
+                float* scores, float* attn) {
+    const int64_t D = H * hd, capacity = kv.k.size(2);
     for (int64_t b = 0; b < B; ++b) {
         const float* r = qkv + b * 3 * D;
         for (int64_t head = 0; head < H; ++head) {
             const int64_t row = (b * H + head) * capacity + past;
-            keyScales[row] = quantiseCacheRow(r + D + head * hd, hd, keys + row * hd);
-            valueScales[row] = quantiseCacheRow(r + 2 * D + head * hd, hd, values + row * hd);
+            const float* k = r + D + head * hd;
+            const float* v = r + 2 * D + head * hd;
+            if (kv.int8()) {
+                kv.kScale.data_ptr<float>()[row] =
+                    quantiseCacheRow(k, hd, kv.k.data_ptr<int8_t>() + row * hd);
+                kv.vScale.data_ptr<float>()[row] =
+                    quantiseCacheRow(v, hd, kv.v.data_ptr<int8_t>() + row * hd);
+            } else if (kv.k.scalar_type() == at::kBFloat16) {
+                std::copy(k, k + hd, kv.k.data_ptr<c10::BFloat16>() + row * hd);
+                std::copy(v, v + hd, kv.v.data_ptr<c10::BFloat16>() + row * hd);
+            } else {
+                std::copy(k, k + hd, kv.k.data_ptr<float>() + row * hd);
+                std::copy(v, v + hd, kv.v.data_ptr<float>() + row * hd);
+            }
         }
     }
-    const auto run = kernels::active().attendInt8.run;
-    forEachHead(
-        B * H, past + 1,
-        [&](int64_t i, float* s) {
-            const int64_t b = i / H, head = i % H;
-            const int64_t row = i * capacity;
-            run(qkv + b * 3 * D + head * hd, keys + row * hd, keyScales + row, values + row * hd,
-                valueScales + row, past + 1, hd, nullptr, s, attn + b * D + head * hd);
-        },
-        scores);
+    attendHeads(qkv, B, H, hd, past, kv, scores, attn);
 }
 
 bool isFloat(const torch::Tensor& t, std::initializer_list<int64_t> shape) {
@@ -188,12 +231,10 @@ bool fusedDecodeSupported(const MusicgenDecoderLayerImpl& layer, const torch::Te
 torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torch::Tensor& h,
                                int layerIndex, const CrossAttentionCache& cross, LayerKv& kv,
                                int64_t past, const DecoderHooks* hooks) {
-    auto& cacheK = kv.k;
-    auto& cacheV = kv.v;
     const auto& self = *layer.self_attn;
     const auto& enc = *layer.encoder_attn;
     const int64_t B = h.size(0), D = h.size(2), H = self.heads(), hd = self.headDim();
-    const int64_t capacity = cacheK.size(2), S = cross.length();
+    const int64_t S = cross.length();
     const int64_t F = layer.fastFc1().outFeatures();
     auto& s = scratch();
     float* x = grown(s.x, B * D);
@@ -205,8 +246,9 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
     const float* in = h.data_ptr<float>();
 
     // Self-attention: the new key/value go to the cache at `past`; the query sees [0, past].
-    // The attention helper wakes now, while the layer norm and the q/k/v projection run.
-    if (helperTakesPart(past + 1)) HeadPool::instance().prepare();
+    // The decode helper wakes now if it sleeps: it shares the GEMVs (int8) and, on a long
+    // cache, the attention.
+    if (decodeHelper()) DecodeHelper::instance().prepare();
     layerNorm(in, B, D, layer.self_attn_layer_norm, normed);
     self.fastQkv().apply(normed, B, qkv);
     // Upstream scales the query projection's output, not the weight.
@@ -214,16 +256,7 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
     for (int64_t b = 0; b < B; ++b)
         for (int64_t i = 0; i < D; ++i)
             qkv[b * 3 * D + i] *= selfScale;
-    if (kv.int8())
-        selfAttendInt8(qkv, B, H, hd, capacity, past, cacheK.data_ptr<int8_t>(),
-                       kv.kScale.data_ptr<float>(), cacheV.data_ptr<int8_t>(),
-                       kv.vScale.data_ptr<float>(), scores, attn);
-    else if (cacheK.scalar_type() == at::kBFloat16)
-        selfAttend(qkv, B, H, hd, capacity, past, cacheK.data_ptr<c10::BFloat16>(),
-                   cacheV.data_ptr<c10::BFloat16>(), scores, attn);
-    else
-        selfAttend(qkv, B, H, hd, capacity, past, cacheK.data_ptr<float>(),
-                   cacheV.data_ptr<float>(), scores, attn);
+    selfAttend(qkv, B, H, hd, past, kv, scores, attn);
     self.fastOut().apply(attn, B, proj);
     if (hooks && hooks->onAttention) hooks->onAttention(layerIndex, residualTensor(proj, B, D));
     for (int64_t i = 0; i < B * D; ++i)

@@ -1,11 +1,16 @@
 #include "Gemv.h"
 
+#include "DecodeHelper.h"
 #include "HugePages.h"
 #include "Kernels.h"
+#include "models/DecodeThreads.h"
 
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace moodsteer::models::gemv {
@@ -48,6 +53,97 @@ template <typename F> void forBlocks(int64_t N, int64_t M, const F& run) {
     });
 }
 
+// A decode step's GEMV (M < kParallelMinRows input rows) in items of output rows, each for
+// every input row: item(args, input, i, y) computes item i from its plain-bytes arguments and
+// the input (the rounded or quantised rows) only. Shared with the decode helper when it is on
+// (models/DecodeThreads.h; the helper works on copies of args and input, and `weights` keeps
+// what args point at alive for a helper that finishes late), else run here in order. Each item
+// is the same kernel call either way, so the output does not depend on who computed it.
+template <typename Args, typename Weights>
+void runItems(const Args& args, DecodeHelper::Fn item, const void* input, size_t inputBytes,
+              int count, int64_t M, int64_t N, int64_t perItem, float* y, int64_t weightBytes,
+              const Weights& weights) {
+    static_assert(std::is_trivially_copyable_v<Args> && sizeof(Args) <= DecodeHelper::kArgBytes);
+    if (decodeHelper() && count >= 2 && weightBytes >= kDecodeHelperMinBytes) {
+        DecodeHelper::Job job;
+        job.fn = item;
+        job.args = &args;
+        job.argBytes = sizeof(args);
+        job.input = input;
+        job.inputBytes = inputBytes;
+        job.count = count;
+        job.y = y;
+        job.yFloats = M * N;
+        job.rows = M;
+        job.stride = N;
+        job.perItem = perItem;
+        job.cols = N;
+        job.keepAlive = weights();
+        if (DecodeHelper::instance().share(job)) return;
+    }
+    for (int i = 0; i < count; ++i)
+        item(&args, input, i, y);
+}
+
+// Items of the three reduced precisions: blocks (bf16, int4: 4 rows each) or tiles (int8: 16
+// rows each) [i * per, (i + 1) * per) against every input row, kMaxRows at a time (the item's
+// weights stay in L2 for the next rows).
+struct Bf16Item {
+    kernels::KernelSet::GemvBf16* run;
+    int64_t M, K, Kp, N, blocks;
+    const kernels::Bf16* w;
+    static void item(const void* argsBytes, const void* input, int i, float* y) {
+        const auto& a = *static_cast<const Bf16Item*>(argsBytes);
+        const auto* xb = static_cast<const kernels::Bf16*>(input);
+        const int64_t b0 = i * kBlocksPerTask, b1 = std::min(a.blocks, b0 + kBlocksPerTask);
+        for (int64_t m = 0; m < a.M; m += kernels::kMaxRows)
+            a.run(xb + m * a.Kp, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, a.M - m)),
+                  a.K, a.w, y + m * a.N, a.N, a.N, b0, b1);
+    }
+};
+
+// Input: the quantised rows (M x Kp codes), then their M scales.
+struct Int8Item {
+    kernels::KernelSet::GemvInt8* run;
+    int64_t M, K, Kp, N, tiles;
+    const int8_t* wq;
+    const float* sw;
+    const int32_t* sums;
+    static void item(const void* argsBytes, const void* input, int i, float* y) {
+        const auto& a = *static_cast<const Int8Item*>(argsBytes);
+        const auto* xq = static_cast<const uint8_t*>(input);
+        const auto* sx = reinterpret_cast<const float*>(xq + a.M * a.Kp);
+        const int64_t t0 = i * kTilesPerTask, t1 = std::min(a.tiles, t0 + kTilesPerTask);
+        for (int64_t m = 0; m < a.M; m += kernels::kMaxRows)
+            a.run(xq + m * a.Kp, sx + m,
+                  static_cast<int>(std::min<int64_t>(kernels::kMaxRows, a.M - m)), a.K, a.wq, a.sw,
+                  a.sums, y + m * a.N, a.N, a.N, t0, t1);
+    }
+};
+
+// Input: the quantised rows (M x Kp codes), their group sums (M x sumsPerRow), their M scales.
+struct Int4Item {
+    kernels::KernelSet::GemvInt4* run;
+    int64_t M, K, Kp, N, blocks, sumsPerRow;
+    const uint8_t* wq;
+    const float* sw;
+    static void item(const void* argsBytes, const void* input, int i, float* y) {
+        const auto& a = *static_cast<const Int4Item*>(argsBytes);
+        const auto* xq = static_cast<const int8_t*>(input);
+        const auto* xs = reinterpret_cast<const int32_t*>(xq + a.M * a.Kp);
+        const auto* sx = reinterpret_cast<const float*>(xs + a.M * a.sumsPerRow);
+        const int64_t b0 = i * kBlocksPerTask, b1 = std::min(a.blocks, b0 + kBlocksPerTask);
+        for (int64_t m = 0; m < a.M; m += kernels::kMaxRows)
+            a.run(xq + m * a.Kp, xs + m * a.sumsPerRow, sx + m,
+                  static_cast<int>(std::min<int64_t>(kernels::kMaxRows, a.M - m)), a.K, a.wq, a.sw,
+                  y + m * a.N, a.N, a.N, b0, b1);
+    }
+};
+
+int itemCount(int64_t units, int64_t perItem) {
+    return static_cast<int>((units + perItem - 1) / perItem);
+}
+
 } // namespace
 
 void f32(const float* x, int64_t M, int64_t K, const float* w, float* y, int64_t ldy, int64_t N) {
@@ -74,6 +170,14 @@ void bf16(const float* x, int64_t M, int64_t K, const at::Tensor& packed, float*
     k.roundBf16.run(x, M, K, xb);
     const auto* w = static_cast<const kernels::Bf16*>(packed.data_ptr());
     const auto run = k.gemvBf16.run;
+    if (M < kParallelMinRows) { // a decode step's rows
+        const int64_t blocks = (N + 3) / 4;
+        runItems(Bf16Item{run, M, K, Kp, N, blocks, w}, &Bf16Item::item, xb,
+                 sizeof(kernels::Bf16) * M * Kp, itemCount(blocks, kBlocksPerTask), M, N,
+                 4 * kBlocksPerTask, y, 2 * N * Kp,
+                 [&] { return std::make_shared<const at::Tensor>(packed); });
+        return;
+    }
     forBlocks(N, M, [&](int64_t m, int rows, int64_t b0, int64_t b1) {
         run(xb + m * Kp, rows, K, w, y + m * N, N, N, b0, b1);
     });
@@ -101,28 +205,22 @@ Int8Weights quantiseInt8(const at::Tensor& weight) {
 void int8(const float* x, int64_t M, int64_t K, const Int8Weights& w, float* y, int64_t N) {
     const auto& k = kernels::active();
     const int64_t Kp = kernels::int8PaddedK(K);
-    thread_local std::vector<uint8_t> codes;
-    thread_local std::vector<float> scales;
-    uint8_t* xq = scratch(codes, M * Kp);
-    float* sx = scratch(scales, M);
+    // The quantised rows, then their scales: the input of a decode step's items.
+    thread_local std::vector<uint8_t> input;
+    uint8_t* xq = scratch(input, M * Kp + static_cast<int64_t>(sizeof(float)) * M);
+    auto* sx = reinterpret_cast<float*>(xq + M * Kp);
     k.quantiseInt8.run(x, M, K, xq, sx);
-    const int8_t* wq = w.codes.data_ptr<int8_t>();
-    const float* sw = w.scales.data_ptr<float>();
-    const int32_t* sums = w.rowSums.data_ptr<int32_t>();
     if (M >= kInt8GemmMinRows) {
         int8Gemm(xq, sx, M, K, w, y, N);
         return;
     }
-    // Tiles of 16 rows, kTilesPerTask at a time against the rows kMaxRows at a time (the
-    // tiles stay in L2 for the next rows), on this thread: M < kInt8GemmMinRows here.
-    const auto run = k.gemvInt8.run;
+    // Tiles of 16 rows, kTilesPerTask per item: M < kInt8GemmMinRows here.
     const int64_t tiles = (N + kernels::kGemmTile - 1) / kernels::kGemmTile;
-    for (int64_t t0 = 0; t0 < tiles; t0 += kTilesPerTask) {
-        const int64_t t1 = std::min(tiles, t0 + kTilesPerTask);
-        for (int64_t m = 0; m < M; m += kernels::kMaxRows)
-            run(xq + m * Kp, sx + m, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)),
-                K, wq, sw, sums, y + m * N, N, N, t0, t1);
-    }
+    runItems(Int8Item{k.gemvInt8.run, M, K, Kp, N, tiles, w.codes.data_ptr<int8_t>(),
+                      w.scales.data_ptr<float>(), w.rowSums.data_ptr<int32_t>()},
+             &Int8Item::item, xq, M * Kp + sizeof(float) * M, itemCount(tiles, kTilesPerTask), M, N,
+             kTilesPerTask * kernels::kGemmTile, y, N * Kp,
+             [&] { return std::make_shared<const Int8Weights>(w); });
 }
 
 Int4Weights quantiseInt4(const at::Tensor& weight) {
@@ -182,16 +280,25 @@ void quantiseInt4Input(const float* x, int64_t M, int64_t K, int8_t* codes, int3
 void int4(const float* x, int64_t M, int64_t K, const Int4Weights& w, float* y, int64_t N) {
     const int64_t Kp = kernels::int4PaddedK(K), groups = Kp / kernels::kInt4Group;
     const int64_t sumsPerRow = groups * kernels::kInt4SumLanes;
-    thread_local std::vector<int8_t> codes;
-    thread_local std::vector<float> scales;
-    thread_local std::vector<int32_t> sums;
-    int8_t* xq = scratch(codes, M * Kp);
-    float* sx = scratch(scales, M);
-    int32_t* xs = scratch(sums, M * sumsPerRow);
+    // The quantised rows, their group sums, their scales: the input of a decode step's items.
+    const int64_t bytes = M * Kp + static_cast<int64_t>(sizeof(int32_t)) * M * sumsPerRow +
+                          static_cast<int64_t>(sizeof(float)) * M;
+    thread_local std::vector<int8_t> input;
+    int8_t* xq = scratch(input, bytes);
+    auto* xs = reinterpret_cast<int32_t*>(xq + M * Kp);
+    auto* sx = reinterpret_cast<float*>(xs + M * sumsPerRow);
     quantiseInt4Input(x, M, K, xq, xs, sx);
     const uint8_t* wq = w.codes.data_ptr<uint8_t>();
     const float* sw = w.scales.data_ptr<float>();
     const auto run = kernels::active().gemvInt4.run;
+    const int64_t blocks = (N + 3) / 4;
+    if (M < kParallelMinRows) { // a decode step's rows
+        runItems(Int4Item{run, M, K, Kp, N, blocks, sumsPerRow, wq, sw}, &Int4Item::item, xq,
+                 static_cast<size_t>(bytes), itemCount(blocks, kBlocksPerTask), M, N,
+                 4 * kBlocksPerTask, y, N * Kp / 2,
+                 [&] { return std::make_shared<const Int4Weights>(w); });
+        return;
+    }
     forBlocks(N, M, [&](int64_t m, int rows, int64_t b0, int64_t b1) {
         run(xq + m * Kp, xs + m * sumsPerRow, sx + m, rows, K, wq, sw, y + m * N, N, N, b0, b1);
     });

@@ -11,7 +11,7 @@ using namespace moodsteer;
 
 TEST(ComputeThreads, AllCoresForRaisesTheDefaultCountForItsScopeOnly) {
     const int before = torch::get_num_threads();
-    const bool helper = models::decodeAttentionHelper();
+    const bool helper = models::decodeHelper();
     const int cores = availableCores();
     const int usual = setComputeThreads(0);
     EXPECT_EQ(std::max(1, cores - 1), usual);
@@ -38,5 +38,5 @@ TEST(ComputeThreads, AllCoresForRaisesTheDefaultCountForItsScopeOnly) {
     EXPECT_EQ(1, torch::get_num_threads());
 
     torch::set_num_threads(before);
-    models::setDecodeAttentionHelper(helper);
+    models::setDecodeHelper(helper);
 }

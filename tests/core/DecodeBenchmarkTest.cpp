@@ -142,32 +142,52 @@ TEST(DecodeBenchmark, LongContextAndTakesCountTheCacheInTheFloor) {
     EXPECT_THROW(runBenchmark(o), std::invalid_argument);
 }
 
-// With the attention helper (the default on two or more cores, not with --threads 1), a
-// position the helper takes part at is timed both ways in each round, between the same probes:
-// two rows with the same bytes and floor, attention threads 1 then 2.
-TEST(DecodeBenchmark, LongContextPairsTheAttentionHelperWithoutIt) {
+// With the decode helper (the default on two or more cores, not with --threads 1), a position
+// the helper takes part at is timed both ways in each round, between the same probes: two rows
+// with the same bytes, threads 1 then 2, the second's floor from probes on two threads. With int8
+// weights it shares the GEMVs at every position; with float32 weights only the attention from 256
+// positions.
+TEST(DecodeBenchmark, LongContextPairsTheDecodeHelperWithoutIt) {
     MOODSTEER_REQUIRE_PARITY();
     BenchOptions o = parityDecode(5, 2, {"int8"});
     o.threads = 0; // the default: the helper where there are two cores
     o.positions = {100, 300};
     o.kvCaches = {"int8"};
     const auto rep = runBenchmark(o);
-    if (!rep.attentionHelper) GTEST_SKIP() << "one core: no attention helper";
-    ASSERT_EQ(3u, rep.positions.size());
-    EXPECT_EQ(1, rep.positions[0].attentionThreads); // 100 positions: below the helper's start
-    EXPECT_EQ(300, rep.positions[1].position);
-    EXPECT_EQ(300, rep.positions[2].position);
-    EXPECT_EQ(1, rep.positions[1].attentionThreads);
-    EXPECT_EQ(2, rep.positions[2].attentionThreads);
-    EXPECT_EQ(rep.positions[1].kvBytesPerStep, rep.positions[2].kvBytesPerStep);
-    EXPECT_EQ(rep.positions[1].floorMs, rep.positions[2].floorMs);
+    if (!rep.decodeHelper) GTEST_SKIP() << "one core: no decode helper";
+    ASSERT_EQ(4u, rep.positions.size());
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(i < 2 ? 100 : 300, rep.positions[i].position);
+        EXPECT_EQ(i % 2 == 0 ? 1 : 2, rep.positions[i].stepThreads);
+        EXPECT_GT(rep.positions[i].floorMs, 0.0);
+    }
+    EXPECT_EQ(rep.positions[2].kvBytesPerStep, rep.positions[3].kvBytesPerStep);
+    // The main table's int8 steps share the GEMVs: their floor is from the two-thread probes.
+    ASSERT_EQ(1u, rep.results.size());
+    EXPECT_EQ(2, rep.results[0].readThreads);
+    EXPECT_GT(rep.helperBandwidthGBs, 0.0);
+    EXPECT_EQ(rep.helperProbes.size(), 2u * 2u + 2u * 2u + 2u * 2u); // rounds x 2, 2 positions
     const auto j = nlohmann::json::parse(rep.toJson());
-    EXPECT_TRUE(j["attention_helper"].get<bool>());
-    EXPECT_EQ(2, j["long_context"][2]["attention_threads"].get<int>());
-    EXPECT_NE(rep.toTable().find("attention helper"), std::string::npos);
+    EXPECT_TRUE(j["decode_helper"].get<bool>());
+    EXPECT_EQ(2, j["long_context"][3]["step_threads"].get<int>());
+    EXPECT_EQ(2, j["decode"][0]["read_threads"].get<int>());
+    EXPECT_GT(j["memory_bandwidth_2_threads_gb_s"].get<double>(), 0.0);
+    EXPECT_NE(rep.toTable().find("decode helper"), std::string::npos);
+    EXPECT_NE(rep.toTable().find("on 2 threads"), std::string::npos);
+
+    BenchOptions b = parityDecode(5, 2, {"f32"}); // the helper for the attention only
+    b.threads = 0;
+    b.positions = {100, 300};
+    b.kvCaches = {"f32"};
+    const auto bf = runBenchmark(b);
+    ASSERT_EQ(3u, bf.positions.size());
+    EXPECT_EQ(1, bf.positions[0].stepThreads); // 100 positions: below the helper's start
+    EXPECT_EQ(1, bf.positions[1].stepThreads);
+    EXPECT_EQ(2, bf.positions[2].stepThreads);
+    EXPECT_EQ(1, bf.results[0].readThreads);
 
     o.threads = 1; // one thread asked for: no helper, one row per position
     const auto one = runBenchmark(o);
-    EXPECT_FALSE(one.attentionHelper);
+    EXPECT_FALSE(one.decodeHelper);
     EXPECT_EQ(2u, one.positions.size());
 }

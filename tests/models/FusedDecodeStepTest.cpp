@@ -4,7 +4,7 @@
 // random small configurations (odd head sizes, ReLU, padded memory, 1-16 items, float32, bf16
 // and int8 caches).
 #include "FusedDecodeStep.h"
-#include "HeadPool.h"
+#include "DecodeHelper.h"
 #include "MusicgenAttention.h"
 #include "TestPaths.h"
 #include "models/DecodeThreads.h"
@@ -279,23 +279,30 @@ TEST(FusedDecodeStep, Int8CacheRowsEqualThePrefillsCodes) {
     EXPECT_EQ(tieCodes[4], 8); // 8.5 -> 8
 }
 
-// The fused step from an empty cache to 300 positions (the helper joins from
-// kDecodeHelperMinPositions on), head sizes 64 (vectorised kernels) and 24 (masked tails), 2 and
-// 5 items, every cache precision: the logits with the helper on equal those with it off, bit for
-// bit.
-TEST(FusedDecodeStep, GivesTheSameBitsWithTheAttentionHelper) {
+// The fused step from an empty cache to 280 positions (the helper attends heads from
+// kDecodeHelperMinPositions on, and shares reduced weights' GEMVs at every position), head sizes
+// 64 (vectorised kernels) and 24 (masked tails), 2 and 5 items, weights of every precision, every
+// cache precision: the logits with the helper on equal those with it off, bit for bit.
+TEST(FusedDecodeStep, GivesTheSameBitsWithTheDecodeHelper) {
     torch::NoGradGuard noGrad;
-    const bool was = decodeAttentionHelper();
-    const int64_t before = HeadPool::instance().helperItems();
-    // (hidden, items): head size 64 with the two CFG rows; head size 24 with five items (an odd
-    // number of heads per layer, as a batch of takes has more).
-    for (const auto& [hidden, items] : {std::pair<int64_t, int64_t>{128, 2}, {48, 5}}) {
-        const int64_t heads = 2, steps = 300;
+    const bool was = decodeHelper();
+    const int64_t before = DecodeHelper::instance().helperItems();
+    // (hidden, heads, items): head size 64 with the two CFG rows; head size 24 with five items
+    // (an odd number of heads per layer, as a batch of takes has more). Big enough for fc1 (and in
+    // the first shape every GEMV but int4's cross-attention ones) and, from 256 positions, every
+    // cache's heads to reach kDecodeHelperMinBytes.
+    struct Shape {
+        int64_t hidden, heads, items;
+    };
+    for (const auto& [hidden, heads, items] : {Shape{512, 8, 2}, Shape{384, 16, 5}}) {
+        const int64_t steps = 280;
         nlohmann::json j = {
-            {"vocab_size", 30},   {"max_position_embeddings", 320}, {"num_hidden_layers", 2},
-            {"ffn_dim", 96},      {"num_attention_heads", heads},   {"hidden_size", hidden},
-            {"num_codebooks", 2}, {"activation_function", "gelu"},  {"pad_token_id", 30},
+            {"vocab_size", 30},      {"max_position_embeddings", 320}, {"num_hidden_layers", 2},
+            {"ffn_dim", 4 * hidden}, {"num_attention_heads", heads},   {"hidden_size", hidden},
+            {"num_codebooks", 2},    {"activation_function", "gelu"},  {"pad_token_id", 30},
             {"bos_token_id", 30}};
+        ASSERT_GE(2 * items * heads * 256 * (hidden / heads), kDecodeHelperMinBytes);
+        ASSERT_GE(4 * hidden * hidden, kDecodeHelperMinBytes); // int8 fc1
         torch::manual_seed(hidden);
         MusicgenForCausalLM lm(MusicgenDecoderConfig::fromJson(j));
         lm->eval();
@@ -303,22 +310,25 @@ TEST(FusedDecodeStep, GivesTheSameBitsWithTheAttentionHelper) {
         auto cross = lm->precomputeCross(torch::randn({items, 4, hidden}),
                                          torch::ones({items, 4}, torch::kLong));
         auto ids = torch::randint(0, 31, {items * 2, steps}, torch::kLong);
-        for (const auto precision :
-             {KvCachePrecision::F32, KvCachePrecision::BF16, KvCachePrecision::Int8}) {
-            std::vector<torch::Tensor> logits[2];
-            for (const bool helper : {false, true}) {
-                setDecodeAttentionHelper(helper);
-                auto cache = lm->makeCache(items, steps, precision);
+        for (const char* weights : {"f32", "bf16", "int8", "int4"}) {
+            lm->setPrecision(weights);
+            for (const auto precision :
+                 {KvCachePrecision::F32, KvCachePrecision::BF16, KvCachePrecision::Int8}) {
+                std::vector<torch::Tensor> logits[2];
+                for (const bool helper : {false, true}) {
+                    setDecodeHelper(helper);
+                    auto cache = lm->makeCache(items, steps, precision);
+                    for (int64_t t = 0; t < steps; ++t)
+                        logits[helper].push_back(lm->forward(ids.narrow(1, t, 1), cross, &cache));
+                }
                 for (int64_t t = 0; t < steps; ++t)
-                    logits[helper].push_back(lm->forward(ids.narrow(1, t, 1), cross, &cache));
+                    ASSERT_TRUE(torch::equal(logits[0][t], logits[1][t]))
+                        << "hidden " << hidden << ", " << items << " items, " << weights
+                        << " weights, " << kvCachePrecisionName(precision) << " cache, step " << t;
             }
-            for (int64_t t = 0; t < steps; ++t)
-                ASSERT_TRUE(torch::equal(logits[0][t], logits[1][t]))
-                    << "hidden " << hidden << ", " << items << " items, "
-                    << kvCachePrecisionName(precision) << ", step " << t;
         }
     }
-    setDecodeAttentionHelper(was);
-    std::cout << "  heads attended by the helper: " << HeadPool::instance().helperItems() - before
-              << std::endl;
+    setDecodeHelper(was);
+    std::cout << "  items (heads, groups of GEMV rows) computed by the helper: "
+              << DecodeHelper::instance().helperItems() - before << std::endl;
 }

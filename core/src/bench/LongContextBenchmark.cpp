@@ -69,7 +69,7 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
     const int warmup = 2, steps = std::max(1, o.steps), rounds = std::max(1, o.rounds);
     auto column = torch::randint(0, c.vocab_size, {items * K, 1}, torch::kInt64);
     const double weightBytes = lm.decodeWeightBytes();
-    const bool helperOn = models::decodeAttentionHelper();
+    const bool helperOn = models::decodeHelper();
     for (const auto kv : caches) {
         for (const int position : o.positions) {
             say("decoding with " + precision + " weights and a " +
@@ -90,14 +90,16 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
             // With the attention helper on (and a cache long enough for it), each round also
             // times the same steps without it, between the same probes: a pair the machine's
             // drift does not separate.
-            const bool helper = helperOn && position + 1 >= models::kDecodeHelperMinPositions;
+            const bool helper =
+                helperOn && models::decodeStepUsesHelper(precision != "f32", position + 1);
             std::vector<BenchPositionResult> rows{r};
             if (helper) {
                 rows.push_back(r);
-                rows.back().attentionThreads = 2;
+                rows.back().stepThreads = 2;
             }
             std::vector<std::vector<double>> ms(rows.size()), ratios(rows.size()), cpu(rows.size());
-            std::vector<double> floors, prefill;
+            std::vector<std::vector<double>> floors(rows.size());
+            std::vector<double> prefill;
             int prefillThreads = 0;
             // The prefill a session window starts with: `position` frames of context in one
             // pass, as the generator makes it (every core), into an empty cache. Its keys and
@@ -115,11 +117,14 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
                 prefill.push_back(
                     std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
             }
+            // A row with the helper reads on two threads: its floor is from probes on two.
+            const int helperThreads = std::max(threads, 2);
             for (int round = 0; round < rounds; ++round) {
                 const double before = measureMemoryBandwidth(threads, 3);
+                const double beforeTwo = helper ? measureMemoryBandwidth(helperThreads, 3) : 0;
                 std::vector<double> stepMs(rows.size());
                 for (std::size_t v = 0; v < rows.size(); ++v) {
-                    models::setDecodeAttentionHelper(rows[v].attentionThreads == 2);
+                    models::setDecodeHelper(rows[v].stepThreads == 2);
                     cache.truncate(position);
                     const auto t0 = Clock::now();
                     const double cpu0 = cpuSeconds();
@@ -130,14 +135,22 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
                         steps;
                     cpu[v].push_back((cpuSeconds() - cpu0) / steps * 1e3);
                 }
-                models::setDecodeAttentionHelper(helperOn);
+                models::setDecodeHelper(helperOn);
                 const double after = measureMemoryBandwidth(threads, 3);
                 bandwidths.push_back(before);
                 bandwidths.push_back(after);
-                const double bw = std::max(before, after);
-                const double floorMs = (r.weightBytesPerStep + r.kvBytesPerStep) / (bw * 1e9) * 1e3;
-                floors.push_back(floorMs);
+                double afterTwo = 0;
+                if (helper) {
+                    afterTwo = measureMemoryBandwidth(helperThreads, 3);
+                    rep.helperProbes.push_back(beforeTwo);
+                    rep.helperProbes.push_back(afterTwo);
+                }
                 for (std::size_t v = 0; v < rows.size(); ++v) {
+                    const double bw = rows[v].stepThreads == 2 ? std::max(beforeTwo, afterTwo)
+                                                               : std::max(before, after);
+                    const double floorMs =
+                        (r.weightBytesPerStep + r.kvBytesPerStep) / (bw * 1e9) * 1e3;
+                    floors[v].push_back(floorMs);
                     ms[v].push_back(stepMs[v]);
                     ratios[v].push_back(stepMs[v] / floorMs);
                 }
@@ -146,7 +159,7 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
                 auto& row = rows[v];
                 row.msPerStep = median(ms[v]);
                 row.cpuMsPerStep = median(cpu[v]);
-                row.floorMs = median(floors);
+                row.floorMs = median(floors[v]);
                 row.ratioToFloor = median(ratios[v]);
                 row.ratioMin = *std::min_element(ratios[v].begin(), ratios[v].end());
                 row.ratioMax = *std::max_element(ratios[v].begin(), ratios[v].end());

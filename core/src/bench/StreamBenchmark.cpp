@@ -174,7 +174,7 @@ StreamRun runOne(MusicEngine& engine, const Recipe& recipe, const std::string& w
     };
     const double cpu0 = processCpuNow(), engineCpu0 = threadCpuNow();
     // The decode step's attention helper (models/DecodeThreads.h) lives across runs.
-    const double helperCpu0 = namedThreadCpu("decode-attn");
+    const double helperCpu0 = namedThreadCpu("decode-helper");
     const GenerationResult result = engine.generate(recipe, cb);
     run.wallSeconds = secondsSince(start);
     const double engineCpu = threadCpuNow() - engineCpu0;
@@ -185,7 +185,7 @@ StreamRun runOne(MusicEngine& engine, const Recipe& recipe, const std::string& w
            !(cancel && cancel->load(std::memory_order_relaxed)))
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const double feederCpu = namedThreadCpu("audio-feeder");
-    const double helperCpu = namedThreadCpu("decode-attn") - helperCpu0;
+    const double helperCpu = namedThreadCpu("decode-helper") - helperCpu0;
     const double sinkCpu = sink->threadCpuSeconds();
     player.closeDevice(); // stops the sink: the meter is ours alone from here
     run.processCpuSeconds = processCpuNow() - cpu0;
@@ -208,7 +208,7 @@ StreamRun runOne(MusicEngine& engine, const Recipe& recipe, const std::string& w
     run.codecOnOwnThread = result.decodeThreadCpuSeconds >= 0;
     run.cpu.push_back({"engine (LM)", engineCpu});
     if (run.codecOnOwnThread) run.cpu.push_back({"codec-decode", result.decodeThreadCpuSeconds});
-    if (models::decodeAttentionHelper()) run.cpu.push_back({"decode-attn", helperCpu});
+    if (models::decodeHelper()) run.cpu.push_back({"decode-helper", helperCpu});
     if (result.readAheadCpuSeconds >= 0)
         run.cpu.push_back({"context-ahead", result.readAheadCpuSeconds});
     run.cpu.push_back({"audio-feeder", feederCpu});

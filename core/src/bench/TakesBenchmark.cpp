@@ -2,6 +2,7 @@
 
 #include "core/engine/MusicEngine.h"
 #include "engine/Generator.h"
+#include "models/DecodeThreads.h"
 
 #include <torch/torch.h>
 
@@ -56,8 +57,12 @@ void benchTakes(models::MusicgenForCausalLM lm, const torch::Tensor& memory,
             r.kvBytesPerStep = probe.bytesPerPosition() * 0.5 * (steps + 1);
         }
         std::vector<double> ms, ratios, perSecond;
+        // The decode helper shares reduced weights' GEMVs: those steps read on two threads.
+        const bool helper = models::decodeStepUsesHelper(precision != "f32", 1);
+        const int readThreads = helper ? std::max(threads, 2) : threads;
+        auto& probes = helper ? rep.helperProbes : bandwidths;
         for (int round = 0; round < rounds; ++round) {
-            const double before = measureMemoryBandwidth(threads, 3);
+            const double before = measureMemoryBandwidth(readThreads, 3);
             std::vector<double> stepTimes;
             auto last = Clock::now();
             go.onStep = [&](int, int) {
@@ -68,9 +73,9 @@ void benchTakes(models::MusicgenForCausalLM lm, const torch::Tensor& memory,
             const auto t0 = Clock::now();
             gen.run(memory, mask, go);
             const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
-            const double after = measureMemoryBandwidth(threads, 3);
-            bandwidths.push_back(before);
-            bandwidths.push_back(after);
+            const double after = measureMemoryBandwidth(readThreads, 3);
+            probes.push_back(before);
+            probes.push_back(after);
             double total = 0; // step 1 also computes the cross-attention keys/values
             for (std::size_t i = 1; i < stepTimes.size(); ++i)
                 total += stepTimes[i];

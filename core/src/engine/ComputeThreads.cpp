@@ -63,7 +63,7 @@ int setComputeThreads(int requested) {
     setMathThreads(threads);
     // The decode step's attention helper uses a second core only for long caches' attention,
     // never for the GEMVs; an explicit request for one thread keeps everything on one.
-    models::setDecodeAttentionHelper(cores >= 2 && requested != 1);
+    models::setDecodeHelper(cores >= 2 && requested != 1);
     return threads;
 }
 

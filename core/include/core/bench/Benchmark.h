@@ -57,6 +57,7 @@ struct BenchPrecisionResult {
     double timeToFirstAudioMs = 0; ///< T5 + generation start to the first complete frame
     /// Resident memory after this precision's runs (f32 masters + this precision's copies).
     double rssMB = 0;
+    int readThreads = 1; ///< threads reading memory in the steps (2: the decode helper's share)
     std::vector<BenchRound> rounds;
 };
 
@@ -71,8 +72,8 @@ struct BenchPositionResult {
     double floorMs = 0;        ///< (weights + KV cache bytes) / bandwidth, median over rounds
     double ratioToFloor = 0;   ///< median of the rounds' own ratios
     double ratioMin = 0, ratioMax = 0;
-    double cpuMsPerStep = 0;  ///< process CPU time per step: robust to a busy machine
-    int attentionThreads = 1; ///< 2: with the decode step's attention helper
+    double cpuMsPerStep = 0; ///< process CPU time per step: robust to a busy machine
+    int stepThreads = 1;     ///< 2: with the decode step's helper (models/DecodeThreads.h)
     /// Filling the cache to `position` in one guided pass (a session window's context is such
     /// a prefill, at every core): median ms over the rounds; 0 at position 0 and on the
     /// helper's duplicate row.
@@ -119,10 +120,15 @@ struct BenchReport {
     std::string architecture;
     std::string blas;
     int threads = 0;
-    bool attentionHelper = false; ///< the decode step's second thread (models/DecodeThreads.h)
-    double bandwidthGBs = 0;      ///< median of every round's measurement
+    bool decodeHelper = false; ///< the decode step's second thread (models/DecodeThreads.h)
+    double bandwidthGBs = 0;   ///< median of every round's measurement
     double bandwidthMinGBs = 0, bandwidthMaxGBs = 0;
     int bandwidthProbes = 0; ///< how many probes the median is over
+    /// The steps the decode helper takes part in (reduced weights' GEMVs, the attention on a long
+    /// cache: models/DecodeThreads.h) read memory on two threads: their floors use probes on two
+    /// threads, whose median this is (0 without such steps).
+    double helperBandwidthGBs = 0;
+    std::vector<double> helperProbes;
     double codecSeconds = 0; ///< codec decode of audioSeconds
     double audioSeconds = 0;
     double textEncoderMs = 0;
