@@ -26,7 +26,7 @@ const char* kHelp =
 Text to speaker, measured: generates a clip of --seconds (default 60) and then a windowed
 session of --session-minutes (default 3; 0 skips it; windows of --window s, default 30) through
 the studio's path: the LM on this thread with --threads compute threads (default, as the
-studio: cores - 1, and the decode step's attention helper; 1 turns the helper off), the clip's
+studio: cores - 1, and the decode step's helper; 1 turns the helper off), the clip's
 EnCodec streaming on its own thread when a core is left free (a session too, made as the
 studio's Session view makes one: 4 seam candidates, the guard every 5 s, no emotion check; each
 try decoded on the codec's thread as it is made; --accept-seconds S: the guard every S s

@@ -191,7 +191,7 @@ TEST(PipelinedStreamDecoder, ACopyGoesOnAsTheOriginalAndLeavesItAlone) {
     EXPECT_EQ(nullptr, uncopyable.clone());
 }
 
-// The worker runs below its creator (so that the LM's attention helper is not preempted by it).
+// The worker runs below its creator (so that it never preempts the LM's thread).
 TEST(PipelinedStreamDecoder, WorkerRunsBelowTheCallersPriority) {
     const int mine = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
     PipelinedStreamDecoder pipelined(std::make_unique<ToyStream>());

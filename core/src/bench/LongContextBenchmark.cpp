@@ -87,7 +87,7 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
             r.weightBytesPerStep = weightBytes;
             // Step i of a round attends to position + i + 1 cached rows (its own included).
             r.kvBytesPerStep = cache.bytesPerPosition() * (position + 0.5 * (steps + 1));
-            // With the attention helper on (and a cache long enough for it), each round also
+            // With the decode helper on (and a step it takes part in), each round also
             // times the same steps without it, between the same probes: a pair the machine's
             // drift does not separate.
             const bool helper =

@@ -173,7 +173,7 @@ StreamRun runOne(MusicEngine& engine, const Recipe& recipe, const std::string& w
         }
     };
     const double cpu0 = processCpuNow(), engineCpu0 = threadCpuNow();
-    // The decode step's attention helper (models/DecodeThreads.h) lives across runs.
+    // The decode step's helper (models/DecodeThreads.h) lives across runs.
     const double helperCpu0 = namedThreadCpu("decode-helper");
     const GenerationResult result = engine.generate(recipe, cb);
     run.wallSeconds = secondsSince(start);

@@ -61,8 +61,9 @@ int setComputeThreads(int requested) {
     const int threads = requested > 0 ? requested : std::max(1, cores - 1);
     explicitCount = requested > 0;
     setMathThreads(threads);
-    // The decode step's attention helper uses a second core only for long caches' attention,
-    // never for the GEMVs; an explicit request for one thread keeps everything on one.
+    // The decode step's helper shares the step's GEMVs and long caches' attention with a second
+    // core at idle priority (models/DecodeThreads.h); an explicit request for one thread keeps
+    // everything on one.
     models::setDecodeHelper(cores >= 2 && requested != 1);
     return threads;
 }

@@ -8,7 +8,7 @@ namespace moodsteer {
 
 /// `requested` > 0 is used as is; 0 means cores - 1 (at least 1), leaving a core to the GUI
 /// and audio threads: on 2 cores with the other one busy, 2-thread OpenMP regions stall each
-/// other (measured 4-13x slower steps). Also turns the decode step's attention helper
+/// other (measured 4-13x slower steps). Also turns the decode step's helper
 /// (models/DecodeThreads.h) on with two or more cores, unless exactly 1 thread is requested.
 /// Returns the count applied.
 int setComputeThreads(int requested);

@@ -12,9 +12,10 @@
 // ~100 MB of EnCodec weights per frame, memory bandwidth the LM's step on the other core needs.
 //
 // The thread runs kNiceIncrement below its creator's priority: it needs a fifth of a core and
-// catches up in larger pushes when late, while the decode step's attention helper, preempted
-// inside a head, makes the LM wait (paired bench-stream runs: 0.83-0.97x real time against
-// 0.77-0.82x at the same priority; docs/performance.md).
+// catches up in larger pushes when late, while the LM's thread is what a listener waits for
+// (paired bench-stream runs: 0.83-0.97x real time against 0.77-0.82x at the same priority, when
+// the decode helper's waits were not yet taken back; docs/performance.md). The decode helper runs
+// at idle priority, below this thread: it never delays the codec.
 //
 // drain() waits for the audio of every frame pushed so far (what a synchronous push would have
 // returned), pushing fewer than `minPushFrames` if it must: a session's guard hears a try up to
