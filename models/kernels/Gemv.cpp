@@ -41,14 +41,20 @@ template <typename F> void forTasks(int64_t M, int64_t n, int64_t grain, const F
         task(0, n);
 }
 
+// The M input rows kMaxRows at a time (the weights a kernel call reads stay in L2 for the next
+// rows): run(m, rows).
+template <typename F> void inRowGroups(int64_t M, const F& run) {
+    for (int64_t m = 0; m < M; m += kernels::kMaxRows)
+        run(m, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)));
+}
+
 // The packed blocks of an N-row weight, kBlocksPerTask per task, each range of blocks against
 // the M input rows kMaxRows at a time: run(m, rows, b0, b1).
 template <typename F> void forBlocks(int64_t N, int64_t M, const F& run) {
     forTasks(M, (N + 3) / 4, kBlocksPerTask, [&](int64_t begin, int64_t end) {
         for (int64_t b0 = begin; b0 < end; b0 += kBlocksPerTask) {
             const int64_t b1 = std::min(end, b0 + kBlocksPerTask);
-            for (int64_t m = 0; m < M; m += kernels::kMaxRows)
-                run(m, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)), b0, b1);
+            inRowGroups(M, [&](int64_t m, int rows) { run(m, rows, b0, b1); });
         }
     });
 }
@@ -86,8 +92,7 @@ void runItems(const Args& args, DecodeHelper::Fn item, const void* input, size_t
 }
 
 // Items of the three reduced precisions: blocks (bf16, int4: 4 rows each) or tiles (int8: 16
-// rows each) [i * per, (i + 1) * per) against every input row, kMaxRows at a time (the item's
-// weights stay in L2 for the next rows).
+// rows each) [i * per, (i + 1) * per) against every input row.
 struct Bf16Item {
     kernels::KernelSet::GemvBf16* run;
     int64_t M, K, Kp, N, blocks;
@@ -96,9 +101,9 @@ struct Bf16Item {
         const auto& a = *static_cast<const Bf16Item*>(argsBytes);
         const auto* xb = static_cast<const kernels::Bf16*>(input);
         const int64_t b0 = i * kBlocksPerTask, b1 = std::min(a.blocks, b0 + kBlocksPerTask);
-        for (int64_t m = 0; m < a.M; m += kernels::kMaxRows)
-            a.run(xb + m * a.Kp, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, a.M - m)),
-                  a.K, a.w, y + m * a.N, a.N, a.N, b0, b1);
+        inRowGroups(a.M, [&](int64_t m, int rows) {
+            a.run(xb + m * a.Kp, rows, a.K, a.w, y + m * a.N, a.N, a.N, b0, b1);
+        });
     }
 };
 
@@ -114,10 +119,10 @@ struct Int8Item {
         const auto* xq = static_cast<const uint8_t*>(input);
         const auto* sx = reinterpret_cast<const float*>(xq + a.M * a.Kp);
         const int64_t t0 = i * kTilesPerTask, t1 = std::min(a.tiles, t0 + kTilesPerTask);
-        for (int64_t m = 0; m < a.M; m += kernels::kMaxRows)
-            a.run(xq + m * a.Kp, sx + m,
-                  static_cast<int>(std::min<int64_t>(kernels::kMaxRows, a.M - m)), a.K, a.wq, a.sw,
-                  a.sums, y + m * a.N, a.N, a.N, t0, t1);
+        inRowGroups(a.M, [&](int64_t m, int rows) {
+            a.run(xq + m * a.Kp, sx + m, rows, a.K, a.wq, a.sw, a.sums, y + m * a.N, a.N, a.N, t0,
+                  t1);
+        });
     }
 };
 
@@ -133,10 +138,10 @@ struct Int4Item {
         const auto* xs = reinterpret_cast<const int32_t*>(xq + a.M * a.Kp);
         const auto* sx = reinterpret_cast<const float*>(xs + a.M * a.sumsPerRow);
         const int64_t b0 = i * kBlocksPerTask, b1 = std::min(a.blocks, b0 + kBlocksPerTask);
-        for (int64_t m = 0; m < a.M; m += kernels::kMaxRows)
-            a.run(xq + m * a.Kp, xs + m * a.sumsPerRow, sx + m,
-                  static_cast<int>(std::min<int64_t>(kernels::kMaxRows, a.M - m)), a.K, a.wq, a.sw,
-                  y + m * a.N, a.N, a.N, b0, b1);
+        inRowGroups(a.M, [&](int64_t m, int rows) {
+            a.run(xq + m * a.Kp, xs + m * a.sumsPerRow, sx + m, rows, a.K, a.wq, a.sw, y + m * a.N,
+                  a.N, a.N, b0, b1);
+        });
     }
 };
 
@@ -149,9 +154,8 @@ int itemCount(int64_t units, int64_t perItem) {
 void f32(const float* x, int64_t M, int64_t K, const float* w, float* y, int64_t ldy, int64_t N) {
     const auto run = kernels::active().gemvF32.run;
     forTasks(M, N, kF32RowsPerTask, [&](int64_t n0, int64_t n1) {
-        for (int64_t m = 0; m < M; m += kernels::kMaxRows)
-            run(x + m * K, static_cast<int>(std::min<int64_t>(kernels::kMaxRows, M - m)), K, w,
-                y + m * ldy, ldy, n0, n1);
+        inRowGroups(
+            M, [&](int64_t m, int rows) { run(x + m * K, rows, K, w, y + m * ldy, ldy, n0, n1); });
     });
 }
 
