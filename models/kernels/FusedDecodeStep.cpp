@@ -246,8 +246,8 @@ torch::Tensor fusedDecodeLayer(const MusicgenDecoderLayerImpl& layer, const torc
     const float* in = h.data_ptr<float>();
 
     // Self-attention: the new key/value go to the cache at `past`; the query sees [0, past].
-    // The decode helper wakes now if it sleeps: it shares the GEMVs (int8) and, on a long
-    // cache, the attention.
+    // The decode helper wakes now if it sleeps: it shares the reduced weights' GEMVs and, on a
+    // long cache, the attention.
     if (decodeHelper()) DecodeHelper::instance().prepare();
     layerNorm(in, B, D, layer.self_attn_layer_norm, normed);
     self.fastQkv().apply(normed, B, qkv);

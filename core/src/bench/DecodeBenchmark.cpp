@@ -167,11 +167,9 @@ BenchReport runBenchmark(const BenchOptions& o,
         r.weightBytesPerStep = model->decoder->decodeWeightBytes();
         double cpuTotal = 0;
         int cpuSteps = 0;
-        // The threads that read memory in these steps: the decode helper shares reduced weights'
-        // GEMVs.
-        const int readThreads = models::decodeStepUsesHelper(precision != "f32", 1)
-                                    ? std::max(rep.threads, 2)
-                                    : rep.threads;
+        // The threads that read memory in these steps (the decode helper shares reduced weights'
+        // GEMVs).
+        const int readThreads = decodeReadThreads(precision, 1, rep.threads);
         r.readThreads = readThreads;
         for (int round = 0; round < rounds; ++round) {
             BenchRound br;

@@ -118,7 +118,7 @@ void benchLongContext(models::MusicgenForCausalLMImpl& lm, const torch::Tensor& 
                     std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
             }
             // A row with the helper reads on two threads: its floor is from probes on two.
-            const int helperThreads = std::max(threads, 2);
+            const int helperThreads = decodeReadThreads(precision, position + 1, threads);
             for (int round = 0; round < rounds; ++round) {
                 const double before = measureMemoryBandwidth(threads, 3);
                 const double beforeTwo = helper ? measureMemoryBandwidth(helperThreads, 3) : 0;

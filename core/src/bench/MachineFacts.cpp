@@ -1,5 +1,6 @@
 #include "core/bench/Benchmark.h"
 
+#include "models/DecodeThreads.h"
 #include "models/HugePageBuffer.h"
 
 // The probe's AVX-512 loop exists on x86-64 only; elsewhere (ARM) the portable loop reads.
@@ -107,6 +108,12 @@ float sumPortable(const float* buf, std::size_t b, std::size_t e) {
 }
 
 } // namespace
+
+int decodeReadThreads(const std::string& precision, int64_t positions, int threads) {
+    // float32 weights are the reference and stay on one thread; the reduced ones are shared.
+    return models::decodeStepUsesHelper(precision != "f32", positions) ? std::max(threads, 2)
+                                                                       : threads;
+}
 
 double measureMemoryBandwidth(int threads, int passes) {
     threads = std::max(1, threads);

@@ -2,7 +2,6 @@
 
 #include "core/engine/MusicEngine.h"
 #include "engine/Generator.h"
-#include "models/DecodeThreads.h"
 
 #include <torch/torch.h>
 
@@ -58,9 +57,8 @@ void benchTakes(models::MusicgenForCausalLM lm, const torch::Tensor& memory,
         }
         std::vector<double> ms, ratios, perSecond;
         // The decode helper shares reduced weights' GEMVs: those steps read on two threads.
-        const bool helper = models::decodeStepUsesHelper(precision != "f32", 1);
-        const int readThreads = helper ? std::max(threads, 2) : threads;
-        auto& probes = helper ? rep.helperProbes : bandwidths;
+        const int readThreads = decodeReadThreads(precision, 1, threads);
+        auto& probes = readThreads != threads ? rep.helperProbes : bandwidths;
         for (int round = 0; round < rounds; ++round) {
             const double before = measureMemoryBandwidth(readThreads, 3);
             std::vector<double> stepTimes;

@@ -34,8 +34,9 @@ bool decodeHelper();
 
 /// Whether a decode step on a cache of `positions` positions shares work with the helper, if it
 /// is on: the GEMVs of bf16, int8 or int4 weights (`reducedWeights`) always, the attention from
-/// kDecodeHelperMinPositions, each job of at least kDecodeHelperMinBytes. (Benchmarks measure
-/// such a step's floor with two threads' bandwidth.)
+/// kDecodeHelperMinPositions. (A job reading fewer than kDecodeHelperMinBytes stays on the step's
+/// thread all the same: a small model's step shares less or nothing. Benchmarks measure such a
+/// step's floor with two threads' bandwidth.)
 bool decodeStepUsesHelper(bool reducedWeights, int64_t positions);
 
 } // namespace moodsteer::models

@@ -153,6 +153,10 @@ std::string activeBlas();
 /// best of `passes`. The buffer is on huge pages like the decode weights (so that the floor is
 /// not flattered by a slower probe) and is kept between calls.
 double measureMemoryBandwidth(int threads, int passes = 5);
+/// The threads whose probes give the floor of a guided decode step with `precision` weights
+/// ("f32", "bf16", "int8", "int4") attending `positions` cached positions: `threads`, or at
+/// least 2 where the decode helper takes part in the step (models/DecodeThreads.h).
+int decodeReadThreads(const std::string& precision, int64_t positions, int threads);
 /// Peak resident set size of this process in MB.
 double peakRssMB();
 /// Current resident set size of this process in MB (VmRSS).
